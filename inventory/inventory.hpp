@@ -1,0 +1,88 @@
+#pragma once
+// The inventory: scans, certificates, where each was seen, private keys by fingerprint, and scan problems.
+// This interface is all the rest of certfleet sees; SQL stays inside inventory/ so another store (PostgreSQL
+// for a central fleet inventory) can stand behind it.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/cert_info.hpp"
+#include "core/observation.hpp"
+
+namespace certfleet::inventory {
+
+struct InventoryError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+using ScanId = std::int64_t;
+
+struct ScanCounts {
+    std::uint64_t files_walked = 0;
+    std::uint64_t files_skipped = 0;
+    std::uint64_t certificates_seen = 0;
+    std::uint64_t keys_seen = 0;
+    std::uint64_t errors = 0;
+    std::uint64_t notes = 0;
+};
+
+enum class ScanStatus { running, complete, interrupted, failed };
+const char* to_string(ScanStatus s);
+
+struct ScanRecord {
+    ScanId id = 0;
+    std::string kind;
+    ScanStatus status = ScanStatus::running;
+    UnixTime started_at = 0;
+    std::optional<UnixTime> finished_at;
+    std::string parameters_json;
+    ScanCounts counts;
+};
+
+struct StoredSighting {
+    FileLocation location;
+};
+
+struct StoredCertificate {
+    CertInfo cert;
+    std::vector<StoredSighting> sightings;  // in this scan, ordered by path and position
+};
+
+struct StoredKey {
+    std::optional<std::string> spki_sha256;
+    KeyState state = KeyState::readable;
+    std::vector<FileLocation> locations;  // index is 0 for keys
+};
+
+// Everything one scan saw, for the reports.
+struct ScanContents {
+    ScanRecord scan;
+    std::vector<StoredCertificate> certificates;  // ordered by not_after, then sha256
+    std::vector<StoredKey> keys;                  // one per spki (or per location when the spki is unknown)
+    std::vector<ScanEvent> events;                // errors and notes
+    std::uint64_t distinct_certificates() const { return certificates.size(); }
+};
+
+class Inventory {
+public:
+    virtual ~Inventory() = default;
+
+    // Starts a scan. Scans left 'running' by a process that no longer exists become 'interrupted' first.
+    virtual ScanId begin_scan(const std::string& kind, const std::string& parameters_json) = 0;
+    // Stores one batch atomically: all of it or, if the process dies, none of it.
+    virtual void record(ScanId scan, const std::vector<FileObservations>& batch) = 0;
+    virtual void finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts) = 0;
+
+    virtual std::optional<ScanRecord> latest_scan() = 0;
+    virtual std::optional<ScanRecord> find_scan(ScanId scan) = 0;
+    virtual ScanContents scan_contents(ScanId scan) = 0;
+};
+
+// Opens (creating mode 0600, and migrating) an SQLite inventory. Throws InventoryError naming the file and the
+// problem when it cannot be opened or is not a certfleet inventory.
+std::unique_ptr<Inventory> open_sqlite_inventory(const std::string& path);
+
+}  // namespace certfleet::inventory

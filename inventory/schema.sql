@@ -1,0 +1,91 @@
+-- certfleet inventory, schema version 1: the single source of truth for the database layout.
+-- Every statement is idempotent; sqlite_store.cpp applies it when PRAGMA user_version is below 1.
+-- Times are integer seconds since the epoch (UTC). Lists are JSON arrays in TEXT columns.
+
+CREATE TABLE IF NOT EXISTS scans (
+    id                INTEGER PRIMARY KEY,
+    kind              TEXT    NOT NULL,                 -- 'files' (the network scanner adds 'network')
+    status            TEXT    NOT NULL CHECK (status IN ('running', 'complete', 'interrupted', 'failed')),
+    started_at        INTEGER NOT NULL,
+    finished_at       INTEGER,
+    pid               INTEGER NOT NULL,                 -- lets a later run mark a killed scan interrupted
+    parameters        TEXT    NOT NULL DEFAULT '{}',    -- JSON: roots, options
+    files_walked      INTEGER NOT NULL DEFAULT 0,
+    files_skipped     INTEGER NOT NULL DEFAULT 0,
+    certificates_seen INTEGER NOT NULL DEFAULT 0,       -- sightings, not distinct certificates
+    keys_seen         INTEGER NOT NULL DEFAULT 0,
+    errors            INTEGER NOT NULL DEFAULT 0,
+    notes             INTEGER NOT NULL DEFAULT 0
+);
+
+-- One row per distinct certificate (by DER), with every fact the model derives from it.
+CREATE TABLE IF NOT EXISTS certificates (
+    id                  INTEGER PRIMARY KEY,
+    sha256              TEXT    NOT NULL UNIQUE,
+    spki_sha256         TEXT    NOT NULL,
+    subject             TEXT    NOT NULL,
+    issuer              TEXT    NOT NULL,
+    serial              TEXT    NOT NULL,
+    not_before          INTEGER NOT NULL,
+    not_after           INTEGER NOT NULL,
+    key_type            TEXT    NOT NULL,
+    key_curve           TEXT    NOT NULL,
+    key_bits            INTEGER NOT NULL,
+    signature_algorithm TEXT    NOT NULL,
+    is_ca               INTEGER NOT NULL,
+    path_length         INTEGER,
+    self_issued         INTEGER NOT NULL,
+    self_signed         INTEGER NOT NULL,
+    subject_key_id      TEXT    NOT NULL,
+    authority_key_id    TEXT    NOT NULL,
+    dns_names           TEXT    NOT NULL,
+    ip_addresses        TEXT    NOT NULL,
+    uris                TEXT    NOT NULL,
+    emails              TEXT    NOT NULL,
+    key_usage           TEXT    NOT NULL,
+    ext_key_usage       TEXT    NOT NULL,
+    der                 BLOB    NOT NULL,
+    first_seen_scan     INTEGER NOT NULL REFERENCES scans(id)
+);
+CREATE INDEX IF NOT EXISTS certificates_by_spki ON certificates(spki_sha256);
+CREATE INDEX IF NOT EXISTS certificates_by_not_after ON certificates(not_after);
+
+-- Where things are seen. A file location is (path, format); the network scanner adds endpoint columns.
+CREATE TABLE IF NOT EXISTS locations (
+    id     INTEGER PRIMARY KEY,
+    kind   TEXT NOT NULL CHECK (kind IN ('file')),
+    path   TEXT NOT NULL,
+    format TEXT NOT NULL,
+    UNIQUE (kind, path, format)
+);
+
+-- A certificate seen at a location, at a position within it, in a scan.
+CREATE TABLE IF NOT EXISTS sightings (
+    scan_id        INTEGER NOT NULL REFERENCES scans(id),
+    location_id    INTEGER NOT NULL REFERENCES locations(id),
+    position       INTEGER NOT NULL,
+    certificate_id INTEGER NOT NULL REFERENCES certificates(id),
+    PRIMARY KEY (scan_id, location_id, position)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sightings_by_certificate ON sightings(certificate_id, scan_id);
+
+-- Private keys, recorded only by where they are and the SHA-256 of their public key; never key material.
+CREATE TABLE IF NOT EXISTS key_sightings (
+    id          INTEGER PRIMARY KEY,
+    scan_id     INTEGER NOT NULL REFERENCES scans(id),
+    location_id INTEGER NOT NULL REFERENCES locations(id),
+    spki_sha256 TEXT,                                   -- NULL when the key is encrypted and no password fits
+    state       TEXT NOT NULL CHECK (state IN ('readable', 'encrypted', 'in_keystore'))
+);
+CREATE INDEX IF NOT EXISTS key_sightings_by_scan ON key_sightings(scan_id, spki_sha256);
+
+-- Problems with inputs (level 'error') and things worth knowing about them (level 'note').
+CREATE TABLE IF NOT EXISTS scan_events (
+    id       INTEGER PRIMARY KEY,
+    scan_id  INTEGER NOT NULL REFERENCES scans(id),
+    level    TEXT NOT NULL CHECK (level IN ('error', 'note')),
+    location TEXT NOT NULL,
+    reason   TEXT NOT NULL,
+    detail   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS scan_events_by_scan ON scan_events(scan_id);

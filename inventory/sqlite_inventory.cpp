@@ -1,0 +1,437 @@
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "inventory/inventory.hpp"
+
+namespace certfleet::inventory {
+
+extern const char* const kSchemaSql;
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+class Statement {
+public:
+    Statement(sqlite3* db, const char* sql) : db_(db) {
+        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+            throw InventoryError(std::string("cannot prepare statement: ") + sqlite3_errmsg(db));
+    }
+    ~Statement() { sqlite3_finalize(stmt_); }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    Statement& bind(int i, std::int64_t v) { return check(sqlite3_bind_int64(stmt_, i, v)); }
+    Statement& bind(int i, const std::string& v) {
+        return check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    }
+    Statement& bind(int i, const std::optional<std::string>& v) {
+        return v ? bind(i, *v) : check(sqlite3_bind_null(stmt_, i));
+    }
+    Statement& bind(int i, std::optional<std::int64_t> v) { return v ? bind(i, *v) : check(sqlite3_bind_null(stmt_, i)); }
+    Statement& bind_blob(int i, const Bytes& v) {
+        return check(sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
+    }
+
+    // Returns true while rows come; resets itself when done so the statement can be reused.
+    bool step() {
+        const int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) return true;
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+        if (rc != SQLITE_DONE) throw InventoryError(std::string("database write failed: ") + sqlite3_errmsg(db_));
+        return false;
+    }
+    void run() {
+        while (step()) {
+        }
+    }
+    void reset() {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+    }
+
+    std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+    bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+    std::string text(int column) const {
+        const auto* p = sqlite3_column_text(stmt_, column);
+        return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+                 : std::string();
+    }
+
+private:
+    Statement& check(int rc) {
+        if (rc != SQLITE_OK) throw InventoryError(std::string("cannot bind value: ") + sqlite3_errmsg(db_));
+        return *this;
+    }
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+std::string json_list(const std::vector<std::string>& items) { return nlohmann::json(items).dump(); }
+std::vector<std::string> parse_list(const std::string& text) {
+    return nlohmann::json::parse(text, nullptr, false).get<std::vector<std::string>>();
+}
+
+ScanStatus status_from_string(const std::string& s) {
+    if (s == "complete") return ScanStatus::complete;
+    if (s == "interrupted") return ScanStatus::interrupted;
+    if (s == "failed") return ScanStatus::failed;
+    return ScanStatus::running;
+}
+
+KeyState key_state_from_string(const std::string& s) {
+    if (s == "encrypted") return KeyState::encrypted;
+    if (s == "in_keystore") return KeyState::in_keystore;
+    return KeyState::readable;
+}
+
+class SqliteInventory final : public Inventory {
+public:
+    explicit SqliteInventory(const std::string& path) : path_(path) {
+        // Create the file ourselves so it is 0600 from the first byte; SQLite gives its -wal and -shm files
+        // the database file's permissions.
+        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) throw InventoryError(path + ": cannot open inventory: " + std::strerror(errno));
+        ::close(fd);
+        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+            const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+            sqlite3_close(db_);
+            throw InventoryError(path + ": cannot open inventory: " + message);
+        }
+        try {
+            exec("PRAGMA busy_timeout = 10000");
+            exec("PRAGMA journal_mode = WAL");
+            exec("PRAGMA synchronous = NORMAL");
+            exec("PRAGMA foreign_keys = ON");
+            migrate();
+        } catch (const InventoryError& e) {
+            sqlite3_close(db_);
+            throw InventoryError(path + ": " + e.what());
+        }
+    }
+
+    ~SqliteInventory() override {
+        statements_.clear();
+        sqlite3_close(db_);
+    }
+
+    ScanId begin_scan(const std::string& kind, const std::string& parameters_json) override {
+        mark_abandoned_scans();
+        Statement insert(db_,
+                         "INSERT INTO scans (kind, status, started_at, pid, parameters) VALUES (?, 'running', "
+                         "strftime('%s','now'), ?, ?)");
+        insert.bind(1, kind).bind(2, static_cast<std::int64_t>(::getpid())).bind(3, parameters_json).run();
+        return sqlite3_last_insert_rowid(db_);
+    }
+
+    void record(ScanId scan, const std::vector<FileObservations>& batch) override {
+        exec("BEGIN IMMEDIATE");
+        try {
+            for (const auto& observations : batch) record_one(scan, observations);
+            exec("COMMIT");
+        } catch (...) {
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            // The caches may name rows the rollback removed.
+            certificate_ids_.clear();
+            location_ids_.clear();
+            throw;
+        }
+    }
+
+    void finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts) override {
+        Statement update(db_,
+                         "UPDATE scans SET status = ?, finished_at = strftime('%s','now'), files_walked = ?, "
+                         "files_skipped = ?, certificates_seen = ?, keys_seen = ?, errors = ?, notes = ? WHERE id = ?");
+        update.bind(1, std::string(to_string(status)))
+            .bind(2, static_cast<std::int64_t>(counts.files_walked))
+            .bind(3, static_cast<std::int64_t>(counts.files_skipped))
+            .bind(4, static_cast<std::int64_t>(counts.certificates_seen))
+            .bind(5, static_cast<std::int64_t>(counts.keys_seen))
+            .bind(6, static_cast<std::int64_t>(counts.errors))
+            .bind(7, static_cast<std::int64_t>(counts.notes))
+            .bind(8, scan)
+            .run();
+        certificate_ids_.clear();
+        location_ids_.clear();
+        exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    }
+
+    std::optional<ScanRecord> latest_scan() override {
+        return load_scan("SELECT " + scan_columns() + " FROM scans ORDER BY id DESC LIMIT 1", std::nullopt);
+    }
+
+    std::optional<ScanRecord> find_scan(ScanId scan) override {
+        return load_scan("SELECT " + scan_columns() + " FROM scans WHERE id = ?", scan);
+    }
+
+    ScanContents scan_contents(ScanId scan) override {
+        ScanContents contents;
+        auto record = find_scan(scan);
+        if (!record) throw InventoryError("no scan " + std::to_string(scan) + " in " + path_);
+        contents.scan = *record;
+        load_certificates(scan, contents);
+        load_keys(scan, contents);
+        load_events(scan, contents);
+        return contents;
+    }
+
+private:
+    void exec(const char* sql) {
+        char* error = nullptr;
+        if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+            std::string message = error ? error : "unknown error";
+            sqlite3_free(error);
+            throw InventoryError(message);
+        }
+    }
+
+    void migrate() {
+        Statement version(db_, "PRAGMA user_version");
+        version.step();
+        const std::int64_t current = version.integer(0);
+        version.reset();
+        if (current > kSchemaVersion)
+            throw InventoryError("inventory schema version " + std::to_string(current) +
+                                 " is newer than this certfleet understands (" + std::to_string(kSchemaVersion) + ")");
+        if (current == kSchemaVersion) return;
+        Statement tables(db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN "
+                              "('scans','certificates','locations','sightings','key_sightings','scan_events')");
+        tables.step();
+        const bool foreign = tables.integer(0) > 0;
+        tables.reset();
+        if (current == 0 && foreign) throw InventoryError("not a certfleet inventory (it holds other tables)");
+        exec("BEGIN IMMEDIATE");
+        try {
+            exec(kSchemaSql);
+            exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+            exec("COMMIT");
+        } catch (...) {
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+    }
+
+    // A scan whose process was killed (kill -9, power loss) never finished; say so rather than leave it running.
+    void mark_abandoned_scans() {
+        Statement running(db_, "SELECT id, pid FROM scans WHERE status = 'running'");
+        std::vector<ScanId> abandoned;
+        while (running.step()) {
+            const auto pid = static_cast<pid_t>(running.integer(1));
+            if (::kill(pid, 0) != 0 && errno == ESRCH) abandoned.push_back(running.integer(0));
+        }
+        Statement mark(db_, "UPDATE scans SET status = 'interrupted' WHERE id = ?");
+        for (auto id : abandoned) mark.bind(1, id).run();
+    }
+
+    Statement& statement(const char* sql) {
+        auto it = statements_.find(sql);
+        if (it == statements_.end()) it = statements_.emplace(sql, std::make_unique<Statement>(db_, sql)).first;
+        return *it->second;
+    }
+
+    std::int64_t location_id(const std::string& path, SourceFormat format) {
+        const std::string key = std::string(to_string(format)) + '\0' + path;
+        if (auto it = location_ids_.find(key); it != location_ids_.end()) return it->second;
+        statement("INSERT OR IGNORE INTO locations (kind, path, format) VALUES ('file', ?, ?)")
+            .bind(1, path)
+            .bind(2, std::string(to_string(format)))
+            .run();
+        auto& select = statement("SELECT id FROM locations WHERE kind = 'file' AND path = ? AND format = ?");
+        select.bind(1, path).bind(2, std::string(to_string(format)));
+        if (!select.step()) throw InventoryError("location vanished: " + path);
+        const std::int64_t id = select.integer(0);
+        select.reset();
+        location_ids_.emplace(key, id);
+        return id;
+    }
+
+    std::int64_t certificate_id(ScanId scan, const CertificateSighting& sighting) {
+        const CertInfo& c = *sighting.cert;
+        if (auto it = certificate_ids_.find(c.sha256); it != certificate_ids_.end()) return it->second;
+        auto& insert = statement(
+            "INSERT OR IGNORE INTO certificates (sha256, spki_sha256, subject, issuer, serial, not_before, not_after, "
+            "key_type, key_curve, key_bits, signature_algorithm, is_ca, path_length, self_issued, self_signed, "
+            "subject_key_id, authority_key_id, dns_names, ip_addresses, uris, emails, key_usage, ext_key_usage, der, "
+            "first_seen_scan) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        insert.bind(1, c.sha256).bind(2, c.spki_sha256).bind(3, c.subject).bind(4, c.issuer).bind(5, c.serial);
+        insert.bind(6, c.not_before).bind(7, c.not_after).bind(8, c.key_type).bind(9, c.key_curve);
+        insert.bind(10, static_cast<std::int64_t>(c.key_bits)).bind(11, c.signature_algorithm);
+        insert.bind(12, static_cast<std::int64_t>(c.is_ca));
+        insert.bind(13, c.path_length ? std::optional<std::int64_t>(*c.path_length) : std::nullopt);
+        insert.bind(14, static_cast<std::int64_t>(c.self_issued)).bind(15, static_cast<std::int64_t>(c.self_signed));
+        insert.bind(16, c.subject_key_id).bind(17, c.authority_key_id);
+        insert.bind(18, json_list(c.dns_names)).bind(19, json_list(c.ip_addresses)).bind(20, json_list(c.uris));
+        insert.bind(21, json_list(c.emails)).bind(22, json_list(c.key_usage)).bind(23, json_list(c.ext_key_usage));
+        insert.bind_blob(24, *sighting.der).bind(25, scan);
+        insert.run();
+        auto& select = statement("SELECT id FROM certificates WHERE sha256 = ?");
+        select.bind(1, c.sha256);
+        if (!select.step()) throw InventoryError("certificate vanished: " + c.sha256);
+        const std::int64_t id = select.integer(0);
+        select.reset();
+        certificate_ids_.emplace(c.sha256, id);
+        return id;
+    }
+
+    void record_one(ScanId scan, const FileObservations& observations) {
+        for (const auto& sighting : observations.certificates) {
+            const std::int64_t cert = certificate_id(scan, sighting);
+            const std::int64_t location = location_id(sighting.location.path, sighting.location.format);
+            statement("INSERT OR IGNORE INTO sightings (scan_id, location_id, position, certificate_id) VALUES (?,?,?,?)")
+                .bind(1, scan)
+                .bind(2, location)
+                .bind(3, static_cast<std::int64_t>(sighting.location.index))
+                .bind(4, cert)
+                .run();
+        }
+        for (const auto& key : observations.keys) {
+            statement("INSERT INTO key_sightings (scan_id, location_id, spki_sha256, state) VALUES (?,?,?,?)")
+                .bind(1, scan)
+                .bind(2, location_id(key.path, key.format))
+                .bind(3, key.spki_sha256)
+                .bind(4, std::string(to_string(key.state)))
+                .run();
+        }
+        for (const auto& event : observations.events) {
+            statement("INSERT INTO scan_events (scan_id, level, location, reason, detail) VALUES (?,?,?,?,?)")
+                .bind(1, scan)
+                .bind(2, std::string(event.level == EventLevel::error ? "error" : "note"))
+                .bind(3, event.location)
+                .bind(4, event.reason)
+                .bind(5, event.detail)
+                .run();
+        }
+    }
+
+    static std::string scan_columns() {
+        return "id, kind, status, started_at, finished_at, parameters, files_walked, files_skipped, "
+               "certificates_seen, keys_seen, errors, notes";
+    }
+
+    std::optional<ScanRecord> load_scan(const std::string& sql, std::optional<ScanId> id) {
+        Statement select(db_, sql.c_str());
+        if (id) select.bind(1, *id);
+        if (!select.step()) return std::nullopt;
+        ScanRecord r;
+        r.id = select.integer(0);
+        r.kind = select.text(1);
+        r.status = status_from_string(select.text(2));
+        r.started_at = select.integer(3);
+        if (!select.is_null(4)) r.finished_at = select.integer(4);
+        r.parameters_json = select.text(5);
+        r.counts.files_walked = static_cast<std::uint64_t>(select.integer(6));
+        r.counts.files_skipped = static_cast<std::uint64_t>(select.integer(7));
+        r.counts.certificates_seen = static_cast<std::uint64_t>(select.integer(8));
+        r.counts.keys_seen = static_cast<std::uint64_t>(select.integer(9));
+        r.counts.errors = static_cast<std::uint64_t>(select.integer(10));
+        r.counts.notes = static_cast<std::uint64_t>(select.integer(11));
+        select.reset();
+        return r;
+    }
+
+    void load_certificates(ScanId scan, ScanContents& contents) {
+        Statement select(db_,
+                         "SELECT c.sha256, c.spki_sha256, c.subject, c.issuer, c.serial, c.not_before, c.not_after, "
+                         "c.key_type, c.key_curve, c.key_bits, c.signature_algorithm, c.is_ca, c.path_length, "
+                         "c.self_issued, c.self_signed, c.subject_key_id, c.authority_key_id, c.dns_names, "
+                         "c.ip_addresses, c.uris, c.emails, c.key_usage, c.ext_key_usage, l.path, l.format, "
+                         "s.position FROM sightings s JOIN certificates c ON c.id = s.certificate_id "
+                         "JOIN locations l ON l.id = s.location_id WHERE s.scan_id = ? "
+                         "ORDER BY c.not_after, c.sha256, l.path, s.position");
+        select.bind(1, scan);
+        while (select.step()) {
+            const std::string sha256 = select.text(0);
+            if (contents.certificates.empty() || contents.certificates.back().cert.sha256 != sha256) {
+                CertInfo c;
+                c.sha256 = sha256;
+                c.spki_sha256 = select.text(1);
+                c.subject = select.text(2);
+                c.issuer = select.text(3);
+                c.serial = select.text(4);
+                c.not_before = select.integer(5);
+                c.not_after = select.integer(6);
+                c.key_type = select.text(7);
+                c.key_curve = select.text(8);
+                c.key_bits = static_cast<int>(select.integer(9));
+                c.signature_algorithm = select.text(10);
+                c.is_ca = select.integer(11) != 0;
+                if (!select.is_null(12)) c.path_length = static_cast<int>(select.integer(12));
+                c.self_issued = select.integer(13) != 0;
+                c.self_signed = select.integer(14) != 0;
+                c.subject_key_id = select.text(15);
+                c.authority_key_id = select.text(16);
+                c.dns_names = parse_list(select.text(17));
+                c.ip_addresses = parse_list(select.text(18));
+                c.uris = parse_list(select.text(19));
+                c.emails = parse_list(select.text(20));
+                c.key_usage = parse_list(select.text(21));
+                c.ext_key_usage = parse_list(select.text(22));
+                contents.certificates.push_back(StoredCertificate{std::move(c), {}});
+            }
+            const auto format = source_format_from_string(select.text(24)).value_or(SourceFormat::pem);
+            contents.certificates.back().sightings.push_back(
+                StoredSighting{FileLocation{select.text(23), format, static_cast<int>(select.integer(25))}});
+        }
+    }
+
+    void load_keys(ScanId scan, ScanContents& contents) {
+        Statement select(db_,
+                         "SELECT k.spki_sha256, k.state, l.path, l.format FROM key_sightings k "
+                         "JOIN locations l ON l.id = k.location_id WHERE k.scan_id = ? "
+                         "ORDER BY k.spki_sha256 IS NULL, k.spki_sha256, l.path, k.id");
+        select.bind(1, scan);
+        while (select.step()) {
+            std::optional<std::string> spki;
+            if (!select.is_null(0)) spki = select.text(0);
+            const FileLocation location{select.text(2),
+                                        source_format_from_string(select.text(3)).value_or(SourceFormat::pem), 0};
+            if (spki && !contents.keys.empty() && contents.keys.back().spki_sha256 == spki) {
+                contents.keys.back().locations.push_back(location);
+                continue;
+            }
+            contents.keys.push_back(StoredKey{spki, key_state_from_string(select.text(1)), {location}});
+        }
+    }
+
+    void load_events(ScanId scan, ScanContents& contents) {
+        Statement select(db_, "SELECT level, location, reason, detail FROM scan_events WHERE scan_id = ? ORDER BY id");
+        select.bind(1, scan);
+        while (select.step()) {
+            contents.events.push_back(ScanEvent{select.text(1), select.text(2), select.text(3),
+                                                select.text(0) == "error" ? EventLevel::error : EventLevel::note});
+        }
+    }
+
+    std::string path_;
+    sqlite3* db_ = nullptr;
+    std::map<std::string, std::unique_ptr<Statement>> statements_;
+    std::unordered_map<std::string, std::int64_t> certificate_ids_;
+    std::unordered_map<std::string, std::int64_t> location_ids_;
+};
+
+}  // namespace
+
+const char* to_string(ScanStatus s) {
+    switch (s) {
+        case ScanStatus::running: return "running";
+        case ScanStatus::complete: return "complete";
+        case ScanStatus::interrupted: return "interrupted";
+        case ScanStatus::failed: return "failed";
+    }
+    return "unknown";
+}
+
+std::unique_ptr<Inventory> open_sqlite_inventory(const std::string& path) {
+    return std::make_unique<SqliteInventory>(path);
+}
+
+}  // namespace certfleet::inventory

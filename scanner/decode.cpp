@@ -1,0 +1,100 @@
+#include "scanner/decode.hpp"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/certificate.hpp"
+#include "core/encoding.hpp"
+#include "core/openssl_handles.hpp"
+#include "scanner/java_keystore.hpp"
+
+namespace certfleet::scanner {
+
+std::optional<CertificateCache::Entry> CertificateCache::find(const std::string& sha256) const {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(sha256);
+    if (it == entries_.end()) return std::nullopt;
+    return it->second;
+}
+
+void CertificateCache::insert(const std::string& sha256, Entry entry) {
+    std::lock_guard lock(mutex_);
+    if (entries_.size() >= capacity_) entries_.clear();
+    entries_.emplace(sha256, std::move(entry));
+}
+
+FileObservationBuilder::FileObservationBuilder(std::string path, const DecodeOptions& options)
+    : path_(std::move(path)), options_(options) {}
+
+void FileObservationBuilder::add_certificate(std::span<const std::uint8_t> der, SourceFormat format) {
+    const int index = static_cast<int>(result_.certificates.size());
+    const std::string sha256 = sha256_hex(der);
+    std::optional<CertificateCache::Entry> entry;
+    if (options_.cache) entry = options_.cache->find(sha256);
+    if (!entry) {
+        try {
+            entry = CertificateCache::Entry{std::make_shared<const CertInfo>(describe_certificate(der)),
+                                            std::make_shared<const Bytes>(der.begin(), der.end())};
+        } catch (const CertificateParseError& e) {
+            add_error("corrupt_certificate", std::string(to_string(format)) + " certificate #" +
+                                                 std::to_string(index) + ": " + e.what());
+            return;
+        }
+        if (options_.cache) options_.cache->insert(sha256, *entry);
+    }
+    result_.certificates.push_back(
+        CertificateSighting{entry->cert, entry->der, FileLocation{path_, effective(format), index}});
+}
+
+void FileObservationBuilder::add_key(SourceFormat format, std::optional<std::string> spki_sha256, KeyState state) {
+    result_.keys.push_back(KeySighting{path_, effective(format), std::move(spki_sha256), state});
+}
+
+void FileObservationBuilder::add_error(std::string reason, std::string detail) {
+    result_.events.push_back(ScanEvent{path_, std::move(reason), std::move(detail), EventLevel::error});
+}
+
+void FileObservationBuilder::add_note(std::string reason, std::string detail) {
+    result_.events.push_back(ScanEvent{path_, std::move(reason), std::move(detail), EventLevel::note});
+}
+
+namespace {
+
+// Markers of Kubernetes manifests and kubeconfigs: certificates in such files are reported as format k8s.
+bool looks_like_kubernetes(std::string_view text) {
+    static constexpr std::string_view kMarkers[] = {"tls.crt",     "ca.crt", "client-certificate-data",
+                                                    "certificate-authority-data", "kind: Secret",
+                                                    "\"kind\": \"Secret\"", "apiVersion"};
+    return std::any_of(std::begin(kMarkers), std::end(kMarkers),
+                       [&](std::string_view m) { return text.find(m) != std::string_view::npos; });
+}
+
+bool is_text(std::span<const std::uint8_t> content) {
+    return std::memchr(content.data(), 0, content.size()) == nullptr;
+}
+
+}  // namespace
+
+FileObservations decode_file_content(std::span<const std::uint8_t> content, const std::string& path,
+                                     const DecodeOptions& options) {
+    FileObservationBuilder out(path, options);
+    if (content.empty()) return out.take();
+    if (decode_binary(content, out)) return out.take();
+    if (is_text(content)) {
+        const std::string_view text(reinterpret_cast<const char*>(content.data()), content.size());
+        const bool kubernetes = looks_like_kubernetes(text);
+        decode_pem_text(text, out, kubernetes ? SourceFormat::k8s : SourceFormat::pem);
+        decode_embedded_base64(text, out, kubernetes ? SourceFormat::k8s : SourceFormat::embedded);
+    }
+    return out.take();
+}
+
+bool decode_binary(std::span<const std::uint8_t> content, FileObservationBuilder& out) {
+    if (decode_java_keystore(content, out)) return true;
+    return !content.empty() && content[0] == 0x30 && decode_der(content, out);
+}
+
+}  // namespace certfleet::scanner

@@ -1,0 +1,44 @@
+#pragma once
+// Walks file trees and decodes every regular file by content on a small thread pool.
+//
+// Symbolic links are followed. Directories are entered once each, by (device, inode), so link cycles and
+// bind mounts cannot loop or double-count; a link back to an ancestor is recorded as a "directory_cycle"
+// error. A file reached through a link is recorded under its resolved path and read once, however many links
+// lead to it (a CA in /etc/ssl/certs is reached by name and by hash link). FIFOs, sockets and devices are
+// never opened. Entries are visited in name order, so repeated scans of an unchanged tree match.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/observation.hpp"
+#include "scanner/decode.hpp"
+
+namespace certfleet::scanner {
+
+struct WalkOptions {
+    std::vector<std::string> roots;
+    std::vector<std::string> exclude_globs;  // fnmatch(3) against the full path and against the entry name
+    std::uint64_t max_file_size = 10ull << 20;
+    unsigned decoder_threads = 0;  // 0: one per core
+    unsigned max_depth = 256;
+    std::vector<std::string> passwords;  // for PKCS#12, JKS and encrypted keys; "" is always tried first
+};
+
+struct WalkStats {
+    std::uint64_t files_walked = 0;   // regular files read and decoded
+    std::uint64_t certificates = 0;   // certificate sightings
+    std::uint64_t keys = 0;
+    std::uint64_t errors = 0;
+    std::uint64_t notes = 0;
+    std::uint64_t skipped = 0;        // too large, excluded, not a regular file
+};
+
+// Everything found comes to `sink` on the calling thread, one file at a time, so the sink needs no locking.
+// `progress` is called on the same thread after each file. Setting `stop` ends the walk early: what was already
+// handed to the sink stays handed over.
+WalkStats walk_files(const WalkOptions& options, const std::function<void(FileObservations&&)>& sink,
+                     const std::function<void(const WalkStats&)>& progress, const std::atomic<bool>& stop);
+
+}  // namespace certfleet::scanner

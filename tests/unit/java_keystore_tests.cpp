@@ -1,0 +1,624 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "scanner/decode.hpp"
+#include "scanner/java_keystore.hpp"
+#include "tests/support/cert_factory.hpp"
+#include "tests/support/keystore_writer.hpp"
+
+using namespace certfleet;
+using namespace certfleet::scanner;
+using namespace certfleet::testing;
+
+namespace {
+
+struct Decoded {
+    bool recognised = false;
+    FileObservations result;
+};
+
+Decoded decode(const Bytes& content, std::vector<std::string> passwords = {""},
+               CertificateCache* cache = nullptr) {
+    DecodeOptions options;
+    options.passwords = std::move(passwords);
+    options.cache = cache;
+    FileObservationBuilder out("store", options);
+    const bool recognised = decode_java_keystore(content, out);
+    return {recognised, out.take()};
+}
+
+const TestChain& chain() {
+    static const TestChain shared = make_chain("keystore.example");
+    return shared;
+}
+
+const TestCert& other_cert() {
+    static const TestCert shared = TestCert::make({.subject_cn = "other.example"}, TestKey::shared({}, 4));
+    return shared;
+}
+
+std::vector<std::string> sha256s(const FileObservations& result) {
+    std::vector<std::string> out;
+    for (const auto& sighting : result.certificates) out.push_back(sighting.cert->sha256);
+    return out;
+}
+
+std::vector<const ScanEvent*> events(const FileObservations& result, EventLevel level) {
+    std::vector<const ScanEvent*> out;
+    for (const auto& event : result.events)
+        if (event.level == level) out.push_back(&event);
+    return out;
+}
+
+std::size_t count_events(const FileObservations& result, const std::string& reason) {
+    return static_cast<std::size_t>(std::count_if(result.events.begin(), result.events.end(),
+                                                  [&](const ScanEvent& e) { return e.reason == reason; }));
+}
+
+// Where `needle` ends in `haystack`; the test data is built so each needle occurs once.
+std::size_t end_of(const Bytes& haystack, const Bytes& needle) {
+    const auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end());
+    REQUIRE(it != haystack.end());
+    return static_cast<std::size_t>(it - haystack.begin()) + needle.size();
+}
+
+void put_u32(Bytes& bytes, std::size_t offset, std::uint32_t value) {
+    for (int i = 0; i < 4; ++i) bytes[offset + i] = static_cast<std::uint8_t>(value >> (24 - 8 * i));
+}
+
+// A JCEKS file holding every kind of entry, in the order: trusted root, secret key, private key (leaf,
+// intermediate), trusted other.
+Bytes every_entry_kind_jceks() {
+    return KeystoreWriter(KeystoreType::jceks)
+        .add_trusted_cert("root", chain().root)
+        .add_secret_key("aes")
+        .add_private_key("server", {chain().leaf, chain().intermediate})
+        .add_trusted_cert("other", other_cert())
+        .build(u"");
+}
+
+constexpr std::uint8_t TC_NULL = 0x70, TC_REFERENCE = 0x71, TC_CLASSDESC = 0x72, TC_OBJECT = 0x73,
+                       TC_STRING = 0x74, TC_ARRAY = 0x75, TC_CLASS = 0x76, TC_BLOCKDATA = 0x77,
+                       TC_ENDBLOCKDATA = 0x78, TC_BLOCKDATALONG = 0x7A, TC_LONGSTRING = 0x7C,
+                       TC_PROXYCLASSDESC = 0x7D, TC_ENUM = 0x7E;
+constexpr std::uint8_t SC_WRITE_METHOD = 0x01, SC_SERIALIZABLE = 0x02, SC_EXTERNALIZABLE = 0x04,
+                       SC_BLOCK_DATA = 0x08, SC_ENUM = 0x10;
+
+JavaDataWriter stream_header() {
+    JavaDataWriter s;
+    s.u16(0xACED).u16(5);
+    return s;
+}
+
+// A JCEKS file with `stream` as a secret-key entry between two trusted certificates.
+Bytes jceks_around(const Bytes& stream) {
+    return KeystoreWriter(KeystoreType::jceks)
+        .add_trusted_cert("before", chain().root)
+        .add_secret_key("odd", stream)
+        .add_trusted_cert("after", other_cert())
+        .build(u"");
+}
+
+}  // namespace
+
+TEST_CASE("jks: trusted certificates and a private key entry are read in file order") {
+    const Bytes image = KeystoreWriter(KeystoreType::jks)
+                            .add_trusted_cert("root", chain().root)
+                            .add_private_key("server", {chain().leaf, chain().intermediate})
+                            .add_trusted_cert("other", other_cert())
+                            .build(u"");
+    CertificateCache cache;
+    for (CertificateCache* const cache_in_use : {static_cast<CertificateCache*>(nullptr), &cache}) {
+        INFO((cache_in_use ? "with" : "without") << " a certificate cache");
+        const auto [recognised, result] = decode(image, {""}, cache_in_use);
+
+        REQUIRE(recognised);
+        CHECK(result.events.empty());
+        const std::vector<std::string> expected{chain().root.sha256(), chain().leaf.sha256(),
+                                                chain().intermediate.sha256(), other_cert().sha256()};
+        CHECK(sha256s(result) == expected);
+        for (std::size_t i = 0; i < result.certificates.size(); ++i) {
+            CHECK(result.certificates[i].location.format == SourceFormat::jks);
+            CHECK(result.certificates[i].location.index == static_cast<int>(i));
+            CHECK(result.certificates[i].location.path == "store");
+        }
+        REQUIRE(result.keys.size() == 1);
+        CHECK(result.keys[0].format == SourceFormat::jks);
+        CHECK(result.keys[0].state == KeyState::in_keystore);
+        CHECK(result.keys[0].spki_sha256 == chain().leaf.spki_sha256());
+    }
+}
+
+TEST_CASE("jks: the integrity digest is checked against every known password") {
+    const Bytes image = KeystoreWriter(KeystoreType::jks).add_trusted_cert("root", chain().root).build(u"s3cret");
+
+    SECTION("a known password matches: nothing to note") {
+        const auto [recognised, result] = decode(image, {"", "wrong", "s3cret"});
+        REQUIRE(recognised);
+        CHECK(result.events.empty());
+        CHECK(result.certificates.size() == 1);
+    }
+    SECTION("no known password matches: a note, and the certificates are still reported") {
+        const auto [recognised, result] = decode(image, {"", "wrong"});
+        REQUIRE(recognised);
+        REQUIRE(result.events.size() == 1);
+        CHECK(result.events[0].reason == "integrity_unverified");
+        CHECK(result.events[0].level == EventLevel::note);
+        CHECK(result.events[0].detail.find("no known password matches") != std::string::npos);
+        CHECK(sha256s(result) == std::vector<std::string>{chain().root.sha256()});
+    }
+    SECTION("an empty password is hashed as an empty prefix") {
+        const Bytes unprotected = KeystoreWriter(KeystoreType::jks).add_trusted_cert("r", chain().root).build(u"");
+        CHECK(decode(unprotected, {""}).result.events.empty());
+        CHECK(count_events(decode(unprotected, {"s3cret"}).result, "integrity_unverified") == 1);
+    }
+}
+
+TEST_CASE("jks: non-ASCII passwords are hashed as UTF-16BE, as Java hashes its chars") {
+    // U+00E4 and U+1F511, the latter a surrogate pair in UTF-16.
+    const Bytes image =
+        KeystoreWriter(KeystoreType::jceks).add_trusted_cert("r", chain().root).build(u"p\u00e4\U0001F511");
+    CHECK(decode(image, {"", "p\xC3\xA4\xF0\x9F\x94\x91"}).result.events.empty());
+    CHECK(count_events(decode(image, {"", "p\xC3\xA4"}).result, "integrity_unverified") == 1);
+}
+
+TEST_CASE("jks: a JCEKS secret key entry is skipped with a note and the certificates around it are kept") {
+    const auto [recognised, result] = decode(every_entry_kind_jceks());
+
+    REQUIRE(recognised);
+    const std::vector<std::string> expected{chain().root.sha256(), chain().leaf.sha256(),
+                                            chain().intermediate.sha256(), other_cert().sha256()};
+    CHECK(sha256s(result) == expected);
+    for (const auto& sighting : result.certificates) CHECK(sighting.location.format == SourceFormat::jceks);
+    REQUIRE(result.keys.size() == 1);
+    CHECK(result.keys[0].format == SourceFormat::jceks);
+    CHECK(result.keys[0].spki_sha256 == chain().leaf.spki_sha256());
+    CHECK(events(result, EventLevel::error).empty());
+    REQUIRE(result.events.size() == 1);
+    CHECK(result.events[0].reason == "jceks_secret_key_skipped");
+    CHECK(result.events[0].level == EventLevel::note);
+    CHECK(result.events[0].detail.find("'aes'") != std::string::npos);
+}
+
+TEST_CASE("jks: version 1 keystores, which have no certificate type strings, are read") {
+    const KeystoreType type = GENERATE(KeystoreType::jks, KeystoreType::jceks);
+    const Bytes image = KeystoreWriter(type, 1)
+                            .add_private_key("server", {chain().leaf, chain().intermediate})
+                            .add_trusted_cert("root", chain().root)
+                            .build(u"changeit");
+    const auto [recognised, result] = decode(image, {"", "changeit"});
+
+    REQUIRE(recognised);
+    CHECK(result.events.empty());
+    CHECK(sha256s(result) == std::vector<std::string>{chain().leaf.sha256(), chain().intermediate.sha256(),
+                                                      chain().root.sha256()});
+    const SourceFormat format = type == KeystoreType::jks ? SourceFormat::jks : SourceFormat::jceks;
+    for (const auto& sighting : result.certificates) CHECK(sighting.location.format == format);
+    REQUIRE(result.keys.size() == 1);
+    CHECK(result.keys[0].spki_sha256 == chain().leaf.spki_sha256());
+}
+
+TEST_CASE("jks: a private key entry without a chain is recorded with no public key") {
+    const Bytes image = KeystoreWriter(KeystoreType::jks).add_private_key("lonely", {}).build(u"");
+    const auto [recognised, result] = decode(image);
+
+    REQUIRE(recognised);
+    CHECK(result.events.empty());
+    CHECK(result.certificates.empty());
+    REQUIRE(result.keys.size() == 1);
+    CHECK(result.keys[0].state == KeyState::in_keystore);
+    CHECK_FALSE(result.keys[0].spki_sha256.has_value());
+}
+
+TEST_CASE("jks: an empty keystore and trailing bytes after the digest") {
+    const Bytes empty = KeystoreWriter(KeystoreType::jks).build(u"");
+    CHECK(empty.size() == 12 + 20);
+    const auto [recognised, result] = decode(empty);
+    CHECK(recognised);
+    CHECK(result.certificates.empty());
+    CHECK(result.events.empty());
+
+    Bytes padded = KeystoreWriter(KeystoreType::jks).add_trusted_cert("r", chain().root).build(u"");
+    padded.insert(padded.end(), {0, 0, 0});
+    const auto padded_result = decode(padded).result;
+    CHECK(padded_result.certificates.size() == 1);
+    REQUIRE(padded_result.events.size() == 1);
+    CHECK(padded_result.events[0].reason == "trailing_data");
+    CHECK(padded_result.events[0].level == EventLevel::note);
+}
+
+TEST_CASE("jks: a keystore cut at every byte offset keeps the certificates read before the cut") {
+    const Bytes image = every_entry_kind_jceks();
+    const std::vector<TestCert> in_order{chain().root, chain().leaf, chain().intermediate, other_cert()};
+    std::vector<std::size_t> cert_ends;
+    for (const auto& cert : in_order) cert_ends.push_back(end_of(image, cert.der));
+    const std::size_t secret_key_end = end_of(image, sealed_secret_key_stream());
+    CertificateCache cache;
+
+    for (std::size_t length = 0; length < image.size(); ++length) {
+        INFO("cut at " << length << " of " << image.size());
+        const Bytes prefix(image.begin(), image.begin() + static_cast<std::ptrdiff_t>(length));
+        const auto [recognised, result] = decode(prefix, {""}, &cache);
+        if (length < 4) {
+            REQUIRE_FALSE(recognised);
+            REQUIRE(result.events.empty());
+            continue;
+        }
+        REQUIRE(recognised);
+        const auto errors = events(result, EventLevel::error);
+        REQUIRE(errors.size() == 1);
+        REQUIRE(errors[0]->reason == "truncated");
+        REQUIRE(errors[0]->detail.find("byte offset") != std::string::npos);
+
+        const auto complete = static_cast<std::size_t>(
+            std::count_if(cert_ends.begin(), cert_ends.end(), [&](std::size_t end) { return end <= length; }));
+        const auto found = sha256s(result);
+        REQUIRE(found.size() == complete);
+        for (std::size_t i = 0; i < complete; ++i) REQUIRE(found[i] == in_order[i].sha256());
+        REQUIRE(result.keys.size() == (length >= cert_ends[1] ? 1u : 0u));
+        REQUIRE(count_events(result, "jceks_secret_key_skipped") == (length >= secret_key_end ? 1u : 0u));
+        REQUIRE(count_events(result, "integrity_unverified") == 0);
+    }
+}
+
+TEST_CASE("jks: random byte corruption never crashes the decoder") {
+    const Bytes image = every_entry_kind_jceks();
+    // Half the flips land outside certificate bodies, where the lengths, tags and serialization typecodes are.
+    std::vector<std::size_t> structure;
+    std::vector<std::pair<std::size_t, std::size_t>> cert_spans;
+    for (const auto* cert : {&chain().root, &chain().leaf, &chain().intermediate, &other_cert()}) {
+        const std::size_t end = end_of(image, cert->der);
+        cert_spans.emplace_back(end - cert->der.size(), end);
+    }
+    for (std::size_t i = 0; i < image.size(); ++i)
+        if (std::none_of(cert_spans.begin(), cert_spans.end(),
+                         [&](const auto& span) { return i >= span.first && i < span.second; }))
+            structure.push_back(i);
+
+    std::mt19937 rng(20240611);
+    std::uniform_int_distribution<std::size_t> anywhere(0, image.size() - 1);
+    std::uniform_int_distribution<std::size_t> in_structure(0, structure.size() - 1);
+    std::uniform_int_distribution<int> flips(1, 3);
+    std::uniform_int_distribution<int> nonzero_byte(1, 255);
+    CertificateCache cache;
+    for (int iteration = 0; iteration < 4000; ++iteration) {
+        Bytes damaged = image;
+        for (int n = flips(rng); n > 0; --n) {
+            const std::size_t at = iteration % 2 ? anywhere(rng) : structure[in_structure(rng)];
+            damaged[at] ^= static_cast<std::uint8_t>(nonzero_byte(rng));
+        }
+        INFO("iteration " << iteration);
+        const auto [recognised, result] = decode(damaged, {""}, &cache);
+        const bool magic_intact = std::equal(damaged.begin(), damaged.begin() + 4, image.begin());
+        REQUIRE(recognised == magic_intact);
+        for (const auto& event : result.events) REQUIRE_FALSE(event.detail.empty());
+    }
+}
+
+TEST_CASE("jks: huge declared lengths and counts end in an error, never an allocation or a long loop") {
+    struct Case {
+        const char* name;
+        Bytes entry;
+        const char* reason;
+    };
+    const auto entry = [](std::uint32_t tag, const std::string& alias) {
+        JavaDataWriter w;
+        w.u32(tag).utf(alias).u64(0);
+        return w;
+    };
+    const auto secret = [&](const JavaDataWriter& stream) {
+        return entry(3, "sk").bytes(stream.data()).data();
+    };
+    const std::vector<Case> cases{
+        {"alias length", JavaDataWriter().u32(2).u16(0xFFFF).bytes({'a', 'b'}).data(), "truncated"},
+        {"protected key length", entry(1, "k").u32(0xFFFFFFFF).bytes({1, 2, 3}).data(), "truncated"},
+        {"chain length",
+         entry(1, "k").u32(1).u8(0).u32(0xFFFFFFFF).utf("X.509")
+             .u32(static_cast<std::uint32_t>(chain().leaf.der.size())).bytes(chain().leaf.der).data(),
+         "truncated"},
+        {"certificate type length", entry(2, "c").u16(0xFFFF).data(), "truncated"},
+        {"certificate length", entry(2, "c").utf("X.509").u32(0xFFFFFFFF).bytes({0x30}).data(), "truncated"},
+        {"primitive array length",
+         secret(stream_header().u8(TC_ARRAY).u8(TC_CLASSDESC).utf("[J").u64(0).u8(SC_SERIALIZABLE).u16(0)
+                    .u8(TC_ENDBLOCKDATA).u8(TC_NULL).u32(0x7FFFFFFF)),
+         "truncated"},
+        {"object array length",
+         secret(stream_header().u8(TC_ARRAY).u8(TC_CLASSDESC).utf("[Ljava.lang.Object;").u64(0)
+                    .u8(SC_SERIALIZABLE).u16(0).u8(TC_ENDBLOCKDATA).u8(TC_NULL).u32(0x7FFFFFFF).u8(TC_NULL)),
+         "truncated"},
+        {"negative array length",
+         secret(stream_header().u8(TC_ARRAY).u8(TC_CLASSDESC).utf("[B").u64(0).u8(SC_SERIALIZABLE).u16(0)
+                    .u8(TC_ENDBLOCKDATA).u8(TC_NULL).u32(0x80000000)),
+         "corrupt_keystore"},
+        {"long string length", secret(stream_header().u8(TC_LONGSTRING).u64(0x7FFFFFFFFFFFFFFF)), "truncated"},
+        {"negative long string length", secret(stream_header().u8(TC_LONGSTRING).u64(~0ULL)), "corrupt_keystore"},
+        {"field count",
+         secret(stream_header().u8(TC_OBJECT).u8(TC_CLASSDESC).utf("x.Y").u64(0).u8(SC_SERIALIZABLE).u16(0xFFFF)
+                    .u8('I').utf("f")),
+         "truncated"},
+        {"proxy interface count", secret(stream_header().u8(TC_CLASS).u8(TC_PROXYCLASSDESC).u32(0xFFFFFFFF)),
+         "truncated"},
+        {"negative block data length",
+         secret(stream_header().u8(TC_OBJECT).u8(TC_CLASSDESC).utf("x.Ext").u64(0)
+                    .u8(SC_EXTERNALIZABLE | SC_BLOCK_DATA).u16(0).u8(TC_ENDBLOCKDATA).u8(TC_NULL)
+                    .u8(TC_BLOCKDATALONG).u32(0xFFFFFFFF)),
+         "corrupt_keystore"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.name);
+        const Bytes image = KeystoreWriter(KeystoreType::jceks)
+                                .add_trusted_cert("before", chain().root)
+                                .add_raw_entry(c.entry)
+                                .add_trusted_cert("after", other_cert())
+                                .build(u"");
+        const auto [recognised, result] = decode(image);
+        REQUIRE(recognised);
+        CHECK(sha256s(result).front() == chain().root.sha256());
+        const auto errors = events(result, EventLevel::error);
+        REQUIRE(errors.size() == 1);
+        CHECK(errors[0]->reason == c.reason);
+        CHECK(errors[0]->detail.find("byte offset") != std::string::npos);
+    }
+
+    INFO("an entry count far beyond the content");
+    Bytes image = KeystoreWriter(KeystoreType::jks).add_trusted_cert("root", chain().root).build(u"");
+    put_u32(image, 8, 0xFFFFFFFF);
+    const auto [recognised, result] = decode(image);
+    REQUIRE(recognised);
+    CHECK(sha256s(result) == std::vector<std::string>{chain().root.sha256()});
+    CHECK(count_events(result, "truncated") == 1);
+}
+
+TEST_CASE("jks: unknown entry tags and versions stop the decoder with an error") {
+    SECTION("an unknown tag after a good entry") {
+        const Bytes image = KeystoreWriter(KeystoreType::jks)
+                                .add_trusted_cert("root", chain().root)
+                                .add_raw_entry(JavaDataWriter().u32(9).utf("what").u64(0).data())
+                                .add_trusted_cert("other", other_cert())
+                                .build(u"");
+        const auto [recognised, result] = decode(image);
+        REQUIRE(recognised);
+        CHECK(sha256s(result) == std::vector<std::string>{chain().root.sha256()});
+        REQUIRE(result.events.size() == 1);
+        CHECK(result.events[0].reason == "corrupt_keystore");
+        CHECK(result.events[0].detail.find("unknown entry tag 9") != std::string::npos);
+    }
+    SECTION("a secret key entry in a JKS file, where only JCEKS has them") {
+        Bytes image = KeystoreWriter(KeystoreType::jceks).add_secret_key("aes").build(u"");
+        put_u32(image, 0, 0xFEEDFEED);
+        const auto [recognised, result] = decode(image);
+        REQUIRE(recognised);
+        CHECK(count_events(result, "corrupt_keystore") == 1);
+        CHECK(count_events(result, "jceks_secret_key_skipped") == 0);
+    }
+    SECTION("an unsupported version") {
+        const Bytes image = KeystoreWriter(KeystoreType::jks, 3).add_trusted_cert("root", chain().root).build(u"");
+        const auto [recognised, result] = decode(image);
+        REQUIRE(recognised);
+        CHECK(result.certificates.empty());
+        REQUIRE(result.events.size() == 1);
+        CHECK(result.events[0].reason == "corrupt_keystore");
+        CHECK(result.events[0].detail.find("version 3") != std::string::npos);
+    }
+}
+
+TEST_CASE("jks: content without a keystore magic is not recognised and adds nothing") {
+    const Bytes keystore = KeystoreWriter(KeystoreType::jks).add_trusted_cert("root", chain().root).build(u"");
+    Bytes near_miss = keystore;
+    near_miss[3] = 0xEE;
+    const std::vector<Bytes> not_keystores{
+        {}, {0xFE, 0xED, 0xFE}, near_miss, chain().root.der, to_bytes(chain().root.pem()),
+        {0xCE, 0xCE, 0xCE, 0xCF, 0, 0, 0, 2}, {0xAC, 0xED, 0x00, 0x05}};
+    for (const auto& content : not_keystores) {
+        const auto [recognised, result] = decode(content);
+        CHECK_FALSE(recognised);
+        CHECK(result.certificates.empty());
+        CHECK(result.keys.empty());
+        CHECK(result.events.empty());
+    }
+}
+
+TEST_CASE("jks: serialized objects using the rest of the stream protocol are delimited exactly") {
+    // Handles are numbered in the order the stream creates them, from 0x7E0000.
+    std::uint32_t next_handle = 0x7E0000;
+    const auto handle = [&] { return next_handle++; };
+
+    JavaDataWriter s = stream_header();
+    s.u8(TC_OBJECT).u8(TC_CLASSDESC).utf("test.Holder").u64(1);
+    const std::uint32_t holder_class = handle();
+    s.u8(SC_SERIALIZABLE | SC_WRITE_METHOD).u16(6);
+    s.u8('I').utf("count");
+    s.u8('Z').utf("flag");
+    s.u8('[').utf("numbers").u8(TC_STRING).utf("[J");
+    handle();
+    s.u8('L').utf("colour").u8(TC_STRING).utf("Ltest/Colour;");
+    handle();
+    s.u8('L').utf("items").u8(TC_STRING).utf("[Ljava/lang/Object;");
+    handle();
+    s.u8('L').utf("ext").u8(TC_STRING).utf("Ltest/Ext;");
+    handle();
+    s.u8(TC_ENDBLOCKDATA).u8(TC_NULL);
+    handle();  // the Holder
+
+    s.u32(0x78).u8(1);  // count, flag
+    // numbers: a long[] whose elements contain typecode-like bytes
+    s.u8(TC_ARRAY).u8(TC_CLASSDESC).utf("[J").u64(2).u8(SC_SERIALIZABLE).u16(0).u8(TC_ENDBLOCKDATA).u8(TC_NULL);
+    handle();
+    handle();
+    s.u32(2).u64(0x7878787878787878).u64(0x7071727374757677);
+    // colour: an enum constant, its class descriptor chain ending in java.lang.Enum
+    s.u8(TC_ENUM).u8(TC_CLASSDESC).utf("test.Colour").u64(0).u8(SC_SERIALIZABLE | SC_ENUM).u16(0).u8(TC_ENDBLOCKDATA);
+    handle();
+    s.u8(TC_CLASSDESC).utf("java.lang.Enum").u64(0).u8(SC_SERIALIZABLE | SC_ENUM).u16(0).u8(TC_ENDBLOCKDATA);
+    handle();
+    s.u8(TC_NULL);
+    const std::uint32_t red = handle();
+    s.u8(TC_STRING).utf("RED");
+    handle();
+    // items: an Object[] of strings, a back-reference, null, a proxy class and a nested Holder
+    s.u8(TC_ARRAY).u8(TC_CLASSDESC).utf("[Ljava.lang.Object;").u64(3).u8(SC_SERIALIZABLE).u16(0);
+    const std::uint32_t object_array_class = handle();
+    s.u8(TC_ENDBLOCKDATA).u8(TC_NULL);
+    handle();
+    s.u32(6);
+    s.u8(TC_STRING).utf("one");
+    const std::uint32_t one = handle();
+    s.u8(TC_LONGSTRING).u64(5).bytes({'t', 'h', 'r', 'e', 'e'});
+    handle();
+    s.u8(TC_REFERENCE).u32(one);
+    s.u8(TC_NULL);
+    s.u8(TC_CLASS).u8(TC_PROXYCLASSDESC);
+    handle();
+    s.u32(2).utf("java.lang.Runnable").utf("java.io.Closeable").u8(TC_ENDBLOCKDATA);
+    s.u8(TC_CLASSDESC).utf("java.lang.reflect.Proxy").u64(4);
+    handle();
+    s.u8(SC_SERIALIZABLE).u16(1).u8('L').utf("h").u8(TC_STRING).utf("Ljava/lang/reflect/InvocationHandler;");
+    handle();
+    s.u8(TC_ENDBLOCKDATA).u8(TC_NULL);
+    handle();  // the proxy class
+    s.u8(TC_ARRAY).u8(TC_REFERENCE).u32(object_array_class);
+    handle();
+    s.u32(1).u8(TC_OBJECT).u8(TC_REFERENCE).u32(holder_class);
+    handle();
+    s.u32(7).u8(0).u8(TC_NULL).u8(TC_REFERENCE).u32(red).u8(TC_NULL).u8(TC_NULL);
+    s.u8(TC_ENDBLOCKDATA);  // the nested Holder's writeObject wrote nothing extra
+    // ext: an Externalizable object whose data is block data
+    s.u8(TC_OBJECT).u8(TC_CLASSDESC).utf("test.Ext").u64(5).u8(SC_EXTERNALIZABLE | SC_BLOCK_DATA).u16(0);
+    handle();
+    s.u8(TC_ENDBLOCKDATA).u8(TC_NULL);
+    handle();
+    s.u8(TC_BLOCKDATA).u8(4).bytes({TC_ENDBLOCKDATA, TC_ENDBLOCKDATA, TC_NULL, TC_REFERENCE});
+    s.u8(TC_BLOCKDATALONG).u32(3).bytes({TC_OBJECT, TC_CLASSDESC, TC_ARRAY});
+    s.u8(TC_ENDBLOCKDATA);
+    // The outer Holder's writeObject data: raw bytes and an object
+    s.u8(TC_BLOCKDATA).u8(2).bytes({0xCA, 0xFE}).u8(TC_STRING).utf("extra").u8(TC_ENDBLOCKDATA);
+
+    const auto [recognised, result] = decode(jceks_around(s.data()));
+
+    REQUIRE(recognised);
+    CHECK(events(result, EventLevel::error).empty());
+    CHECK(sha256s(result) == std::vector<std::string>{chain().root.sha256(), other_cert().sha256()});
+    REQUIRE(count_events(result, "jceks_secret_key_skipped") == 1);
+    CHECK(result.events[0].detail.find(std::to_string(s.size()) + " bytes") != std::string::npos);
+}
+
+TEST_CASE("jks: hostile serialization streams end in an error, not a crash or a hang") {
+    struct Case {
+        const char* name;
+        Bytes stream;
+    };
+    JavaDataWriter self_super = stream_header();
+    self_super.u8(TC_OBJECT).u8(TC_CLASSDESC).utf("test.Loop").u64(0).u8(SC_SERIALIZABLE).u16(0);
+    self_super.u8(TC_ENDBLOCKDATA).u8(TC_REFERENCE).u32(0x7E0000);  // its own superclass
+
+    JavaDataWriter nested = stream_header();
+    nested.u8(TC_ARRAY).u8(TC_CLASSDESC).utf("[Ljava.lang.Object;").u64(0).u8(SC_SERIALIZABLE).u16(0);
+    nested.u8(TC_ENDBLOCKDATA).u8(TC_NULL).u32(1);
+    for (int i = 0; i < 100'000; ++i) nested.u8(TC_ARRAY).u8(TC_REFERENCE).u32(0x7E0000).u32(1);
+    nested.u8(TC_NULL);
+
+    const std::vector<Case> cases{
+        {"not a serialization stream", {0xAC, 0xED, 0x00, 0x04, TC_NULL}},
+        {"a superclass cycle", self_super.data()},
+        {"nesting beyond the depth limit", nested.data()},
+        {"a reference to a handle never assigned",
+         stream_header().u8(TC_OBJECT).u8(TC_REFERENCE).u32(0x7E0005).data()},
+        {"a reference to a string where a class descriptor belongs",
+         stream_header().u8(TC_OBJECT).u8(TC_CLASSDESC).utf("x.Y").u64(0).u8(SC_SERIALIZABLE).u16(1).u8('L')
+             .utf("f").u8(TC_STRING).utf("Lx/Z;").u8(TC_ENDBLOCKDATA).u8(TC_NULL)
+             .u8(TC_OBJECT).u8(TC_REFERENCE).u32(0x7E0001).data()},
+        {"an unknown typecode", stream_header().u8(0x6F).data()},
+        {"block data where an object belongs", stream_header().u8(TC_BLOCKDATA).u8(0).data()},
+        {"an unknown field typecode",
+         stream_header().u8(TC_OBJECT).u8(TC_CLASSDESC).utf("x.Y").u64(0).u8(SC_SERIALIZABLE).u16(1).u8('Q')
+             .utf("f").data()},
+        {"externalizable data without block data mode",
+         stream_header().u8(TC_OBJECT).u8(TC_CLASSDESC).utf("x.Old").u64(0).u8(SC_EXTERNALIZABLE).u16(0)
+             .u8(TC_ENDBLOCKDATA).u8(TC_NULL).u32(0).data()},
+        {"an array whose class is not an array type",
+         stream_header().u8(TC_ARRAY).u8(TC_CLASSDESC).utf("x.Y").u64(0).u8(SC_SERIALIZABLE).u16(0)
+             .u8(TC_ENDBLOCKDATA).u8(TC_NULL).u32(1).data()},
+    };
+    for (const auto& c : cases) {
+        INFO(c.name);
+        const auto [recognised, result] = decode(jceks_around(c.stream));
+        REQUIRE(recognised);
+        CHECK(sha256s(result) == std::vector<std::string>{chain().root.sha256()});
+        CHECK(count_events(result, "jceks_secret_key_skipped") == 0);
+        const auto errors = events(result, EventLevel::error);
+        REQUIRE(errors.size() == 1);
+        CHECK(errors[0]->reason == "corrupt_keystore");
+        CHECK(errors[0]->detail.find("entry #1 'odd'") != std::string::npos);
+    }
+}
+
+TEST_CASE("jks: keystores written by keytool are decoded") {
+    // Java is slow to start, so both files come from four keytool runs and there are no SECTIONs to repeat them.
+    if (std::system("command -v keytool >/dev/null 2>&1") != 0) {
+        WARN("keytool is not on PATH; skipping the keytool interoperability test");
+        return;
+    }
+    TempDir dir;
+    const std::string password = "keytool-pass";
+    const std::string jks = (dir / "store.jks").string();
+    const std::string jceks = (dir / "store.jceks").string();
+    const std::string trusted_pem = (dir / "trusted.pem").string();
+    write_file(trusted_pem, other_cert().pem());
+    const auto log = dir / "keytool.log";
+    const auto keytool = [&](const std::string& arguments) {
+        const std::string command =
+            "keytool " + arguments + " -storepass " + password + " -noprompt >'" + log.string() + "' 2>&1";
+        if (std::system(command.c_str()) == 0) return true;
+        FAIL_CHECK(command << " failed:\n" << to_string(read_file(log)));
+        return false;
+    };
+    REQUIRE(keytool("-genkeypair -alias server -keyalg EC -keysize 256 -dname CN=keytool.example -validity 30"
+                    " -storetype JKS -keystore '" + jks + "' -keypass " + password));
+    REQUIRE(keytool("-importcert -alias trusted -file '" + trusted_pem + "' -storetype JKS -keystore '" + jks + "'"));
+    REQUIRE(keytool("-genseckey -alias secret -keyalg AES -keysize 128 -storetype JCEKS -keystore '" + jceks +
+                    "' -keypass " + password));
+    REQUIRE(keytool("-importcert -alias trusted -file '" + trusted_pem + "' -storetype JCEKS -keystore '" + jceks +
+                    "'"));
+
+    {
+        INFO("JKS with a key pair and a trusted certificate");
+        const auto [recognised, result] = decode(read_file(jks), {"", password});
+        REQUIRE(recognised);
+        CHECK(result.events.empty());
+        // keytool writes entries in hash table order, not insertion order.
+        const auto found = sha256s(result);
+        REQUIRE(found.size() == 2);
+        const auto trusted = std::find(found.begin(), found.end(), other_cert().sha256());
+        REQUIRE(trusted != found.end());
+        const auto& generated = result.certificates[trusted == found.begin() ? 1 : 0];
+        CHECK(generated.cert->subject == "CN=keytool.example");
+        for (const auto& sighting : result.certificates) CHECK(sighting.location.format == SourceFormat::jks);
+        REQUIRE(result.keys.size() == 1);
+        CHECK(result.keys[0].format == SourceFormat::jks);
+        CHECK(result.keys[0].spki_sha256 == generated.cert->spki_sha256);
+    }
+    {
+        INFO("JCEKS with a secret key and a trusted certificate");
+        const auto [recognised, result] = decode(read_file(jceks), {"", password});
+        REQUIRE(recognised);
+        CHECK(sha256s(result) == std::vector<std::string>{other_cert().sha256()});
+        CHECK(result.certificates.at(0).location.format == SourceFormat::jceks);
+        CHECK(result.keys.empty());
+        CHECK(events(result, EventLevel::error).empty());
+        REQUIRE(result.events.size() == 1);
+        CHECK(result.events[0].reason == "jceks_secret_key_skipped");
+        CHECK(result.events[0].detail.find("'secret'") != std::string::npos);
+    }
+    {
+        INFO("without the password the integrity digest is unverified");
+        const auto [recognised, result] = decode(read_file(jks), {""});
+        REQUIRE(recognised);
+        CHECK(result.certificates.size() == 2);
+        CHECK(count_events(result, "integrity_unverified") == 1);
+    }
+}
