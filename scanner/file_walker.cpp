@@ -176,16 +176,18 @@ private:
     }
 
     // `name` is relative to `parent_fd` (or a full path with AT_FDCWD); opening relative to the parent keeps
-    // working in trees nested deeper than PATH_MAX.
+    // working in trees nested deeper than PATH_MAX. `link_path` is the link that led here, if one did: a
+    // cycle is reported where the link is, not where it points.
     void enter_directory(int parent_fd, const std::string& name, const std::string& path, const struct stat& st,
-                         unsigned depth) {
+                         unsigned depth, const std::string& link_path = {}) {
         if (depth > options_.max_depth) {
             record(path, "too_deep", "more than " + std::to_string(options_.max_depth) + " directory levels", true);
             return;
         }
         const InodeKey key{st.st_dev, st.st_ino};
         if (std::find(ancestors_.begin(), ancestors_.end(), key) != ancestors_.end()) {
-            record(path, "directory_cycle", "a link leads back to a directory above it; not followed", true);
+            record(link_path.empty() ? path : link_path, "directory_cycle",
+                   "leads back to " + path + ", a directory above it; not followed", true);
             return;
         }
         if (!visited_directories_.insert(key).second) return;
@@ -242,7 +244,7 @@ private:
         char buffer[PATH_MAX];
         const std::string resolved = ::realpath(path.c_str(), buffer) ? std::string(buffer) : path;
         if (S_ISDIR(target.st_mode)) {
-            enter_directory(dir_fd, name, resolved, target, depth + 1);
+            enter_directory(dir_fd, name, resolved, target, depth + 1, path);
         } else if (S_ISREG(target.st_mode)) {
             // The target is read where the walk meets it directly, if it does; reading it here too would count
             // one file twice.
