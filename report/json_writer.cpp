@@ -13,6 +13,11 @@ using nlohmann::ordered_json;
 ordered_json optional_time(const std::optional<UnixTime>& t) { return t ? ordered_json(format_rfc3339(*t)) : ordered_json(); }
 ordered_json optional_text(const std::string& s) { return s.empty() ? ordered_json() : ordered_json(s); }
 
+ordered_json parameters(const std::string& text) {
+    auto parsed = ordered_json::parse(text, nullptr, false);
+    return parsed.is_discarded() ? ordered_json::object() : parsed;
+}
+
 ordered_json scan_json(const inventory::ScanContents& contents) {
     const auto& scan = contents.scan;
     return ordered_json{
@@ -21,7 +26,7 @@ ordered_json scan_json(const inventory::ScanContents& contents) {
         {"status", inventory::to_string(scan.status)},
         {"started_at", format_rfc3339(scan.started_at)},
         {"finished_at", optional_time(scan.finished_at)},
-        {"parameters", ordered_json::parse(scan.parameters_json, nullptr, false)},
+        {"parameters", parameters(scan.parameters_json)},
         {"files_walked", scan.counts.files_walked},
         {"files_skipped", scan.counts.files_skipped},
         {"certificates_seen", scan.counts.certificates_seen},

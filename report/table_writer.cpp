@@ -115,8 +115,8 @@ void TableWriter::write(const inventory::ScanContents& contents, const ReportCon
     std::size_t encrypted = 0;
     for (const auto& k : contents.keys) encrypted += k.state == KeyState::encrypted;
     if (!contents.keys.empty())
-        out << "\nPrivate keys: " << contents.keys.size() << " distinct (" << encrypted
-            << " encrypted with no known password). Only fingerprints and paths are kept.\n";
+        out << "\nPrivate keys: " << contents.keys.size() << " (" << encrypted
+            << " encrypted); only fingerprints and paths are kept.\n";
 
     std::size_t listed = 0, errors = 0;
     for (const auto& e : contents.events) {

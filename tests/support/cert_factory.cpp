@@ -2,6 +2,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -155,6 +156,16 @@ Bytes TestKey::spki_der() const {
     if (length <= 0) fail("SPKI DER");
     Bytes out(buffer, buffer + length);
     OPENSSL_free(buffer);
+    return out;
+}
+
+Bytes TestKey::private_component() const {
+    const char* name = EVP_PKEY_get_base_id(key_.get()) == EVP_PKEY_RSA ? OSSL_PKEY_PARAM_RSA_D : OSSL_PKEY_PARAM_PRIV_KEY;
+    BIGNUM* secret = nullptr;
+    if (EVP_PKEY_get_bn_param(key_.get(), name, &secret) != 1) fail("private component");
+    Bytes out(static_cast<std::size_t>(BN_num_bytes(secret)));
+    BN_bn2bin(secret, out.data());
+    BN_clear_free(secret);
     return out;
 }
 

@@ -35,6 +35,8 @@ public:
     std::string traditional_encrypted_pem(const std::string& password) const;  // Proc-Type: 4,ENCRYPTED
     Bytes pkcs8_der() const;
     Bytes spki_der() const;
+    // The secret itself (RSA private exponent, EC private scalar), to prove it is stored nowhere.
+    Bytes private_component() const;
     std::string spki_sha256() const;
     evp_pkey_st* get() const { return key_.get(); }
 

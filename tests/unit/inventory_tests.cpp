@@ -1,0 +1,148 @@
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "core/certificate.hpp"
+#include "inventory/inventory.hpp"
+#include "tests/support/cert_factory.hpp"
+
+using namespace certfleet;
+using namespace certfleet::testing;
+
+namespace {
+
+CertificateSighting sighting(const TestCert& cert, const std::string& path, SourceFormat format, int index) {
+    return CertificateSighting{std::make_shared<const CertInfo>(describe_certificate(cert.der)),
+                               std::make_shared<const Bytes>(cert.der), FileLocation{path, format, index}};
+}
+
+}  // namespace
+
+TEST_CASE("inventory: a new database is created mode 0600", "[inventory]") {
+    TempDir dir;
+    const auto path = (dir / "inv.db").string();
+    ::umask(022);
+    { auto inv = inventory::open_sqlite_inventory(path); }
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+}
+
+TEST_CASE("inventory: refuses files that are not certfleet inventories, naming them", "[inventory]") {
+    TempDir dir;
+    write_file(dir / "garbage.db", std::string(4096, 'x'));
+    CHECK_THROWS_WITH(inventory::open_sqlite_inventory((dir / "garbage.db").string()),
+                      Catch::Contains("garbage.db") && Catch::Contains("not a database"));
+    CHECK_THROWS_WITH(inventory::open_sqlite_inventory((dir / "no/such/dir/x.db").string()),
+                      Catch::Contains("x.db") && Catch::Contains("No such file"));
+}
+
+TEST_CASE("inventory: stores a scan and gives it back whole", "[inventory]") {
+    TempDir dir;
+    auto inv = inventory::open_sqlite_inventory((dir / "inv.db").string());
+    const auto chain = make_chain("shop.example");
+    const auto scan = inv->begin_scan("files", R"({"files":["/etc/ssl"]})");
+
+    FileObservations bundle;
+    bundle.certificates = {sighting(chain.leaf, "/srv/bundle.pem", SourceFormat::pem, 0),
+                           sighting(chain.intermediate, "/srv/bundle.pem", SourceFormat::pem, 1)};
+    bundle.keys = {KeySighting{"/srv/bundle.pem", SourceFormat::pem, chain.leaf_key.spki_sha256(), KeyState::readable}};
+    FileObservations copy;
+    copy.certificates = {sighting(chain.leaf, "/opt/app/copy.p12", SourceFormat::pkcs12, 0)};
+    copy.keys = {KeySighting{"/opt/app/copy.p12", SourceFormat::pkcs12, chain.leaf_key.spki_sha256(), KeyState::readable},
+                 KeySighting{"/opt/app/locked.key", SourceFormat::pem, std::nullopt, KeyState::encrypted}};
+    copy.events = {ScanEvent{"/opt/app/big.bin", "too_large", "11 MiB", EventLevel::error},
+                   ScanEvent{"/opt/app/store.jks", "integrity_unverified", "no password", EventLevel::note}};
+    inv->record(scan, {bundle});
+    inv->record(scan, {copy});
+    inv->finish_scan(scan, inventory::ScanStatus::complete, {.files_walked = 3, .certificates_seen = 3, .keys_seen = 3,
+                                                             .errors = 1, .notes = 1});
+
+    const auto latest = inv->latest_scan();
+    REQUIRE(latest);
+    CHECK(latest->id == scan);
+    CHECK(latest->status == inventory::ScanStatus::complete);
+    CHECK(latest->finished_at);
+    CHECK(latest->counts.files_walked == 3);
+    CHECK(latest->parameters_json == R"({"files":["/etc/ssl"]})");
+
+    const auto contents = inv->scan_contents(scan);
+    REQUIRE(contents.certificates.size() == 2);
+    // Ordered by expiry: the 90-day leaf before the 5-year intermediate.
+    const auto& leaf = contents.certificates[0];
+    CHECK(leaf.cert.sha256 == chain.leaf.sha256());
+    const auto expected = describe_certificate(chain.leaf.der);
+    CHECK(leaf.cert.subject == expected.subject);
+    CHECK(leaf.cert.dns_names == expected.dns_names);
+    CHECK(leaf.cert.ext_key_usage == expected.ext_key_usage);
+    CHECK(leaf.cert.not_after == expected.not_after);
+    CHECK(leaf.cert.key_curve == "prime256v1");
+    REQUIRE(leaf.sightings.size() == 2);
+    CHECK(leaf.sightings[0].location.path == "/opt/app/copy.p12");
+    CHECK(leaf.sightings[0].location.format == SourceFormat::pkcs12);
+    CHECK(leaf.sightings[1].location.path == "/srv/bundle.pem");
+    CHECK(contents.certificates[1].sightings[0].location.index == 1);
+    CHECK(contents.certificates[1].cert.path_length == 0);
+
+    REQUIRE(contents.keys.size() == 2);
+    CHECK(contents.keys[0].spki_sha256 == chain.leaf_key.spki_sha256());
+    CHECK(contents.keys[0].locations.size() == 2);
+    CHECK_FALSE(contents.keys[1].spki_sha256);
+    CHECK(contents.keys[1].state == KeyState::encrypted);
+
+    REQUIRE(contents.events.size() == 2);
+    CHECK(contents.events[0].reason == "too_large");
+    CHECK(contents.events[1].level == EventLevel::note);
+}
+
+TEST_CASE("inventory: scans are kept apart and certificates stored once", "[inventory]") {
+    TempDir dir;
+    const auto path = (dir / "inv.db").string();
+    const auto cert = TestCert::make({.subject_cn = "shared"}, TestKey::shared());
+    inventory::ScanId first = 0, second = 0;
+    {
+        auto inv = inventory::open_sqlite_inventory(path);
+        first = inv->begin_scan("files", "{}");
+        FileObservations obs;
+        obs.certificates = {sighting(cert, "/a.pem", SourceFormat::pem, 0)};
+        inv->record(first, {obs});
+        inv->finish_scan(first, inventory::ScanStatus::complete, {});
+    }
+    auto inv = inventory::open_sqlite_inventory(path);  // reopening keeps everything
+    second = inv->begin_scan("files", "{}");
+    FileObservations obs;
+    obs.certificates = {sighting(cert, "/b.pem", SourceFormat::pem, 0)};
+    inv->record(second, {obs});
+    inv->finish_scan(second, inventory::ScanStatus::complete, {});
+
+    CHECK(inv->scan_contents(first).certificates.at(0).sightings.at(0).location.path == "/a.pem");
+    const auto later = inv->scan_contents(second);
+    REQUIRE(later.certificates.size() == 1);
+    CHECK(later.certificates[0].sightings.size() == 1);
+    CHECK(later.certificates[0].sightings[0].location.path == "/b.pem");
+    CHECK(inv->latest_scan()->id == second);
+    CHECK_FALSE(inv->find_scan(second + 10));
+    CHECK_THROWS_AS(inv->scan_contents(second + 10), inventory::InventoryError);
+}
+
+TEST_CASE("inventory: a scan whose process died is marked interrupted by the next one", "[inventory]") {
+    TempDir dir;
+    const auto path = (dir / "inv.db").string();
+    { auto inv = inventory::open_sqlite_inventory(path); }
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        auto inv = inventory::open_sqlite_inventory(path);
+        inv->begin_scan("files", "{}");
+        ::_exit(0);  // as if killed: the scan never finishes
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    auto inv = inventory::open_sqlite_inventory(path);
+    CHECK(inv->latest_scan()->status == inventory::ScanStatus::running);
+    const auto next = inv->begin_scan("files", "{}");
+    CHECK(inv->find_scan(next - 1)->status == inventory::ScanStatus::interrupted);
+    CHECK(inv->find_scan(next)->status == inventory::ScanStatus::running);
+}
