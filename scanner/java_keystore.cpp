@@ -42,8 +42,13 @@ std::string concat(const Parts&... parts) {
     return out.str();
 }
 
-std::string hex_byte(std::uint8_t b) {
-    return "0x" + to_hex(std::span(&b, 1));
+// "0x" and the value's bytes, e.g. 0x7e, 0xaced, 0x007e0005.
+template <typename Unsigned>
+std::string hex(Unsigned value) {
+    std::array<std::uint8_t, sizeof(Unsigned)> bytes{};
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+        bytes[i] = static_cast<std::uint8_t>(value >> (8 * (bytes.size() - 1 - i)));
+    return "0x" + to_hex(bytes);
 }
 
 // Damage found while parsing. It unwinds to decode_java_keystore, which records it and keeps what was read.
@@ -234,8 +239,7 @@ public:
         const std::uint16_t magic = in_.u16("serialization stream magic");
         const std::uint16_t version = in_.u16("serialization stream version");
         if (magic != 0xACED || version != 5)
-            corrupt(concat("no Java serialization stream (header ", hex_byte(static_cast<std::uint8_t>(magic >> 8)),
-                           " ", hex_byte(static_cast<std::uint8_t>(magic)), ", version ", version,
+            corrupt(concat("no Java serialization stream (magic ", hex(magic), ", version ", version,
                            ") at byte offset ", offset));
         object(0);
     }
@@ -290,7 +294,8 @@ private:
         const auto offset = in_.offset();
         const std::uint32_t handle = in_.u32("serialization back-reference");
         if (handle < kBaseHandle || handle - kBaseHandle >= handles_.size())
-            corrupt(concat("serialization back-reference to unknown handle ", handle, " at byte offset ", offset));
+            corrupt(concat("serialization back-reference to unknown handle ", hex(handle), " at byte offset ",
+                           offset));
         return handles_[handle - kBaseHandle];
     }
 
@@ -337,7 +342,7 @@ private:
                 new_class_desc(typecode, depth);
                 return;
             default:
-                corrupt(concat("unexpected serialization typecode ", hex_byte(typecode), " at byte offset ", offset));
+                corrupt(concat("unexpected serialization typecode ", hex(typecode), " at byte offset ", offset));
         }
     }
 
@@ -357,10 +362,13 @@ private:
         check_depth(depth);
         const auto offset = in_.offset();
         const std::uint8_t typecode = in_.u8("serialization typecode");
-        if (typecode == TC_STRING || typecode == TC_LONGSTRING) return string_after_typecode(typecode);
-        if (typecode == TC_NULL) return;
-        if (typecode == TC_REFERENCE && reference().kind == HandleKind::string) return;
-        corrupt(concat("expected a serialized string at byte offset ", offset));
+        if (typecode == TC_STRING || typecode == TC_LONGSTRING)
+            string_after_typecode(typecode);
+        else if (typecode == TC_REFERENCE && reference().kind != HandleKind::string)
+            corrupt(concat("back-reference at byte offset ", offset, " does not name a string"));
+        else if (typecode != TC_NULL && typecode != TC_REFERENCE)
+            corrupt(concat("expected a serialized string at byte offset ", offset, ", found typecode ",
+                           hex(typecode)));
     }
 
     std::optional<std::size_t> class_desc(int depth) {
@@ -381,7 +389,7 @@ private:
                 return new_class_desc(typecode, depth);
             default:
                 corrupt(concat("expected a class descriptor at byte offset ", offset, ", found typecode ",
-                               hex_byte(typecode)));
+                               hex(typecode)));
         }
     }
 
@@ -414,7 +422,7 @@ private:
                 if (type == '[' || type == 'L')
                     string_object(depth + 1);
                 else if (primitive_size(type) == 0)
-                    corrupt(concat("unknown field typecode ", hex_byte(type), " at byte offset ", offset));
+                    corrupt(concat("unknown field typecode ", hex(type), " at byte offset ", offset));
                 descs_[index].field_types.push_back(static_cast<char>(type));
             }
         }

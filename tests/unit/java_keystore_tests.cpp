@@ -38,7 +38,11 @@ const TestChain& chain() {
 }
 
 const TestCert& other_cert() {
-    static const TestCert shared = TestCert::make({.subject_cn = "other.example"}, TestKey::shared({}, 4));
+    static const TestCert shared = [] {
+        CertSpec spec;
+        spec.subject_cn = "other.example";
+        return TestCert::make(spec, TestKey::shared({}, 4));
+    }();
     return shared;
 }
 
@@ -349,13 +353,18 @@ TEST_CASE("jks: huge declared lengths and counts end in an error, never an alloc
                     .u8(TC_BLOCKDATALONG).u32(0xFFFFFFFF)),
          "corrupt_keystore"},
     };
+    // Each hostile entry ends the file (the digest is cut off too), so its declared size can only be believed
+    // by reading past the end.
+    const auto without_digest = [](Bytes image) {
+        image.resize(image.size() - 20);
+        return image;
+    };
     for (const auto& c : cases) {
         INFO(c.name);
-        const Bytes image = KeystoreWriter(KeystoreType::jceks)
-                                .add_trusted_cert("before", chain().root)
-                                .add_raw_entry(c.entry)
-                                .add_trusted_cert("after", other_cert())
-                                .build(u"");
+        const Bytes image = without_digest(KeystoreWriter(KeystoreType::jceks)
+                                               .add_trusted_cert("before", chain().root)
+                                               .add_raw_entry(c.entry)
+                                               .build(u""));
         const auto [recognised, result] = decode(image);
         REQUIRE(recognised);
         CHECK(sha256s(result).front() == chain().root.sha256());
@@ -366,7 +375,7 @@ TEST_CASE("jks: huge declared lengths and counts end in an error, never an alloc
     }
 
     INFO("an entry count far beyond the content");
-    Bytes image = KeystoreWriter(KeystoreType::jks).add_trusted_cert("root", chain().root).build(u"");
+    Bytes image = without_digest(KeystoreWriter(KeystoreType::jks).add_trusted_cert("root", chain().root).build(u""));
     put_u32(image, 8, 0xFFFFFFFF);
     const auto [recognised, result] = decode(image);
     REQUIRE(recognised);
