@@ -12,9 +12,12 @@ std::size_t header_size(std::span<const std::uint8_t> bytes) {
 }  // namespace
 
 bool decode_der(std::span<const std::uint8_t> content, FileObservationBuilder& out) {
-    // Every certificate, PKCS#7, PKCS#12 and key file is over 127 bytes, so its outer SEQUENCE has a long-form
-    // length; requiring one keeps text files that happen to start with '0' out.
-    if (content.size() < 8 || content[0] != kSequence || content[1] < 0x81) return false;
+    // Certificates, PKCS#7 and PKCS#12 files are over 127 bytes, so their outer SEQUENCE has a long-form length;
+    // requiring one keeps text files that happen to start with '0' out. Small keys (Ed25519 PKCS#8 is 48 bytes)
+    // are let in by their version INTEGER 0 or 1, control bytes no text file has.
+    const bool small_key = content.size() >= 5 && content[1] < 0x80 && content[2] == kInteger && content[3] == 1 &&
+                           content[4] <= 1;
+    if (content.size() < 8 || content[0] != kSequence || (content[1] < 0x81 && !small_key)) return false;
     const auto size = der_object_size(content);
     if (!size) return false;
     const std::size_t outer_header = header_size(content);

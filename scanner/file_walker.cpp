@@ -74,6 +74,8 @@ struct WalkResult {
 
 using InodeKey = std::pair<dev_t, ino_t>;
 
+constexpr const char* kJavaDefaultPassword = "changeit";
+
 // The walk stops when the caller asks (Ctrl-C) or when the sink fails (the database is gone).
 struct StopSignal {
     const std::atomic<bool>& requested;
@@ -337,6 +339,11 @@ WalkStats walk_files(const WalkOptions& options, const std::function<void(FileOb
     decode_options.passwords.push_back("");
     for (const auto& p : options.passwords)
         if (!p.empty()) decode_options.passwords.push_back(p);
+    // The JDK ships its truststores with this password and most Java keystores keep it; trying it lets their
+    // integrity be checked without every user having to know it.
+    if (std::find(decode_options.passwords.begin(), decode_options.passwords.end(), kJavaDefaultPassword) ==
+        decode_options.passwords.end())
+        decode_options.passwords.emplace_back(kJavaDefaultPassword);
     decode_options.cache = &cache;
 
     // Bounded queues keep memory flat however large the tree; the job queue also bounds open descriptors.

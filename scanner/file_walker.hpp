@@ -23,7 +23,9 @@ struct WalkOptions {
     std::uint64_t max_file_size = 10ull << 20;
     unsigned decoder_threads = 0;  // 0: one per core
     unsigned max_depth = 256;
-    std::vector<std::string> passwords;  // for PKCS#12, JKS and encrypted keys; "" is always tried first
+    // For PKCS#12, Java keystores and encrypted keys; "" is always tried first and "changeit" (the JDK's
+    // default keystore password) last.
+    std::vector<std::string> passwords;
 };
 
 struct WalkStats {

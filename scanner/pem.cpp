@@ -48,6 +48,18 @@ void decode_block(std::string_view label, std::string_view block, int ordinal, S
     const bool traditional = label == "RSA PRIVATE KEY" || label == "EC PRIVATE KEY" || label == "DSA PRIVATE KEY";
     if (!(certificate || trusted || pkcs7 || pkcs8 || encrypted_pkcs8 || traditional)) return;
 
+    // Inside a JSON string the block's line breaks are "\n" escapes; the RFC 1421 headers need real ones.
+    std::string unescaped;
+    if (block.find("\\n") != std::string_view::npos) {
+        for (std::size_t i = 0; i < block.size(); ++i) {
+            if (block[i] == '\\' && i + 1 < block.size() && (block[i + 1] == 'n' || block[i + 1] == 'r')) {
+                if (block[++i] == 'n') unescaped.push_back('\n');
+            } else {
+                unescaped.push_back(block[i]);
+            }
+        }
+        block = unescaped;
+    }
     auto [headers, body] = split_headers(block);
     auto der = base64_decode(body);
     const std::string where = "PEM block #" + std::to_string(ordinal) + " (" + std::string(label) + ")";
@@ -71,6 +83,7 @@ void decode_block(std::string_view label, std::string_view block, int ordinal, S
         record_private_key(*der, encoding, headers, cert_format, out);
         OPENSSL_cleanse(der->data(), der->size());
     }
+    OPENSSL_cleanse(unescaped.data(), unescaped.size());
 }
 
 }  // namespace
