@@ -45,6 +45,21 @@ void record_key(EVP_PKEY* key, SourceFormat format, FileObservationBuilder& out)
     out.add_key(format, spki_sha256_of(key), KeyState::readable);
 }
 
+// Tries each known password in turn: the key is recorded readable with the first that opens it, or as
+// encrypted (fingerprint unknown) when none does.
+template <typename Decrypt>
+void record_protected_key(Decrypt&& decrypt, SourceFormat format, FileObservationBuilder& out) {
+    for (const auto& password : out.options().passwords) {
+        if (ossl::EvpPkeyPtr key = decrypt(password)) {
+            ERR_clear_error();
+            record_key(key.get(), format, out);
+            return;
+        }
+    }
+    ERR_clear_error();
+    out.add_key(format, std::nullopt, KeyState::encrypted);
+}
+
 }  // namespace
 
 std::optional<std::size_t> der_object_size(std::span<const std::uint8_t> bytes) {
@@ -140,18 +155,13 @@ void record_private_key(std::span<const std::uint8_t> der, PrivateKeyEncoding en
                 out.add_error("corrupt_key", "unreadable encrypted PKCS#8 private key: " + openssl_reason());
                 return;
             }
-            for (const auto& password : out.options().passwords) {
-                ossl::Pkcs8InfoPtr info(
-                    PKCS8_decrypt(sealed.get(), password.c_str(), static_cast<int>(password.size())));
-                ossl::EvpPkeyPtr key(info ? EVP_PKCS82PKEY(info.get()) : nullptr);
-                if (key) {
-                    ERR_clear_error();
-                    record_key(key.get(), format, out);
-                    return;
-                }
-            }
-            ERR_clear_error();
-            out.add_key(format, std::nullopt, KeyState::encrypted);
+            record_protected_key(
+                [&](const std::string& password) {
+                    ossl::Pkcs8InfoPtr info(
+                        PKCS8_decrypt(sealed.get(), password.c_str(), static_cast<int>(password.size())));
+                    return ossl::EvpPkeyPtr(info ? EVP_PKCS82PKEY(info.get()) : nullptr);
+                },
+                format, out);
             return;
         }
         case PrivateKeyEncoding::traditional: {
@@ -171,28 +181,24 @@ void record_private_key(std::span<const std::uint8_t> der, PrivateKeyEncoding en
                 out.add_error("corrupt_key", "encrypted private key with an unreadable DEK-Info header");
                 return;
             }
-            for (const auto& password : out.options().passwords) {
-                Bytes scratch(der.begin(), der.end());
-                long scratch_length = static_cast<long>(scratch.size());
-                auto supply = [](char* buffer, int size, int, void* user) -> int {
-                    const auto* pass = static_cast<const std::string*>(user);
-                    const int n = std::min<int>(size, static_cast<int>(pass->size()));
-                    std::memcpy(buffer, pass->data(), static_cast<std::size_t>(n));
-                    return n;
-                };
-                const bool decrypted = PEM_do_header(&cipher, scratch.data(), &scratch_length, supply,
-                                                     const_cast<std::string*>(&password)) == 1;
-                const unsigned char* plain = scratch.data();
-                ossl::EvpPkeyPtr key(decrypted ? d2i_AutoPrivateKey(nullptr, &plain, scratch_length) : nullptr);
-                OPENSSL_cleanse(scratch.data(), scratch.size());
-                if (key) {
-                    ERR_clear_error();
-                    record_key(key.get(), format, out);
-                    return;
-                }
-            }
-            ERR_clear_error();
-            out.add_key(format, std::nullopt, KeyState::encrypted);
+            record_protected_key(
+                [&](const std::string& password) {
+                    Bytes scratch(der.begin(), der.end());
+                    long scratch_length = static_cast<long>(scratch.size());
+                    auto supply = [](char* buffer, int size, int, void* user) -> int {
+                        const auto* pass = static_cast<const std::string*>(user);
+                        const int n = std::min<int>(size, static_cast<int>(pass->size()));
+                        std::memcpy(buffer, pass->data(), static_cast<std::size_t>(n));
+                        return n;
+                    };
+                    const bool decrypted = PEM_do_header(&cipher, scratch.data(), &scratch_length, supply,
+                                                         const_cast<std::string*>(&password)) == 1;
+                    const unsigned char* plain = scratch.data();
+                    ossl::EvpPkeyPtr key(decrypted ? d2i_AutoPrivateKey(nullptr, &plain, scratch_length) : nullptr);
+                    OPENSSL_cleanse(scratch.data(), scratch.size());
+                    return key;
+                },
+                format, out);
             return;
         }
     }

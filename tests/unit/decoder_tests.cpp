@@ -378,25 +378,32 @@ TEST_CASE("decode: a PKCS#8 PEM key is recorded by its public key and never by i
     check_no_key_material(result, key, {pem_body(pem)});
 }
 
+namespace {
+
+// A password-protected PEM key opens with the right password from the options and stays encrypted (its
+// fingerprint unknown) without it; either way no key material leaks into the observations.
+void check_password_protected_key(const std::string& pem, const TestKey& key, const std::string& password) {
+    for (const bool known : {true, false}) {
+        INFO("password known: " << known);
+        std::vector<std::string> passwords{"", "wrong"};
+        if (known) passwords.push_back(password);
+        const auto result = decode(pem, passwords);
+        REQUIRE(result.keys.size() == 1);
+        if (known) check_readable_key(result.keys[0], key, SourceFormat::pem);
+        else check_encrypted_key(result.keys[0], SourceFormat::pem);
+        CHECK(reasons(result).empty());
+        check_no_key_material(result, key, {pem_body(pem)});
+    }
+}
+
+}  // namespace
+
 TEST_CASE("decode: an encrypted PKCS#8 PEM key", "[decode]") {
     const TestKey key = key_of(KeyKind::ec);
     const std::string pem = key.encrypted_pkcs8_pem("pkcs8 pass");
     REQUIRE(pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
 
-    SECTION("opens with a password from the options") {
-        const auto result = decode(pem, {"", "wrong", "pkcs8 pass"});
-        REQUIRE(result.keys.size() == 1);
-        check_readable_key(result.keys[0], key, SourceFormat::pem);
-        CHECK(reasons(result).empty());
-        check_no_key_material(result, key, {pem_body(pem)});
-    }
-    SECTION("stays encrypted without it") {
-        const auto result = decode(pem, {"", "wrong"});
-        REQUIRE(result.keys.size() == 1);
-        check_encrypted_key(result.keys[0], SourceFormat::pem);
-        CHECK(reasons(result).empty());
-        check_no_key_material(result, key, {pem_body(pem)});
-    }
+    check_password_protected_key(pem, key, "pkcs8 pass");
 }
 
 TEST_CASE("decode: traditional RSA and EC PEM keys", "[decode]") {
@@ -422,20 +429,7 @@ TEST_CASE("decode: a traditional encrypted (Proc-Type) PEM key", "[decode]") {
     const std::string pem = key.traditional_encrypted_pem("legacy pass");
     REQUIRE(pem.find("Proc-Type: 4,ENCRYPTED") != std::string::npos);
 
-    SECTION("opens with a password from the options") {
-        const auto result = decode(pem, {"", "wrong", "legacy pass"});
-        REQUIRE(result.keys.size() == 1);
-        check_readable_key(result.keys[0], key, SourceFormat::pem);
-        CHECK(reasons(result).empty());
-        check_no_key_material(result, key, {pem_body(pem)});
-    }
-    SECTION("stays encrypted without it") {
-        const auto result = decode(pem, {"", "wrong"});
-        REQUIRE(result.keys.size() == 1);
-        check_encrypted_key(result.keys[0], SourceFormat::pem);
-        CHECK(reasons(result).empty());
-        check_no_key_material(result, key, {pem_body(pem)});
-    }
+    check_password_protected_key(pem, key, "legacy pass");
 }
 
 TEST_CASE("decode: a DER PKCS#8 key file", "[decode]") {
