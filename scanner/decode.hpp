@@ -51,7 +51,6 @@ public:
     void add_error(std::string reason, std::string detail);
     void add_note(std::string reason, std::string detail);
 
-    std::size_t certificate_count() const { return result_.certificates.size(); }
     FileObservations take() { return std::move(result_); }
 
     // While set, everything recorded is attributed to this format: what is found inside a base64 value of a

@@ -171,7 +171,6 @@ private:
             record_errno(path, "cannot scan", errno);
             return;
         }
-        const std::string name = path.substr(path.find_last_of('/') + 1);
         if (S_ISDIR(st.st_mode)) enter_directory(AT_FDCWD, path, path, st, 0);
         else if (S_ISREG(st.st_mode)) visit_file(AT_FDCWD, path, path, st);
         else record(path, "not_regular_file", file_kind(st.st_mode) + ", never opened", true);
