@@ -115,7 +115,12 @@ private:
 
 int run_scan(const ScanOptions& options, const std::string& db_path) {
     scanner::WalkOptions walk;
-    walk.roots = options.files;
+    // Absolute paths, so the inventory names a file the same way whichever directory a scan ran from.
+    for (const auto& file : options.files) {
+        std::string absolute = std::filesystem::absolute(file).lexically_normal().string();
+        while (absolute.size() > 1 && absolute.ends_with('/')) absolute.pop_back();
+        walk.roots.push_back(absolute);
+    }
     if (options.system_dirs) {
         for (const auto& dir : kSystemCertificateDirs)
             if (std::filesystem::is_directory(dir)) walk.roots.push_back(dir);

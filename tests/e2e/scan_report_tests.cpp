@@ -291,15 +291,27 @@ TEST_CASE("e2e: the table report and the command line contract", "[e2e]") {
     CHECK(not_a_db.exit_code == 1);
     CHECK(not_a_db.err.find("passwords.txt") != std::string::npos);
 
+    // Relative paths are stored absolute, so scans from different directories name files the same way.
+    const fs::path previous = fs::current_path();
+    fs::current_path(fleet.tree);
+    const auto relative = run_certfleet(fleet.db, {"scan", "--files", "./pem/../der/", "--no-progress"});
+    fs::current_path(previous);
+    REQUIRE(relative.exit_code == 0);
+    const json relative_doc = report_json(fleet.db);
+    const json* root = find_cert(relative_doc, fleet.chain.root.sha256());
+    REQUIRE(root);
+    CHECK((*root)["sightings"][0]["path"] == fleet.tree + "/der/chain.p7b");
+    CHECK(relative_doc["scan"]["parameters"]["files"] == json::array({fleet.tree + "/der"}));
+
     // $CERTFLEET_DB is the default database.
     const auto via_env = run_process({kBinary, "report", "--format", "json"}, {.env = {{"CERTFLEET_DB", fleet.db}}});
     CHECK(via_env.exit_code == 0);
-    CHECK(json::parse(via_env.out)["scan"]["id"] == 1);
+    CHECK(json::parse(via_env.out)["scan"]["id"] == 2);
 
-    // A second scan is a new scan; the first stays as it was.
+    // Another scan is a new scan; the first stays as it was.
     REQUIRE(fleet.scan({"--exclude-path", "p12"}).exit_code == 0);
     const json second = report_json(fleet.db);
-    CHECK(second["scan"]["id"] == 2);
+    CHECK(second["scan"]["id"] == 3);
     CHECK_FALSE(find_cert(second, fleet.rsa_cert.sha256()));
     CHECK(find_cert(report_json(fleet.db, {"--scan", "1"}), fleet.rsa_cert.sha256()));
 }
