@@ -1,0 +1,133 @@
+#pragma once
+// What the network scanner probes: target specs and port lists in, a stream of (address or host name, port) out.
+// Nothing here sends traffic or resolves names; host names stay names, and the prober resolves every A and AAAA
+// record itself.
+//
+// Target syntax:
+//   192.0.2.7   2001:db8::7   [2001:db8::7]       one address
+//   192.0.2.0/24   2001:db8::/120                 CIDR; host bits may be set, the block is taken from its network
+//   192.0.2.1-192.0.2.40   2001:db8::1-2001:db8::ff   inclusive range of full addresses
+//   mail.example.com   mail.example.com.          host name (RFC 1123 labels, trailing dot allowed)
+//   host:993   192.0.2.7:443   192.0.2.0/30:8443   [2001:db8::7]:443   only that port
+// A target without a port is scanned on every port of the port list. Excludes are addresses, CIDR blocks and
+// ranges (no ports, no names); excluded addresses are never produced.
+//
+// The targets are a stream, never a list in memory: addresses are held as sorted disjoint intervals, so a /8 costs
+// what a /24 costs, and the n-th target is found by arithmetic. The order is a seeded permutation of all targets,
+// which spreads the load over subnets instead of sweeping one at a time, and is the same for the same seed, so a
+// scan can be split into shards and resumed from a position.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace certfleet::scanner {
+
+// A target spec, port list, shard or targets file that cannot be used. The message quotes the input and says what
+// is wrong with it, e.g. "target '10.0.0.0/33': prefix length 33 is over 32".
+class TargetError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Ports where the TLS handshake starts at once: https 443, smtps 465, ldaps 636, DNS over TLS 853, ftps data and
+// control 989/990, telnets 992, imaps 993, ircs 994, pop3s 995, Docker daemon 2376, Active Directory global
+// catalog 3269, SIP over TLS 5061, WinRM 5986, Kubernetes API 6443, IRC over TLS 6697, alternative https 8443 and
+// 9443, MQTT over TLS 8883, kubelet 10250.
+inline constexpr std::array<std::uint16_t, 20> kDefaultTlsPorts = {
+    443, 465, 636, 853, 989, 990, 992, 993, 994, 995, 2376, 3269, 5061, 5986, 6443, 6697, 8443, 8883, 9443, 10250};
+
+// Ports where a plaintext protocol has to ask for TLS first; starttls_protocol_for_port says which protocol.
+inline constexpr std::array<std::uint16_t, 9> kDefaultStartTlsPorts = {21, 25, 110, 143, 389, 587, 3306, 5222, 5432};
+
+enum class StartTls { smtp, imap, pop3, ftp, ldap, postgres, xmpp, mysql };
+
+// The protocol to speak before the handshake on a well-known port; nullopt where TLS starts at once or the port is
+// not known.
+std::optional<StartTls> starttls_protocol_for_port(std::uint16_t port);
+const char* to_string(StartTls protocol);
+std::optional<StartTls> starttls_from_string(const std::string& name);
+
+// The scan order is the same for the same seed, which is what lets --resume continue a scan; this is the seed when
+// none is given. Any fixed value would do.
+inline constexpr std::uint64_t kDefaultShuffleSeed = 0x2545f4914f6cdd1d;
+
+// "443,8443,9000-9010" -> sorted, without duplicates. Throws TargetError naming the bad entry.
+std::vector<std::uint16_t> parse_ports(const std::string& list);
+
+struct Target {
+    std::string address;      // IP literal (IPv6 in RFC 5952 form, without brackets) or a host name
+    bool is_name = false;
+    std::uint16_t port = 0;
+    std::string server_name;  // the host name (lowercase, no trailing dot) for name targets, else empty
+    std::string spec;         // the target spec it came from
+};
+
+// This scanner's share of the targets: the positions p with p % count == index.
+struct Shard {
+    std::uint64_t index = 0;  // 0-based
+    std::uint64_t count = 1;
+};
+
+// "K/N" with 1 <= K <= N, K 1-based as people count shards.
+Shard parse_shard(const std::string& text);
+
+// One spec per line; '#' starts a comment; blank lines are skipped and whitespace is trimmed. Every line is checked
+// as a target (or an exclude) here, so a mistake is reported by line: "targets.txt:12: target '300.1.1.1': ...".
+// Files over 64 MiB are refused.
+std::vector<std::string> read_target_file(const std::string& path);
+std::vector<std::string> read_exclude_file(const std::string& path);
+
+// Every error TargetSet::parse would find, instead of only the first, so all of them can be shown at once.
+std::vector<std::string> validate_all(const std::vector<std::string>& specs, const std::vector<std::uint16_t>& ports,
+                                      const std::vector<std::string>& excludes);
+
+class TargetSet {
+    struct Data;
+
+public:
+    // Throws TargetError for the first bad spec, exclude or port, and when there would be more than 2^40 targets.
+    // An address or name given more than once is scanned once per port.
+    static TargetSet parse(const std::vector<std::string>& specs, const std::vector<std::uint16_t>& ports,
+                           const std::vector<std::string>& excludes);
+
+    std::uint64_t size() const;
+    std::uint64_t shard_size(Shard shard) const;
+    // How many address intervals the set holds: its memory, which grows with the number of specs and excludes,
+    // never with the number of addresses they cover.
+    std::size_t interval_count() const;
+
+    // Walks one shard's targets in the seeded order. It shares the set's data, so it stays valid on its own.
+    class Cursor {
+    public:
+        std::optional<Target> next();
+        // The position of the target next() returns next; every position of the shard below it has been returned.
+        // Starting a new cursor there (same seed and shard) continues where this one stopped.
+        std::uint64_t position() const { return position_; }
+
+    private:
+        friend class TargetSet;
+        Cursor(std::shared_ptr<const Data> data, std::uint64_t seed, Shard shard, std::uint64_t start_position);
+        std::uint64_t shuffled(std::uint64_t position) const;
+
+        std::shared_ptr<const Data> data_;
+        std::array<std::uint64_t, 4> round_keys_{};
+        unsigned half_bits_ = 0;
+        std::uint64_t stride_ = 1;
+        std::uint64_t position_ = 0;
+    };
+
+    // Throws TargetError when the shard is not one of count shards.
+    Cursor iterate(std::uint64_t seed, Shard shard = {}, std::uint64_t start_position = 0) const;
+
+private:
+    explicit TargetSet(std::shared_ptr<const Data> data) : data_(std::move(data)) {}
+    std::shared_ptr<const Data> data_;
+};
+
+}  // namespace certfleet::scanner
