@@ -74,7 +74,67 @@ std::optional<std::size_t> der_object_size(std::span<const std::uint8_t> bytes) 
     return 2 + length_bytes + length;
 }
 
+namespace {
+
+// Reads DER elements one after another out of a span, checking every length against what is left.
+class DerReader {
+public:
+    explicit DerReader(std::span<const std::uint8_t> bytes) : rest_(bytes) {}
+    bool empty() const { return rest_.empty(); }
+    std::uint8_t peek_tag() const { return rest_.empty() ? 0 : rest_[0]; }
+
+    // The next element if it has this tag: its content, or with `whole` the element with its header.
+    std::optional<std::span<const std::uint8_t>> next(std::uint8_t tag, bool whole = false) {
+        if (rest_.size() < 2 || rest_[0] != tag) return std::nullopt;
+        const auto size = der_object_size(rest_);
+        if (!size || *size > rest_.size()) return std::nullopt;
+        const std::size_t header = rest_[1] < 0x80 ? 2 : 2 + (rest_[1] & 0x7f);
+        const auto element = rest_.first(*size);
+        rest_ = rest_.subspan(*size);
+        return whole ? element : element.subspan(header);
+    }
+
+private:
+    std::span<const std::uint8_t> rest_;
+};
+
+// The certificates of a PKCS#7 SignedData, found by walking its DER so each reaches the certificate cache as
+// bytes: a bundle seen before costs hashing, not parsing. Nothing when the layout is not the plain DER one
+// (BER with indefinite lengths, for one), which OpenSSL's parser then handles.
+std::optional<std::vector<std::span<const std::uint8_t>>> signed_data_certificates(std::span<const std::uint8_t> der) {
+    static constexpr std::uint8_t kSignedDataOid[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02};
+    auto content_info = DerReader(der).next(0x30);
+    if (!content_info) return std::nullopt;
+    DerReader info(*content_info);
+    const auto oid = info.next(0x06);
+    if (!oid || !std::equal(oid->begin(), oid->end(), std::begin(kSignedDataOid), std::end(kSignedDataOid)))
+        return std::nullopt;
+    const auto explicit_content = info.next(0xa0);
+    if (!explicit_content) return std::nullopt;
+    const auto signed_data = DerReader(*explicit_content).next(0x30);
+    if (!signed_data) return std::nullopt;
+    DerReader fields(*signed_data);
+    if (!fields.next(0x02) || !fields.next(0x31) || !fields.next(0x30)) return std::nullopt;
+    std::vector<std::span<const std::uint8_t>> certificates;
+    if (fields.peek_tag() != 0xa0) return certificates;
+    const auto set = fields.next(0xa0);
+    if (!set) return std::nullopt;
+    DerReader members(*set);
+    while (!members.empty()) {
+        const auto certificate = members.next(0x30, true);
+        if (!certificate) return std::nullopt;  // attribute certificates and the like: leave them to OpenSSL
+        certificates.push_back(*certificate);
+    }
+    return certificates;
+}
+
+}  // namespace
+
 void record_pkcs7(std::span<const std::uint8_t> der, FileObservationBuilder& out) {
+    if (const auto certificates = signed_data_certificates(der)) {
+        for (const auto& certificate : *certificates) out.add_certificate(certificate, SourceFormat::pkcs7);
+        return;
+    }
     const unsigned char* cursor = der.data();
     ossl::Pkcs7Ptr p7(d2i_PKCS7(nullptr, &cursor, static_cast<long>(der.size())));
     if (!p7) {
@@ -97,33 +157,26 @@ void record_pkcs12(std::span<const std::uint8_t> der, FileObservationBuilder& ou
         out.add_error("corrupt_pkcs12", "not a readable PKCS#12 structure: " + openssl_reason());
         return;
     }
-    // Tools disagree on whether "no password" means an empty or an absent one, so both are tried for "".
-    std::optional<std::string> opened_with;
-    bool absent_password = false;
-    const bool has_mac = PKCS12_mac_present(p12.get()) == 1;
-    for (const auto& password : out.options().passwords) {
-        if (!has_mac) break;
-        if (PKCS12_verify_mac(p12.get(), password.c_str(), static_cast<int>(password.size())) == 1) {
-            opened_with = password;
-            break;
-        }
-        if (password.empty() && PKCS12_verify_mac(p12.get(), nullptr, 0) == 1) {
-            opened_with = password;
-            absent_password = true;
-            break;
-        }
-    }
-    ERR_clear_error();
-    if (has_mac && !opened_with) {
-        out.add_error("locked", "PKCS#12: no password from --password-file (nor the empty one) opens it");
-        return;
-    }
+    // PKCS12_parse checks the MAC first, so a wrong password costs one MAC computation and nothing more; for
+    // "" it tries both the empty and the absent password, as tools disagree on which "no password" means.
     EVP_PKEY* raw_key = nullptr;
     X509* raw_cert = nullptr;
     STACK_OF(X509)* raw_ca = nullptr;
-    const char* password = absent_password ? nullptr : (opened_with ? opened_with->c_str() : "");
-    if (PKCS12_parse(p12.get(), password, &raw_key, &raw_cert, &raw_ca) != 1) {
-        out.add_error("unsupported_pkcs12", "PKCS#12 opened but its contents cannot be decrypted: " + openssl_reason());
+    bool opened = false;
+    for (const auto& password : out.options().passwords) {
+        if (PKCS12_parse(p12.get(), password.c_str(), &raw_key, &raw_cert, &raw_ca) == 1) {
+            opened = true;
+            break;
+        }
+        const bool wrong_password = ERR_GET_REASON(ERR_peek_last_error()) == PKCS12_R_MAC_VERIFY_FAILURE;
+        if (!wrong_password) {
+            out.add_error("unsupported_pkcs12", "PKCS#12 cannot be decrypted: " + openssl_reason());
+            return;
+        }
+        ERR_clear_error();
+    }
+    if (!opened) {
+        out.add_error("locked", "PKCS#12: no password from --password-file (nor the empty one) opens it");
         return;
     }
     ossl::EvpPkeyPtr key(raw_key);

@@ -53,6 +53,14 @@ void FileObservationBuilder::add_key(SourceFormat format, std::optional<std::str
     result_.keys.push_back(KeySighting{path_, effective(format), std::move(spki_sha256), state});
 }
 
+void FileObservationBuilder::relabel_as_kubernetes() {
+    auto relabel = [](SourceFormat& format) {
+        if (format == SourceFormat::pem || format == SourceFormat::embedded) format = SourceFormat::k8s;
+    };
+    for (auto& sighting : result_.certificates) relabel(sighting.location.format);
+    for (auto& key : result_.keys) relabel(key.format);
+}
+
 void FileObservationBuilder::add_error(std::string reason, std::string detail) {
     result_.events.push_back(ScanEvent{path_, std::move(reason), std::move(detail), EventLevel::error});
 }
@@ -85,9 +93,10 @@ FileObservations decode_file_content(std::span<const std::uint8_t> content, cons
     if (decode_binary(content, out)) return out.take();
     if (is_text(content)) {
         const std::string_view text(reinterpret_cast<const char*>(content.data()), content.size());
-        const bool kubernetes = looks_like_kubernetes(text);
-        decode_pem_text(text, out, kubernetes ? SourceFormat::k8s : SourceFormat::pem);
-        decode_embedded_base64(text, out, kubernetes ? SourceFormat::k8s : SourceFormat::embedded);
+        const bool found_pem = decode_pem_text(text, out, SourceFormat::pem);
+        const bool found_embedded = decode_embedded_base64(text, out, SourceFormat::embedded);
+        // Most text files hold nothing; only those that do are checked for being Kubernetes manifests.
+        if ((found_pem || found_embedded) && looks_like_kubernetes(text)) out.relabel_as_kubernetes();
     }
     return out.take();
 }

@@ -53,9 +53,11 @@ public:
 
     FileObservations take() { return std::move(result_); }
 
-    // While set, everything recorded is attributed to this format: what is found inside a base64 value of a
-    // Kubernetes manifest is reported as k8s whatever container the value held.
+    // While set, everything recorded is attributed to this format: what is found inside a base64 value is
+    // reported as embedded (or k8s) whatever container the value held.
     void set_format_override(std::optional<SourceFormat> format) { format_override_ = format; }
+    // PEM and embedded findings of a file that turned out to be a Kubernetes manifest or kubeconfig become k8s.
+    void relabel_as_kubernetes();
 
 private:
     SourceFormat effective(SourceFormat format) const { return format_override_.value_or(format); }

@@ -1,0 +1,758 @@
+#include "scanner/targets.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string_view>
+#include <tuple>
+#include <unordered_set>
+#include <variant>
+
+namespace certfleet::scanner {
+
+namespace {
+
+__extension__ typedef unsigned __int128 uint128;
+
+// More targets than anyone scans on purpose (years at thousands of probes a second), so a bigger set is a typo
+// such as a /32 for a /120. The limit also keeps every count and position well inside 64 bits.
+constexpr std::uint64_t kMaxTargets = std::uint64_t{1} << 40;
+constexpr const char* kMaxTargetsText = "2^40";
+constexpr std::size_t kMaxSpecFileSize = std::size_t{64} << 20;
+
+// Thrown by the parsers below with what is wrong; the caller adds which input it was about.
+struct Problem {
+    std::string message;
+};
+
+// Inputs come from files too, so what is echoed back is kept printable and short.
+std::string quoted(std::string_view text) {
+    constexpr std::size_t kMaxShown = 200;
+    std::string out = "'";
+    for (const unsigned char c : text.substr(0, kMaxShown)) {
+        if (c >= 0x20 && c < 0x7f) {
+            out += static_cast<char>(c);
+        } else {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+            out += escaped;
+        }
+    }
+    if (text.size() > kMaxShown) out += "...";
+    return out + "'";
+}
+
+template <typename Parse>
+auto about(const char* kind, std::string_view input, Parse parse) {
+    try {
+        return parse();
+    } catch (const Problem& problem) {
+        throw TargetError(std::string(kind) + " " + quoted(input) + ": " + problem.message);
+    }
+}
+
+bool all_digits(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Plain decimal only: no sign, spaces or hex. nullopt also when it does not fit in 64 bits.
+std::optional<std::uint64_t> parse_decimal(std::string_view text) {
+    if (!all_digits(text)) return std::nullopt;
+    std::uint64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc{}) return std::nullopt;
+    return value;
+}
+
+std::uint16_t parse_port(std::string_view text) {
+    if (text.empty()) throw Problem{"the port is missing"};
+    if (!all_digits(text)) throw Problem{quoted(text) + " is not a port number"};
+    const auto value = parse_decimal(text);
+    if (value == 0u) throw Problem{"port 0 is not a valid port"};
+    if (!value || *value > 65535) throw Problem{"port " + std::string(text) + " is over 65535"};
+    return static_cast<std::uint16_t>(*value);
+}
+
+std::uint32_t parse_ipv4(std::string_view text) {
+    if (text.empty()) throw Problem{"an address is missing"};
+    const auto not_ipv4 = [&](const std::string& why) { return Problem{quoted(text) + " is not an IPv4 address: " + why}; };
+    std::uint32_t address = 0;
+    int numbers = 0;
+    for (std::size_t start = 0;;) {
+        const std::size_t dot = text.find('.', start);
+        const std::string_view number = text.substr(start, dot == std::string_view::npos ? dot : dot - start);
+        if (++numbers > 4) throw not_ipv4("it has more than 4 numbers");
+        if (number.empty()) throw not_ipv4("a number is missing");
+        if (!all_digits(number)) throw not_ipv4(quoted(number) + " is not a number");
+        const auto value = parse_decimal(number);
+        if (!value || *value > 255) throw not_ipv4(std::string(number) + " is over 255");
+        // inet_aton reads 010 as octal 8, most people read it as 10: refuse to guess.
+        if (number.size() > 1 && number.front() == '0') throw not_ipv4(std::string(number) + " has a leading zero");
+        address = address << 8 | static_cast<std::uint32_t>(*value);
+        if (dot == std::string_view::npos) break;
+        start = dot + 1;
+    }
+    if (numbers < 4) throw not_ipv4("it needs 4 numbers");
+    return address;
+}
+
+uint128 parse_ipv6(std::string_view text) {
+    if (text.empty()) throw Problem{"an address is missing"};
+    if (text.find('%') != std::string_view::npos)
+        throw Problem{quoted(text) + " is not an IPv6 address: zone indexes (%eth0) are not supported"};
+    // Checked first because inet_pton stops at a NUL and would accept what comes before it.
+    unsigned char bytes[16];
+    if (text.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos ||
+        inet_pton(AF_INET6, std::string(text).c_str(), bytes) != 1)
+        throw Problem{quoted(text) + " is not an IPv6 address"};
+    uint128 address = 0;
+    for (const unsigned char byte : bytes) address = address << 8 | byte;
+    return address;
+}
+
+std::string format_ipv4(std::uint32_t address) {
+    return std::to_string(address >> 24) + '.' + std::to_string(address >> 16 & 0xff) + '.' +
+           std::to_string(address >> 8 & 0xff) + '.' + std::to_string(address & 0xff);
+}
+
+std::string format_ipv6(uint128 address) {
+    unsigned char bytes[16];
+    for (int i = 15; i >= 0; --i, address >>= 8) bytes[i] = static_cast<unsigned char>(address);
+    char text[INET6_ADDRSTRLEN];
+    inet_ntop(AF_INET6, bytes, text, sizeof text);
+    return text;
+}
+
+struct Ipv4 {
+    using Address = std::uint32_t;
+    static constexpr unsigned bits = 32;
+    static Address parse(std::string_view text) { return parse_ipv4(text); }
+};
+
+struct Ipv6 {
+    using Address = uint128;
+    static constexpr unsigned bits = 128;
+    static Address parse(std::string_view text) { return parse_ipv6(text); }
+};
+
+template <typename Address>
+struct Interval {
+    Address first;
+    Address last;  // inclusive, so the whole address space has a last address
+};
+
+// A single address, a CIDR block or a range.
+template <typename Family>
+Interval<typename Family::Address> parse_address_set(std::string_view text) {
+    using Address = typename Family::Address;
+    if (const std::size_t slash = text.find('/'); slash != std::string_view::npos) {
+        const Address address = Family::parse(text.substr(0, slash));
+        const std::string_view length_text = text.substr(slash + 1);
+        if (length_text.empty()) throw Problem{"the prefix length after '/' is missing"};
+        if (!all_digits(length_text)) throw Problem{quoted(length_text) + " is not a prefix length"};
+        const auto length = parse_decimal(length_text);
+        if (!length || *length > Family::bits)
+            throw Problem{"prefix length " + std::string(length_text) + " is over " + std::to_string(Family::bits)};
+        const Address host_bits =
+            *length == 0 ? ~Address{0} : (Address{1} << (Family::bits - static_cast<unsigned>(*length))) - 1;
+        return {static_cast<Address>(address & ~host_bits), static_cast<Address>(address | host_bits)};
+    }
+    if (const std::size_t dash = text.find('-'); dash != std::string_view::npos) {
+        const Address first = Family::parse(text.substr(0, dash));
+        const Address last = Family::parse(text.substr(dash + 1));
+        if (last < first) throw Problem{"the range ends before it starts, so it is empty"};
+        return {first, last};
+    }
+    const Address address = Family::parse(text);
+    return {address, address};
+}
+
+struct HostName {
+    std::string name;         // lowercase, trailing dot kept: it keeps resolver search domains out
+    std::string server_name;  // lowercase, no trailing dot, as SNI wants it
+};
+
+HostName parse_host_name(std::string_view text) {
+    std::string_view name = text;
+    if (name.ends_with('.')) name.remove_suffix(1);
+    if (name.empty()) throw Problem{"the host name is empty"};
+    if (name.size() > 253)
+        throw Problem{"the host name is " + std::to_string(name.size()) + " characters long, over 253"};
+    for (std::size_t start = 0;;) {
+        const std::size_t dot = name.find('.', start);
+        const std::string_view label = name.substr(start, dot == std::string_view::npos ? dot : dot - start);
+        if (label.empty()) throw Problem{"the host name has an empty label (two dots in a row or a leading dot)"};
+        if (label.size() > 63)
+            throw Problem{"host name label " + quoted(label) + " is " + std::to_string(label.size()) +
+                          " characters long, over 63"};
+        for (const char c : label) {
+            const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+            if (allowed) continue;
+            std::string why = quoted(std::string_view(&c, 1)) + " is not allowed in a host name (letters, digits, '-' and '.' only)";
+            if (static_cast<unsigned char>(c) >= 0x80) why += "; write internationalised names in their xn-- form";
+            throw Problem{why};
+        }
+        if (label.front() == '-') throw Problem{"host name label " + quoted(label) + " starts with a hyphen"};
+        if (label.back() == '-') throw Problem{"host name label " + quoted(label) + " ends with a hyphen"};
+        if (dot == std::string_view::npos) break;
+        start = dot + 1;
+    }
+    HostName host{std::string(text), std::string(name)};
+    for (std::string* s : {&host.name, &host.server_name})
+        std::transform(s->begin(), s->end(), s->begin(), [](char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; });
+    return host;
+}
+
+using Hosts = std::variant<Interval<std::uint32_t>, Interval<uint128>, HostName>;
+
+struct ParsedSpec {
+    Hosts hosts;
+    std::optional<std::uint16_t> port;
+};
+
+ParsedSpec parse_spec(std::string_view spec) {
+    if (spec.empty()) throw Problem{"the target is empty"};
+    if (spec.front() == '[') {
+        const std::size_t close = spec.find(']');
+        if (close == std::string_view::npos) throw Problem{"'[' has no matching ']'"};
+        ParsedSpec parsed{parse_address_set<Ipv6>(spec.substr(1, close - 1)), std::nullopt};
+        const std::string_view rest = spec.substr(close + 1);
+        if (!rest.empty()) {
+            if (rest.front() != ':') throw Problem{quoted(rest) + " after ']' is not ':port'"};
+            parsed.port = parse_port(rest.substr(1));
+        }
+        return parsed;
+    }
+    // Two colons or more can only be IPv6, which needs brackets to carry a port.
+    const auto colons = std::count(spec.begin(), spec.end(), ':');
+    if (colons >= 2) return {parse_address_set<Ipv6>(spec), std::nullopt};
+    const std::size_t colon = spec.find(':');
+    const std::string_view host = spec.substr(0, colon);
+    if (host.empty()) throw Problem{"there is no host before the ':'"};
+    // Digits and dots are never taken for a name, so 300.1.1.1 is a bad address rather than a host to resolve.
+    ParsedSpec parsed{HostName{}, std::nullopt};
+    if (host.find_first_not_of("0123456789.-") == std::string_view::npos || host.find('/') != std::string_view::npos)
+        parsed.hosts = parse_address_set<Ipv4>(host);
+    else
+        parsed.hosts = parse_host_name(host);
+    if (colon != std::string_view::npos) parsed.port = parse_port(spec.substr(colon + 1));
+    return parsed;
+}
+
+ParsedSpec parse_target(const std::string& spec, const std::vector<std::uint16_t>& ports) {
+    return about("target", spec, [&] {
+        ParsedSpec parsed = parse_spec(spec);
+        if (!parsed.port && ports.empty()) throw Problem{"it has no port and the port list is empty"};
+        return parsed;
+    });
+}
+
+Hosts parse_exclude(const std::string& spec) {
+    return about("exclude", spec, [&] {
+        ParsedSpec parsed = parse_spec(spec);
+        if (parsed.port) throw Problem{"an exclude cannot have a port; it excludes the addresses on every port"};
+        if (std::holds_alternative<HostName>(parsed.hosts))
+            throw Problem{"host names cannot be excluded, only addresses, CIDR blocks and ranges"};
+        return parsed.hosts;
+    });
+}
+
+void check_port_list(const std::vector<std::uint16_t>& ports) {
+    if (std::find(ports.begin(), ports.end(), 0) != ports.end())
+        throw TargetError("ports: port 0 is not a valid port");
+}
+
+// Part of the address space that came from one spec.
+template <typename Address>
+struct Span {
+    Address first;
+    Address last;
+    std::size_t spec;
+};
+
+template <typename Address>
+long double span_size(const Span<Address>& span) {
+    return static_cast<long double>(span.last - span.first) + 1;
+}
+
+// Each address once: where specs overlap, the spec whose block starts lower keeps the shared addresses.
+template <typename Address>
+std::vector<Span<Address>> without_overlaps(std::vector<Span<Address>> spans) {
+    std::sort(spans.begin(), spans.end(),
+              [](const auto& a, const auto& b) { return std::tie(a.first, a.spec) < std::tie(b.first, b.spec); });
+    std::vector<Span<Address>> disjoint;
+    for (Span<Address> span : spans) {
+        if (!disjoint.empty()) {
+            const Address covered = disjoint.back().last;
+            if (span.last <= covered) continue;
+            if (span.first <= covered) span.first = covered + 1;
+        }
+        disjoint.push_back(span);
+    }
+    return disjoint;
+}
+
+template <typename Address>
+std::vector<Interval<Address>> merged(std::vector<Interval<Address>> intervals) {
+    std::sort(intervals.begin(), intervals.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<Interval<Address>> disjoint;
+    for (const auto& interval : intervals) {
+        if (!disjoint.empty() && interval.first <= disjoint.back().last)
+            disjoint.back().last = std::max(disjoint.back().last, interval.last);
+        else
+            disjoint.push_back(interval);
+    }
+    return disjoint;
+}
+
+// Both sorted and disjoint; a linear sweep, so a million excludes cost no more than they take to read.
+template <typename Address, typename Cut>
+std::vector<Span<Address>> subtract(const std::vector<Span<Address>>& spans, const std::vector<Cut>& cuts) {
+    std::vector<Span<Address>> left;
+    std::size_t first_cut = 0;
+    for (const auto& span : spans) {
+        while (first_cut < cuts.size() && cuts[first_cut].last < span.first) ++first_cut;
+        Address first = span.first;
+        bool tail_left = true;
+        for (std::size_t c = first_cut; c < cuts.size() && cuts[c].first <= span.last; ++c) {
+            if (cuts[c].first > first) left.push_back({first, static_cast<Address>(cuts[c].first - 1), span.spec});
+            if (cuts[c].last >= span.last) {
+                tail_left = false;
+                break;
+            }
+            first = cuts[c].last + 1;
+        }
+        if (tail_left) left.push_back({first, span.last, span.spec});
+    }
+    return left;
+}
+
+struct NamedHost {
+    HostName host;
+    std::size_t spec;
+};
+
+struct SpecsForPorts {
+    std::vector<Span<std::uint32_t>> v4;
+    std::vector<Span<uint128>> v6;
+    std::vector<NamedHost> names;
+};
+
+// The hosts scanned on one list of ports: the --ports list, or the one port some targets carry. Targets are
+// numbered host by host, each host's ports together, v4 before v6 before names.
+struct PortGroup {
+    std::vector<std::uint16_t> ports;
+    std::vector<Span<std::uint32_t>> v4;
+    std::vector<Span<uint128>> v6;
+    std::vector<NamedHost> names;
+    std::vector<std::uint64_t> v4_hosts_before;  // per span, for a binary search from host number to span
+    std::vector<std::uint64_t> v6_hosts_before;
+    std::uint64_t v4_hosts = 0;
+    std::uint64_t v6_hosts = 0;
+
+    std::uint64_t size() const { return (v4_hosts + v6_hosts + names.size()) * ports.size(); }
+};
+
+template <typename Address>
+std::uint64_t number_hosts(const std::vector<Span<Address>>& spans, std::vector<std::uint64_t>& hosts_before) {
+    std::uint64_t hosts = 0;
+    for (const auto& span : spans) {
+        hosts_before.push_back(hosts);
+        hosts += static_cast<std::uint64_t>(span.last - span.first) + 1;
+    }
+    return hosts;
+}
+
+// `shadowing`: the --ports group when this group's port is also on that list, so a host given both with and
+// without that port is scanned there once.
+PortGroup make_group(SpecsForPorts specs, std::vector<std::uint16_t> ports,
+                     const std::vector<Interval<std::uint32_t>>& excluded_v4,
+                     const std::vector<Interval<uint128>>& excluded_v6, const PortGroup* shadowing) {
+    PortGroup group;
+    group.ports = std::move(ports);
+    group.v4 = subtract(without_overlaps(std::move(specs.v4)), excluded_v4);
+    group.v6 = subtract(without_overlaps(std::move(specs.v6)), excluded_v6);
+    std::unordered_set<std::string> seen;
+    if (shadowing) {
+        group.v4 = subtract(group.v4, shadowing->v4);
+        group.v6 = subtract(group.v6, shadowing->v6);
+        for (const auto& named : shadowing->names) seen.insert(named.host.server_name);
+    }
+    for (auto& named : specs.names)
+        if (seen.insert(named.host.server_name).second) group.names.push_back(std::move(named));
+    return group;
+}
+
+std::string describe_count(long double count) {
+    if (count < 0x1p64L) return std::to_string(static_cast<std::uint64_t>(count));
+    int exponent = 0;
+    if (std::frexp(count, &exponent) == 0.5L) return "2^" + std::to_string(exponent - 1);
+    char text[32];
+    std::snprintf(text, sizeof text, "about 2^%.1Lf", std::log2(count));
+    return text;
+}
+
+// Counted in long double, exact up to 2^64, so absurd sets such as ::/0 are measured without overflowing.
+void check_size(const std::vector<PortGroup>& groups, const std::vector<std::string>& specs) {
+    std::vector<long double> per_spec(specs.size());
+    for (const auto& group : groups) {
+        const auto ports = static_cast<long double>(group.ports.size());
+        for (const auto& span : group.v4) per_spec[span.spec] += span_size(span) * ports;
+        for (const auto& span : group.v6) per_spec[span.spec] += span_size(span) * ports;
+        for (const auto& named : group.names) per_spec[named.spec] += ports;
+    }
+    long double total = 0;
+    for (const long double count : per_spec) total += count;
+    const auto limit = static_cast<long double>(kMaxTargets);
+    if (total <= limit) return;
+    const auto largest = std::max_element(per_spec.begin(), per_spec.end());
+    const std::string over = std::string(" is more than certfleet will scan (at most ") + kMaxTargetsText + ")";
+    if (*largest > limit)
+        throw TargetError("target " + quoted(specs[static_cast<std::size_t>(largest - per_spec.begin())]) + ": " +
+                          describe_count(*largest) + " targets" + over);
+    throw TargetError("targets: " + describe_count(total) + " targets in all" + over);
+}
+
+// splitmix64's output function: every input bit flips each output bit with probability close to 1/2.
+std::uint64_t mix64(std::uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+    return z ^ (z >> 31);
+}
+
+std::uint64_t splitmix64(std::uint64_t& state) { return mix64(state += 0x9e3779b97f4a7c15); }
+
+void check_shard(Shard shard) {
+    if (shard.count == 0 || shard.index >= shard.count)
+        throw TargetError("shard " + std::to_string(shard.index + 1) + "/" + std::to_string(shard.count) +
+                          ": there is no such shard");
+}
+
+class FileDescriptor {
+public:
+    explicit FileDescriptor(int fd) : fd_(fd) {}
+    FileDescriptor(const FileDescriptor&) = delete;
+    FileDescriptor& operator=(const FileDescriptor&) = delete;
+    ~FileDescriptor() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    int get() const { return fd_; }
+
+private:
+    int fd_;
+};
+
+// Read with a limit rather than checked by size first, so a FIFO such as <(generate-targets) works too.
+std::string read_spec_file_content(const std::string& path) {
+    const FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (file.get() < 0) {
+        const int error = errno;
+        throw TargetError(path + ": cannot open: " + std::strerror(error));
+    }
+    std::string content;
+    char buffer[65536];
+    for (;;) {
+        const ssize_t got = ::read(file.get(), buffer, sizeof buffer);
+        if (got == 0) return content;
+        if (got < 0) {
+            const int error = errno;
+            if (error == EINTR) continue;
+            throw TargetError(path + ": cannot read: " + std::strerror(error));
+        }
+        content.append(buffer, static_cast<std::size_t>(got));
+        if (content.size() > kMaxSpecFileSize) throw TargetError(path + ": is over 64 MiB, the limit for a list of targets");
+    }
+}
+
+template <typename Check>
+std::vector<std::string> read_spec_file(const std::string& path, Check check) {
+    const std::string content = read_spec_file_content(path);
+    std::vector<std::string> specs;
+    std::size_t line_number = 0;
+    for (std::size_t start = 0; start < content.size();) {
+        const std::size_t end = std::min(content.find('\n', start), content.size());
+        std::string_view line = std::string_view(content).substr(start, end - start);
+        start = end + 1;
+        ++line_number;
+        line = line.substr(0, line.find('#'));
+        constexpr const char* kSpace = " \t\r\f\v";
+        const std::size_t first = line.find_first_not_of(kSpace);
+        if (first == std::string_view::npos) continue;
+        const std::string spec(line.substr(first, line.find_last_not_of(kSpace) - first + 1));
+        try {
+            check(spec);
+        } catch (const TargetError& error) {
+            throw TargetError(path + ":" + std::to_string(line_number) + ": " + error.what());
+        }
+        specs.push_back(spec);
+    }
+    return specs;
+}
+
+}  // namespace
+
+std::optional<StartTls> starttls_protocol_for_port(std::uint16_t port) {
+    switch (port) {
+        case 21: return StartTls::ftp;
+        case 25:
+        case 587: return StartTls::smtp;
+        case 110: return StartTls::pop3;
+        case 143: return StartTls::imap;
+        case 389: return StartTls::ldap;
+        case 3306: return StartTls::mysql;
+        case 5222: return StartTls::xmpp;
+        case 5432: return StartTls::postgres;
+        default: return std::nullopt;
+    }
+}
+
+const char* to_string(StartTls protocol) {
+    switch (protocol) {
+        case StartTls::smtp: return "smtp";
+        case StartTls::imap: return "imap";
+        case StartTls::pop3: return "pop3";
+        case StartTls::ftp: return "ftp";
+        case StartTls::ldap: return "ldap";
+        case StartTls::postgres: return "postgres";
+        case StartTls::xmpp: return "xmpp";
+        case StartTls::mysql: return "mysql";
+    }
+    return "?";
+}
+
+std::optional<StartTls> starttls_from_string(const std::string& name) {
+    for (const StartTls protocol : {StartTls::smtp, StartTls::imap, StartTls::pop3, StartTls::ftp, StartTls::ldap,
+                                    StartTls::postgres, StartTls::xmpp, StartTls::mysql})
+        if (name == to_string(protocol)) return protocol;
+    return std::nullopt;
+}
+
+std::vector<std::uint16_t> parse_ports(const std::string& list) {
+    return about("ports", list, [&] {
+        if (list.empty()) throw Problem{"no ports given"};
+        std::vector<std::uint16_t> ports;
+        for (std::size_t start = 0;;) {
+            const std::size_t comma = list.find(',', start);
+            std::string_view entry = std::string_view(list).substr(start, comma == std::string::npos ? comma : comma - start);
+            while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+            while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+            if (entry.empty()) throw Problem{"an entry between commas is empty"};
+            const std::size_t dash = entry.find('-');
+            if (dash == std::string_view::npos) {
+                ports.push_back(parse_port(entry));
+            } else {
+                try {
+                    const std::uint16_t first = parse_port(entry.substr(0, dash));
+                    const std::uint16_t last = parse_port(entry.substr(dash + 1));
+                    if (last < first) throw Problem{"it ends before it starts"};
+                    for (unsigned port = first; port <= last; ++port) ports.push_back(static_cast<std::uint16_t>(port));
+                } catch (const Problem& problem) {
+                    throw Problem{"range " + quoted(entry) + ": " + problem.message};
+                }
+            }
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+        std::sort(ports.begin(), ports.end());
+        ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
+        return ports;
+    });
+}
+
+Shard parse_shard(const std::string& text) {
+    return about("shard", text, [&] {
+        const std::size_t slash = text.find('/');
+        const auto number = parse_decimal(std::string_view(text).substr(0, slash));
+        const auto count = slash == std::string::npos ? std::nullopt : parse_decimal(std::string_view(text).substr(slash + 1));
+        if (!number || !count) throw Problem{"expected K/N, shard K of N, such as 2/5"};
+        if (*count == 0) throw Problem{"there must be at least one shard"};
+        if (*number == 0 || *number > *count)
+            throw Problem{"shard " + std::to_string(*number) + " of " + std::to_string(*count) +
+                          " does not exist; shards are numbered from 1 to N"};
+        return Shard{*number - 1, *count};
+    });
+}
+
+std::vector<std::string> read_target_file(const std::string& path) {
+    return read_spec_file(path, [](const std::string& spec) { about("target", spec, [&] { return parse_spec(spec); }); });
+}
+
+std::vector<std::string> read_exclude_file(const std::string& path) {
+    return read_spec_file(path, [](const std::string& spec) { parse_exclude(spec); });
+}
+
+std::vector<std::string> validate_all(const std::vector<std::string>& specs, const std::vector<std::uint16_t>& ports,
+                                      const std::vector<std::string>& excludes) {
+    std::vector<std::string> errors;
+    const auto collect = [&](const auto& check) {
+        try {
+            check();
+        } catch (const TargetError& error) {
+            errors.emplace_back(error.what());
+        }
+    };
+    collect([&] { check_port_list(ports); });
+    for (const auto& spec : specs) collect([&] { parse_target(spec, ports); });
+    for (const auto& spec : excludes) collect([&] { parse_exclude(spec); });
+    // The size limit needs the whole set, which is only worth building once every piece parses.
+    if (errors.empty()) collect([&] { TargetSet::parse(specs, ports, excludes); });
+    return errors;
+}
+
+struct TargetSet::Data {
+    std::vector<std::string> specs;
+    std::vector<PortGroup> groups;  // none empty
+    std::vector<std::uint64_t> group_first;  // the number of each group's first target
+    std::uint64_t size = 0;
+
+    Target target(std::uint64_t number) const {
+        const auto group_index =
+            static_cast<std::size_t>(std::upper_bound(group_first.begin(), group_first.end(), number) - group_first.begin() - 1);
+        const PortGroup& group = groups[group_index];
+        const std::uint64_t in_group = number - group_first[group_index];
+        std::uint64_t host = in_group / group.ports.size();
+        Target target;
+        target.port = group.ports[in_group % group.ports.size()];
+        const auto locate = [&](const auto& spans, const std::vector<std::uint64_t>& hosts_before) {
+            const auto i = static_cast<std::size_t>(
+                std::upper_bound(hosts_before.begin(), hosts_before.end(), host) - hosts_before.begin() - 1);
+            target.spec = specs[spans[i].spec];
+            return spans[i].first + (host - hosts_before[i]);
+        };
+        if (host < group.v4_hosts) {
+            target.address = format_ipv4(static_cast<std::uint32_t>(locate(group.v4, group.v4_hosts_before)));
+            return target;
+        }
+        host -= group.v4_hosts;
+        if (host < group.v6_hosts) {
+            target.address = format_ipv6(locate(group.v6, group.v6_hosts_before));
+            return target;
+        }
+        const NamedHost& named = group.names[host - group.v6_hosts];
+        target.address = named.host.name;
+        target.is_name = true;
+        target.server_name = named.host.server_name;
+        target.spec = specs[named.spec];
+        return target;
+    }
+};
+
+TargetSet TargetSet::parse(const std::vector<std::string>& specs, const std::vector<std::uint16_t>& ports,
+                           const std::vector<std::string>& excludes) {
+    check_port_list(ports);
+    std::vector<std::uint16_t> port_list = ports;
+    std::sort(port_list.begin(), port_list.end());
+    port_list.erase(std::unique(port_list.begin(), port_list.end()), port_list.end());
+
+    std::vector<Interval<std::uint32_t>> excluded_v4;
+    std::vector<Interval<uint128>> excluded_v6;
+    for (const auto& spec : excludes) {
+        const Hosts hosts = parse_exclude(spec);
+        if (const auto* v4 = std::get_if<Interval<std::uint32_t>>(&hosts)) excluded_v4.push_back(*v4);
+        if (const auto* v6 = std::get_if<Interval<uint128>>(&hosts)) excluded_v6.push_back(*v6);
+    }
+    excluded_v4 = merged(std::move(excluded_v4));
+    excluded_v6 = merged(std::move(excluded_v6));
+
+    SpecsForPorts on_port_list;
+    std::map<std::uint16_t, SpecsForPorts> on_own_port;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        ParsedSpec parsed = parse_target(specs[i], port_list);
+        SpecsForPorts& into = parsed.port ? on_own_port[*parsed.port] : on_port_list;
+        if (const auto* v4 = std::get_if<Interval<std::uint32_t>>(&parsed.hosts)) into.v4.push_back({v4->first, v4->last, i});
+        if (const auto* v6 = std::get_if<Interval<uint128>>(&parsed.hosts)) into.v6.push_back({v6->first, v6->last, i});
+        if (auto* name = std::get_if<HostName>(&parsed.hosts)) into.names.push_back({std::move(*name), i});
+    }
+
+    auto data = std::make_shared<Data>();
+    data->specs = specs;
+    std::vector<PortGroup> groups;
+    groups.reserve(1 + on_own_port.size());  // the first group is pointed to while the others are added
+    groups.push_back(make_group(std::move(on_port_list), port_list, excluded_v4, excluded_v6, nullptr));
+    for (auto& [port, specs_for_port] : on_own_port) {
+        const bool also_listed = std::binary_search(port_list.begin(), port_list.end(), port);
+        groups.push_back(make_group(std::move(specs_for_port), {port}, excluded_v4, excluded_v6,
+                                    also_listed ? &groups.front() : nullptr));
+    }
+    check_size(groups, specs);
+
+    for (auto& group : groups) {
+        group.v4_hosts = number_hosts(group.v4, group.v4_hosts_before);
+        group.v6_hosts = number_hosts(group.v6, group.v6_hosts_before);
+        if (group.size() == 0) continue;
+        data->group_first.push_back(data->size);
+        data->size += group.size();
+        data->groups.push_back(std::move(group));
+    }
+    return TargetSet(std::move(data));
+}
+
+std::uint64_t TargetSet::size() const { return data_->size; }
+
+std::uint64_t TargetSet::shard_size(Shard shard) const {
+    check_shard(shard);
+    return data_->size > shard.index ? (data_->size - shard.index - 1) / shard.count + 1 : 0;
+}
+
+std::size_t TargetSet::interval_count() const {
+    std::size_t count = 0;
+    for (const auto& group : data_->groups) count += group.v4.size() + group.v6.size();
+    return count;
+}
+
+TargetSet::Cursor TargetSet::iterate(std::uint64_t seed, Shard shard, std::uint64_t start_position) const {
+    check_shard(shard);
+    return Cursor(data_, seed, shard, start_position);
+}
+
+// The shuffle is a Feistel network over the smallest even number of bits that covers every position: each round
+// is invertible, so the whole is a permutation of that power-of-two domain. A result past the last target is fed
+// through again (cycle-walking) until it lands inside; the domain is under 4x the size, so that takes few rounds.
+TargetSet::Cursor::Cursor(std::shared_ptr<const Data> data, std::uint64_t seed, Shard shard,
+                          std::uint64_t start_position)
+    : data_(std::move(data)), stride_(shard.count) {
+    unsigned bits = 2;
+    while ((std::uint64_t{1} << bits) < data_->size) ++bits;
+    half_bits_ = (bits + 1) / 2;
+    std::uint64_t state = seed;
+    for (auto& key : round_keys_) key = splitmix64(state);
+
+    const std::uint64_t size = data_->size;
+    const std::uint64_t behind = start_position % shard.count;
+    const std::uint64_t to_shard = shard.index >= behind ? shard.index - behind : shard.count - (behind - shard.index);
+    position_ = start_position >= size || to_shard >= size - start_position ? size : start_position + to_shard;
+}
+
+std::uint64_t TargetSet::Cursor::shuffled(std::uint64_t position) const {
+    const std::uint64_t half_mask = (std::uint64_t{1} << half_bits_) - 1;
+    std::uint64_t number = position;
+    do {
+        std::uint64_t left = number >> half_bits_;
+        std::uint64_t right = number & half_mask;
+        for (const std::uint64_t key : round_keys_) {
+            const std::uint64_t next = left ^ (mix64(right ^ key) & half_mask);
+            left = right;
+            right = next;
+        }
+        number = left << half_bits_ | right;
+    } while (number >= data_->size);
+    return number;
+}
+
+std::optional<Target> TargetSet::Cursor::next() {
+    const std::uint64_t size = data_->size;
+    if (position_ >= size) return std::nullopt;
+    Target target = data_->target(shuffled(position_));
+    position_ = stride_ >= size - position_ ? size : position_ + stride_;
+    return target;
+}
+
+}  // namespace certfleet::scanner
