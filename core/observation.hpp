@@ -1,5 +1,6 @@
 #pragma once
 // What a scan observes, as plain values: the scanner produces these, the inventory stores them.
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,43 @@ struct ScanEvent {
     std::string reason;
     std::string detail;
     EventLevel level = EventLevel::error;
+};
+
+// What a network probe of one endpoint found and what a client would conclude about it, as stored.
+struct EndpointFacts {
+    std::string host;         // as the user named it: an IP literal or a hostname
+    std::string address;      // the address connected to; empty when the host did not resolve
+    std::uint16_t port = 0;
+    std::string server_name;  // SNI sent; empty for none
+    std::string status;       // tls, closed, timeout, not-tls, handshake-failed, unresolved
+    std::string detail;
+    std::optional<std::string> starttls;
+    std::string tls_version;
+    std::string cipher;
+    bool ocsp_stapled = false;
+    bool verified = false;
+    std::string verify_error;
+    std::string verify_detail;
+    std::vector<std::string> verify_errors;
+    bool hostname_match = false;
+    bool chain_trusted = false;
+    bool order_correct = false;
+    bool root_included = false;
+    int intermediates_missing = 0;
+    std::optional<UnixTime> earliest_expiry;
+    std::string earliest_expiry_sha256;
+    bool serves_default = false;  // every SNI name probed on this address and port got the same leaf
+    std::int64_t elapsed_ms = 0;
+};
+
+struct ChainCertificate {
+    std::shared_ptr<const CertInfo> cert;
+    std::shared_ptr<const Bytes> der;
+};
+
+struct EndpointObservationRecord {
+    EndpointFacts facts;
+    std::vector<ChainCertificate> chain;  // as presented, leaf first
 };
 
 // Everything one input file yielded.

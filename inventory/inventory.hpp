@@ -46,9 +46,23 @@ struct StoredSighting {
     FileLocation location;
 };
 
+struct StoredEndpointSighting {
+    std::string host;
+    std::string address;
+    std::uint16_t port = 0;
+    std::string server_name;
+    int chain_position = 0;
+};
+
 struct StoredCertificate {
     CertInfo cert;
     std::vector<StoredSighting> sightings;  // in this scan, ordered by path and position
+    std::vector<StoredEndpointSighting> endpoint_sightings;  // ordered by host, port, name
+};
+
+struct StoredEndpoint {
+    EndpointFacts facts;
+    std::vector<std::string> chain;  // sha256 of each presented certificate, leaf first
 };
 
 struct StoredKey {
@@ -63,6 +77,7 @@ struct ScanContents {
     std::vector<StoredCertificate> certificates;  // ordered by not_after, then sha256
     std::vector<StoredKey> keys;                  // one per spki (or per location when the spki is unknown)
     std::vector<ScanEvent> events;                // errors and notes
+    std::vector<StoredEndpoint> endpoints;        // ordered by host, port, server name
     std::uint64_t distinct_certificates() const { return certificates.size(); }
 };
 
@@ -74,6 +89,7 @@ public:
     virtual ScanId begin_scan(const std::string& kind, const std::string& parameters_json) = 0;
     // Stores one batch atomically: all of it or, if the process dies, none of it.
     virtual void record(ScanId scan, const std::vector<FileObservations>& batch) = 0;
+    virtual void record_endpoints(ScanId scan, const std::vector<EndpointObservationRecord>& batch) = 0;
     virtual void finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts) = 0;
 
     virtual std::optional<ScanRecord> latest_scan() = 0;

@@ -1,5 +1,6 @@
--- certfleet inventory, schema version 1: the single source of truth for the database layout.
--- Every statement is idempotent; sqlite_store.cpp applies it when PRAGMA user_version is below 1.
+-- certfleet inventory, schema version 2: the single source of truth for the database layout.
+-- Every statement is idempotent and versions only add tables, so sqlite_inventory.cpp brings any older file up
+-- to date by applying all of it and raising PRAGMA user_version.
 -- Times are integer seconds since the epoch (UTC). Lists are JSON arrays in TEXT columns.
 
 CREATE TABLE IF NOT EXISTS scans (
@@ -89,3 +90,49 @@ CREATE TABLE IF NOT EXISTS scan_events (
     detail   TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS scan_events_by_scan ON scan_events(scan_id);
+
+-- Schema version 2: the network scanner. An endpoint is (host as named, address connected to, port, SNI name).
+CREATE TABLE IF NOT EXISTS endpoints (
+    id          INTEGER PRIMARY KEY,
+    host        TEXT    NOT NULL,
+    address     TEXT    NOT NULL,              -- empty when the host did not resolve
+    port        INTEGER NOT NULL,
+    server_name TEXT    NOT NULL,              -- empty when no SNI was sent
+    UNIQUE (host, address, port, server_name)
+);
+
+-- What one probe of an endpoint found in a scan, and what a client would conclude about it.
+CREATE TABLE IF NOT EXISTS endpoint_observations (
+    scan_id               INTEGER NOT NULL REFERENCES scans(id),
+    endpoint_id           INTEGER NOT NULL REFERENCES endpoints(id),
+    status                TEXT    NOT NULL,    -- tls, closed, timeout, not-tls, handshake-failed, unresolved
+    detail                TEXT    NOT NULL,
+    starttls              TEXT,
+    tls_version           TEXT    NOT NULL,
+    cipher                TEXT    NOT NULL,
+    ocsp_stapled          INTEGER NOT NULL,
+    verified              INTEGER NOT NULL,
+    verify_error          TEXT    NOT NULL,
+    verify_detail         TEXT    NOT NULL,
+    verify_errors         TEXT    NOT NULL,    -- JSON array of every failure class
+    hostname_match        INTEGER NOT NULL,
+    chain_trusted         INTEGER NOT NULL,
+    order_correct         INTEGER NOT NULL,
+    root_included         INTEGER NOT NULL,
+    intermediates_missing INTEGER NOT NULL,
+    earliest_expiry       INTEGER,
+    earliest_expiry_sha256 TEXT,
+    serves_default        INTEGER NOT NULL,    -- every SNI name probed got this same leaf
+    elapsed_ms            INTEGER NOT NULL,
+    PRIMARY KEY (scan_id, endpoint_id)
+) WITHOUT ROWID;
+
+-- A certificate presented by an endpoint, at its position in the chain, in a scan.
+CREATE TABLE IF NOT EXISTS endpoint_sightings (
+    scan_id        INTEGER NOT NULL REFERENCES scans(id),
+    endpoint_id    INTEGER NOT NULL REFERENCES endpoints(id),
+    position       INTEGER NOT NULL,
+    certificate_id INTEGER NOT NULL REFERENCES certificates(id),
+    PRIMARY KEY (scan_id, endpoint_id, position)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS endpoint_sightings_by_certificate ON endpoint_sightings(certificate_id, scan_id);

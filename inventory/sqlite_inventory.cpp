@@ -17,7 +17,7 @@ extern const char* const kSchemaSql;
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 class Statement {
 public:
@@ -134,17 +134,15 @@ public:
     }
 
     void record(ScanId scan, const std::vector<FileObservations>& batch) override {
-        exec("BEGIN IMMEDIATE");
-        try {
+        in_transaction([&] {
             for (const auto& observations : batch) record_one(scan, observations);
-            exec("COMMIT");
-        } catch (...) {
-            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-            // The caches may name rows the rollback removed.
-            certificate_ids_.clear();
-            location_ids_.clear();
-            throw;
-        }
+        });
+    }
+
+    void record_endpoints(ScanId scan, const std::vector<EndpointObservationRecord>& batch) override {
+        in_transaction([&] {
+            for (const auto& record : batch) record_endpoint(scan, record);
+        });
     }
 
     void finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts) override {
@@ -160,8 +158,17 @@ public:
             .bind(7, static_cast<std::int64_t>(counts.notes))
             .bind(8, scan)
             .run();
-        certificate_ids_.clear();
-        location_ids_.clear();
+        // An address and port that answered several SNI names, all with the same leaf, serves a default
+        // certificate whatever name is asked for.
+        Statement defaults(db_,
+                           "UPDATE endpoint_observations SET serves_default = 1 WHERE scan_id = ?1 AND endpoint_id IN ("
+                           "SELECT e.id FROM endpoints e WHERE (e.address, e.port) IN (SELECT e2.address, e2.port FROM "
+                           "endpoint_observations o2 JOIN endpoints e2 ON e2.id = o2.endpoint_id JOIN endpoint_sightings "
+                           "s2 ON s2.scan_id = o2.scan_id AND s2.endpoint_id = o2.endpoint_id AND s2.position = 0 WHERE "
+                           "o2.scan_id = ?1 AND o2.status = 'tls' GROUP BY e2.address, e2.port HAVING "
+                           "count(DISTINCT e2.server_name) > 1 AND count(DISTINCT s2.certificate_id) = 1))");
+        defaults.bind(1, scan).run();
+        forget_cached_ids();
         exec("PRAGMA wal_checkpoint(TRUNCATE)");
     }
 
@@ -181,6 +188,7 @@ public:
         load_certificates(scan, contents);
         load_keys(scan, contents);
         load_events(scan, contents);
+        load_endpoints(scan, contents);
         return contents;
     }
 
@@ -194,6 +202,25 @@ private:
         }
     }
 
+    template <typename Work>
+    void in_transaction(Work&& work) {
+        exec("BEGIN IMMEDIATE");
+        try {
+            work();
+            exec("COMMIT");
+        } catch (...) {
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            forget_cached_ids();  // they may name rows the rollback removed
+            throw;
+        }
+    }
+
+    void forget_cached_ids() {
+        certificate_ids_.clear();
+        location_ids_.clear();
+        endpoint_ids_.clear();
+    }
+
     void migrate() {
         Statement version(db_, "PRAGMA user_version");
         version.step();
@@ -204,7 +231,8 @@ private:
                                  " is newer than this certfleet understands (" + std::to_string(kSchemaVersion) + ")");
         if (current == kSchemaVersion) return;
         Statement tables(db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN "
-                              "('scans','certificates','locations','sightings','key_sightings','scan_events')");
+                              "('scans','certificates','locations','sightings','key_sightings','scan_events',"
+                              "'endpoints','endpoint_observations','endpoint_sightings')");
         tables.step();
         const bool foreign = tables.integer(0) > 0;
         tables.reset();
@@ -254,8 +282,7 @@ private:
         return id;
     }
 
-    std::int64_t certificate_id(ScanId scan, const CertificateSighting& sighting) {
-        const CertInfo& c = *sighting.cert;
+    std::int64_t certificate_id(ScanId scan, const CertInfo& c, const Bytes& der) {
         if (auto it = certificate_ids_.find(c.sha256); it != certificate_ids_.end()) return it->second;
         auto& insert = statement(
             "INSERT OR IGNORE INTO certificates (sha256, spki_sha256, subject, issuer, serial, not_before, not_after, "
@@ -271,7 +298,7 @@ private:
         insert.bind(16, c.subject_key_id).bind(17, c.authority_key_id);
         insert.bind(18, json_list(c.dns_names)).bind(19, json_list(c.ip_addresses)).bind(20, json_list(c.uris));
         insert.bind(21, json_list(c.emails)).bind(22, json_list(c.key_usage)).bind(23, json_list(c.ext_key_usage));
-        insert.bind_blob(24, *sighting.der).bind(25, scan);
+        insert.bind_blob(24, der).bind(25, scan);
         insert.run();
         auto& select = statement("SELECT id FROM certificates WHERE sha256 = ?");
         select.bind(1, c.sha256);
@@ -284,7 +311,7 @@ private:
 
     void record_one(ScanId scan, const FileObservations& observations) {
         for (const auto& sighting : observations.certificates) {
-            const std::int64_t cert = certificate_id(scan, sighting);
+            const std::int64_t cert = certificate_id(scan, *sighting.cert, *sighting.der);
             const std::int64_t location = location_id(sighting.location.path, sighting.location.format);
             statement("INSERT OR IGNORE INTO sightings (scan_id, location_id, position, certificate_id) VALUES (?,?,?,?)")
                 .bind(1, scan)
@@ -308,6 +335,55 @@ private:
                 .bind(3, event.location)
                 .bind(4, event.reason)
                 .bind(5, event.detail)
+                .run();
+        }
+    }
+
+    std::int64_t endpoint_id(const EndpointFacts& f) {
+        const std::string key = f.host + '\0' + f.address + '\0' + std::to_string(f.port) + '\0' + f.server_name;
+        if (auto it = endpoint_ids_.find(key); it != endpoint_ids_.end()) return it->second;
+        statement("INSERT OR IGNORE INTO endpoints (host, address, port, server_name) VALUES (?,?,?,?)")
+            .bind(1, f.host)
+            .bind(2, f.address)
+            .bind(3, static_cast<std::int64_t>(f.port))
+            .bind(4, f.server_name)
+            .run();
+        auto& select =
+            statement("SELECT id FROM endpoints WHERE host = ? AND address = ? AND port = ? AND server_name = ?");
+        select.bind(1, f.host).bind(2, f.address).bind(3, static_cast<std::int64_t>(f.port)).bind(4, f.server_name);
+        if (!select.step()) throw InventoryError("endpoint vanished: " + f.host);
+        const std::int64_t id = select.integer(0);
+        select.reset();
+        endpoint_ids_.emplace(key, id);
+        return id;
+    }
+
+    void record_endpoint(ScanId scan, const EndpointObservationRecord& record) {
+        const EndpointFacts& f = record.facts;
+        const std::int64_t endpoint = endpoint_id(f);
+        auto& insert = statement(
+            "INSERT OR REPLACE INTO endpoint_observations (scan_id, endpoint_id, status, detail, starttls, "
+            "tls_version, cipher, ocsp_stapled, verified, verify_error, verify_detail, verify_errors, hostname_match, "
+            "chain_trusted, order_correct, root_included, intermediates_missing, earliest_expiry, "
+            "earliest_expiry_sha256, serves_default, elapsed_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        insert.bind(1, scan).bind(2, endpoint).bind(3, f.status).bind(4, f.detail).bind(5, f.starttls);
+        insert.bind(6, f.tls_version).bind(7, f.cipher).bind(8, static_cast<std::int64_t>(f.ocsp_stapled));
+        insert.bind(9, static_cast<std::int64_t>(f.verified)).bind(10, f.verify_error).bind(11, f.verify_detail);
+        insert.bind(12, json_list(f.verify_errors)).bind(13, static_cast<std::int64_t>(f.hostname_match));
+        insert.bind(14, static_cast<std::int64_t>(f.chain_trusted)).bind(15, static_cast<std::int64_t>(f.order_correct));
+        insert.bind(16, static_cast<std::int64_t>(f.root_included));
+        insert.bind(17, static_cast<std::int64_t>(f.intermediates_missing)).bind(18, f.earliest_expiry);
+        insert.bind(19, f.earliest_expiry_sha256.empty() ? std::nullopt : std::optional<std::string>(f.earliest_expiry_sha256));
+        insert.bind(20, static_cast<std::int64_t>(f.serves_default)).bind(21, f.elapsed_ms);
+        insert.run();
+        for (std::size_t position = 0; position < record.chain.size(); ++position) {
+            const auto& link = record.chain[position];
+            statement("INSERT OR IGNORE INTO endpoint_sightings (scan_id, endpoint_id, position, certificate_id) "
+                      "VALUES (?,?,?,?)")
+                .bind(1, scan)
+                .bind(2, endpoint)
+                .bind(3, static_cast<std::int64_t>(position))
+                .bind(4, certificate_id(scan, *link.cert, *link.der))
                 .run();
         }
     }
@@ -340,46 +416,112 @@ private:
 
     void load_certificates(ScanId scan, ScanContents& contents) {
         Statement select(db_,
-                         "SELECT c.sha256, c.spki_sha256, c.subject, c.issuer, c.serial, c.not_before, c.not_after, "
-                         "c.key_type, c.key_curve, c.key_bits, c.signature_algorithm, c.is_ca, c.path_length, "
-                         "c.self_issued, c.self_signed, c.subject_key_id, c.authority_key_id, c.dns_names, "
-                         "c.ip_addresses, c.uris, c.emails, c.key_usage, c.ext_key_usage, l.path, l.format, "
-                         "s.position FROM sightings s JOIN certificates c ON c.id = s.certificate_id "
-                         "JOIN locations l ON l.id = s.location_id WHERE s.scan_id = ? "
-                         "ORDER BY c.not_after, c.sha256, l.path, s.position");
+                         "SELECT sha256, spki_sha256, subject, issuer, serial, not_before, not_after, key_type, "
+                         "key_curve, key_bits, signature_algorithm, is_ca, path_length, self_issued, self_signed, "
+                         "subject_key_id, authority_key_id, dns_names, ip_addresses, uris, emails, key_usage, "
+                         "ext_key_usage FROM certificates WHERE id IN (SELECT certificate_id FROM sightings WHERE "
+                         "scan_id = ?1 UNION SELECT certificate_id FROM endpoint_sightings WHERE scan_id = ?1) "
+                         "ORDER BY not_after, sha256");
         select.bind(1, scan);
+        std::unordered_map<std::string, std::size_t> index_of;
         while (select.step()) {
-            const std::string sha256 = select.text(0);
-            if (contents.certificates.empty() || contents.certificates.back().cert.sha256 != sha256) {
-                CertInfo c;
-                c.sha256 = sha256;
-                c.spki_sha256 = select.text(1);
-                c.subject = select.text(2);
-                c.issuer = select.text(3);
-                c.serial = select.text(4);
-                c.not_before = select.integer(5);
-                c.not_after = select.integer(6);
-                c.key_type = select.text(7);
-                c.key_curve = select.text(8);
-                c.key_bits = static_cast<int>(select.integer(9));
-                c.signature_algorithm = select.text(10);
-                c.is_ca = select.integer(11) != 0;
-                if (!select.is_null(12)) c.path_length = static_cast<int>(select.integer(12));
-                c.self_issued = select.integer(13) != 0;
-                c.self_signed = select.integer(14) != 0;
-                c.subject_key_id = select.text(15);
-                c.authority_key_id = select.text(16);
-                c.dns_names = parse_list(select.text(17));
-                c.ip_addresses = parse_list(select.text(18));
-                c.uris = parse_list(select.text(19));
-                c.emails = parse_list(select.text(20));
-                c.key_usage = parse_list(select.text(21));
-                c.ext_key_usage = parse_list(select.text(22));
-                contents.certificates.push_back(StoredCertificate{std::move(c), {}});
-            }
-            const auto format = source_format_from_string(select.text(24)).value_or(SourceFormat::pem);
-            contents.certificates.back().sightings.push_back(
-                StoredSighting{FileLocation{select.text(23), format, static_cast<int>(select.integer(25))}});
+            CertInfo c;
+            c.sha256 = select.text(0);
+            c.spki_sha256 = select.text(1);
+            c.subject = select.text(2);
+            c.issuer = select.text(3);
+            c.serial = select.text(4);
+            c.not_before = select.integer(5);
+            c.not_after = select.integer(6);
+            c.key_type = select.text(7);
+            c.key_curve = select.text(8);
+            c.key_bits = static_cast<int>(select.integer(9));
+            c.signature_algorithm = select.text(10);
+            c.is_ca = select.integer(11) != 0;
+            if (!select.is_null(12)) c.path_length = static_cast<int>(select.integer(12));
+            c.self_issued = select.integer(13) != 0;
+            c.self_signed = select.integer(14) != 0;
+            c.subject_key_id = select.text(15);
+            c.authority_key_id = select.text(16);
+            c.dns_names = parse_list(select.text(17));
+            c.ip_addresses = parse_list(select.text(18));
+            c.uris = parse_list(select.text(19));
+            c.emails = parse_list(select.text(20));
+            c.key_usage = parse_list(select.text(21));
+            c.ext_key_usage = parse_list(select.text(22));
+            index_of.emplace(c.sha256, contents.certificates.size());
+            contents.certificates.push_back(StoredCertificate{std::move(c), {}, {}});
+        }
+
+        Statement files(db_,
+                        "SELECT c.sha256, l.path, l.format, s.position FROM sightings s JOIN certificates c ON "
+                        "c.id = s.certificate_id JOIN locations l ON l.id = s.location_id WHERE s.scan_id = ? "
+                        "ORDER BY l.path, s.position");
+        files.bind(1, scan);
+        while (files.step()) {
+            const auto format = source_format_from_string(files.text(2)).value_or(SourceFormat::pem);
+            contents.certificates[index_of.at(files.text(0))].sightings.push_back(
+                StoredSighting{FileLocation{files.text(1), format, static_cast<int>(files.integer(3))}});
+        }
+
+        Statement endpoints(db_,
+                            "SELECT c.sha256, e.host, e.address, e.port, e.server_name, es.position FROM "
+                            "endpoint_sightings es JOIN certificates c ON c.id = es.certificate_id JOIN endpoints e "
+                            "ON e.id = es.endpoint_id WHERE es.scan_id = ? ORDER BY e.host, e.port, e.server_name, "
+                            "e.address, es.position");
+        endpoints.bind(1, scan);
+        while (endpoints.step()) {
+            contents.certificates[index_of.at(endpoints.text(0))].endpoint_sightings.push_back(
+                StoredEndpointSighting{endpoints.text(1), endpoints.text(2), static_cast<std::uint16_t>(endpoints.integer(3)),
+                                       endpoints.text(4), static_cast<int>(endpoints.integer(5))});
+        }
+    }
+
+    void load_endpoints(ScanId scan, ScanContents& contents) {
+        Statement select(db_,
+                         "SELECT e.id, e.host, e.address, e.port, e.server_name, o.status, o.detail, o.starttls, "
+                         "o.tls_version, o.cipher, o.ocsp_stapled, o.verified, o.verify_error, o.verify_detail, "
+                         "o.verify_errors, o.hostname_match, o.chain_trusted, o.order_correct, o.root_included, "
+                         "o.intermediates_missing, o.earliest_expiry, o.earliest_expiry_sha256, o.serves_default, "
+                         "o.elapsed_ms FROM endpoint_observations o JOIN endpoints e ON e.id = o.endpoint_id "
+                         "WHERE o.scan_id = ? ORDER BY e.host, e.port, e.server_name, e.address");
+        select.bind(1, scan);
+        std::unordered_map<std::int64_t, std::size_t> index_of;
+        while (select.step()) {
+            EndpointFacts f;
+            f.host = select.text(1);
+            f.address = select.text(2);
+            f.port = static_cast<std::uint16_t>(select.integer(3));
+            f.server_name = select.text(4);
+            f.status = select.text(5);
+            f.detail = select.text(6);
+            if (!select.is_null(7)) f.starttls = select.text(7);
+            f.tls_version = select.text(8);
+            f.cipher = select.text(9);
+            f.ocsp_stapled = select.integer(10) != 0;
+            f.verified = select.integer(11) != 0;
+            f.verify_error = select.text(12);
+            f.verify_detail = select.text(13);
+            f.verify_errors = parse_list(select.text(14));
+            f.hostname_match = select.integer(15) != 0;
+            f.chain_trusted = select.integer(16) != 0;
+            f.order_correct = select.integer(17) != 0;
+            f.root_included = select.integer(18) != 0;
+            f.intermediates_missing = static_cast<int>(select.integer(19));
+            if (!select.is_null(20)) f.earliest_expiry = select.integer(20);
+            f.earliest_expiry_sha256 = select.text(21);
+            f.serves_default = select.integer(22) != 0;
+            f.elapsed_ms = select.integer(23);
+            index_of.emplace(select.integer(0), contents.endpoints.size());
+            contents.endpoints.push_back(StoredEndpoint{std::move(f), {}});
+        }
+        Statement chains(db_,
+                         "SELECT es.endpoint_id, c.sha256 FROM endpoint_sightings es JOIN certificates c ON "
+                         "c.id = es.certificate_id WHERE es.scan_id = ? ORDER BY es.endpoint_id, es.position");
+        chains.bind(1, scan);
+        while (chains.step()) {
+            auto it = index_of.find(chains.integer(0));
+            if (it != index_of.end()) contents.endpoints[it->second].chain.push_back(chains.text(1));
         }
     }
 
@@ -416,6 +558,7 @@ private:
     std::map<std::string, std::unique_ptr<Statement>> statements_;
     std::unordered_map<std::string, std::int64_t> certificate_ids_;
     std::unordered_map<std::string, std::int64_t> location_ids_;
+    std::unordered_map<std::string, std::int64_t> endpoint_ids_;
 };
 
 }  // namespace

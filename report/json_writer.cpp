@@ -1,5 +1,6 @@
 #include "report/json_writer.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/encoding.hpp"
@@ -18,6 +19,16 @@ ordered_json parameters(const std::string& text) {
     return parsed.is_discarded() ? ordered_json::object() : parsed;
 }
 
+// Endpoints by status: every status appears, with 0 when none had it.
+ordered_json endpoint_counts(const inventory::ScanContents& contents) {
+    ordered_json counts{{"total", contents.endpoints.size()}};
+    for (const char* status : {"tls", "closed", "timeout", "not-tls", "handshake-failed", "unresolved"}) {
+        counts[status] = std::count_if(contents.endpoints.begin(), contents.endpoints.end(),
+                                       [&](const inventory::StoredEndpoint& e) { return e.facts.status == status; });
+    }
+    return counts;
+}
+
 ordered_json scan_json(const inventory::ScanContents& contents) {
     const auto& scan = contents.scan;
     return ordered_json{
@@ -34,6 +45,7 @@ ordered_json scan_json(const inventory::ScanContents& contents) {
         {"keys_seen", scan.counts.keys_seen},
         {"errors", scan.counts.errors},
         {"notes", scan.counts.notes},
+        {"endpoints", endpoint_counts(contents)},
     };
 }
 
@@ -46,6 +58,14 @@ ordered_json certificate_json(const inventory::StoredCertificate& stored, UnixTi
                                          {"path", s.location.path},
                                          {"format", to_string(s.location.format)},
                                          {"index", s.location.index}});
+    }
+    for (const auto& e : stored.endpoint_sightings) {
+        sightings.push_back(ordered_json{{"kind", "endpoint"},
+                                         {"host", e.host},
+                                         {"address", e.address},
+                                         {"port", e.port},
+                                         {"server_name", optional_text(e.server_name)},
+                                         {"chain_position", e.chain_position}});
     }
     return ordered_json{
         {"sha256", c.sha256},
@@ -91,6 +111,38 @@ ordered_json key_json(const inventory::StoredKey& key) {
                         {"locations", locations}};
 }
 
+ordered_json endpoint_json(const inventory::StoredEndpoint& endpoint) {
+    const EndpointFacts& f = endpoint.facts;
+    const bool tls = f.status == "tls";
+    auto when_tls = [&](ordered_json value) { return tls ? value : ordered_json(); };
+    return ordered_json{
+        {"host", f.host},
+        {"address", optional_text(f.address)},
+        {"port", f.port},
+        {"server_name", optional_text(f.server_name)},
+        {"status", f.status},
+        {"detail", optional_text(f.detail)},
+        {"starttls", f.starttls ? ordered_json(*f.starttls) : ordered_json()},
+        {"tls_version", when_tls(f.tls_version)},
+        {"cipher", when_tls(f.cipher)},
+        {"ocsp_stapled", when_tls(f.ocsp_stapled)},
+        {"chain", endpoint.chain},
+        {"verified", when_tls(f.verified)},
+        {"verify_error", when_tls(optional_text(f.verify_error))},
+        {"verify_detail", when_tls(optional_text(f.verify_detail))},
+        {"verify_errors", when_tls(f.verify_errors)},
+        {"hostname_match", when_tls(f.hostname_match)},
+        {"chain_trusted", when_tls(f.chain_trusted)},
+        {"chain_order_correct", when_tls(f.order_correct)},
+        {"root_included", when_tls(f.root_included)},
+        {"intermediates_missing", when_tls(f.intermediates_missing)},
+        {"earliest_expiry", f.earliest_expiry ? ordered_json(format_rfc3339(*f.earliest_expiry)) : ordered_json()},
+        {"earliest_expiry_sha256", optional_text(f.earliest_expiry_sha256)},
+        {"serves_default", when_tls(f.serves_default)},
+        {"elapsed_ms", f.elapsed_ms},
+    };
+}
+
 ordered_json event_json(const ScanEvent& e) {
     return ordered_json{{"location", e.location}, {"reason", e.reason}, {"detail", e.detail}};
 }
@@ -105,12 +157,15 @@ void JsonWriter::write(const inventory::ScanContents& contents, const ReportCont
     ordered_json errors = ordered_json::array();
     ordered_json notes = ordered_json::array();
     for (const auto& e : contents.events) (e.level == EventLevel::error ? errors : notes).push_back(event_json(e));
+    ordered_json endpoints = ordered_json::array();
+    for (const auto& e : contents.endpoints) endpoints.push_back(endpoint_json(e));
 
     const ordered_json document{
         {"schema", 1},
         {"generated_at", format_rfc3339(context.now)},
         {"scan", scan_json(contents)},
         {"certificates", certificates},
+        {"endpoints", endpoints},
         {"keys", keys},
         {"errors", errors},
         {"notes", notes},

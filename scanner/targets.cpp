@@ -83,7 +83,9 @@ std::uint16_t parse_port(std::string_view text) {
 
 std::uint32_t parse_ipv4(std::string_view text) {
     if (text.empty()) throw Problem{"an address is missing"};
-    const auto not_ipv4 = [&](const std::string& why) { return Problem{quoted(text) + " is not an IPv4 address: " + why}; };
+    const auto not_ipv4 = [&](const std::string& why) {
+        return Problem{quoted(text) + " is not an IPv4 address: " + why};
+    };
     std::uint32_t address = 0;
     int numbers = 0;
     for (std::size_t start = 0;;) {
@@ -196,7 +198,8 @@ HostName parse_host_name(std::string_view text) {
         for (const char c : label) {
             const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
             if (allowed) continue;
-            std::string why = quoted(std::string_view(&c, 1)) + " is not allowed in a host name (letters, digits, '-' and '.' only)";
+            std::string why =
+                quoted(std::string_view(&c, 1)) + " is not allowed in a host name (letters, digits, '-' and '.' only)";
             if (static_cast<unsigned char>(c) >= 0x80) why += "; write internationalised names in their xn-- form";
             throw Problem{why};
         }
@@ -207,7 +210,8 @@ HostName parse_host_name(std::string_view text) {
     }
     HostName host{std::string(text), std::string(name)};
     for (std::string* s : {&host.name, &host.server_name})
-        std::transform(s->begin(), s->end(), s->begin(), [](char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; });
+        std::transform(s->begin(), s->end(), s->begin(),
+                       [](char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; });
     return host;
 }
 
@@ -220,6 +224,7 @@ struct ParsedSpec {
 
 ParsedSpec parse_spec(std::string_view spec) {
     if (spec.empty()) throw Problem{"the target is empty"};
+    // Brackets hold any IPv6 form, blocks and ranges included, so each can carry a port.
     if (spec.front() == '[') {
         const std::size_t close = spec.find(']');
         if (close == std::string_view::npos) throw Problem{"'[' has no matching ']'"};
@@ -238,11 +243,9 @@ ParsedSpec parse_spec(std::string_view spec) {
     const std::string_view host = spec.substr(0, colon);
     if (host.empty()) throw Problem{"there is no host before the ':'"};
     // Digits and dots are never taken for a name, so 300.1.1.1 is a bad address rather than a host to resolve.
-    ParsedSpec parsed{HostName{}, std::nullopt};
-    if (host.find_first_not_of("0123456789.-") == std::string_view::npos || host.find('/') != std::string_view::npos)
-        parsed.hosts = parse_address_set<Ipv4>(host);
-    else
-        parsed.hosts = parse_host_name(host);
+    const bool address_set =
+        host.find_first_not_of("0123456789.-") == std::string_view::npos || host.find('/') != std::string_view::npos;
+    ParsedSpec parsed{address_set ? Hosts{parse_address_set<Ipv4>(host)} : Hosts{parse_host_name(host)}, std::nullopt};
     if (colon != std::string_view::npos) parsed.port = parse_port(spec.substr(colon + 1));
     return parsed;
 }
@@ -266,8 +269,7 @@ Hosts parse_exclude(const std::string& spec) {
 }
 
 void check_port_list(const std::vector<std::uint16_t>& ports) {
-    if (std::find(ports.begin(), ports.end(), 0) != ports.end())
-        throw TargetError("ports: port 0 is not a valid port");
+    if (std::find(ports.begin(), ports.end(), 0) != ports.end()) throw TargetError("ports: port 0 is not a valid port");
 }
 
 // Part of the address space that came from one spec.
@@ -400,7 +402,8 @@ std::string describe_count(long double count) {
     return text;
 }
 
-// Counted in long double, exact up to 2^64, so absurd sets such as ::/0 are measured without overflowing.
+// Measured after excludes and duplicates, so a block trimmed below the limit passes. Counted in long double, exact
+// up to 2^64, so absurd sets such as ::/0 are measured without overflowing.
 void check_size(const std::vector<PortGroup>& groups, const std::vector<std::string>& specs) {
     std::vector<long double> per_spec(specs.size());
     for (const auto& group : groups) {
@@ -468,7 +471,8 @@ std::string read_spec_file_content(const std::string& path) {
             throw TargetError(path + ": cannot read: " + std::strerror(error));
         }
         content.append(buffer, static_cast<std::size_t>(got));
-        if (content.size() > kMaxSpecFileSize) throw TargetError(path + ": is over 64 MiB, the limit for a list of targets");
+        if (content.size() > kMaxSpecFileSize)
+            throw TargetError(path + ": is over 64 MiB, the limit for a list of targets");
     }
 }
 
@@ -541,7 +545,8 @@ std::vector<std::uint16_t> parse_ports(const std::string& list) {
         std::vector<std::uint16_t> ports;
         for (std::size_t start = 0;;) {
             const std::size_t comma = list.find(',', start);
-            std::string_view entry = std::string_view(list).substr(start, comma == std::string::npos ? comma : comma - start);
+            std::string_view entry =
+                std::string_view(list).substr(start, comma == std::string::npos ? comma : comma - start);
             while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
             while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
             if (entry.empty()) throw Problem{"an entry between commas is empty"};
@@ -571,7 +576,8 @@ Shard parse_shard(const std::string& text) {
     return about("shard", text, [&] {
         const std::size_t slash = text.find('/');
         const auto number = parse_decimal(std::string_view(text).substr(0, slash));
-        const auto count = slash == std::string::npos ? std::nullopt : parse_decimal(std::string_view(text).substr(slash + 1));
+        const auto count =
+            slash == std::string::npos ? std::nullopt : parse_decimal(std::string_view(text).substr(slash + 1));
         if (!number || !count) throw Problem{"expected K/N, shard K of N, such as 2/5"};
         if (*count == 0) throw Problem{"there must be at least one shard"};
         if (*number == 0 || *number > *count)
@@ -582,7 +588,8 @@ Shard parse_shard(const std::string& text) {
 }
 
 std::vector<std::string> read_target_file(const std::string& path) {
-    return read_spec_file(path, [](const std::string& spec) { about("target", spec, [&] { return parse_spec(spec); }); });
+    return read_spec_file(path,
+                          [](const std::string& spec) { about("target", spec, [&] { return parse_spec(spec); }); });
 }
 
 std::vector<std::string> read_exclude_file(const std::string& path) {
@@ -609,21 +616,21 @@ std::vector<std::string> validate_all(const std::vector<std::string>& specs, con
 
 struct TargetSet::Data {
     std::vector<std::string> specs;
-    std::vector<PortGroup> groups;  // none empty
+    std::vector<PortGroup> groups;           // none empty
     std::vector<std::uint64_t> group_first;  // the number of each group's first target
     std::uint64_t size = 0;
 
     Target target(std::uint64_t number) const {
-        const auto group_index =
-            static_cast<std::size_t>(std::upper_bound(group_first.begin(), group_first.end(), number) - group_first.begin() - 1);
+        const auto group_index = static_cast<std::size_t>(
+            std::upper_bound(group_first.begin(), group_first.end(), number) - group_first.begin() - 1);
         const PortGroup& group = groups[group_index];
         const std::uint64_t in_group = number - group_first[group_index];
         std::uint64_t host = in_group / group.ports.size();
         Target target;
         target.port = group.ports[in_group % group.ports.size()];
         const auto locate = [&](const auto& spans, const std::vector<std::uint64_t>& hosts_before) {
-            const auto i = static_cast<std::size_t>(
-                std::upper_bound(hosts_before.begin(), hosts_before.end(), host) - hosts_before.begin() - 1);
+            const auto i = static_cast<std::size_t>(std::upper_bound(hosts_before.begin(), hosts_before.end(), host) -
+                                                    hosts_before.begin() - 1);
             target.spec = specs[spans[i].spec];
             return spans[i].first + (host - hosts_before[i]);
         };
@@ -652,6 +659,17 @@ TargetSet TargetSet::parse(const std::vector<std::string>& specs, const std::vec
     std::sort(port_list.begin(), port_list.end());
     port_list.erase(std::unique(port_list.begin(), port_list.end()), port_list.end());
 
+    SpecsForPorts on_port_list;
+    std::map<std::uint16_t, SpecsForPorts> on_own_port;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        ParsedSpec parsed = parse_target(specs[i], port_list);
+        SpecsForPorts& into = parsed.port ? on_own_port[*parsed.port] : on_port_list;
+        if (const auto* v4 = std::get_if<Interval<std::uint32_t>>(&parsed.hosts))
+            into.v4.push_back({v4->first, v4->last, i});
+        if (const auto* v6 = std::get_if<Interval<uint128>>(&parsed.hosts)) into.v6.push_back({v6->first, v6->last, i});
+        if (auto* name = std::get_if<HostName>(&parsed.hosts)) into.names.push_back({std::move(*name), i});
+    }
+
     std::vector<Interval<std::uint32_t>> excluded_v4;
     std::vector<Interval<uint128>> excluded_v6;
     for (const auto& spec : excludes) {
@@ -661,16 +679,6 @@ TargetSet TargetSet::parse(const std::vector<std::string>& specs, const std::vec
     }
     excluded_v4 = merged(std::move(excluded_v4));
     excluded_v6 = merged(std::move(excluded_v6));
-
-    SpecsForPorts on_port_list;
-    std::map<std::uint16_t, SpecsForPorts> on_own_port;
-    for (std::size_t i = 0; i < specs.size(); ++i) {
-        ParsedSpec parsed = parse_target(specs[i], port_list);
-        SpecsForPorts& into = parsed.port ? on_own_port[*parsed.port] : on_port_list;
-        if (const auto* v4 = std::get_if<Interval<std::uint32_t>>(&parsed.hosts)) into.v4.push_back({v4->first, v4->last, i});
-        if (const auto* v6 = std::get_if<Interval<uint128>>(&parsed.hosts)) into.v6.push_back({v6->first, v6->last, i});
-        if (auto* name = std::get_if<HostName>(&parsed.hosts)) into.names.push_back({std::move(*name), i});
-    }
 
     auto data = std::make_shared<Data>();
     data->specs = specs;

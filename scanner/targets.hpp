@@ -8,7 +8,7 @@
 //   192.0.2.0/24   2001:db8::/120                 CIDR; host bits may be set, the block is taken from its network
 //   192.0.2.1-192.0.2.40   2001:db8::1-2001:db8::ff   inclusive range of full addresses
 //   mail.example.com   mail.example.com.          host name (RFC 1123 labels, trailing dot allowed)
-//   host:993   192.0.2.7:443   192.0.2.0/30:8443   [2001:db8::7]:443   only that port
+//   host:993   192.0.2.7:443   192.0.2.0/30:8443   [2001:db8::7]:443   [2001:db8::/120]:443   only that port
 // A target without a port is scanned on every port of the port list. Excludes are addresses, CIDR blocks and
 // ranges (no ports, no names); excluded addresses are never produced.
 //
@@ -61,7 +61,7 @@ inline constexpr std::uint64_t kDefaultShuffleSeed = 0x2545f4914f6cdd1d;
 std::vector<std::uint16_t> parse_ports(const std::string& list);
 
 struct Target {
-    std::string address;      // IP literal (IPv6 in RFC 5952 form, without brackets) or a host name
+    std::string address;  // IP literal (IPv6 in RFC 5952 form, without brackets) or a host name
     bool is_name = false;
     std::uint16_t port = 0;
     std::string server_name;  // the host name (lowercase, no trailing dot) for name targets, else empty

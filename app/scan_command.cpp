@@ -1,0 +1,372 @@
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "app/commands.hpp"
+#include "core/certificate.hpp"
+#include "core/encoding.hpp"
+#include "inventory/inventory.hpp"
+#include "scanner/chain_verifier.hpp"
+#include "scanner/file_walker.hpp"
+#include "scanner/network_scan.hpp"
+#include "scanner/targets.hpp"
+
+namespace certfleet::app {
+
+namespace {
+
+std::atomic<bool> g_stop_requested{false};
+extern "C" void request_stop(int) { g_stop_requested = true; }
+
+constexpr std::size_t kDryRunShown = 20;
+
+std::vector<std::string> read_lines(const std::string& path, const std::string& flag) {
+    std::ifstream in(path);
+    if (!in) throw UsageError(flag + " " + path + ": cannot read it: " + std::strerror(errno));
+    std::vector<std::string> lines;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+// A progress line that rewrites itself, shown only on a terminal.
+class ProgressLine {
+public:
+    explicit ProgressLine(bool enabled) : enabled_(enabled) {}
+    void show(const std::function<std::string()>& text) {
+        if (!enabled_) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_ < std::chrono::milliseconds(100)) return;
+        last_ = now;
+        std::cerr << "\r\033[K" << text() << std::flush;
+    }
+    void clear() {
+        if (enabled_) std::cerr << "\r\033[K" << std::flush;
+    }
+
+private:
+    bool enabled_;
+    std::chrono::steady_clock::time_point last_{};
+};
+
+// Stores results in batches: one transaction per few hundred keeps SQLite fast, and a crash loses at most the
+// batch in flight.
+template <typename Item>
+class Batcher {
+public:
+    explicit Batcher(std::function<void(const std::vector<Item>&)> store) : store_(std::move(store)) {}
+    void add(Item&& item) {
+        batch_.push_back(std::move(item));
+        const auto now = std::chrono::steady_clock::now();
+        if (batch_.size() >= 512 || now - last_flush_ > std::chrono::milliseconds(500)) flush();
+    }
+    void flush() {
+        if (!batch_.empty()) store_(batch_);
+        batch_.clear();
+        last_flush_ = std::chrono::steady_clock::now();
+    }
+
+private:
+    std::function<void(const std::vector<Item>&)> store_;
+    std::vector<Item> batch_;
+    std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
+};
+
+std::optional<scanner::WalkOptions> plan_files(const ScanOptions& options) {
+    scanner::WalkOptions walk;
+    // Absolute paths, so the inventory names a file the same way whichever directory a scan ran from.
+    for (const auto& file : options.files) {
+        std::string absolute = std::filesystem::absolute(file).lexically_normal().string();
+        while (absolute.size() > 1 && absolute.ends_with('/')) absolute.pop_back();
+        walk.roots.push_back(absolute);
+    }
+    if (options.system_dirs) {
+        for (const auto& dir : system_certificate_dirs())
+            if (std::filesystem::is_directory(dir)) walk.roots.push_back(dir);
+        if (walk.roots.empty()) std::cerr << "certfleet: none of the usual certificate directories exists here\n";
+    }
+    if (walk.roots.empty()) return std::nullopt;
+    walk.exclude_globs = options.exclude_paths;
+    walk.max_file_size = options.max_file_size;
+    walk.decoder_threads = options.threads;
+    if (!options.password_file.empty()) walk.passwords = read_lines(options.password_file, "--password-file");
+    return walk;
+}
+
+struct NetworkPlan {
+    std::vector<std::string> specs;
+    std::vector<std::uint16_t> ports;
+    scanner::TargetSet targets;
+    scanner::NetworkScanOptions options;
+    scanner::TrustOptions trust;
+};
+
+std::optional<NetworkPlan> plan_network(const ScanOptions& options) {
+    std::vector<std::string> specs = options.targets;
+    std::vector<std::string> excludes = options.excludes;
+    try {
+        if (!options.targets_file.empty())
+            for (auto& spec : scanner::read_target_file(options.targets_file)) specs.push_back(std::move(spec));
+        if (!options.exclude_file.empty())
+            for (auto& spec : scanner::read_exclude_file(options.exclude_file)) excludes.push_back(std::move(spec));
+        if (options.localhost) specs.push_back("localhost");
+        if (specs.empty()) return std::nullopt;
+
+        std::vector<std::uint16_t> ports;
+        if (options.ports.empty()) {
+            ports.assign(scanner::kDefaultTlsPorts.begin(), scanner::kDefaultTlsPorts.end());
+            ports.insert(ports.end(), scanner::kDefaultStartTlsPorts.begin(), scanner::kDefaultStartTlsPorts.end());
+            std::sort(ports.begin(), ports.end());
+        } else {
+            ports = scanner::parse_ports(options.ports);
+        }
+        // Every bad target is reported at once, and before anything is sent.
+        if (const auto errors = scanner::validate_all(specs, ports, excludes); !errors.empty()) {
+            std::string message;
+            for (const auto& e : errors) message += (message.empty() ? "" : "\n  ") + e;
+            throw UsageError(message);
+        }
+        NetworkPlan plan{specs, ports, scanner::TargetSet::parse(specs, ports, excludes), {}, {}};
+        auto& o = plan.options;
+        o.concurrency = options.concurrency;
+        o.rate = options.rate;
+        o.max_per_host = options.max_per_host;
+        o.retries = options.retries;
+        const auto ms = [&](unsigned v) { return std::chrono::milliseconds(v ? v : options.timeout_ms); };
+        o.timeouts = {ms(options.timeout_ms), ms(options.connect_timeout_ms), ms(options.starttls_timeout_ms),
+                      ms(options.handshake_timeout_ms)};
+        o.sni_names = options.sni_names;
+        if (!options.sni_file.empty())
+            for (auto& line : read_lines(options.sni_file, "--sni-file"))
+                if (!line.empty() && line[0] != '#') o.sni_names.push_back(line);
+        if (!options.starttls.empty()) {
+            o.starttls = scanner::starttls_from_string(options.starttls);
+            if (!o.starttls) throw UsageError("--starttls " + options.starttls + ": unknown protocol");
+        }
+        if (!options.shard.empty()) o.shard = scanner::parse_shard(options.shard);
+        if (options.seed) o.seed = *options.seed;
+        plan.trust = {!options.no_system_trust, options.trust};
+        return plan;
+    } catch (const scanner::TargetError& e) {
+        throw UsageError(e.what());
+    }
+}
+
+int dry_run(const std::optional<scanner::WalkOptions>& files, const std::optional<NetworkPlan>& network) {
+    if (files)
+        for (const auto& root : files->roots) std::cout << "files " << root << "\n";
+    if (network) {
+        std::cout << network->targets.shard_size(network->options.shard) << " network targets";
+        if (!network->options.sni_names.empty())
+            std::cout << " (IP targets probed once per --sni name: " << network->options.sni_names.size() << ")";
+        std::cout << "\n";
+        auto cursor = network->targets.iterate(network->options.seed, network->options.shard);
+        for (std::size_t i = 0; i < kDryRunShown; ++i) {
+            auto target = cursor.next();
+            if (!target) break;
+            const bool v6 = !target->is_name && target->address.find(':') != std::string::npos;
+            std::cout << "  " << (v6 ? "[" + target->address + "]" : target->address) << ":" << target->port << "\n";
+        }
+    }
+    return kExitOk;
+}
+
+// Parsed chain certificates by sha256: the same certificate on thousands of endpoints is parsed once.
+class ChainCertificates {
+public:
+    std::vector<ChainCertificate> parse(const std::vector<Bytes>& chain) {
+        if (known_.size() > 100'000) known_.clear();
+        std::vector<ChainCertificate> out;
+        for (const auto& der : chain) {
+            const std::string sha256 = sha256_hex(der);
+            auto it = known_.find(sha256);
+            if (it == known_.end()) {
+                try {
+                    it = known_.emplace(sha256, ChainCertificate{std::make_shared<const CertInfo>(describe_certificate(der)),
+                                                                 std::make_shared<const Bytes>(der)})
+                             .first;
+                } catch (const CertificateParseError&) {
+                    continue;  // the verdict reports a chain whose certificates do not parse
+                }
+            }
+            out.push_back(it->second);
+        }
+        return out;
+    }
+
+private:
+    std::unordered_map<std::string, ChainCertificate> known_;
+};
+
+EndpointObservationRecord to_record(scanner::EndpointObservation&& o, scanner::ChainVerifier& verifier,
+                                    ChainCertificates& certificates) {
+    EndpointObservationRecord record;
+    EndpointFacts& f = record.facts;
+    f.host = std::move(o.host);
+    f.address = std::move(o.address);
+    f.port = o.port;
+    f.server_name = std::move(o.server_name);
+    f.status = scanner::to_string(o.status);
+    f.detail = std::move(o.detail);
+    if (o.starttls) f.starttls = scanner::to_string(*o.starttls);
+    f.tls_version = std::move(o.tls_version);
+    f.cipher = std::move(o.cipher);
+    f.ocsp_stapled = o.ocsp_stapled;
+    f.elapsed_ms = o.elapsed_ms;
+    if (o.status == scanner::EndpointStatus::tls) {
+        const auto verdict = verifier.verify(o.chain, f.server_name.empty() ? f.address : f.server_name);
+        f.verified = verdict.verified;
+        f.verify_error = verdict.verify_error;
+        f.verify_detail = verdict.verify_detail;
+        f.verify_errors = verdict.errors;
+        f.hostname_match = verdict.hostname_match;
+        f.chain_trusted = verdict.chain_trusted;
+        f.order_correct = verdict.order_correct;
+        f.root_included = verdict.root_included;
+        f.intermediates_missing = verdict.intermediates_missing;
+        if (!verdict.earliest_expiry_sha256.empty()) {
+            f.earliest_expiry = verdict.earliest_expiry;
+            f.earliest_expiry_sha256 = verdict.earliest_expiry_sha256;
+        }
+        record.chain = certificates.parse(o.chain);
+    }
+    return record;
+}
+
+}  // namespace
+
+const std::vector<std::string>& system_certificate_dirs() {
+    static const std::vector<std::string> dirs{
+        "/etc/ssl",          "/etc/pki",           "/usr/local/share/ca-certificates", "/usr/share/ca-certificates",
+        "/etc/ca-certificates", "/etc/kubernetes/pki", "/var/lib/kubelet/pki",          "/etc/letsencrypt",
+        "/etc/docker/certs.d",  "/etc/containerd/certs.d", "/etc/nginx",                "/etc/apache2",
+        "/etc/httpd",        "/etc/haproxy",       "/etc/postfix",                    "/etc/dovecot",
+        "/etc/openvpn",      "/etc/ipsec.d",
+    };
+    return dirs;
+}
+
+int run_scan(const ScanOptions& options, const std::string& db_path) {
+    const auto files = plan_files(options);
+    const auto network = plan_network(options);
+    if (!files && !network && !options.system_dirs)
+        throw UsageError("nothing to scan: give TARGETs, --targets-file, --localhost, --files PATH or --system-dirs");
+    if (options.dry_run) return dry_run(files, network);
+    std::optional<scanner::ChainVerifier> verifier;
+    try {
+        if (network) verifier.emplace(network->trust);
+    } catch (const scanner::TrustError& e) {
+        throw UsageError(e.what());
+    }
+
+    nlohmann::json parameters = nlohmann::json::object();
+    if (files) {
+        parameters["files"] = files->roots;
+        parameters["exclude_paths"] = files->exclude_globs;
+        parameters["max_file_size"] = files->max_file_size;
+        parameters["password_file"] =
+            options.password_file.empty() ? nlohmann::json() : nlohmann::json(options.password_file);
+    }
+    if (network) {
+        parameters["targets"] = network->specs;
+        parameters["ports"] = network->ports;
+        parameters["sni"] = network->options.sni_names;
+        parameters["trust_anchors"] = verifier->anchors();
+        parameters["shard"] = std::to_string(network->options.shard.index + 1) + "/" +
+                              std::to_string(network->options.shard.count);
+    }
+    const std::string kind = files && network ? "files+network" : network ? "network" : "files";
+    auto inv = inventory::open_sqlite_inventory(db_path);
+    const inventory::ScanId scan = inv->begin_scan(kind, parameters.dump());
+
+    std::signal(SIGINT, request_stop);
+    std::signal(SIGTERM, request_stop);
+    const auto started = std::chrono::steady_clock::now();
+    ProgressLine progress(!options.no_progress && ::isatty(STDERR_FILENO));
+    scanner::WalkStats file_stats;
+    scanner::NetworkScanStats network_stats;
+    std::string summary;
+    try {
+        if (files) {
+            Batcher<FileObservations> writer([&](const std::vector<FileObservations>& b) { inv->record(scan, b); });
+            file_stats = scanner::walk_files(
+                *files, [&](FileObservations&& obs) { writer.add(std::move(obs)); },
+                [&](const scanner::WalkStats& s) {
+                    progress.show([&] {
+                        return "files: " + std::to_string(s.files_walked) + " read, " + std::to_string(s.certificates) +
+                               " certificates, " + std::to_string(s.errors) + " errors";
+                    });
+                },
+                g_stop_requested);
+            writer.flush();
+            summary += std::to_string(file_stats.files_walked) + " files read, " +
+                       std::to_string(file_stats.certificates) + " certificates, " + std::to_string(file_stats.keys) +
+                       " keys, " + std::to_string(file_stats.errors) + " errors, " +
+                       std::to_string(file_stats.skipped) + " skipped";
+        }
+        if (network && !g_stop_requested) {
+            const std::uint64_t total = network->targets.shard_size(network->options.shard);
+            ChainCertificates certificates;
+            Batcher<EndpointObservationRecord> writer(
+                [&](const std::vector<EndpointObservationRecord>& b) { inv->record_endpoints(scan, b); });
+            network_stats = scanner::run_network_scan(
+                network->targets, network->options,
+                [&](scanner::EndpointObservation&& o) { writer.add(to_record(std::move(o), *verifier, certificates)); },
+                [&](const scanner::NetworkScanStats& s) {
+                    progress.show([&] {
+                        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+                        const double rate = seconds > 0 ? s.targets_done / seconds : 0;
+                        const double eta = rate > 0 ? (total - s.targets_done) / rate : 0;
+                        return "network: " + std::to_string(s.targets_done) + "/" + std::to_string(total) + " targets, " +
+                               std::to_string(static_cast<long long>(rate)) + "/s, " +
+                               std::to_string(s.probes - s.count(scanner::EndpointStatus::closed)) + " open, " +
+                               std::to_string(s.count(scanner::EndpointStatus::tls)) + " TLS, ETA " +
+                               std::to_string(static_cast<long long>(eta)) + "s";
+                    });
+                },
+                g_stop_requested);
+            writer.flush();
+            using scanner::EndpointStatus;
+            summary += std::string(summary.empty() ? "" : "; ") + std::to_string(network_stats.targets_done) + "/" +
+                       std::to_string(total) + " targets, " + std::to_string(network_stats.probes) + " probes: ";
+            for (auto status : {EndpointStatus::tls, EndpointStatus::closed, EndpointStatus::timeout,
+                                EndpointStatus::not_tls, EndpointStatus::handshake_failed, EndpointStatus::unresolved})
+                summary += std::to_string(network_stats.count(status)) + " " + scanner::to_string(status) +
+                           (status == EndpointStatus::unresolved ? "" : ", ");
+        }
+    } catch (const std::exception& e) {
+        progress.clear();
+        std::cerr << "certfleet: scan " << scan << " failed: " << e.what() << "\n";
+        try {
+            inv->finish_scan(scan, inventory::ScanStatus::failed, {});
+        } catch (const std::exception&) {
+            // The database is what failed; the scan stays 'running' and the next scan marks it interrupted.
+        }
+        return kExitFailure;
+    }
+    progress.clear();
+
+    const bool interrupted = g_stop_requested.load();
+    const inventory::ScanCounts counts{file_stats.files_walked, file_stats.skipped, file_stats.certificates,
+                                       file_stats.keys,         file_stats.errors,  file_stats.notes};
+    inv->finish_scan(scan, interrupted ? inventory::ScanStatus::interrupted : inventory::ScanStatus::complete, counts);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    char elapsed[32];
+    std::snprintf(elapsed, sizeof elapsed, "%.1fs", seconds);
+    std::cerr << "certfleet: scan " << scan << (interrupted ? " interrupted" : " complete") << ": " << summary
+              << " in " << elapsed << " -> " << db_path << "\n";
+    return interrupted ? kExitInterrupted : kExitOk;
+}
+
+}  // namespace certfleet::app

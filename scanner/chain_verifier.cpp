@@ -1,0 +1,193 @@
+#include "scanner/chain_verifier.hpp"
+
+#include <dirent.h>
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+
+#include "core/certificate.hpp"
+#include "core/encoding.hpp"
+#include "core/openssl_handles.hpp"
+
+namespace certfleet::scanner {
+
+namespace {
+
+using X509StorePtr = std::unique_ptr<X509_STORE, ossl::Deleter<X509_STORE_free>>;
+using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, ossl::Deleter<X509_STORE_CTX_free>>;
+
+std::string classify(int error) {
+    switch (error) {
+        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT: return "self-signed";
+        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN: return "untrusted-root";
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE: return "untrusted-issuer";
+        case X509_V_ERR_CERT_HAS_EXPIRED: return "expired";
+        case X509_V_ERR_CERT_NOT_YET_VALID: return "not-yet-valid";
+        case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+        case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
+        case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY: return "bad-signature";
+        case X509_V_ERR_INVALID_CA:
+        case X509_V_ERR_INVALID_PURPOSE:
+        case X509_V_ERR_PATH_LENGTH_EXCEEDED:
+        case X509_V_ERR_KEYUSAGE_NO_CERTSIGN:
+        case X509_V_ERR_INVALID_NON_CA:
+        case X509_V_ERR_INVALID_EXTENSION: return "invalid-chain";
+        case X509_V_ERR_EE_KEY_TOO_SMALL:
+        case X509_V_ERR_CA_KEY_TOO_SMALL:
+        case X509_V_ERR_CA_MD_TOO_WEAK: return "weak-crypto";
+        default: return "other";
+    }
+}
+
+// Trust failures outrank validity ones: "untrusted and expired" is first of all untrusted.
+int rank(const std::string& error_class) {
+    static const std::vector<std::string> order{"self-signed", "untrusted-root", "untrusted-issuer", "bad-signature",
+                                                "invalid-chain", "expired", "not-yet-valid", "weak-crypto", "other"};
+    return static_cast<int>(std::find(order.begin(), order.end(), error_class) - order.begin());
+}
+
+// Every verification error, not only the first: verification goes on after each so the verdict can tell trust
+// from validity.
+int collect_errors(int ok, X509_STORE_CTX* ctx) {
+    if (!ok) {
+        auto* found = static_cast<std::vector<int>*>(X509_STORE_CTX_get_app_data(ctx));
+        found->push_back(X509_STORE_CTX_get_error(ctx));
+    }
+    return 1;
+}
+
+ossl::X509Ptr parse(const Bytes& der) {
+    const unsigned char* cursor = der.data();
+    return ossl::X509Ptr(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
+}
+
+}  // namespace
+
+struct ChainVerifier::Store {
+    X509StorePtr store{X509_STORE_new()};
+};
+
+ChainVerifier::ChainVerifier(const TrustOptions& options) : store_(std::make_unique<Store>()) {
+    X509_STORE* store = store_->store.get();
+    if (options.system_trust) X509_STORE_set_default_paths(store);
+    for (const auto& path : options.trust_paths) {
+        struct stat st {};
+        if (::stat(path.c_str(), &st) != 0) throw TrustError("--trust " + path + ": no such file or directory");
+        std::vector<std::string> files;
+        if (S_ISDIR(st.st_mode)) {
+            std::unique_ptr<DIR, ossl::Deleter<closedir>> dir(::opendir(path.c_str()));
+            if (!dir) throw TrustError("--trust " + path + ": cannot read the directory");
+            while (const dirent* entry = ::readdir(dir.get()))
+                if (entry->d_name[0] != '.') files.push_back(path + "/" + entry->d_name);
+        } else {
+            files.push_back(path);
+        }
+        std::size_t loaded = 0;
+        for (const auto& file : files) loaded += X509_STORE_load_file(store, file.c_str()) == 1;
+        ERR_clear_error();
+        if (loaded == 0) throw TrustError("--trust " + path + ": holds no PEM certificate");
+    }
+    STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(store);
+    for (int i = 0; i < sk_X509_OBJECT_num(objects); ++i)
+        anchor_count_ += X509_OBJECT_get_type(sk_X509_OBJECT_value(objects, i)) == X509_LU_X509;
+}
+
+ChainVerifier::~ChainVerifier() = default;
+
+ChainVerdict ChainVerifier::verify(const std::vector<Bytes>& chain, const std::string& name) {
+    std::string fingerprint;
+    for (const auto& der : chain) fingerprint += sha256_hex(der);
+    auto cached = chain_verdicts_.find(fingerprint);
+    if (cached == chain_verdicts_.end()) {
+        ChainVerdict verdict;
+        std::vector<ossl::X509Ptr> certificates;
+        for (const auto& der : chain) {
+            auto certificate = parse(der);
+            if (!certificate) break;
+            certificates.push_back(std::move(certificate));
+        }
+        if (certificates.empty()) {
+            verdict.verify_error = "empty-chain";
+            verdict.verify_detail = "the server presented no certificate";
+        } else {
+            for (std::size_t i = 0; i + 1 < certificates.size(); ++i)
+                verdict.order_correct &= X509_check_issued(certificates[i + 1].get(), certificates[i].get()) == X509_V_OK;
+            X509* last = certificates.back().get();
+            verdict.root_included = certificates.size() > 1 && X509_check_issued(last, last) == X509_V_OK &&
+                                    X509_verify(last, X509_get0_pubkey(last)) == 1;
+            for (std::size_t i = 0; i < chain.size() && i < certificates.size(); ++i) {
+                const auto not_after = describe_certificate(chain[i]).not_after;
+                if (i == 0 || not_after < verdict.earliest_expiry) {
+                    verdict.earliest_expiry = not_after;
+                    verdict.earliest_expiry_sha256 = sha256_hex(chain[i]);
+                }
+            }
+
+            ossl::X509StackPtr untrusted(sk_X509_new_null());
+            for (std::size_t i = 1; i < certificates.size(); ++i) {
+                X509_up_ref(certificates[i].get());
+                sk_X509_push(untrusted.get(), certificates[i].get());
+            }
+            X509StoreCtxPtr ctx(X509_STORE_CTX_new());
+            std::vector<int> errors;
+            X509_STORE_CTX_init(ctx.get(), store_->store.get(), certificates.front().get(), untrusted.get());
+            X509_STORE_CTX_set_verify_cb(ctx.get(), collect_errors);
+            X509_STORE_CTX_set_app_data(ctx.get(), &errors);
+            X509_verify_cert(ctx.get());
+            ERR_clear_error();
+
+            for (int error : errors) {
+                const std::string error_class = classify(error);
+                if (std::find(verdict.errors.begin(), verdict.errors.end(), error_class) == verdict.errors.end())
+                    verdict.errors.push_back(error_class);
+                if (verdict.verify_error.empty() || rank(error_class) < rank(verdict.verify_error)) {
+                    verdict.verify_error = error_class;
+                    verdict.verify_detail = X509_verify_cert_error_string(error);
+                }
+            }
+            verdict.chain_trusted = std::none_of(verdict.errors.begin(), verdict.errors.end(), [](const std::string& e) {
+                return rank(e) < rank("expired");
+            });
+            // The path OpenSSL built holds whatever it took from the store beyond what was presented.
+            if (STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(ctx.get())) {
+                const int from_store = sk_X509_num(built) - static_cast<int>(certificates.size());
+                const int anchor = verdict.root_included ? 0 : 1;
+                verdict.intermediates_missing = std::max(0, from_store - anchor);
+            }
+        }
+        cached = chain_verdicts_.emplace(fingerprint, std::move(verdict)).first;
+    }
+
+    ChainVerdict verdict = cached->second;
+    if (!chain.empty()) {
+        const std::string key = sha256_hex(chain.front()) + '\0' + name;
+        auto match = name_matches_.find(key);
+        if (match == name_matches_.end()) {
+            auto leaf = parse(chain.front());
+            bool matches = false;
+            if (leaf && !name.empty()) {
+                const bool is_ip = name.find(':') != std::string::npos ||
+                                   name.find_first_not_of("0123456789.") == std::string::npos;
+                matches = is_ip ? X509_check_ip_asc(leaf.get(), name.c_str(), 0) == 1
+                                : X509_check_host(leaf.get(), name.c_str(), name.size(), 0, nullptr) == 1;
+            }
+            match = name_matches_.emplace(key, matches).first;
+        }
+        verdict.hostname_match = match->second;
+    }
+    if (verdict.verify_error.empty() && !verdict.hostname_match) {
+        verdict.verify_error = "hostname-mismatch";
+        verdict.verify_detail = "no subjectAltName matches " + name;
+        verdict.errors.push_back("hostname-mismatch");
+    } else if (!verdict.hostname_match && !chain.empty()) {
+        verdict.errors.push_back("hostname-mismatch");
+    }
+    verdict.verified = verdict.verify_error.empty();
+    return verdict;
+}
+
+}  // namespace certfleet::scanner

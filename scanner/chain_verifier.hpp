@@ -1,0 +1,62 @@
+#pragma once
+// What a client would conclude about a presented chain: trusted or not and why, valid now or not, and whether
+// it names the host. The three are kept apart, as seed 002's failure classes are: chain trust, hostname,
+// validity window.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/cert_info.hpp"
+
+namespace certfleet::scanner {
+
+struct TrustOptions {
+    bool system_trust = true;              // the system bundle (OpenSSL's default paths)
+    std::vector<std::string> trust_paths;  // --trust FILE|DIR: PEM bundles, or directories of them
+};
+
+struct TrustError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct ChainVerdict {
+    bool verified = false;         // chain trusted, every certificate in its validity window, and the name matches
+    std::string verify_error;      // the first failing class, empty when verified: self-signed, untrusted-root,
+                                   // untrusted-issuer, expired, not-yet-valid, bad-signature, invalid-chain,
+                                   // weak-crypto, hostname-mismatch, empty-chain, other
+    std::string verify_detail;     // OpenSSL's words for it
+    std::vector<std::string> errors;  // every class found, not only the first
+    bool chain_trusted = false;    // a path to a trust anchor exists (validity aside)
+    bool hostname_match = false;   // RFC 6125 for names, IP SANs for addresses
+    bool order_correct = true;     // each certificate is issued by the next one presented
+    bool root_included = false;    // the last presented certificate is self-signed
+    int intermediates_missing = 0; // CAs the path needed from the trust store that the server did not send
+    std::string earliest_expiry_sha256;  // the presented certificate that expires first
+    UnixTime earliest_expiry = 0;
+};
+
+class ChainVerifier {
+public:
+    explicit ChainVerifier(const TrustOptions& options);  // throws TrustError naming an unreadable --trust path
+    ~ChainVerifier();
+    ChainVerifier(const ChainVerifier&) = delete;
+    ChainVerifier& operator=(const ChainVerifier&) = delete;
+
+    // `name` is the hostname (SNI) or, for an IP target without one, the IP address. Chain verdicts are cached by
+    // chain fingerprint, so a certificate shared by thousands of endpoints is verified once.
+    ChainVerdict verify(const std::vector<Bytes>& chain, const std::string& name);
+    std::size_t anchors() const { return anchor_count_; }
+
+private:
+    struct Store;
+    std::unique_ptr<Store> store_;
+    std::size_t anchor_count_ = 0;
+    std::map<std::string, ChainVerdict> chain_verdicts_;
+    std::map<std::string, bool> name_matches_;
+};
+
+}  // namespace certfleet::scanner

@@ -1,0 +1,348 @@
+#include "scanner/network_scan.hpp"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <exception>
+#include <memory>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "scanner/bounded_queue.hpp"
+#include "scanner/starttls_client.hpp"
+
+namespace certfleet::scanner {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+
+const char* to_string(EndpointStatus s) {
+    switch (s) {
+        case EndpointStatus::tls: return "tls";
+        case EndpointStatus::closed: return "closed";
+        case EndpointStatus::timeout: return "timeout";
+        case EndpointStatus::not_tls: return "not-tls";
+        case EndpointStatus::handshake_failed: return "handshake-failed";
+        case EndpointStatus::unresolved: return "unresolved";
+    }
+    return "unknown";
+}
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+// A STARTTLS line or reply longer than this is not a mail, directory or database server.
+constexpr std::size_t kMaxDialogueBytes = 16 * 1024;
+// Far above any real chain (a 50-certificate chain is ~60 KiB) yet a bound on what a server can make us hold.
+constexpr long kMaxCertificateListBytes = 512 * 1024;
+constexpr std::size_t kPendingResults = 16384;
+
+// Everything one probe owns. Shared with its watchdog, whose handler may run after the probe has returned.
+struct ProbeState : std::enable_shared_from_this<ProbeState> {
+    ProbeState(const asio::any_io_executor& executor, asio::ssl::context& context)
+        : stream(executor, context), watchdog(executor) {}
+
+    // Closing the socket at the deadline fails whatever operation is pending, which the probe then reports as a
+    // timeout: one mechanism for every step.
+    void arm(Clock::time_point deadline) {
+        watchdog.expires_at(deadline);
+        watchdog.async_wait([self = shared_from_this()](error_code ec) {
+            if (ec) return;
+            self->deadline_hit = true;
+            error_code ignored;
+            self->stream.next_layer().close(ignored);
+        });
+    }
+
+    asio::ssl::stream<tcp::socket> stream;
+    asio::steady_timer watchdog;
+    bool deadline_hit = false;
+};
+
+struct StepFailure {
+    EndpointStatus status;
+    std::string detail;
+};
+
+bool not_tls_reason(int reason) {
+    switch (reason) {
+        case SSL_R_WRONG_VERSION_NUMBER:
+        case SSL_R_HTTP_REQUEST:
+        case SSL_R_HTTPS_PROXY_REQUEST:
+        case SSL_R_PACKET_LENGTH_TOO_LONG:
+        case SSL_R_UNKNOWN_PROTOCOL:
+        case SSL_R_RECORD_LENGTH_MISMATCH:
+        case SSL_R_UNEXPECTED_RECORD:
+        case SSL_R_BAD_PACKET_LENGTH:
+        case SSL_R_UNEXPECTED_MESSAGE: return true;
+        default: return false;
+    }
+}
+
+class NetworkScanner {
+public:
+    NetworkScanner(const TargetSet& targets, const NetworkScanOptions& options,
+                   BoundedQueue<std::pair<EndpointObservation, NetworkScanStats>>& results, const std::atomic<bool>& stop)
+        : options_(options),
+          cursor_(targets.iterate(options.seed, options.shard, options.start_position)),
+          results_(results),
+          stop_(stop),
+          tls_(asio::ssl::context::tls_client),
+          resolver_(io_) {
+        // Inventory, not trust: old protocol versions and weak keys must still show their certificates.
+        // Verification happens afterwards, on the captured chain.
+        SSL_CTX* ctx = tls_.native_handle();
+        SSL_CTX_set_security_level(ctx, 0);
+        SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+        SSL_CTX_set_max_cert_list(ctx, kMaxCertificateListBytes);
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+        SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0");
+    }
+
+    NetworkScanStats run() {
+        const unsigned workers = std::max(1u, options_.concurrency);
+        for (unsigned i = 0; i < workers; ++i)
+            asio::co_spawn(io_, worker(), [](std::exception_ptr e) {
+                if (e) std::rethrow_exception(e);
+            });
+        io_.run();
+        stats_.position = cursor_.position();
+        return stats_;
+    }
+
+private:
+    // One of `concurrency` workers: each takes the next target when it is done with the last, which bounds the
+    // probes in flight without a separate semaphore.
+    asio::awaitable<void> worker() {
+        while (!stop_) {
+            const std::uint64_t position = cursor_.position();
+            auto target = cursor_.next();
+            if (!target) co_return;
+            in_flight_.insert(position);
+            co_await probe_target(*target);
+            in_flight_.erase(position);
+            ++stats_.targets_done;
+        }
+    }
+
+    asio::awaitable<void> probe_target(const Target& target) {
+        const auto starttls = options_.starttls ? options_.starttls : starttls_protocol_for_port(target.port);
+        std::vector<std::string> names;
+        if (target.is_name) names = {target.server_name};
+        else if (!options_.sni_names.empty()) names = options_.sni_names;
+        else names = {""};
+
+        std::vector<std::string> addresses;
+        if (target.is_name) {
+            auto [ec, results] = co_await resolve(target.address);
+            for (const auto& entry : results) {
+                const std::string address = entry.endpoint().address().to_string();
+                if (std::find(addresses.begin(), addresses.end(), address) == addresses.end()) addresses.push_back(address);
+            }
+            if (addresses.empty()) {
+                EndpointObservation observation;
+                observation.host = target.address;
+                observation.port = target.port;
+                observation.server_name = target.server_name;
+                observation.status = EndpointStatus::unresolved;
+                observation.detail = ec ? ec.message() : "no A or AAAA record";
+                deliver(std::move(observation));
+                co_return;
+            }
+        } else {
+            addresses = {target.address};
+        }
+
+        for (const auto& address : addresses) {
+            for (const auto& name : names) {
+                EndpointObservation observation;
+                for (unsigned attempt = 0; attempt <= options_.retries; ++attempt) {
+                    co_await wait_for_turn(address);
+                    ++per_host_[address];
+                    observation = co_await probe(address, target.port, name, starttls);
+                    if (--per_host_[address] == 0) per_host_.erase(address);
+                    if (observation.status != EndpointStatus::timeout) break;
+                }
+                observation.host = target.address;
+                deliver(std::move(observation));
+            }
+        }
+    }
+
+    asio::awaitable<std::tuple<error_code, tcp::resolver::results_type>> resolve(const std::string& name) {
+        // Resolution shares the endpoint deadline: a dead DNS server must not hold a worker forever.
+        asio::steady_timer deadline(io_);
+        deadline.expires_after(options_.timeouts.overall);
+        deadline.async_wait([this](error_code ec) {
+            if (!ec) resolver_.cancel();
+        });
+        auto result = co_await resolver_.async_resolve(name, "", nothrow);
+        deadline.cancel();
+        co_return result;
+    }
+
+    // The rate limit (a token bucket refilled `rate` times a second) and the per-host limit.
+    asio::awaitable<void> wait_for_turn(const std::string& address) {
+        asio::steady_timer timer(io_);
+        if (options_.max_per_host > 0) {
+            while (per_host_.count(address) && per_host_[address] >= options_.max_per_host) {
+                timer.expires_after(std::chrono::milliseconds(5));
+                co_await timer.async_wait(nothrow);
+            }
+        }
+        if (options_.rate > 0) {
+            const auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / options_.rate));
+            const auto now = Clock::now();
+            const auto slot = std::max(now, next_slot_);
+            next_slot_ = slot + interval;
+            if (slot > now) {
+                timer.expires_at(slot);
+                co_await timer.async_wait(nothrow);
+            }
+        }
+    }
+
+    asio::awaitable<EndpointObservation> probe(const std::string& address, std::uint16_t port, const std::string& name,
+                                               std::optional<StartTls> starttls) {
+        EndpointObservation observation;
+        observation.address = address;
+        observation.port = port;
+        observation.server_name = name;
+        observation.starttls = starttls;
+        ++stats_.probes;
+        const auto started = Clock::now();
+        const auto overall = started + options_.timeouts.overall;
+        auto state = std::make_shared<ProbeState>(io_.get_executor(), tls_);
+        auto phase_deadline = [&](std::chrono::milliseconds limit) { return std::min(overall, Clock::now() + limit); };
+
+        auto failure = co_await connect(*state, address, port, phase_deadline(options_.timeouts.connect));
+        if (!failure && starttls) failure = co_await upgrade(*state, *starttls, name, phase_deadline(options_.timeouts.starttls));
+        if (!failure) failure = co_await handshake(*state, name, phase_deadline(options_.timeouts.handshake), observation);
+        state->watchdog.cancel();
+        error_code ignored;
+        state->stream.next_layer().close(ignored);
+
+        if (failure) {
+            observation.status = failure->status;
+            observation.detail = std::move(failure->detail);
+        } else {
+            observation.status = EndpointStatus::tls;
+        }
+        observation.elapsed_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+        co_return observation;
+    }
+
+    asio::awaitable<std::optional<StepFailure>> connect(ProbeState& state, const std::string& address, std::uint16_t port,
+                                                        Clock::time_point deadline) {
+        error_code parse_error;
+        const auto ip = asio::ip::make_address(address, parse_error);
+        if (parse_error) co_return StepFailure{EndpointStatus::closed, "not an IP address: " + address};
+        state.arm(deadline);
+        auto [ec] = co_await state.stream.next_layer().async_connect(tcp::endpoint(ip, port), nothrow);
+        if (!ec) co_return std::nullopt;
+        if (state.deadline_hit) co_return StepFailure{EndpointStatus::timeout, "connect timed out"};
+        co_return StepFailure{EndpointStatus::closed, ec.message()};
+    }
+
+    asio::awaitable<std::optional<StepFailure>> handshake(ProbeState& state, const std::string& name,
+                                                          Clock::time_point deadline, EndpointObservation& observation) {
+        SSL* ssl = state.stream.native_handle();
+        if (!name.empty()) SSL_set_tlsext_host_name(ssl, name.c_str());
+        SSL_set_tlsext_status_type(ssl, TLSEXT_STATUSTYPE_ocsp);
+        state.arm(deadline);
+        auto [ec] = co_await state.stream.async_handshake(asio::ssl::stream_base::client, nothrow);
+        if (ec) {
+            ERR_clear_error();
+            if (state.deadline_hit) co_return StepFailure{EndpointStatus::timeout, "TLS handshake timed out"};
+            if (ec == asio::ssl::error::stream_truncated || ec == asio::error::eof)
+                co_return StepFailure{EndpointStatus::handshake_failed, "connection closed during the handshake"};
+            if (ec.category() == asio::error::get_ssl_category() && not_tls_reason(ERR_GET_REASON(ec.value())))
+                co_return StepFailure{EndpointStatus::not_tls, "not TLS: " + ec.message()};
+            if (ec == asio::error::connection_reset)
+                co_return StepFailure{EndpointStatus::handshake_failed, "connection reset during the handshake"};
+            co_return StepFailure{EndpointStatus::handshake_failed, ec.message()};
+        }
+        if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl)) {
+            for (int i = 0; i < sk_X509_num(chain); ++i) {
+                unsigned char* der = nullptr;
+                const int length = i2d_X509(sk_X509_value(chain, i), &der);
+                if (length > 0) observation.chain.emplace_back(der, der + length);
+                OPENSSL_free(der);
+            }
+        }
+        observation.tls_version = SSL_get_version(ssl);
+        observation.cipher = SSL_CIPHER_get_name(SSL_get_current_cipher(ssl));
+        const unsigned char* ocsp = nullptr;
+        observation.ocsp_stapled = SSL_get_tlsext_status_ocsp_resp(ssl, &ocsp) > 0 && ocsp != nullptr;
+        co_return std::nullopt;
+    }
+
+    asio::awaitable<std::optional<StepFailure>> upgrade(ProbeState& state, StartTls protocol, const std::string& name,
+                                                        Clock::time_point deadline) {
+        state.arm(deadline);
+        auto refusal = co_await starttls_dialogue(state.stream.next_layer(), protocol, name);
+        if (!refusal) co_return std::nullopt;
+        if (state.deadline_hit) co_return StepFailure{EndpointStatus::timeout, std::string("STARTTLS ") + to_string(protocol) + " timed out"};
+        co_return StepFailure{EndpointStatus::not_tls, *refusal};
+    }
+
+    void deliver(EndpointObservation&& observation) {
+        ++stats_.by_status[static_cast<int>(observation.status)];
+        stats_.position = in_flight_.empty() ? cursor_.position() : *in_flight_.begin();
+        results_.push({std::move(observation), stats_});
+    }
+
+    const NetworkScanOptions& options_;
+    TargetSet::Cursor cursor_;
+    BoundedQueue<std::pair<EndpointObservation, NetworkScanStats>>& results_;
+    const std::atomic<bool>& stop_;
+    asio::io_context io_{1};
+    asio::ssl::context tls_;
+    tcp::resolver resolver_;
+    NetworkScanStats stats_;
+    std::unordered_map<std::string, unsigned> per_host_;
+    std::set<std::uint64_t> in_flight_;
+    Clock::time_point next_slot_{};
+};
+
+}  // namespace
+
+NetworkScanStats run_network_scan(const TargetSet& targets, const NetworkScanOptions& options,
+                                  const std::function<void(EndpointObservation&&)>& sink,
+                                  const std::function<void(const NetworkScanStats&)>& progress,
+                                  const std::atomic<bool>& stop) {
+    BoundedQueue<std::pair<EndpointObservation, NetworkScanStats>> results(kPendingResults);
+    NetworkScanStats final_stats;
+    std::exception_ptr network_failure;
+    std::thread network([&] {
+        try {
+            NetworkScanner scanner(targets, options, results, stop);
+            final_stats = scanner.run();
+        } catch (...) {
+            network_failure = std::current_exception();
+        }
+        results.close();
+    });
+    std::exception_ptr sink_failure;
+    while (auto item = results.pop()) {
+        if (sink_failure) continue;
+        try {
+            sink(std::move(item->first));
+            progress(item->second);
+        } catch (...) {
+            sink_failure = std::current_exception();
+        }
+    }
+    network.join();
+    if (network_failure) std::rethrow_exception(network_failure);
+    if (sink_failure) std::rethrow_exception(sink_failure);
+    return final_stats;
+}
+
+}  // namespace certfleet::scanner

@@ -1,0 +1,80 @@
+#pragma once
+// Probes TLS endpoints concurrently: connect, optional STARTTLS, handshake, capture of the presented chain.
+// One io_context on one thread drives every probe; each probe is one coroutine that reads top to bottom. Every
+// step has a deadline and every read a cap, so nothing a server does can stall other probes or grow memory.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/cert_info.hpp"
+#include "scanner/targets.hpp"
+
+namespace certfleet::scanner {
+
+// What a probe of one (address, port, server name) found. The closed set of statuses, one line each:
+enum class EndpointStatus {
+    tls,               // a TLS handshake completed; the chain was captured
+    closed,            // the connection was refused or reset before anything was said
+    timeout,           // a step (connect, STARTTLS, handshake) ran past its deadline
+    not_tls,           // the server answered, but not with TLS (plaintext, garbage, a refused STARTTLS)
+    handshake_failed,  // the server speaks TLS but the handshake failed (alert, reset mid-handshake, ...)
+    unresolved,        // the hostname has no A or AAAA record (or resolution timed out)
+};
+const char* to_string(EndpointStatus s);
+
+struct EndpointObservation {
+    std::string host;         // as the user named it: an IP literal or a hostname
+    std::string address;      // the IP address connected to (empty when unresolved)
+    std::uint16_t port = 0;
+    std::string server_name;  // SNI sent; empty when none
+    EndpointStatus status = EndpointStatus::closed;
+    std::string detail;       // why, for every status but tls: "connection refused", "tlsv1 alert ...", ...
+    std::optional<StartTls> starttls;
+    std::string tls_version;  // "TLSv1.3"
+    std::string cipher;       // "TLS_AES_256_GCM_SHA384"
+    bool ocsp_stapled = false;
+    std::vector<Bytes> chain;  // DER, in the order presented, leaf first
+    std::int64_t elapsed_ms = 0;
+};
+
+struct ProbeTimeouts {
+    std::chrono::milliseconds overall{5000};  // per endpoint, all steps together
+    std::chrono::milliseconds connect{5000};
+    std::chrono::milliseconds starttls{5000};
+    std::chrono::milliseconds handshake{5000};
+};
+
+struct NetworkScanOptions {
+    unsigned concurrency = 512;   // probes in flight at once
+    double rate = 0;              // new connections per second; 0 for no limit
+    unsigned max_per_host = 0;    // concurrent connections to one address; 0 for no limit
+    unsigned retries = 0;         // extra attempts after a timeout
+    ProbeTimeouts timeouts;
+    std::vector<std::string> sni_names;       // IP targets are probed once per name (and never without one)
+    std::optional<StartTls> starttls;         // overrides the choice by well-known port
+    std::uint64_t seed = kDefaultShuffleSeed;  // target order
+    Shard shard;
+    std::uint64_t start_position = 0;         // --resume
+};
+
+struct NetworkScanStats {
+    std::uint64_t targets_done = 0;
+    std::uint64_t probes = 0;
+    std::uint64_t by_status[6] = {};
+    std::uint64_t position = 0;  // every target before this position is done
+    std::uint64_t count(EndpointStatus s) const { return by_status[static_cast<int>(s)]; }
+};
+
+// Probes every target of the cursor. Observations reach `sink` on the calling thread (which may write to a
+// database at leisure: the network thread never waits for it unless tens of thousands of results are pending).
+// Setting `stop` lets the probes in flight finish and starts no new ones.
+NetworkScanStats run_network_scan(const TargetSet& targets, const NetworkScanOptions& options,
+                                  const std::function<void(EndpointObservation&&)>& sink,
+                                  const std::function<void(const NetworkScanStats&)>& progress,
+                                  const std::atomic<bool>& stop);
+
+}  // namespace certfleet::scanner
