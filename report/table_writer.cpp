@@ -1,6 +1,7 @@
 #include "report/table_writer.hpp"
 
 #include <cstdio>
+#include <map>
 #include <string_view>
 
 #include "core/encoding.hpp"
@@ -83,6 +84,34 @@ std::string trim_right(std::string s) {
     return s;
 }
 
+std::string endpoint_text(const EndpointFacts& f) {
+    const bool v6 = f.address.find(':') != std::string::npos;
+    const std::string address = f.address.empty() ? f.host : (v6 ? "[" + f.address + "]" : f.address);
+    return address + ":" + std::to_string(f.port);
+}
+
+// Endpoints that answered; refused ports are only counted, as a scan of a range has thousands of them.
+void write_endpoints(const inventory::ScanContents& contents, std::ostream& out) {
+    if (contents.endpoints.empty()) return;
+    std::map<std::string, std::size_t> by_status;
+    for (const auto& e : contents.endpoints) ++by_status[e.facts.status];
+    out << "\nEndpoints: " << contents.endpoints.size() << " probed";
+    for (const auto& [status, count] : by_status) out << ", " << count << " " << status;
+    out << "\n";
+    if (by_status.size() == 1 && by_status.count("closed")) return;
+    out << fit("STATUS", 17) << fit("ENDPOINT", 22) << fit("NAME", 16) << "VERDICT\n";
+    out << std::string(kLineWidth - 1, '-') << "\n";
+    for (const auto& e : contents.endpoints) {
+        const EndpointFacts& f = e.facts;
+        if (f.status == "closed") continue;
+        std::string verdict = f.status != "tls" ? f.detail : f.verified ? "ok" : f.verify_error;
+        if (f.status == "tls" && f.serves_default) verdict += ", default";
+        const std::string row = fit(f.status, 17) + fit(endpoint_text(f), 21, true) + " " +
+                                fit(f.server_name.empty() ? "-" : f.server_name, 15) + " " + fit(verdict, 24);
+        out << trim_right(row) << "\n";
+    }
+}
+
 }  // namespace
 
 void TableWriter::write(const inventory::ScanContents& contents, const ReportContext& context, std::ostream& out) const {
@@ -111,6 +140,8 @@ void TableWriter::write(const inventory::ScanContents& contents, const ReportCon
         }
         out << "\nFLAGS: EXP expired, NYV not yet valid, SS self-signed, CA certificate authority.\n";
     }
+
+    write_endpoints(contents, out);
 
     std::size_t encrypted = 0;
     for (const auto& k : contents.keys) encrypted += k.state == KeyState::encrypted;

@@ -1,0 +1,322 @@
+#include "tests/fleet/starttls.hpp"
+
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace certfleet::fleet {
+
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::ip::tcp;
+
+// No request in these dialogues comes near this; a client that sends more is not speaking the protocol.
+constexpr std::size_t kMaxRequest = 16 * 1024;
+
+struct BerElement {
+    unsigned char tag;
+    std::string_view value;
+};
+
+// Splits the BER element at the front of `input` off it; nullopt while the element is still incomplete.
+std::optional<BerElement> take_ber(std::string_view& input) {
+    if (input.size() < 2) return std::nullopt;
+    std::size_t length = static_cast<unsigned char>(input[1]);
+    std::size_t header = 2;
+    if (length & 0x80) {
+        const std::size_t octets = length & 0x7f;
+        if (octets == 0 || octets > 3) throw std::runtime_error("BER length out of range");
+        if (input.size() < header + octets) return std::nullopt;
+        length = 0;
+        for (std::size_t i = 0; i < octets; ++i) length = (length << 8) | static_cast<unsigned char>(input[header + i]);
+        header += octets;
+    }
+    if (input.size() - header < length) return std::nullopt;
+    const BerElement element{static_cast<unsigned char>(input[0]), input.substr(header, length)};
+    input.remove_prefix(header + length);
+    return element;
+}
+
+// Short form only: everything this fake sends is under 128 bytes, message IDs being at most 4.
+std::string ber(unsigned char tag, std::string_view value) {
+    return std::string{static_cast<char>(tag), static_cast<char>(value.size())} + std::string(value);
+}
+
+std::string little_endian(std::uint32_t value, int bytes) {
+    std::string out;
+    for (int i = 0; i < bytes; ++i) out += static_cast<char>((value >> (8 * i)) & 0xff);
+    return out;
+}
+
+std::uint32_t from_little_endian(std::string_view bytes) {
+    std::uint32_t value = 0;
+    for (std::size_t i = bytes.size(); i-- > 0;) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
+    return value;
+}
+
+std::uint32_t from_big_endian(std::string_view bytes) {
+    std::uint32_t value = 0;
+    for (const char byte : bytes) value = (value << 8) | static_cast<unsigned char>(byte);
+    return value;
+}
+
+// The plaintext half of a connection. What the client sent past its upgrade request dies with this object:
+// carrying it into the TLS session is the STARTTLS command injection flaw (CVE-2011-0411).
+class Plaintext {
+public:
+    explicit Plaintext(tcp::socket& socket) : socket_(socket) {}
+
+    awaitable<void> send(std::string_view text) {
+        co_await asio::async_write(socket_, asio::buffer(text), asio::use_awaitable);
+    }
+
+    awaitable<std::string> read_through(char delimiter) {
+        std::size_t end;
+        while ((end = pending_.find(delimiter)) == std::string::npos) co_await fill();
+        co_return take(end + 1);
+    }
+
+    // Never reads past `count`: a MySQL client sends its ClientHello right behind its SSLRequest, unprompted.
+    awaitable<std::string> read_exactly(std::size_t count) {
+        while (pending_.size() < count) co_await fill(count - pending_.size());
+        co_return take(count);
+    }
+
+    awaitable<std::string> read_ber_element() {
+        for (;;) {
+            std::string_view rest = pending_;
+            if (take_ber(rest)) co_return take(pending_.size() - rest.size());
+            co_await fill();
+        }
+    }
+
+private:
+    awaitable<void> fill(std::size_t at_most = 2048) {
+        if (pending_.size() >= kMaxRequest) throw std::length_error("client request too long");
+        std::array<char, 2048> chunk;
+        const std::size_t received =
+            co_await socket_.async_read_some(asio::buffer(chunk, at_most), asio::use_awaitable);
+        pending_.append(chunk.data(), received);
+    }
+
+    std::string take(std::size_t count) {
+        std::string front = pending_.substr(0, count);
+        pending_.erase(0, count);
+        return front;
+    }
+
+    tcp::socket& socket_;
+    std::string pending_;
+};
+
+// Line protocols (SMTP, IMAP, POP3, FTP): a greeting, then one reply per command line.
+enum class Next { talk, upgrade, hang_up };
+
+struct Reply {
+    std::string text;
+    Next next = Next::talk;
+};
+
+using Responder = Reply (*)(std::string_view line, bool refuse);
+
+std::pair<std::string_view, std::string_view> split_word(std::string_view text) {
+    const std::size_t space = text.find(' ');
+    if (space == std::string_view::npos) return {text, {}};
+    return {text.substr(0, space), text.substr(space + 1)};
+}
+
+std::string upper(std::string_view text) {
+    std::string out(text);
+    std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return out;
+}
+
+std::string_view without_line_end(std::string_view line) {
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+    return line;
+}
+
+awaitable<bool> line_dialogue(Plaintext& client, std::string_view greeting, Responder respond, bool refuse) {
+    co_await client.send(greeting);
+    for (;;) {
+        const std::string line = co_await client.read_through('\n');
+        const Reply reply = respond(without_line_end(line), refuse);
+        co_await client.send(reply.text);
+        if (reply.next != Next::talk) co_return reply.next == Next::upgrade;
+    }
+}
+
+Reply smtp(std::string_view line, bool refuse) {
+    const std::string verb = upper(split_word(line).first);
+    if (verb == "EHLO") return {"250-fleet\r\n250 STARTTLS\r\n"};
+    if (verb == "HELO") return {"250 fleet\r\n"};
+    if (verb == "STARTTLS")
+        return refuse ? Reply{"454 4.7.0 TLS not available\r\n"}
+                      : Reply{"220 2.0.0 Ready to start TLS\r\n", Next::upgrade};
+    if (verb == "NOOP" || verb == "RSET") return {"250 2.0.0 OK\r\n"};
+    if (verb == "QUIT") return {"221 2.0.0 Bye\r\n", Next::hang_up};
+    return {"502 5.5.2 Command not recognized\r\n"};
+}
+
+Reply imap(std::string_view line, bool refuse) {
+    const auto [tag_view, command] = split_word(line);
+    const std::string tag(tag_view), verb = upper(split_word(command).first);
+    if (verb == "CAPABILITY") return {"* CAPABILITY IMAP4rev1 STARTTLS\r\n" + tag + " OK CAPABILITY completed\r\n"};
+    if (verb == "STARTTLS")
+        return refuse ? Reply{tag + " BAD STARTTLS not available\r\n"}
+                      : Reply{tag + " OK Begin TLS negotiation now\r\n", Next::upgrade};
+    if (verb == "NOOP") return {tag + " OK NOOP completed\r\n"};
+    if (verb == "LOGOUT") return {"* BYE fleet logging out\r\n" + tag + " OK LOGOUT completed\r\n", Next::hang_up};
+    return {tag + " BAD Unknown command\r\n"};
+}
+
+Reply pop3(std::string_view line, bool refuse) {
+    const std::string verb = upper(split_word(line).first);
+    if (verb == "CAPA") return {"+OK Capability list follows\r\nUSER\r\nSTLS\r\n.\r\n"};
+    if (verb == "STLS") return refuse ? Reply{"-ERR TLS not available\r\n"} : Reply{"+OK Begin TLS\r\n", Next::upgrade};
+    if (verb == "NOOP") return {"+OK\r\n"};
+    if (verb == "QUIT") return {"+OK Bye\r\n", Next::hang_up};
+    return {"-ERR Unknown command\r\n"};
+}
+
+Reply ftp(std::string_view line, bool refuse) {
+    const auto [verb_view, argument] = split_word(line);
+    const std::string verb = upper(verb_view), mechanism = upper(argument);
+    if (verb == "AUTH" && (mechanism == "TLS" || mechanism == "SSL"))
+        return refuse ? Reply{"431 TLS not available\r\n"} : Reply{"234 AUTH TLS OK\r\n", Next::upgrade};
+    if (verb == "AUTH") return {"504 Unsupported security mechanism\r\n"};
+    if (verb == "FEAT") return {"211-Features:\r\n AUTH TLS\r\n211 End\r\n"};
+    if (verb == "NOOP") return {"200 OK\r\n"};
+    if (verb == "QUIT") return {"221 Bye\r\n", Next::hang_up};
+    return {"500 Unknown command\r\n"};
+}
+
+// RFC 4511: the client sends an ExtendedRequest naming the StartTLS OID; the reply echoes its message ID.
+awaitable<bool> ldap(Plaintext& client, bool refuse) {
+    constexpr std::string_view kStartTlsOid = "1.3.6.1.4.1.1466.20037";
+    constexpr unsigned char kSequence = 0x30, kInteger = 0x02, kEnumerated = 0x0a, kOctetString = 0x04;
+    constexpr unsigned char kExtendedRequest = 0x77, kExtendedResponse = 0x78, kRequestName = 0x80,
+                            kResponseName = 0x8a;
+    constexpr char kSuccess = 0, kUnavailable = 52;
+    for (;;) {
+        const std::string message = co_await client.read_ber_element();
+        std::string_view rest = message;
+        const BerElement envelope = *take_ber(rest);
+        std::string_view fields = envelope.value;
+        const auto id = take_ber(fields);
+        const auto operation = take_ber(fields);
+        if (envelope.tag != kSequence || !id || id->tag != kInteger || id->value.size() > 4 || !operation)
+            throw std::runtime_error("not an LDAPMessage");
+        std::string_view request = operation->value;
+        const auto name = take_ber(request);
+        // The fake speaks StartTLS only; an unbind or any other operation ends the session.
+        if (operation->tag != kExtendedRequest || !name || name->tag != kRequestName || name->value != kStartTlsOid)
+            co_return false;
+
+        std::string response = ber(kEnumerated, std::string(1, refuse ? kUnavailable : kSuccess)) +
+                               ber(kOctetString, "") + ber(kOctetString, "");
+        if (!refuse) response += ber(kResponseName, kStartTlsOid);
+        co_await client.send(ber(kSequence, ber(kInteger, id->value) + ber(kExtendedResponse, response)));
+        if (!refuse) co_return true;
+    }
+}
+
+// PostgreSQL: an 8-byte request (length 8, then a code) answered by a single 'S' or 'N'.
+awaitable<bool> postgres(Plaintext& client, bool refuse) {
+    constexpr std::uint32_t kSslRequest = 80877103, kGssEncRequest = 80877104;
+    for (;;) {
+        const std::string request = co_await client.read_exactly(8);
+        const std::uint32_t length = from_big_endian(std::string_view(request).substr(0, 4));
+        const std::uint32_t code = from_big_endian(std::string_view(request).substr(4));
+        // libpq may ask for GSS encryption first and fall back to TLS when told no.
+        if (length == 8 && code == kGssEncRequest) {
+            co_await client.send("N");
+            continue;
+        }
+        // Anything else is a StartupMessage: the client goes on without TLS, and the fake speaks no further.
+        if (length != 8 || code != kSslRequest) co_return false;
+        co_await client.send(refuse ? "N" : "S");
+        if (!refuse) co_return true;
+    }
+}
+
+awaitable<bool> xmpp(Plaintext& client, bool refuse) {
+    // Elements are told apart one '>' at a time; the fake only needs to see the stream open and the request.
+    std::string element;
+    do element = co_await client.read_through('>');
+    while (element.find("<stream:stream") == std::string::npos);
+    co_await client.send(
+        "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'"
+        " id='fleet' from='fleet' version='1.0'><stream:features>"
+        "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>");
+    do element = co_await client.read_through('>');
+    while (element.find("<starttls") == std::string::npos);
+    if (refuse) {
+        // RFC 6120 §5.4.2.2: on failure the server closes the stream and the connection.
+        co_await client.send("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>");
+        co_return false;
+    }
+    co_await client.send("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    co_return true;
+}
+
+// MySQL: the server speaks first with a protocol 10 handshake; a client that sees CLIENT_SSL among the capabilities
+// answers with a 32-byte SSLRequest and starts TLS. Refusing means not offering CLIENT_SSL at all.
+awaitable<bool> mysql(Plaintext& client, bool refuse) {
+    constexpr std::uint32_t kClientSsl = 0x0800;
+    // LONG_PASSWORD, FOUND_ROWS, LONG_FLAG, CONNECT_WITH_DB, PROTOCOL_41, TRANSACTIONS, SECURE_CONNECTION, PLUGIN_AUTH
+    constexpr std::uint32_t kBaseCapabilities = 0x0008a20f;
+    const std::uint32_t capabilities = refuse ? kBaseCapabilities : kBaseCapabilities | kClientSsl;
+    std::string handshake{"\x0a"};
+    handshake += std::string("8.0.36-fleet") + '\0';
+    handshake += little_endian(1, 4);  // connection ID
+    // The scramble is fixed: nobody authenticates against the fake.
+    handshake += std::string("fleetscr") + '\0';
+    handshake += little_endian(capabilities & 0xffff, 2);
+    handshake += '\x21';                  // utf8_general_ci
+    handshake += little_endian(0x0002, 2);  // SERVER_STATUS_AUTOCOMMIT
+    handshake += little_endian(capabilities >> 16, 2);
+    handshake += '\x15';  // scramble length, 8 + 13
+    handshake += std::string(10, '\0');
+    handshake += std::string("amble-fleet!") + '\0';
+    handshake += std::string("caching_sha2_password") + '\0';
+    co_await client.send(little_endian(static_cast<std::uint32_t>(handshake.size()), 3) + '\0' + handshake);
+
+    const std::string header = co_await client.read_exactly(4);
+    const std::size_t length = from_little_endian(std::string_view(header).substr(0, 3));
+    if (length > kMaxRequest) throw std::length_error("MySQL packet too long");
+    const std::string response = co_await client.read_exactly(length);
+    // A full HandshakeResponse instead means the client logs in without TLS, which the fake does not serve.
+    const bool ssl_request = length == 32 && (from_little_endian(std::string_view(response).substr(0, 4)) & kClientSsl);
+    co_return !refuse && ssl_request;
+}
+
+}  // namespace
+
+awaitable<bool> negotiate_starttls(tcp::socket& socket, StartTlsProtocol protocol, bool refuse) {
+    Plaintext client(socket);
+    switch (protocol) {
+        case StartTlsProtocol::smtp: co_return co_await line_dialogue(client, "220 fleet ESMTP\r\n", smtp, refuse);
+        case StartTlsProtocol::imap:
+            co_return co_await line_dialogue(client, "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n", imap, refuse);
+        case StartTlsProtocol::pop3: co_return co_await line_dialogue(client, "+OK ready\r\n", pop3, refuse);
+        case StartTlsProtocol::ftp: co_return co_await line_dialogue(client, "220 ready\r\n", ftp, refuse);
+        case StartTlsProtocol::ldap: co_return co_await ldap(client, refuse);
+        case StartTlsProtocol::postgres: co_return co_await postgres(client, refuse);
+        case StartTlsProtocol::xmpp: co_return co_await xmpp(client, refuse);
+        case StartTlsProtocol::mysql: co_return co_await mysql(client, refuse);
+    }
+    throw std::logic_error("unhandled STARTTLS protocol");
+}
+
+}  // namespace certfleet::fleet
