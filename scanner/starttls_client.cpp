@@ -17,9 +17,9 @@ struct Dialogue {
     tcp::socket& socket;
     std::string buffer;  // bytes read past the last line handed out
 
-    asio::awaitable<bool> send(const std::string& text) {
-        auto [ec, n] = co_await asio::async_write(socket, asio::buffer(text), nothrow);
-        co_return !ec;
+    // A failed write shows as a failed read right after it, which is where the dialogue reports it.
+    asio::awaitable<void> send(std::string text) {
+        co_await asio::async_write(socket, asio::buffer(text), nothrow);
     }
 
     // One CRLF- (or LF-) terminated line, without its terminator; nothing on EOF, error or an over-long line.
@@ -71,24 +71,28 @@ asio::awaitable<std::optional<std::string>> smtp(Dialogue& d, const std::string&
     auto greeting = co_await d.numeric_reply();
     if (!greeting) co_return closed();
     if (!greeting->starts_with("220")) co_return refused(*greeting);
-    if (!co_await d.send("EHLO " + (name.empty() ? std::string("certfleet.invalid") : name) + "\r\n")) co_return closed();
+    // GCC 12 miscompiles a conditional expression inside a co_await operand: build the line first.
+    const std::string ehlo_line = "EHLO " + (name.empty() ? std::string("certfleet.invalid") : name) + "\r\n";
+    co_await d.send(ehlo_line);
     auto ehlo = co_await d.numeric_reply();
     if (!ehlo) co_return closed();
-    if (!co_await d.send("STARTTLS\r\n")) co_return closed();
+    co_await d.send("STARTTLS\r\n");
     auto reply = co_await d.numeric_reply();
     if (!reply) co_return closed();
-    co_return reply->starts_with("220") ? kAgreed : refused(*reply);
+    if (reply->starts_with("220")) co_return kAgreed;
+    co_return refused(*reply);
 }
 
 asio::awaitable<std::optional<std::string>> imap(Dialogue& d) {
     auto greeting = co_await d.line();
     if (!greeting) co_return closed();
     if (!greeting->starts_with("* OK")) co_return refused(*greeting);
-    if (!co_await d.send("a1 STARTTLS\r\n")) co_return closed();
+    co_await d.send("a1 STARTTLS\r\n");
     for (;;) {
         auto reply = co_await d.line();
         if (!reply) co_return closed();
-        if (reply->starts_with("a1 ")) co_return reply->starts_with("a1 OK") ? kAgreed : refused(*reply);
+        if (reply->starts_with("a1 ")) if (reply->starts_with("a1 OK")) co_return kAgreed;
+    co_return refused(*reply);
     }
 }
 
@@ -96,26 +100,28 @@ asio::awaitable<std::optional<std::string>> pop3(Dialogue& d) {
     auto greeting = co_await d.line();
     if (!greeting) co_return closed();
     if (!greeting->starts_with("+OK")) co_return refused(*greeting);
-    if (!co_await d.send("STLS\r\n")) co_return closed();
+    co_await d.send("STLS\r\n");
     auto reply = co_await d.line();
     if (!reply) co_return closed();
-    co_return reply->starts_with("+OK") ? kAgreed : refused(*reply);
+    if (reply->starts_with("+OK")) co_return kAgreed;
+    co_return refused(*reply);
 }
 
 asio::awaitable<std::optional<std::string>> ftp(Dialogue& d) {
     auto greeting = co_await d.numeric_reply();
     if (!greeting) co_return closed();
     if (!greeting->starts_with("220")) co_return refused(*greeting);
-    if (!co_await d.send("AUTH TLS\r\n")) co_return closed();
+    co_await d.send("AUTH TLS\r\n");
     auto reply = co_await d.numeric_reply();
     if (!reply) co_return closed();
-    co_return reply->starts_with("234") ? kAgreed : refused(*reply);
+    if (reply->starts_with("234")) co_return kAgreed;
+    co_return refused(*reply);
 }
 
 // RFC 4511 ExtendedRequest for StartTLS (OID 1.3.6.1.4.1.1466.20037), message id 1.
 asio::awaitable<std::optional<std::string>> ldap(Dialogue& d) {
     static const std::string request = std::string("\x30\x1d\x02\x01\x01\x77\x18\x80\x16", 9) + "1.3.6.1.4.1.1466.20037";
-    if (!co_await d.send(request)) co_return closed();
+    co_await d.send(request);
     auto header = co_await d.exactly(2);
     if (!header) co_return closed();
     if (static_cast<unsigned char>((*header)[0]) != 0x30) co_return std::string("not an LDAP reply");
@@ -138,31 +144,34 @@ asio::awaitable<std::optional<std::string>> ldap(Dialogue& d) {
     if (static_cast<unsigned char>((*body)[response + 1]) & 0x80) at += static_cast<unsigned char>((*body)[response + 1]) & 0x7f;
     if (at + 2 >= body->size() || (*body)[at] != '\x0a') co_return std::string("not an LDAP ExtendedResponse");
     const int result = static_cast<unsigned char>((*body)[at + 2]);
-    co_return result == 0 ? kAgreed : refused("LDAP resultCode " + std::to_string(result));
+    if (result == 0) co_return kAgreed;
+    co_return refused("LDAP resultCode " + std::to_string(result));
 }
 
 // The PostgreSQL SSLRequest: length 8, code 80877103; the server answers 'S' or 'N'.
 asio::awaitable<std::optional<std::string>> postgres(Dialogue& d) {
     static const std::string request("\x00\x00\x00\x08\x04\xd2\x16\x2f", 8);
-    if (!co_await d.send(request)) co_return closed();
+    co_await d.send(request);
     auto answer = co_await d.exactly(1);
     if (!answer) co_return closed();
     if (*answer == "S") co_return kAgreed;
-    co_return refused(*answer == "N" ? "N (no SSL)" : "unexpected reply");
+    const std::string why = *answer == "N" ? "N (no SSL)" : "unexpected reply";
+    co_return refused(why);
 }
 
 asio::awaitable<std::optional<std::string>> xmpp(Dialogue& d, const std::string& name) {
     const std::string domain = name.empty() ? "certfleet.invalid" : name;
-    if (!co_await d.send("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
-                         "xmlns:stream='http://etherx.jabber.org/streams' to='" + domain + "' version='1.0'>"))
-        co_return closed();
+    const std::string stream_header = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+                                      "xmlns:stream='http://etherx.jabber.org/streams' to='" + domain + "' version='1.0'>";
+    co_await d.send(stream_header);
     auto features = co_await d.until("</stream:features>");
     if (!features) co_return closed();
     if (features->find("starttls") == std::string::npos) co_return refused("no starttls feature");
-    if (!co_await d.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")) co_return closed();
+    co_await d.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
     auto reply = co_await d.until(">");
     if (!reply) co_return closed();
-    co_return reply->find("proceed") != std::string::npos ? kAgreed : refused(*reply);
+    if (reply->find("proceed") != std::string::npos) co_return kAgreed;
+    co_return refused(*reply);
 }
 
 // MySQL: the server's handshake packet says whether it supports SSL; the client answers with an SSLRequest.
@@ -188,7 +197,7 @@ asio::awaitable<std::optional<std::string>> mysql(Dialogue& d) {
     request += std::string("\x00\x00\x00\x01", 4);  // max packet size
     request += '\x21';                              // utf8 collation
     request += std::string(23, '\0');
-    if (!co_await d.send(request)) co_return closed();
+    co_await d.send(request);
     co_return kAgreed;
 }
 
