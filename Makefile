@@ -16,9 +16,9 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The main job: scan this host's certificate directories into $(DB) and print the table report.
+# The main job: scan this host's certificate directories and localhost's TLS ports into $(DB), print the report.
 demo: build
-	$(BUILD)/certfleet --db $(DB) scan --system-dirs
+	$(BUILD)/certfleet --db $(DB) scan --system-dirs --localhost --timeout-ms 2000
 	$(BUILD)/certfleet --db $(DB) report --format table
 
 # The whole suite, then again under AddressSanitizer + UndefinedBehaviorSanitizer in a separate build dir.
