@@ -45,6 +45,7 @@ struct ScanOptions {
     std::string shard;
     std::optional<std::uint64_t> seed;
     bool dry_run = false;
+    bool resume = false;
     // both
     bool no_progress = false;
 };

@@ -62,6 +62,8 @@ int main(int argc, char** argv) {
     scan_cmd->add_flag("--no-system-trust", scan.no_system_trust, "Trust only --trust, not the system bundle");
     scan_cmd->add_option("--shard", scan.shard, "Probe only shard K of N (K/N), for splitting a scan across machines");
     scan_cmd->add_option("--seed", scan.seed, "Seed of the target order (same seed, same order)");
+    scan_cmd->add_flag("--resume", scan.resume,
+                       "Continue the latest interrupted scan of the same targets, ports, names, shard and seed");
     scan_cmd->add_flag("--dry-run", scan.dry_run, "Print the number of targets and the first ones; send nothing");
     scan_cmd->add_flag("--no-progress", scan.no_progress, "No progress line on stderr");
 

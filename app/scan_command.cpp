@@ -8,6 +8,7 @@
 #include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <tuple>
 #include <unordered_map>
 
 #include "app/commands.hpp"
@@ -288,7 +289,27 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
     }
     const std::string kind = files && network ? "files+network" : network ? "network" : "files";
     auto inv = inventory::open_sqlite_inventory(db_path);
-    const inventory::ScanId scan = inv->begin_scan(kind, parameters.dump());
+    inventory::ScanId scan = 0;
+    std::uint64_t start_position = 0;
+    std::string resume_key;
+    if (network) {
+        resume_key = nlohmann::json{{"targets", network->specs},       {"ports", network->ports},
+                                    {"sni", network->options.sni_names}, {"shard", parameters["shard"]},
+                                    {"seed", network->options.seed},
+                                    {"starttls", options.starttls}}
+                         .dump();
+    }
+    if (options.resume) {
+        if (!network) throw UsageError("--resume continues a network scan: give the same targets as before");
+        if (const auto found = inv->find_resumable(resume_key)) {
+            std::tie(scan, start_position) = *found;
+            inv->reopen_scan(scan);
+            std::cerr << "certfleet: resuming scan " << scan << " at target " << start_position << "\n";
+        } else {
+            std::cerr << "certfleet: no interrupted scan of these targets to resume; starting a new one\n";
+        }
+    }
+    if (scan == 0) scan = inv->begin_scan(kind, parameters.dump());
 
     std::signal(SIGINT, request_stop);
     std::signal(SIGTERM, request_stop);
@@ -318,12 +339,20 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
         if (network && !g_stop_requested) {
             const std::uint64_t total = network->targets.shard_size(network->options.shard);
             ChainCertificates certificates;
-            Batcher<EndpointObservationRecord> writer(
-                [&](const std::vector<EndpointObservationRecord>& b) { inv->record_endpoints(scan, b); });
+            // Stored with each batch: a position no later than the batch's own results, so a resumed scan never
+            // skips a target whose result was lost with the process.
+            std::uint64_t reached = start_position;
+            Batcher<EndpointObservationRecord> writer([&](const std::vector<EndpointObservationRecord>& b) {
+                inv->record_endpoints(scan, b);
+                inv->record_progress(scan, resume_key, reached);
+            });
+            scanner::NetworkScanOptions probe_options = network->options;
+            probe_options.start_position = start_position;
             network_stats = scanner::run_network_scan(
-                network->targets, network->options,
+                network->targets, probe_options,
                 [&](scanner::EndpointObservation&& o) { writer.add(to_record(std::move(o), *verifier, certificates)); },
                 [&](const scanner::NetworkScanStats& s) {
+                    reached = s.position;
                     progress.show([&] {
                         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
                         const double rate = seconds > 0 ? s.targets_done / seconds : 0;
@@ -337,6 +366,7 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
                 },
                 g_stop_requested);
             writer.flush();
+            inv->record_progress(scan, resume_key, network_stats.position);
             using scanner::EndpointStatus;
             summary += std::string(summary.empty() ? "" : "; ") + std::to_string(network_stats.targets_done) + "/" +
                        std::to_string(total) + " targets, " + std::to_string(network_stats.probes) + " probes: ";

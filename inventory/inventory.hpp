@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/cert_info.hpp"
@@ -91,6 +92,12 @@ public:
     virtual void record(ScanId scan, const std::vector<FileObservations>& batch) = 0;
     virtual void record_endpoints(ScanId scan, const std::vector<EndpointObservationRecord>& batch) = 0;
     virtual void finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts) = 0;
+
+    // --resume: the latest interrupted scan with this resume key and the position it reached; reopening it makes
+    // it running again under this process.
+    virtual std::optional<std::pair<ScanId, std::uint64_t>> find_resumable(const std::string& resume_key) = 0;
+    virtual void reopen_scan(ScanId scan) = 0;
+    virtual void record_progress(ScanId scan, const std::string& resume_key, std::uint64_t position) = 0;
 
     virtual std::optional<ScanRecord> latest_scan() = 0;
     virtual std::optional<ScanRecord> find_scan(ScanId scan) = 0;

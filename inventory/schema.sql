@@ -136,3 +136,11 @@ CREATE TABLE IF NOT EXISTS endpoint_sightings (
     PRIMARY KEY (scan_id, endpoint_id, position)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS endpoint_sightings_by_certificate ON endpoint_sightings(certificate_id, scan_id);
+
+-- Where an interrupted network scan stopped: every target before `position` (in its seeded order) is done.
+-- `resume_key` names the targets, ports, names, shard and seed, so --resume only continues the same scan.
+CREATE TABLE IF NOT EXISTS scan_progress (
+    scan_id    INTEGER PRIMARY KEY REFERENCES scans(id),
+    resume_key TEXT    NOT NULL,
+    position   INTEGER NOT NULL
+);

@@ -172,6 +172,31 @@ public:
         exec("PRAGMA wal_checkpoint(TRUNCATE)");
     }
 
+    std::optional<std::pair<ScanId, std::uint64_t>> find_resumable(const std::string& resume_key) override {
+        mark_abandoned_scans();
+        Statement select(db_,
+                         "SELECT p.scan_id, p.position FROM scan_progress p JOIN scans s ON s.id = p.scan_id WHERE "
+                         "p.resume_key = ? AND s.status = 'interrupted' ORDER BY p.scan_id DESC LIMIT 1");
+        select.bind(1, resume_key);
+        if (!select.step()) return std::nullopt;
+        std::pair<ScanId, std::uint64_t> found{select.integer(0), static_cast<std::uint64_t>(select.integer(1))};
+        select.reset();
+        return found;
+    }
+
+    void reopen_scan(ScanId scan) override {
+        Statement update(db_, "UPDATE scans SET status = 'running', finished_at = NULL, pid = ? WHERE id = ?");
+        update.bind(1, static_cast<std::int64_t>(::getpid())).bind(2, scan).run();
+    }
+
+    void record_progress(ScanId scan, const std::string& resume_key, std::uint64_t position) override {
+        statement("INSERT OR REPLACE INTO scan_progress (scan_id, resume_key, position) VALUES (?,?,?)")
+            .bind(1, scan)
+            .bind(2, resume_key)
+            .bind(3, static_cast<std::int64_t>(position))
+            .run();
+    }
+
     std::optional<ScanRecord> latest_scan() override {
         return load_scan("SELECT " + scan_columns() + " FROM scans ORDER BY id DESC LIMIT 1", std::nullopt);
     }
@@ -232,7 +257,7 @@ private:
         if (current == kSchemaVersion) return;
         Statement tables(db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN "
                               "('scans','certificates','locations','sightings','key_sightings','scan_events',"
-                              "'endpoints','endpoint_observations','endpoint_sightings')");
+                              "'endpoints','endpoint_observations','endpoint_sightings','scan_progress')");
         tables.step();
         const bool foreign = tables.integer(0) > 0;
         tables.reset();

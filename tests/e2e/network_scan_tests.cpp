@@ -1,7 +1,11 @@
 // End-to-end: the real binary probes a loopback test fleet (127.66.0.0/16 only) and the JSON report says, for
 // every endpoint, what it is, what it presented and what a client would conclude.
+#include <signal.h>
+
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <chrono>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "tests/fleet/fleet_control.hpp"
@@ -215,4 +219,57 @@ TEST_CASE("e2e network: bad targets are all named before anything is sent; dry r
     CHECK(run_process({kBinary, "--db", db, "scan", "10.0.0.1", "--shard", "5/4"}).exit_code == 2);
     CHECK(run_process({kBinary, "--db", db, "scan", "10.0.0.1", "--starttls", "gopher"}).exit_code == 2);
     CHECK(run_process({kBinary, "--db", db, "scan", "10.0.0.1", "--trust", "/nonexistent.pem"}).exit_code == 2);
+}
+
+TEST_CASE("e2e network: an interrupted scan resumes where it stopped", "[e2e][network]") {
+    std::vector<FleetEndpoint> tarpits;
+    for (int i = 1; i <= 20; ++i) tarpits.push_back(plain_endpoint("tarpit", "127.66.3." + std::to_string(i)));
+    TestFleet fleet(tarpits);
+    TempDir dir;
+    const std::string db = (dir / "db").string();
+    const std::vector<std::string> args{kBinary, "--db", db, "scan", "127.66.3.1-127.66.3.20", "--ports", "14443",
+                                        "--concurrency", "1", "--timeout-ms", "300", "--no-progress"};
+    const pid_t first = spawn_process(args);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    ::kill(first, SIGINT);
+    const auto first_exit = wait_process(first, std::chrono::seconds(30));
+    REQUIRE(first_exit);
+    REQUIRE(*first_exit == 130);
+    const auto interrupted = json::parse(run_process({kBinary, "--db", db, "report", "--format", "json"}).out);
+    CHECK(interrupted["scan"]["status"] == "interrupted");
+    const auto done_before = interrupted["endpoints"].size();
+    CHECK(done_before > 0);
+    CHECK(done_before < 20);
+
+    auto resume_args = args;
+    resume_args.push_back("--resume");
+    const auto resumed = run_process(resume_args);
+    INFO(resumed.err);
+    REQUIRE(resumed.exit_code == 0);
+    CHECK(resumed.err.find("resuming scan 1 at target ") != std::string::npos);
+    const auto report = json::parse(run_process({kBinary, "--db", db, "report", "--format", "json"}).out);
+    CHECK(report["scan"]["id"] == 1);
+    CHECK(report["scan"]["status"] == "complete");
+    CHECK(report["endpoints"].size() == 20);
+    for (const auto& e : report["endpoints"]) CHECK(e["status"] == "timeout");
+    // Nothing left to resume now: a new scan starts instead.
+    const auto again = run_process(resume_args);
+    CHECK(again.err.find("no interrupted scan of these targets") != std::string::npos);
+}
+
+TEST_CASE("e2e network: a 50-certificate chain is captured whole", "[e2e][network]") {
+    const TestKey key = TestKey::shared({}, 9);
+    std::vector<TestCert> chain{TestCert::make({.subject_cn = "CA 0", .is_ca = true}, key)};
+    for (int i = 1; i < 50; ++i)
+        chain.push_back(TestCert::make({.subject_cn = "CA " + std::to_string(i), .is_ca = true}, key, &chain.back(), &key));
+    std::reverse(chain.begin(), chain.end());  // leaf first, as servers send it
+    TestFleet fleet({tls_endpoint("127.66.4.1", chain, key)});
+    TempDir dir;
+    const auto result = scan((dir / "db").string(), {"127.66.4.1:14443", "--no-system-trust", "--timeout-ms", "3000"});
+    const json& e = endpoint(result.report, "127.66.4.1", "");
+    CHECK(e["status"] == "tls");
+    CHECK(e["chain"].size() == 50);
+    CHECK(e["chain_order_correct"] == true);
+    CHECK(e["root_included"] == true);
+    CHECK(e["verify_error"] == "untrusted-root");
 }
