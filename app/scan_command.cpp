@@ -337,6 +337,7 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
                        std::to_string(file_stats.skipped) + " skipped";
         }
         if (network && !g_stop_requested) {
+            verifier->add_known_intermediates(inv->intermediate_certificates());
             const std::uint64_t total = network->targets.shard_size(network->options.shard);
             ChainCertificates certificates;
             // Stored with each batch: a position no later than the batch's own results, so a resumed scan never

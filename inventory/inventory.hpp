@@ -99,6 +99,9 @@ public:
     virtual void reopen_scan(ScanId scan) = 0;
     virtual void record_progress(ScanId scan, const std::string& resume_key, std::uint64_t position) = 0;
 
+    // The DER of every CA certificate in the inventory that is not self-signed: the intermediates the fleet has.
+    virtual std::vector<Bytes> intermediate_certificates() = 0;
+
     virtual std::optional<ScanRecord> latest_scan() = 0;
     virtual std::optional<ScanRecord> find_scan(ScanId scan) = 0;
     virtual ScanContents scan_contents(ScanId scan) = 0;

@@ -61,6 +61,10 @@ public:
 
     std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
     bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+    Bytes blob(int column) const {
+        const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, column));
+        return p ? Bytes(p, p + sqlite3_column_bytes(stmt_, column)) : Bytes();
+    }
     std::string text(int column) const {
         const auto* p = sqlite3_column_text(stmt_, column);
         return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
@@ -195,6 +199,13 @@ public:
             .bind(2, resume_key)
             .bind(3, static_cast<std::int64_t>(position))
             .run();
+    }
+
+    std::vector<Bytes> intermediate_certificates() override {
+        Statement select(db_, "SELECT der FROM certificates WHERE is_ca = 1 AND self_signed = 0");
+        std::vector<Bytes> out;
+        while (select.step()) out.push_back(select.blob(0));
+        return out;
     }
 
     std::optional<ScanRecord> latest_scan() override {

@@ -71,6 +71,29 @@ struct ChainVerifier::Store {
     X509StorePtr store{X509_STORE_new()};
 };
 
+ChainVerifier::PathResult ChainVerifier::build_path(X509* leaf, const std::vector<X509*>& untrusted_certificates) {
+    ossl::X509StackPtr untrusted(sk_X509_new_null());
+    for (X509* certificate : untrusted_certificates) {
+        X509_up_ref(certificate);
+        sk_X509_push(untrusted.get(), certificate);
+    }
+    X509StoreCtxPtr ctx(X509_STORE_CTX_new());
+    PathResult result;
+    X509_STORE_CTX_init(ctx.get(), store_->store.get(), leaf, untrusted.get());
+    X509_STORE_CTX_set_verify_cb(ctx.get(), collect_errors);
+    X509_STORE_CTX_set_app_data(ctx.get(), &result.errors);
+    X509_verify_cert(ctx.get());
+    ERR_clear_error();
+    if (STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(ctx.get())) result.length = sk_X509_num(built);
+    return result;
+}
+
+void ChainVerifier::add_known_intermediates(const std::vector<Bytes>& certificates) {
+    for (const auto& der : certificates)
+        if (auto certificate = parse(der)) known_intermediates_.emplace_back(certificate.release(), X509_free);
+    chain_verdicts_.clear();
+}
+
 ChainVerifier::ChainVerifier(const TrustOptions& options) : store_(std::make_unique<Store>()) {
     X509_STORE* store = store_->store.get();
     if (options.system_trust) X509_STORE_set_default_paths(store);
@@ -127,20 +150,10 @@ ChainVerdict ChainVerifier::verify(const std::vector<Bytes>& chain, const std::s
                 }
             }
 
-            ossl::X509StackPtr untrusted(sk_X509_new_null());
-            for (std::size_t i = 1; i < certificates.size(); ++i) {
-                X509_up_ref(certificates[i].get());
-                sk_X509_push(untrusted.get(), certificates[i].get());
-            }
-            X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-            std::vector<int> errors;
-            X509_STORE_CTX_init(ctx.get(), store_->store.get(), certificates.front().get(), untrusted.get());
-            X509_STORE_CTX_set_verify_cb(ctx.get(), collect_errors);
-            X509_STORE_CTX_set_app_data(ctx.get(), &errors);
-            X509_verify_cert(ctx.get());
-            ERR_clear_error();
-
-            for (int error : errors) {
+            std::vector<X509*> presented;
+            for (std::size_t i = 1; i < certificates.size(); ++i) presented.push_back(certificates[i].get());
+            const PathResult path = build_path(certificates.front().get(), presented);
+            for (int error : path.errors) {
                 const std::string error_class = classify(error);
                 if (std::find(verdict.errors.begin(), verdict.errors.end(), error_class) == verdict.errors.end())
                     verdict.errors.push_back(error_class);
@@ -152,11 +165,24 @@ ChainVerdict ChainVerifier::verify(const std::vector<Bytes>& chain, const std::s
             verdict.chain_trusted = std::none_of(verdict.errors.begin(), verdict.errors.end(), [](const std::string& e) {
                 return rank(e) < rank("expired");
             });
-            // The path OpenSSL built holds whatever it took from the store beyond what was presented.
-            if (STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(ctx.get())) {
-                const int from_store = sk_X509_num(built) - static_cast<int>(certificates.size());
-                const int anchor = verdict.root_included ? 0 : 1;
-                verdict.intermediates_missing = std::max(0, from_store - anchor);
+            // The path OpenSSL built holds whatever it took from the store beyond what was presented, and beyond
+            // the anchor itself.
+            const int anchor = verdict.root_included ? 0 : 1;
+            verdict.intermediates_missing =
+                std::max(0, path.length - static_cast<int>(certificates.size()) - anchor);
+            // A client fails on a missing intermediate; still, saying which CA is missing (one seen elsewhere in the
+            // fleet) tells the operator what to add to the server's chain.
+            if (verdict.verify_error == "untrusted-issuer" && !known_intermediates_.empty()) {
+                std::vector<X509*> with_known = presented;
+                for (const auto& known : known_intermediates_) with_known.push_back(known.get());
+                const PathResult completed = build_path(certificates.front().get(), with_known);
+                const bool trusted_now = std::none_of(completed.errors.begin(), completed.errors.end(),
+                                                      [](int e) { return rank(classify(e)) < rank("expired"); });
+                if (trusted_now) {
+                    verdict.intermediates_missing =
+                        std::max(0, completed.length - static_cast<int>(certificates.size()) - anchor);
+                    verdict.verify_detail += "; the missing intermediate is known from the inventory";
+                }
             }
         }
         cached = chain_verdicts_.emplace(fingerprint, std::move(verdict)).first;

@@ -12,6 +12,8 @@
 
 #include "core/cert_info.hpp"
 
+struct x509_st;
+
 namespace certfleet::scanner {
 
 struct TrustOptions {
@@ -34,7 +36,8 @@ struct ChainVerdict {
     bool hostname_match = false;   // RFC 6125 for names, IP SANs for addresses
     bool order_correct = true;     // each certificate is issued by the next one presented
     bool root_included = false;    // the last presented certificate is self-signed
-    int intermediates_missing = 0; // CAs the path needed from the trust store that the server did not send
+    int intermediates_missing = 0; // CAs the path needed that the server did not send (from the trust store, or
+                                   // for an untrusted-issuer chain, from the inventory's known intermediates)
     std::string earliest_expiry_sha256;  // the presented certificate that expires first
     UnixTime earliest_expiry = 0;
 };
@@ -50,9 +53,18 @@ public:
     // chain fingerprint, so a certificate shared by thousands of endpoints is verified once.
     ChainVerdict verify(const std::vector<Bytes>& chain, const std::string& name);
     std::size_t anchors() const { return anchor_count_; }
+    // CA certificates seen elsewhere (the inventory): never trusted, only used to name the intermediate a chain
+    // is missing.
+    void add_known_intermediates(const std::vector<Bytes>& certificates);
 
 private:
     struct Store;
+    struct PathResult {
+        std::vector<int> errors;  // every X509_V_ERR_* met on the way
+        int length = 0;           // of the path built, anchor included
+    };
+    PathResult build_path(x509_st* leaf, const std::vector<x509_st*>& untrusted);
+    std::vector<std::shared_ptr<x509_st>> known_intermediates_;
     std::unique_ptr<Store> store_;
     std::size_t anchor_count_ = 0;
     std::map<std::string, ChainVerdict> chain_verdicts_;

@@ -113,3 +113,16 @@ TEST_CASE("verify: bad trust paths and empty chains", "[verify]") {
     CHECK(system.anchors() > 0);
     CHECK(system.verify({}, "x").verify_error == "empty-chain");
 }
+
+TEST_CASE("verify: a missing intermediate known from the inventory is named, not trusted", "[verify]") {
+    Fixture f;
+    const auto alone = f.verifier.verify({f.chain.leaf.der}, "api.example");
+    CHECK(alone.verify_error == "untrusted-issuer");
+    CHECK(alone.intermediates_missing == 0);
+    f.verifier.add_known_intermediates({f.chain.intermediate.der});
+    const auto named = f.verifier.verify({f.chain.leaf.der}, "api.example");
+    CHECK(named.verify_error == "untrusted-issuer");  // a client would still fail
+    CHECK_FALSE(named.verified);
+    CHECK(named.intermediates_missing == 1);
+    CHECK(named.verify_detail.find("known from the inventory") != std::string::npos);
+}
