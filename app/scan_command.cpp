@@ -259,6 +259,9 @@ const std::vector<std::string>& system_certificate_dirs() {
 }
 
 int run_scan(const ScanOptions& options, const std::string& db_path) {
+    // First thing: a Ctrl-C that comes while the inventory is being opened must still end the scan cleanly.
+    std::signal(SIGINT, request_stop);
+    std::signal(SIGTERM, request_stop);
     const auto files = plan_files(options);
     const auto network = plan_network(options);
     if (!files && !network && !options.system_dirs)
@@ -311,8 +314,6 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
     }
     if (scan == 0) scan = inv->begin_scan(kind, parameters.dump());
 
-    std::signal(SIGINT, request_stop);
-    std::signal(SIGTERM, request_stop);
     const auto started = std::chrono::steady_clock::now();
     ProgressLine progress(!options.no_progress && ::isatty(STDERR_FILENO));
     scanner::WalkStats file_stats;
