@@ -73,6 +73,7 @@ TEST_CASE("e2e network: every endpoint's status, chain, verdict and hostname res
                                             chain.leaf_key, &chain.intermediate, &chain.intermediate_key);
     auto with_sni = tls_endpoint("127.66.0.1", {chain.leaf, chain.intermediate}, chain.leaf_key);
     with_sni.sni["other.fleet.test"] = {{self_signed}, self_key};
+    with_sni.ocsp_staple = true;
     auto garbage = plain_endpoint("garbage", "127.66.0.6");
     garbage.bytes = 10 << 20;
     TestFleet fleet({with_sni,
@@ -107,6 +108,8 @@ TEST_CASE("e2e network: every endpoint's status, chain, verdict and hostname res
         CHECK(good["chain_order_correct"] == true);
         CHECK(good["serves_default"] == false);
         CHECK(good["tls_version"].get<std::string>().starts_with("TLSv1."));
+        CHECK(good["ocsp_stapled"] == true);
+        CHECK(endpoint(report, "127.66.0.2", "api.fleet.test")["ocsp_stapled"] == false);
         CHECK_FALSE(good["cipher"].get<std::string>().empty());
         const json& other = endpoint(report, "127.66.0.1", "other.fleet.test");
         CHECK(other["chain"] == json::array({self_signed.sha256()}));
