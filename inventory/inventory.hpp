@@ -59,6 +59,8 @@ struct StoredCertificate {
     CertInfo cert;
     std::vector<StoredSighting> sightings;  // in this scan, ordered by path and position
     std::vector<StoredEndpointSighting> endpoint_sightings;  // ordered by host, port, name
+    UnixTime first_seen = 0;  // start of the first scan, of any kind, that saw it anywhere
+    UnixTime last_seen = 0;   // start of the latest such scan
 };
 
 struct StoredEndpoint {

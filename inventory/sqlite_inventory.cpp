@@ -489,6 +489,20 @@ private:
             contents.certificates.push_back(StoredCertificate{std::move(c), {}, {}});
         }
 
+        Statement history(db_,
+                          "WITH seen AS (SELECT certificate_id, scan_id FROM sightings UNION SELECT certificate_id, "
+                          "scan_id FROM endpoint_sightings), wanted AS (SELECT certificate_id FROM sightings WHERE "
+                          "scan_id = ?1 UNION SELECT certificate_id FROM endpoint_sightings WHERE scan_id = ?1) "
+                          "SELECT c.sha256, min(sc.started_at), max(sc.started_at) FROM seen JOIN wanted USING "
+                          "(certificate_id) JOIN scans sc ON sc.id = seen.scan_id JOIN certificates c ON "
+                          "c.id = seen.certificate_id GROUP BY seen.certificate_id");
+        history.bind(1, scan);
+        while (history.step()) {
+            auto& stored = contents.certificates[index_of.at(history.text(0))];
+            stored.first_seen = history.integer(1);
+            stored.last_seen = history.integer(2);
+        }
+
         Statement files(db_,
                         "SELECT c.sha256, l.path, l.format, s.position FROM sightings s JOIN certificates c ON "
                         "c.id = s.certificate_id JOIN locations l ON l.id = s.location_id WHERE s.scan_id = ? "

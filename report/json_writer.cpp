@@ -1,6 +1,8 @@
 #include "report/json_writer.hpp"
 
 #include <algorithm>
+#include <set>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "core/encoding.hpp"
@@ -49,6 +51,16 @@ ordered_json scan_json(const inventory::ScanContents& contents) {
     };
 }
 
+// Where a certificate is, counted as places that would each need the replacement: files by path, endpoints by
+// (host, port, server name). A bundle holding it twice is still one place.
+std::size_t distinct_locations(const inventory::StoredCertificate& stored) {
+    std::set<std::string> files;
+    std::set<std::tuple<std::string, std::uint16_t, std::string>> endpoints;
+    for (const auto& s : stored.sightings) files.insert(s.location.path);
+    for (const auto& e : stored.endpoint_sightings) endpoints.emplace(e.host, e.port, e.server_name);
+    return files.size() + endpoints.size();
+}
+
 ordered_json certificate_json(const inventory::StoredCertificate& stored, UnixTime now) {
     const CertInfo& c = stored.cert;
     const Validity v = validity_at(c, now);
@@ -94,6 +106,9 @@ ordered_json certificate_json(const inventory::StoredCertificate& stored, UnixTi
         {"ext_key_usage", c.ext_key_usage},
         {"subject_key_id", optional_text(c.subject_key_id)},
         {"authority_key_id", optional_text(c.authority_key_id)},
+        {"first_seen", format_rfc3339(stored.first_seen)},
+        {"last_seen", format_rfc3339(stored.last_seen)},
+        {"shared", ordered_json{{"locations", distinct_locations(stored)}}},
         {"sightings", sightings},
     };
 }

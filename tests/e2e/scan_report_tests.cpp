@@ -175,6 +175,10 @@ TEST_CASE("e2e: scanning a tree of every format and bad input gives a complete, 
         CHECK((*root)["self_signed"] == true);
         CHECK((*root)["is_ca"] == true);
 
+        CHECK((*root)["shared"]["locations"] == 6);  // a file holding it twice is one place
+        CHECK((*root)["first_seen"] == doc["scan"]["started_at"]);
+        CHECK((*root)["last_seen"] == doc["scan"]["started_at"]);
+
         const json* self = find_cert(doc, fleet.self_signed.sha256());
         REQUIRE(self);
         CHECK(sightings_of(*self) == std::set<std::string>{t + "/pem/self.crt|pem|0", t + "/pem/self-copy.crt|pem|0"});

@@ -119,6 +119,9 @@ TEST_CASE("inventory: scans are kept apart and certificates stored once", "[inve
 
     CHECK(inv->scan_contents(first).certificates.at(0).sightings.at(0).location.path == "/a.pem");
     const auto later = inv->scan_contents(second);
+    // History spans scans: first seen in the first, last seen in the second.
+    CHECK(later.certificates.at(0).first_seen == inv->find_scan(first)->started_at);
+    CHECK(later.certificates.at(0).last_seen == inv->find_scan(second)->started_at);
     REQUIRE(later.certificates.size() == 1);
     CHECK(later.certificates[0].sightings.size() == 1);
     CHECK(later.certificates[0].sightings[0].location.path == "/b.pem");
