@@ -1,5 +1,6 @@
 #include "report/table_writer.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <string_view>
@@ -73,10 +74,23 @@ std::string flags(const CertInfo& c, const Validity& v) {
     return out;
 }
 
+// The first file it is in, or else the first endpoint presenting it, and how many other places there are.
 std::string where_seen(const inventory::StoredCertificate& stored) {
-    if (stored.sightings.empty()) return "-";
-    const std::string more = stored.sightings.size() > 1 ? " +" + std::to_string(stored.sightings.size() - 1) : "";
-    return fit(stored.sightings.front().location.path, kWhereWidth - more.size(), true) + more;
+    const std::size_t places = stored.sightings.size() + stored.endpoint_sightings.size();
+    if (places == 0) return "-";
+    std::string first;
+    if (!stored.sightings.empty()) {
+        first = stored.sightings.front().location.path;
+    } else {
+        const auto& e = stored.endpoint_sightings.front();
+        const bool v6 = e.address.find(':') != std::string::npos;
+        first = (v6 ? "[" + e.address + "]" : e.address) + ":" + std::to_string(e.port);
+        if (!e.server_name.empty()) first = e.server_name + " " + first;
+    }
+    const std::string more = places > 1 ? " +" + std::to_string(places - 1) : "";
+    std::string fitted = fit(first, kWhereWidth - more.size(), true);
+    fitted.erase(fitted.find_last_not_of(' ') + 1);
+    return fitted + more;
 }
 
 std::string trim_right(std::string s) {
@@ -118,9 +132,17 @@ void TableWriter::write(const inventory::ScanContents& contents, const ReportCon
     const auto& scan = contents.scan;
     out << "Scan " << scan.id << " (" << scan.kind << ", " << inventory::to_string(scan.status) << ") started "
         << format_rfc3339(scan.started_at) << "\n";
-    out << scan.counts.files_walked << " files read, " << scan.counts.certificates_seen << " certificate sightings ("
-        << contents.distinct_certificates() << " distinct), " << scan.counts.keys_seen << " private keys, "
-        << scan.counts.errors << " errors\n\n";
+    if (scan.kind != "network") {
+        out << scan.counts.files_walked << " files read, " << scan.counts.certificates_seen
+            << " certificate sightings, " << scan.counts.keys_seen << " private keys, " << scan.counts.errors
+            << " errors\n";
+    }
+    if (!contents.endpoints.empty()) {
+        const auto tls = std::count_if(contents.endpoints.begin(), contents.endpoints.end(),
+                                       [](const inventory::StoredEndpoint& e) { return e.facts.status == "tls"; });
+        out << contents.endpoints.size() << " endpoints probed, " << tls << " speaking TLS\n";
+    }
+    out << contents.distinct_certificates() << " distinct certificates\n\n";
 
     if (contents.certificates.empty()) {
         out << "No certificates found.\n";
