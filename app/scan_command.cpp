@@ -1,3 +1,4 @@
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -84,6 +85,24 @@ private:
     std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
 };
 
+// Each probe in flight holds a socket. The soft descriptor limit (often 1024) is raised to the hard one, and the
+// concurrency lowered to fit what is left, so no probe fails with EMFILE and is misreported as a closed port.
+unsigned fit_concurrency_to_descriptors(unsigned wanted) {
+    constexpr rlim_t kReserved = 128;  // the database, the decoder threads' files, the resolver
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return wanted;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+        ::getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > wanted + kReserved) return wanted;
+    const unsigned fitted = limit.rlim_cur > kReserved * 2 ? static_cast<unsigned>(limit.rlim_cur - kReserved) : 64;
+    std::cerr << "certfleet: --concurrency " << wanted << " lowered to " << fitted << ": the open-files limit is "
+              << limit.rlim_cur << "\n";
+    return fitted;
+}
+
 std::optional<scanner::WalkOptions> plan_files(const ScanOptions& options) {
     scanner::WalkOptions walk;
     // Absolute paths, so the inventory names a file the same way whichever directory a scan ran from.
@@ -140,7 +159,7 @@ std::optional<NetworkPlan> plan_network(const ScanOptions& options) {
         }
         NetworkPlan plan{specs, ports, scanner::TargetSet::parse(specs, ports, excludes), {}, {}};
         auto& o = plan.options;
-        o.concurrency = options.concurrency;
+        o.concurrency = fit_concurrency_to_descriptors(options.concurrency);
         o.rate = options.rate;
         o.max_per_host = options.max_per_host;
         o.retries = options.retries;
