@@ -92,8 +92,7 @@ public:
           cursor_(targets.iterate(options.seed, options.shard, options.start_position)),
           results_(results),
           stop_(stop),
-          tls_(asio::ssl::context::tls_client),
-          resolver_(io_) {
+          tls_(asio::ssl::context::tls_client) {
         // Inventory, not trust: old protocol versions and weak keys must still show their certificates.
         // Verification happens afterwards, on the captured chain.
         SSL_CTX* ctx = tls_.native_handle();
@@ -175,13 +174,15 @@ private:
     }
 
     asio::awaitable<std::tuple<error_code, tcp::resolver::results_type>> resolve(const std::string& name) {
-        // Resolution shares the endpoint deadline: a dead DNS server must not hold a worker forever.
+        // Resolution shares the endpoint deadline: a dead DNS server must not hold a worker forever. A resolver per
+        // name, so that one name's deadline cancels only its own lookup.
+        auto resolver = std::make_shared<tcp::resolver>(io_);
         asio::steady_timer deadline(io_);
         deadline.expires_after(options_.timeouts.overall);
-        deadline.async_wait([this](error_code ec) {
-            if (!ec) resolver_.cancel();
+        deadline.async_wait([resolver](error_code ec) {
+            if (!ec) resolver->cancel();
         });
-        auto result = co_await resolver_.async_resolve(name, "", nothrow);
+        auto result = co_await resolver->async_resolve(name, "", nothrow);
         deadline.cancel();
         co_return result;
     }
@@ -304,7 +305,6 @@ private:
     const std::atomic<bool>& stop_;
     asio::io_context io_{1};
     asio::ssl::context tls_;
-    tcp::resolver resolver_;
     NetworkScanStats stats_;
     std::unordered_map<std::string, unsigned> per_host_;
     std::set<std::uint64_t> in_flight_;
