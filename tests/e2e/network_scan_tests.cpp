@@ -220,6 +220,11 @@ TEST_CASE("e2e network: bad targets are all named before anything is sent; dry r
     const auto shard = run_process({kBinary, "--db", db, "scan", "10.0.0.0/8", "--ports", "443", "--shard", "2/4", "--dry-run"});
     CHECK(shard.out.find("4194304 network targets") != std::string::npos);
     CHECK(run_process({kBinary, "--db", db, "scan", "10.0.0.1", "--shard", "5/4"}).exit_code == 2);
+    // IPv6 literals in brackets, on loopback: nothing listens on the discard port.
+    const auto v6 = scan(db, {"[::1]:9", "--timeout-ms", "2000"});
+    const json& closed = endpoint(v6.report, "::1", "");
+    CHECK(closed["status"] == "closed");
+    CHECK(closed["port"] == 9);
     CHECK(run_process({kBinary, "--db", db, "scan", "10.0.0.1", "--starttls", "gopher"}).exit_code == 2);
     CHECK(run_process({kBinary, "--db", db, "scan", "10.0.0.1", "--trust", "/nonexistent.pem"}).exit_code == 2);
 }
