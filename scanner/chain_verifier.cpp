@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <ctime>
 
-#include "core/certificate.hpp"
 #include "core/encoding.hpp"
 #include "core/openssl_handles.hpp"
 
@@ -58,6 +58,12 @@ int collect_errors(int ok, X509_STORE_CTX* ctx) {
         found->push_back(X509_STORE_CTX_get_error(ctx));
     }
     return 1;
+}
+
+// Read from the parsed certificate: parsing it again through the full model costs a public-key decode.
+UnixTime not_after_of(X509* certificate) {
+    std::tm tm{};
+    return ASN1_TIME_to_tm(X509_get0_notAfter(certificate), &tm) == 1 ? static_cast<UnixTime>(timegm(&tm)) : 0;
 }
 
 ossl::X509Ptr parse(const Bytes& der) {
@@ -125,6 +131,7 @@ ChainVerdict ChainVerifier::verify(const std::vector<Bytes>& chain, const std::s
     std::string fingerprint;
     for (const auto& der : chain) fingerprint += sha256_hex(der);
     auto cached = chain_verdicts_.find(fingerprint);
+    ossl::X509Ptr parsed_leaf;  // kept from the chain's verification for the name check, when there was one
     if (cached == chain_verdicts_.end()) {
         ChainVerdict verdict;
         std::vector<ossl::X509Ptr> certificates;
@@ -142,8 +149,8 @@ ChainVerdict ChainVerifier::verify(const std::vector<Bytes>& chain, const std::s
             X509* last = certificates.back().get();
             verdict.root_included = certificates.size() > 1 && X509_check_issued(last, last) == X509_V_OK &&
                                     X509_verify(last, X509_get0_pubkey(last)) == 1;
-            for (std::size_t i = 0; i < chain.size() && i < certificates.size(); ++i) {
-                const auto not_after = describe_certificate(chain[i]).not_after;
+            for (std::size_t i = 0; i < certificates.size(); ++i) {
+                const UnixTime not_after = not_after_of(certificates[i].get());
                 if (i == 0 || not_after < verdict.earliest_expiry) {
                     verdict.earliest_expiry = not_after;
                     verdict.earliest_expiry_sha256 = sha256_hex(chain[i]);
@@ -185,6 +192,7 @@ ChainVerdict ChainVerifier::verify(const std::vector<Bytes>& chain, const std::s
                 }
             }
         }
+        if (!certificates.empty()) parsed_leaf = std::move(certificates.front());
         cached = chain_verdicts_.emplace(fingerprint, std::move(verdict)).first;
     }
 
@@ -193,7 +201,7 @@ ChainVerdict ChainVerifier::verify(const std::vector<Bytes>& chain, const std::s
         const std::string key = sha256_hex(chain.front()) + '\0' + name;
         auto match = name_matches_.find(key);
         if (match == name_matches_.end()) {
-            auto leaf = parse(chain.front());
+            auto leaf = parsed_leaf ? std::move(parsed_leaf) : parse(chain.front());
             bool matches = false;
             if (leaf && !name.empty()) {
                 const bool is_ip = name.find(':') != std::string::npos ||
