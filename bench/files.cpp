@@ -45,6 +45,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "bench/bench_support.hpp"
 #include "core/encoding.hpp"
 #include "tests/support/cert_factory.hpp"
 #include "tests/support/keystore_writer.hpp"
@@ -53,6 +54,7 @@ namespace {
 
 using namespace certfleet;
 using namespace certfleet::testing;
+using namespace certfleet::bench;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
@@ -684,15 +686,6 @@ struct ChildRun {
     double others = 0;   // CPU seconds the rest of the machine used meanwhile
 };
 
-// CPU seconds all processors have spent busy since boot. On a shared machine (a build running beside the
-// benchmark) the difference to the child's own CPU time shows how much the wall times are inflated.
-double machine_busy_seconds() {
-    std::ifstream in("/proc/stat");
-    std::string cpu;
-    unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
-    if (!(in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) || cpu != "cpu") return 0;
-    return static_cast<double>(user + nice + system + irq + softirq + steal) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
 
 ChildRun run_child(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
     // Everything the child needs is prepared before fork: only async-signal-safe calls may follow it.
@@ -729,10 +722,6 @@ ChildRun run_child(const std::vector<std::string>& args, const fs::path& out, co
     return run;
 }
 
-std::string read_text(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 std::string describe_status(int status) {
     if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
@@ -753,31 +742,9 @@ std::optional<ScanSummary> parse_summary(const std::string& stderr_text) {
     return ScanSummary{std::stoull(m[1]), std::stoull(m[2]), std::stoull(m[3]), std::stoull(m[4]), std::stoull(m[5])};
 }
 
-// A directory for the run's databases and child output, removed on every way out.
-class ScratchDir {
-public:
-    ScratchDir() {
-        std::string pattern = (fs::temp_directory_path() / "certfleet-bench-run-XXXXXX").string();
-        if (!::mkdtemp(pattern.data())) die(std::string("mkdtemp: ") + std::strerror(errno));
-        path_ = pattern;
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-    const fs::path& path() const { return path_; }
+// A directory for the run's files, removed on every way out.
+using ScratchDir = certfleet::testing::TempDir;
 
-private:
-    fs::path path_;
-};
-
-double median(std::vector<double> values) {
-    std::sort(values.begin(), values.end());
-    const std::size_t n = values.size();
-    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
 
 double mib(std::uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
 

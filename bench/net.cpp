@@ -43,12 +43,14 @@
 #include <type_traits>
 #include <vector>
 
+#include "bench/bench_support.hpp"
 #include "tests/fleet/fleet_control.hpp"
 #include "tests/support/cert_factory.hpp"
 
 namespace {
 
 using namespace certfleet::testing;
+using namespace certfleet::bench;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
@@ -111,16 +113,7 @@ std::string address_range(std::uint32_t first, unsigned count) {
     return address(first) + "-" + address(first + count - 1);
 }
 
-double median(std::vector<double> values) {
-    std::sort(values.begin(), values.end());
-    const std::size_t n = values.size();
-    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
 
-std::string read_text(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 std::size_t occurrences(const std::string& text, std::string_view needle) {
     std::size_t count = 0;
@@ -153,16 +146,6 @@ struct ChildRun {
     double others = 0;     // CPU seconds the rest of the machine used meanwhile
 };
 
-// CPU seconds all processors have spent busy since boot; what neither the child nor the fleet used shows how
-// much other work on the machine inflated the wall times.
-double machine_busy_seconds() {
-    std::ifstream in("/proc/stat");
-    std::string cpu;
-    unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
-    if (!(in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) || cpu != "cpu") return 0;
-    const auto busy = user + nice + system + irq + softirq + steal;
-    return static_cast<double>(busy) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
 
 // A running process's user + system seconds; wait4 only reports a child's once it has exited, and the fleet
 // serves every run.
@@ -362,25 +345,8 @@ private:
     int requests_ = -1, replies_ = -1;
 };
 
-// A directory for the run's PEM files, databases and child output, removed on every way out.
-class ScratchDir {
-public:
-    ScratchDir() {
-        std::string pattern = (fs::temp_directory_path() / "certfleet-bench-net-XXXXXX").string();
-        if (!::mkdtemp(pattern.data())) die(std::string("mkdtemp: ") + std::strerror(errno));
-        path_ = pattern;
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-    fs::path operator/(const std::string& name) const { return path_ / name; }
-
-private:
-    fs::path path_;
-};
+// A directory for the run's files, removed on every way out.
+using ScratchDir = certfleet::testing::TempDir;
 
 // ---------------------------------------------------------------------------------------------------------------
 // certfleet runs.
