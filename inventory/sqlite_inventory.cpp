@@ -302,24 +302,43 @@ private:
         return *it->second;
     }
 
-    std::int64_t location_id(const std::string& path, SourceFormat format) {
-        const std::string key = std::string(to_string(format)) + '\0' + path;
-        if (auto it = location_ids_.find(key); it != location_ids_.end()) return it->second;
-        statement("INSERT OR IGNORE INTO locations (kind, path, format) VALUES ('file', ?, ?)")
-            .bind(1, path)
-            .bind(2, std::string(to_string(format)))
-            .run();
-        auto& select = statement("SELECT id FROM locations WHERE kind = 'file' AND path = ? AND format = ?");
-        select.bind(1, path).bind(2, std::string(to_string(format)));
-        if (!select.step()) throw InventoryError("location vanished: " + path);
+    // The id of a row unique by `key`: from the cache, or by inserting the row (INSERT OR IGNORE, so an existing
+    // row stays as it is) and reading its id back with `select_sql`.
+    template <typename Insert, typename BindKey>
+    std::int64_t row_id(std::unordered_map<std::string, std::int64_t>& cache, const std::string& key, Insert&& insert,
+                        const char* select_sql, BindKey&& bind_key) {
+        if (auto it = cache.find(key); it != cache.end()) return it->second;
+        insert();
+        auto& select = statement(select_sql);
+        bind_key(select);
+        if (!select.step()) throw InventoryError(std::string("row vanished after insert: ") + select_sql);
         const std::int64_t id = select.integer(0);
         select.reset();
-        location_ids_.emplace(key, id);
+        cache.emplace(key, id);
         return id;
     }
 
+    std::int64_t location_id(const std::string& path, SourceFormat format) {
+        const std::string format_name = to_string(format);
+        return row_id(
+            location_ids_, format_name + '\0' + path,
+            [&] {
+                statement("INSERT OR IGNORE INTO locations (kind, path, format) VALUES ('file', ?, ?)")
+                    .bind(1, path)
+                    .bind(2, format_name)
+                    .run();
+            },
+            "SELECT id FROM locations WHERE kind = 'file' AND path = ? AND format = ?",
+            [&](Statement& select) { select.bind(1, path).bind(2, format_name); });
+    }
+
     std::int64_t certificate_id(ScanId scan, const CertInfo& c, const Bytes& der) {
-        if (auto it = certificate_ids_.find(c.sha256); it != certificate_ids_.end()) return it->second;
+        return row_id(certificate_ids_, c.sha256, [&] { insert_certificate(scan, c, der); },
+                      "SELECT id FROM certificates WHERE sha256 = ?",
+                      [&](Statement& select) { select.bind(1, c.sha256); });
+    }
+
+    void insert_certificate(ScanId scan, const CertInfo& c, const Bytes& der) {
         auto& insert = statement(
             "INSERT OR IGNORE INTO certificates (sha256, spki_sha256, subject, issuer, serial, not_before, not_after, "
             "key_type, key_curve, key_bits, signature_algorithm, is_ca, path_length, self_issued, self_signed, "
@@ -336,13 +355,6 @@ private:
         insert.bind(21, json_list(c.emails)).bind(22, json_list(c.key_usage)).bind(23, json_list(c.ext_key_usage));
         insert.bind_blob(24, der).bind(25, scan);
         insert.run();
-        auto& select = statement("SELECT id FROM certificates WHERE sha256 = ?");
-        select.bind(1, c.sha256);
-        if (!select.step()) throw InventoryError("certificate vanished: " + c.sha256);
-        const std::int64_t id = select.integer(0);
-        select.reset();
-        certificate_ids_.emplace(c.sha256, id);
-        return id;
     }
 
     void record_one(ScanId scan, const FileObservations& observations) {
@@ -376,22 +388,18 @@ private:
     }
 
     std::int64_t endpoint_id(const EndpointFacts& f) {
-        const std::string key = f.host + '\0' + f.address + '\0' + std::to_string(f.port) + '\0' + f.server_name;
-        if (auto it = endpoint_ids_.find(key); it != endpoint_ids_.end()) return it->second;
-        statement("INSERT OR IGNORE INTO endpoints (host, address, port, server_name) VALUES (?,?,?,?)")
-            .bind(1, f.host)
-            .bind(2, f.address)
-            .bind(3, static_cast<std::int64_t>(f.port))
-            .bind(4, f.server_name)
-            .run();
-        auto& select =
-            statement("SELECT id FROM endpoints WHERE host = ? AND address = ? AND port = ? AND server_name = ?");
-        select.bind(1, f.host).bind(2, f.address).bind(3, static_cast<std::int64_t>(f.port)).bind(4, f.server_name);
-        if (!select.step()) throw InventoryError("endpoint vanished: " + f.host);
-        const std::int64_t id = select.integer(0);
-        select.reset();
-        endpoint_ids_.emplace(key, id);
-        return id;
+        const auto bind_endpoint = [&](Statement& query) -> Statement& {
+            return query.bind(1, f.host).bind(2, f.address).bind(3, static_cast<std::int64_t>(f.port)).bind(4, f.server_name);
+        };
+        return row_id(
+            endpoint_ids_, f.host + '\0' + f.address + '\0' + std::to_string(f.port) + '\0' + f.server_name,
+            [&] {
+                bind_endpoint(statement("INSERT OR IGNORE INTO endpoints (host, address, port, server_name) "
+                                        "VALUES (?,?,?,?)"))
+                    .run();
+            },
+            "SELECT id FROM endpoints WHERE host = ? AND address = ? AND port = ? AND server_name = ?",
+            bind_endpoint);
     }
 
     void record_endpoint(ScanId scan, const EndpointObservationRecord& record) {
