@@ -26,6 +26,9 @@ struct CertificateSighting {
     std::shared_ptr<const CertInfo> cert;
     std::shared_ptr<const Bytes> der;
     FileLocation location;
+    // Held as a trust anchor: an entry of a trust store (a CA bundle, a hashed certificate directory, a
+    // keystore's trusted-certificate entry), not a chain some service presents.
+    bool trust_anchor = false;
 };
 
 enum class KeyState {
@@ -43,6 +46,16 @@ struct KeySighting {
     std::optional<std::string> spki_sha256;
     KeyState state = KeyState::readable;
 };
+
+// A key=value tag on where something was seen: from `scan --label` for a whole scan, or from an owner map
+// (CIDR, host glob or path glob -> labels) for one location.
+struct Label {
+    std::string key;
+    std::string value;
+    bool operator==(const Label&) const = default;
+    auto operator<=>(const Label&) const = default;
+};
+using Labels = std::vector<Label>;
 
 enum class EventLevel { error, note };
 
@@ -90,6 +103,7 @@ struct ChainCertificate {
 struct EndpointObservationRecord {
     EndpointFacts facts;
     std::vector<ChainCertificate> chain;  // as presented, leaf first
+    Labels labels;                        // the owner map's labels for this endpoint
 };
 
 // Everything one input file yielded.
@@ -97,6 +111,7 @@ struct FileObservations {
     std::vector<CertificateSighting> certificates;
     std::vector<KeySighting> keys;
     std::vector<ScanEvent> events;
+    Labels labels;  // the owner map's labels for this file's path
 };
 
 }  // namespace certfleet

@@ -30,14 +30,15 @@ std::optional<std::string> spki_sha256_of(EVP_PKEY* key) {
     return out;
 }
 
-void add_certificate_from_x509(X509* cert, SourceFormat format, FileObservationBuilder& out) {
+void add_certificate_from_x509(X509* cert, SourceFormat format, FileObservationBuilder& out,
+                               bool trust_anchor = false) {
     unsigned char* der = nullptr;
     const int length = i2d_X509(cert, &der);
     if (length <= 0) {
         out.add_error("corrupt_certificate", "a certificate in the container cannot be re-encoded");
         return;
     }
-    out.add_certificate(std::span(der, static_cast<std::size_t>(length)), format);
+    out.add_certificate(std::span(der, static_cast<std::size_t>(length)), format, trust_anchor);
     OPENSSL_free(der);
 }
 
@@ -182,8 +183,13 @@ void record_pkcs12(std::span<const std::uint8_t> der, FileObservationBuilder& ou
     ossl::EvpPkeyPtr key(raw_key);
     ossl::X509Ptr cert(raw_cert);
     ossl::X509StackPtr ca(raw_ca);
-    if (cert) add_certificate_from_x509(cert.get(), SourceFormat::pkcs12, out);
-    for (int i = 0; i < sk_X509_num(ca.get()); ++i) add_certificate_from_x509(sk_X509_value(ca.get(), i), SourceFormat::pkcs12, out);
+    // Without a private key the file is a truststore (keytool writes them so): every certificate is an anchor.
+    // With one, the certificates are that key's chain. Java's per-bag trusted-certificate attribute would
+    // tell a keystore's trusted entries from the chain too, but PKCS12_parse does not expose bag attributes.
+    const bool truststore = !key;
+    if (cert) add_certificate_from_x509(cert.get(), SourceFormat::pkcs12, out, truststore);
+    for (int i = 0; i < sk_X509_num(ca.get()); ++i)
+        add_certificate_from_x509(sk_X509_value(ca.get(), i), SourceFormat::pkcs12, out, truststore);
     if (key) record_key(key.get(), SourceFormat::pkcs12, out);
 }
 

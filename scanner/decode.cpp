@@ -10,6 +10,7 @@
 #include "core/encoding.hpp"
 #include "core/openssl_handles.hpp"
 #include "scanner/java_keystore.hpp"
+#include "scanner/trust_store.hpp"
 
 namespace certfleet::scanner {
 
@@ -29,7 +30,8 @@ void CertificateCache::insert(const std::string& sha256, Entry entry) {
 FileObservationBuilder::FileObservationBuilder(std::string path, const DecodeOptions& options)
     : path_(std::move(path)), options_(options) {}
 
-void FileObservationBuilder::add_certificate(std::span<const std::uint8_t> der, SourceFormat format) {
+void FileObservationBuilder::add_certificate(std::span<const std::uint8_t> der, SourceFormat format,
+                                             bool trust_anchor) {
     const int index = static_cast<int>(result_.certificates.size());
     const std::string sha256 = sha256_hex(der);
     std::optional<CertificateCache::Entry> entry;
@@ -45,8 +47,10 @@ void FileObservationBuilder::add_certificate(std::span<const std::uint8_t> der, 
         }
         if (options_.cache) options_.cache->insert(sha256, *entry);
     }
-    result_.certificates.push_back(
-        CertificateSighting{entry->cert, entry->der, FileLocation{path_, effective(format), index}});
+    result_.certificates.push_back(CertificateSighting{entry->cert, entry->der,
+                                                       FileLocation{path_, effective(format), index},
+                                                       trust_anchor || in_anchor_value_});
+    recorded_keyed_certificate_ = recorded_keyed_certificate_ || in_keyed_value_;
 }
 
 void FileObservationBuilder::add_key(SourceFormat format, std::optional<std::string> spki_sha256, KeyState state) {
@@ -59,6 +63,17 @@ void FileObservationBuilder::relabel_as_kubernetes() {
     };
     for (auto& sighting : result_.certificates) relabel(sighting.location.format);
     for (auto& key : result_.keys) relabel(key.format);
+}
+
+KeyedValueScope::KeyedValueScope(FileObservationBuilder& out, std::string_view key)
+    : out_(out), enclosing_keyed_(out.in_keyed_value_), enclosing_holds_anchors_(out.in_anchor_value_) {
+    out_.in_keyed_value_ = enclosing_keyed_ || !key.empty();
+    out_.in_anchor_value_ = enclosing_holds_anchors_ || key_holds_trust_anchors(key);
+}
+
+KeyedValueScope::~KeyedValueScope() {
+    out_.in_keyed_value_ = enclosing_keyed_;
+    out_.in_anchor_value_ = enclosing_holds_anchors_;
 }
 
 void FileObservationBuilder::add_error(std::string reason, std::string detail) {
@@ -90,15 +105,17 @@ FileObservations decode_file_content(std::span<const std::uint8_t> content, cons
                                      const DecodeOptions& options) {
     FileObservationBuilder out(path, options);
     if (content.empty()) return out.take();
-    if (decode_binary(content, out)) return out.take();
-    if (is_text(content)) {
+    if (!decode_binary(content, out) && is_text(content)) {
         const std::string_view text(reinterpret_cast<const char*>(content.data()), content.size());
         const bool found_pem = decode_pem_text(text, out, SourceFormat::pem);
         const bool found_embedded = decode_embedded_base64(text, out, SourceFormat::embedded);
         // Most text files hold nothing; only those that do are checked for being Kubernetes manifests.
         if ((found_pem || found_embedded) && looks_like_kubernetes(text)) out.relabel_as_kubernetes();
     }
-    return out.take();
+    const bool judged_by_keys = out.recorded_keyed_certificate();
+    FileObservations observations = out.take();
+    if (!judged_by_keys) mark_trust_store_anchors(observations, path);
+    return observations;
 }
 
 bool decode_binary(std::span<const std::uint8_t> content, FileObservationBuilder& out) {

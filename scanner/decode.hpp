@@ -46,12 +46,18 @@ public:
     const DecodeOptions& options() const { return options_; }
 
     // Parses and records one DER certificate; a DER that is not a certificate becomes an error event.
-    void add_certificate(std::span<const std::uint8_t> der, SourceFormat format);
+    // `trust_anchor` is what the container's structure says (a keystore's trusted entry, a key-less PKCS#12);
+    // a certificate recorded inside a KeyedValueScope whose key names CA certificates is one whatever it says.
+    void add_certificate(std::span<const std::uint8_t> der, SourceFormat format, bool trust_anchor = false);
     void add_key(SourceFormat format, std::optional<std::string> spki_sha256, KeyState state);
     void add_error(std::string reason, std::string detail);
     void add_note(std::string reason, std::string detail);
 
     FileObservations take() { return std::move(result_); }
+
+    // True once a certificate came from a value held under a YAML or JSON key: the file is a document whose
+    // keys say what its certificates are for, not a plain certificate file.
+    bool recorded_keyed_certificate() const { return recorded_keyed_certificate_; }
 
     // While set, everything recorded is attributed to this format: what is found inside a base64 value is
     // reported as embedded (or k8s) whatever container the value held.
@@ -60,16 +66,37 @@ public:
     void relabel_as_kubernetes();
 
 private:
+    friend class KeyedValueScope;
     SourceFormat effective(SourceFormat format) const { return format_override_.value_or(format); }
 
     std::string path_;
     const DecodeOptions& options_;
     FileObservations result_;
     std::optional<SourceFormat> format_override_;
+    bool in_keyed_value_ = false;
+    bool in_anchor_value_ = false;
+    bool recorded_keyed_certificate_ = false;
+};
+
+// While it lives, what is recorded comes from a YAML or JSON value held under `key` (empty: under no key), or
+// from inside such a value. A certificate under a key that names CA certificates (key_holds_trust_anchors) is a
+// trust anchor whatever container the value turns out to be.
+class KeyedValueScope {
+public:
+    KeyedValueScope(FileObservationBuilder& out, std::string_view key);
+    ~KeyedValueScope();
+    KeyedValueScope(const KeyedValueScope&) = delete;
+    KeyedValueScope& operator=(const KeyedValueScope&) = delete;
+
+private:
+    FileObservationBuilder& out_;
+    bool enclosing_keyed_;
+    bool enclosing_holds_anchors_;
 };
 
 // Decodes a whole file. Every decoder that recognises the content contributes; content that none recognise
-// yields nothing (most files in a tree hold no certificates and that is not an error).
+// yields nothing (most files in a tree hold no certificates and that is not an error). Certificates held as
+// trust anchors are marked so (see trust_store.hpp for the rules).
 FileObservations decode_file_content(std::span<const std::uint8_t> content, const std::string& path,
                                      const DecodeOptions& options);
 

@@ -4,6 +4,7 @@
 
 #include "core/encoding.hpp"
 #include "scanner/decode.hpp"
+#include "scanner/trust_store.hpp"
 
 namespace certfleet::scanner {
 
@@ -119,6 +120,7 @@ bool decode_embedded_base64(std::string_view text, FileObservationBuilder& out, 
         auto decoded = base64_decode(run);
         if (!decoded) continue;
         out.set_format_override(format);
+        const KeyedValueScope value(out, key_of_value(text, start));
         const std::string_view decoded_text(reinterpret_cast<const char*>(decoded->data()), decoded->size());
         const bool recognised = decoded_text.starts_with(kPemBegin) ? decode_pem_text(decoded_text, out, format)
                                                                     : decode_binary(*decoded, out);

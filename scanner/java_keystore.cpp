@@ -549,7 +549,7 @@ private:
             if (tag == kPrivateKeyEntry)
                 private_key_entry();
             else if (tag == kTrustedCertificateEntry)
-                out_.add_certificate(certificate(), format_);
+                out_.add_certificate(certificate(), format_, /*trust_anchor=*/true);
             else
                 secret_key_entry(alias);
         } catch (Damage& damage) {

@@ -6,6 +6,7 @@
 #include "core/encoding.hpp"
 #include "scanner/containers.hpp"
 #include "scanner/decode.hpp"
+#include "scanner/trust_store.hpp"
 
 namespace certfleet::scanner {
 
@@ -86,12 +87,24 @@ void decode_block(std::string_view label, std::string_view block, int ordinal, S
     OPENSSL_cleanse(unescaped.data(), unescaped.size());
 }
 
+// True when `gap` holds nothing but line breaks (raw or JSON-escaped) and indentation: the PEM blocks on either
+// side of it are one value, as the members of a CA bundle under one YAML or JSON key are.
+bool only_line_breaks(std::string_view gap) {
+    for (std::size_t i = 0; i < gap.size(); ++i) {
+        if (gap[i] == '\\' && i + 1 < gap.size() && (gap[i + 1] == 'n' || gap[i + 1] == 'r')) ++i;
+        else if (gap[i] != '\n' && gap[i] != '\r' && gap[i] != ' ' && gap[i] != '\t') return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 bool decode_pem_text(std::string_view text, FileObservationBuilder& out, SourceFormat cert_format) {
     bool found = false;
     int ordinal = 0;
     std::size_t pos = 0;
+    std::size_t previous_block_end = 0;
+    std::string_view value_key;
     while ((pos = text.find(kBegin, pos)) != std::string_view::npos) {
         const std::size_t label_start = pos + kBegin.size();
         const std::size_t label_end = text.find(kDashes, label_start);
@@ -105,6 +118,10 @@ bool decode_pem_text(std::string_view text, FileObservationBuilder& out, SourceF
         const std::string end_marker = "-----END " + std::string(label) + "-----";
         const std::size_t end = text.find(end_marker, body_start);
         const std::size_t next_begin = text.find(kBegin, body_start);
+        // A block starts a value named by the key before it (a ConfigMap's ca.crt: |), unless it continues
+        // the value of the block before it.
+        if (ordinal == 0 || !only_line_breaks(text.substr(previous_block_end, pos - previous_block_end)))
+            value_key = key_of_value(text, pos);
         found = true;
         ++ordinal;
         if (end == std::string_view::npos || (next_begin != std::string_view::npos && next_begin < end)) {
@@ -113,8 +130,10 @@ bool decode_pem_text(std::string_view text, FileObservationBuilder& out, SourceF
             pos = body_start;
             continue;
         }
+        const KeyedValueScope value(out, value_key);
         decode_block(label, text.substr(body_start, end - body_start), ordinal, cert_format, out);
         pos = end + end_marker.size();
+        previous_block_end = pos;
     }
     return found;
 }

@@ -10,6 +10,7 @@
 #include "scanner/java_keystore.hpp"
 #include "tests/support/cert_factory.hpp"
 #include "tests/support/keystore_writer.hpp"
+#include "tests/support/observations.hpp"
 
 using namespace certfleet;
 using namespace certfleet::scanner;
@@ -135,6 +136,37 @@ TEST_CASE("jks: trusted certificates and a private key entry are read in file or
         CHECK(result.keys[0].format == SourceFormat::jks);
         CHECK(result.keys[0].state == KeyState::in_keystore);
         CHECK(result.keys[0].spki_sha256 == chain().leaf.spki_sha256());
+    }
+}
+
+TEST_CASE("jks: trusted certificate entries are trust anchors, private key chains are not") {
+    SECTION("JKS with one trusted entry and one private key entry") {
+        const Bytes image = KeystoreWriter(KeystoreType::jks)
+                                .add_trusted_cert("root", chain().root)
+                                .add_private_key("server", {chain().leaf, chain().intermediate})
+                                .build(u"");
+        const auto [recognised, result] = decode(image);
+        REQUIRE(recognised);
+        CHECK(sha256s(result) ==
+              std::vector<std::string>{chain().root.sha256(), chain().leaf.sha256(), chain().intermediate.sha256()});
+        CHECK(trust_anchor_flags(result) == std::vector<bool>{true, false, false});
+    }
+    SECTION("JCEKS, around a secret key entry") {
+        const auto [recognised, result] = decode(every_entry_kind_jceks());
+        REQUIRE(recognised);
+        CHECK(sha256s(result) == std::vector<std::string>{chain().root.sha256(), chain().leaf.sha256(),
+                                                          chain().intermediate.sha256(), other_cert().sha256()});
+        CHECK(trust_anchor_flags(result) == std::vector<bool>{true, false, false, true});
+    }
+    SECTION("a self-signed leaf pinned as a trusted entry is an anchor") {
+        const auto [recognised, result] = decode(KeystoreWriter(KeystoreType::jks)
+                                                     .add_trusted_cert("pinned", other_cert())
+                                                     .build(u""));
+        REQUIRE(recognised);
+        REQUIRE(result.certificates.size() == 1);
+        CHECK_FALSE(result.certificates[0].cert->is_ca);
+        CHECK(result.certificates[0].cert->self_signed);
+        CHECK(result.certificates[0].trust_anchor);
     }
 }
 
