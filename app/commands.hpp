@@ -47,6 +47,8 @@ struct ScanOptions {
     bool dry_run = false;
     bool resume = false;
     // both
+    std::vector<std::string> labels;  // key=value, for every sighting of the scan
+    std::string owner_map;            // file of location pattern -> labels
     bool no_progress = false;
 };
 

@@ -65,6 +65,10 @@ int main(int argc, char** argv) {
     scan_cmd->add_flag("--resume", scan.resume,
                        "Continue the latest interrupted scan of the same targets, ports, names, shard and seed");
     scan_cmd->add_flag("--dry-run", scan.dry_run, "Print the number of targets and the first ones; send nothing");
+    scan_cmd->add_option("--label", scan.labels, "Tag this scan's sightings, e.g. env=prod (repeatable)");
+    scan_cmd->add_option("--owner-map", scan.owner_map,
+                         "Labels by location: lines of 'CIDR|host-glob|/path-glob key=value ...'")
+        ->check(CLI::ExistingFile);
     scan_cmd->add_flag("--no-progress", scan.no_progress, "No progress line on stderr");
 
     ReportOptions report_options;

@@ -19,6 +19,7 @@
 #include "scanner/chain_verifier.hpp"
 #include "scanner/file_walker.hpp"
 #include "scanner/network_scan.hpp"
+#include "scanner/owner_map.hpp"
 #include "scanner/targets.hpp"
 
 namespace certfleet::app {
@@ -264,6 +265,15 @@ EndpointObservationRecord to_record(scanner::EndpointObservation&& o, scanner::C
     return record;
 }
 
+// The file an input's observations came from: every sighting, key and event of one input names the same path.
+const std::string& file_path_of(const FileObservations& obs) {
+    static const std::string none;
+    if (!obs.certificates.empty()) return obs.certificates.front().location.path;
+    if (!obs.keys.empty()) return obs.keys.front().path;
+    if (!obs.events.empty()) return obs.events.front().location;
+    return none;
+}
+
 }  // namespace
 
 const std::vector<std::string>& system_certificate_dirs() {
@@ -293,7 +303,17 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
         throw UsageError(e.what());
     }
 
+    Labels scan_labels;
+    scanner::OwnerMap owners;
+    try {
+        for (const auto& text : options.labels) scan_labels.push_back(scanner::parse_label(text));
+        if (!options.owner_map.empty()) owners = scanner::OwnerMap::read(options.owner_map);
+    } catch (const scanner::LabelError& e) {
+        throw UsageError(e.what());
+    }
+
     nlohmann::json parameters = nlohmann::json::object();
+    if (!options.owner_map.empty()) parameters["owner_map"] = options.owner_map;
     if (files) {
         parameters["files"] = files->roots;
         parameters["exclude_paths"] = files->exclude_globs;
@@ -331,7 +351,7 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
             std::cerr << "certfleet: no interrupted scan of these targets to resume; starting a new one\n";
         }
     }
-    if (scan == 0) scan = inv->begin_scan(kind, parameters.dump());
+    if (scan == 0) scan = inv->begin_scan(kind, parameters.dump(), scan_labels);
 
     const auto started = std::chrono::steady_clock::now();
     ProgressLine progress(!options.no_progress && ::isatty(STDERR_FILENO));
@@ -342,7 +362,11 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
         if (files) {
             Batcher<FileObservations> writer([&](const std::vector<FileObservations>& b) { inv->record(scan, b); });
             file_stats = scanner::walk_files(
-                *files, [&](FileObservations&& obs) { writer.add(std::move(obs)); },
+                *files,
+                [&](FileObservations&& obs) {
+                    if (!owners.empty()) obs.labels = owners.for_path(file_path_of(obs));
+                    writer.add(std::move(obs));
+                },
                 [&](const scanner::WalkStats& s) {
                     progress.show([&] {
                         return "files: " + std::to_string(s.files_walked) + " read, " + std::to_string(s.certificates) +
@@ -371,7 +395,12 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
             probe_options.start_position = start_position;
             network_stats = scanner::run_network_scan(
                 network->targets, probe_options,
-                [&](scanner::EndpointObservation&& o) { writer.add(to_record(std::move(o), *verifier, certificates)); },
+                [&](scanner::EndpointObservation&& o) {
+                    auto record = to_record(std::move(o), *verifier, certificates);
+                    const auto& f = record.facts;
+                    if (!owners.empty()) record.labels = owners.for_endpoint(f.host, f.address, f.server_name);
+                    writer.add(std::move(record));
+                },
                 [&](const scanner::NetworkScanStats& s) {
                     reached = s.position;
                     progress.show([&] {

@@ -88,8 +88,9 @@ class Inventory {
 public:
     virtual ~Inventory() = default;
 
-    // Starts a scan. Scans left 'running' by a process that no longer exists become 'interrupted' first.
-    virtual ScanId begin_scan(const std::string& kind, const std::string& parameters_json) = 0;
+    // Starts a scan, its sightings tagged with `labels`. Scans left 'running' by a process that no longer exists
+    // become 'interrupted' first.
+    virtual ScanId begin_scan(const std::string& kind, const std::string& parameters_json, const Labels& labels) = 0;
     // Stores one batch atomically: all of it or, if the process dies, none of it.
     virtual void record(ScanId scan, const std::vector<FileObservations>& batch) = 0;
     virtual void record_endpoints(ScanId scan, const std::vector<EndpointObservationRecord>& batch) = 0;

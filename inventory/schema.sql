@@ -1,4 +1,4 @@
--- certfleet inventory, schema version 2: the single source of truth for the database layout.
+-- certfleet inventory, schema version 3: the single source of truth for the database layout.
 -- Every statement is idempotent and versions only add tables, so sqlite_inventory.cpp brings any older file up
 -- to date by applying all of it and raising PRAGMA user_version.
 -- Times are integer seconds since the epoch (UTC). Lists are JSON arrays in TEXT columns.
@@ -144,3 +144,78 @@ CREATE TABLE IF NOT EXISTS scan_progress (
     resume_key TEXT    NOT NULL,
     position   INTEGER NOT NULL
 );
+
+-- Schema version 3: analysis across scans.
+
+-- Labels: `scan --label k=v` for every sighting of a scan, and owner-map labels for one location in a scan.
+-- A location's own label wins over the scan's label with the same key.
+CREATE TABLE IF NOT EXISTS scan_labels (
+    scan_id INTEGER NOT NULL REFERENCES scans(id),
+    key     TEXT    NOT NULL,
+    value   TEXT    NOT NULL,
+    PRIMARY KEY (scan_id, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS location_labels (
+    scan_id     INTEGER NOT NULL REFERENCES scans(id),
+    location_id INTEGER NOT NULL REFERENCES locations(id),
+    key         TEXT    NOT NULL,
+    value       TEXT    NOT NULL,
+    PRIMARY KEY (scan_id, location_id, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS endpoint_labels (
+    scan_id     INTEGER NOT NULL REFERENCES scans(id),
+    endpoint_id INTEGER NOT NULL REFERENCES endpoints(id),
+    key         TEXT    NOT NULL,
+    value       TEXT    NOT NULL,
+    PRIMARY KEY (scan_id, endpoint_id, key)
+) WITHOUT ROWID;
+
+-- The file sightings that are trust-store entries (anchors), not chains a service uses: a location holding any
+-- is a trust store.
+CREATE TABLE IF NOT EXISTS anchor_sightings (
+    scan_id     INTEGER NOT NULL REFERENCES scans(id),
+    location_id INTEGER NOT NULL REFERENCES locations(id),
+    position    INTEGER NOT NULL,
+    PRIMARY KEY (scan_id, location_id, position)
+) WITHOUT ROWID;
+
+-- Who issued whom, among the certificates in the inventory: the issuer's subject is the certificate's issuer,
+-- key identifiers agree when both are present, and the certificate's signature verifies with the issuer's key.
+-- Filled when a scan finishes, for the certificates it added.
+CREATE TABLE IF NOT EXISTS certificate_issuers (
+    certificate_id INTEGER NOT NULL REFERENCES certificates(id),
+    issuer_id      INTEGER NOT NULL REFERENCES certificates(id),
+    PRIMARY KEY (certificate_id, issuer_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS certificate_issuers_by_issuer ON certificate_issuers(issuer_id);
+CREATE INDEX IF NOT EXISTS certificates_by_subject ON certificates(subject);
+CREATE INDEX IF NOT EXISTS certificates_by_issuer ON certificates(issuer);
+CREATE INDEX IF NOT EXISTS certificates_by_first_seen ON certificates(first_seen_scan);
+
+-- History of a location: its sightings scan by scan.
+CREATE INDEX IF NOT EXISTS sightings_by_location ON sightings(location_id, scan_id);
+CREATE INDEX IF NOT EXISTS endpoint_sightings_by_endpoint ON endpoint_sightings(endpoint_id, scan_id);
+CREATE INDEX IF NOT EXISTS key_sightings_by_spki ON key_sightings(spki_sha256, scan_id);
+
+-- The current view of the fleet: each location as the latest scan that saw it left it. Kept up to date as
+-- sightings are recorded so questions about "now" need not group a million sightings first.
+CREATE TABLE IF NOT EXISTS location_latest (
+    location_id INTEGER PRIMARY KEY REFERENCES locations(id),
+    scan_id     INTEGER NOT NULL REFERENCES scans(id)
+);
+CREATE TABLE IF NOT EXISTS endpoint_latest (
+    endpoint_id INTEGER PRIMARY KEY REFERENCES endpoints(id),
+    scan_id     INTEGER NOT NULL REFERENCES scans(id)
+);
+-- The first and the latest scan that saw each certificate anywhere.
+CREATE TABLE IF NOT EXISTS certificate_seen (
+    certificate_id INTEGER PRIMARY KEY REFERENCES certificates(id),
+    first_scan     INTEGER NOT NULL REFERENCES scans(id),
+    last_scan      INTEGER NOT NULL REFERENCES scans(id)
+);
+-- Version 3 fills these from what older versions stored (this file runs only when the version changes).
+INSERT OR REPLACE INTO location_latest SELECT location_id, max(scan_id) FROM sightings GROUP BY location_id;
+INSERT OR REPLACE INTO endpoint_latest SELECT endpoint_id, max(scan_id) FROM endpoint_observations GROUP BY endpoint_id;
+INSERT OR REPLACE INTO certificate_seen
+    SELECT certificate_id, min(scan_id), max(scan_id) FROM (SELECT certificate_id, scan_id FROM sightings
+    UNION ALL SELECT certificate_id, scan_id FROM endpoint_sightings) GROUP BY certificate_id;

@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "core/issuance.hpp"
 #include "inventory/inventory.hpp"
+#include "inventory/sqlite_support.hpp"
 
 namespace certfleet::inventory {
 
@@ -17,73 +19,7 @@ extern const char* const kSchemaSql;
 
 namespace {
 
-constexpr int kSchemaVersion = 2;
-
-class Statement {
-public:
-    Statement(sqlite3* db, const char* sql) : db_(db) {
-        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-            throw InventoryError(std::string("cannot prepare statement: ") + sqlite3_errmsg(db));
-    }
-    ~Statement() { sqlite3_finalize(stmt_); }
-    Statement(const Statement&) = delete;
-    Statement& operator=(const Statement&) = delete;
-
-    Statement& bind(int i, std::int64_t v) { return check(sqlite3_bind_int64(stmt_, i, v)); }
-    Statement& bind(int i, const std::string& v) {
-        return check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
-    }
-    Statement& bind(int i, const std::optional<std::string>& v) {
-        return v ? bind(i, *v) : check(sqlite3_bind_null(stmt_, i));
-    }
-    Statement& bind(int i, std::optional<std::int64_t> v) { return v ? bind(i, *v) : check(sqlite3_bind_null(stmt_, i)); }
-    Statement& bind_blob(int i, const Bytes& v) {
-        return check(sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
-    }
-
-    // Returns true while rows come; resets itself when done so the statement can be reused.
-    bool step() {
-        const int rc = sqlite3_step(stmt_);
-        if (rc == SQLITE_ROW) return true;
-        sqlite3_reset(stmt_);
-        sqlite3_clear_bindings(stmt_);
-        if (rc != SQLITE_DONE) throw InventoryError(std::string("database write failed: ") + sqlite3_errmsg(db_));
-        return false;
-    }
-    void run() {
-        while (step()) {
-        }
-    }
-    void reset() {
-        sqlite3_reset(stmt_);
-        sqlite3_clear_bindings(stmt_);
-    }
-
-    std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
-    bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
-    Bytes blob(int column) const {
-        const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, column));
-        return p ? Bytes(p, p + sqlite3_column_bytes(stmt_, column)) : Bytes();
-    }
-    std::string text(int column) const {
-        const auto* p = sqlite3_column_text(stmt_, column);
-        return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
-                 : std::string();
-    }
-
-private:
-    Statement& check(int rc) {
-        if (rc != SQLITE_OK) throw InventoryError(std::string("cannot bind value: ") + sqlite3_errmsg(db_));
-        return *this;
-    }
-    sqlite3* db_;
-    sqlite3_stmt* stmt_ = nullptr;
-};
-
-std::string json_list(const std::vector<std::string>& items) { return nlohmann::json(items).dump(); }
-std::vector<std::string> parse_list(const std::string& text) {
-    return nlohmann::json::parse(text, nullptr, false).get<std::vector<std::string>>();
-}
+constexpr int kSchemaVersion = 3;
 
 ScanStatus status_from_string(const std::string& s) {
     if (s == "complete") return ScanStatus::complete;
@@ -128,13 +64,19 @@ public:
         sqlite3_close(db_);
     }
 
-    ScanId begin_scan(const std::string& kind, const std::string& parameters_json) override {
+    ScanId begin_scan(const std::string& kind, const std::string& parameters_json, const Labels& labels) override {
         mark_abandoned_scans();
-        Statement insert(db_,
-                         "INSERT INTO scans (kind, status, started_at, pid, parameters) VALUES (?, 'running', "
-                         "strftime('%s','now'), ?, ?)");
-        insert.bind(1, kind).bind(2, static_cast<std::int64_t>(::getpid())).bind(3, parameters_json).run();
-        return sqlite3_last_insert_rowid(db_);
+        ScanId scan = 0;
+        in_transaction([&] {
+            Statement insert(db_,
+                             "INSERT INTO scans (kind, status, started_at, pid, parameters) VALUES (?, 'running', "
+                             "strftime('%s','now'), ?, ?)");
+            insert.bind(1, kind).bind(2, static_cast<std::int64_t>(::getpid())).bind(3, parameters_json).run();
+            scan = sqlite3_last_insert_rowid(db_);
+            Statement label(db_, "INSERT OR REPLACE INTO scan_labels (scan_id, key, value) VALUES (?,?,?)");
+            for (const auto& l : labels) label.bind(1, scan).bind(2, l.key).bind(3, l.value).run();
+        });
+        return scan;
     }
 
     void record(ScanId scan, const std::vector<FileObservations>& batch) override {
@@ -172,6 +114,7 @@ public:
                            "o2.scan_id = ?1 AND o2.status = 'tls' GROUP BY e2.address, e2.port HAVING "
                            "count(DISTINCT e2.server_name) > 1 AND count(DISTINCT s2.certificate_id) = 1))");
         defaults.bind(1, scan).run();
+        in_transaction([&] { link_issuers(scan); });
         forget_cached_ids();
         exec("PRAGMA wal_checkpoint(TRUNCATE)");
     }
@@ -229,14 +172,7 @@ public:
     }
 
 private:
-    void exec(const char* sql) {
-        char* error = nullptr;
-        if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-            std::string message = error ? error : "unknown error";
-            sqlite3_free(error);
-            throw InventoryError(message);
-        }
-    }
+    void exec(const char* sql) { exec_sql(db_, sql); }
 
     template <typename Work>
     void in_transaction(Work&& work) {
@@ -268,7 +204,9 @@ private:
         if (current == kSchemaVersion) return;
         Statement tables(db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN "
                               "('scans','certificates','locations','sightings','key_sightings','scan_events',"
-                              "'endpoints','endpoint_observations','endpoint_sightings','scan_progress')");
+                              "'endpoints','endpoint_observations','endpoint_sightings','scan_progress',"
+                              "'scan_labels','location_labels','endpoint_labels','anchor_sightings',"
+                              "'certificate_issuers','location_latest','endpoint_latest','certificate_seen')");
         tables.step();
         const bool foreign = tables.integer(0) > 0;
         tables.reset();
@@ -293,7 +231,10 @@ private:
             if (::kill(pid, 0) != 0 && errno == ESRCH) abandoned.push_back(running.integer(0));
         }
         Statement mark(db_, "UPDATE scans SET status = 'interrupted' WHERE id = ?");
-        for (auto id : abandoned) mark.bind(1, id).run();
+        for (auto id : abandoned) {
+            mark.bind(1, id).run();
+            in_transaction([&] { link_issuers(id); });
+        }
     }
 
     Statement& statement(const char* sql) {
@@ -358,23 +299,43 @@ private:
     }
 
     void record_one(ScanId scan, const FileObservations& observations) {
+        std::int64_t previous_location = 0;
         for (const auto& sighting : observations.certificates) {
             const std::int64_t cert = certificate_id(scan, *sighting.cert, *sighting.der);
             const std::int64_t location = location_id(sighting.location.path, sighting.location.format);
+            const auto position = static_cast<std::int64_t>(sighting.location.index);
             statement("INSERT OR IGNORE INTO sightings (scan_id, location_id, position, certificate_id) VALUES (?,?,?,?)")
                 .bind(1, scan)
                 .bind(2, location)
-                .bind(3, static_cast<std::int64_t>(sighting.location.index))
+                .bind(3, position)
                 .bind(4, cert)
                 .run();
+            if (sighting.trust_anchor)
+                statement("INSERT OR IGNORE INTO anchor_sightings (scan_id, location_id, position) VALUES (?,?,?)")
+                    .bind(1, scan)
+                    .bind(2, location)
+                    .bind(3, position)
+                    .run();
+            mark_certificate_seen(scan, cert);
+            if (location != previous_location) {
+                statement("INSERT INTO location_latest (location_id, scan_id) VALUES (?1, ?2) ON CONFLICT (location_id) "
+                          "DO UPDATE SET scan_id = max(scan_id, excluded.scan_id)")
+                    .bind(1, location)
+                    .bind(2, scan)
+                    .run();
+                label_location(scan, location, observations.labels);
+                previous_location = location;
+            }
         }
         for (const auto& key : observations.keys) {
+            const std::int64_t location = location_id(key.path, key.format);
             statement("INSERT INTO key_sightings (scan_id, location_id, spki_sha256, state) VALUES (?,?,?,?)")
                 .bind(1, scan)
-                .bind(2, location_id(key.path, key.format))
+                .bind(2, location)
                 .bind(3, key.spki_sha256)
                 .bind(4, std::string(to_string(key.state)))
                 .run();
+            label_location(scan, location, observations.labels);
         }
         for (const auto& event : observations.events) {
             statement("INSERT INTO scan_events (scan_id, level, location, reason, detail) VALUES (?,?,?,?,?)")
@@ -429,6 +390,60 @@ private:
                 .bind(3, static_cast<std::int64_t>(position))
                 .bind(4, certificate_id(scan, *link.cert, *link.der))
                 .run();
+            mark_certificate_seen(scan, certificate_id(scan, *link.cert, *link.der));
+        }
+        statement("INSERT INTO endpoint_latest (endpoint_id, scan_id) VALUES (?1, ?2) ON CONFLICT (endpoint_id) "
+                  "DO UPDATE SET scan_id = max(scan_id, excluded.scan_id)")
+            .bind(1, endpoint)
+            .bind(2, scan)
+            .run();
+        for (const auto& l : record.labels)
+            statement("INSERT OR REPLACE INTO endpoint_labels (scan_id, endpoint_id, key, value) VALUES (?,?,?,?)")
+                .bind(1, scan)
+                .bind(2, endpoint)
+                .bind(3, l.key)
+                .bind(4, l.value)
+                .run();
+    }
+
+    void label_location(ScanId scan, std::int64_t location, const Labels& labels) {
+        for (const auto& l : labels)
+            statement("INSERT OR REPLACE INTO location_labels (scan_id, location_id, key, value) VALUES (?,?,?,?)")
+                .bind(1, scan)
+                .bind(2, location)
+                .bind(3, l.key)
+                .bind(4, l.value)
+                .run();
+    }
+
+    void mark_certificate_seen(ScanId scan, std::int64_t certificate) {
+        statement("INSERT INTO certificate_seen (certificate_id, first_scan, last_scan) VALUES (?1, ?2, ?2) "
+                  "ON CONFLICT (certificate_id) DO UPDATE SET first_scan = min(first_scan, excluded.first_scan), "
+                  "last_scan = max(last_scan, excluded.last_scan)")
+            .bind(1, certificate)
+            .bind(2, scan)
+            .run();
+    }
+
+    // Links the certificates this scan added to their issuers and to the certificates they issued, among
+    // everything in the inventory. Candidates come from names and key identifiers; the signature decides.
+    void link_issuers(ScanId scan) {
+        static constexpr const char* kCandidates[] = {
+            "SELECT c.id, c.der, i.id, i.sha256, i.der FROM certificates c JOIN certificates i ON i.subject = c.issuer "
+            "WHERE c.first_seen_scan = ?1 AND c.self_issued = 0 AND (c.authority_key_id = '' OR "
+            "i.subject_key_id = '' OR c.authority_key_id = i.subject_key_id) ORDER BY i.id",
+            "SELECT c.id, c.der, i.id, i.sha256, i.der FROM certificates i JOIN certificates c ON c.issuer = i.subject "
+            "WHERE i.first_seen_scan = ?1 AND c.first_seen_scan != ?1 AND c.self_issued = 0 AND "
+            "(c.authority_key_id = '' OR i.subject_key_id = '' OR c.authority_key_id = i.subject_key_id) ORDER BY i.id"};
+        IssuanceChecker checker;
+        Statement link(db_, "INSERT OR IGNORE INTO certificate_issuers (certificate_id, issuer_id) VALUES (?,?)");
+        for (const char* sql : kCandidates) {
+            Statement candidates(db_, sql);
+            candidates.bind(1, scan);
+            while (candidates.step()) {
+                if (checker.issued(candidates.blob(1), candidates.text(3), candidates.blob(4)))
+                    link.bind(1, candidates.integer(0)).bind(2, candidates.integer(2)).run();
+            }
         }
     }
 
@@ -498,12 +513,10 @@ private:
         }
 
         Statement history(db_,
-                          "WITH seen AS (SELECT certificate_id, scan_id FROM sightings UNION SELECT certificate_id, "
-                          "scan_id FROM endpoint_sightings), wanted AS (SELECT certificate_id FROM sightings WHERE "
-                          "scan_id = ?1 UNION SELECT certificate_id FROM endpoint_sightings WHERE scan_id = ?1) "
-                          "SELECT c.sha256, min(sc.started_at), max(sc.started_at) FROM seen JOIN wanted USING "
-                          "(certificate_id) JOIN scans sc ON sc.id = seen.scan_id JOIN certificates c ON "
-                          "c.id = seen.certificate_id GROUP BY seen.certificate_id");
+                          "SELECT c.sha256, f.started_at, l.started_at FROM certificate_seen cs JOIN certificates c ON "
+                          "c.id = cs.certificate_id JOIN scans f ON f.id = cs.first_scan JOIN scans l ON "
+                          "l.id = cs.last_scan WHERE cs.certificate_id IN (SELECT certificate_id FROM sightings WHERE "
+                          "scan_id = ?1 UNION SELECT certificate_id FROM endpoint_sightings WHERE scan_id = ?1)");
         history.bind(1, scan);
         while (history.step()) {
             auto& stored = contents.certificates[index_of.at(history.text(0))];

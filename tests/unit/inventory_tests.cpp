@@ -43,7 +43,7 @@ TEST_CASE("inventory: stores a scan and gives it back whole", "[inventory]") {
     TempDir dir;
     auto inv = inventory::open_sqlite_inventory((dir / "inv.db").string());
     const auto chain = make_chain("shop.example");
-    const auto scan = inv->begin_scan("files", R"({"files":["/etc/ssl"]})");
+    const auto scan = inv->begin_scan("files", R"({"files":["/etc/ssl"]})", {});
 
     FileObservations bundle;
     bundle.certificates = {sighting(chain.leaf, "/srv/bundle.pem", SourceFormat::pem, 0),
@@ -104,14 +104,14 @@ TEST_CASE("inventory: scans are kept apart and certificates stored once", "[inve
     inventory::ScanId first = 0, second = 0;
     {
         auto inv = inventory::open_sqlite_inventory(path);
-        first = inv->begin_scan("files", "{}");
+        first = inv->begin_scan("files", "{}", {});
         FileObservations obs;
         obs.certificates = {sighting(cert, "/a.pem", SourceFormat::pem, 0)};
         inv->record(first, {obs});
         inv->finish_scan(first, inventory::ScanStatus::complete, {});
     }
     auto inv = inventory::open_sqlite_inventory(path);  // reopening keeps everything
-    second = inv->begin_scan("files", "{}");
+    second = inv->begin_scan("files", "{}", {});
     FileObservations obs;
     obs.certificates = {sighting(cert, "/b.pem", SourceFormat::pem, 0)};
     inv->record(second, {obs});
@@ -138,14 +138,14 @@ TEST_CASE("inventory: a scan whose process died is marked interrupted by the nex
     REQUIRE(child >= 0);
     if (child == 0) {
         auto inv = inventory::open_sqlite_inventory(path);
-        inv->begin_scan("files", "{}");
+        inv->begin_scan("files", "{}", {});
         ::_exit(0);  // as if killed: the scan never finishes
     }
     int status = 0;
     ::waitpid(child, &status, 0);
     auto inv = inventory::open_sqlite_inventory(path);
     CHECK(inv->latest_scan()->status == inventory::ScanStatus::running);
-    const auto next = inv->begin_scan("files", "{}");
+    const auto next = inv->begin_scan("files", "{}", {});
     CHECK(inv->find_scan(next - 1)->status == inventory::ScanStatus::interrupted);
     CHECK(inv->find_scan(next)->status == inventory::ScanStatus::running);
 }

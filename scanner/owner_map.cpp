@@ -1,0 +1,168 @@
+#include "scanner/owner_map.hpp"
+
+#include <arpa/inet.h>
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+namespace certfleet::scanner {
+
+namespace {
+
+constexpr std::size_t kMaxOwnerMapBytes = 16u << 20;
+
+// An address block as bytes and a prefix length; IPv4 and IPv6 never match each other.
+struct AddressBlock {
+    int family = AF_INET;
+    std::array<unsigned char, 16> bytes{};
+    int prefix = 0;
+
+    bool contains(const std::string& address) const {
+        std::array<unsigned char, 16> other{};
+        if (inet_pton(family, address.c_str(), other.data()) != 1) return false;
+        const int full = prefix / 8, rest = prefix % 8;
+        if (!std::equal(bytes.begin(), bytes.begin() + full, other.begin())) return false;
+        if (rest == 0) return true;
+        const auto mask = static_cast<unsigned char>(0xff << (8 - rest));
+        return (bytes[full] & mask) == (other[full] & mask);
+    }
+};
+
+std::optional<AddressBlock> parse_block(const std::string& text) {
+    const auto slash = text.find('/');
+    std::string address = text.substr(0, slash);
+    if (address.size() > 2 && address.front() == '[' && address.back() == ']') address = address.substr(1, address.size() - 2);
+    AddressBlock block;
+    block.family = address.find(':') != std::string::npos ? AF_INET6 : AF_INET;
+    if (inet_pton(block.family, address.c_str(), block.bytes.data()) != 1) return std::nullopt;
+    const int max_prefix = block.family == AF_INET ? 32 : 128;
+    block.prefix = max_prefix;
+    if (slash != std::string::npos) {
+        const std::string digits = text.substr(slash + 1);
+        if (digits.empty() || digits.size() > 3 || !std::all_of(digits.begin(), digits.end(), ::isdigit))
+            return std::nullopt;
+        block.prefix = std::stoi(digits);
+        if (block.prefix > max_prefix) return std::nullopt;
+    }
+    return block;
+}
+
+bool looks_like_address(const std::string& text) {
+    return !text.empty() && (std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '[' ||
+                             text.find(':') != std::string::npos);
+}
+
+std::string lowercase(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+}  // namespace
+
+struct OwnerMap::Rule {
+    enum class Kind { address, host, path } kind = Kind::path;
+    std::string pattern;
+    AddressBlock block;
+    Labels labels;
+};
+
+OwnerMap::OwnerMap() = default;
+OwnerMap::~OwnerMap() = default;
+OwnerMap::OwnerMap(OwnerMap&&) noexcept = default;
+OwnerMap& OwnerMap::operator=(OwnerMap&&) noexcept = default;
+
+Label parse_label(const std::string& text) {
+    const auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+        throw LabelError("label '" + text + "': expected key=value");
+    Label label{text.substr(0, eq), text.substr(eq + 1)};
+    const bool key_ok = std::all_of(label.key.begin(), label.key.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '_' || c == '-' || c == '.' || c == '/';
+    });
+    if (!key_ok) throw LabelError("label '" + text + "': the key may hold letters, digits, '_', '-', '.' and '/' only");
+    return label;
+}
+
+OwnerMap OwnerMap::read(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw LabelError(path + ": cannot read the owner map");
+    std::string text(kMaxOwnerMapBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxOwnerMapBytes) throw LabelError(path + ": owner map over 16 MiB");
+    return parse(text, path);
+}
+
+OwnerMap OwnerMap::parse(const std::string& text, const std::string& source_name) {
+    OwnerMap map;
+    std::istringstream lines(text);
+    std::string line;
+    for (int number = 1; std::getline(lines, line); ++number) {
+        if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+        std::istringstream words(line);
+        Rule rule;
+        if (!(words >> rule.pattern)) continue;
+        const auto where = source_name + ":" + std::to_string(number) + ": ";
+        for (std::string word; words >> word;) {
+            try {
+                rule.labels.push_back(parse_label(word));
+            } catch (const LabelError& e) {
+                throw LabelError(where + e.what());
+            }
+        }
+        if (rule.labels.empty()) throw LabelError(where + "'" + rule.pattern + "' has no key=value labels");
+        if (rule.pattern.front() == '/') {
+            rule.kind = Rule::Kind::path;
+        } else if (looks_like_address(rule.pattern)) {
+            const auto block = parse_block(rule.pattern);
+            if (!block) throw LabelError(where + "'" + rule.pattern + "' is not an address or CIDR block");
+            rule.kind = Rule::Kind::address;
+            rule.block = *block;
+        } else {
+            rule.kind = Rule::Kind::host;
+            rule.pattern = lowercase(rule.pattern);
+        }
+        map.rules_.push_back(std::move(rule));
+    }
+    return map;
+}
+
+Labels OwnerMap::collect(const std::vector<const Rule*>& matches) const {
+    Labels labels;
+    for (const Rule* rule : matches)
+        for (const auto& label : rule->labels)
+            if (std::none_of(labels.begin(), labels.end(), [&](const Label& l) { return l.key == label.key; }))
+                labels.push_back(label);
+    std::sort(labels.begin(), labels.end());
+    return labels;
+}
+
+Labels OwnerMap::for_path(const std::string& path) const {
+    std::vector<const Rule*> matches;
+    for (const auto& rule : rules_)
+        if (rule.kind == Rule::Kind::path && ::fnmatch(rule.pattern.c_str(), path.c_str(), 0) == 0)
+            matches.push_back(&rule);
+    return collect(matches);
+}
+
+Labels OwnerMap::for_endpoint(const std::string& host, const std::string& address, const std::string& server_name) const {
+    const std::string names[] = {lowercase(host), lowercase(server_name)};
+    std::vector<const Rule*> matches;
+    for (const auto& rule : rules_) {
+        const bool hit =
+            rule.kind == Rule::Kind::address ? rule.block.contains(address)
+            : rule.kind == Rule::Kind::host
+                ? std::any_of(std::begin(names), std::end(names),
+                              [&](const std::string& n) { return !n.empty() && ::fnmatch(rule.pattern.c_str(), n.c_str(), 0) == 0; })
+                : false;
+        if (hit) matches.push_back(&rule);
+    }
+    return collect(matches);
+}
+
+}  // namespace certfleet::scanner
