@@ -475,39 +475,15 @@ private:
 
     void load_certificates(ScanId scan, ScanContents& contents) {
         Statement select(db_,
-                         "SELECT sha256, spki_sha256, subject, issuer, serial, not_before, not_after, key_type, "
-                         "key_curve, key_bits, signature_algorithm, is_ca, path_length, self_issued, self_signed, "
-                         "subject_key_id, authority_key_id, dns_names, ip_addresses, uris, emails, key_usage, "
-                         "ext_key_usage FROM certificates WHERE id IN (SELECT certificate_id FROM sightings WHERE "
-                         "scan_id = ?1 UNION SELECT certificate_id FROM endpoint_sightings WHERE scan_id = ?1) "
-                         "ORDER BY not_after, sha256");
+                         (std::string("SELECT ") + kCertificateColumns +
+                          " FROM certificates WHERE id IN (SELECT certificate_id FROM sightings WHERE "
+                          "scan_id = ?1 UNION SELECT certificate_id FROM endpoint_sightings WHERE scan_id = ?1) "
+                          "ORDER BY not_after, sha256")
+                             .c_str());
         select.bind(1, scan);
         std::unordered_map<std::string, std::size_t> index_of;
         while (select.step()) {
-            CertInfo c;
-            c.sha256 = select.text(0);
-            c.spki_sha256 = select.text(1);
-            c.subject = select.text(2);
-            c.issuer = select.text(3);
-            c.serial = select.text(4);
-            c.not_before = select.integer(5);
-            c.not_after = select.integer(6);
-            c.key_type = select.text(7);
-            c.key_curve = select.text(8);
-            c.key_bits = static_cast<int>(select.integer(9));
-            c.signature_algorithm = select.text(10);
-            c.is_ca = select.integer(11) != 0;
-            if (!select.is_null(12)) c.path_length = static_cast<int>(select.integer(12));
-            c.self_issued = select.integer(13) != 0;
-            c.self_signed = select.integer(14) != 0;
-            c.subject_key_id = select.text(15);
-            c.authority_key_id = select.text(16);
-            c.dns_names = parse_list(select.text(17));
-            c.ip_addresses = parse_list(select.text(18));
-            c.uris = parse_list(select.text(19));
-            c.emails = parse_list(select.text(20));
-            c.key_usage = parse_list(select.text(21));
-            c.ext_key_usage = parse_list(select.text(22));
+            CertInfo c = read_certificate(select, 0);
             index_of.emplace(c.sha256, contents.certificates.size());
             contents.certificates.push_back(StoredCertificate{std::move(c), {}, {}});
         }
@@ -550,39 +526,14 @@ private:
 
     void load_endpoints(ScanId scan, ScanContents& contents) {
         Statement select(db_,
-                         "SELECT e.id, e.host, e.address, e.port, e.server_name, o.status, o.detail, o.starttls, "
-                         "o.tls_version, o.cipher, o.ocsp_stapled, o.verified, o.verify_error, o.verify_detail, "
-                         "o.verify_errors, o.hostname_match, o.chain_trusted, o.order_correct, o.root_included, "
-                         "o.intermediates_missing, o.earliest_expiry, o.earliest_expiry_sha256, o.serves_default, "
-                         "o.elapsed_ms FROM endpoint_observations o JOIN endpoints e ON e.id = o.endpoint_id "
-                         "WHERE o.scan_id = ? ORDER BY e.host, e.port, e.server_name, e.address");
+                         (std::string("SELECT e.id, ") + kEndpointFactsColumns +
+                          " FROM endpoint_observations o JOIN endpoints e ON e.id = o.endpoint_id "
+                          "WHERE o.scan_id = ? ORDER BY e.host, e.port, e.server_name, e.address")
+                             .c_str());
         select.bind(1, scan);
         std::unordered_map<std::int64_t, std::size_t> index_of;
         while (select.step()) {
-            EndpointFacts f;
-            f.host = select.text(1);
-            f.address = select.text(2);
-            f.port = static_cast<std::uint16_t>(select.integer(3));
-            f.server_name = select.text(4);
-            f.status = select.text(5);
-            f.detail = select.text(6);
-            if (!select.is_null(7)) f.starttls = select.text(7);
-            f.tls_version = select.text(8);
-            f.cipher = select.text(9);
-            f.ocsp_stapled = select.integer(10) != 0;
-            f.verified = select.integer(11) != 0;
-            f.verify_error = select.text(12);
-            f.verify_detail = select.text(13);
-            f.verify_errors = parse_list(select.text(14));
-            f.hostname_match = select.integer(15) != 0;
-            f.chain_trusted = select.integer(16) != 0;
-            f.order_correct = select.integer(17) != 0;
-            f.root_included = select.integer(18) != 0;
-            f.intermediates_missing = static_cast<int>(select.integer(19));
-            if (!select.is_null(20)) f.earliest_expiry = select.integer(20);
-            f.earliest_expiry_sha256 = select.text(21);
-            f.serves_default = select.integer(22) != 0;
-            f.elapsed_ms = select.integer(23);
+            EndpointFacts f = read_endpoint_facts(select, 1);
             index_of.emplace(select.integer(0), contents.endpoints.size());
             contents.endpoints.push_back(StoredEndpoint{std::move(f), {}});
         }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/cert_info.hpp"
+#include "core/observation.hpp"
 #include "inventory/inventory.hpp"
 
 namespace certfleet::inventory {
@@ -85,6 +86,83 @@ private:
 inline std::string json_list(const std::vector<std::string>& items) { return nlohmann::json(items).dump(); }
 inline std::vector<std::string> parse_list(const std::string& text) {
     return nlohmann::json::parse(text, nullptr, false).get<std::vector<std::string>>();
+}
+
+// The certificate facts as stored, in the order read_certificate reads them; columns of `certificates`
+// (qualify with an alias by prefixing each name where a join needs it, see kCertificateColumnsOfC).
+inline constexpr const char* kCertificateColumns =
+    "sha256, spki_sha256, subject, issuer, serial, not_before, not_after, key_type, key_curve, key_bits, "
+    "signature_algorithm, is_ca, path_length, self_issued, self_signed, subject_key_id, authority_key_id, dns_names, "
+    "ip_addresses, uris, emails, key_usage, ext_key_usage";
+inline constexpr const char* kCertificateColumnsOfC =
+    "c.sha256, c.spki_sha256, c.subject, c.issuer, c.serial, c.not_before, c.not_after, c.key_type, c.key_curve, "
+    "c.key_bits, c.signature_algorithm, c.is_ca, c.path_length, c.self_issued, c.self_signed, c.subject_key_id, "
+    "c.authority_key_id, c.dns_names, c.ip_addresses, c.uris, c.emails, c.key_usage, c.ext_key_usage";
+inline constexpr int kCertificateColumnCount = 23;
+
+inline CertInfo read_certificate(const Statement& row, int first) {
+    const auto col = [first](int i) { return first + i; };
+    CertInfo c;
+    c.sha256 = row.text(col(0));
+    c.spki_sha256 = row.text(col(1));
+    c.subject = row.text(col(2));
+    c.issuer = row.text(col(3));
+    c.serial = row.text(col(4));
+    c.not_before = row.integer(col(5));
+    c.not_after = row.integer(col(6));
+    c.key_type = row.text(col(7));
+    c.key_curve = row.text(col(8));
+    c.key_bits = static_cast<int>(row.integer(col(9)));
+    c.signature_algorithm = row.text(col(10));
+    c.is_ca = row.integer(col(11)) != 0;
+    if (!row.is_null(col(12))) c.path_length = static_cast<int>(row.integer(col(12)));
+    c.self_issued = row.integer(col(13)) != 0;
+    c.self_signed = row.integer(col(14)) != 0;
+    c.subject_key_id = row.text(col(15));
+    c.authority_key_id = row.text(col(16));
+    c.dns_names = parse_list(row.text(col(17)));
+    c.ip_addresses = parse_list(row.text(col(18)));
+    c.uris = parse_list(row.text(col(19)));
+    c.emails = parse_list(row.text(col(20)));
+    c.key_usage = parse_list(row.text(col(21)));
+    c.ext_key_usage = parse_list(row.text(col(22)));
+    return c;
+}
+
+// An endpoint and one observation of it: `e` is endpoints, `o` endpoint_observations.
+inline constexpr const char* kEndpointFactsColumns =
+    "e.host, e.address, e.port, e.server_name, o.status, o.detail, o.starttls, o.tls_version, o.cipher, "
+    "o.ocsp_stapled, o.verified, o.verify_error, o.verify_detail, o.verify_errors, o.hostname_match, "
+    "o.chain_trusted, o.order_correct, o.root_included, o.intermediates_missing, o.earliest_expiry, "
+    "o.earliest_expiry_sha256, o.serves_default, o.elapsed_ms";
+
+inline EndpointFacts read_endpoint_facts(const Statement& row, int first) {
+    const auto col = [first](int i) { return first + i; };
+    EndpointFacts f;
+    f.host = row.text(col(0));
+    f.address = row.text(col(1));
+    f.port = static_cast<std::uint16_t>(row.integer(col(2)));
+    f.server_name = row.text(col(3));
+    f.status = row.text(col(4));
+    f.detail = row.text(col(5));
+    if (!row.is_null(col(6))) f.starttls = row.text(col(6));
+    f.tls_version = row.text(col(7));
+    f.cipher = row.text(col(8));
+    f.ocsp_stapled = row.integer(col(9)) != 0;
+    f.verified = row.integer(col(10)) != 0;
+    f.verify_error = row.text(col(11));
+    f.verify_detail = row.text(col(12));
+    f.verify_errors = parse_list(row.text(col(13)));
+    f.hostname_match = row.integer(col(14)) != 0;
+    f.chain_trusted = row.integer(col(15)) != 0;
+    f.order_correct = row.integer(col(16)) != 0;
+    f.root_included = row.integer(col(17)) != 0;
+    f.intermediates_missing = static_cast<int>(row.integer(col(18)));
+    if (!row.is_null(col(19))) f.earliest_expiry = row.integer(col(19));
+    f.earliest_expiry_sha256 = row.text(col(20));
+    f.serves_default = row.integer(col(21)) != 0;
+    f.elapsed_ms = row.integer(col(22));
+    return f;
 }
 
 inline void exec_sql(sqlite3* db, const char* sql) {

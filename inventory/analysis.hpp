@@ -1,0 +1,182 @@
+#pragma once
+// Questions the inventory answers across scans: what is deployed now and since when, what is shared or copied,
+// which keys are reused, which trust stores hold which anchors, what changed between two scans. Every answer is
+// a plain value; the queries run in SQL over indexes, never by loading the inventory into memory.
+//
+// The current view: a fleet is rarely scanned whole in one go (one scan per environment, files and network
+// apart), so "now" is each location as the latest scan that looked at it left it. A file location is "looked
+// at" by a scan that found certificates in it; an endpoint by any scan that probed it. A location no later scan
+// sees keeps its last state, with its last_seen date to tell. Every question can instead be asked of one scan.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/cert_info.hpp"
+#include "core/observation.hpp"
+#include "inventory/inventory.hpp"
+
+namespace certfleet::inventory {
+
+// What a question looks at, and which of it.
+struct Filter {
+    std::optional<ScanId> scan;                  // one scan instead of the current view
+    std::optional<std::int64_t> expiring_days;   // certificates whose not_after is within N days (expired too)
+    bool self_signed = false;                    // only self-signed certificates
+    std::string issuer;                          // issuer DN contains this, ignoring ASCII case
+    Labels labels;                               // seen at a location carrying every one of these labels
+    UnixTime now = 0;                            // for expiring_days; 0: the current time
+};
+
+// Where a certificate was seen: a file (path, format, position in the file) or an endpoint (host, address,
+// port, SNI name, position in the presented chain).
+struct Place {
+    enum class Kind { file, endpoint };
+    Kind kind = Kind::file;
+    std::string path;
+    SourceFormat format = SourceFormat::pem;
+    std::string host;
+    std::string address;
+    std::uint16_t port = 0;
+    std::string server_name;
+    int position = 0;
+    bool trust_anchor = false;  // a trust-store entry, not a chain in use
+
+    // "path" for files, "host:port" (with "[addr]" for IPv6 and " sni=NAME" when a name was sent) for endpoints.
+    std::string display() const;
+};
+
+// A certificate at one place, over the scans that saw it there.
+struct PlaceSeen {
+    Place place;
+    UnixTime first_seen = 0;
+    UnixTime last_seen = 0;
+    ScanId last_scan = 0;
+    Labels labels;  // as the latest scan of the place labelled it
+};
+
+struct CertificateSummary {
+    CertInfo cert;
+    UnixTime first_seen = 0;  // start of the first scan that saw it anywhere
+    UnixTime last_seen = 0;   // start of the latest one
+    std::int64_t places = 0;  // distinct places in the view
+};
+
+// A certificate's way up to a trust anchor through the issuer links (names, key identifiers and signature
+// checked): the certificate first, then each issuer; `anchor` is the top when a trust store seen in the fleet
+// holds it.
+struct AnchorPath {
+    std::vector<std::string> chain;       // sha256, from the certificate up to the last issuer known
+    std::optional<std::string> anchor;    // sha256 of the anchor reached, if any
+    std::vector<std::string> stores;      // display of the stores that hold that anchor
+};
+
+struct CertificateDetail {
+    CertificateSummary summary;
+    std::vector<PlaceSeen> places;               // in the view, then every earlier place under `history`
+    std::vector<std::string> issuers;            // sha256 of the certificates that issued it
+    std::int64_t issued = 0;                     // certificates it issued, in the inventory
+    AnchorPath path;
+    std::vector<std::string> same_key;           // other certificates with the same spki_sha256
+    std::vector<Place> key_files;                // private key files of this spki
+};
+
+struct EndpointSummary {
+    EndpointFacts facts;
+    std::vector<std::string> chain;  // sha256, leaf first
+    ScanId scan = 0;                 // the scan this observation is from
+    UnixTime observed_at = 0;
+    Labels labels;
+};
+
+struct SharedCertificate {
+    CertificateSummary summary;
+    std::vector<PlaceSeen> places;                         // the blast radius: every place, anchors apart
+    std::map<std::string, std::vector<std::string>> split; // label key -> its distinct values, when 2 or more
+};
+
+// One public key in two or more certificates, or one private key file copied to several paths.
+struct ReusedKey {
+    std::string spki_sha256;
+    std::vector<CertificateSummary> certificates;  // distinct certificates with this key, in the view
+    std::vector<Place> key_files;                  // readable private key files of this key, in the view
+};
+
+struct AnchorSummary {
+    CertificateSummary summary;
+    std::vector<std::string> stores;       // display of every store holding it
+    std::vector<std::string> missing_from; // stores without it, when it issues live certificates
+    std::int64_t issues_live = 0;          // unexpired non-anchor certificates in the view chaining up to it
+    bool pinned_leaf = false;              // not a CA: a service certificate trusted directly
+    bool stale = false;                    // issues nothing seen in the view
+};
+
+struct TrustStore {
+    Place place;  // position 0
+    UnixTime last_seen = 0;
+    std::vector<CertificateSummary> anchors;
+};
+
+// A place whose certificate changed between two scans that looked at it.
+struct Rotation {
+    Place place;
+    ScanId from_scan = 0, to_scan = 0;
+    UnixTime at = 0;  // start of to_scan
+    std::string old_sha256, new_sha256;
+    bool key_changed = false;  // false: re-issued with the same key
+};
+
+struct HistoryEntry {
+    ScanId scan = 0;
+    UnixTime at = 0;
+    std::int64_t places = 0;
+};
+
+struct CertificateHistory {
+    CertificateSummary summary;
+    std::vector<HistoryEntry> scans;    // every scan that saw it, oldest first
+    std::vector<PlaceSeen> places;      // every place it was ever seen at
+    std::vector<Rotation> rotations;    // replacements of it, and by it
+};
+
+// What changed from one scan to another.
+struct ScanDiff {
+    ScanRecord from, to;
+    std::vector<CertificateSummary> new_certificates, gone_certificates;
+    std::vector<PlaceSeen> new_places, gone_places;  // places (position 0 / leaf) only one of the two saw
+    std::vector<Rotation> rotated;
+    struct VerdictChange {
+        Place place;
+        std::string sha256;
+        std::string old_verdict, new_verdict;  // e.g. "verified", "untrusted-issuer", "expired", "hostname-mismatch"
+    };
+    std::vector<VerdictChange> changed_verdicts;
+};
+
+class InventoryQueries {
+public:
+    virtual ~InventoryQueries() = default;
+
+    virtual std::vector<ScanRecord> scans() = 0;
+    virtual std::vector<CertificateSummary> certificates(const Filter& filter) = 0;
+    // Full sha256 fingerprints starting with `prefix` (hex, any case), at most `limit`.
+    virtual std::vector<std::string> fingerprints_starting_with(const std::string& prefix, std::size_t limit) = 0;
+    virtual std::optional<CertificateDetail> certificate(const std::string& sha256, const Filter& filter) = 0;
+    virtual std::vector<EndpointSummary> endpoints(const Filter& filter) = 0;
+    // Certificates seen at `min_places` or more distinct places (trust-store entries not counted), largest first.
+    virtual std::vector<SharedCertificate> shared(const Filter& filter, std::int64_t min_places) = 0;
+    virtual std::vector<ReusedKey> reused_keys(const Filter& filter) = 0;
+    virtual std::vector<AnchorSummary> anchors(const Filter& filter) = 0;
+    virtual std::vector<TrustStore> stores(const Filter& filter) = 0;
+    virtual AnchorPath path_to_anchor(const std::string& sha256, const Filter& filter) = 0;
+    virtual std::optional<CertificateHistory> history(const std::string& sha256) = 0;
+    virtual ScanDiff diff(ScanId from, ScanId to) = 0;
+};
+
+// Opens an existing inventory for reading. Throws InventoryError naming the file when it is missing or not an
+// inventory this certfleet can read.
+std::unique_ptr<InventoryQueries> open_sqlite_queries(const std::string& path);
+
+}  // namespace certfleet::inventory
