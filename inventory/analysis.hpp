@@ -89,6 +89,9 @@ struct EndpointSummary {
     ScanId scan = 0;                 // the scan this observation is from
     UnixTime observed_at = 0;
     Labels labels;
+    // The trust anchor (sha256) the leaf chains up to through the inventory's issuer links, when a trust store
+    // seen in the fleet holds one: which clients' stores can validate this endpoint.
+    std::optional<std::string> anchor;
 };
 
 struct SharedCertificate {

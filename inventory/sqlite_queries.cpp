@@ -256,13 +256,20 @@ public:
             out.push_back(std::move(endpoint));
         }
         Statement chain(db_,
-                        "SELECT c.sha256 FROM endpoint_sightings es JOIN certificates c ON c.id = es.certificate_id "
+                        "SELECT c.sha256, c.id FROM endpoint_sightings es JOIN certificates c ON c.id = es.certificate_id "
                         "WHERE es.scan_id = ? AND es.endpoint_id = ? ORDER BY es.position");
+        std::vector<std::int64_t> leaves(out.size(), 0);
         for (std::size_t i = 0; i < out.size(); ++i) {
             chain.bind(1, out[i].scan).bind(2, ids[i]);
-            while (chain.step()) out[i].chain.push_back(chain.text(0));
+            while (chain.step()) {
+                if (out[i].chain.empty()) leaves[i] = chain.integer(1);
+                out[i].chain.push_back(chain.text(0));
+            }
             out[i].labels = labels_of({kEndpointKind, ids[i]}, out[i].scan);
         }
+        const auto reached = anchors_reached(leaves, filter);
+        for (std::size_t i = 0; i < out.size(); ++i)
+            if (auto it = reached.find(leaves[i]); it != reached.end()) out[i].anchor = it->second;
         return out;
     }
 
@@ -660,6 +667,31 @@ private:
         select.reset();
         summary_ids_[summary.cert.sha256] = id;
         return summary;
+    }
+
+    // For each of these certificates that chains up (through the issuer links) to an anchor some trust store in
+    // the filter's view holds, the nearest such anchor's sha256.
+    std::unordered_map<std::int64_t, std::string> anchors_reached(const std::vector<std::int64_t>& ids, const Filter& filter) {
+        std::unordered_map<std::int64_t, std::string> out;
+        std::string list;
+        for (auto id : ids)
+            if (id != 0) list += (list.empty() ? "" : ",") + std::to_string(id);
+        if (list.empty()) return out;
+        Filter stores_only;
+        stores_only.scan = filter.scan;
+        Statement select(db_, ("WITH RECURSIVE " + view_cte(stores_only) +
+                               ", anchors AS (SELECT DISTINCT certificate_id FROM view WHERE anchor = 1), "
+                               "up(start, certificate_id, depth) AS (SELECT id, id, 0 FROM certificates WHERE id IN (" +
+                               list +
+                               ") UNION SELECT up.start, ci.issuer_id, up.depth + 1 FROM up JOIN certificate_issuers ci "
+                               "ON ci.certificate_id = up.certificate_id WHERE up.depth < " +
+                               std::to_string(kMaxChainDepth) +
+                               ") SELECT up.start, c.sha256, min(up.depth) FROM up JOIN anchors USING (certificate_id) "
+                               "JOIN certificates c ON c.id = up.certificate_id GROUP BY up.start")
+                                  .c_str());
+        bind_filter(select, stores_only);
+        while (select.step()) out.emplace(select.integer(0), select.text(1));
+        return out;
     }
 
     // Every place these certificates were ever seen at, with first/last seen there and whether the filter's

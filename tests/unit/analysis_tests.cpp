@@ -290,6 +290,7 @@ TEST_CASE("analysis: endpoints in the current view", "[analysis]") {
     CHECK(endpoints[0].facts.verify_error == "expired");
     CHECK(endpoints[0].chain == std::vector<std::string>{f.pinned.sha256()});
     CHECK(endpoints[0].labels == Labels{{"env", "prod"}});
+    CHECK(endpoints[0].anchor == f.pinned.sha256());  // pinned: the store trusts the leaf itself
     CHECK(q->endpoints(Filter{.expiring_days = 30}).empty());
     CHECK(q->endpoints(Filter{.scan = f.first}).front().facts.verify_error == "self-signed");
 }
