@@ -23,6 +23,7 @@ namespace certfleet::inventory {
 // What a question looks at, and which of it.
 struct Filter {
     std::optional<ScanId> scan;                  // one scan instead of the current view
+    std::optional<ScanId> as_of;                 // the view as it stood after this scan (ignored with `scan`)
     std::optional<std::int64_t> expiring_days;   // certificates whose not_after is within N days (expired too)
     bool self_signed = false;                    // only self-signed certificates
     std::string issuer;                          // issuer DN contains this, ignoring ASCII case
@@ -144,6 +145,20 @@ struct CertificateHistory {
     std::vector<Rotation> rotations;    // replacements of it, and by it
 };
 
+// One certificate at one place in the view: what rules are evaluated over.
+struct Placement {
+    std::string sha256;
+    PlaceSeen seen;  // first/last seen: the scan of this placement
+};
+
+// A certificate above another through the issuer links.
+struct Ancestor {
+    std::string sha256;
+    std::string subject;
+    std::string spki_sha256;
+    int depth = 1;  // 1: a direct issuer
+};
+
 // What changed from one scan to another.
 struct ScanDiff {
     ScanRecord from, to;
@@ -176,6 +191,10 @@ public:
     virtual AnchorPath path_to_anchor(const std::string& sha256, const Filter& filter) = 0;
     virtual std::optional<CertificateHistory> history(const std::string& sha256) = 0;
     virtual ScanDiff diff(ScanId from, ScanId to) = 0;
+    // Every certificate at every place in the view, with the place's labels.
+    virtual std::vector<Placement> placements(const Filter& filter) = 0;
+    // For each certificate given (sha256), every certificate above it through the issuer links, nearest first.
+    virtual std::map<std::string, std::vector<Ancestor>> ancestors(const std::vector<std::string>& sha256s) = 0;
 };
 
 // Opens an existing inventory for reading. Throws InventoryError naming the file when it is missing or not an

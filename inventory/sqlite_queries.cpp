@@ -42,6 +42,13 @@ std::string view_cte(const Filter& filter, const std::string& certificate_condit
     if (filter.scan) {
         file_source = "sightings s WHERE s.scan_id = :scan";
         endpoint_source = "endpoint_sightings es WHERE es.scan_id = :scan";
+    } else if (filter.as_of) {
+        file_source = "(SELECT location_id, max(scan_id) AS scan_id FROM sightings WHERE scan_id <= :as_of GROUP BY "
+                      "location_id) ll JOIN sightings s ON s.scan_id = ll.scan_id AND s.location_id = ll.location_id "
+                      "WHERE 1";
+        endpoint_source = "(SELECT endpoint_id, max(scan_id) AS scan_id FROM endpoint_observations WHERE scan_id <= "
+                          ":as_of GROUP BY endpoint_id) el JOIN endpoint_sightings es ON es.scan_id = el.scan_id AND "
+                          "es.endpoint_id = el.endpoint_id WHERE 1";
     } else {
         file_source = "location_latest ll JOIN sightings s ON s.scan_id = ll.scan_id AND s.location_id = ll.location_id "
                       "WHERE 1";
@@ -83,6 +90,7 @@ std::string like_pattern(const std::string& text) {
 
 void bind_filter(Statement& statement, const Filter& filter) {
     if (filter.scan) statement.bind(":scan", *filter.scan);
+    if (filter.as_of) statement.bind(":as_of", *filter.as_of);
     for (std::size_t i = 0; i < filter.labels.size(); ++i) {
         const std::string n = std::to_string(i);
         statement.bind((":lk" + n).c_str(), filter.labels[i].key);
@@ -229,9 +237,12 @@ public:
     }
 
     std::vector<EndpointSummary> endpoints(const Filter& filter) override {
-        std::string from = filter.scan ? "endpoint_observations o"
-                                       : "endpoint_latest el JOIN endpoint_observations o ON o.scan_id = el.scan_id AND "
-                                         "o.endpoint_id = el.endpoint_id";
+        std::string from = filter.scan    ? "endpoint_observations o"
+                           : filter.as_of ? "(SELECT endpoint_id, max(scan_id) AS scan_id FROM endpoint_observations WHERE "
+                                            "scan_id <= :as_of GROUP BY endpoint_id) el JOIN endpoint_observations o ON "
+                                            "o.scan_id = el.scan_id AND o.endpoint_id = el.endpoint_id"
+                                          : "endpoint_latest el JOIN endpoint_observations o ON o.scan_id = el.scan_id AND "
+                                            "o.endpoint_id = el.endpoint_id";
         std::string where = filter.scan ? "o.scan_id = :scan" : "1";
         where += " AND o.status != 'closed'";
         for (std::size_t i = 0; i < filter.labels.size(); ++i)
@@ -564,6 +575,67 @@ public:
         return diff;
     }
 
+    std::vector<Placement> placements(const Filter& filter) override {
+        Statement select(db_, ("WITH " + view_cte(filter) +
+                               " SELECT v.kind, v.place_id, v.position, v.anchor, v.scan_id, sc.started_at, c.sha256 FROM "
+                               "view v JOIN certificates c ON c.id = v.certificate_id JOIN scans sc ON sc.id = v.scan_id "
+                               "WHERE 1" + certificate_conditions(filter) + " ORDER BY v.kind, v.place_id, v.position")
+                                  .c_str());
+        bind_filter(select, filter);
+        std::vector<Placement> out;
+        std::vector<PlaceKey> keys;
+        while (select.step()) {
+            Placement placement;
+            keys.push_back({static_cast<int>(select.integer(0)), select.integer(1)});
+            placement.seen.place.position = static_cast<int>(select.integer(2));
+            placement.seen.place.trust_anchor = select.integer(3) != 0;
+            placement.seen.last_scan = select.integer(4);
+            placement.seen.first_seen = placement.seen.last_seen = select.integer(5);
+            placement.sha256 = select.text(6);
+            out.push_back(std::move(placement));
+        }
+        std::optional<PlaceKey> previous;
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            auto& seen = out[i].seen;
+            if (previous && *previous == keys[i]) {
+                const Place& same = out[i - 1].seen.place;
+                seen.place = Place{same.kind, same.path, same.format, same.host, same.address, same.port,
+                                   same.server_name, seen.place.position, seen.place.trust_anchor};
+                seen.labels = out[i - 1].seen.labels;
+                continue;
+            }
+            const int position = seen.place.position;
+            const bool anchor = seen.place.trust_anchor;
+            seen.place = place_of(keys[i]);
+            seen.place.position = position;
+            seen.place.trust_anchor = anchor;
+            seen.labels = labels_of(keys[i], seen.last_scan);
+            previous = keys[i];
+        }
+        return out;
+    }
+
+    std::map<std::string, std::vector<Ancestor>> ancestors(const std::vector<std::string>& sha256s) override {
+        std::map<std::string, std::vector<Ancestor>> out;
+        if (sha256s.empty()) return out;
+        std::vector<std::string> wanted;
+        for (const auto& sha : sha256s) wanted.push_back(hex_lower(sha));
+        Statement select(db_, ("WITH RECURSIVE up(start, certificate_id, depth) AS (SELECT c.id, c.id, 0 FROM "
+                               "json_each(:wanted) w JOIN certificates c ON c.sha256 = w.value UNION SELECT up.start, "
+                               "ci.issuer_id, up.depth + 1 FROM up JOIN certificate_issuers ci ON ci.certificate_id = "
+                               "up.certificate_id WHERE up.depth < " + std::to_string(kMaxChainDepth) +
+                               ") SELECT s.sha256, a.sha256, a.subject, a.spki_sha256, min(up.depth) FROM up JOIN "
+                               "certificates s ON s.id = up.start JOIN certificates a ON a.id = up.certificate_id WHERE "
+                               "up.depth > 0 AND up.certificate_id != up.start GROUP BY up.start, up.certificate_id "
+                               "ORDER BY up.start, min(up.depth), a.sha256")
+                                  .c_str());
+        select.bind(":wanted", json_list(wanted));
+        while (select.step())
+            out[select.text(0)].push_back(
+                Ancestor{select.text(1), select.text(2), select.text(3), static_cast<int>(select.integer(4))});
+        return out;
+    }
+
 private:
     Statement& statement(const std::string& sql) {
         auto it = statements_.find(sql);
@@ -679,6 +751,7 @@ private:
         if (list.empty()) return out;
         Filter stores_only;
         stores_only.scan = filter.scan;
+        stores_only.as_of = filter.as_of;
         Statement select(db_, ("WITH RECURSIVE " + view_cte(stores_only) +
                                ", anchors AS (SELECT DISTINCT certificate_id FROM view WHERE anchor = 1), "
                                "up(start, certificate_id, depth) AS (SELECT id, id, 0 FROM certificates WHERE id IN (" +
@@ -700,25 +773,37 @@ private:
         if (ids.empty()) return {};
         std::string list;
         for (auto id : ids) list += (list.empty() ? "" : ",") + std::to_string(id);
-        const std::string file_in_view = filter.scan ? "max(s.scan_id = :scan)"
-                                                     : "max(s.scan_id) = (SELECT ll.scan_id FROM location_latest ll WHERE "
-                                                       "ll.location_id = s.location_id)";
-        const std::string endpoint_in_view = filter.scan ? "max(es.scan_id = :scan)"
-                                                         : "max(es.scan_id) = (SELECT el.scan_id FROM endpoint_latest el "
-                                                           "WHERE el.endpoint_id = es.endpoint_id)";
+        // With as_of, history after that scan does not exist.
+        const std::string until = filter.as_of && !filter.scan ? " AND s.scan_id <= :as_of" : "";
+        const std::string endpoint_until = filter.as_of && !filter.scan ? " AND es.scan_id <= :as_of" : "";
+        const std::string file_in_view =
+            filter.scan    ? "max(s.scan_id = :scan)"
+            : filter.as_of ? "max(s.scan_id) = (SELECT max(x.scan_id) FROM sightings x WHERE x.location_id = s.location_id "
+                             "AND x.scan_id <= :as_of)"
+                           : "max(s.scan_id) = (SELECT ll.scan_id FROM location_latest ll WHERE ll.location_id = "
+                             "s.location_id)";
+        const std::string endpoint_in_view =
+            filter.scan    ? "max(es.scan_id = :scan)"
+            : filter.as_of ? "max(es.scan_id) = (SELECT max(x.scan_id) FROM endpoint_observations x WHERE x.endpoint_id = "
+                             "es.endpoint_id AND x.scan_id <= :as_of)"
+                           : "max(es.scan_id) = (SELECT el.scan_id FROM endpoint_latest el WHERE el.endpoint_id = "
+                             "es.endpoint_id)";
         Statement select(
             db_, ("SELECT g.*, g.kind = 0 AND EXISTS (SELECT 1 FROM anchor_sightings a WHERE a.scan_id = g.last_scan AND "
                   "a.location_id = g.place_id AND a.position = g.position) FROM (SELECT s.certificate_id, 0 AS kind, "
                   "s.location_id AS place_id, s.position AS position, min(sc.started_at), max(sc.started_at), "
                   "max(s.scan_id) AS last_scan, " +
                   file_in_view +
-                  " FROM sightings s JOIN scans sc ON sc.id = s.scan_id WHERE s.certificate_id IN (" + list +
-                  ") GROUP BY s.certificate_id, s.location_id, s.position UNION ALL SELECT es.certificate_id, 1, "
+                  " FROM sightings s JOIN scans sc ON sc.id = s.scan_id WHERE s.certificate_id IN (" + list + ")" +
+                  until +
+                  " GROUP BY s.certificate_id, s.location_id, s.position UNION ALL SELECT es.certificate_id, 1, "
                   "es.endpoint_id, es.position, min(sc.started_at), max(sc.started_at), max(es.scan_id), " +
                   endpoint_in_view + " FROM endpoint_sightings es JOIN scans sc ON sc.id = es.scan_id WHERE "
-                  "es.certificate_id IN (" + list + ") GROUP BY es.certificate_id, es.endpoint_id, es.position) g")
+                  "es.certificate_id IN (" + list + ")" + endpoint_until +
+                  " GROUP BY es.certificate_id, es.endpoint_id, es.position) g")
                      .c_str());
         if (filter.scan) select.bind(":scan", *filter.scan);
+        if (filter.as_of) select.bind(":as_of", *filter.as_of);
         std::vector<PlaceRow> out;
         while (select.step()) {
             PlaceRow row;
@@ -796,7 +881,8 @@ private:
                                                          const std::function<void(Statement&)>& bind_extra) {
         std::string where = filter.scan ? "k.scan_id = :scan"
                                         : "k.scan_id = (SELECT max(scan_id) FROM key_sightings latest WHERE "
-                                          "latest.location_id = k.location_id)";
+                                          "latest.location_id = k.location_id" +
+                                              std::string(filter.as_of ? " AND latest.scan_id <= :as_of)" : ")");
         for (std::size_t i = 0; i < filter.labels.size(); ++i)
             where += label_condition("location_labels", "location_id", "k", i);
         Statement select(db_, ("SELECT DISTINCT k.spki_sha256, l.path, l.format FROM key_sightings k JOIN locations l ON "

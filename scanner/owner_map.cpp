@@ -1,10 +1,10 @@
 #include "scanner/owner_map.hpp"
 
-#include <arpa/inet.h>
+#include "core/address_block.hpp"
+
 #include <fnmatch.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <fstream>
 #include <optional>
@@ -15,42 +15,6 @@ namespace certfleet::scanner {
 namespace {
 
 constexpr std::size_t kMaxOwnerMapBytes = 16u << 20;
-
-// An address block as bytes and a prefix length; IPv4 and IPv6 never match each other.
-struct AddressBlock {
-    int family = AF_INET;
-    std::array<unsigned char, 16> bytes{};
-    int prefix = 0;
-
-    bool contains(const std::string& address) const {
-        std::array<unsigned char, 16> other{};
-        if (inet_pton(family, address.c_str(), other.data()) != 1) return false;
-        const int full = prefix / 8, rest = prefix % 8;
-        if (!std::equal(bytes.begin(), bytes.begin() + full, other.begin())) return false;
-        if (rest == 0) return true;
-        const auto mask = static_cast<unsigned char>(0xff << (8 - rest));
-        return (bytes[full] & mask) == (other[full] & mask);
-    }
-};
-
-std::optional<AddressBlock> parse_block(const std::string& text) {
-    const auto slash = text.find('/');
-    std::string address = text.substr(0, slash);
-    if (address.size() > 2 && address.front() == '[' && address.back() == ']') address = address.substr(1, address.size() - 2);
-    AddressBlock block;
-    block.family = address.find(':') != std::string::npos ? AF_INET6 : AF_INET;
-    if (inet_pton(block.family, address.c_str(), block.bytes.data()) != 1) return std::nullopt;
-    const int max_prefix = block.family == AF_INET ? 32 : 128;
-    block.prefix = max_prefix;
-    if (slash != std::string::npos) {
-        const std::string digits = text.substr(slash + 1);
-        if (digits.empty() || digits.size() > 3 || !std::all_of(digits.begin(), digits.end(), ::isdigit))
-            return std::nullopt;
-        block.prefix = std::stoi(digits);
-        if (block.prefix > max_prefix) return std::nullopt;
-    }
-    return block;
-}
 
 bool looks_like_address(const std::string& text) {
     return !text.empty() && (std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '[' ||
@@ -67,7 +31,7 @@ std::string lowercase(std::string s) {
 struct OwnerMap::Rule {
     enum class Kind { address, host, path } kind = Kind::path;
     std::string pattern;
-    AddressBlock block;
+    std::optional<AddressBlock> block;
     Labels labels;
 };
 
@@ -119,10 +83,9 @@ OwnerMap OwnerMap::parse(const std::string& text, const std::string& source_name
         if (rule.pattern.front() == '/') {
             rule.kind = Rule::Kind::path;
         } else if (looks_like_address(rule.pattern)) {
-            const auto block = parse_block(rule.pattern);
-            if (!block) throw LabelError(where + "'" + rule.pattern + "' is not an address or CIDR block");
+            rule.block = AddressBlock::parse(rule.pattern);
+            if (!rule.block) throw LabelError(where + "'" + rule.pattern + "' is not an address or CIDR block");
             rule.kind = Rule::Kind::address;
-            rule.block = *block;
         } else {
             rule.kind = Rule::Kind::host;
             rule.pattern = lowercase(rule.pattern);
@@ -155,7 +118,7 @@ Labels OwnerMap::for_endpoint(const std::string& host, const std::string& addres
     std::vector<const Rule*> matches;
     for (const auto& rule : rules_) {
         const bool hit =
-            rule.kind == Rule::Kind::address ? rule.block.contains(address)
+            rule.kind == Rule::Kind::address ? rule.block->contains(address)
             : rule.kind == Rule::Kind::host
                 ? std::any_of(std::begin(names), std::end(names),
                               [&](const std::string& n) { return !n.empty() && ::fnmatch(rule.pattern.c_str(), n.c_str(), 0) == 0; })
