@@ -156,37 +156,40 @@ CertInfo describe_certificate(std::span<const std::uint8_t> der) {
         throw CertificateParseError("not a DER X.509 certificate");
     }
     if (cursor != der.data() + der.size()) throw CertificateParseError("trailing bytes after the certificate");
+    return describe_certificate(x509.get(), der);
+}
 
+CertInfo describe_certificate(X509* x509, std::span<const std::uint8_t> der) {
     CertInfo info;
     info.sha256 = sha256_hex(der);
     {
         unsigned char* spki = nullptr;
-        const int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x509.get()), &spki);
+        const int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x509), &spki);
         if (length <= 0) throw CertificateParseError("unreadable SubjectPublicKeyInfo");
         info.spki_sha256 = sha256_hex(std::span(spki, static_cast<std::size_t>(length)));
         OPENSSL_free(spki);
     }
-    info.subject = name_rfc2253(X509_get_subject_name(x509.get()));
-    info.issuer = name_rfc2253(X509_get_issuer_name(x509.get()));
-    info.serial = serial_hex(X509_get0_serialNumber(x509.get()));
-    info.not_before = to_unix(X509_get0_notBefore(x509.get()));
-    info.not_after = to_unix(X509_get0_notAfter(x509.get()));
-    read_key(x509.get(), info);
-    info.signature_algorithm = object_name(OBJ_nid2obj(X509_get_signature_nid(x509.get())), false);
-    if (X509_get_signature_nid(x509.get()) == NID_undef) {
+    info.subject = name_rfc2253(X509_get_subject_name(x509));
+    info.issuer = name_rfc2253(X509_get_issuer_name(x509));
+    info.serial = serial_hex(X509_get0_serialNumber(x509));
+    info.not_before = to_unix(X509_get0_notBefore(x509));
+    info.not_after = to_unix(X509_get0_notAfter(x509));
+    read_key(x509, info);
+    info.signature_algorithm = object_name(OBJ_nid2obj(X509_get_signature_nid(x509)), false);
+    if (X509_get_signature_nid(x509) == NID_undef) {
         const X509_ALGOR* algorithm = nullptr;
-        X509_get0_signature(nullptr, &algorithm, x509.get());
+        X509_get0_signature(nullptr, &algorithm, x509);
         const ASN1_OBJECT* object = nullptr;
         X509_ALGOR_get0(&object, nullptr, nullptr, algorithm);
         info.signature_algorithm = object ? object_name(object, false) : "unknown";
     }
-    read_subject_alt_names(x509.get(), info);
-    read_constraints_and_usages(x509.get(), info);
+    read_subject_alt_names(x509, info);
+    read_constraints_and_usages(x509, info);
 
-    info.self_issued = X509_NAME_cmp(X509_get_subject_name(x509.get()), X509_get_issuer_name(x509.get())) == 0;
+    info.self_issued = X509_NAME_cmp(X509_get_subject_name(x509), X509_get_issuer_name(x509)) == 0;
     if (info.self_issued) {
-        EVP_PKEY* key = X509_get0_pubkey(x509.get());
-        info.self_signed = key != nullptr && X509_verify(x509.get(), key) == 1;
+        EVP_PKEY* key = X509_get0_pubkey(x509);
+        info.self_signed = key != nullptr && X509_verify(x509, key) == 1;
     }
     ERR_clear_error();
     return info;

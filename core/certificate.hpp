@@ -5,6 +5,8 @@
 
 #include "core/cert_info.hpp"
 
+struct x509_st;
+
 namespace certfleet {
 
 struct CertificateParseError : std::runtime_error {
@@ -14,5 +16,10 @@ struct CertificateParseError : std::runtime_error {
 // Parses one DER X.509 certificate into the model. Throws CertificateParseError when the bytes are not a
 // certificate (or have trailing data: a certificate is exactly one DER object).
 CertInfo describe_certificate(std::span<const std::uint8_t> der);
+
+// The same from a certificate OpenSSL has already parsed (a TLS handshake's), whose DER encoding is `der`:
+// parsing it again would cost a second public-key decode. Throws CertificateParseError when the key's
+// SubjectPublicKeyInfo cannot be encoded.
+CertInfo describe_certificate(x509_st* certificate, std::span<const std::uint8_t> der);
 
 }  // namespace certfleet

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "core/certificate.hpp"
 #include "core/encoding.hpp"
 #include "core/openssl_handles.hpp"
 
@@ -73,6 +74,25 @@ ossl::X509Ptr parse(const Bytes& der) {
 
 }  // namespace
 
+PresentedChain PresentedChain::from_parsed(const std::vector<X509*>& certificates) {
+    PresentedChain chain;
+    for (X509* certificate : certificates) {
+        unsigned char* der = nullptr;
+        const int length = i2d_X509(certificate, &der);
+        if (length > 0) {
+            chain.der_.emplace_back(der, der + length);
+            X509_up_ref(certificate);
+            chain.parsed_.emplace_back(certificate, X509_free);
+        }
+        OPENSSL_free(der);
+    }
+    return chain;
+}
+
+CertInfo PresentedChain::describe(std::size_t i) const {
+    return parsed_.empty() ? describe_certificate(der_.at(i)) : describe_certificate(parsed_.at(i).get(), der_.at(i));
+}
+
 struct ChainVerifier::Store {
     X509StorePtr store{X509_STORE_new()};
 };
@@ -127,19 +147,21 @@ ChainVerifier::ChainVerifier(const TrustOptions& options) : store_(std::make_uni
 
 ChainVerifier::~ChainVerifier() = default;
 
-ChainVerdict ChainVerifier::verify(const std::vector<Bytes>& chain, const std::string& name) {
+ChainVerdict ChainVerifier::verify(const PresentedChain& presented_chain, const std::string& name) {
+    const std::vector<Bytes>& chain = presented_chain.der();
     std::string fingerprint;
     for (const auto& der : chain) fingerprint += sha256_hex(der);
     auto cached = chain_verdicts_.find(fingerprint);
-    ossl::X509Ptr parsed_leaf;  // kept from the chain's verification for the name check, when there was one
+    // The handshake's parsed certificates when there are some; otherwise the DER is parsed here, up to the first
+    // certificate that does not parse, and the leaf kept for the name check.
+    std::vector<std::shared_ptr<X509>> certificates = presented_chain.parsed_;
+    const auto parse_presented = [&](std::size_t count) {
+        for (std::size_t i = certificates.size(); i < count && certificates.size() == i; ++i)
+            if (auto certificate = parse(chain[i])) certificates.emplace_back(certificate.release(), X509_free);
+    };
     if (cached == chain_verdicts_.end()) {
         ChainVerdict verdict;
-        std::vector<ossl::X509Ptr> certificates;
-        for (const auto& der : chain) {
-            auto certificate = parse(der);
-            if (!certificate) break;
-            certificates.push_back(std::move(certificate));
-        }
+        parse_presented(chain.size());
         if (certificates.empty()) {
             verdict.verify_error = "empty-chain";
             verdict.verify_detail = "the server presented no certificate";
@@ -192,7 +214,6 @@ ChainVerdict ChainVerifier::verify(const std::vector<Bytes>& chain, const std::s
                 }
             }
         }
-        if (!certificates.empty()) parsed_leaf = std::move(certificates.front());
         cached = chain_verdicts_.emplace(fingerprint, std::move(verdict)).first;
     }
 
@@ -201,13 +222,14 @@ ChainVerdict ChainVerifier::verify(const std::vector<Bytes>& chain, const std::s
         const std::string key = sha256_hex(chain.front()) + '\0' + name;
         auto match = name_matches_.find(key);
         if (match == name_matches_.end()) {
-            auto leaf = parsed_leaf ? std::move(parsed_leaf) : parse(chain.front());
+            parse_presented(1);
+            X509* leaf = certificates.empty() ? nullptr : certificates.front().get();
             bool matches = false;
             if (leaf && !name.empty()) {
                 const bool is_ip = name.find(':') != std::string::npos ||
                                    name.find_first_not_of("0123456789.") == std::string::npos;
-                matches = is_ip ? X509_check_ip_asc(leaf.get(), name.c_str(), 0) == 1
-                                : X509_check_host(leaf.get(), name.c_str(), name.size(), 0, nullptr) == 1;
+                matches = is_ip ? X509_check_ip_asc(leaf, name.c_str(), 0) == 1
+                                : X509_check_host(leaf, name.c_str(), name.size(), 0, nullptr) == 1;
             }
             match = name_matches_.emplace(key, matches).first;
         }

@@ -3,6 +3,7 @@
 // it names the host. The three are kept apart, as seed 002's failure classes are: chain trust, hostname,
 // validity window.
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,6 +16,32 @@
 struct x509_st;
 
 namespace certfleet::scanner {
+
+// A chain as a server presented it, leaf first: each certificate's DER and, when it came from a TLS handshake,
+// the certificates OpenSSL parsed there. Verification and the inventory's description use those rather than
+// parse the DER again: on OpenSSL 3.0 a parse costs a public-key decode, the dearest step of a grab after the
+// handshake's own. The parsed certificates stay inside the scanner module; others see the DER, and a
+// certificate's model through describe().
+class PresentedChain {
+public:
+    PresentedChain() = default;
+    // DER only (parsed when needed): `verify({leaf.der, intermediate.der}, name)`.
+    PresentedChain(std::vector<Bytes> der) : der_(std::move(der)) {}  // NOLINT(google-explicit-constructor)
+    PresentedChain(std::initializer_list<Bytes> der) : der_(der) {}
+    // Takes a reference of its own to each certificate; the DER is their encoding.
+    static PresentedChain from_parsed(const std::vector<x509_st*>& certificates);
+
+    const std::vector<Bytes>& der() const { return der_; }
+    std::size_t size() const { return der_.size(); }
+    bool empty() const { return der_.empty(); }
+    // The model of certificate `i`. Throws CertificateParseError (core/certificate.hpp) when it does not parse.
+    CertInfo describe(std::size_t i) const;
+
+private:
+    friend class ChainVerifier;
+    std::vector<Bytes> der_;
+    std::vector<std::shared_ptr<x509_st>> parsed_;  // one per DER entry, or none
+};
 
 struct TrustOptions {
     bool system_trust = true;              // the system bundle (OpenSSL's default paths)
@@ -51,7 +78,7 @@ public:
 
     // `name` is the hostname (SNI) or, for an IP target without one, the IP address. Chain verdicts are cached by
     // chain fingerprint, so a certificate shared by thousands of endpoints is verified once.
-    ChainVerdict verify(const std::vector<Bytes>& chain, const std::string& name);
+    ChainVerdict verify(const PresentedChain& chain, const std::string& name);
     std::size_t anchors() const { return anchor_count_; }
     // CA certificates seen elsewhere (the inventory): never trusted, only used to name the intermediate a chain
     // is missing.

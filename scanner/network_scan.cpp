@@ -300,13 +300,12 @@ private:
                 co_return StepFailure{EndpointStatus::handshake_failed, "connection reset during the handshake"};
             co_return StepFailure{EndpointStatus::handshake_failed, ec.message()};
         }
+        // The certificates as the handshake parsed them (the leaf included, on a client): verification and the
+        // inventory use these rather than parse the DER once more each.
         if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl)) {
-            for (int i = 0; i < sk_X509_num(chain); ++i) {
-                unsigned char* der = nullptr;
-                const int length = i2d_X509(sk_X509_value(chain, i), &der);
-                if (length > 0) observation.chain.emplace_back(der, der + length);
-                OPENSSL_free(der);
-            }
+            std::vector<X509*> certificates;
+            for (int i = 0; i < sk_X509_num(chain); ++i) certificates.push_back(sk_X509_value(chain, i));
+            observation.chain = PresentedChain::from_parsed(certificates);
         }
         observation.tls_version = SSL_get_version(ssl);
         observation.cipher = SSL_CIPHER_get_name(SSL_get_current_cipher(ssl));

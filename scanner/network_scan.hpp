@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/cert_info.hpp"
+#include "scanner/chain_verifier.hpp"
 #include "scanner/targets.hpp"
 
 namespace certfleet::scanner {
@@ -37,7 +38,7 @@ struct EndpointObservation {
     std::string tls_version;  // "TLSv1.3"
     std::string cipher;       // "TLS_AES_256_GCM_SHA384"
     bool ocsp_stapled = false;
-    std::vector<Bytes> chain;  // DER, in the order presented, leaf first
+    PresentedChain chain;     // in the order presented, leaf first, as the handshake parsed it
     std::int64_t elapsed_ms = 0;
 };
 

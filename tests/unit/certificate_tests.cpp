@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <openssl/x509.h>
 
 #include "core/certificate.hpp"
 #include "core/encoding.hpp"
@@ -190,6 +191,25 @@ TEST_CASE("model: rejects what is not exactly one certificate", "[model]") {
     CHECK_THROWS_AS(describe_certificate(trailing), CertificateParseError);
     for (std::size_t length = 0; length < der.size(); length += 7)
         CHECK_THROWS_AS(describe_certificate(std::span(der).first(length)), CertificateParseError);
+}
+
+TEST_CASE("model: a certificate parsed elsewhere (a handshake's) is described as its DER is", "[model]") {
+    const auto chain = make_chain("api.example.com");
+    const auto self = TestCert::make({.subject_cn = "self"}, TestKey::shared());
+    for (const auto* cert : {&chain.leaf, &chain.intermediate, &chain.root, &self}) {
+        const unsigned char* cursor = cert->der.data();
+        std::unique_ptr<X509, void (*)(X509*)> parsed(d2i_X509(nullptr, &cursor, static_cast<long>(cert->der.size())),
+                                                      X509_free);
+        REQUIRE(parsed);
+        const CertInfo a = describe_certificate(cert->der), b = describe_certificate(parsed.get(), cert->der);
+        const auto fields = [](const CertInfo& i) {
+            return std::tie(i.sha256, i.spki_sha256, i.subject, i.issuer, i.serial, i.not_before, i.not_after,
+                            i.key_type, i.key_curve, i.key_bits, i.signature_algorithm, i.dns_names, i.ip_addresses,
+                            i.uris, i.emails, i.is_ca, i.path_length, i.key_usage, i.ext_key_usage, i.subject_key_id,
+                            i.authority_key_id, i.self_issued, i.self_signed);
+        };
+        CHECK(fields(a) == fields(b));
+    }
 }
 
 TEST_CASE("model: base64 decoding accepts whitespace and JSON escapes, rejects junk", "[model]") {

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
+#include <openssl/x509.h>
 
+#include "core/certificate.hpp"
 #include "scanner/chain_verifier.hpp"
 #include "tests/support/cert_factory.hpp"
 
@@ -125,4 +127,39 @@ TEST_CASE("verify: a missing intermediate known from the inventory is named, not
     CHECK_FALSE(named.verified);
     CHECK(named.intermediates_missing == 1);
     CHECK(named.verify_detail.find("known from the inventory") != std::string::npos);
+}
+
+TEST_CASE("verify: a chain the handshake parsed gets the verdict and descriptions its DER gets", "[verify]") {
+    Fixture f;
+    const auto expired = TestCert::make({.subject_cn = "old.example", .dns_names = {"old.example"},
+                                         .not_before_days = -30, .not_after_days = -1},
+                                        f.chain.leaf_key, &f.chain.intermediate, &f.chain.intermediate_key);
+    const auto parsed = [](const TestCert& cert) {
+        const unsigned char* cursor = cert.der.data();
+        return d2i_X509(nullptr, &cursor, static_cast<long>(cert.der.size()));
+    };
+    using Case = std::pair<const TestCert*, std::string>;
+    for (const auto& [leaf, name] : {Case{&f.chain.leaf, "api.example"}, Case{&f.chain.leaf, "other.example"},
+                                     Case{&expired, "old.example"}}) {
+        X509* certificates[] = {parsed(*leaf), parsed(f.chain.intermediate)};
+        const auto chain = PresentedChain::from_parsed({certificates[0], certificates[1]});
+        for (X509* certificate : certificates) X509_free(certificate);  // the chain holds references of its own
+        REQUIRE(chain.size() == 2);
+        CHECK(chain.der() == std::vector<Bytes>{leaf->der, f.chain.intermediate.der});
+        CHECK(chain.describe(0).sha256 == leaf->sha256());
+        CHECK(chain.describe(1).subject == describe_certificate(f.chain.intermediate.der).subject);
+
+        ChainVerifier fresh(TrustOptions{false, {(f.dir / "root.pem").string()}});
+        const auto from_handshake = fresh.verify(chain, name);
+        const auto from_der = f.verifier.verify({leaf->der, f.chain.intermediate.der}, name);
+        CHECK(from_handshake.verified == from_der.verified);
+        CHECK(from_handshake.verify_error == from_der.verify_error);
+        CHECK(from_handshake.errors == from_der.errors);
+        CHECK(from_handshake.chain_trusted == from_der.chain_trusted);
+        CHECK(from_handshake.hostname_match == from_der.hostname_match);
+        CHECK(from_handshake.earliest_expiry_sha256 == from_der.earliest_expiry_sha256);
+        CHECK(from_handshake.earliest_expiry == from_der.earliest_expiry);
+        // The cached verdict, for another endpoint presenting the same chain.
+        CHECK(fresh.verify(chain, name).verify_error == from_der.verify_error);
+    }
 }
