@@ -16,6 +16,7 @@
 #include "core/certificate.hpp"
 #include "core/encoding.hpp"
 #include "inventory/inventory.hpp"
+#include "rules/rules.hpp"
 #include "scanner/chain_verifier.hpp"
 #include "scanner/file_walker.hpp"
 #include "scanner/network_scan.hpp"
@@ -203,18 +204,20 @@ int dry_run(const std::optional<scanner::WalkOptions>& files, const std::optiona
     return kExitOk;
 }
 
-// Parsed chain certificates by sha256: the same certificate on thousands of endpoints is parsed once.
+// Described chain certificates by sha256: the same certificate on thousands of endpoints is described once, from
+// the certificate the handshake parsed.
 class ChainCertificates {
 public:
-    std::vector<ChainCertificate> parse(const std::vector<Bytes>& chain) {
+    std::vector<ChainCertificate> parse(const scanner::PresentedChain& chain) {
         if (known_.size() > 100'000) known_.clear();
         std::vector<ChainCertificate> out;
-        for (const auto& der : chain) {
+        for (std::size_t i = 0; i < chain.size(); ++i) {
+            const Bytes& der = chain.der()[i];
             const std::string sha256 = sha256_hex(der);
             auto it = known_.find(sha256);
             if (it == known_.end()) {
                 try {
-                    it = known_.emplace(sha256, ChainCertificate{std::make_shared<const CertInfo>(describe_certificate(der)),
+                    it = known_.emplace(sha256, ChainCertificate{std::make_shared<const CertInfo>(chain.describe(i)),
                                                                  std::make_shared<const Bytes>(der)})
                              .first;
                 } catch (const CertificateParseError&) {
@@ -310,6 +313,14 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
         if (!options.owner_map.empty()) owners = scanner::OwnerMap::read(options.owner_map);
     } catch (const scanner::LabelError& e) {
         throw UsageError(e.what());
+    }
+    // A rules file with a mistake is found before the scan, not after an hour of probing.
+    if (!options.rules.empty()) {
+        try {
+            rules::read_rules_file(options.rules);
+        } catch (const rules::RulesError& e) {
+            throw UsageError(e.what());
+        }
     }
 
     nlohmann::json parameters = nlohmann::json::object();
@@ -441,6 +452,14 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
     const inventory::ScanCounts counts{file_stats.files_walked, file_stats.skipped, file_stats.certificates,
                                        file_stats.keys,         file_stats.errors,  file_stats.notes};
     inv->finish_scan(scan, interrupted ? inventory::ScanStatus::interrupted : inventory::ScanStatus::complete, counts);
+    if (!interrupted) {
+        try {
+            summary += "; " + std::to_string(evaluate_findings(options.rules, db_path, scan)) + " findings";
+        } catch (const std::exception& e) {
+            // The scan is stored whatever the rules say; `certfleet check` can evaluate it again.
+            std::cerr << "certfleet: scan " << scan << ": rules not evaluated: " << e.what() << "\n";
+        }
+    }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     char elapsed[32];
     std::snprintf(elapsed, sizeof elapsed, "%.1fs", seconds);

@@ -74,6 +74,18 @@ struct StoredKey {
     std::vector<FileLocation> locations;  // index is 0 for keys
 };
 
+// A rule's finding as stored: the rules engine's verdict on one certificate at one place.
+struct StoredFinding {
+    std::string rule_id;
+    std::string severity;  // critical, high, medium, low, info
+    std::string sha256;
+    std::string location;
+    std::string message;
+    std::int64_t days_left = 0;
+    std::optional<UnixTime> deadline;
+    bool overdue = false;
+};
+
 // Everything one scan saw, for the reports.
 struct ScanContents {
     ScanRecord scan;
@@ -81,6 +93,7 @@ struct ScanContents {
     std::vector<StoredKey> keys;                  // one per spki (or per location when the spki is unknown)
     std::vector<ScanEvent> events;                // errors and notes
     std::vector<StoredEndpoint> endpoints;        // ordered by host, port, server name
+    std::vector<StoredFinding> findings;          // as the latest evaluation stored them, most severe first
     std::uint64_t distinct_certificates() const { return certificates.size(); }
 };
 
@@ -95,6 +108,8 @@ public:
     virtual void record(ScanId scan, const std::vector<FileObservations>& batch) = 0;
     virtual void record_endpoints(ScanId scan, const std::vector<EndpointObservationRecord>& batch) = 0;
     virtual void finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts) = 0;
+    // Replaces the findings stored for a scan with these, in one transaction.
+    virtual void record_findings(ScanId scan, const std::vector<StoredFinding>& findings) = 0;
 
     // --resume: the latest interrupted scan with this resume key and the position it reached; reopening it makes
     // it running again under this process.

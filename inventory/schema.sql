@@ -1,4 +1,4 @@
--- certfleet inventory, schema version 3: the single source of truth for the database layout.
+-- certfleet inventory, schema version 4: the single source of truth for the database layout.
 -- Every statement is idempotent and versions only add tables, so sqlite_inventory.cpp brings any older file up
 -- to date by applying all of it and raising PRAGMA user_version.
 -- Times are integer seconds since the epoch (UTC). Lists are JSON arrays in TEXT columns.
@@ -219,3 +219,19 @@ INSERT OR REPLACE INTO endpoint_latest SELECT endpoint_id, max(scan_id) FROM end
 INSERT OR REPLACE INTO certificate_seen
     SELECT certificate_id, min(scan_id), max(scan_id) FROM (SELECT certificate_id, scan_id FROM sightings
     UNION ALL SELECT certificate_id, scan_id FROM endpoint_sightings) GROUP BY certificate_id;
+
+-- Schema version 4: what the rules found in a scan's view (the latest evaluation replaces earlier ones).
+CREATE TABLE IF NOT EXISTS findings (
+    id           INTEGER PRIMARY KEY,
+    scan_id      INTEGER NOT NULL REFERENCES scans(id),
+    rule_id      TEXT    NOT NULL,
+    severity     TEXT    NOT NULL CHECK (severity IN ('critical', 'high', 'medium', 'low', 'info')),
+    sha256       TEXT    NOT NULL,
+    location     TEXT    NOT NULL,
+    message      TEXT    NOT NULL,
+    days_left    INTEGER NOT NULL,
+    deadline     INTEGER,
+    overdue      INTEGER NOT NULL,
+    evaluated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS findings_by_scan ON findings(scan_id);

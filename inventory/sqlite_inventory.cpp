@@ -19,7 +19,7 @@ extern const char* const kSchemaSql;
 
 namespace {
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 ScanStatus status_from_string(const std::string& s) {
     if (s == "complete") return ScanStatus::complete;
@@ -119,6 +119,21 @@ public:
         exec("PRAGMA wal_checkpoint(TRUNCATE)");
     }
 
+    void record_findings(ScanId scan, const std::vector<StoredFinding>& findings) override {
+        in_transaction([&] {
+            Statement clear(db_, "DELETE FROM findings WHERE scan_id = ?");
+            clear.bind(1, scan).run();
+            Statement insert(db_,
+                             "INSERT INTO findings (scan_id, rule_id, severity, sha256, location, message, days_left, "
+                             "deadline, overdue, evaluated_at) VALUES (?,?,?,?,?,?,?,?,?,strftime('%s','now'))");
+            for (const auto& f : findings) {
+                insert.bind(1, scan).bind(2, f.rule_id).bind(3, f.severity).bind(4, f.sha256).bind(5, f.location);
+                insert.bind(6, f.message).bind(7, f.days_left).bind(8, f.deadline);
+                insert.bind(9, static_cast<std::int64_t>(f.overdue)).run();
+            }
+        });
+    }
+
     std::optional<std::pair<ScanId, std::uint64_t>> find_resumable(const std::string& resume_key) override {
         mark_abandoned_scans();
         Statement select(db_,
@@ -168,6 +183,7 @@ public:
         load_keys(scan, contents);
         load_events(scan, contents);
         load_endpoints(scan, contents);
+        load_findings(scan, contents);
         return contents;
     }
 
@@ -206,7 +222,8 @@ private:
                               "('scans','certificates','locations','sightings','key_sightings','scan_events',"
                               "'endpoints','endpoint_observations','endpoint_sightings','scan_progress',"
                               "'scan_labels','location_labels','endpoint_labels','anchor_sightings',"
-                              "'certificate_issuers','location_latest','endpoint_latest','certificate_seen')");
+                              "'certificate_issuers','location_latest','endpoint_latest','certificate_seen',"
+                              "'findings')");
         tables.step();
         const bool foreign = tables.integer(0) > 0;
         tables.reset();
@@ -563,6 +580,19 @@ private:
                 continue;
             }
             contents.keys.push_back(StoredKey{spki, key_state_from_string(select.text(1)), {location}});
+        }
+    }
+
+    void load_findings(ScanId scan, ScanContents& contents) {
+        Statement select(db_,
+                         "SELECT rule_id, severity, sha256, location, message, days_left, deadline, overdue FROM findings "
+                         "WHERE scan_id = ? ORDER BY id");
+        select.bind(1, scan);
+        while (select.step()) {
+            StoredFinding f{select.text(0), select.text(1), select.text(2), select.text(3), select.text(4),
+                            select.integer(5), std::nullopt, select.integer(7) != 0};
+            if (!select.is_null(6)) f.deadline = select.integer(6);
+            contents.findings.push_back(std::move(f));
         }
     }
 

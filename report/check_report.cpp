@@ -1,0 +1,117 @@
+#include "report/check_report.hpp"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "core/encoding.hpp"
+
+namespace certfleet::report {
+
+namespace {
+
+using nlohmann::ordered_json;
+
+std::string date_of(UnixTime t) { return format_rfc3339(t).substr(0, 10); }
+
+ordered_json finding_json(const rules::Finding& f) {
+    return ordered_json{{"rule_id", f.rule_id},
+                        {"severity", rules::to_string(f.severity)},
+                        {"sha256", f.sha256},
+                        {"subject", f.subject},
+                        {"location", f.location},
+                        {"message", f.message},
+                        {"days_left", f.days_left},
+                        {"deadline", f.deadline ? ordered_json(format_rfc3339(*f.deadline)) : ordered_json()},
+                        {"overdue", f.overdue}};
+}
+
+}  // namespace
+
+void write_check_text(const rules::CheckResult& result, const ExpiryThresholds& thresholds, std::ostream& out) {
+    out << "CERTFLEET " << rules::to_string(result.status) << " - " << result.critical << " critical, " << result.warning
+        << " warning";
+    if (result.other) out << ", " << result.other << " other";
+    out << " | critical=" << result.critical << ";;;0 warning=" << result.warning << ";;;0";
+    if (result.min_days_left)
+        out << " min_days_left=" << *result.min_days_left << ";" << thresholds.warning_days << ";"
+            << thresholds.critical_days << ";;";
+    out << "\n";
+    for (const auto& f : result.evaluation.findings)
+        out << rules::to_string(f.severity) << " " << f.rule_id << " " << f.location << ": " << f.message
+            << " [" << f.subject << ", sha256 " << f.sha256.substr(0, 16) << "]\n";
+    for (const auto& note : result.evaluation.notes) out << "note: " << note << "\n";
+}
+
+void write_check_json(const rules::CheckResult& result, const ExpiryThresholds& thresholds, std::ostream& out) {
+    ordered_json findings = ordered_json::array();
+    for (const auto& f : result.evaluation.findings) findings.push_back(finding_json(f));
+    ordered_json migrations = ordered_json::array();
+    for (const auto& m : result.evaluation.migrations)
+        migrations.push_back(ordered_json{{"rule_id", m.rule_id}, {"in_scope", m.in_scope}, {"met", m.met},
+                                          {"unmet", m.unmet}, {"exempt", m.exempt}, {"overdue", m.overdue}});
+    const ordered_json doc{
+        {"status", rules::to_string(result.status)},
+        {"exit_code", static_cast<int>(result.status)},
+        {"scan", result.scan},
+        {"counts", ordered_json{{"critical", result.critical}, {"warning", result.warning}, {"other", result.other},
+                                {"exempted", result.evaluation.exempted}}},
+        {"min_days_left", result.min_days_left ? ordered_json(*result.min_days_left) : ordered_json()},
+        {"thresholds", ordered_json{{"warning_days", thresholds.warning_days}, {"critical_days", thresholds.critical_days}}},
+        {"findings", findings},
+        {"migrations", migrations},
+        {"notes", result.evaluation.notes}};
+    out << doc.dump(2) << "\n";
+}
+
+void write_progress_table(const std::vector<rules::MigrationHistory>& history, std::ostream& out) {
+    if (history.empty()) {
+        out << "No migration rules (a migration rule has a deadline or replace_with).\n";
+        return;
+    }
+    for (const auto& h : history) {
+        out << h.rule->id;
+        if (h.rule->deadline) out << "  deadline " << date_of(*h.rule->deadline);
+        if (h.rule->replace_with) out << "  replace with " << *h.rule->replace_with;
+        out << "\n";
+        if (!h.rule->description.empty()) out << "  " << h.rule->description << "\n";
+        char line[160];
+        std::snprintf(line, sizeof line, "  %6s  %-10s  %8s  %6s  %6s  %6s  %7s\n", "scan", "date", "in scope", "met",
+                      "unmet", "exempt", "overdue");
+        out << line;
+        for (const auto& p : h.points) {
+            std::snprintf(line, sizeof line, "  %6lld  %-10s  %8lld  %6lld  %6lld  %6lld  %7lld\n",
+                          static_cast<long long>(p.scan), date_of(p.at).c_str(),
+                          static_cast<long long>(p.progress.in_scope), static_cast<long long>(p.progress.met),
+                          static_cast<long long>(p.progress.unmet), static_cast<long long>(p.progress.exempt),
+                          static_cast<long long>(p.progress.overdue));
+            out << line;
+            for (const auto& place : p.regressed) out << "          regressed: " << place << " (met before, unmet now)\n";
+        }
+        out << "\n";
+    }
+}
+
+void write_progress_json(const std::vector<rules::MigrationHistory>& history, std::ostream& out) {
+    ordered_json rules_json = ordered_json::array();
+    for (const auto& h : history) {
+        ordered_json points = ordered_json::array();
+        for (const auto& p : h.points)
+            points.push_back(ordered_json{{"scan", p.scan},
+                                          {"at", format_rfc3339(p.at)},
+                                          {"in_scope", p.progress.in_scope},
+                                          {"met", p.progress.met},
+                                          {"unmet", p.progress.unmet},
+                                          {"exempt", p.progress.exempt},
+                                          {"overdue", p.progress.overdue},
+                                          {"regressed", p.regressed}});
+        rules_json.push_back(ordered_json{
+            {"id", h.rule->id},
+            {"description", h.rule->description},
+            {"deadline", h.rule->deadline ? ordered_json(format_rfc3339(*h.rule->deadline)) : ordered_json()},
+            {"replace_with", h.rule->replace_with ? ordered_json(*h.rule->replace_with) : ordered_json()},
+            {"history", points}});
+    }
+    out << ordered_json{{"migrations", rules_json}}.dump(2) << "\n";
+}
+
+}  // namespace certfleet::report

@@ -1,0 +1,86 @@
+#include "rules/check.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace certfleet::rules {
+
+const char* to_string(CheckStatus s) {
+    switch (s) {
+        case CheckStatus::ok: return "OK";
+        case CheckStatus::warning: return "WARNING";
+        case CheckStatus::critical: return "CRITICAL";
+        case CheckStatus::unknown: return "UNKNOWN";
+    }
+    return "UNKNOWN";
+}
+
+namespace {
+// The view after a scan: the current view for the latest scan (kept up to date as it is written, so cheap),
+// otherwise rebuilt from history up to that scan.
+inventory::Filter view_after(inventory::ScanId scan, bool is_latest) {
+    inventory::Filter view;
+    if (!is_latest) view.as_of = scan;
+    return view;
+}
+}  // namespace
+
+CheckResult check(inventory::InventoryQueries& queries, const RuleSet& rules, inventory::ScanId scan,
+                  bool scan_is_latest, UnixTime now) {
+    CheckResult result;
+    result.scan = scan;
+    const auto subjects = gather_subjects(queries, view_after(scan, scan_is_latest));
+    result.evaluation = evaluate(rules, subjects, now);
+    for (const auto& f : result.evaluation.findings) {
+        if (f.severity >= rules.status.critical_from)
+            ++result.critical;
+        else if (f.severity >= rules.status.warning_from)
+            ++result.warning;
+        else
+            ++result.other;
+    }
+    result.status = result.critical ? CheckStatus::critical : result.warning ? CheckStatus::warning : CheckStatus::ok;
+    for (const auto& s : subjects)
+        if (s.leaf) {
+            const auto days = validity_at(s.cert, now).days_left;
+            result.min_days_left = result.min_days_left ? std::min(*result.min_days_left, days) : days;
+        }
+    return result;
+}
+
+std::vector<MigrationHistory> migration_history(inventory::InventoryQueries& queries, const RuleSet& rules,
+                                                const std::string& rule_id) {
+    std::vector<MigrationHistory> out;
+    RuleSet migrations;
+    migrations.exemptions = rules.exemptions;
+    for (const auto& rule : rules.rules)
+        if (rule.is_migration() && (rule_id.empty() || rule.id == rule_id)) {
+            out.push_back(MigrationHistory{&rule, {}});
+            migrations.rules.push_back(rule);
+        }
+    if (!rule_id.empty() && out.empty())
+        throw RulesError("no migration rule '" + rule_id + "' (a migration rule has a deadline or replace_with)");
+
+    const auto scans = queries.scans();
+    for (std::size_t i = 0; i < scans.size(); ++i) {
+        const auto& scan = scans[i];
+        // Each point is judged as of its own scan's start, so a deadline passes where it really passed.
+        const auto evaluation =
+            evaluate(migrations, gather_subjects(queries, view_after(scan.id, i + 1 == scans.size())), scan.started_at);
+        for (std::size_t r = 0; r < out.size(); ++r) {
+            ProgressPoint point{scan.id, scan.started_at, evaluation.migrations[r], {}};
+            if (!out[r].points.empty()) {
+                const auto& before = out[r].points.back().progress.met_places;
+                std::set<std::string> unmet;
+                for (const auto& f : evaluation.findings)
+                    if (f.rule_id == out[r].rule->id) unmet.insert(f.location);
+                for (const auto& place : before)
+                    if (unmet.contains(place)) point.regressed.push_back(place);
+            }
+            out[r].points.push_back(std::move(point));
+        }
+    }
+    return out;
+}
+
+}  // namespace certfleet::rules

@@ -1,0 +1,69 @@
+#pragma once
+// Applying rules: the subjects of a view (one certificate at one place, with every fact a rule can test) and
+// the findings and migration progress the rules give over them.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/cert_info.hpp"
+#include "core/observation.hpp"
+#include "inventory/analysis.hpp"
+#include "rules/rules.hpp"
+
+namespace certfleet::rules {
+
+struct Subject {
+    CertInfo cert;
+    inventory::Place place;  // with its position and whether it is a trust-store entry there
+    Labels labels;
+    std::optional<EndpointFacts> endpoint;  // the endpoint's probe, when the place is one
+    // Position 0 at an endpoint; in a file, a certificate that is neither a CA nor a trust-store entry.
+    bool leaf = false;
+    bool intermediate_expires_before_leaf = false;  // a CA presented above this leaf expires first
+    std::int64_t shared_locations = 1;              // distinct places (trust-store entries apart) in the view
+    std::vector<std::string> split_label_keys;      // label keys with 2+ values across those places
+    bool key_reused = false;                        // its key is in another certificate or in 2+ key files
+    bool pinned_in_trust_store = false;             // a non-CA certificate some trust store holds
+    std::vector<inventory::Ancestor> ancestors;     // issuers up the links, nearest first
+};
+
+// Every certificate at every place of the view, with its facts.
+std::vector<Subject> gather_subjects(inventory::InventoryQueries& queries, const inventory::Filter& view);
+
+struct Finding {
+    std::string rule_id;
+    Severity severity = Severity::info;
+    std::string sha256;
+    std::string subject;   // the certificate's subject DN
+    std::string location;  // the place, as reports print it
+    std::string message;   // what is wrong here and what to do
+    std::int64_t days_left = 0;
+    std::optional<UnixTime> deadline;  // migration rules
+    bool overdue = false;              // the deadline has passed
+};
+
+// A migration rule's state in one view.
+struct MigrationProgress {
+    std::string rule_id;
+    std::int64_t in_scope = 0;  // places the rule covers: still to migrate, migrated, or exempt
+    std::int64_t met = 0;       // present a certificate chaining to replace_with
+    std::int64_t unmet = 0;
+    std::int64_t exempt = 0;
+    std::int64_t overdue = 0;   // unmet after the deadline
+    std::vector<std::string> met_places;  // to spot a place that regresses in a later view
+};
+
+struct Evaluation {
+    std::vector<Finding> findings;   // most severe first, then soonest expiry
+    std::vector<std::string> notes;  // e.g. exemptions that expired and stopped applying
+    std::vector<MigrationProgress> migrations;
+    std::int64_t exempted = 0;       // findings an exemption suppressed
+};
+
+Evaluation evaluate(const RuleSet& rules, const std::vector<Subject>& subjects, UnixTime now);
+
+// True when the rule's match holds for the subject (scope not considered).
+bool matches(const Match& match, const Subject& subject, UnixTime now);
+bool in_scope(const Scope& scope, const Subject& subject);
+
+}  // namespace certfleet::rules

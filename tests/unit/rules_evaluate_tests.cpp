@@ -1,0 +1,300 @@
+// The rules engine over subjects built by hand (every match field and scope kind, exemptions, deadlines) and over
+// an inventory built at test time (the view's facts, check statuses, migration burn-down and regressions).
+#include <algorithm>
+#include <catch2/catch.hpp>
+
+#include "core/certificate.hpp"
+#include "core/encoding.hpp"
+#include "inventory/analysis.hpp"
+#include "inventory/inventory.hpp"
+#include "rules/check.hpp"
+#include "rules/evaluate.hpp"
+#include "tests/support/cert_factory.hpp"
+
+using namespace certfleet;
+using namespace certfleet::testing;
+using rules::Subject;
+
+namespace {
+
+constexpr UnixTime kDay = 86400;
+
+const UnixTime kNow = 1'800'000'000;  // a fixed "now" keeps these cases about the rules, not the clock
+
+Subject endpoint_subject() {
+    Subject s;
+    s.cert.sha256 = std::string(64, 'a');
+    s.cert.spki_sha256 = std::string(64, 'b');
+    s.cert.subject = "CN=api.example.com,O=Example";
+    s.cert.issuer = "CN=Example Issuing CA,O=Example";
+    s.cert.not_before = kNow - 10 * kDay;
+    s.cert.not_after = kNow + 100 * kDay;
+    s.cert.key_type = "RSA";
+    s.cert.key_bits = 2048;
+    s.cert.signature_algorithm = "sha256WithRSAEncryption";
+    s.cert.dns_names = {"api.example.com"};
+    s.place.kind = inventory::Place::Kind::endpoint;
+    s.place.host = "api.example.com";
+    s.place.address = "10.20.1.7";
+    s.place.port = 443;
+    s.place.server_name = "api.example.com";
+    s.leaf = true;
+    EndpointFacts facts;
+    facts.verified = true;
+    facts.hostname_match = true;
+    facts.order_correct = true;
+    s.endpoint = facts;
+    return s;
+}
+
+Subject file_subject() {
+    Subject s = endpoint_subject();
+    s.place = {};
+    s.place.path = "/etc/app/tls/server.pem";
+    s.endpoint.reset();
+    return s;
+}
+
+bool holds(const std::string& match_yaml, const Subject& s, UnixTime now = kNow) {
+    const auto set = rules::parse_rules("rules:\n  - id: t\n    severity: low\n    match: " + match_yaml + "\n", "t.yaml");
+    return rules::matches(set.rules.front().match, s, now);
+}
+
+bool scoped(const std::string& scope_yaml, const Subject& s) {
+    const auto set = rules::parse_rules(
+        "rules:\n  - id: t\n    severity: low\n    match: {leaf: true}\n    scope: " + scope_yaml + "\n", "t.yaml");
+    return rules::in_scope(set.rules.front().scope, s);
+}
+
+}  // namespace
+
+TEST_CASE("rules: every match field tests its fact", "[rules][evaluate]") {
+    Subject s = endpoint_subject();
+    CHECK(holds("{self_signed: false}", s));
+    CHECK(holds("{is_ca: false}", s));
+    CHECK(holds("{expired: false}", s));
+    CHECK(holds("{expired: true}", s, s.cert.not_after + 1));
+    CHECK(holds("{not_yet_valid: true}", s, s.cert.not_before - 1));
+    CHECK(holds("{has_san: true}", s));
+    CHECK(holds("{hostname_match: true}", s));
+    CHECK(holds("{chain_verified: true}", s));
+    CHECK(holds("{order_correct: true}", s));
+    CHECK(holds("{serves_default: false}", s));
+    CHECK(holds("{key_reused: false}", s));
+    CHECK(holds("{pinned_in_trust_store: false}", s));
+    CHECK(holds("{trust_anchor: false}", s));
+    CHECK(holds("{leaf: true}", s));
+    CHECK(holds("{intermediate_expires_before_leaf: false}", s));
+    CHECK(holds("{expires_within: 101d}", s));
+    CHECK_FALSE(holds("{expires_within: 99d}", s));
+    CHECK_FALSE(holds("{expires_within: 30d}", s, s.cert.not_after + 1));  // expired is not "expires within"
+    CHECK(holds("{validity_longer_than: 100d}", s));
+    CHECK_FALSE(holds("{validity_longer_than: 398d}", s));
+    CHECK(holds("{key_bits_below: 3072}", s));
+    CHECK_FALSE(holds("{key_bits_below: 2048}", s));
+    CHECK(holds("{shared_locations_at_least: 1}", s));
+    CHECK_FALSE(holds("{shared_locations_at_least: 2}", s));
+    CHECK_FALSE(holds("{intermediates_missing_at_least: 1}", s));
+    CHECK(holds("{key_type: [EC, rsa]}", s));
+    CHECK(holds("{signature_algorithm: '*sha256*'}", s));
+    CHECK_FALSE(holds("{signature_algorithm: ['*sha1*', '*md5*']}", s));
+    CHECK(holds("{location_kind: endpoint}", s));
+    CHECK(holds("{issuer: '*issuing ca*'}", s));
+    CHECK(holds("{subject: 'CN=api.*'}", s));
+    CHECK_FALSE(holds("{shared_across_label: owner}", s));
+
+    s.endpoint->verify_errors = {"untrusted-root", "hostname-mismatch"};
+    CHECK(holds("{verify_error: [untrusted-*]}", s));
+    CHECK_FALSE(holds("{verify_error: expired}", s));
+    s.split_label_keys = {"owner"};
+    CHECK(holds("{shared_across_label: owner}", s));
+    s.intermediate_expires_before_leaf = true;
+    CHECK(holds("{intermediate_expires_before_leaf: true}", s));
+}
+
+TEST_CASE("rules: endpoint facts never match a file", "[rules][evaluate]") {
+    const Subject s = file_subject();
+    CHECK_FALSE(holds("{hostname_match: false}", s));
+    CHECK_FALSE(holds("{hostname_match: true}", s));
+    CHECK_FALSE(holds("{chain_verified: false}", s));
+    CHECK_FALSE(holds("{verify_error: '*'}", s));
+    CHECK(holds("{location_kind: file}", s));
+}
+
+TEST_CASE("rules: all, any and not combine", "[rules][evaluate]") {
+    const Subject s = endpoint_subject();
+    CHECK(holds("{all: [{leaf: true}, {key_type: RSA}]}", s));
+    CHECK_FALSE(holds("{all: [{leaf: true}, {key_type: EC}]}", s));
+    CHECK(holds("{any: [{key_type: EC}, {key_bits_below: 4096}]}", s));
+    CHECK(holds("{not: {self_signed: true}}", s));
+    CHECK(holds("{any: [{all: [{key_type: RSA}, {key_bits_below: 2048}]}, {not: {expired: true}}]}", s));
+}
+
+TEST_CASE("rules: scopes by CIDR, host, port, path, labels and kind", "[rules][evaluate]") {
+    Subject s = endpoint_subject();
+    s.labels = {{"env", "prod"}, {"owner", "payments"}};
+    CHECK(scoped("{cidr: [10.20.0.0/16]}", s));
+    CHECK_FALSE(scoped("{cidr: 10.21.0.0/16}", s));
+    CHECK(scoped("{host: '*.example.com'}", s));
+    CHECK_FALSE(scoped("{host: '*.example.org'}", s));
+    CHECK(scoped("{port: [443, 8443]}", s));
+    CHECK_FALSE(scoped("{port: 8443}", s));
+    CHECK(scoped("{labels: {env: prod}}", s));
+    CHECK_FALSE(scoped("{labels: {env: staging}}", s));
+    CHECK(scoped("{kind: endpoint}", s));
+    CHECK_FALSE(scoped("{path: '/etc/*'}", s));  // an endpoint has no path
+    const Subject f = file_subject();
+    CHECK(scoped("{path: '/etc/*'}", f));
+    CHECK_FALSE(scoped("{path: '/srv/*'}", f));
+    CHECK_FALSE(scoped("{cidr: 10.0.0.0/8}", f));
+    CHECK(scoped("{kind: file}", f));
+}
+
+TEST_CASE("rules: exemptions apply until they expire, then say so", "[rules][evaluate]") {
+    Subject s = endpoint_subject();
+    s.cert.self_signed = true;
+    const std::string yaml =
+        "exemptions:\n"
+        "  - location: '10.20.*'\n"  // the display of an endpoint is host:port; this does not match it
+        "    reason: never applies\n"
+        "rules:\n"
+        "  - id: self-signed\n"
+        "    severity: high\n"
+        "    match: {self_signed: true}\n"
+        "    exemptions:\n"
+        "      - fingerprint: '" + s.cert.sha256 + "'\n"
+        "        reason: vendor appliance\n"
+        "        expires: 2027-01-31\n";
+    const auto set = rules::parse_rules(yaml, "t.yaml");
+    const UnixTime before = set.rules[0].exemptions[0].expires.value() - kDay;
+    const auto exempt = rules::evaluate(set, {s}, before);
+    CHECK(exempt.findings.empty());
+    CHECK(exempt.exempted == 1);
+    CHECK(exempt.notes.empty());
+    const auto lapsed = rules::evaluate(set, {s}, before + 2 * kDay);
+    REQUIRE(lapsed.findings.size() == 1);
+    CHECK_THAT(lapsed.findings[0].message, Catch::Contains("expired 2027-01-31") && Catch::Contains("vendor appliance"));
+    REQUIRE(lapsed.notes.size() == 1);
+    CHECK_THAT(lapsed.notes[0], Catch::Contains("t.yaml:") && Catch::Contains("no longer applies"));
+}
+
+TEST_CASE("rules: a migration counts met and unmet places and turns critical after its deadline", "[rules][evaluate]") {
+    Subject old_one = endpoint_subject();
+    old_one.cert.self_signed = true;
+    Subject moved = endpoint_subject();
+    moved.place.address = "10.20.1.8";
+    moved.ancestors = {inventory::Ancestor{std::string(64, 'c'), "CN=Internal Issuing CA,O=Example", "", 1}};
+    Subject elsewhere = endpoint_subject();
+    elsewhere.place.address = "192.0.2.1";
+    elsewhere.cert.self_signed = true;
+    const auto set = rules::parse_rules("rules:\n"
+                                        "  - id: migrate\n"
+                                        "    severity: medium\n"
+                                        "    match: {self_signed: true}\n"
+                                        "    scope: {cidr: 10.20.0.0/16}\n"
+                                        "    deadline: 2027-03-31\n"
+                                        "    replace_with: 'CN=Internal Issuing CA*'\n",
+                                        "t.yaml");
+    const UnixTime deadline = *set.rules[0].deadline;
+    const auto before = rules::evaluate(set, {old_one, moved, elsewhere}, deadline - 10 * kDay);
+    REQUIRE(before.migrations.size() == 1);
+    CHECK(before.migrations[0].in_scope == 2);
+    CHECK(before.migrations[0].met == 1);
+    CHECK(before.migrations[0].unmet == 1);
+    CHECK(before.migrations[0].overdue == 0);
+    REQUIRE(before.findings.size() == 1);
+    CHECK(before.findings[0].severity == rules::Severity::medium);
+    CHECK_THAT(before.findings[0].message, Catch::Contains("10 days left"));
+    const auto after = rules::evaluate(set, {old_one, moved, elsewhere}, deadline + 3 * kDay);
+    CHECK(after.migrations[0].overdue == 1);
+    REQUIRE(after.findings.size() == 1);
+    CHECK(after.findings[0].severity == rules::Severity::critical);
+    CHECK(after.findings[0].overdue);
+    CHECK_THAT(after.findings[0].message, Catch::Contains("passed 3 days ago"));
+}
+
+TEST_CASE("rules: findings come most severe first", "[rules][evaluate]") {
+    Subject s = endpoint_subject();
+    s.cert.key_bits = 1024;
+    s.cert.not_after = kNow + 5 * kDay;
+    const auto result = rules::evaluate(rules::builtin_policy(), {s}, kNow);
+    REQUIRE(result.findings.size() >= 2);
+    CHECK(result.findings.front().rule_id == "expires-within-14-days");
+    CHECK(std::is_sorted(result.findings.begin(), result.findings.end(),
+                         [](const auto& a, const auto& b) { return a.severity > b.severity; }));
+}
+
+namespace {
+
+CertificateSighting sighting(const TestCert& cert, const std::string& path, int index, bool anchor) {
+    CertificateSighting s{std::make_shared<const CertInfo>(describe_certificate(cert.der)),
+                          std::make_shared<const Bytes>(cert.der), FileLocation{path, SourceFormat::pem, index}};
+    s.trust_anchor = anchor;
+    return s;
+}
+
+EndpointObservationRecord served(const std::string& address, const std::vector<TestCert>& chain) {
+    EndpointObservationRecord record;
+    record.facts.host = record.facts.address = address;
+    record.facts.port = 443;
+    record.facts.status = "tls";
+    record.facts.verified = true;
+    record.facts.hostname_match = true;
+    record.facts.order_correct = true;
+    for (const auto& c : chain)
+        record.chain.push_back(ChainCertificate{std::make_shared<const CertInfo>(describe_certificate(c.der)),
+                                                std::make_shared<const Bytes>(c.der)});
+    return record;
+}
+
+}  // namespace
+
+TEST_CASE("rules: check and burn-down over an inventory, with a regression", "[rules][evaluate]") {
+    TempDir dir;
+    const std::string db = (dir / "inventory.db").string();
+    const auto internal = make_chain("moved.example");
+    const auto self_signed = TestCert::make({.subject_cn = "legacy.example", .dns_names = {"legacy.example"}},
+                                            TestKey::shared({}, 11));
+    // Scan 1: both endpoints self-signed. Scan 2: one moved to the internal CA. Scan 3: it went back.
+    const std::vector<std::vector<TestCert>> first_endpoint{{self_signed}, {internal.leaf, internal.intermediate}, {self_signed}};
+    {
+        auto inv = inventory::open_sqlite_inventory(db);
+        for (const auto& chain : first_endpoint) {
+            const auto scan = inv->begin_scan("network", "{}", {});
+            FileObservations store;
+            store.certificates = {sighting(internal.root, "/etc/ssl/certs/internal-root.pem", 0, true)};
+            inv->record(scan, {store});
+            inv->record_endpoints(scan, {served("10.20.0.1", chain), served("10.20.0.2", {self_signed})});
+            inv->finish_scan(scan, inventory::ScanStatus::complete, {});
+        }
+    }
+    const auto set = rules::parse_rules("rules:\n"
+                                        "  - id: migrate\n"
+                                        "    severity: high\n"
+                                        "    match: {self_signed: true}\n"
+                                        "    scope: {cidr: 10.20.0.0/16}\n"
+                                        "    replace_with: 'CN=Test Root CA*'\n",
+                                        "t.yaml");
+    auto queries = inventory::open_sqlite_queries(db);
+    const auto history = rules::migration_history(*queries, set, "");
+    REQUIRE(history.size() == 1);
+    REQUIRE(history[0].points.size() == 3);
+    CHECK(history[0].points[0].progress.met == 0);
+    CHECK(history[0].points[0].progress.unmet == 2);
+    CHECK(history[0].points[1].progress.met == 1);
+    CHECK(history[0].points[1].progress.unmet == 1);
+    CHECK(history[0].points[2].progress.met == 0);
+    CHECK(history[0].points[2].regressed == std::vector<std::string>{"10.20.0.1:443"});
+    CHECK_THROWS_AS(rules::migration_history(*queries, set, "nope"), rules::RulesError);
+
+    // The built-in policy over scan 2's view: the self-signed leaf is a high finding, a WARNING by default.
+    const auto check = rules::check(*queries, rules::builtin_policy(), 2, false, now_utc());
+    CHECK(check.status == rules::CheckStatus::warning);
+    CHECK(check.critical == 0);
+    CHECK(check.warning >= 1);
+    REQUIRE(check.min_days_left);
+    CHECK(*check.min_days_left > 60);
+    auto strict = rules::builtin_policy();
+    strict.status.critical_from = rules::Severity::high;
+    CHECK(rules::check(*queries, strict, 2, false, now_utc()).status == rules::CheckStatus::critical);
+}
