@@ -49,6 +49,7 @@ struct ScanOptions {
     // both
     std::vector<std::string> labels;  // key=value, for every sighting of the scan
     std::string owner_map;            // file of location pattern -> labels
+    std::string rules;                // rules evaluated when the scan ends (empty: the built-in policy)
     bool no_progress = false;
 };
 
@@ -58,8 +59,55 @@ struct ReportOptions {
     std::string output;
 };
 
+// `certfleet inventory QUESTION`: what the inventory knows across scans.
+struct InventoryOptions {
+    std::string question;     // certs, cert, endpoints, shared, keys, anchors, stores, history, scans
+    std::string fingerprint;  // cert and history: a sha256 or a prefix of one (hex, or colon-separated pairs)
+    std::string format = "table";
+    // filters
+    std::int64_t scan = 0;  // 0: the current view (each place as the latest scan that looked at it left it)
+    std::string expiring;   // "30d", "4w": expiring within, or expired
+    bool self_signed = false;
+    std::vector<std::string> labels;  // key=value
+    std::string issuer;
+    // shared
+    std::int64_t min_places = 2;
+    std::string across;  // a label key whose values must differ among the places
+};
+
+struct DiffOptions {
+    std::int64_t from = 0, to = 0;  // 0: the two latest scans; FROM alone is compared with the latest
+    std::string format = "table";
+};
+
+// `certfleet check`: a Nagios plugin (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+struct CheckOptions {
+    std::string rules;  // empty: the built-in policy
+    std::int64_t scan = 0;  // 0: the latest
+    std::string format = "table";
+    bool quiet = false;  // print nothing when OK, so cron mails only on trouble
+    std::int64_t warning_days = 30, critical_days = 14;  // min_days_left perfdata thresholds
+};
+
+// `certfleet progress`: each migration rule's burn-down over the scans.
+struct ProgressOptions {
+    std::string rules;
+    std::string rule;  // only this rule's id
+    std::string format = "table";
+};
+
 int run_scan(const ScanOptions& options, const std::string& db_path);
+int run_check(const CheckOptions& options, const std::string& db_path);
+int run_progress(const ProgressOptions& options, const std::string& db_path);
+// Evaluates the rules (a file, or the built-in policy when empty) over the view after `scan` and stores the
+// findings with it; returns how many there are.
+std::size_t evaluate_findings(const std::string& rules_path, const std::string& db_path, std::int64_t scan);
 int run_report(const ReportOptions& options, const std::string& db_path);
+int run_inventory(const InventoryOptions& options, const std::string& db_path);
+int run_diff(const DiffOptions& options, const std::string& db_path);
+
+// Throws UsageError when there is no inventory file at db_path: reading commands never create one.
+void require_inventory_file(const std::string& db_path);
 
 // Where certificates live on common Linux hosts; --system-dirs scans those that exist.
 const std::vector<std::string>& system_certificate_dirs();

@@ -69,26 +69,118 @@ int main(int argc, char** argv) {
     scan_cmd->add_option("--owner-map", scan.owner_map,
                          "Labels by location: lines of 'CIDR|host-glob|/path-glob key=value ...'")
         ->check(CLI::ExistingFile);
+    scan_cmd->add_option("--rules", scan.rules,
+                         "Rules evaluated over the scan when it ends, findings stored with it (default: built-in policy)")
+        ->check(CLI::ExistingFile);
     scan_cmd->add_flag("--no-progress", scan.no_progress, "No progress line on stderr");
+
+    const auto add_format = [](CLI::App* cmd, std::string& format) {
+        cmd->add_option("--format", format, "Output format")
+            ->check(CLI::IsMember(certfleet::report::report_formats()))
+            ->capture_default_str();
+    };
 
     ReportOptions report_options;
     auto* report_cmd = app.add_subcommand("report", "Print a report of a scan from the inventory");
-    report_cmd->add_option("--format", report_options.format, "Report format")
-        ->check(CLI::IsMember(certfleet::report::report_formats()))
-        ->capture_default_str();
+    add_format(report_cmd, report_options.format);
     report_cmd->add_option("--scan", report_options.scan, "Scan id (default: the latest)")->check(CLI::PositiveNumber);
     report_cmd->add_option("-o,--output", report_options.output, "Write to this file instead of stdout");
+
+    InventoryOptions inventory_options;
+    auto* inventory_cmd = app.add_subcommand(
+        "inventory", "Ask the inventory what it knows across scans. Without --scan every question is asked of the\n"
+                     "current view: each place as the latest scan that looked at it left it.");
+    inventory_cmd->require_subcommand(1);
+    const auto add_scan_filter = [&](CLI::App* cmd) {
+        cmd->add_option("--scan", inventory_options.scan, "Ask of this scan only")->check(CLI::PositiveNumber);
+    };
+    const auto add_filters = [&](CLI::App* cmd) {
+        add_scan_filter(cmd);
+        cmd->add_option("--expiring", inventory_options.expiring,
+                        "Only certificates expiring within this many days or weeks (30d, 4w), expired ones too");
+        cmd->add_flag("--self-signed", inventory_options.self_signed, "Only self-signed certificates");
+        cmd->add_option("--label", inventory_options.labels,
+                        "Only certificates seen at places labelled key=value (repeatable: all of them)");
+        cmd->add_option("--issuer", inventory_options.issuer, "Only certificates whose issuer contains this text");
+    };
+    const auto add_question = [&](const char* name, const char* description) {
+        auto* cmd = inventory_cmd->add_subcommand(name, description);
+        add_format(cmd, inventory_options.format);
+        return cmd;
+    };
+    add_filters(add_question("certs", "Certificates, soonest expiry first"));
+    auto* cert_cmd = add_question("cert", "One certificate: its places, issuers, path to an anchor, same-key "
+                                          "certificates and key files");
+    cert_cmd->add_option("SHA256", inventory_options.fingerprint, "Fingerprint or a prefix of it (4+ hex digits)")
+        ->required();
+    add_scan_filter(cert_cmd);
+    add_filters(add_question("endpoints", "Network endpoints, soonest expiry first"));
+    auto* shared_cmd = add_question("shared", "Certificates at several places (trust stores not counted), the most "
+                                              "places first");
+    add_filters(shared_cmd);
+    shared_cmd->add_option("--min-places", inventory_options.min_places, "At least this many places")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    shared_cmd->add_option("--across", inventory_options.across,
+                           "Only certificates whose places carry two or more values of this label key, e.g. owner");
+    add_filters(add_question("keys", "Public keys in several certificates, private key files at several paths"));
+    add_filters(add_question("anchors", "Trust anchors: which stores hold them, what they issue, what is stale"));
+    add_filters(add_question("stores", "Trust stores and the anchors each holds"));
+    auto* history_cmd = add_question("history", "Every scan and place that saw a certificate, and its rotations");
+    history_cmd->add_option("SHA256", inventory_options.fingerprint, "Fingerprint or a prefix of it (4+ hex digits)")
+        ->required();
+    add_question("scans", "Every scan in the inventory");
+
+    DiffOptions diff_options;
+    auto* diff_cmd = app.add_subcommand(
+        "diff", "What changed between two scans: new and gone certificates and places, rotations, verdicts.\n"
+                "Default: the two latest scans; with FROM alone, FROM against the latest.");
+    diff_cmd->add_option("FROM", diff_options.from, "Earlier scan id")->check(CLI::PositiveNumber);
+    diff_cmd->add_option("TO", diff_options.to, "Later scan id")->check(CLI::PositiveNumber);
+    add_format(diff_cmd, diff_options.format);
+
+    CheckOptions check_options;
+    auto* check_cmd = app.add_subcommand(
+        "check", "Evaluate the rules over the latest scan, as a Nagios plugin: exit 0 OK, 1 WARNING, 2 CRITICAL,\n"
+                 "3 UNKNOWN. First line: status, counts and perfdata. Findings are stored with the scan.");
+    check_cmd->add_option("--rules", check_options.rules, "Rules file (YAML); default: the built-in policy");
+    check_cmd->add_option("--scan", check_options.scan, "Scan id (default: the latest)")->check(CLI::PositiveNumber);
+    check_cmd->add_option("--format", check_options.format, "Output format")
+        ->check(CLI::IsMember({"table", "json"}))
+        ->capture_default_str();
+    check_cmd->add_flag("--quiet", check_options.quiet, "Print nothing when the status is OK (for cron)");
+    check_cmd->add_option("--warning-days", check_options.warning_days, "min_days_left warning threshold (perfdata)")
+        ->capture_default_str();
+    check_cmd->add_option("--critical-days", check_options.critical_days, "min_days_left critical threshold (perfdata)")
+        ->capture_default_str();
+
+    ProgressOptions progress_options;
+    auto* progress_cmd = app.add_subcommand(
+        "progress", "Migration burn-down: for each migration rule, places in scope, met, unmet, exempt and overdue\n"
+                    "in every scan, and places that regressed.");
+    progress_cmd->add_option("--rules", progress_options.rules, "Rules file (YAML); default: the built-in policy");
+    progress_cmd->add_option("--rule", progress_options.rule, "Only this rule id");
+    add_format(progress_cmd, progress_options.format);
 
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         const int code = app.exit(e);
-        return code == 0 ? kExitOk : kExitUsage;
+        if (code == 0) return kExitOk;
+        // A monitoring system reads any exit code of `check` as a status: a bad command line is UNKNOWN.
+        for (int i = 1; i < argc; ++i)
+            if (std::string(argv[i]) == "check") return 3;
+        return kExitUsage;
     }
 
     try {
         if (scan_cmd->parsed()) return run_scan(scan, db_path);
-        return run_report(report_options, db_path);
+        if (report_cmd->parsed()) return run_report(report_options, db_path);
+        if (diff_cmd->parsed()) return run_diff(diff_options, db_path);
+        if (check_cmd->parsed()) return run_check(check_options, db_path);
+        if (progress_cmd->parsed()) return run_progress(progress_options, db_path);
+        inventory_options.question = inventory_cmd->get_subcommands().front()->get_name();
+        return run_inventory(inventory_options, db_path);
     } catch (const UsageError& e) {
         std::cerr << "certfleet: " << e.what() << "\n";
         return kExitUsage;

@@ -5,14 +5,14 @@
 
 #include "app/commands.hpp"
 #include "core/encoding.hpp"
+#include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
 #include "report/report.hpp"
 
 namespace certfleet::app {
 
 int run_report(const ReportOptions& options, const std::string& db_path) {
-    if (!std::filesystem::exists(db_path))
-        throw UsageError("no inventory at " + db_path + ": run 'certfleet scan' first (or give --db)");
+    require_inventory_file(db_path);
     auto writer = report::make_report_writer(options.format);
     auto inv = inventory::open_sqlite_inventory(db_path);
     const auto scan = options.scan > 0 ? inv->find_scan(options.scan) : inv->latest_scan();
@@ -22,8 +22,13 @@ int run_report(const ReportOptions& options, const std::string& db_path) {
     }
     const auto contents = inv->scan_contents(scan->id);
     const report::ReportContext context{now_utc()};
+    const auto queries = inventory::open_sqlite_queries(db_path);
+    inventory::Filter this_scan;
+    this_scan.scan = scan->id;
+    this_scan.now = context.now;
+    const report::ReportModel model{contents, queries->reused_keys(this_scan), queries->anchors(this_scan)};
     if (options.output.empty()) {
-        writer->write(contents, context, std::cout);
+        writer->write(model, context, std::cout);
         std::cout.flush();
         return std::cout ? kExitOk : kExitFailure;
     }
@@ -32,7 +37,7 @@ int run_report(const ReportOptions& options, const std::string& db_path) {
     {
         std::ofstream out(temporary, std::ios::trunc);
         if (!out) throw std::runtime_error("-o " + options.output + ": cannot write: " + std::strerror(errno));
-        writer->write(contents, context, out);
+        writer->write(model, context, out);
         if (!out.flush()) throw std::runtime_error("-o " + options.output + ": write failed");
     }
     std::filesystem::rename(temporary, options.output);

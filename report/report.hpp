@@ -1,10 +1,11 @@
 #pragma once
-// Report writers: one per format, all behind one interface, all reading the same scan contents.
+// Report writers: one per format, all behind one interface, all reading the same report model.
 #include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
 
 namespace certfleet::report {
@@ -13,11 +14,17 @@ struct ReportContext {
     UnixTime now = 0;  // days_left and expiry flags are relative to this
 };
 
+// What a report of one scan shows: everything the scan saw, and the inventory's answers about that scan.
+struct ReportModel {
+    const inventory::ScanContents& contents;
+    std::vector<inventory::ReusedKey> reused_keys;  // keys in two or more certificates or key files
+    std::vector<inventory::AnchorSummary> anchors;  // trust-store entries the scan saw
+};
+
 class ReportWriter {
 public:
     virtual ~ReportWriter() = default;
-    virtual void write(const inventory::ScanContents& contents, const ReportContext& context,
-                       std::ostream& out) const = 0;
+    virtual void write(const ReportModel& model, const ReportContext& context, std::ostream& out) const = 0;
 };
 
 // The formats make_report_writer knows, in the order --help lists them.

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
-#include <string_view>
 
 #include "core/encoding.hpp"
+#include "report/table_support.hpp"
 
 namespace certfleet::report {
 
@@ -14,65 +14,6 @@ namespace {
 constexpr std::size_t kDaysWidth = 6, kFlagsWidth = 10, kSubjectWidth = 28, kWhereWidth = 35;
 constexpr std::size_t kMaxListedEvents = 10;
 constexpr std::size_t kLineWidth = 80;
-
-// Display width counted in code points, so a UTF-8 subject is cut on a character boundary.
-std::size_t display_width(std::string_view s) {
-    std::size_t width = 0;
-    for (unsigned char c : s) width += (c & 0xc0) != 0x80;
-    return width;
-}
-
-std::string cut_to_bytes(std::string_view s, std::size_t keep_width, bool keep_end) {
-    std::size_t width = 0;
-    if (!keep_end) {
-        std::size_t i = 0;
-        for (; i < s.size(); ++i) {
-            if ((static_cast<unsigned char>(s[i]) & 0xc0) != 0x80 && width++ == keep_width) break;
-        }
-        return std::string(s.substr(0, i));
-    }
-    std::size_t i = s.size();
-    while (i > 0) {
-        --i;
-        if ((static_cast<unsigned char>(s[i]) & 0xc0) != 0x80 && ++width == keep_width) break;
-    }
-    return std::string(s.substr(i));
-}
-
-// Fits text into `width` columns: subjects lose their end, paths their start (the file name matters most).
-std::string fit(std::string_view text, std::size_t width, bool keep_end = false) {
-    const std::size_t w = display_width(text);
-    std::string out;
-    if (w <= width) {
-        out = std::string(text) + std::string(width - w, ' ');
-    } else {
-        out = keep_end ? "..." + cut_to_bytes(text, width - 3, true) : cut_to_bytes(text, width - 3, false) + "...";
-    }
-    return out;
-}
-
-std::string common_name_or_subject(const std::string& subject) {
-    // RFC 2253 puts the most specific RDN first; the CN is what people recognise.
-    const auto pos = subject.find("CN=");
-    if (pos != std::string::npos && (pos == 0 || subject[pos - 1] == ',')) {
-        std::size_t end = pos + 3;
-        while (end < subject.size() && !(subject[end] == ',' && subject[end - 1] != '\\')) ++end;
-        return subject.substr(pos + 3, end - pos - 3);
-    }
-    return subject.empty() ? "(empty subject)" : subject;
-}
-
-std::string flags(const CertInfo& c, const Validity& v) {
-    std::string out;
-    auto add = [&](bool on, const char* flag) {
-        if (on) out += (out.empty() ? "" : " ") + std::string(flag);
-    };
-    add(v.expired, "EXP");
-    add(v.not_yet_valid, "NYV");
-    add(c.self_signed, "SS");
-    add(c.is_ca, "CA");
-    return out;
-}
 
 // The first file it is in, or else the first endpoint presenting it, and how many other places there are.
 std::string where_seen(const inventory::StoredCertificate& stored) {
@@ -91,17 +32,6 @@ std::string where_seen(const inventory::StoredCertificate& stored) {
     std::string fitted = fit(first, kWhereWidth - more.size(), true);
     fitted.erase(fitted.find_last_not_of(' ') + 1);
     return fitted + more;
-}
-
-std::string trim_right(std::string s) {
-    while (!s.empty() && s.back() == ' ') s.pop_back();
-    return s;
-}
-
-std::string endpoint_text(const EndpointFacts& f) {
-    const bool v6 = f.address.find(':') != std::string::npos;
-    const std::string address = f.address.empty() ? f.host : (v6 ? "[" + f.address + "]" : f.address);
-    return address + ":" + std::to_string(f.port);
 }
 
 // Endpoints that answered; refused ports are only counted, as a scan of a range has thousands of them.
@@ -126,9 +56,54 @@ void write_endpoints(const inventory::ScanContents& contents, std::ostream& out)
     }
 }
 
+// Keys in more than one certificate or key file: one line each, with what shares it.
+// The rules' verdicts, most severe first, one line each: what the advice says is in the JSON report and in
+// `certfleet check`.
+void write_findings(const std::vector<inventory::StoredFinding>& findings, std::ostream& out) {
+    if (findings.empty()) return;
+    out << "\nFindings: " << findings.size() << " (certfleet check for what to do)\n";
+    std::size_t listed = 0;
+    for (const auto& f : findings) {
+        if (listed++ == kMaxListedEvents) {
+            out << "  ... and " << findings.size() - kMaxListedEvents << " more (--format json lists them all)\n";
+            break;
+        }
+        out << "  " << trim_right(fit(f.severity + "  " + f.rule_id + "  " + f.location, kLineWidth - 3)) << "\n";
+    }
+}
+
+void write_reused_keys(const std::vector<inventory::ReusedKey>& reused_keys, std::ostream& out) {
+    if (reused_keys.empty()) return;
+    out << "\nReused keys: " << reused_keys.size() << "\n";
+    for (const auto& key : reused_keys) {
+        std::string holders;
+        for (const auto& c : key.certificates) holders += (holders.empty() ? "" : ", ") + common_name_or_subject(c.cert.subject);
+        const std::string row = short_sha256(key.spki_sha256) + " " + count_of(key.certificates.size(), "certificate") +
+                                ", " + count_of(key.key_files.size(), "key file") + ": " + holders;
+        out << "  " << trim_right(fit(row, kLineWidth - 3)) << "\n";
+    }
+}
+
+// Trust-store entries, with what is unusual about them: a pinned service certificate, an anchor nothing uses,
+// an anchor some stores lack.
+void write_anchors(const std::vector<inventory::AnchorSummary>& anchors, std::ostream& out) {
+    if (anchors.empty()) return;
+    out << "\nTrust anchors: " << anchors.size() << "\n";
+    for (const auto& anchor : anchors) {
+        std::string remarks = count_of(anchor.stores.size(), "store") + ", issues " +
+                              std::to_string(anchor.issues_live) + " live";
+        if (anchor.pinned_leaf) remarks += ", pinned leaf";
+        if (anchor.stale) remarks += ", stale";
+        if (!anchor.missing_from.empty()) remarks += ", missing from " + count_of(anchor.missing_from.size(), "store");
+        const std::string row = fit(common_name_or_subject(anchor.summary.cert.subject), kSubjectWidth) + " " + remarks;
+        out << "  " << trim_right(fit(row, kLineWidth - 3)) << "\n";
+    }
+}
+
 }  // namespace
 
-void TableWriter::write(const inventory::ScanContents& contents, const ReportContext& context, std::ostream& out) const {
+void TableWriter::write(const ReportModel& model, const ReportContext& context, std::ostream& out) const {
+    const auto& contents = model.contents;
     const auto& scan = contents.scan;
     out << "Scan " << scan.id << " (" << scan.kind << ", " << inventory::to_string(scan.status) << ") started "
         << format_rfc3339(scan.started_at) << "\n";
@@ -170,6 +145,9 @@ void TableWriter::write(const inventory::ScanContents& contents, const ReportCon
     if (!contents.keys.empty())
         out << "\nPrivate keys: " << contents.keys.size() << " (" << encrypted
             << " encrypted); only fingerprints and paths are kept.\n";
+    write_reused_keys(model.reused_keys, out);
+    write_anchors(model.anchors, out);
+    write_findings(contents.findings, out);
 
     std::size_t listed = 0, errors = 0;
     for (const auto& e : contents.events) {

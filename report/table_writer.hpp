@@ -6,7 +6,7 @@ namespace certfleet::report {
 // A table for people, 80 columns wide: most urgent first (fewest days left).
 class TableWriter final : public ReportWriter {
 public:
-    void write(const inventory::ScanContents& contents, const ReportContext& context, std::ostream& out) const override;
+    void write(const ReportModel& model, const ReportContext& context, std::ostream& out) const override;
 };
 
 }  // namespace certfleet::report

@@ -1,3 +1,4 @@
+#include "report/analysis_report.hpp"
 #include "report/json_writer.hpp"
 #include "report/report.hpp"
 #include "report/table_writer.hpp"
@@ -12,6 +13,12 @@ const std::vector<std::string>& report_formats() {
 std::unique_ptr<ReportWriter> make_report_writer(const std::string& format) {
     if (format == "table") return std::make_unique<TableWriter>();
     if (format == "json") return std::make_unique<JsonWriter>();
+    return nullptr;
+}
+
+std::unique_ptr<AnalysisWriter> make_analysis_writer(const std::string& format, const ReportContext& context) {
+    if (format == "table") return make_analysis_table_writer(context);
+    if (format == "json") return make_analysis_json_writer(context);
     return nullptr;
 }
 

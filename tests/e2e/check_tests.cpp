@@ -5,7 +5,7 @@
 #include <regex>
 
 #include "tests/support/cert_factory.hpp"
-#include "tests/support/certfleet_cli.hpp"
+#include "tests/e2e/certfleet_binary.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;

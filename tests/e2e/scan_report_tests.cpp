@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/encoding.hpp"
+#include "tests/e2e/certfleet_binary.hpp"
 #include "tests/support/cert_factory.hpp"
 #include "tests/support/keystore_writer.hpp"
 #include "tests/support/process.hpp"
@@ -21,14 +22,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-const std::string kBinary = CERTFLEET_BINARY;
-
-ProcessResult run_certfleet(const std::string& db, std::vector<std::string> args, ProcessOptions options = {}) {
-    std::vector<std::string> argv{kBinary, "--db", db};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_process(argv, options);
-}
 
 json report_json(const std::string& db, std::vector<std::string> extra = {}) {
     std::vector<std::string> args{"report", "--format", "json"};
@@ -142,8 +135,12 @@ TEST_CASE("e2e: scanning a tree of every format and bad input gives a complete, 
     CHECK(doc["schema"] == 1);
     CHECK(doc["scan"]["id"] == 1);
     CHECK(doc["scan"]["status"] == "complete");
-    CHECK(doc["findings"] == json::array());
     const std::string t = fleet.tree;
+    // The scan evaluated the built-in policy: the expired certificate is a critical finding, listed first.
+    REQUIRE_FALSE(doc["findings"].empty());
+    CHECK(doc["findings"][0]["rule_id"] == "expired");
+    CHECK(doc["findings"][0]["severity"] == "critical");
+    CHECK(doc["findings"][0]["location"] == t + "/app/config.json");
 
     SECTION("every certificate, at every location, with format and index") {
         const json* leaf = find_cert(doc, fleet.chain.leaf.sha256());

@@ -127,6 +127,11 @@ TEST_CASE("analysis: the current view holds each place as its latest scan saw it
     CHECK(then.contains(f.shop.leaf.sha256()));
     CHECK_FALSE(then.contains(f.shop_reissued.sha256()));
 
+    // As of the first scan, the view is what the first scan saw.
+    CHECK(shas(q->certificates(Filter{.as_of = f.first})) == then);
+    CHECK(q->endpoints(Filter{.as_of = f.first}).front().facts.verify_error == "self-signed");
+    CHECK(q->shared(Filter{.as_of = f.first}, 3).size() == 1);
+
     const auto all = q->certificates({});
     const auto copied = std::find_if(all.begin(), all.end(), [&](const auto& s) { return s.cert.sha256 == f.copied.sha256(); });
     REQUIRE(copied != all.end());
@@ -299,4 +304,30 @@ TEST_CASE("analysis: a missing inventory is named", "[analysis]") {
     TempDir dir;
     CHECK_THROWS_WITH(inventory::open_sqlite_queries((dir / "none.db").string()),
                       Catch::Contains("none.db") && Catch::Contains("certfleet scan"));
+}
+
+TEST_CASE("analysis: placements and ancestors, the inputs of rules", "[analysis]") {
+    auto& f = fleet();
+    auto q = inventory::open_sqlite_queries(f.db);
+    const auto placements = q->placements({});
+    std::set<std::string> where;
+    for (const auto& p : placements)
+        if (p.sha256 == f.copied.sha256()) {
+            REQUIRE(p.seen.labels.size() == 2);  // its owner, and the scan's env
+            where.insert(p.seen.place.display() + " " + p.seen.labels.back().value);
+        }
+    CHECK(where == std::set<std::string>{"/srv/a/cert.pem payments", "/srv/b/cert.pem payments", "/srv/c/cert.pem search"});
+    const auto anchor = std::find_if(placements.begin(), placements.end(),
+                                     [&](const auto& p) { return p.sha256 == f.pinned.sha256() && p.seen.place.trust_anchor; });
+    REQUIRE(anchor != placements.end());
+    CHECK(anchor->seen.place.position == 1);
+
+    const auto ancestors = q->ancestors({f.shop_reissued.sha256(), f.copied.sha256()});
+    REQUIRE(ancestors.contains(f.shop_reissued.sha256()));
+    const auto& up = ancestors.at(f.shop_reissued.sha256());
+    REQUIRE(up.size() == 2);
+    CHECK(up[0].sha256 == f.shop.intermediate.sha256());
+    CHECK(up[0].depth == 1);
+    CHECK(up[1].subject.find("Test Root CA") != std::string::npos);
+    CHECK_FALSE(ancestors.contains(f.copied.sha256()));
 }

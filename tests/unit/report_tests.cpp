@@ -41,9 +41,12 @@ inventory::ScanContents sample_contents() {
     return contents;
 }
 
-std::string render(const std::string& format, const inventory::ScanContents& contents) {
+std::string render(const std::string& format, const inventory::ScanContents& contents,
+                   std::vector<inventory::ReusedKey> reused_keys = {},
+                   std::vector<inventory::AnchorSummary> anchors = {}) {
     std::ostringstream out;
-    report::make_report_writer(format)->write(contents, report::ReportContext{now_utc()}, out);
+    const report::ReportModel model{contents, std::move(reused_keys), std::move(anchors)};
+    report::make_report_writer(format)->write(model, report::ReportContext{now_utc()}, out);
     return out.str();
 }
 
@@ -81,6 +84,41 @@ TEST_CASE("report: the JSON document follows schema 1", "[report]") {
                                                     {"detail", "20971520 bytes"}}}));
     CHECK(doc["notes"].size() == 1);
     CHECK(doc["findings"] == nlohmann::json::array());
+}
+
+TEST_CASE("report: reused keys and trust anchors of the scan, in JSON and in the table", "[report]") {
+    const auto contents = sample_contents();
+    const auto& expired = contents.certificates[0].cert;
+    const auto& ca = contents.certificates[1].cert;
+    inventory::ReusedKey reused{expired.spki_sha256,
+                                {inventory::CertificateSummary{expired}, inventory::CertificateSummary{ca}},
+                                {inventory::Place{.path = "/srv/key.pem"}, inventory::Place{.path = "/srv/key-copy.pem"}}};
+    inventory::AnchorSummary anchor{.summary = {ca},
+                                    .stores = {"/srv/ca.der"},
+                                    .missing_from = {"/srv/truststore.pem"},
+                                    .issues_live = 3};
+    const auto doc = nlohmann::json::parse(render("json", contents, {reused}, {anchor}));
+    CHECK(doc["keys"].size() == 1);  // the scan's key sightings stay as they were
+    CHECK(doc["reused_keys"] == nlohmann::json::array({{{"spki_sha256", expired.spki_sha256},
+                                                        {"certificates", {expired.sha256, ca.sha256}},
+                                                        {"key_files", {{{"path", "/srv/key.pem"}, {"format", "pem"}},
+                                                                       {{"path", "/srv/key-copy.pem"}, {"format", "pem"}}}}}}));
+    CHECK(doc["anchors"] == nlohmann::json::array({{{"sha256", ca.sha256},
+                                                    {"subject", ca.subject},
+                                                    {"not_after", format_rfc3339(ca.not_after)},
+                                                    {"stores", {"/srv/ca.der"}},
+                                                    {"issues_live", 3},
+                                                    {"pinned_leaf", false},
+                                                    {"stale", false},
+                                                    {"missing_from", {"/srv/truststore.pem"}}}}));
+
+    const std::string table = render("table", contents, {reused}, {anchor});
+    CHECK(table.find("Reused keys: 1") != std::string::npos);
+    CHECK(table.find("2 certificates, 2 key files") != std::string::npos);
+    CHECK(table.find("Trust anchors: 1") != std::string::npos);
+    CHECK(table.find("1 store, issues 3 live, missing from 1 store") != std::string::npos);
+    CHECK(render("table", contents).find("Reused keys") == std::string::npos);
+    CHECK(nlohmann::json::parse(render("json", contents))["anchors"] == nlohmann::json::array());
 }
 
 TEST_CASE("report: JSON survives file names that are not UTF-8", "[report]") {

@@ -1,0 +1,189 @@
+// `certfleet inventory QUESTION` and `certfleet diff`: questions to the inventory across scans, answered by
+// inventory/analysis.hpp and printed by the analysis writers of report/.
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <iostream>
+
+#include "app/commands.hpp"
+#include "core/encoding.hpp"
+#include "inventory/analysis.hpp"
+#include "report/analysis_report.hpp"
+#include "scanner/owner_map.hpp"
+
+namespace certfleet::app {
+
+namespace {
+
+using inventory::InventoryQueries;
+using inventory::ScanRecord;
+
+// A prefix this short already names one certificate in most fleets, and is still easy to type.
+constexpr std::size_t kMinPrefixDigits = 4;
+// An ambiguous prefix lists at most this many candidates: enough to pick from, or to see more digits are needed.
+constexpr std::size_t kMaxCandidates = 10;
+
+struct OpenedInventory {
+    std::unique_ptr<InventoryQueries> queries;
+    std::vector<ScanRecord> scans;  // by id, oldest first
+};
+
+OpenedInventory open_inventory(const std::string& db_path) {
+    require_inventory_file(db_path);
+    OpenedInventory opened{inventory::open_sqlite_queries(db_path), {}};
+    opened.scans = opened.queries->scans();
+    if (opened.scans.empty())
+        throw UsageError("the inventory at " + db_path + " has no scans yet: run 'certfleet scan' first");
+    return opened;
+}
+
+bool has_scan(const std::vector<ScanRecord>& scans, std::int64_t id) {
+    return std::any_of(scans.begin(), scans.end(), [&](const ScanRecord& s) { return s.id == id; });
+}
+
+// "30d" or "4w" as a number of days.
+std::int64_t parse_expiring_days(const std::string& text) {
+    const bool well_formed = text.size() >= 2 && text.size() <= 7 && (text.back() == 'd' || text.back() == 'w') &&
+                             std::all_of(text.begin(), text.end() - 1, [](unsigned char c) { return std::isdigit(c); });
+    if (!well_formed) throw UsageError("--expiring " + text + ": expected a number of days or weeks, e.g. 30d or 4w");
+    const std::int64_t count = std::stoll(text.substr(0, text.size() - 1));
+    return text.back() == 'w' ? count * 7 : count;
+}
+
+inventory::Filter make_filter(const InventoryOptions& options, const OpenedInventory& opened,
+                              const std::string& db_path) {
+    inventory::Filter filter;
+    if (options.scan > 0) {
+        if (!has_scan(opened.scans, options.scan))
+            throw UsageError("no scan " + std::to_string(options.scan) + " in " + db_path);
+        filter.scan = options.scan;
+    }
+    if (!options.expiring.empty()) filter.expiring_days = parse_expiring_days(options.expiring);
+    filter.self_signed = options.self_signed;
+    filter.issuer = options.issuer;
+    try {
+        for (const auto& text : options.labels) filter.labels.push_back(scanner::parse_label(text));
+    } catch (const scanner::LabelError& e) {
+        throw UsageError(std::string("--label: ") + e.what());
+    }
+    filter.now = now_utc();
+    return filter;
+}
+
+// The full sha256 a fingerprint or prefix names, as git resolves an abbreviated commit. Accepts the
+// colon-separated uppercase form openssl prints ("AB:CD:...").
+std::string resolve_fingerprint(InventoryQueries& queries, const std::string& text, const std::string& db_path) {
+    std::string prefix;
+    for (unsigned char c : text)
+        if (c != ':') prefix.push_back(static_cast<char>(std::tolower(c)));
+    const bool hex = std::all_of(prefix.begin(), prefix.end(), [](unsigned char c) { return std::isxdigit(c); });
+    if (!hex || prefix.size() < kMinPrefixDigits || prefix.size() > 64)
+        throw UsageError("'" + text + "' is not a sha256 fingerprint or a prefix of one (4 to 64 hex digits)");
+    const auto matches = queries.fingerprints_starting_with(prefix, kMaxCandidates);
+    if (matches.empty())
+        throw std::runtime_error("no certificate in " + db_path + " has a fingerprint starting with " + prefix);
+    if (matches.size() > 1) {
+        std::string message = "fingerprint prefix " + prefix + " is ambiguous; it starts";
+        message += matches.size() == kMaxCandidates ? " at least" : "";
+        message += " " + std::to_string(matches.size()) + " certificates:";
+        for (const auto& sha256 : matches) message += "\n  " + sha256;
+        throw UsageError(message);
+    }
+    return matches.front();
+}
+
+// The certificates a detail names only by fingerprint, so the writers can show what they are.
+std::map<std::string, inventory::CertificateSummary> related_summaries(InventoryQueries& queries,
+                                                                       const inventory::CertificateDetail& detail) {
+    std::vector<std::string> named = detail.issuers;
+    named.insert(named.end(), detail.path.chain.begin(), detail.path.chain.end());
+    if (detail.path.anchor) named.push_back(*detail.path.anchor);
+    named.insert(named.end(), detail.same_key.begin(), detail.same_key.end());
+    std::map<std::string, inventory::CertificateSummary> related;
+    for (const auto& sha256 : named) {
+        if (related.count(sha256)) continue;
+        if (auto history = queries.history(sha256)) related.emplace(sha256, std::move(history->summary));
+    }
+    return related;
+}
+
+int finish_output() {
+    std::cout.flush();
+    return std::cout ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+void require_inventory_file(const std::string& db_path) {
+    if (!std::filesystem::exists(db_path))
+        throw UsageError("no inventory at " + db_path + ": run 'certfleet scan' first (or give --db)");
+}
+
+int run_inventory(const InventoryOptions& options, const std::string& db_path) {
+    const auto writer = report::make_analysis_writer(options.format, report::ReportContext{now_utc()});
+    if (!writer) throw UsageError("unknown format " + options.format);
+    const OpenedInventory opened = open_inventory(db_path);
+    InventoryQueries& queries = *opened.queries;
+    const inventory::Filter filter = make_filter(options, opened, db_path);
+    const std::string& question = options.question;
+    auto& out = std::cout;
+
+    if (question == "scans") {
+        writer->scans(opened.scans, out);
+    } else if (question == "certs") {
+        writer->certificates(queries.certificates(filter), out);
+    } else if (question == "cert") {
+        const std::string sha256 = resolve_fingerprint(queries, options.fingerprint, db_path);
+        auto detail = queries.certificate(sha256, filter);
+        if (!detail) {
+            const std::string view = filter.scan ? "scan " + std::to_string(*filter.scan) : "the current view";
+            throw std::runtime_error("certificate " + sha256 + " is not in " + view + " (see 'inventory history')");
+        }
+        auto related = related_summaries(queries, *detail);
+        writer->certificate(report::CertificateReport{std::move(*detail), std::move(related)}, out);
+    } else if (question == "history") {
+        const std::string sha256 = resolve_fingerprint(queries, options.fingerprint, db_path);
+        const auto history = queries.history(sha256);
+        if (!history) throw std::runtime_error("no history of certificate " + sha256 + " in " + db_path);
+        writer->history(*history, out);
+    } else if (question == "endpoints") {
+        writer->endpoints(queries.endpoints(filter), out);
+    } else if (question == "shared") {
+        auto shared = queries.shared(filter, options.min_places);
+        if (!options.across.empty()) {
+            std::erase_if(shared, [&](const inventory::SharedCertificate& s) { return !s.split.count(options.across); });
+        }
+        writer->shared(shared, out);
+    } else if (question == "keys") {
+        writer->reused_keys(queries.reused_keys(filter), out);
+    } else if (question == "anchors") {
+        writer->anchors(queries.anchors(filter), out);
+    } else if (question == "stores") {
+        writer->stores(queries.stores(filter), out);
+    } else {
+        throw UsageError("unknown question " + question);
+    }
+    return finish_output();
+}
+
+int run_diff(const DiffOptions& options, const std::string& db_path) {
+    const auto writer = report::make_analysis_writer(options.format, report::ReportContext{now_utc()});
+    if (!writer) throw UsageError("unknown format " + options.format);
+    const OpenedInventory opened = open_inventory(db_path);
+    const auto& scans = opened.scans;
+    if (scans.size() < 2)
+        throw UsageError("diff compares two scans and the inventory at " + db_path + " has only scan " +
+                         std::to_string(scans.front().id) + ": scan again first");
+    std::string unknown;
+    for (const std::int64_t id : {options.from, options.to})
+        if (id > 0 && !has_scan(scans, id)) unknown += (unknown.empty() ? "" : ", ") + std::to_string(id);
+    if (!unknown.empty()) throw UsageError("no scan " + unknown + " in " + db_path);
+
+    const std::int64_t latest = scans.back().id;
+    const std::int64_t from = options.from > 0 ? options.from : scans[scans.size() - 2].id;
+    const std::int64_t to = options.to > 0 ? options.to : latest;
+    writer->diff(opened.queries->diff(from, to), std::cout);
+    return finish_output();
+}
+
+}  // namespace certfleet::app

@@ -1,0 +1,323 @@
+#include <algorithm>
+#include <cstdint>
+
+#include "report/analysis_report.hpp"
+#include "report/table_support.hpp"
+
+namespace certfleet::report {
+
+namespace {
+
+using namespace inventory;
+
+constexpr std::size_t kLineWidth = 100;
+constexpr std::size_t kFieldLabelWidth = 12;
+
+std::string rule() { return std::string(kLineWidth - 1, '-') + "\n"; }
+
+std::string labels_text(const Labels& labels) {
+    std::string text;
+    for (const auto& label : labels) text += (text.empty() ? "" : " ") + label.key + "=" + label.value;
+    return text;
+}
+
+std::string days_left_text(const Validity& v) {
+    if (v.expired) return "expired " + std::to_string(-v.days_left) + " days ago";
+    return std::to_string(v.days_left) + " days left";
+}
+
+std::string place_text(const Place& place) { return place.display() + (place.trust_anchor ? " [anchor]" : ""); }
+
+// "Subject:   CN=..." lines of a detail view.
+void write_field(const char* label, const std::string& value, std::ostream& out) {
+    if (!value.empty()) out << fit(std::string(label) + ":", kFieldLabelWidth) << value << "\n";
+}
+
+template <class Items>
+void write_section_title(const char* title, const Items& items, std::ostream& out) {
+    out << "\n" << title << " (" << items.size() << "):\n";
+}
+
+class AnalysisTableWriter final : public AnalysisWriter {
+public:
+    explicit AnalysisTableWriter(const ReportContext& context) : now_(context.now) {}
+
+    void scans(const std::vector<ScanRecord>& scans, std::ostream& out) const override {
+        out << right("SCAN", 5) << "  " << fit("KIND", 9) << fit("STATUS", 12) << fit("STARTED", 22)
+            << right("FILES", 9) << right("CERTS", 9) << right("KEYS", 7) << right("ERRORS", 8) << "\n" << rule();
+        for (const auto& s : scans) {
+            out << trim_right(right(std::to_string(s.id), 5) + "  " + fit(s.kind, 9) + fit(to_string(s.status), 12) +
+                              fit(date_time(s.started_at), 22) +
+                              right(std::to_string(s.counts.files_walked), 9) +
+                              right(std::to_string(s.counts.certificates_seen), 9) +
+                              right(std::to_string(s.counts.keys_seen), 7) + right(std::to_string(s.counts.errors), 8))
+                << "\n";
+        }
+    }
+
+    void certificates(const std::vector<CertificateSummary>& certificates, std::ostream& out) const override {
+        if (certificates.empty()) {
+            out << "No certificates match.\n";
+            return;
+        }
+        write_certificate_table(certificates, out);
+        out << "\nFLAGS: EXP expired, NYV not yet valid, SS self-signed, CA certificate authority.\n";
+    }
+
+    void certificate(const CertificateReport& report, std::ostream& out) const override {
+        const CertificateDetail& d = report.detail;
+        write_summary(d.summary, out);
+        write_section_title("Places", d.places, out);
+        write_place_table(d.places, out);
+
+        write_section_title("Issuers", d.issuers, out);
+        for (const auto& sha256 : d.issuers) write_related(sha256, report, out);
+        if (d.issued > 0) out << "\nIssued " << count_of(d.issued, "certificate") << " in the inventory.\n";
+
+        out << "\nPath to anchor:\n";
+        const auto& anchor = d.path.anchor;
+        for (const auto& sha256 : d.path.chain) write_related(sha256, report, out, sha256 == anchor ? " [anchor]" : "");
+        const bool anchor_in_chain = std::find(d.path.chain.begin(), d.path.chain.end(), anchor) != d.path.chain.end();
+        if (anchor && !anchor_in_chain) write_related(*anchor, report, out, " [anchor]");
+        if (anchor) {
+            for (const auto& store : d.path.stores) out << "    in " << store << "\n";
+        } else {
+            out << "  no trust store seen in the fleet holds an anchor for it\n";
+        }
+
+        write_section_title("Same key", d.same_key, out);
+        for (const auto& sha256 : d.same_key) write_related(sha256, report, out);
+        write_section_title("Key files", d.key_files, out);
+        for (const auto& file : d.key_files) out << "  " << file.display() << " (" << to_string(file.format) << ")\n";
+    }
+
+    void endpoints(const std::vector<EndpointSummary>& endpoints, std::ostream& out) const override {
+        if (endpoints.empty()) {
+            out << "No endpoints match.\n";
+            return;
+        }
+        out << fit("ENDPOINT", 25) << fit("NAME", 21) << fit("STATUS", 17) << fit("VERDICT", 22) << right("DAYS", 5)
+            << right("SCAN", 6) << "\n" << rule();
+        for (const auto& e : endpoints) {
+            const EndpointFacts& f = e.facts;
+            const bool tls = f.status == "tls";
+            const std::string verdict = !tls ? f.detail : f.verified ? "ok" : f.verify_error;
+            const std::string days =
+                f.earliest_expiry ? std::to_string(days_until(*f.earliest_expiry)) : std::string("-");
+            out << trim_right(fit(endpoint_text(f), 24, true) + " " +
+                              fit(f.server_name.empty() ? "-" : f.server_name, 20) + " " + fit(f.status, 17) +
+                              fit(verdict, 21) + " " + right(days, 5) + right(std::to_string(e.scan), 6))
+                << "\n";
+        }
+    }
+
+    void shared(const std::vector<SharedCertificate>& shared, std::ostream& out) const override {
+        if (shared.empty()) {
+            out << "No certificate is shared by enough places.\n";
+            return;
+        }
+        for (const auto& s : shared) {
+            const Validity v = validity_at(s.summary.cert, now_);
+            out << common_name_or_subject(s.summary.cert.subject) << "  " << s.summary.cert.sha256 << "\n";
+            out << "  " << count_of(s.places.size(), "place") << ", " << days_left_text(v);
+            for (const auto& [key, values] : s.split) {
+                std::string joined;
+                for (const auto& value : values) joined += (joined.empty() ? "" : ", ") + value;
+                out << "; " << key << ": " << joined;
+            }
+            out << "\n";
+            write_place_table(s.places, out);
+            out << "\n";
+        }
+    }
+
+    void reused_keys(const std::vector<ReusedKey>& keys, std::ostream& out) const override {
+        if (keys.empty()) {
+            out << "No key is reused.\n";
+            return;
+        }
+        for (const auto& key : keys) {
+            out << "Key " << key.spki_sha256 << ": " << count_of(key.certificates.size(), "certificate") << ", "
+                << count_of(key.key_files.size(), "key file") << "\n";
+            if (!key.certificates.empty()) write_certificate_table(key.certificates, out);
+            for (const auto& file : key.key_files)
+                out << "  key file " << file.display() << " (" << to_string(file.format) << ")\n";
+            out << "\n";
+        }
+    }
+
+    void anchors(const std::vector<AnchorSummary>& anchors, std::ostream& out) const override {
+        if (anchors.empty()) {
+            out << "No trust anchors seen.\n";
+            return;
+        }
+        out << right("DAYS", 5) << " " << fit("EXPIRES", 11) << fit("SUBJECT", 33) << right("LIVE", 5) << "  "
+            << right("STORES", 6) << "  REMARKS\n" << rule();
+        for (const auto& a : anchors) {
+            const CertInfo& c = a.summary.cert;
+            std::string remarks;
+            const auto remark = [&](bool on, const std::string& text) {
+                if (on) remarks += (remarks.empty() ? "" : ", ") + text;
+            };
+            remark(a.pinned_leaf, "pinned leaf");
+            remark(a.stale, "stale");
+            remark(!a.missing_from.empty(), "missing from " + count_of(a.missing_from.size(), "store"));
+            out << trim_right(days_and_date(c) + fit(common_name_or_subject(c.subject), 32) + " " +
+                              right(std::to_string(a.issues_live), 5) + "  " + right(std::to_string(a.stores.size()), 6) +
+                              "  " + remarks)
+                << "\n";
+            for (const auto& store : a.missing_from) out << "      missing from " << store << "\n";
+        }
+        out << "\nLIVE: unexpired certificates in use that chain up to it. STORES: trust stores holding it.\n";
+    }
+
+    void stores(const std::vector<TrustStore>& stores, std::ostream& out) const override {
+        if (stores.empty()) {
+            out << "No trust stores seen.\n";
+            return;
+        }
+        for (const auto& store : stores) {
+            out << store.place.display() << ": " << count_of(store.anchors.size(), "anchor") << ", last seen "
+                << date(store.last_seen) << "\n";
+            write_certificate_table(store.anchors, out);
+            out << "\n";
+        }
+    }
+
+    void history(const CertificateHistory& history, std::ostream& out) const override {
+        write_summary(history.summary, out);
+        write_section_title("Scans", history.scans, out);
+        out << right("SCAN", 6) << "  " << fit("DATE", 12) << right("PLACES", 6) << "\n";
+        for (const auto& entry : history.scans)
+            out << right(std::to_string(entry.scan), 6) << "  " << fit(date(entry.at), 12)
+                << right(std::to_string(entry.places), 6) << "\n";
+        write_section_title("Places", history.places, out);
+        write_place_table(history.places, out);
+        write_section_title("Rotations", history.rotations, out);
+        write_rotations(history.rotations, out);
+    }
+
+    void diff(const ScanDiff& diff, std::ostream& out) const override {
+        out << "From scan " << diff.from.id << " (" << diff.from.kind << ", " << date(diff.from.started_at)
+            << ") to scan " << diff.to.id << " (" << diff.to.kind << ", " << date(diff.to.started_at) << ")\n";
+        const bool unchanged = diff.new_certificates.empty() && diff.gone_certificates.empty() &&
+                               diff.new_places.empty() && diff.gone_places.empty() && diff.rotated.empty() &&
+                               diff.changed_verdicts.empty();
+        if (unchanged) {
+            out << "No changes.\n";
+            return;
+        }
+        write_certificate_section("New certificates", diff.new_certificates, out);
+        write_certificate_section("Gone certificates", diff.gone_certificates, out);
+        write_place_section("New places", diff.new_places, out);
+        write_place_section("Gone places", diff.gone_places, out);
+        if (!diff.rotated.empty()) {
+            write_section_title("Rotated", diff.rotated, out);
+            write_rotations(diff.rotated, out);
+        }
+        if (!diff.changed_verdicts.empty()) {
+            write_section_title("Changed verdicts", diff.changed_verdicts, out);
+            for (const auto& change : diff.changed_verdicts)
+                out << "  " << change.place.display() << "\n    " << short_sha256(change.sha256) << "  "
+                    << change.old_verdict << " -> " << change.new_verdict << "\n";
+        }
+    }
+
+private:
+    // Whole days left until `t`, rounded as a certificate's days_left is.
+    std::int64_t days_until(UnixTime t) const {
+        CertInfo expiring;
+        expiring.not_after = t;
+        return validity_at(expiring, now_).days_left;
+    }
+
+    // "   89 2026-11-23 ": days left and the expiry date, the first columns of every certificate row.
+    std::string days_and_date(const CertInfo& c) const {
+        return right(std::to_string(validity_at(c, now_).days_left), 5) + " " + fit(date(c.not_after), 11);
+    }
+
+    void write_certificate_table(const std::vector<CertificateSummary>& certificates, std::ostream& out) const {
+        out << right("DAYS", 5) << " " << fit("EXPIRES", 11) << fit("FLAGS", 10) << fit("SUBJECT", 27)
+            << fit("ISSUER", 20) << right("PLACES", 6) << "  SHA256\n" << rule();
+        for (const auto& s : certificates) {
+            const CertInfo& c = s.cert;
+            out << days_and_date(c) + fit(flags(c, validity_at(c, now_)), 10) +
+                       fit(common_name_or_subject(c.subject), 26) + " " + fit(common_name_or_subject(c.issuer), 19) +
+                       " " + right(std::to_string(s.places), 6) + "  " + short_sha256(c.sha256)
+                << "\n";
+        }
+    }
+
+    void write_certificate_section(const char* title, const std::vector<CertificateSummary>& certificates,
+                                   std::ostream& out) const {
+        if (certificates.empty()) return;
+        write_section_title(title, certificates, out);
+        write_certificate_table(certificates, out);
+    }
+
+    // Paths are never cut: a path is what people copy to go and fix the place.
+    void write_place_table(const std::vector<PlaceSeen>& places, std::ostream& out) const {
+        out << fit("FIRST SEEN", 12) << fit("LAST SEEN", 12) << right("SCAN", 4) << "  " << fit("LABELS", 22)
+            << "WHERE\n" << rule();
+        for (const auto& p : places) {
+            out << fit(date(p.first_seen), 12) << fit(date(p.last_seen), 12) << right(std::to_string(p.last_scan), 4)
+                << "  " << fit(labels_text(p.labels), 21) << " " << place_text(p.place) << "\n";
+        }
+    }
+
+    void write_place_section(const char* title, const std::vector<PlaceSeen>& places, std::ostream& out) const {
+        if (places.empty()) return;
+        write_section_title(title, places, out);
+        write_place_table(places, out);
+    }
+
+    void write_rotations(const std::vector<Rotation>& rotations, std::ostream& out) const {
+        for (const auto& r : rotations) {
+            out << "  " << date(r.at) << "  " << place_text(r.place) << "\n"
+                << "    " << short_sha256(r.old_sha256) << " -> " << short_sha256(r.new_sha256) << "  "
+                << (r.key_changed ? "new key" : "same key") << "  (scan " << r.from_scan << " -> " << r.to_scan
+                << ")\n";
+        }
+    }
+
+    void write_summary(const CertificateSummary& summary, std::ostream& out) const {
+        const CertInfo& c = summary.cert;
+        const Validity v = validity_at(c, now_);
+        std::string names;
+        for (const auto* list : {&c.dns_names, &c.ip_addresses, &c.uris, &c.emails})
+            for (const auto& name : *list) names += (names.empty() ? "" : ", ") + name;
+        std::string key = c.key_type + (c.key_curve.empty() ? "" : " " + c.key_curve) + ", " +
+                          std::to_string(c.key_bits) + " bits";
+        out << "Certificate " << c.sha256 << "\n";
+        write_field("Subject", c.subject, out);
+        write_field("Issuer", c.issuer, out);
+        write_field("Serial", c.serial, out);
+        write_field("Valid", date(c.not_before) + " to " + date(c.not_after) + ", " + days_left_text(v), out);
+        write_field("Key", key, out);
+        write_field("Key SHA256", c.spki_sha256, out);
+        write_field("Names", names, out);
+        write_field("Flags", flags(c, v, true), out);
+        write_field("Seen", date(summary.first_seen) + " to " + date(summary.last_seen) + ", at " +
+                                count_of(summary.places, "place"),
+                    out);
+    }
+
+    // One certificate the detail names by fingerprint: its short fingerprint and name.
+    static void write_related(const std::string& sha256, const CertificateReport& report, std::ostream& out,
+                              const std::string& remark = "") {
+        const auto found = report.related.find(sha256);
+        const std::string name = found == report.related.end() ? "(not in the inventory)"
+                                                                : common_name_or_subject(found->second.cert.subject);
+        out << "  " << short_sha256(sha256) << "  " << name << remark << "\n";
+    }
+
+    UnixTime now_;
+};
+
+}  // namespace
+
+std::unique_ptr<AnalysisWriter> make_analysis_table_writer(const ReportContext& context) {
+    return std::make_unique<AnalysisTableWriter>(context);
+}
+
+}  // namespace certfleet::report

@@ -1,0 +1,95 @@
+#include "report/json_support.hpp"
+
+#include "core/encoding.hpp"
+
+namespace certfleet::report {
+
+ordered_json optional_time(const std::optional<UnixTime>& t) { return t ? ordered_json(format_rfc3339(*t)) : ordered_json(); }
+ordered_json optional_text(const std::string& s) { return s.empty() ? ordered_json() : ordered_json(s); }
+
+namespace {
+ordered_json parameters(const std::string& text) {
+    auto parsed = ordered_json::parse(text, nullptr, false);
+    return parsed.is_discarded() ? ordered_json::object() : parsed;
+}
+}  // namespace
+
+ordered_json certificate_facts_json(const CertInfo& c, UnixTime now) {
+    const Validity v = validity_at(c, now);
+    return ordered_json{
+        {"sha256", c.sha256},
+        {"spki_sha256", c.spki_sha256},
+        {"subject", c.subject},
+        {"issuer", c.issuer},
+        {"serial", c.serial},
+        {"not_before", format_rfc3339(c.not_before)},
+        {"not_after", format_rfc3339(c.not_after)},
+        {"days_left", v.days_left},
+        {"expired", v.expired},
+        {"not_yet_valid", v.not_yet_valid},
+        {"self_signed", c.self_signed},
+        {"self_issued", c.self_issued},
+        {"is_ca", c.is_ca},
+        {"path_length", c.path_length ? ordered_json(*c.path_length) : ordered_json()},
+        {"key_type", c.key_type},
+        {"key_curve", optional_text(c.key_curve)},
+        {"key_bits", c.key_bits},
+        {"signature_algorithm", c.signature_algorithm},
+        {"dns_names", c.dns_names},
+        {"ip_addresses", c.ip_addresses},
+        {"uris", c.uris},
+        {"emails", c.emails},
+        {"key_usage", c.key_usage},
+        {"ext_key_usage", c.ext_key_usage},
+        {"subject_key_id", optional_text(c.subject_key_id)},
+        {"authority_key_id", optional_text(c.authority_key_id)},
+    };
+}
+
+ordered_json endpoint_facts_json(const EndpointFacts& f, const std::vector<std::string>& chain) {
+    const bool tls = f.status == "tls";
+    auto when_tls = [&](ordered_json value) { return tls ? value : ordered_json(); };
+    return ordered_json{
+        {"host", f.host},
+        {"address", optional_text(f.address)},
+        {"port", f.port},
+        {"server_name", optional_text(f.server_name)},
+        {"status", f.status},
+        {"detail", optional_text(f.detail)},
+        {"starttls", f.starttls ? ordered_json(*f.starttls) : ordered_json()},
+        {"tls_version", when_tls(f.tls_version)},
+        {"cipher", when_tls(f.cipher)},
+        {"ocsp_stapled", when_tls(f.ocsp_stapled)},
+        {"chain", chain},
+        {"verified", when_tls(f.verified)},
+        {"verify_error", when_tls(optional_text(f.verify_error))},
+        {"verify_detail", when_tls(optional_text(f.verify_detail))},
+        {"verify_errors", when_tls(f.verify_errors)},
+        {"hostname_match", when_tls(f.hostname_match)},
+        {"chain_trusted", when_tls(f.chain_trusted)},
+        {"chain_order_correct", when_tls(f.order_correct)},
+        {"root_included", when_tls(f.root_included)},
+        {"intermediates_missing", when_tls(f.intermediates_missing)},
+        {"earliest_expiry", optional_time(f.earliest_expiry)},
+        {"earliest_expiry_sha256", optional_text(f.earliest_expiry_sha256)},
+        {"serves_default", when_tls(f.serves_default)},
+        {"elapsed_ms", f.elapsed_ms},
+    };
+}
+
+ordered_json scan_header_json(const inventory::ScanRecord& scan) {
+    return ordered_json{
+        {"id", scan.id},
+        {"kind", scan.kind},
+        {"status", inventory::to_string(scan.status)},
+        {"started_at", format_rfc3339(scan.started_at)},
+        {"finished_at", optional_time(scan.finished_at)},
+        {"parameters", parameters(scan.parameters_json)},
+    };
+}
+
+void print_json(const ordered_json& document, std::ostream& out) {
+    out << document.dump(2, ' ', false, ordered_json::error_handler_t::replace) << '\n';
+}
+
+}  // namespace certfleet::report

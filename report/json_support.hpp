@@ -1,0 +1,31 @@
+#pragma once
+// JSON pieces the scan report and the inventory answers share, so a certificate, an endpoint or a scan reads
+// the same in every document certfleet prints.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/cert_info.hpp"
+#include "core/observation.hpp"
+#include "inventory/inventory.hpp"
+
+namespace certfleet::report {
+
+using nlohmann::ordered_json;
+
+ordered_json optional_time(const std::optional<UnixTime>& t);  // RFC 3339, or null
+ordered_json optional_text(const std::string& s);              // null when empty
+
+// Every fact of the certificate model, with days_left and the expiry flags as of `now`.
+ordered_json certificate_facts_json(const CertInfo& cert, UnixTime now);
+// An endpoint's probe result and verdict; the TLS and verdict fields are null unless the status is "tls".
+ordered_json endpoint_facts_json(const EndpointFacts& facts, const std::vector<std::string>& chain);
+// id, kind, status, started_at, finished_at and parameters.
+ordered_json scan_header_json(const inventory::ScanRecord& scan);
+
+// Prints a document, replacing invalid UTF-8 (a file name is bytes, not text) rather than failing.
+void print_json(const ordered_json& document, std::ostream& out);
+
+}  // namespace certfleet::report
