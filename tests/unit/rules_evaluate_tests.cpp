@@ -2,6 +2,7 @@
 // an inventory built at test time (the view's facts, check statuses, migration burn-down and regressions).
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "core/certificate.hpp"
 #include "core/encoding.hpp"
@@ -297,4 +298,70 @@ TEST_CASE("rules: check and burn-down over an inventory, with a regression", "[r
     auto strict = rules::builtin_policy();
     strict.status.critical_from = rules::Severity::high;
     CHECK(rules::check(*queries, strict, 2, false, now_utc()).status == rules::CheckStatus::critical);
+}
+
+TEST_CASE("rules: each built-in rule fires on its case and stays quiet on a healthy endpoint", "[rules][evaluate]") {
+    const auto fired = [](const Subject& s) {
+        std::set<std::string> ids;
+        for (const auto& f : rules::evaluate(rules::builtin_policy(), {s}, kNow).findings) ids.insert(f.rule_id);
+        return ids;
+    };
+    CHECK(fired(endpoint_subject()).empty());
+    CHECK(fired(file_subject()).empty());
+
+    const auto with = [](auto change) {
+        Subject s = endpoint_subject();
+        change(s);
+        return s;
+    };
+    const std::vector<std::pair<std::string, Subject>> cases{
+        {"expired", with([](Subject& s) { s.cert.not_after = kNow - kDay; })},
+        {"expires-within-14-days", with([](Subject& s) { s.cert.not_after = kNow + 5 * kDay; })},
+        {"expires-within-30-days", with([](Subject& s) { s.cert.not_after = kNow + 20 * kDay; })},
+        {"not-yet-valid", with([](Subject& s) { s.cert.not_before = kNow + kDay; })},
+        {"self-signed-leaf", with([](Subject& s) { s.cert.self_signed = true; })},
+        {"chain-not-trusted", with([](Subject& s) { s.endpoint->verify_errors = {"untrusted-issuer"}; })},
+        {"hostname-mismatch", with([](Subject& s) { s.endpoint->hostname_match = false; })},
+        {"weak-key", with([](Subject& s) { s.cert.key_bits = 1024; })},
+        {"weak-key", with([](Subject& s) {
+             s.cert.key_type = "EC";
+             s.cert.key_bits = 224;
+         })},
+        {"weak-signature", with([](Subject& s) { s.cert.signature_algorithm = "sha1WithRSAEncryption"; })},
+        {"weak-signature", with([](Subject& s) { s.cert.signature_algorithm = "md5WithRSAEncryption"; })},
+        {"leaf-validity-too-long", with([](Subject& s) { s.cert.not_before = kNow - 400 * kDay; })},
+        {"leaf-without-san", with([](Subject& s) { s.cert.dns_names.clear(); })},
+        {"ca-served-as-leaf", with([](Subject& s) { s.cert.is_ca = true; })},
+        {"chain-out-of-order", with([](Subject& s) { s.endpoint->order_correct = false; })},
+        {"intermediate-missing", with([](Subject& s) { s.endpoint->intermediates_missing = 1; })},
+        {"intermediate-expires-before-leaf", with([](Subject& s) { s.intermediate_expires_before_leaf = true; })},
+        {"serves-default-certificate", with([](Subject& s) { s.endpoint->serves_default = true; })},
+        {"shared-across-owners", with([](Subject& s) { s.split_label_keys = {"owner"}; })},
+        {"shared-across-environments", with([](Subject& s) { s.split_label_keys = {"env"}; })},
+        {"key-reused", with([](Subject& s) { s.key_reused = true; })},
+        {"self-signed-leaf-pinned", with([](Subject& s) {
+             s = file_subject();
+             s.cert.self_signed = true;
+             s.place.trust_anchor = true;
+             s.leaf = false;
+             s.pinned_in_trust_store = true;
+         })},
+        {"expired-trust-anchor", with([](Subject& s) {
+             s = file_subject();
+             s.cert.is_ca = true;
+             s.cert.not_after = kNow - kDay;
+             s.place.trust_anchor = true;
+             s.leaf = false;
+         })},
+    };
+    std::set<std::string> covered;
+    for (const auto& [rule, subject] : cases) {
+        INFO(rule);
+        CHECK(fired(subject).contains(rule));
+        covered.insert(rule);
+    }
+    // Every built-in rule has its case above.
+    std::set<std::string> builtin;
+    for (const auto& rule : rules::builtin_policy().rules) builtin.insert(rule.id);
+    CHECK(covered == builtin);
 }
