@@ -57,6 +57,7 @@ struct ReportOptions {
     std::string format = "table";
     std::int64_t scan = 0;  // 0: the latest
     std::string output;
+    std::string rules;  // whose migration rules the report charts (empty: the built-in policy, which has none)
 };
 
 // `certfleet inventory QUESTION`: what the inventory knows across scans.

@@ -85,6 +85,8 @@ int main(int argc, char** argv) {
     add_format(report_cmd, report_options.format);
     report_cmd->add_option("--scan", report_options.scan, "Scan id (default: the latest)")->check(CLI::PositiveNumber);
     report_cmd->add_option("-o,--output", report_options.output, "Write to this file instead of stdout");
+    report_cmd->add_option("--rules", report_options.rules, "Rules file whose migration rules the report tracks")
+        ->check(CLI::ExistingFile);
 
     InventoryOptions inventory_options;
     auto* inventory_cmd = app.add_subcommand(

@@ -8,6 +8,7 @@
 #include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
 #include "report/report.hpp"
+#include "rules/check.hpp"
 
 namespace certfleet::app {
 
@@ -26,7 +27,10 @@ int run_report(const ReportOptions& options, const std::string& db_path) {
     inventory::Filter this_scan;
     this_scan.scan = scan->id;
     this_scan.now = context.now;
-    const report::ReportModel model{contents, queries->reused_keys(this_scan), queries->anchors(this_scan)};
+    report::ReportModel model{contents, queries->reused_keys(this_scan), queries->anchors(this_scan),
+                              queries->shared(this_scan, 2), queries->stores(this_scan), queries->scans(), {},
+                              options.rules.empty() ? rules::builtin_policy() : rules::read_rules_file(options.rules)};
+    model.migrations = rules::migration_history(*queries, model.rules, "");
     if (options.output.empty()) {
         writer->write(model, context, std::cout);
         std::cout.flush();

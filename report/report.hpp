@@ -7,6 +7,7 @@
 
 #include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
+#include "rules/check.hpp"
 
 namespace certfleet::report {
 
@@ -19,6 +20,11 @@ struct ReportModel {
     const inventory::ScanContents& contents;
     std::vector<inventory::ReusedKey> reused_keys;  // keys in two or more certificates or key files
     std::vector<inventory::AnchorSummary> anchors;  // trust-store entries the scan saw
+    std::vector<inventory::SharedCertificate> shared;  // certificates at two or more places in the scan
+    std::vector<inventory::TrustStore> stores;         // trust stores the scan saw, with their anchors
+    std::vector<inventory::ScanRecord> scans;          // every scan in the inventory, oldest first
+    std::vector<rules::MigrationHistory> migrations;   // each migration rule's burn-down over those scans
+    rules::RuleSet rules;                              // the rules the migrations point into (kept alive here)
 };
 
 class ReportWriter {
