@@ -15,8 +15,9 @@ public:
     IssuanceChecker(const IssuanceChecker&) = delete;
     IssuanceChecker& operator=(const IssuanceChecker&) = delete;
 
-    // True when `issuer` issued `cert`: the issuer's subject names the certificate's issuer, the authority key
-    // identifier (when both sides have one) matches, and the signature verifies with the issuer's public key.
+    // True when `issuer` may sign certificates (its key usage, if any, says keyCertSign) and the certificate's
+    // signature verifies with the issuer's public key. Names and key identifiers are the caller's candidate
+    // selection: the inventory pairs certificates by them before asking.
     // Both are DER. The issuer is parsed once and kept by `issuer_key` (e.g. its sha256) while the checker
     // lives, since one issuer typically signs many of the certificates checked together. Undecodable is "no".
     bool issued(const Bytes& cert_der, const std::string& issuer_key, const Bytes& issuer_der);

@@ -196,6 +196,7 @@ CREATE INDEX IF NOT EXISTS certificates_by_first_seen ON certificates(first_seen
 CREATE INDEX IF NOT EXISTS sightings_by_location ON sightings(location_id, scan_id);
 CREATE INDEX IF NOT EXISTS endpoint_sightings_by_endpoint ON endpoint_sightings(endpoint_id, scan_id);
 CREATE INDEX IF NOT EXISTS key_sightings_by_spki ON key_sightings(spki_sha256, scan_id);
+CREATE INDEX IF NOT EXISTS key_sightings_by_location ON key_sightings(location_id, scan_id);
 
 -- The current view of the fleet: each location as the latest scan that saw it left it. Kept up to date as
 -- sightings are recorded so questions about "now" need not group a million sightings first.

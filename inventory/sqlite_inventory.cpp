@@ -114,8 +114,7 @@ public:
                            "o2.scan_id = ?1 AND o2.status = 'tls' GROUP BY e2.address, e2.port HAVING "
                            "count(DISTINCT e2.server_name) > 1 AND count(DISTINCT s2.certificate_id) = 1))");
         defaults.bind(1, scan).run();
-        in_transaction([&] { link_issuers(scan); });
-        forget_cached_ids();
+        in_transaction([&] { conclude(scan); });
         exec("PRAGMA wal_checkpoint(TRUNCATE)");
     }
 
@@ -203,6 +202,10 @@ private:
         }
     }
 
+    // Row ids never change once written, so the caches outlive a scan (the next scan of the same fleet finds
+    // most of its certificates and places in them); past this size they start over.
+    static constexpr std::size_t kMaxCachedIds = 1'000'000;
+
     void forget_cached_ids() {
         certificate_ids_.clear();
         location_ids_.clear();
@@ -250,7 +253,7 @@ private:
         Statement mark(db_, "UPDATE scans SET status = 'interrupted' WHERE id = ?");
         for (auto id : abandoned) {
             mark.bind(1, id).run();
-            in_transaction([&] { link_issuers(id); });
+            in_transaction([&] { conclude(id); });
         }
     }
 
@@ -266,6 +269,7 @@ private:
     std::int64_t row_id(std::unordered_map<std::string, std::int64_t>& cache, const std::string& key, Insert&& insert,
                         const char* select_sql, BindKey&& bind_key) {
         if (auto it = cache.find(key); it != cache.end()) return it->second;
+        if (cache.size() >= kMaxCachedIds) cache.clear();
         insert();
         auto& select = statement(select_sql);
         bind_key(select);
@@ -333,13 +337,7 @@ private:
                     .bind(2, location)
                     .bind(3, position)
                     .run();
-            mark_certificate_seen(scan, cert);
             if (location != previous_location) {
-                statement("INSERT INTO location_latest (location_id, scan_id) VALUES (?1, ?2) ON CONFLICT (location_id) "
-                          "DO UPDATE SET scan_id = max(scan_id, excluded.scan_id)")
-                    .bind(1, location)
-                    .bind(2, scan)
-                    .run();
                 label_location(scan, location, observations.labels);
                 previous_location = location;
             }
@@ -407,13 +405,7 @@ private:
                 .bind(3, static_cast<std::int64_t>(position))
                 .bind(4, certificate_id(scan, *link.cert, *link.der))
                 .run();
-            mark_certificate_seen(scan, certificate_id(scan, *link.cert, *link.der));
         }
-        statement("INSERT INTO endpoint_latest (endpoint_id, scan_id) VALUES (?1, ?2) ON CONFLICT (endpoint_id) "
-                  "DO UPDATE SET scan_id = max(scan_id, excluded.scan_id)")
-            .bind(1, endpoint)
-            .bind(2, scan)
-            .run();
         for (const auto& l : record.labels)
             statement("INSERT OR REPLACE INTO endpoint_labels (scan_id, endpoint_id, key, value) VALUES (?,?,?,?)")
                 .bind(1, scan)
@@ -433,13 +425,28 @@ private:
                 .run();
     }
 
-    void mark_certificate_seen(ScanId scan, std::int64_t certificate) {
-        statement("INSERT INTO certificate_seen (certificate_id, first_scan, last_scan) VALUES (?1, ?2, ?2) "
-                  "ON CONFLICT (certificate_id) DO UPDATE SET first_scan = min(first_scan, excluded.first_scan), "
-                  "last_scan = max(last_scan, excluded.last_scan)")
-            .bind(1, certificate)
-            .bind(2, scan)
-            .run();
+    // What a scan adds to the views across scans, once it has ended (finished, interrupted, or found dead): the
+    // current view of each place it looked at, the first and last scan of each certificate it saw, and the issuer
+    // links of the certificates it added. Set-based, once per scan, rather than once per sighting.
+    void conclude(ScanId scan) {
+        Statement places(db_,
+                         "INSERT INTO location_latest (location_id, scan_id) SELECT DISTINCT location_id, ?1 FROM "
+                         "sightings WHERE scan_id = ?1 ORDER BY location_id ON CONFLICT (location_id) DO UPDATE SET "
+                         "scan_id = max(scan_id, excluded.scan_id)");
+        places.bind(1, scan).run();
+        Statement endpoints(db_,
+                            "INSERT INTO endpoint_latest (endpoint_id, scan_id) SELECT endpoint_id, ?1 FROM "
+                            "endpoint_observations WHERE scan_id = ?1 ORDER BY endpoint_id ON CONFLICT (endpoint_id) DO "
+                            "UPDATE SET scan_id = max(scan_id, excluded.scan_id)");
+        endpoints.bind(1, scan).run();
+        Statement seen(db_,
+                       "INSERT INTO certificate_seen (certificate_id, first_scan, last_scan) SELECT certificate_id, ?1, ?1 "
+                       "FROM (SELECT certificate_id FROM sightings WHERE scan_id = ?1 UNION SELECT certificate_id FROM "
+                       "endpoint_sightings WHERE scan_id = ?1) ORDER BY certificate_id ON CONFLICT (certificate_id) DO "
+                       "UPDATE SET first_scan = min(first_scan, excluded.first_scan), last_scan = max(last_scan, "
+                       "excluded.last_scan)");
+        seen.bind(1, scan).run();
+        link_issuers(scan);
     }
 
     // Links the certificates this scan added to their issuers and to the certificates they issued, among

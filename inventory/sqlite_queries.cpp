@@ -37,6 +37,8 @@ std::string label_condition(const char* own_table, const char* place_column, con
 // The sightings a filter looks at, as the CTE `view(kind, scan_id, place_id, position, certificate_id, anchor)`:
 // the current view (each place as its latest scan saw it) or one scan, narrowed to places with the filter's labels
 // and, when `certificate_condition` is given (e.g. "= :cert"), to those certificates.
+// The current view starts from the latest-scan tables (one row per place) and looks each place's sightings up;
+// CROSS JOIN keeps SQLite from planning it the other way round, through every sighting ever recorded.
 std::string view_cte(const Filter& filter, const std::string& certificate_condition = "") {
     std::string file_source, endpoint_source;
     if (filter.scan) {
@@ -47,12 +49,12 @@ std::string view_cte(const Filter& filter, const std::string& certificate_condit
                       "location_id) ll JOIN sightings s ON s.scan_id = ll.scan_id AND s.location_id = ll.location_id "
                       "WHERE 1";
         endpoint_source = "(SELECT endpoint_id, max(scan_id) AS scan_id FROM endpoint_observations WHERE scan_id <= "
-                          ":as_of GROUP BY endpoint_id) el JOIN endpoint_sightings es ON es.scan_id = el.scan_id AND "
+                          ":as_of GROUP BY endpoint_id) el CROSS JOIN endpoint_sightings es ON es.scan_id = el.scan_id AND "
                           "es.endpoint_id = el.endpoint_id WHERE 1";
     } else {
-        file_source = "location_latest ll JOIN sightings s ON s.scan_id = ll.scan_id AND s.location_id = ll.location_id "
+        file_source = "location_latest ll CROSS JOIN sightings s ON s.scan_id = ll.scan_id AND s.location_id = ll.location_id "
                       "WHERE 1";
-        endpoint_source = "endpoint_latest el JOIN endpoint_sightings es ON es.scan_id = el.scan_id AND "
+        endpoint_source = "endpoint_latest el CROSS JOIN endpoint_sightings es ON es.scan_id = el.scan_id AND "
                           "es.endpoint_id = el.endpoint_id WHERE 1";
     }
     if (!certificate_condition.empty()) {
@@ -239,9 +241,9 @@ public:
     std::vector<EndpointSummary> endpoints(const Filter& filter) override {
         std::string from = filter.scan    ? "endpoint_observations o"
                            : filter.as_of ? "(SELECT endpoint_id, max(scan_id) AS scan_id FROM endpoint_observations WHERE "
-                                            "scan_id <= :as_of GROUP BY endpoint_id) el JOIN endpoint_observations o ON "
+                                            "scan_id <= :as_of GROUP BY endpoint_id) el CROSS JOIN endpoint_observations o ON "
                                             "o.scan_id = el.scan_id AND o.endpoint_id = el.endpoint_id"
-                                          : "endpoint_latest el JOIN endpoint_observations o ON o.scan_id = el.scan_id AND "
+                                          : "endpoint_latest el CROSS JOIN endpoint_observations o ON o.scan_id = el.scan_id AND "
                                             "o.endpoint_id = el.endpoint_id";
         std::string where = filter.scan ? "o.scan_id = :scan" : "1";
         where += " AND o.status != 'closed'";
