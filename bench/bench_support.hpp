@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,29 @@ inline double machine_busy_seconds() {
     if (!(in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) || cpu != "cpu") return 0;
     const auto busy = user + nice + system + irq + softirq + steal;
     return static_cast<double>(busy) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// A "VmHWM"/"VmRSS"-style field of /proc/self/status, in KiB (0 when absent).
+inline double proc_status_kib(const std::string& field) {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind(field + ":", 0) != 0) continue;
+        std::istringstream values(line.substr(field.size() + 1));
+        double kib = 0;
+        values >> kib;
+        return kib;
+    }
+    return 0;
+}
+
+// Starts the peak resident set (VmHWM) over from the current one, so one phase of a process can be measured
+// apart from the phases before it (Linux 4.0+). False when the kernel refuses.
+inline bool reset_peak_rss() {
+    std::ofstream out("/proc/self/clear_refs");
+    out << "5";
+    out.flush();
+    return static_cast<bool>(out);
 }
 
 }  // namespace certfleet::bench
