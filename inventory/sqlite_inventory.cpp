@@ -203,8 +203,9 @@ private:
     }
 
     // Row ids never change once written, so the caches outlive a scan (the next scan of the same fleet finds
-    // most of its certificates and places in them); past this size they start over.
-    static constexpr std::size_t kMaxCachedIds = 1'000'000;
+    // most of its certificates and places in them); past this size they start over, which bounds the writer's
+    // memory whatever the size of the fleet.
+    static constexpr std::size_t kMaxCachedIds = 65'536;
 
     void forget_cached_ids() {
         certificate_ids_.clear();

@@ -338,11 +338,17 @@ public:
         for (const auto& [spki, files] : files_by_spki)
             if (files.size() >= 2) spkis.insert(spki);
 
+        // One pass over the view for every reused key's certificates, not one per key.
+        std::map<std::string, std::vector<CertificateSummary>> certificates_by_spki;
+        const std::vector<std::string> wanted(spkis.begin(), spkis.end());
+        for (auto& summary : summaries(filter, " AND c.spki_sha256 IN (SELECT value FROM json_each(:spkis))",
+                                       [&](Statement& s) { s.bind(":spkis", json_list(wanted)); }))
+            certificates_by_spki[summary.cert.spki_sha256].push_back(std::move(summary));
         std::vector<ReusedKey> out;
         for (const auto& spki : spkis) {
             ReusedKey key;
             key.spki_sha256 = spki;
-            key.certificates = summaries(filter, " AND c.spki_sha256 = :spki", [&](Statement& s) { s.bind(":spki", spki); });
+            key.certificates = std::move(certificates_by_spki[spki]);
             if (auto it = files_by_spki.find(spki); it != files_by_spki.end()) key.key_files = it->second;
             out.push_back(std::move(key));
         }
