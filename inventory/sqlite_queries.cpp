@@ -327,8 +327,8 @@ public:
     std::vector<ReusedKey> reused_keys(const Filter& filter) override {
         // One public key behind two or more certificates in the view, or one private key file at two or more paths.
         Statement select(db_, ("WITH " + view_cte(filter) +
-                               " SELECT c.spki_sha256 FROM certificates c WHERE c.id IN (SELECT certificate_id FROM "
-                               "view) GROUP BY c.spki_sha256 HAVING count(*) >= 2")
+                               " SELECT c.spki_sha256 FROM view v JOIN certificates c ON c.id = v.certificate_id "
+                               "GROUP BY c.spki_sha256 HAVING count(DISTINCT c.id) >= 2")
                                   .c_str());
         bind_filter(select, filter);
         std::set<std::string> spkis;
@@ -887,15 +887,21 @@ private:
     // spki meets `spki_condition`, as (spki, place).
     std::vector<std::pair<std::string, Place>> key_files(const Filter& filter, const std::string& spki_condition,
                                                          const std::function<void(Statement&)>& bind_extra) {
-        std::string where = filter.scan ? "k.scan_id = :scan"
-                                        : "k.scan_id = (SELECT max(scan_id) FROM key_sightings latest WHERE "
-                                          "latest.location_id = k.location_id" +
-                                              std::string(filter.as_of ? " AND latest.scan_id <= :as_of)" : ")");
+        // Each key file as the latest scan (up to as_of) that found keys in it left it: one pass over the index by
+        // place, then a lookup per place.
+        const std::string source =
+            filter.scan ? "key_sightings k"
+                        : "(SELECT location_id, max(scan_id) AS scan_id FROM key_sightings" +
+                              std::string(filter.as_of ? " WHERE scan_id <= :as_of" : "") +
+                              " GROUP BY location_id) latest CROSS JOIN key_sightings k ON k.location_id = "
+                              "latest.location_id AND k.scan_id = latest.scan_id";
+        std::string where = filter.scan ? "k.scan_id = :scan" : "1";
         for (std::size_t i = 0; i < filter.labels.size(); ++i)
             where += label_condition("location_labels", "location_id", "k", i);
-        Statement select(db_, ("SELECT DISTINCT k.spki_sha256, l.path, l.format FROM key_sightings k JOIN locations l ON "
-                               "l.id = k.location_id WHERE " + where + " AND k.state != 'encrypted' AND k.spki_sha256 " +
-                               spki_condition + " ORDER BY k.spki_sha256, l.path")
+        Statement select(db_, ("SELECT DISTINCT k.spki_sha256, l.path, l.format FROM " + source +
+                               " JOIN locations l ON l.id = k.location_id WHERE " + where +
+                               " AND k.state != 'encrypted' AND k.spki_sha256 " + spki_condition +
+                               " ORDER BY k.spki_sha256, l.path")
                                   .c_str());
         bind_filter(select, filter);
         bind_extra(select);
