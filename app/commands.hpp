@@ -90,6 +90,11 @@ struct CheckOptions {
     std::int64_t warning_days = 30, critical_days = 14;  // min_days_left perfdata thresholds
 };
 
+// `certfleet serve`: the Prometheus report of the latest scan on http://LISTEN/metrics.
+struct ServeOptions {
+    std::string listen = "127.0.0.1:9793";  // ADDRESS:PORT, [IPv6]:PORT
+};
+
 // `certfleet progress`: each migration rule's burn-down over the scans.
 struct ProgressOptions {
     std::string rules;
@@ -98,6 +103,8 @@ struct ProgressOptions {
 };
 
 int run_scan(const ScanOptions& options, const std::string& db_path);
+// Serves until SIGINT or SIGTERM, then returns kExitOk.
+int run_serve(const ServeOptions& options, const std::string& db_path);
 int run_check(const CheckOptions& options, const std::string& db_path);
 int run_progress(const ProgressOptions& options, const std::string& db_path);
 // Evaluates the rules (a file, or the built-in policy when empty) over the view after `scan` and stores the

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "app/commands.hpp"
+#include "report/analysis_report.hpp"
 #include "report/report.hpp"
 
 using namespace certfleet::app;
@@ -74,15 +75,14 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     scan_cmd->add_flag("--no-progress", scan.no_progress, "No progress line on stderr");
 
-    const auto add_format = [](CLI::App* cmd, std::string& format) {
-        cmd->add_option("--format", format, "Output format")
-            ->check(CLI::IsMember(certfleet::report::report_formats()))
-            ->capture_default_str();
+    const auto add_format = [](CLI::App* cmd, std::string& format,
+                               const std::vector<std::string>& formats = certfleet::report::analysis_formats()) {
+        cmd->add_option("--format", format, "Output format")->check(CLI::IsMember(formats))->capture_default_str();
     };
 
     ReportOptions report_options;
     auto* report_cmd = app.add_subcommand("report", "Print a report of a scan from the inventory");
-    add_format(report_cmd, report_options.format);
+    add_format(report_cmd, report_options.format, certfleet::report::report_formats());
     report_cmd->add_option("--scan", report_options.scan, "Scan id (default: the latest)")->check(CLI::PositiveNumber);
     report_cmd->add_option("-o,--output", report_options.output, "Write to this file instead of stdout");
     report_cmd->add_option("--rules", report_options.rules, "Rules file whose migration rules the report tracks")
@@ -156,6 +156,13 @@ int main(int argc, char** argv) {
     check_cmd->add_option("--critical-days", check_options.critical_days, "min_days_left critical threshold (perfdata)")
         ->capture_default_str();
 
+    ServeOptions serve_options;
+    auto* serve_cmd = app.add_subcommand(
+        "serve", "Serve the latest scan's Prometheus metrics over HTTP on /metrics, read from the inventory on every\n"
+                 "scrape, until SIGINT or SIGTERM.");
+    serve_cmd->add_option("--listen", serve_options.listen, "ADDRESS:PORT to listen on ([IPv6]:PORT for IPv6)")
+        ->capture_default_str();
+
     ProgressOptions progress_options;
     auto* progress_cmd = app.add_subcommand(
         "progress", "Migration burn-down: for each migration rule, places in scope, met, unmet, exempt and overdue\n"
@@ -181,6 +188,7 @@ int main(int argc, char** argv) {
         if (diff_cmd->parsed()) return run_diff(diff_options, db_path);
         if (check_cmd->parsed()) return run_check(check_options, db_path);
         if (progress_cmd->parsed()) return run_progress(progress_options, db_path);
+        if (serve_cmd->parsed()) return run_serve(serve_options, db_path);
         inventory_options.question = inventory_cmd->get_subcommands().front()->get_name();
         return run_inventory(inventory_options, db_path);
     } catch (const UsageError& e) {

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app/commands.hpp"
+#include "app/report_model.hpp"
 #include "core/encoding.hpp"
 #include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
@@ -12,25 +13,36 @@
 
 namespace certfleet::app {
 
-int run_report(const ReportOptions& options, const std::string& db_path) {
+std::unique_ptr<LoadedReport> load_report(const std::string& db_path, std::int64_t scan_id,
+                                          const std::string& rules_path, UnixTime now) {
     require_inventory_file(db_path);
-    auto writer = report::make_report_writer(options.format);
     auto inv = inventory::open_sqlite_inventory(db_path);
-    const auto scan = options.scan > 0 ? inv->find_scan(options.scan) : inv->latest_scan();
+    const auto scan = scan_id > 0 ? inv->find_scan(scan_id) : inv->latest_scan();
     if (!scan) {
-        throw UsageError(options.scan > 0 ? "no scan " + std::to_string(options.scan) + " in " + db_path
-                                          : "no scans in " + db_path + " yet: run 'certfleet scan' first");
+        throw UsageError(scan_id > 0 ? "no scan " + std::to_string(scan_id) + " in " + db_path
+                                     : "no scans in " + db_path + " yet: run 'certfleet scan' first");
     }
-    const auto contents = inv->scan_contents(scan->id);
-    const report::ReportContext context{now_utc()};
+    auto loaded = std::make_unique<LoadedReport>(inv->scan_contents(scan->id));
     const auto queries = inventory::open_sqlite_queries(db_path);
     inventory::Filter this_scan;
     this_scan.scan = scan->id;
-    this_scan.now = context.now;
-    report::ReportModel model{contents, queries->reused_keys(this_scan), queries->anchors(this_scan),
-                              queries->shared(this_scan, 2), queries->stores(this_scan), queries->scans(), {},
-                              options.rules.empty() ? rules::builtin_policy() : rules::read_rules_file(options.rules)};
+    this_scan.now = now;
+    auto& model = loaded->model;
+    model.reused_keys = queries->reused_keys(this_scan);
+    model.anchors = queries->anchors(this_scan);
+    model.shared = queries->shared(this_scan, 2);
+    model.stores = queries->stores(this_scan);
+    model.scans = queries->scans();
+    model.rules = rules_path.empty() ? rules::builtin_policy() : rules::read_rules_file(rules_path);
     model.migrations = rules::migration_history(*queries, model.rules, "");
+    return loaded;
+}
+
+int run_report(const ReportOptions& options, const std::string& db_path) {
+    auto writer = report::make_report_writer(options.format);
+    const report::ReportContext context{now_utc()};
+    const auto loaded = load_report(db_path, options.scan, options.rules, context.now);
+    const auto& model = loaded->model;
     if (options.output.empty()) {
         writer->write(model, context, std::cout);
         std::cout.flush();

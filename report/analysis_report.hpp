@@ -41,7 +41,9 @@ std::unique_ptr<AnalysisWriter> make_analysis_table_writer(const ReportContext& 
 // JSON (README, "Inventory questions"): the field names of inventory/analysis.hpp, full fingerprints, RFC 3339
 // UTC times. Fields are only ever added.
 std::unique_ptr<AnalysisWriter> make_analysis_json_writer(const ReportContext& context);
-// A writer for one of report_formats(); nullptr for an unknown format. Days left are counted from context.now.
+// The formats make_analysis_writer knows: the inventory's answers, diffs and burn-downs.
+const std::vector<std::string>& analysis_formats();
+// A writer for one of analysis_formats(); nullptr for an unknown format. Days left are counted from context.now.
 std::unique_ptr<AnalysisWriter> make_analysis_writer(const std::string& format, const ReportContext& context);
 
 }  // namespace certfleet::report

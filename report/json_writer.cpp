@@ -1,11 +1,8 @@
 #include "report/json_writer.hpp"
 
-#include <algorithm>
-#include <set>
-#include <tuple>
-
 #include "core/encoding.hpp"
 #include "report/json_support.hpp"
+#include "report/model_support.hpp"
 
 namespace certfleet::report {
 
@@ -14,10 +11,7 @@ namespace {
 // Endpoints by status: every status appears, with 0 when none had it.
 ordered_json endpoint_counts(const inventory::ScanContents& contents) {
     ordered_json counts{{"total", contents.endpoints.size()}};
-    for (const char* status : {"tls", "closed", "timeout", "not-tls", "handshake-failed", "unresolved"}) {
-        counts[status] = std::count_if(contents.endpoints.begin(), contents.endpoints.end(),
-                                       [&](const inventory::StoredEndpoint& e) { return e.facts.status == status; });
-    }
+    for (const auto& [status, count] : endpoints_by_status(contents.endpoints)) counts[status] = count;
     return counts;
 }
 
@@ -33,16 +27,6 @@ ordered_json scan_json(const inventory::ScanContents& contents) {
     json["notes"] = scan.counts.notes;
     json["endpoints"] = endpoint_counts(contents);
     return json;
-}
-
-// Where a certificate is, counted as places that would each need the replacement: files by path, endpoints by
-// (host, port, server name). A bundle holding it twice is still one place.
-std::size_t distinct_locations(const inventory::StoredCertificate& stored) {
-    std::set<std::string> files;
-    std::set<std::tuple<std::string, std::uint16_t, std::string>> endpoints;
-    for (const auto& s : stored.sightings) files.insert(s.location.path);
-    for (const auto& e : stored.endpoint_sightings) endpoints.emplace(e.host, e.port, e.server_name);
-    return files.size() + endpoints.size();
 }
 
 ordered_json certificate_json(const inventory::StoredCertificate& stored, UnixTime now) {
@@ -64,7 +48,7 @@ ordered_json certificate_json(const inventory::StoredCertificate& stored, UnixTi
     ordered_json json = certificate_facts_json(stored.cert, now);
     json["first_seen"] = format_rfc3339(stored.first_seen);
     json["last_seen"] = format_rfc3339(stored.last_seen);
-    json["shared"] = ordered_json{{"locations", distinct_locations(stored)}};
+    json["shared"] = ordered_json{{"locations", location_count(stored)}};
     json["sightings"] = sightings;
     return json;
 }

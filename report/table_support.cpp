@@ -31,6 +31,36 @@ std::size_t display_width(std::string_view s) {
     return width;
 }
 
+std::string valid_utf8(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+        const unsigned char lead = byte(i);
+        // Length of the sequence and the range its second byte must fall in (no overlongs, no surrogates, nothing
+        // above U+10FFFF), as the Unicode standard's table of well-formed sequences gives them.
+        std::size_t length = 1;
+        unsigned char low = 0x80, high = 0xbf;
+        if (lead >= 0xc2 && lead <= 0xdf) length = 2;
+        else if (lead >= 0xe0 && lead <= 0xef) length = 3, low = lead == 0xe0 ? 0xa0 : 0x80, high = lead == 0xed ? 0x9f : 0xbf;
+        else if (lead >= 0xf0 && lead <= 0xf4) length = 4, low = lead == 0xf0 ? 0x90 : 0x80, high = lead == 0xf4 ? 0x8f : 0xbf;
+        else if (lead >= 0x80) length = 0;
+        bool well_formed = length > 0 && i + length <= text.size();
+        for (std::size_t k = 1; well_formed && k < length; ++k) {
+            const unsigned char c = byte(i + k);
+            well_formed = k == 1 ? c >= low && c <= high : (c & 0xc0) == 0x80;
+        }
+        if (well_formed) {
+            out.append(text.substr(i, length));
+            i += length;
+        } else {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        }
+    }
+    return out;
+}
+
 std::string fit(std::string_view text, std::size_t width, bool keep_end) {
     const std::size_t w = display_width(text);
     std::string out;
@@ -52,14 +82,18 @@ std::string trim_right(std::string s) {
     return s;
 }
 
-std::string common_name_or_subject(const std::string& subject) {
+std::string common_name(const std::string& subject) {
     // RFC 2253 puts the most specific RDN first; the CN is what people recognise.
     const auto pos = subject.find("CN=");
-    if (pos != std::string::npos && (pos == 0 || subject[pos - 1] == ',')) {
-        std::size_t end = pos + 3;
-        while (end < subject.size() && !(subject[end] == ',' && subject[end - 1] != '\\')) ++end;
-        return subject.substr(pos + 3, end - pos - 3);
-    }
+    if (pos == std::string::npos || (pos != 0 && subject[pos - 1] != ',')) return "";
+    std::size_t end = pos + 3;
+    while (end < subject.size() && !(subject[end] == ',' && subject[end - 1] != '\\')) ++end;
+    return subject.substr(pos + 3, end - pos - 3);
+}
+
+std::string common_name_or_subject(const std::string& subject) {
+    std::string cn = common_name(subject);
+    if (!cn.empty()) return cn;
     return subject.empty() ? "(empty subject)" : subject;
 }
 
@@ -80,6 +114,8 @@ std::string endpoint_text(const EndpointFacts& f) {
     const std::string address = f.address.empty() ? f.host : (v6 ? "[" + f.address + "]" : f.address);
     return address + ":" + std::to_string(f.port);
 }
+
+const char* true_false(bool value) { return value ? "true" : "false"; }
 
 std::string count_of(std::size_t count, const std::string& noun) {
     return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");

@@ -10,12 +10,17 @@ namespace certfleet::report {
 
 // Display width counted in code points, so a UTF-8 subject is cut on a character boundary.
 std::size_t display_width(std::string_view s);
+// The text with each byte that is not part of well-formed UTF-8 replaced by U+FFFD: a file name is bytes, and
+// some formats (Prometheus labels) must be UTF-8.
+std::string valid_utf8(std::string_view text);
 // Fits text into `width` columns: subjects lose their end, paths their start (the file name matters most).
 std::string fit(std::string_view text, std::size_t width, bool keep_end = false);
 // `text` right-aligned in `width` columns.
 std::string right(const std::string& text, std::size_t width);
 std::string trim_right(std::string s);
 
+// The first CN of an RFC 2253 subject, or empty when it has none.
+std::string common_name(const std::string& subject);
 // The CN when the subject has one (what people recognise), else the whole subject.
 std::string common_name_or_subject(const std::string& subject);
 // "EXP NYV SS CA" for a column, or spelled out ("expired, not yet valid, self-signed, CA") for a detail view.
@@ -23,6 +28,7 @@ std::string flags(const CertInfo& cert, const Validity& validity, bool spelled_o
 // "192.0.2.7:443", "[2001:db8::7]:443", or the host when it did not resolve.
 std::string endpoint_text(const EndpointFacts& facts);
 
+const char* true_false(bool value);  // "true", "false"
 // "1 certificate", "3 certificates".
 std::string count_of(std::size_t count, const std::string& noun);
 std::string date(UnixTime t);                         // "2026-11-23"

@@ -420,3 +420,45 @@ TEST_CASE("e2e: Ctrl-C and kill -9 leave earlier scans intact and the database u
     const json killed = report_json(db, {"--scan", std::to_string(after["scan"]["id"].get<int>() - 1)});
     CHECK(killed["scan"]["status"] != "running");
 }
+
+TEST_CASE("e2e: Prometheus, CSV and Markdown reports of a real scan", "[e2e]") {
+    Fleet fleet;
+    REQUIRE(fleet.scan().exit_code == 0);
+    const std::string t = fleet.tree;
+
+    // The textfile collector reads *.prom files: the report is written beside it and renamed into place.
+    const std::string prom = (fleet.dir / "certfleet.prom").string();
+    const auto written = run_certfleet(fleet.db, {"report", "--format", "prometheus", "-o", prom});
+    INFO(written.err);
+    REQUIRE(written.exit_code == 0);
+    CHECK_FALSE(fs::exists(prom + ".tmp"));
+    const std::string metrics = to_string(read_file(prom));
+    CHECK(metrics.find("x509_cert_not_after{sha256=\"" + fleet.chain.leaf.sha256() + "\",kind=\"file\",path=\"" + t +
+                       "/pem/bundle.pem\"} ") != std::string::npos);
+    CHECK(metrics.find("x509_cert_expired{sha256=\"" + fleet.expired.sha256() + "\",kind=\"file\",path=\"" + t +
+                       "/app/config.json\"} 1\n") != std::string::npos);
+    CHECK(metrics.find("certfleet_findings{severity=\"critical\"} ") != std::string::npos);
+    CHECK(metrics.find("x509_scan_last_success_timestamp_seconds ") != std::string::npos);
+    if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
+        WARN("promtool not installed (Debian package prometheus): the exposition format is not checked by it");
+    } else {
+        const auto checked = run_process({"sh", "-c", "promtool check metrics < \"$0\"", prom});
+        INFO(checked.out << checked.err);
+        CHECK(checked.exit_code == 0);
+    }
+
+    const auto csv = run_certfleet(fleet.db, {"report", "--format", "csv"});
+    REQUIRE(csv.exit_code == 0);
+    CHECK(csv.out.starts_with("sha256,spki_sha256,subject,issuer,"));
+    CHECK(csv.out.find(fleet.chain.leaf.sha256() + "," + fleet.chain.leaf_key.spki_sha256() + ",CN=shop.example,") !=
+          std::string::npos);
+    CHECK(csv.out.ends_with("\r\n"));
+
+    const auto markdown = run_certfleet(fleet.db, {"report", "--format", "markdown"});
+    REQUIRE(markdown.exit_code == 0);
+    CHECK(markdown.out.find("| CN=shop.example |") != std::string::npos);
+    CHECK(markdown.out.find("| critical | expired | " + t + "/app/config.json |") != std::string::npos);
+
+    // The inventory's answers keep their own formats.
+    CHECK(run_certfleet(fleet.db, {"inventory", "certs", "--format", "csv"}).exit_code == 2);
+}

@@ -1,6 +1,10 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
+#include <utility>
 
 #include "core/certificate.hpp"
 #include "core/encoding.hpp"
@@ -157,4 +161,291 @@ TEST_CASE("report: an empty scan says so", "[report]") {
     CHECK(render("table", contents).find("No certificates found.") != std::string::npos);
     CHECK(nlohmann::json::parse(render("json", contents))["certificates"].empty());
     CHECK_FALSE(report::make_report_writer("xml"));
+}
+
+namespace {
+
+// A certificate subject is attacker-controlled: quotes, backslashes, commas, a line break and a pipe.
+constexpr const char* kHostileSubject = "CN=evil \"quoted\" back\\slash\nnext|line,O=x\r\ny";
+
+inventory::ScanContents hostile_contents() {
+    auto contents = sample_contents();
+    contents.certificates[0].cert.subject = kHostileSubject;
+    contents.certificates[0].cert.issuer = kHostileSubject;
+    return contents;
+}
+
+struct Sample {
+    std::string name;
+    std::map<std::string, std::string> labels;
+    std::string value;
+};
+
+// The text exposition format read back: "# HELP"/"# TYPE" before each family's samples, name{labels} value.
+std::vector<Sample> parse_exposition(const std::string& text, std::set<std::string>& typed_families) {
+    std::vector<Sample> samples;
+    std::istringstream lines(text);
+    std::string line, family;
+    while (std::getline(lines, line)) {
+        if (line.starts_with("# HELP ")) {
+            family = line.substr(7, line.find(' ', 7) - 7);
+            continue;
+        }
+        if (line.starts_with("# TYPE ")) {
+            CHECK(line == "# TYPE " + family + " gauge");
+            typed_families.insert(family);
+            continue;
+        }
+        Sample sample;
+        std::size_t i = line.find_first_of("{ ");
+        REQUIRE(i != std::string::npos);
+        sample.name = line.substr(0, i);
+        CHECK(sample.name == family);  // every sample under its own family's HELP and TYPE
+        if (line[i] == '{') {
+            ++i;
+            while (line[i] != '}') {
+                const auto eq = line.find('=', i);
+                const std::string label = line.substr(i, eq - i);
+                REQUIRE(line[eq + 1] == '"');
+                std::string value;
+                for (i = eq + 2; line[i] != '"'; ++i) {
+                    if (line[i] == '\\') {
+                        ++i;
+                        REQUIRE((line[i] == '\\' || line[i] == '"' || line[i] == 'n'));
+                        value += line[i] == 'n' ? '\n' : line[i];
+                    } else {
+                        value += line[i];
+                    }
+                }
+                CHECK_FALSE(sample.labels.contains(label));
+                sample.labels[label] = value;
+                ++i;
+                if (line[i] == ',') ++i;
+            }
+            ++i;
+        }
+        REQUIRE(line[i] == ' ');
+        sample.value = line.substr(i + 1);
+        samples.push_back(sample);
+    }
+    return samples;
+}
+
+std::vector<Sample> samples_named(const std::vector<Sample>& samples, const std::string& name) {
+    std::vector<Sample> out;
+    std::copy_if(samples.begin(), samples.end(), std::back_inserter(out), [&](const Sample& s) { return s.name == name; });
+    return out;
+}
+
+// RFC 4180 read back: quoted fields may hold commas, doubled quotes, CR and LF; records end with CRLF.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+    std::vector<std::vector<std::string>> records(1);
+    std::string field;
+    bool quoted = false, was_quoted = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') field += text[i++];
+            else if (c == '"') quoted = false;
+            else field += c;
+        } else if (c == '"') {
+            REQUIRE(field.empty());
+            quoted = was_quoted = true;
+        } else if (c == ',') {
+            records.back().push_back(std::exchange(field, ""));
+            was_quoted = false;
+        } else if (c == '\r') {
+            REQUIRE(text.at(i + 1) == '\n');  // CRLF only
+            records.back().push_back(std::exchange(field, ""));
+            records.emplace_back();
+            was_quoted = false;
+            ++i;
+        } else {
+            REQUIRE(c != '\n');  // a bare LF outside quotes would be a broken record
+            REQUIRE_FALSE(was_quoted);
+            field += c;
+        }
+    }
+    REQUIRE_FALSE(quoted);
+    REQUIRE(records.back().empty());  // the last record ends with CRLF too
+    records.pop_back();
+    return records;
+}
+
+// A GitHub table row's cells: split on every `|` not escaped by a backslash.
+std::vector<std::string> markdown_cells(const std::string& row) {
+    std::vector<std::string> cells;
+    std::string cell;
+    for (std::size_t i = 1; i < row.size(); ++i) {
+        if (row[i] == '\\' && i + 1 < row.size()) {
+            cell += row.substr(i++, 2);
+        } else if (row[i] == '|') {
+            cells.push_back(std::exchange(cell, ""));
+        } else {
+            cell += row[i];
+        }
+    }
+    return cells;
+}
+
+}  // namespace
+
+TEST_CASE("report: Prometheus metrics read back with every series unique", "[report][prometheus]") {
+    const auto contents = hostile_contents();
+    const auto& expired = contents.certificates[0].cert;
+    const auto& ca = contents.certificates[1].cert;
+    inventory::ReusedKey reused{expired.spki_sha256, {{expired}, {ca}}, {inventory::Place{.path = "/srv/key.pem"}}};
+    inventory::AnchorSummary anchor{.summary = {ca}, .stores = {"/srv/ca.der"}, .missing_from = {"/srv/trust.pem"},
+                                    .issues_live = 3};
+    std::set<std::string> families;
+    const auto samples = parse_exposition(render("prometheus", contents, {reused}, {anchor}), families);
+
+    std::set<std::pair<std::string, std::map<std::string, std::string>>> series;
+    for (const auto& s : samples) {
+        INFO(s.name);
+        CHECK(series.emplace(s.name, s.labels).second);
+        CHECK(families.contains(s.name));
+        CHECK(s.value != "-1");  // unknowns are left out, never a sentinel
+    }
+
+    // One series per certificate and place: the expired one in two files, the CA in one.
+    const auto not_after = samples_named(samples, "x509_cert_not_after");
+    REQUIRE(not_after.size() == 3);
+    CHECK(not_after[0].labels == std::map<std::string, std::string>{
+                                     {"sha256", expired.sha256},
+                                     {"kind", "file"},
+                                     {"path", "/srv/a/very/long/directory/structure/that/goes/on/and/on/expired.pem"}});
+    CHECK(not_after[0].value == std::to_string(expired.not_after));
+    CHECK(not_after[1].labels.at("path") == "/srv/copy.p12");
+    const auto expired_flags = samples_named(samples, "x509_cert_expired");
+    CHECK(expired_flags[0].value == "1");  // kept although expired
+    CHECK(expired_flags[2].value == "0");
+    CHECK(samples_named(samples, "x509_cert_not_before")[2].value == std::to_string(ca.not_before));
+
+    const auto info = samples_named(samples, "x509_cert_info");
+    REQUIRE(info.size() == 2);
+    CHECK(info[0].labels.at("subject_cn") == "evil \"quoted\" back\\slash\nnext|line");  // escaped and read back
+    CHECK(info[0].labels.at("issuer_cn") == info[0].labels.at("subject_cn"));
+    CHECK(info[0].labels.at("role") == "leaf");
+    CHECK(info[0].labels.at("self_signed") == "true");
+    CHECK(info[0].labels.at("key_type") == "EC");
+    CHECK(info[0].labels.at("key_bits") == "256");
+    CHECK(info[0].labels.at("serial") == expired.serial);
+    CHECK(info[1].labels.at("role") == "anchor");
+    CHECK(info[1].labels.at("is_ca") == "true");
+    CHECK(info[0].value == "1");
+
+    CHECK(samples_named(samples, "x509_cert_locations")[0].value == "2");
+    CHECK(samples_named(samples, "x509_key_reuse_certificates")[0].value == "2");
+    CHECK(samples_named(samples, "x509_key_reuse_files")[0].labels.at("spki_sha256") == expired.spki_sha256);
+    CHECK(samples_named(samples, "x509_trust_anchor_info")[0].labels ==
+          std::map<std::string, std::string>{{"sha256", ca.sha256}, {"store", "/srv/ca.der"}});
+    CHECK(samples_named(samples, "x509_trust_anchor_missing")[0].labels.at("store") == "/srv/trust.pem");
+    CHECK(samples_named(samples, "x509_trust_anchor_issues_live")[0].value == "3");
+    CHECK(samples_named(samples, "x509_read_errors")[0].value == "1");
+    CHECK(samples_named(samples, "certfleet_scan_errors")[0].labels.at("reason") == "too_large");
+    CHECK(samples_named(samples, "certfleet_findings").size() == 5);  // every severity, 0 included
+    CHECK(samples_named(samples, "certfleet_scan_id")[0].value == "7");
+    CHECK(samples_named(samples, "x509_scan_last_success_timestamp_seconds")[0].value == "1700000060");
+    CHECK(samples_named(samples, "x509_endpoint_verified").empty());
+}
+
+TEST_CASE("report: Prometheus endpoint series, and no success time for a scan that did not complete",
+          "[report][prometheus]") {
+    auto contents = sample_contents();
+    contents.scan.status = inventory::ScanStatus::interrupted;
+    auto& cert = contents.certificates[1];
+    // The same leaf at two addresses of one name is one place; a name-less probe of the address another.
+    cert.endpoint_sightings = {{"shop.example", "192.0.2.7", 443, "shop.example", 0},
+                               {"shop.example", "2001:db8::7", 443, "shop.example", 0},
+                               {"192.0.2.7", "192.0.2.7", 443, "", 1}};
+    EndpointFacts tls{.host = "shop.example", .address = "192.0.2.7", .port = 443, .server_name = "shop.example",
+                      .status = "tls", .verified = false, .hostname_match = true};
+    EndpointFacts closed{.host = "192.0.2.8", .address = "192.0.2.8", .port = 443, .status = "closed"};
+    contents.endpoints = {{tls, {cert.cert.sha256}}, {closed, {}}};
+    std::set<std::string> families;
+    const auto samples = parse_exposition(render("prometheus", contents), families);
+
+    const auto not_after = samples_named(samples, "x509_cert_not_after");
+    REQUIRE(not_after.size() == 5);  // the expired certificate's two files, then the CA's file and two endpoints
+    CHECK(not_after[3].labels == std::map<std::string, std::string>{{"sha256", cert.cert.sha256},
+                                                                    {"kind", "endpoint"},
+                                                                    {"host", "shop.example"},
+                                                                    {"port", "443"},
+                                                                    {"sni", "shop.example"}});
+    CHECK(not_after[4].labels == std::map<std::string, std::string>{
+                                     {"sha256", cert.cert.sha256}, {"kind", "endpoint"}, {"host", "192.0.2.7"}, {"port", "443"}});
+    CHECK(samples_named(samples, "x509_cert_locations")[1].value == "3");
+    const auto verified = samples_named(samples, "x509_endpoint_verified");
+    REQUIRE(verified.size() == 1);  // the closed port has no verdict to report
+    CHECK(verified[0].value == "0");
+    CHECK(verified[0].labels.at("sni") == "shop.example");
+    CHECK(samples_named(samples, "x509_endpoint_hostname_match")[0].value == "1");
+    for (const auto& s : samples_named(samples, "certfleet_endpoints"))
+        CHECK(s.value == (s.labels.at("status") == "tls" || s.labels.at("status") == "closed" ? "1" : "0"));
+    CHECK(samples_named(samples, "x509_scan_last_success_timestamp_seconds").empty());
+    CHECK(families.contains("x509_scan_last_success_timestamp_seconds"));
+}
+
+TEST_CASE("report: CSV is RFC 4180 and a hostile subject round-trips", "[report][csv]") {
+    const auto contents = hostile_contents();
+    const inventory::AnchorSummary anchor{.summary = {contents.certificates[1].cert}, .stores = {"/srv/ca.der"}};
+    const std::string text = render("csv", contents, {}, {anchor});
+    const auto records = parse_csv(text);
+    REQUIRE(records.size() == 4);  // header, the expired certificate in two files, the CA in one
+    const auto& header = records[0];
+    for (const auto& r : records) CHECK(r.size() == header.size());
+    const auto column = [&](const std::string& name) {
+        const auto it = std::find(header.begin(), header.end(), name);
+        REQUIRE(it != header.end());
+        return static_cast<std::size_t>(it - header.begin());
+    };
+    CHECK(records[1][column("subject")] == kHostileSubject);
+    CHECK(records[1][column("issuer")] == kHostileSubject);
+    CHECK(records[1][column("sha256")] == contents.certificates[0].cert.sha256);
+    CHECK(records[1][column("expired")] == "true");
+    CHECK(records[2][column("path")] == "/srv/copy.p12");
+    CHECK(records[2][column("format")] == "pkcs12");
+    CHECK(records[2][column("position")] == "1");
+    CHECK(records[2][column("place_kind")] == "file");
+    CHECK(records[2][column("port")].empty());
+    CHECK(records[2][column("trust_anchor")] == "false");
+    CHECK(records[3][column("trust_anchor")] == "true");
+    CHECK(records[3][column("is_ca")] == "true");
+    CHECK(records[3][column("not_after")] == format_rfc3339(contents.certificates[1].cert.not_after));
+}
+
+TEST_CASE("report: Markdown tables keep their shape with a hostile subject", "[report][markdown]") {
+    auto contents = hostile_contents();
+    contents.findings.push_back({.rule_id = "expired", .severity = "critical", .sha256 = contents.certificates[0].cert.sha256,
+                                 .location = "/srv/a|b.pem", .message = "Certificate has expired.\nReplace it."});
+    const std::string text = render("markdown", contents);
+    CHECK(text.find("## Summary") != std::string::npos);
+    CHECK(text.find("## Certificates") != std::string::npos);
+    CHECK(text.find("## Findings") != std::string::npos);
+    CHECK(text.find("<script") == std::string::npos);
+
+    std::istringstream lines(text);
+    std::string line;
+    std::size_t columns = 0, certificate_rows = 0;
+    std::vector<std::vector<std::string>> rows;
+    while (std::getline(lines, line)) {
+        if (!line.starts_with("|")) {
+            columns = 0;  // a table ends at the first line that is not a row
+            continue;
+        }
+        const auto cells = markdown_cells(line);
+        if (columns == 0) columns = cells.size();  // the header row sets the count
+        INFO(line);
+        CHECK(cells.size() == columns);
+        rows.push_back(cells);
+        certificate_rows += line.find("evil") != std::string::npos;
+    }
+    CHECK(certificate_rows == 1);
+    const auto hostile = std::find_if(rows.begin(), rows.end(), [](const auto& r) { return r.size() == 7 && r[2].find("evil") != std::string::npos; });
+    REQUIRE(hostile != rows.end());
+    CHECK((*hostile)[2] == R"( CN=evil "quoted" back\\slash<br>next\|line,O=x<br>y )");
+    const auto finding = std::find_if(rows.begin(), rows.end(), [](const auto& r) { return r.size() == 4 && r[0] == " critical "; });
+    REQUIRE(finding != rows.end());
+    CHECK((*finding)[2] == R"( /srv/a\|b.pem )");
 }

@@ -1,0 +1,203 @@
+// `certfleet serve`: the Prometheus report of the latest scan over HTTP, for a Prometheus server to scrape.
+// One thread, one coroutine per connection. Every request has a size limit and every read and write a
+// deadline, so a slow or hostile client costs a connection slot for a bounded time and nothing else.
+#include <array>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <charconv>
+#include <iostream>
+#include <sstream>
+
+#include "app/commands.hpp"
+#include "app/report_model.hpp"
+#include "core/encoding.hpp"
+#include "report/prometheus_writer.hpp"
+
+namespace certfleet::app {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kMaxHeaderBytes = 8 * 1024;  // request line and headers
+constexpr std::size_t kMaxBodyBytes = 8 * 1024;    // no request needs a body; a small one is read and ignored
+constexpr std::chrono::seconds kReadTimeout{10};   // the whole request, so a client dribbling bytes is cut off
+constexpr std::chrono::seconds kWriteTimeout{30};
+constexpr std::chrono::seconds kLingerTimeout{2};
+constexpr std::size_t kMaxConnections = 64;  // beyond this, new connections are closed at once
+
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+constexpr const char* kIndexPage =
+    "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>certfleet</title></head>\n"
+    "<body><h1>certfleet</h1><p><a href=\"/metrics\">Metrics</a> of the latest scan.</p></body></html>\n";
+
+Response text_response(http::status status, std::string body, const char* content_type = "text/plain; charset=utf-8") {
+    Response response{status, 11};
+    response.set(http::field::server, "certfleet");
+    response.set(http::field::content_type, content_type);
+    response.body() = std::move(body);
+    response.prepare_payload();
+    return response;
+}
+
+// The answer to HEAD: GET's headers, Content-Length included, and no body.
+void without_body(Response& response) {
+    const auto length = response.body().size();
+    response.body().clear();
+    response.content_length(length);
+}
+
+class MetricsServer {
+public:
+    MetricsServer(std::string db_path, const tcp::endpoint& listen) : db_path_(std::move(db_path)), acceptor_(io_, listen) {}
+
+    // Serves until SIGINT or SIGTERM.
+    void run() {
+        asio::signal_set signals(io_, SIGINT, SIGTERM);
+        signals.async_wait([&](const boost::system::error_code&, int) { io_.stop(); });
+        asio::co_spawn(io_, accept_loop(), asio::detached);
+        io_.run();
+    }
+
+private:
+    asio::awaitable<void> accept_loop() {
+        for (;;) {
+            auto [ec, socket] = co_await acceptor_.async_accept(nothrow);
+            if (ec == asio::error::operation_aborted) co_return;
+            if (ec) continue;  // e.g. the peer reset before accept, or out of descriptors for a moment
+            if (connections_ >= kMaxConnections) continue;  // the socket closes as it goes out of scope
+            asio::co_spawn(io_, session(beast::tcp_stream(std::move(socket))), asio::detached);
+        }
+    }
+
+    asio::awaitable<void> session(beast::tcp_stream stream) {
+        ++connections_;
+        beast::flat_buffer buffer(kMaxHeaderBytes + kMaxBodyBytes);
+        for (;;) {
+            http::request_parser<http::string_body> parser;
+            parser.header_limit(kMaxHeaderBytes);
+            parser.body_limit(kMaxBodyBytes);
+            stream.expires_after(kReadTimeout);
+            auto [read_error, bytes] = co_await http::async_read(stream, buffer, parser, nothrow);
+            std::optional<Response> response;
+            if (!read_error) {
+                response = respond(parser.get());
+                if (parser.get().method() == http::verb::head) without_body(*response);
+            } else if (read_error.category() == http::make_error_code(http::error::bad_method).category() &&
+                       read_error != http::error::end_of_stream && read_error != http::error::partial_message) {
+                response = rejection(read_error);  // not HTTP, or too large: say so, then close
+            }
+            if (!response) break;  // closed, reset or timed out: nothing to say to anyone
+            const bool keep_alive = !read_error && parser.get().keep_alive();
+            response->keep_alive(keep_alive);
+            stream.expires_after(kWriteTimeout);
+            auto [write_error, written] = co_await http::async_write(stream, *response, nothrow);
+            if (write_error) break;
+            if (!keep_alive) {
+                co_await lingering_close(stream);
+                break;
+            }
+        }
+        --connections_;
+    }
+
+    // Closing a socket with unread input resets the connection, and a reset can destroy the response before the
+    // client reads it (a rejected request is often cut off unread). So: send FIN, then read and drop what the
+    // client still sends, for a short time, before closing.
+    static asio::awaitable<void> lingering_close(beast::tcp_stream& stream) {
+        boost::system::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream.expires_after(kLingerTimeout);
+        std::array<char, 4096> discard;
+        for (;;) {
+            auto [error, bytes] = co_await stream.async_read_some(asio::buffer(discard), nothrow);
+            if (error) co_return;
+        }
+    }
+
+    static Response rejection(const boost::system::error_code& error) {
+        if (error == http::error::header_limit || error == http::error::buffer_overflow)
+            return text_response(http::status::request_header_fields_too_large, "request headers too large\n");
+        if (error == http::error::body_limit) return text_response(http::status::payload_too_large, "request too large\n");
+        return text_response(http::status::bad_request, "malformed request\n");
+    }
+
+    Response respond(const Request& request) const {
+        const std::string_view target = request.target();
+        const std::string_view path = target.substr(0, target.find('?'));
+        if (path != "/" && path != "/metrics") return text_response(http::status::not_found, "not found: try /metrics\n");
+        if (request.method() != http::verb::get && request.method() != http::verb::head) {
+            auto response = text_response(http::status::method_not_allowed, "only GET and HEAD\n");
+            response.set(http::field::allow, "GET, HEAD");
+            return response;
+        }
+        if (path == "/") return text_response(http::status::ok, kIndexPage, "text/html; charset=utf-8");
+        return metrics();
+    }
+
+    // Read anew on every scrape: a scan or a `check` since the last one shows at once.
+    Response metrics() const {
+        try {
+            const report::ReportContext context{now_utc()};
+            const auto loaded = load_report(db_path_, 0, "", context.now);
+            std::ostringstream text;
+            report::make_report_writer("prometheus")->write(loaded->model, context, text);
+            return text_response(http::status::ok, std::move(text).str(), report::kPrometheusContentType);
+        } catch (const std::exception& e) {
+            // Prometheus records a failed scrape (up == 0) and shows this text; the server stays up.
+            std::cerr << "certfleet serve: /metrics: " << e.what() << "\n";
+            return text_response(http::status::service_unavailable, std::string(e.what()) + "\n");
+        }
+    }
+
+    std::string db_path_;
+    asio::io_context io_{1};
+    tcp::acceptor acceptor_;
+    std::size_t connections_ = 0;
+};
+
+// "127.0.0.1:9793" or "[::1]:9793": an address literal and a port, both explicit.
+tcp::endpoint parse_listen(const std::string& text) {
+    const auto bad = [&](const std::string& why) {
+        return UsageError("--listen " + text + ": " + why + " (expected ADDRESS:PORT, e.g. 127.0.0.1:9793 or [::1]:9793)");
+    };
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos) throw bad("no port");
+    std::string host = text.substr(0, colon);
+    const std::string port_text = text.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    else if (host.find(':') != std::string::npos) throw bad("an IPv6 address goes in brackets");
+    unsigned port = 0;
+    const auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (error != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
+        throw bad("the port must be a number from 1 to 65535");
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(host, ec);
+    if (ec) throw bad("'" + host + "' is not an IP address");
+    return {address, static_cast<std::uint16_t>(port)};
+}
+
+}  // namespace
+
+int run_serve(const ServeOptions& options, const std::string& db_path) {
+    require_inventory_file(db_path);
+    const tcp::endpoint listen = parse_listen(options.listen);
+    std::unique_ptr<MetricsServer> server;
+    try {
+        server = std::make_unique<MetricsServer>(db_path, listen);
+    } catch (const boost::system::system_error& e) {
+        throw std::runtime_error("--listen " + options.listen + ": " + e.code().message());
+    }
+    std::cerr << "certfleet: serving http://" << options.listen << "/metrics (inventory " << db_path << ")\n";
+    server->run();
+    return kExitOk;
+}
+
+}  // namespace certfleet::app

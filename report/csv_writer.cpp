@@ -1,0 +1,50 @@
+#include "report/csv_writer.hpp"
+
+#include "core/encoding.hpp"
+#include "report/model_support.hpp"
+#include "report/table_support.hpp"
+
+namespace certfleet::report {
+
+namespace {
+
+// A field is quoted when it holds a comma, a quote, CR or LF; quotes inside are doubled (RFC 4180, 2.6 and 2.7).
+std::string csv_field(const std::string& text) {
+    if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+    std::string out = "\"";
+    for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+void write_row(const std::vector<std::string>& fields, std::ostream& out) {
+    for (std::size_t i = 0; i < fields.size(); ++i) out << (i ? "," : "") << csv_field(fields[i]);
+    out << "\r\n";
+}
+
+}  // namespace
+
+void CsvWriter::write(const ReportModel& model, const ReportContext& context, std::ostream& out) const {
+    write_row({"sha256", "spki_sha256", "subject", "issuer", "serial", "not_before", "not_after", "days_left", "expired",
+               "not_yet_valid", "self_signed", "is_ca", "key_type", "key_bits", "place_kind", "path", "format", "host",
+               "address", "port", "server_name", "position", "trust_anchor"},
+              out);
+    const AnchorStores anchors(model.anchors);
+    for (const auto& stored : model.contents.certificates) {
+        const CertInfo& c = stored.cert;
+        const Validity v = validity_at(c, context.now);
+        for (const auto& place : sighting_places(stored, anchors)) {
+            const bool file = place.kind == inventory::Place::Kind::file;
+            // Fields that do not apply to the place's kind are empty, never a placeholder.
+            write_row({c.sha256, c.spki_sha256, c.subject, c.issuer, c.serial, format_rfc3339(c.not_before),
+                       format_rfc3339(c.not_after), std::to_string(v.days_left), true_false(v.expired),
+                       true_false(v.not_yet_valid), true_false(c.self_signed), true_false(c.is_ca), c.key_type,
+                       c.key_bits > 0 ? std::to_string(c.key_bits) : "", file ? "file" : "endpoint", place.path,
+                       file ? to_string(place.format) : "", place.host, place.address,
+                       file ? "" : std::to_string(place.port), place.server_name, std::to_string(place.position),
+                       true_false(place.trust_anchor)},
+                      out);
+        }
+    }
+}
+
+}  // namespace certfleet::report

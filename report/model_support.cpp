@@ -1,0 +1,69 @@
+#include "report/model_support.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+namespace certfleet::report {
+
+AnchorStores::AnchorStores(const std::vector<inventory::AnchorSummary>& anchors) {
+    for (const auto& anchor : anchors)
+        stores_[anchor.summary.cert.sha256].insert(anchor.stores.begin(), anchor.stores.end());
+}
+
+bool AnchorStores::held_by(const std::string& sha256, const std::string& store) const {
+    const auto it = stores_.find(sha256);
+    return it != stores_.end() && it->second.contains(store);
+}
+
+std::vector<inventory::Place> sighting_places(const inventory::StoredCertificate& stored, const AnchorStores& anchors) {
+    std::vector<inventory::Place> places;
+    for (const auto& s : stored.sightings) {
+        inventory::Place& place = places.emplace_back();
+        place.path = s.location.path;
+        place.format = s.location.format;
+        place.position = s.location.index;
+        place.trust_anchor = anchors.held_by(stored.cert.sha256, s.location.path);
+    }
+    for (const auto& e : stored.endpoint_sightings) {
+        inventory::Place& place = places.emplace_back();
+        place.kind = inventory::Place::Kind::endpoint;
+        place.host = e.host;
+        place.address = e.address;
+        place.port = e.port;
+        place.server_name = e.server_name;
+        place.position = e.chain_position;
+    }
+    return places;
+}
+
+std::vector<inventory::Place> distinct_places(std::vector<inventory::Place> sightings) {
+    std::set<std::tuple<inventory::Place::Kind, std::string, std::string, std::uint16_t, std::string>> seen;
+    std::vector<inventory::Place> places;
+    for (auto& place : sightings) {
+        if (seen.emplace(place.kind, place.path, place.host, place.port, place.server_name).second)
+            places.push_back(std::move(place));
+    }
+    return places;
+}
+
+std::size_t location_count(const inventory::StoredCertificate& stored) {
+    return distinct_places(sighting_places(stored, AnchorStores())).size();
+}
+
+std::vector<std::pair<std::string, std::int64_t>> endpoints_by_status(const std::vector<inventory::StoredEndpoint>& endpoints) {
+    std::vector<std::pair<std::string, std::int64_t>> counts;
+    for (const char* status : {"tls", "closed", "timeout", "not-tls", "handshake-failed", "unresolved"}) {
+        counts.emplace_back(status, std::count_if(endpoints.begin(), endpoints.end(), [&](const inventory::StoredEndpoint& e) {
+                                return e.facts.status == status;
+                            }));
+    }
+    return counts;
+}
+
+const char* certificate_role(const CertInfo& cert, bool trust_anchor) {
+    if (trust_anchor) return "anchor";
+    if (!cert.is_ca) return "leaf";
+    return cert.self_signed ? "root" : "intermediate";
+}
+
+}  // namespace certfleet::report
