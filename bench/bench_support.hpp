@@ -1,13 +1,19 @@
 #pragma once
-// Helpers the benchmarks share: medians, reading a child's output, how busy the machine was, a scratch directory.
+// Helpers the benchmarks share: medians, reading a child's output, how busy the machine was, a scratch directory,
+// work spread over every core.
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace certfleet::bench {
@@ -55,6 +61,27 @@ inline bool reset_peak_rss() {
     out << "5";
     out.flush();
     return static_cast<bool>(out);
+}
+
+// Runs `work(i)` for i in [0, n) on every core.
+inline void parallel_for(std::size_t n, const std::function<void(std::size_t)>& work) {
+    std::atomic<std::size_t> next{0};
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    std::vector<std::thread> workers;
+    for (unsigned t = 0; t < std::max(1u, std::thread::hardware_concurrency()); ++t) {
+        workers.emplace_back([&] {
+            try {
+                for (std::size_t i = next++; i < n; i = next++) work(i);
+            } catch (...) {
+                std::lock_guard lock(failure_mutex);
+                failure = std::current_exception();
+                next = n;
+            }
+        });
+    }
+    for (auto& w : workers) w.join();
+    if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace certfleet::bench

@@ -304,22 +304,7 @@ private:
         std::shuffle(specs.begin(), specs.end(), rng_);
         kinds_.resize(specs.size());
         keys_.resize(specs.size());
-        std::atomic<std::size_t> next{0};
-        std::exception_ptr failure;
-        std::mutex failure_mutex;
-        std::vector<std::thread> workers;
-        for (unsigned t = 0; t < std::max(1u, std::thread::hardware_concurrency()); ++t) {
-            workers.emplace_back([&] {
-                try {
-                    for (std::size_t i = next++; i < specs.size(); i = next++) keys_[i] = TestKey::generate(specs[i]);
-                } catch (...) {
-                    std::lock_guard lock(failure_mutex);
-                    failure = std::current_exception();
-                }
-            });
-        }
-        for (auto& w : workers) w.join();
-        if (failure) std::rethrow_exception(failure);
+        parallel_for(specs.size(), [&](std::size_t i) { keys_[i] = TestKey::generate(specs[i]); });
         for (std::size_t i = 0; i < specs.size(); ++i) {
             kinds_[i] = specs[i].kind;
             (specs[i].kind == KeyKind::rsa ? rsa_keys_ : specs[i].kind == KeyKind::ec ? ec_keys_ : other_keys_)

@@ -529,27 +529,6 @@ TestCert make_ca(const std::string& cn, const TestKey& key, const TestCert* issu
     return TestCert::make(spec, key, issuer, issuer_key);
 }
 
-// Runs `work(i)` for i in [0, n) on every core.
-void parallel_for(std::size_t n, const std::function<void(std::size_t)>& work) {
-    std::atomic<std::size_t> next{0};
-    std::exception_ptr failure;
-    std::mutex failure_mutex;
-    std::vector<std::thread> workers;
-    for (unsigned t = 0; t < std::max(1u, std::thread::hardware_concurrency()); ++t) {
-        workers.emplace_back([&] {
-            try {
-                for (std::size_t i = next++; i < n; i = next++) work(i);
-            } catch (...) {
-                std::lock_guard lock(failure_mutex);
-                failure = std::current_exception();
-                next = n;
-            }
-        });
-    }
-    for (auto& w : workers) w.join();
-    if (failure) std::rethrow_exception(failure);
-}
-
 CacheInfo make_cache(const Scale& scale, const fs::path& dir) {
     const auto started = Clock::now();
     // Step the simulation through every scan to learn every certificate it will need.
