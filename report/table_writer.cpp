@@ -86,14 +86,26 @@ void write_reused_keys(const std::vector<inventory::ReusedKey>& reused_keys, std
 
 // Trust-store entries, with what is unusual about them: a pinned service certificate, an anchor nothing uses,
 // an anchor some stores lack.
-void write_anchors(const std::vector<inventory::AnchorSummary>& anchors, std::ostream& out) {
+// The anchors worth a person's attention: those in use, pinned leaves, expired ones, ones some store lacks. A system
+// bundle's hundred-odd roots that issue nothing in the fleet are counted, not listed; JSON and
+// `certfleet inventory anchors` list them all.
+void write_anchors(const std::vector<inventory::AnchorSummary>& anchors, const ReportContext& context,
+                   std::ostream& out) {
     if (anchors.empty()) return;
-    out << "\nTrust anchors: " << anchors.size() << "\n";
+    const auto worth_listing = [&](const inventory::AnchorSummary& a) {
+        return !a.stale || a.pinned_leaf || validity_at(a.summary.cert, context.now).expired;
+    };
+    const auto quiet = std::count_if(anchors.begin(), anchors.end(), [&](const auto& a) { return !worth_listing(a); });
+    out << "\nTrust anchors: " << anchors.size();
+    if (quiet) out << " (" << quiet << " stale ones that issue nothing seen and are not listed here)";
+    out << "\n";
     for (const auto& anchor : anchors) {
+        if (!worth_listing(anchor)) continue;
         std::string remarks = count_of(anchor.stores.size(), "store") + ", issues " +
                               std::to_string(anchor.issues_live) + " live";
         if (anchor.pinned_leaf) remarks += ", pinned leaf";
         if (anchor.stale) remarks += ", stale";
+        if (validity_at(anchor.summary.cert, context.now).expired) remarks += ", EXPIRED";
         if (!anchor.missing_from.empty()) remarks += ", missing from " + count_of(anchor.missing_from.size(), "store");
         const std::string row = fit(common_name_or_subject(anchor.summary.cert.subject), kSubjectWidth) + " " + remarks;
         out << "  " << trim_right(fit(row, kLineWidth - 3)) << "\n";
@@ -146,7 +158,7 @@ void TableWriter::write(const ReportModel& model, const ReportContext& context, 
         out << "\nPrivate keys: " << contents.keys.size() << " (" << encrypted
             << " encrypted); only fingerprints and paths are kept.\n";
     write_reused_keys(model.reused_keys, out);
-    write_anchors(model.anchors, out);
+    write_anchors(model.anchors, context, out);
     write_findings(contents.findings, out);
 
     std::size_t listed = 0, errors = 0;
