@@ -11,10 +11,6 @@ namespace certfleet::app {
 
 namespace {
 
-rules::RuleSet load_rules(const std::string& path) {
-    return path.empty() ? rules::builtin_policy() : rules::read_rules_file(path);
-}
-
 inventory::StoredFinding stored(const rules::Finding& f) {
     return inventory::StoredFinding{f.rule_id,   rules::to_string(f.severity), f.sha256,  f.location,
                                     f.message,   f.days_left,                  f.deadline, f.overdue};
@@ -33,6 +29,15 @@ rules::CheckResult check_and_store(const rules::RuleSet& rules, inventory::Inven
 }
 
 }  // namespace
+
+rules::RuleSet load_rules(const std::string& path) {
+    if (path.empty()) return rules::builtin_policy();
+    try {
+        return rules::read_rules_file(path);
+    } catch (const rules::RulesError& e) {
+        throw UsageError(e.what());
+    }
+}
 
 std::size_t evaluate_findings(const std::string& rules_path, const std::string& db_path, std::int64_t scan) {
     auto inv = inventory::open_sqlite_inventory(db_path);

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "rules/rules.hpp"
+
 namespace certfleet::app {
 
 constexpr int kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitInterrupted = 130;
@@ -107,6 +109,9 @@ int run_scan(const ScanOptions& options, const std::string& db_path);
 int run_serve(const ServeOptions& options, const std::string& db_path);
 int run_check(const CheckOptions& options, const std::string& db_path);
 int run_progress(const ProgressOptions& options, const std::string& db_path);
+// A rules file, or the built-in policy when `path` is empty. A mistake in the file is a UsageError naming
+// FILE:LINE:COLUMN.
+rules::RuleSet load_rules(const std::string& path);
 // Evaluates the rules (a file, or the built-in policy when empty) over the view after `scan` and stores the
 // findings with it; returns how many there are.
 std::size_t evaluate_findings(const std::string& rules_path, const std::string& db_path, std::int64_t scan);

@@ -33,7 +33,7 @@ std::unique_ptr<LoadedReport> load_report(const std::string& db_path, std::int64
     model.shared = queries->shared(this_scan, 2);
     model.stores = queries->stores(this_scan);
     model.scans = queries->scans();
-    model.rules = rules_path.empty() ? rules::builtin_policy() : rules::read_rules_file(rules_path);
+    model.rules = load_rules(rules_path);
     model.migrations = rules::migration_history(*queries, model.rules, "");
     return loaded;
 }

@@ -16,7 +16,6 @@
 #include "core/certificate.hpp"
 #include "core/encoding.hpp"
 #include "inventory/inventory.hpp"
-#include "rules/rules.hpp"
 #include "scanner/chain_verifier.hpp"
 #include "scanner/file_walker.hpp"
 #include "scanner/network_scan.hpp"
@@ -315,13 +314,7 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
         throw UsageError(e.what());
     }
     // A rules file with a mistake is found before the scan, not after an hour of probing.
-    if (!options.rules.empty()) {
-        try {
-            rules::read_rules_file(options.rules);
-        } catch (const rules::RulesError& e) {
-            throw UsageError(e.what());
-        }
-    }
+    load_rules(options.rules);
 
     nlohmann::json parameters = nlohmann::json::object();
     if (!options.owner_map.empty()) parameters["owner_map"] = options.owner_map;

@@ -21,13 +21,6 @@ namespace {
 
 constexpr int kSchemaVersion = 4;
 
-ScanStatus status_from_string(const std::string& s) {
-    if (s == "complete") return ScanStatus::complete;
-    if (s == "interrupted") return ScanStatus::interrupted;
-    if (s == "failed") return ScanStatus::failed;
-    return ScanStatus::running;
-}
-
 KeyState key_state_from_string(const std::string& s) {
     if (s == "encrypted") return KeyState::encrypted;
     if (s == "in_keystore") return KeyState::in_keystore;
@@ -166,11 +159,11 @@ public:
     }
 
     std::optional<ScanRecord> latest_scan() override {
-        return load_scan("SELECT " + scan_columns() + " FROM scans ORDER BY id DESC LIMIT 1", std::nullopt);
+        return load_scan(std::string("SELECT ") + kScanColumns + " FROM scans ORDER BY id DESC LIMIT 1", std::nullopt);
     }
 
     std::optional<ScanRecord> find_scan(ScanId scan) override {
-        return load_scan("SELECT " + scan_columns() + " FROM scans WHERE id = ?", scan);
+        return load_scan(std::string("SELECT ") + kScanColumns + " FROM scans WHERE id = ?", scan);
     }
 
     ScanContents scan_contents(ScanId scan) override {
@@ -472,28 +465,11 @@ private:
         }
     }
 
-    static std::string scan_columns() {
-        return "id, kind, status, started_at, finished_at, parameters, files_walked, files_skipped, "
-               "certificates_seen, keys_seen, errors, notes";
-    }
-
     std::optional<ScanRecord> load_scan(const std::string& sql, std::optional<ScanId> id) {
         Statement select(db_, sql.c_str());
         if (id) select.bind(1, *id);
         if (!select.step()) return std::nullopt;
-        ScanRecord r;
-        r.id = select.integer(0);
-        r.kind = select.text(1);
-        r.status = status_from_string(select.text(2));
-        r.started_at = select.integer(3);
-        if (!select.is_null(4)) r.finished_at = select.integer(4);
-        r.parameters_json = select.text(5);
-        r.counts.files_walked = static_cast<std::uint64_t>(select.integer(6));
-        r.counts.files_skipped = static_cast<std::uint64_t>(select.integer(7));
-        r.counts.certificates_seen = static_cast<std::uint64_t>(select.integer(8));
-        r.counts.keys_seen = static_cast<std::uint64_t>(select.integer(9));
-        r.counts.errors = static_cast<std::uint64_t>(select.integer(10));
-        r.counts.notes = static_cast<std::uint64_t>(select.integer(11));
+        ScanRecord r = read_scan_record(select);
         select.reset();
         return r;
     }

@@ -170,27 +170,9 @@ public:
     }
 
     std::vector<ScanRecord> scans() override {
-        Statement select(db_,
-                         "SELECT id, kind, status, started_at, finished_at, parameters, files_walked, files_skipped, "
-                         "certificates_seen, keys_seen, errors, notes FROM scans ORDER BY id");
+        Statement select(db_, (std::string("SELECT ") + kScanColumns + " FROM scans ORDER BY id").c_str());
         std::vector<ScanRecord> out;
-        while (select.step()) {
-            ScanRecord r;
-            r.id = select.integer(0);
-            r.kind = select.text(1);
-            const std::string status = select.text(2);
-            r.status = status == "complete"      ? ScanStatus::complete
-                       : status == "interrupted" ? ScanStatus::interrupted
-                       : status == "failed"      ? ScanStatus::failed
-                                                 : ScanStatus::running;
-            r.started_at = select.integer(3);
-            if (!select.is_null(4)) r.finished_at = select.integer(4);
-            r.parameters_json = select.text(5);
-            r.counts = {static_cast<std::uint64_t>(select.integer(6)), static_cast<std::uint64_t>(select.integer(7)),
-                        static_cast<std::uint64_t>(select.integer(8)), static_cast<std::uint64_t>(select.integer(9)),
-                        static_cast<std::uint64_t>(select.integer(10)), static_cast<std::uint64_t>(select.integer(11))};
-            out.push_back(std::move(r));
-        }
+        while (select.step()) out.push_back(read_scan_record(select));
         return out;
     }
 

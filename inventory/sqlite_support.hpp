@@ -88,6 +88,35 @@ inline std::vector<std::string> parse_list(const std::string& text) {
     return nlohmann::json::parse(text, nullptr, false).get<std::vector<std::string>>();
 }
 
+// A scan's row, in the order read_scan_record reads it.
+inline constexpr const char* kScanColumns =
+    "id, kind, status, started_at, finished_at, parameters, files_walked, files_skipped, certificates_seen, "
+    "keys_seen, errors, notes";
+
+inline ScanStatus status_from_string(const std::string& s) {
+    if (s == "complete") return ScanStatus::complete;
+    if (s == "interrupted") return ScanStatus::interrupted;
+    if (s == "failed") return ScanStatus::failed;
+    return ScanStatus::running;
+}
+
+inline ScanRecord read_scan_record(const Statement& row) {
+    ScanRecord r;
+    r.id = row.integer(0);
+    r.kind = row.text(1);
+    r.status = status_from_string(row.text(2));
+    r.started_at = row.integer(3);
+    if (!row.is_null(4)) r.finished_at = row.integer(4);
+    r.parameters_json = row.text(5);
+    r.counts.files_walked = static_cast<std::uint64_t>(row.integer(6));
+    r.counts.files_skipped = static_cast<std::uint64_t>(row.integer(7));
+    r.counts.certificates_seen = static_cast<std::uint64_t>(row.integer(8));
+    r.counts.keys_seen = static_cast<std::uint64_t>(row.integer(9));
+    r.counts.errors = static_cast<std::uint64_t>(row.integer(10));
+    r.counts.notes = static_cast<std::uint64_t>(row.integer(11));
+    return r;
+}
+
 // The certificate facts as stored, in the order read_certificate reads them; columns of `certificates`
 // (qualify with an alias by prefixing each name where a join needs it, see kCertificateColumnsOfC).
 inline constexpr const char* kCertificateColumns =
