@@ -997,7 +997,7 @@ json run_measured(const Scale& scale, const CacheInfo& cache_info, const fs::pat
     out["db_bytes"] = db_bytes;
     if (ingest && trace_writer) {
         std::lock_guard lock(g_trace_mutex);
-        out["writer_statements"] = slowest_statements(8, nullptr);
+        out["writer_statements"] = slowest_statements(16, nullptr);
         g_statements.clear();
     }
     out["rss_ingest_kib"] = proc_status_kib("VmHWM");

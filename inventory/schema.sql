@@ -1,6 +1,10 @@
--- certfleet inventory, schema version 4: the single source of truth for the database layout.
--- Every statement is idempotent and versions only add tables, so sqlite_inventory.cpp brings any older file up
--- to date by applying all of it and raising PRAGMA user_version.
+-- certfleet inventory, schema version 5: the single source of truth for the database layout.
+-- Every statement is idempotent and versions only add tables or replace indexes, so sqlite_inventory.cpp brings
+-- any older file up to date by applying all of it and raising PRAGMA user_version.
+-- Every index over the per-scan tables leads with scan_id: a scan's rows then go at the end of each index, and
+-- recording one costs the same however many scans came before (an index led by the certificate or the place
+-- puts each scan's rows all over it, rewriting most of its pages every scan). Questions across scans probe
+-- each scan in turn instead.
 -- Times are integer seconds since the epoch (UTC). Lists are JSON arrays in TEXT columns.
 
 CREATE TABLE IF NOT EXISTS scans (
@@ -68,7 +72,7 @@ CREATE TABLE IF NOT EXISTS sightings (
     certificate_id INTEGER NOT NULL REFERENCES certificates(id),
     PRIMARY KEY (scan_id, location_id, position)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS sightings_by_certificate ON sightings(certificate_id, scan_id);
+CREATE INDEX IF NOT EXISTS sightings_by_scan_certificate ON sightings(scan_id, certificate_id);
 
 -- Private keys, recorded only by where they are and the SHA-256 of their public key; never key material.
 CREATE TABLE IF NOT EXISTS key_sightings (
@@ -78,7 +82,7 @@ CREATE TABLE IF NOT EXISTS key_sightings (
     spki_sha256 TEXT,                                   -- NULL when the key is encrypted and no password fits
     state       TEXT NOT NULL CHECK (state IN ('readable', 'encrypted', 'in_keystore'))
 );
-CREATE INDEX IF NOT EXISTS key_sightings_by_scan ON key_sightings(scan_id, spki_sha256);
+CREATE INDEX IF NOT EXISTS key_sightings_by_scan_location ON key_sightings(scan_id, location_id);
 
 -- Problems with inputs (level 'error') and things worth knowing about them (level 'note').
 CREATE TABLE IF NOT EXISTS scan_events (
@@ -135,7 +139,7 @@ CREATE TABLE IF NOT EXISTS endpoint_sightings (
     certificate_id INTEGER NOT NULL REFERENCES certificates(id),
     PRIMARY KEY (scan_id, endpoint_id, position)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS endpoint_sightings_by_certificate ON endpoint_sightings(certificate_id, scan_id);
+CREATE INDEX IF NOT EXISTS endpoint_sightings_by_scan_certificate ON endpoint_sightings(scan_id, certificate_id);
 
 -- Where an interrupted network scan stopped: every target before `position` (in its seeded order) is done.
 -- `resume_key` names the targets, ports, names, shard and seed, so --resume only continues the same scan.
@@ -192,14 +196,8 @@ CREATE INDEX IF NOT EXISTS certificates_by_subject ON certificates(subject);
 CREATE INDEX IF NOT EXISTS certificates_by_issuer ON certificates(issuer);
 CREATE INDEX IF NOT EXISTS certificates_by_first_seen ON certificates(first_seen_scan);
 
--- History of a location: its sightings scan by scan.
-CREATE INDEX IF NOT EXISTS sightings_by_location ON sightings(location_id, scan_id);
-CREATE INDEX IF NOT EXISTS endpoint_sightings_by_endpoint ON endpoint_sightings(endpoint_id, scan_id);
-CREATE INDEX IF NOT EXISTS key_sightings_by_spki ON key_sightings(spki_sha256, scan_id);
-CREATE INDEX IF NOT EXISTS key_sightings_by_location ON key_sightings(location_id, scan_id);
-
--- The current view of the fleet: each location as the latest scan that saw it left it. Kept up to date as
--- sightings are recorded so questions about "now" need not group a million sightings first.
+-- The current view of the fleet: each location as the latest scan that found certificates or keys there left
+-- it. Kept up to date as each scan ends so questions about "now" need not group a million sightings first.
 CREATE TABLE IF NOT EXISTS location_latest (
     location_id INTEGER PRIMARY KEY REFERENCES locations(id),
     scan_id     INTEGER NOT NULL REFERENCES scans(id)
@@ -215,7 +213,8 @@ CREATE TABLE IF NOT EXISTS certificate_seen (
     last_scan      INTEGER NOT NULL REFERENCES scans(id)
 );
 -- Version 3 fills these from what older versions stored (this file runs only when the version changes).
-INSERT OR REPLACE INTO location_latest SELECT location_id, max(scan_id) FROM sightings GROUP BY location_id;
+INSERT OR REPLACE INTO location_latest SELECT location_id, max(scan_id) FROM (SELECT location_id, scan_id FROM sightings
+    UNION ALL SELECT location_id, scan_id FROM key_sightings) GROUP BY location_id;
 INSERT OR REPLACE INTO endpoint_latest SELECT endpoint_id, max(scan_id) FROM endpoint_observations GROUP BY endpoint_id;
 INSERT OR REPLACE INTO certificate_seen
     SELECT certificate_id, min(scan_id), max(scan_id) FROM (SELECT certificate_id, scan_id FROM sightings
@@ -236,3 +235,12 @@ CREATE TABLE IF NOT EXISTS findings (
     evaluated_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS findings_by_scan ON findings(scan_id);
+
+-- Schema version 5: the indexes version 4 and older led with the certificate, the place or the key.
+DROP INDEX IF EXISTS sightings_by_certificate;
+DROP INDEX IF EXISTS sightings_by_location;
+DROP INDEX IF EXISTS endpoint_sightings_by_certificate;
+DROP INDEX IF EXISTS endpoint_sightings_by_endpoint;
+DROP INDEX IF EXISTS key_sightings_by_scan;
+DROP INDEX IF EXISTS key_sightings_by_spki;
+DROP INDEX IF EXISTS key_sightings_by_location;

@@ -5,11 +5,13 @@
 
 #include <cerrno>
 #include <cstring>
-#include <map>
 #include <nlohmann/json.hpp>
+#include <thread>
 #include <unordered_map>
 
 #include "core/issuance.hpp"
+#include "inventory/bulk_insert.hpp"
+#include "inventory/concurrent_issuance.hpp"
 #include "inventory/inventory.hpp"
 #include "inventory/sqlite_support.hpp"
 
@@ -19,7 +21,13 @@ extern const char* const kSchemaSql;
 
 namespace {
 
-constexpr int kSchemaVersion = 4;
+constexpr int kSchemaVersion = 5;
+
+// The writer's own thread does the SQL; the other cores check issuer signatures meanwhile.
+unsigned issuance_workers() {
+    const unsigned cores = std::thread::hardware_concurrency();
+    return cores > 1 ? cores - 1 : 1;
+}
 
 KeyState key_state_from_string(const std::string& s) {
     if (s == "encrypted") return KeyState::encrypted;
@@ -29,7 +37,7 @@ KeyState key_state_from_string(const std::string& s) {
 
 class SqliteInventory final : public Inventory {
 public:
-    explicit SqliteInventory(const std::string& path) : path_(path) {
+    explicit SqliteInventory(const std::string& path) : path_(path), issuance_checks_(issuance_workers()) {
         // Create the file ourselves so it is 0600 from the first byte; SQLite gives its -wal and -shm files
         // the database file's permissions.
         const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -44,8 +52,11 @@ public:
             exec("PRAGMA busy_timeout = 10000");
             exec("PRAGMA journal_mode = WAL");
             exec("PRAGMA synchronous = NORMAL");
-            exec("PRAGMA foreign_keys = ON");
+            // Foreign keys are declared but, as SQLite leaves them by default, not enforced: every id the writer
+            // stores comes from a row it has just read or written, and checking would cost a lookup in each
+            // parent table per sighting, a fifth of a scan's time. A unit test runs PRAGMA foreign_key_check.
             migrate();
+            rows_ = std::make_unique<SightingRows>(db_);
         } catch (const InventoryError& e) {
             sqlite3_close(db_);
             throw InventoryError(path + ": " + e.what());
@@ -53,6 +64,7 @@ public:
     }
 
     ~SqliteInventory() override {
+        rows_.reset();
         statements_.clear();
         sqlite3_close(db_);
     }
@@ -74,13 +86,17 @@ public:
 
     void record(ScanId scan, const std::vector<FileObservations>& batch) override {
         in_transaction([&] {
+            store_issuer_links();
             for (const auto& observations : batch) record_one(scan, observations);
+            rows_->flush();
         });
     }
 
     void record_endpoints(ScanId scan, const std::vector<EndpointObservationRecord>& batch) override {
         in_transaction([&] {
+            store_issuer_links();
             for (const auto& record : batch) record_endpoint(scan, record);
+            rows_->flush();
         });
     }
 
@@ -190,7 +206,8 @@ private:
             exec("COMMIT");
         } catch (...) {
             sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-            forget_cached_ids();  // they may name rows the rollback removed
+            rows_->discard();
+            forget_cached_ids();  // they and the questions asked about them may name rows the rollback removed
             throw;
         }
     }
@@ -199,11 +216,14 @@ private:
     // most of its certificates and places in them); past this size they start over, which bounds the writer's
     // memory whatever the size of the fleet.
     static constexpr std::size_t kMaxCachedIds = 65'536;
+    static constexpr std::size_t kMaxCachedIssuerNames = 4096;
 
     void forget_cached_ids() {
         certificate_ids_.clear();
         location_ids_.clear();
         endpoint_ids_.clear();
+        issuer_candidates_.clear();
+        issuance_checks_.discard();
     }
 
     void migrate() {
@@ -251,25 +271,31 @@ private:
         }
     }
 
+    // Prepared once per SQL text. Every caller passes a string literal, so its address names it: the writer looks
+    // statements up once per row, and hashing or comparing the text each time was a measurable share of a scan.
     Statement& statement(const char* sql) {
         auto it = statements_.find(sql);
         if (it == statements_.end()) it = statements_.emplace(sql, std::make_unique<Statement>(db_, sql)).first;
         return *it->second;
     }
 
-    // The id of a row unique by `key`: from the cache, or by inserting the row (INSERT OR IGNORE, so an existing
-    // row stays as it is) and reading its id back with `select_sql`.
+    // The id of a row unique by `key`: from the cache, else from the table by `select_sql`, else by inserting the
+    // row. Every caller is inside an immediate transaction, so no other writer can add the row in between.
     template <typename Insert, typename BindKey>
     std::int64_t row_id(std::unordered_map<std::string, std::int64_t>& cache, const std::string& key, Insert&& insert,
                         const char* select_sql, BindKey&& bind_key) {
         if (auto it = cache.find(key); it != cache.end()) return it->second;
         if (cache.size() >= kMaxCachedIds) cache.clear();
-        insert();
         auto& select = statement(select_sql);
         bind_key(select);
-        if (!select.step()) throw InventoryError(std::string("row vanished after insert: ") + select_sql);
-        const std::int64_t id = select.integer(0);
-        select.reset();
+        std::int64_t id = 0;
+        if (select.step()) {
+            id = select.integer(0);
+            select.reset();
+        } else {
+            insert();
+            id = sqlite3_last_insert_rowid(db_);
+        }
         cache.emplace(key, id);
         return id;
     }
@@ -279,7 +305,7 @@ private:
         return row_id(
             location_ids_, format_name + '\0' + path,
             [&] {
-                statement("INSERT OR IGNORE INTO locations (kind, path, format) VALUES ('file', ?, ?)")
+                statement("INSERT INTO locations (kind, path, format) VALUES ('file', ?, ?)")
                     .bind(1, path)
                     .bind(2, format_name)
                     .run();
@@ -288,15 +314,58 @@ private:
             [&](Statement& select) { select.bind(1, path).bind(2, format_name); });
     }
 
-    std::int64_t certificate_id(ScanId scan, const CertInfo& c, const Bytes& der) {
-        return row_id(certificate_ids_, c.sha256, [&] { insert_certificate(scan, c, der); },
-                      "SELECT id FROM certificates WHERE sha256 = ?",
-                      [&](Statement& select) { select.bind(1, c.sha256); });
+    std::int64_t certificate_id(ScanId scan, const CertInfo& c, const std::shared_ptr<const Bytes>& der) {
+        return row_id(
+            certificate_ids_, c.sha256,
+            [&] {
+                insert_certificate(scan, c, *der);
+                issuer_candidates_.erase(c.subject);  // it may have issued certificates still to come
+                if (!c.self_issued) ask_who_issued(sqlite3_last_insert_rowid(db_), c, der);
+            },
+            "SELECT id FROM certificates WHERE sha256 = ?", [&](Statement& select) { select.bind(1, c.sha256); });
+    }
+
+    // A certificate that could have issued others: the certificates named as their issuer.
+    struct IssuerCandidate {
+        std::int64_t id = 0;
+        std::string sha256;
+        std::string subject_key_id;
+        std::shared_ptr<const Bytes> der;
+    };
+
+    // Asks the workers to check the new certificate's signature against each certificate in the inventory that
+    // could have issued it (the same pairing link_issuers makes), so that check is done by the scan's end.
+    void ask_who_issued(std::int64_t id, const CertInfo& c, const std::shared_ptr<const Bytes>& der) {
+        auto it = issuer_candidates_.find(c.issuer);
+        if (it == issuer_candidates_.end()) {
+            if (issuer_candidates_.size() >= kMaxCachedIssuerNames) issuer_candidates_.clear();
+            auto& select = statement("SELECT id, sha256, subject_key_id, der FROM certificates WHERE subject = ?");
+            select.bind(1, c.issuer);
+            std::vector<IssuerCandidate> candidates;
+            while (select.step())
+                candidates.push_back(IssuerCandidate{select.integer(0), select.text(1), select.text(2),
+                                                     std::make_shared<const Bytes>(select.blob(3))});
+            it = issuer_candidates_.emplace(c.issuer, std::move(candidates)).first;
+        }
+        for (const auto& issuer : it->second) {
+            if (issuer.id == id) continue;
+            if (!c.authority_key_id.empty() && !issuer.subject_key_id.empty() && c.authority_key_id != issuer.subject_key_id)
+                continue;
+            issuance_checks_.ask(IssuanceQuestion{id, issuer.id, der, issuer.sha256, issuer.der});
+        }
+    }
+
+    void store_issuer_links() {
+        for (const auto& [certificate, issuer] : issuance_checks_.take_issued())
+            statement("INSERT OR IGNORE INTO certificate_issuers (certificate_id, issuer_id) VALUES (?,?)")
+                .bind(1, certificate)
+                .bind(2, issuer)
+                .run();
     }
 
     void insert_certificate(ScanId scan, const CertInfo& c, const Bytes& der) {
         auto& insert = statement(
-            "INSERT OR IGNORE INTO certificates (sha256, spki_sha256, subject, issuer, serial, not_before, not_after, "
+            "INSERT INTO certificates (sha256, spki_sha256, subject, issuer, serial, not_before, not_after, "
             "key_type, key_curve, key_bits, signature_algorithm, is_ca, path_length, self_issued, self_signed, "
             "subject_key_id, authority_key_id, dns_names, ip_addresses, uris, emails, key_usage, ext_key_usage, der, "
             "first_seen_scan) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -314,37 +383,24 @@ private:
     }
 
     void record_one(ScanId scan, const FileObservations& observations) {
-        std::int64_t previous_location = 0;
+        std::int64_t location = 0;
+        const FileLocation* previous = nullptr;
         for (const auto& sighting : observations.certificates) {
-            const std::int64_t cert = certificate_id(scan, *sighting.cert, *sighting.der);
-            const std::int64_t location = location_id(sighting.location.path, sighting.location.format);
-            const auto position = static_cast<std::int64_t>(sighting.location.index);
-            statement("INSERT OR IGNORE INTO sightings (scan_id, location_id, position, certificate_id) VALUES (?,?,?,?)")
-                .bind(1, scan)
-                .bind(2, location)
-                .bind(3, position)
-                .bind(4, cert)
-                .run();
-            if (sighting.trust_anchor)
-                statement("INSERT OR IGNORE INTO anchor_sightings (scan_id, location_id, position) VALUES (?,?,?)")
-                    .bind(1, scan)
-                    .bind(2, location)
-                    .bind(3, position)
-                    .run();
-            if (location != previous_location) {
+            const std::int64_t cert = certificate_id(scan, *sighting.cert, sighting.der);
+            const FileLocation& at = sighting.location;
+            if (!previous || previous->path != at.path || previous->format != at.format) {
+                location = location_id(at.path, at.format);
                 label_location(scan, location, observations.labels);
-                previous_location = location;
+                previous = &at;
             }
+            const auto position = static_cast<std::int64_t>(at.index);
+            rows_->sightings.add(scan, location, position, cert);
+            if (sighting.trust_anchor) rows_->anchors.add(scan, location, position);
         }
         for (const auto& key : observations.keys) {
-            const std::int64_t location = location_id(key.path, key.format);
-            statement("INSERT INTO key_sightings (scan_id, location_id, spki_sha256, state) VALUES (?,?,?,?)")
-                .bind(1, scan)
-                .bind(2, location)
-                .bind(3, key.spki_sha256)
-                .bind(4, std::string(to_string(key.state)))
-                .run();
-            label_location(scan, location, observations.labels);
+            const std::int64_t key_location = location_id(key.path, key.format);
+            rows_->keys.add(scan, key_location, key.spki_sha256, std::string(to_string(key.state)));
+            label_location(scan, key_location, observations.labels);
         }
         for (const auto& event : observations.events) {
             statement("INSERT INTO scan_events (scan_id, level, location, reason, detail) VALUES (?,?,?,?,?)")
@@ -364,7 +420,7 @@ private:
         return row_id(
             endpoint_ids_, f.host + '\0' + f.address + '\0' + std::to_string(f.port) + '\0' + f.server_name,
             [&] {
-                bind_endpoint(statement("INSERT OR IGNORE INTO endpoints (host, address, port, server_name) "
+                bind_endpoint(statement("INSERT INTO endpoints (host, address, port, server_name) "
                                         "VALUES (?,?,?,?)"))
                     .run();
             },
@@ -392,40 +448,47 @@ private:
         insert.run();
         for (std::size_t position = 0; position < record.chain.size(); ++position) {
             const auto& link = record.chain[position];
-            statement("INSERT OR IGNORE INTO endpoint_sightings (scan_id, endpoint_id, position, certificate_id) "
-                      "VALUES (?,?,?,?)")
-                .bind(1, scan)
-                .bind(2, endpoint)
-                .bind(3, static_cast<std::int64_t>(position))
-                .bind(4, certificate_id(scan, *link.cert, *link.der))
-                .run();
+            rows_->endpoint_sightings.add(scan, endpoint, static_cast<std::int64_t>(position),
+                                          certificate_id(scan, *link.cert, link.der));
         }
-        for (const auto& l : record.labels)
-            statement("INSERT OR REPLACE INTO endpoint_labels (scan_id, endpoint_id, key, value) VALUES (?,?,?,?)")
-                .bind(1, scan)
-                .bind(2, endpoint)
-                .bind(3, l.key)
-                .bind(4, l.value)
-                .run();
+        for (const auto& l : record.labels) rows_->endpoint_labels.add(scan, endpoint, l.key, l.value);
     }
 
     void label_location(ScanId scan, std::int64_t location, const Labels& labels) {
-        for (const auto& l : labels)
-            statement("INSERT OR REPLACE INTO location_labels (scan_id, location_id, key, value) VALUES (?,?,?,?)")
-                .bind(1, scan)
-                .bind(2, location)
-                .bind(3, l.key)
-                .bind(4, l.value)
-                .run();
+        for (const auto& l : labels) rows_->location_labels.add(scan, location, l.key, l.value);
     }
+
+    // The rows a scan writes per sighting, many to a statement; flushed before each batch commits.
+    struct SightingRows {
+        explicit SightingRows(sqlite3* db)
+            : sightings(db, "INSERT OR IGNORE INTO sightings (scan_id, location_id, position, certificate_id) VALUES", 4),
+              anchors(db, "INSERT OR IGNORE INTO anchor_sightings (scan_id, location_id, position) VALUES", 3),
+              keys(db, "INSERT INTO key_sightings (scan_id, location_id, spki_sha256, state) VALUES", 4),
+              location_labels(db, "INSERT OR REPLACE INTO location_labels (scan_id, location_id, key, value) VALUES", 4),
+              endpoint_sightings(db,
+                                 "INSERT OR IGNORE INTO endpoint_sightings (scan_id, endpoint_id, position, "
+                                 "certificate_id) VALUES",
+                                 4),
+              endpoint_labels(db, "INSERT OR REPLACE INTO endpoint_labels (scan_id, endpoint_id, key, value) VALUES", 4) {}
+        void flush() {
+            for (auto* rows : {&sightings, &anchors, &keys, &location_labels, &endpoint_sightings, &endpoint_labels})
+                rows->flush();
+        }
+        void discard() {
+            for (auto* rows : {&sightings, &anchors, &keys, &location_labels, &endpoint_sightings, &endpoint_labels})
+                rows->discard();
+        }
+        BulkInsert sightings, anchors, keys, location_labels, endpoint_sightings, endpoint_labels;
+    };
 
     // What a scan adds to the views across scans, once it has ended (finished, interrupted, or found dead): the
     // current view of each place it looked at, the first and last scan of each certificate it saw, and the issuer
     // links of the certificates it added. Set-based, once per scan, rather than once per sighting.
     void conclude(ScanId scan) {
         Statement places(db_,
-                         "INSERT INTO location_latest (location_id, scan_id) SELECT DISTINCT location_id, ?1 FROM "
-                         "sightings WHERE scan_id = ?1 ORDER BY location_id ON CONFLICT (location_id) DO UPDATE SET "
+                         "INSERT INTO location_latest (location_id, scan_id) SELECT location_id, ?1 FROM (SELECT "
+                         "location_id FROM sightings WHERE scan_id = ?1 UNION SELECT location_id FROM key_sightings "
+                         "WHERE scan_id = ?1) ORDER BY location_id ON CONFLICT (location_id) DO UPDATE SET "
                          "scan_id = max(scan_id, excluded.scan_id)");
         places.bind(1, scan).run();
         Statement endpoints(db_,
@@ -444,12 +507,17 @@ private:
     }
 
     // Links the certificates this scan added to their issuers and to the certificates they issued, among
-    // everything in the inventory. Candidates come from names and key identifiers; the signature decides.
+    // everything in the inventory. Candidates come from names and key identifiers; the signature decides. The
+    // workers have checked most pairs already (those whose issuer was stored before the certificate, in this
+    // process); the rest, and the scans of processes that died, are checked here.
     void link_issuers(ScanId scan) {
+        issuance_checks_.wait();
+        store_issuer_links();
         static constexpr const char* kCandidates[] = {
             "SELECT c.id, c.der, i.id, i.sha256, i.der FROM certificates c JOIN certificates i ON i.subject = c.issuer "
             "WHERE c.first_seen_scan = ?1 AND c.self_issued = 0 AND (c.authority_key_id = '' OR "
-            "i.subject_key_id = '' OR c.authority_key_id = i.subject_key_id) ORDER BY i.id",
+            "i.subject_key_id = '' OR c.authority_key_id = i.subject_key_id) AND NOT EXISTS (SELECT 1 FROM "
+            "certificate_issuers ci WHERE ci.certificate_id = c.id AND ci.issuer_id = i.id) ORDER BY i.id",
             "SELECT c.id, c.der, i.id, i.sha256, i.der FROM certificates i JOIN certificates c ON c.issuer = i.subject "
             "WHERE i.first_seen_scan = ?1 AND c.first_seen_scan != ?1 AND c.self_issued = 0 AND "
             "(c.authority_key_id = '' OR i.subject_key_id = '' OR c.authority_key_id = i.subject_key_id) ORDER BY i.id"};
@@ -459,8 +527,10 @@ private:
             Statement candidates(db_, sql);
             candidates.bind(1, scan);
             while (candidates.step()) {
+                const IssuerLink pair{candidates.integer(0), candidates.integer(2)};
+                if (issuance_checks_.answered_no(pair)) continue;
                 if (checker.issued(candidates.blob(1), candidates.text(3), candidates.blob(4)))
-                    link.bind(1, candidates.integer(0)).bind(2, candidates.integer(2)).run();
+                    link.bind(1, pair.first).bind(2, pair.second).run();
             }
         }
     }
@@ -591,10 +661,14 @@ private:
 
     std::string path_;
     sqlite3* db_ = nullptr;
-    std::map<std::string, std::unique_ptr<Statement>> statements_;
+    std::unordered_map<const char*, std::unique_ptr<Statement>> statements_;
     std::unordered_map<std::string, std::int64_t> certificate_ids_;
     std::unordered_map<std::string, std::int64_t> location_ids_;
     std::unordered_map<std::string, std::int64_t> endpoint_ids_;
+    std::unordered_map<std::string, std::vector<IssuerCandidate>> issuer_candidates_;  // by subject
+    std::unique_ptr<SightingRows> rows_;
+    // Declared last, so its workers stop first.
+    ConcurrentIssuanceChecks issuance_checks_;
 };
 
 }  // namespace

@@ -480,9 +480,9 @@ public:
         CertificateHistory history;
         history.summary = summary_of(*id, Filter{});
         Statement scans(db_,
-                        "SELECT h.scan_id, sc.started_at, count(*) FROM (SELECT scan_id FROM sightings WHERE "
-                        "certificate_id = ?1 UNION ALL SELECT scan_id FROM endpoint_sightings WHERE certificate_id = ?1) "
-                        "h JOIN scans sc ON sc.id = h.scan_id GROUP BY h.scan_id ORDER BY h.scan_id");
+                        "SELECT sc.id, sc.started_at, (SELECT count(*) FROM sightings s WHERE s.scan_id = sc.id AND "
+                        "s.certificate_id = ?1) + (SELECT count(*) FROM endpoint_sightings es WHERE es.scan_id = sc.id "
+                        "AND es.certificate_id = ?1) AS places FROM scans sc WHERE places > 0 ORDER BY sc.id");
         scans.bind(1, *id);
         while (scans.step()) history.scans.push_back(HistoryEntry{scans.integer(0), scans.integer(1), scans.integer(2)});
         std::set<PlaceKey> places;
@@ -763,19 +763,21 @@ private:
         if (ids.empty()) return {};
         std::string list;
         for (auto id : ids) list += (list.empty() ? "" : ",") + std::to_string(id);
-        // With as_of, history after that scan does not exist.
-        const std::string until = filter.as_of && !filter.scan ? " AND s.scan_id <= :as_of" : "";
-        const std::string endpoint_until = filter.as_of && !filter.scan ? " AND es.scan_id <= :as_of" : "";
+        // With as_of, history after that scan does not exist. The indexes lead with the scan, so each scan is
+        // probed in turn: scans are few next to their sightings.
+        const std::string until = filter.as_of && !filter.scan ? " AND sc.id <= :as_of" : "";
         const std::string file_in_view =
             filter.scan    ? "max(s.scan_id = :scan)"
-            : filter.as_of ? "max(s.scan_id) = (SELECT max(x.scan_id) FROM sightings x WHERE x.location_id = s.location_id "
-                             "AND x.scan_id <= :as_of)"
+            : filter.as_of ? "max(s.scan_id) = (SELECT x.id FROM scans x WHERE x.id <= :as_of AND EXISTS (SELECT 1 FROM "
+                             "sightings y WHERE y.scan_id = x.id AND y.location_id = s.location_id) ORDER BY x.id DESC "
+                             "LIMIT 1)"
                            : "max(s.scan_id) = (SELECT ll.scan_id FROM location_latest ll WHERE ll.location_id = "
                              "s.location_id)";
         const std::string endpoint_in_view =
             filter.scan    ? "max(es.scan_id = :scan)"
-            : filter.as_of ? "max(es.scan_id) = (SELECT max(x.scan_id) FROM endpoint_observations x WHERE x.endpoint_id = "
-                             "es.endpoint_id AND x.scan_id <= :as_of)"
+            : filter.as_of ? "max(es.scan_id) = (SELECT x.id FROM scans x WHERE x.id <= :as_of AND EXISTS (SELECT 1 FROM "
+                             "endpoint_observations y WHERE y.scan_id = x.id AND y.endpoint_id = es.endpoint_id) ORDER BY "
+                             "x.id DESC LIMIT 1)"
                            : "max(es.scan_id) = (SELECT el.scan_id FROM endpoint_latest el WHERE el.endpoint_id = "
                              "es.endpoint_id)";
         Statement select(
@@ -784,12 +786,12 @@ private:
                   "s.location_id AS place_id, s.position AS position, min(sc.started_at), max(sc.started_at), "
                   "max(s.scan_id) AS last_scan, " +
                   file_in_view +
-                  " FROM sightings s JOIN scans sc ON sc.id = s.scan_id WHERE s.certificate_id IN (" + list + ")" +
+                  " FROM scans sc CROSS JOIN sightings s ON s.scan_id = sc.id AND s.certificate_id IN (" + list + ")" +
                   until +
                   " GROUP BY s.certificate_id, s.location_id, s.position UNION ALL SELECT es.certificate_id, 1, "
                   "es.endpoint_id, es.position, min(sc.started_at), max(sc.started_at), max(es.scan_id), " +
-                  endpoint_in_view + " FROM endpoint_sightings es JOIN scans sc ON sc.id = es.scan_id WHERE "
-                  "es.certificate_id IN (" + list + ")" + endpoint_until +
+                  endpoint_in_view + " FROM scans sc CROSS JOIN endpoint_sightings es ON es.scan_id = sc.id AND "
+                  "es.certificate_id IN (" + list + ")" + until +
                   " GROUP BY es.certificate_id, es.endpoint_id, es.position) g")
                      .c_str());
         if (filter.scan) select.bind(":scan", *filter.scan);
@@ -869,14 +871,15 @@ private:
     // spki meets `spki_condition`, as (spki, place).
     std::vector<std::pair<std::string, Place>> key_files(const Filter& filter, const std::string& spki_condition,
                                                          const std::function<void(Statement&)>& bind_extra) {
-        // Each key file as the latest scan (up to as_of) that found keys in it left it: one pass over the index by
-        // place, then a lookup per place.
+        // Each key file as its latest scan left it (up to as_of, the latest that found keys there), then a lookup
+        // per place.
         const std::string source =
-            filter.scan ? "key_sightings k"
-                        : "(SELECT location_id, max(scan_id) AS scan_id FROM key_sightings" +
-                              std::string(filter.as_of ? " WHERE scan_id <= :as_of" : "") +
-                              " GROUP BY location_id) latest CROSS JOIN key_sightings k ON k.location_id = "
-                              "latest.location_id AND k.scan_id = latest.scan_id";
+            filter.scan    ? "key_sightings k"
+            : filter.as_of ? "(SELECT location_id, max(scan_id) AS scan_id FROM key_sightings WHERE scan_id <= :as_of "
+                             "GROUP BY location_id) latest CROSS JOIN key_sightings k ON k.scan_id = latest.scan_id AND "
+                             "k.location_id = latest.location_id"
+                           : "location_latest latest CROSS JOIN key_sightings k ON k.scan_id = latest.scan_id AND "
+                             "k.location_id = latest.location_id";
         std::string where = filter.scan ? "k.scan_id = :scan" : "1";
         for (std::size_t i = 0; i < filter.labels.size(); ++i)
             where += label_condition("location_labels", "location_id", "k", i);
@@ -900,12 +903,12 @@ private:
     // Every change of the certificate at the head of a place, between consecutive scans that looked at it.
     std::vector<Rotation> rotations_at(const PlaceKey& key) {
         Statement select(db_, key.kind == kFileKind
-                                  ? "SELECT s.scan_id, sc.started_at, c.sha256, c.spki_sha256 FROM sightings s JOIN "
-                                    "certificates c ON c.id = s.certificate_id JOIN scans sc ON sc.id = s.scan_id WHERE "
-                                    "s.location_id = ? AND s.position = 0 ORDER BY s.scan_id"
-                                  : "SELECT es.scan_id, sc.started_at, c.sha256, c.spki_sha256 FROM endpoint_sightings es "
-                                    "JOIN certificates c ON c.id = es.certificate_id JOIN scans sc ON sc.id = es.scan_id "
-                                    "WHERE es.endpoint_id = ? AND es.position = 0 ORDER BY es.scan_id");
+                                  ? "SELECT sc.id, sc.started_at, c.sha256, c.spki_sha256 FROM scans sc CROSS JOIN "
+                                    "sightings s ON s.scan_id = sc.id AND s.location_id = ?1 AND s.position = 0 JOIN "
+                                    "certificates c ON c.id = s.certificate_id ORDER BY sc.id"
+                                  : "SELECT sc.id, sc.started_at, c.sha256, c.spki_sha256 FROM scans sc CROSS JOIN "
+                                    "endpoint_sightings es ON es.scan_id = sc.id AND es.endpoint_id = ?1 AND "
+                                    "es.position = 0 JOIN certificates c ON c.id = es.certificate_id ORDER BY sc.id");
         select.bind(1, key.id);
         std::vector<Rotation> out;
         ScanId previous_scan = 0;

@@ -2,7 +2,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
+#include <string>
 
 #include "core/certificate.hpp"
 #include "inventory/inventory.hpp"
@@ -16,6 +19,28 @@ namespace {
 CertificateSighting sighting(const TestCert& cert, const std::string& path, SourceFormat format, int index) {
     return CertificateSighting{std::make_shared<const CertInfo>(describe_certificate(cert.der)),
                                std::make_shared<const Bytes>(cert.der), FileLocation{path, format, index}};
+}
+
+// Runs SQL on the inventory's file the way another program would; returns the first column of the first row.
+std::string sql_value(const std::string& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    std::string value;
+    char* error = nullptr;
+    const int rc = sqlite3_exec(
+        db, sql.c_str(),
+        [](void* out, int, char** columns, char**) {
+            auto& text = *static_cast<std::string*>(out);
+            if (text.empty() && columns[0]) text = columns[0];
+            return 0;
+        },
+        &value, &error);
+    const std::string message = error ? error : "";
+    sqlite3_free(error);
+    sqlite3_close(db);
+    INFO(sql << ": " << message);
+    REQUIRE(rc == SQLITE_OK);
+    return value;
 }
 
 }  // namespace
@@ -148,4 +173,69 @@ TEST_CASE("inventory: a scan whose process died is marked interrupted by the nex
     const auto next = inv->begin_scan("files", "{}", {});
     CHECK(inv->find_scan(next - 1)->status == inventory::ScanStatus::interrupted);
     CHECK(inv->find_scan(next)->status == inventory::ScanStatus::running);
+}
+
+TEST_CASE("inventory: an older inventory is brought up to date with its scans kept", "[inventory]") {
+    TempDir dir;
+    const auto path = (dir / "inv.db").string();
+    const auto cert = TestCert::make({.subject_cn = "kept"}, TestKey::shared());
+    inventory::ScanId scan = 0;
+    {
+        auto inv = inventory::open_sqlite_inventory(path);
+        scan = inv->begin_scan("files", "{}", {});
+        FileObservations obs;
+        obs.certificates = {sighting(cert, "/kept.pem", SourceFormat::pem, 0)};
+        obs.keys = {KeySighting{"/kept.key", SourceFormat::pem, "ab", KeyState::readable}};
+        inv->record(scan, {obs});
+        inv->finish_scan(scan, inventory::ScanStatus::complete, {});
+    }
+    // As version 4 left it: its indexes led by certificate and by place, and no key file in the current view.
+    sql_value(path,
+              "CREATE INDEX sightings_by_location ON sightings(location_id, scan_id); CREATE INDEX "
+              "key_sightings_by_spki ON key_sightings(spki_sha256, scan_id); DELETE FROM location_latest; "
+              "PRAGMA user_version = 4");
+
+    auto inv = inventory::open_sqlite_inventory(path);
+    CHECK(sql_value(path, "PRAGMA user_version") == "5");
+    CHECK(sql_value(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('sightings_by_location', "
+                          "'key_sightings_by_spki')") == "0");
+    CHECK(sql_value(path, "SELECT count(*) FROM location_latest") == "2");
+    const auto contents = inv->scan_contents(scan);
+    REQUIRE(contents.certificates.size() == 1);
+    CHECK(contents.certificates[0].sightings.at(0).location.path == "/kept.pem");
+    CHECK(contents.keys.at(0).locations.at(0).path == "/kept.key");
+}
+
+TEST_CASE("inventory: every id the writer stores names a row", "[inventory]") {
+    // The schema declares its foreign keys, but the writer leaves them unenforced (a lookup per sighting in each
+    // parent table); this checks them all on an inventory that has every kind of row.
+    TempDir dir;
+    const auto path = (dir / "inv.db").string();
+    const auto chain = make_chain("keys.example");
+    {
+        auto inv = inventory::open_sqlite_inventory(path);
+        for (int round = 0; round < 2; ++round) {
+            const auto scan = inv->begin_scan("files+network", "{}", {{"env", "test"}});
+            FileObservations obs;
+            obs.certificates = {sighting(chain.leaf, "/chain.pem", SourceFormat::pem, 0),
+                                sighting(chain.intermediate, "/chain.pem", SourceFormat::pem, 1),
+                                sighting(chain.root, "/bundle.pem", SourceFormat::pem, 0)};
+            obs.certificates.back().trust_anchor = true;
+            obs.keys = {KeySighting{"/chain.key", SourceFormat::pem, "ab", KeyState::readable}};
+            obs.labels = {{"owner", "shop"}};
+            EndpointObservationRecord endpoint;
+            endpoint.facts.host = endpoint.facts.address = "127.0.0.1";
+            endpoint.facts.port = 443;
+            endpoint.facts.status = "tls";
+            endpoint.chain = {ChainCertificate{std::make_shared<const CertInfo>(describe_certificate(chain.leaf.der)),
+                                               std::make_shared<const Bytes>(chain.leaf.der)}};
+            endpoint.labels = {{"owner", "shop"}};
+            inv->record(scan, {obs});
+            inv->record_endpoints(scan, {endpoint});
+            inv->finish_scan(scan, inventory::ScanStatus::complete, {});
+            inv->record_findings(scan, {});
+        }
+    }
+    CHECK(sql_value(path, "SELECT count(*) FROM certificate_issuers") == "2");
+    CHECK(sql_value(path, "SELECT count(*) FROM pragma_foreign_key_check") == "0");
 }

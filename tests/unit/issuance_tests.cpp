@@ -1,6 +1,8 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "core/issuance.hpp"
+#include "inventory/concurrent_issuance.hpp"
 #include "tests/support/cert_factory.hpp"
 
 using namespace certfleet;
@@ -42,4 +44,30 @@ TEST_CASE("issuance: a CA whose key usage forbids signing certificates issued no
     const auto leaf = TestCert::make({.subject_cn = "leaf"}, TestKey::shared({}, 23), &not_a_signer, &ca_key);
     IssuanceChecker checker;
     CHECK_FALSE(checker.issued(leaf.der, "ca", not_a_signer.der));
+}
+
+TEST_CASE("issuance: worker threads answer every question, and forget them when told", "[issuance]") {
+    const auto chain = make_chain("worked.example");
+    const auto der = [](const TestCert& c) { return std::make_shared<const Bytes>(c.der); };
+    inventory::ConcurrentIssuanceChecks checks(2);
+    // More questions than the queue holds: asking waits for room rather than growing without bound.
+    const std::size_t rounds = inventory::ConcurrentIssuanceChecks::kMaxQueued / 2 + 10;
+    for (std::size_t i = 0; i < rounds; ++i) {
+        const auto n = static_cast<std::int64_t>(i);
+        checks.ask({n, 1000, der(chain.leaf), "intermediate", der(chain.intermediate)});
+        checks.ask({n, 2000, der(chain.leaf), "root", der(chain.root)});
+    }
+    checks.wait();
+    const auto issued = checks.take_issued();
+    CHECK(issued.size() == rounds);
+    CHECK(std::all_of(issued.begin(), issued.end(), [](const auto& link) { return link.second == 1000; }));
+    CHECK(checks.take_issued().empty());
+    CHECK(checks.answered_no({0, 2000}));
+    CHECK_FALSE(checks.answered_no({0, 1000}));
+
+    checks.ask({7, 1000, der(chain.leaf), "intermediate", der(chain.intermediate)});
+    checks.discard();
+    checks.wait();
+    CHECK(checks.take_issued().empty());
+    CHECK_FALSE(checks.answered_no({0, 2000}));
 }
