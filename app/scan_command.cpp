@@ -63,16 +63,19 @@ private:
     std::chrono::steady_clock::time_point last_{};
 };
 
-// Stores results in batches: one transaction per few hundred keeps SQLite fast, and a crash loses at most the
-// batch in flight.
+// Stores results in batches, one transaction each: at most every half second, so a crash loses at most that
+// much work, and at most kMaxItems at a time, which bounds the memory held (a few MiB of certificates). Each
+// commit rewrites the last pages of every index, so fewer, larger batches store a fast scan faster
+// (bench/inventory: 4,096 rather than 512 saved a tenth of the ingest time).
 template <typename Item>
 class Batcher {
 public:
+    static constexpr std::size_t kMaxItems = 4096;
     explicit Batcher(std::function<void(const std::vector<Item>&)> store) : store_(std::move(store)) {}
     void add(Item&& item) {
         batch_.push_back(std::move(item));
         const auto now = std::chrono::steady_clock::now();
-        if (batch_.size() >= 512 || now - last_flush_ > std::chrono::milliseconds(500)) flush();
+        if (batch_.size() >= kMaxItems || now - last_flush_ > std::chrono::milliseconds(500)) flush();
     }
     void flush() {
         if (!batch_.empty()) store_(batch_);

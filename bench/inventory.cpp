@@ -75,7 +75,7 @@ constexpr std::uint64_t kSeed = 0xCE27F1EE71;
 constexpr double kTargetIngest = 100'000;   // sightings per second
 constexpr double kTargetQuery = 1.0;        // seconds, every query
 constexpr double kTargetRssRatio = 2.0;     // peak RSS of the full fleet over that of a 10x smaller one
-constexpr std::size_t kBatch = 512;         // as app/scan_command.cpp's Batcher
+constexpr std::size_t kBatch = 4096;        // as app/scan_command.cpp's Batcher
 
 [[noreturn]] void die(const std::string& message) { throw std::runtime_error(message); }
 
