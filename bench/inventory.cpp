@@ -814,12 +814,8 @@ json run_measured(const Scale& scale, const CacheInfo& cache_info, const fs::pat
     Simulation sim(scale);
     const double rss_base = proc_status_kib("VmRSS");  // the bench's own: libraries, the fleet model
     std::unique_ptr<Inventory> inv;
-    if (ingest) {
-        if (fs::exists(db_path)) die(db_path.string() + " exists: a measured ingest starts from nothing");
-        if (trace_writer) sqlite3_auto_extension(reinterpret_cast<void (*)()>(trace_connection));
-        inv = open_sqlite_inventory(db_path.string());
-        if (trace_writer) sqlite3_reset_auto_extension();
-    }
+    if (ingest && fs::exists(db_path)) die(db_path.string() + " exists: a measured ingest starts from nothing");
+    if (ingest && trace_writer) sqlite3_auto_extension(reinterpret_cast<void (*)()>(trace_connection));
     IngestCounts counts;
     double api_seconds = 0, finish_seconds = 0;
     const auto ingest_started = Clock::now();
@@ -836,7 +832,11 @@ json run_measured(const Scale& scale, const CacheInfo& cache_info, const fs::pat
             api_seconds += seconds_since(t);
         };
         ScanId scan = 0;
-        timed([&] { scan = inv->begin_scan("files+network", R"({"bench":"inventory"})", scan_labels); });
+        // Each scan opens the inventory anew, as each `certfleet scan` does: the writer's caches start empty.
+        timed([&] {
+            inv = open_sqlite_inventory(db_path.string());
+            scan = inv->begin_scan("files+network", R"({"bench":"inventory"})", scan_labels);
+        });
 
         // Certificates loaded for the current batch only, each once however many places hold it.
         std::unordered_map<std::uint32_t, LoadedCert> loaded;
@@ -964,12 +964,13 @@ json run_measured(const Scale& scale, const CacheInfo& cache_info, const fs::pat
 
         const auto t = Clock::now();
         inv->finish_scan(scan, ScanStatus::complete, scan_counts);
+        inv.reset();
         const double finish = seconds_since(t);
         finish_seconds += finish;
         api_seconds += finish;
     }
     const double ingest_wall = seconds_since(ingest_started);
-    inv.reset();
+    if (ingest && trace_writer) sqlite3_reset_auto_extension();
 
     json out;
     out["ingested"] = ingest;
