@@ -1032,6 +1032,7 @@ json run_measured(const Scale& scale, const CacheInfo& cache_info, const fs::pat
     std::sort(scan_ids.begin(), scan_ids.end());
     const ScanId latest = scan_ids.empty() ? 0 : scan_ids.back();
     const ScanId previous = scan_ids.size() < 2 ? latest : scan_ids[scan_ids.size() - 2];
+    const ScanId middle = scan_ids.empty() ? 0 : scan_ids[scan_ids.size() / 2];  // burn-downs ask "as of" a past scan
 
     using Query = std::pair<std::string, std::function<std::size_t(InventoryQueries&)>>;
     const std::vector<Query> list{
@@ -1049,6 +1050,10 @@ json run_measured(const Scale& scale, const CacheInfo& cache_info, const fs::pat
          [&](InventoryQueries& q) { return q.certificates(filter([](Filter& f) { f.issuer = "issuing ca 2"; })).size(); }},
         {"certificates of the latest scan",
          [&](InventoryQueries& q) { return q.certificates(filter([&](Filter& f) { f.scan = latest; })).size(); }},
+        {"certificates as of the middle scan",
+         [&](InventoryQueries& q) { return q.certificates(filter([&](Filter& f) { f.as_of = middle; })).size(); }},
+        {"shared as of the middle scan",
+         [&](InventoryQueries& q) { return q.shared(filter([&](Filter& f) { f.as_of = middle; }), 2).size(); }},
         {"certificates all filters",
          [&](InventoryQueries& q) {
              return q.certificates(filter([](Filter& f) {

@@ -34,28 +34,36 @@ std::string label_condition(const char* own_table, const char* place_column, con
            "), (SELECT value FROM scan_labels WHERE scan_id = " + alias + ".scan_id AND key = :lk" + n + "))";
 }
 
+// Each place's latest scan in a view: the current view's tables, kept up to date by the writer, or for a view
+// "as of" a past scan the connection's temporary tables of the same shape, which SqliteQueries fills for that
+// scan (once per scan asked about: grouping half a million sightings is the costly part of such a view).
+struct LatestScans {
+    const char* locations;
+    const char* endpoints;
+};
+LatestScans latest_scans(const Filter& filter) {
+    if (filter.as_of) return {"temp.as_of_location", "temp.as_of_endpoint"};
+    return {"location_latest", "endpoint_latest"};
+}
+
 // The sightings a filter looks at, as the CTE `view(kind, scan_id, place_id, position, certificate_id, anchor)`:
-// the current view (each place as its latest scan saw it) or one scan, narrowed to places with the filter's labels
-// and, when `certificate_condition` is given (e.g. "= :cert"), to those certificates.
-// The current view starts from the latest-scan tables (one row per place) and looks each place's sightings up;
-// CROSS JOIN keeps SQLite from planning it the other way round, through every sighting ever recorded.
+// the current view (each place as its latest scan saw it), the view as of a past scan, or one scan, narrowed to
+// places with the filter's labels and, when `certificate_condition` is given (e.g. "= :cert"), to those
+// certificates.
+// A view starts from its latest-scan tables (one row per place) and looks each place's sightings up; CROSS JOIN
+// keeps SQLite from planning it the other way round, through every sighting ever recorded.
 std::string view_cte(const Filter& filter, const std::string& certificate_condition = "") {
     std::string file_source, endpoint_source;
     if (filter.scan) {
         file_source = "sightings s WHERE s.scan_id = :scan";
         endpoint_source = "endpoint_sightings es WHERE es.scan_id = :scan";
-    } else if (filter.as_of) {
-        file_source = "(SELECT location_id, max(scan_id) AS scan_id FROM sightings WHERE scan_id <= :as_of GROUP BY "
-                      "location_id) ll JOIN sightings s ON s.scan_id = ll.scan_id AND s.location_id = ll.location_id "
-                      "WHERE 1";
-        endpoint_source = "(SELECT endpoint_id, max(scan_id) AS scan_id FROM endpoint_observations WHERE scan_id <= "
-                          ":as_of GROUP BY endpoint_id) el CROSS JOIN endpoint_sightings es ON es.scan_id = el.scan_id AND "
-                          "es.endpoint_id = el.endpoint_id WHERE 1";
     } else {
-        file_source = "location_latest ll CROSS JOIN sightings s ON s.scan_id = ll.scan_id AND s.location_id = ll.location_id "
-                      "WHERE 1";
-        endpoint_source = "endpoint_latest el CROSS JOIN endpoint_sightings es ON es.scan_id = el.scan_id AND "
-                          "es.endpoint_id = el.endpoint_id WHERE 1";
+        const auto latest = latest_scans(filter);
+        file_source = std::string(latest.locations) +
+                      " ll CROSS JOIN sightings s ON s.scan_id = ll.scan_id AND s.location_id = ll.location_id WHERE 1";
+        endpoint_source = std::string(latest.endpoints) +
+                          " el CROSS JOIN endpoint_sightings es ON es.scan_id = el.scan_id AND es.endpoint_id = "
+                          "el.endpoint_id WHERE 1";
     }
     if (!certificate_condition.empty()) {
         file_source += " AND s.certificate_id " + certificate_condition;
@@ -90,6 +98,7 @@ std::string like_pattern(const std::string& text) {
     return pattern + "%";
 }
 
+// Binds the filter's parameters. A view as of a past scan needs its tables filled first (see as_of_view).
 void bind_filter(Statement& statement, const Filter& filter) {
     if (filter.scan) statement.bind(":scan", *filter.scan);
     if (filter.as_of) statement.bind(":as_of", *filter.as_of);
@@ -163,6 +172,10 @@ public:
             throw InventoryError(path + ": cannot open inventory: " + message);
         }
         exec_sql(db_, "PRAGMA busy_timeout = 10000");
+        exec_sql(db_,
+                 "PRAGMA temp_store = MEMORY; CREATE TEMP TABLE as_of_location (location_id INTEGER PRIMARY KEY, "
+                 "scan_id INTEGER NOT NULL); CREATE TEMP TABLE as_of_endpoint (endpoint_id INTEGER PRIMARY KEY, "
+                 "scan_id INTEGER NOT NULL)");
     }
     ~SqliteQueries() override {
         statements_.clear();
@@ -196,8 +209,8 @@ public:
         if (!id) return std::nullopt;
         CertificateDetail detail;
         detail.summary = summary_of(*id, filter);
-        for (auto& row : place_rows({*id}, filter))
-            if (row.in_view && has_labels(row.seen.labels, filter.labels)) detail.places.push_back(std::move(row.seen));
+        for (auto& row : place_rows({*id}, filter, PlaceRows::in_view))
+            if (has_labels(row.seen.labels, filter.labels)) detail.places.push_back(std::move(row.seen));
         Statement issuers(db_,
                           "SELECT i.sha256 FROM certificate_issuers ci JOIN certificates i ON i.id = ci.issuer_id "
                           "WHERE ci.certificate_id = ? ORDER BY i.sha256");
@@ -221,12 +234,10 @@ public:
     }
 
     std::vector<EndpointSummary> endpoints(const Filter& filter) override {
-        std::string from = filter.scan    ? "endpoint_observations o"
-                           : filter.as_of ? "(SELECT endpoint_id, max(scan_id) AS scan_id FROM endpoint_observations WHERE "
-                                            "scan_id <= :as_of GROUP BY endpoint_id) el CROSS JOIN endpoint_observations o ON "
-                                            "o.scan_id = el.scan_id AND o.endpoint_id = el.endpoint_id"
-                                          : "endpoint_latest el CROSS JOIN endpoint_observations o ON o.scan_id = el.scan_id AND "
-                                            "o.endpoint_id = el.endpoint_id";
+        const std::string from = filter.scan ? "endpoint_observations o"
+                                             : std::string(latest_scans(filter).endpoints) +
+                                                   " el CROSS JOIN endpoint_observations o ON o.scan_id = el.scan_id AND "
+                                                   "o.endpoint_id = el.endpoint_id";
         std::string where = filter.scan ? "o.scan_id = :scan" : "1";
         where += " AND o.status != 'closed'";
         for (std::size_t i = 0; i < filter.labels.size(); ++i)
@@ -239,7 +250,7 @@ public:
                                "sc.id = o.scan_id WHERE " + where +
                                " ORDER BY o.earliest_expiry IS NULL, o.earliest_expiry, e.host, e.port, e.server_name")
                                   .c_str());
-        bind_filter(select, filter);
+        bind_view(select, filter);
         std::vector<EndpointSummary> out;
         std::vector<std::int64_t> ids;
         while (select.step()) {
@@ -277,7 +288,7 @@ public:
                                " GROUP BY v.certificate_id HAVING count(DISTINCT v.place_id * 2 + v.kind) >= :min ORDER BY "
                                "count(DISTINCT v.place_id * 2 + v.kind) DESC, v.certificate_id")
                                   .c_str());
-        bind_filter(select, filter);
+        bind_view(select, filter);
         select.bind(":min", min_places);
         std::vector<std::int64_t> ids;
         while (select.step()) ids.push_back(select.integer(0));
@@ -287,8 +298,8 @@ public:
             const auto id = summary_ids_.at(summary.cert.sha256);
             by_id[id].summary = std::move(summary);
         }
-        for (auto& row : place_rows(ids, filter)) {
-            if (!row.in_view || row.seen.place.trust_anchor || !has_labels(row.seen.labels, filter.labels)) continue;
+        for (auto& row : place_rows(ids, filter, PlaceRows::in_view)) {
+            if (row.seen.place.trust_anchor || !has_labels(row.seen.labels, filter.labels)) continue;
             auto& entry = by_id[row.certificate_id];
             for (const auto& label : row.seen.labels) {
                 auto& values = entry.split[label.key];
@@ -312,7 +323,7 @@ public:
                                " SELECT c.spki_sha256 FROM view v JOIN certificates c ON c.id = v.certificate_id "
                                "GROUP BY c.spki_sha256 HAVING count(DISTINCT c.id) >= 2")
                                   .c_str());
-        bind_filter(select, filter);
+        bind_view(select, filter);
         std::set<std::string> spkis;
         while (select.step()) spkis.insert(select.text(0));
         std::map<std::string, std::vector<Place>> files_by_spki;
@@ -364,7 +375,7 @@ public:
                              ") SELECT c.sha256, count(DISTINCT up.start) FROM up JOIN certificates c ON "
                              "c.id = up.certificate_id GROUP BY up.certificate_id")
                                 .c_str());
-        bind_filter(live, unlabelled);
+        bind_view(live, unlabelled);
         std::unordered_map<std::string, std::int64_t> issues_live;
         while (live.step()) {
             const std::string sha = live.text(0);
@@ -403,7 +414,7 @@ public:
                                "c.id = v.certificate_id WHERE v.anchor = 1 AND v.kind = 0" +
                                certificate_conditions(filter) + " GROUP BY v.place_id, v.certificate_id ORDER BY v.place_id")
                                   .c_str());
-        bind_filter(select, filter);
+        bind_view(select, filter);
         std::vector<std::tuple<std::int64_t, ScanId, std::int64_t>> rows;
         while (select.step()) rows.emplace_back(select.integer(0), select.integer(1), select.integer(2));
         std::vector<std::int64_t> certificate_ids;
@@ -486,7 +497,7 @@ public:
         scans.bind(1, *id);
         while (scans.step()) history.scans.push_back(HistoryEntry{scans.integer(0), scans.integer(1), scans.integer(2)});
         std::set<PlaceKey> places;
-        for (auto& row : place_rows({*id}, Filter{})) {
+        for (auto& row : place_rows({*id}, Filter{}, PlaceRows::all)) {
             if (row.seen.place.position == 0) places.insert(row.key);
             history.places.push_back(std::move(row.seen));
         }
@@ -571,7 +582,7 @@ public:
                                "view v JOIN certificates c ON c.id = v.certificate_id JOIN scans sc ON sc.id = v.scan_id "
                                "WHERE 1" + certificate_conditions(filter) + " ORDER BY v.kind, v.place_id, v.position")
                                   .c_str());
-        bind_filter(select, filter);
+        bind_view(select, filter);
         std::vector<Placement> out;
         std::vector<PlaceKey> keys;
         while (select.step()) {
@@ -627,6 +638,38 @@ public:
     }
 
 private:
+    // Binds the filter's parameters to a statement over its view, filling the as-of tables first when it asks
+    // about a past scan.
+    void bind_view(Statement& statement, const Filter& filter) {
+        as_of_view(filter);
+        bind_filter(statement, filter);
+    }
+
+    // Fills temp.as_of_location and temp.as_of_endpoint with each place's latest scan up to the filter's as_of,
+    // as location_latest and endpoint_latest hold it for now. Kept while the same scan is asked about.
+    void as_of_view(const Filter& filter) {
+        if (!filter.as_of || filter.scan || as_of_filled_ == filter.as_of) return;
+        as_of_filled_.reset();
+        exec_sql(db_, "DELETE FROM temp.as_of_location; DELETE FROM temp.as_of_endpoint");
+        // From each place's latest scan now, back scan by scan to the first that saw it: in a fleet scanned
+        // regularly that is the as-of scan itself or one just before, a probe or two of the primary keys, where
+        // grouping every sighting up to that scan by place costs a sort of hundreds of thousands of rows.
+        Statement locations(db_,
+                            "INSERT INTO temp.as_of_location SELECT ll.location_id, CASE WHEN ll.scan_id <= ?1 THEN "
+                            "ll.scan_id ELSE (SELECT x.id FROM scans x WHERE x.id <= ?1 AND (EXISTS (SELECT 1 FROM "
+                            "sightings s WHERE s.scan_id = x.id AND s.location_id = ll.location_id) OR EXISTS (SELECT 1 "
+                            "FROM key_sightings k WHERE k.scan_id = x.id AND k.location_id = ll.location_id)) ORDER BY "
+                            "x.id DESC LIMIT 1) END AS as_of_scan FROM location_latest ll WHERE as_of_scan IS NOT NULL");
+        locations.bind(1, *filter.as_of).run();
+        Statement endpoints(db_,
+                            "INSERT INTO temp.as_of_endpoint SELECT el.endpoint_id, CASE WHEN el.scan_id <= ?1 THEN "
+                            "el.scan_id ELSE (SELECT x.id FROM scans x WHERE x.id <= ?1 AND EXISTS (SELECT 1 FROM "
+                            "endpoint_observations o WHERE o.scan_id = x.id AND o.endpoint_id = el.endpoint_id) ORDER BY "
+                            "x.id DESC LIMIT 1) END AS as_of_scan FROM endpoint_latest el WHERE as_of_scan IS NOT NULL");
+        endpoints.bind(1, *filter.as_of).run();
+        as_of_filled_ = filter.as_of;
+    }
+
     Statement& statement(const std::string& sql) {
         auto it = statements_.find(sql);
         if (it == statements_.end()) it = statements_.emplace(sql, std::make_unique<Statement>(db_, sql.c_str())).first;
@@ -699,7 +742,7 @@ private:
                                "counted.certificate_id" + kSummaryJoins + " WHERE 1" + certificate_conditions(filter) +
                                extra + " ORDER BY c.not_after, c.sha256")
                                   .c_str());
-        bind_filter(select, filter);
+        bind_view(select, filter);
         bind_extra(select);
         std::vector<CertificateSummary> out;
         while (select.step()) {
@@ -722,7 +765,7 @@ private:
                                ", (SELECT count(DISTINCT place_id * 2 + kind) FROM view) FROM certificates c" +
                                kSummaryJoins + " WHERE c.id = :cert")
                                   .c_str());
-        bind_filter(select, filter);
+        bind_view(select, filter);
         select.bind(":cert", id);
         CertificateSummary summary;
         if (select.step()) summary = read_summary(select, 0);
@@ -752,47 +795,45 @@ private:
                                ") SELECT up.start, c.sha256, min(up.depth) FROM up JOIN anchors USING (certificate_id) "
                                "JOIN certificates c ON c.id = up.certificate_id GROUP BY up.start")
                                   .c_str());
-        bind_filter(select, stores_only);
+        bind_view(select, stores_only);
         while (select.step()) out.emplace(select.integer(0), select.text(1));
         return out;
     }
 
-    // Every place these certificates were ever seen at, with first/last seen there and whether the filter's
-    // view holds it (the place's latest scan still shows the certificate, or the filter's scan saw it there).
-    std::vector<PlaceRow> place_rows(const std::vector<std::int64_t>& ids, const Filter& filter) {
+    // Every place these certificates were ever seen at (or only those the filter's view holds: the place's latest
+    // scan still shows the certificate, or the filter's scan saw it there), with first/last seen there.
+    enum class PlaceRows { all, in_view };
+    std::vector<PlaceRow> place_rows(const std::vector<std::int64_t>& ids, const Filter& filter, PlaceRows which) {
         if (ids.empty()) return {};
         std::string list;
         for (auto id : ids) list += (list.empty() ? "" : ",") + std::to_string(id);
         // With as_of, history after that scan does not exist. The indexes lead with the scan, so each scan is
         // probed in turn: scans are few next to their sightings.
+        as_of_view(filter);
         const std::string until = filter.as_of && !filter.scan ? " AND sc.id <= :as_of" : "";
+        const auto latest = latest_scans(filter);
         const std::string file_in_view =
-            filter.scan    ? "max(s.scan_id = :scan)"
-            : filter.as_of ? "max(s.scan_id) = (SELECT x.id FROM scans x WHERE x.id <= :as_of AND EXISTS (SELECT 1 FROM "
-                             "sightings y WHERE y.scan_id = x.id AND y.location_id = s.location_id) ORDER BY x.id DESC "
-                             "LIMIT 1)"
-                           : "max(s.scan_id) = (SELECT ll.scan_id FROM location_latest ll WHERE ll.location_id = "
-                             "s.location_id)";
+            filter.scan ? "max(s.scan_id = :scan)"
+                        : "max(s.scan_id) = (SELECT ll.scan_id FROM " + std::string(latest.locations) +
+                              " ll WHERE ll.location_id = s.location_id)";
         const std::string endpoint_in_view =
-            filter.scan    ? "max(es.scan_id = :scan)"
-            : filter.as_of ? "max(es.scan_id) = (SELECT x.id FROM scans x WHERE x.id <= :as_of AND EXISTS (SELECT 1 FROM "
-                             "endpoint_observations y WHERE y.scan_id = x.id AND y.endpoint_id = es.endpoint_id) ORDER BY "
-                             "x.id DESC LIMIT 1)"
-                           : "max(es.scan_id) = (SELECT el.scan_id FROM endpoint_latest el WHERE el.endpoint_id = "
-                             "es.endpoint_id)";
+            filter.scan ? "max(es.scan_id = :scan)"
+                        : "max(es.scan_id) = (SELECT el.scan_id FROM " + std::string(latest.endpoints) +
+                              " el WHERE el.endpoint_id = es.endpoint_id)";
         Statement select(
             db_, ("SELECT g.*, g.kind = 0 AND EXISTS (SELECT 1 FROM anchor_sightings a WHERE a.scan_id = g.last_scan AND "
                   "a.location_id = g.place_id AND a.position = g.position) FROM (SELECT s.certificate_id, 0 AS kind, "
                   "s.location_id AS place_id, s.position AS position, min(sc.started_at), max(sc.started_at), "
                   "max(s.scan_id) AS last_scan, " +
                   file_in_view +
-                  " FROM scans sc CROSS JOIN sightings s ON s.scan_id = sc.id AND s.certificate_id IN (" + list + ")" +
+                  " AS in_view FROM scans sc CROSS JOIN sightings s ON s.scan_id = sc.id AND s.certificate_id IN (" + list + ")" +
                   until +
                   " GROUP BY s.certificate_id, s.location_id, s.position UNION ALL SELECT es.certificate_id, 1, "
                   "es.endpoint_id, es.position, min(sc.started_at), max(sc.started_at), max(es.scan_id), " +
                   endpoint_in_view + " FROM scans sc CROSS JOIN endpoint_sightings es ON es.scan_id = sc.id AND "
                   "es.certificate_id IN (" + list + ")" + until +
-                  " GROUP BY es.certificate_id, es.endpoint_id, es.position) g")
+                  " GROUP BY es.certificate_id, es.endpoint_id, es.position) g" +
+                  (which == PlaceRows::in_view ? " WHERE g.in_view" : ""))
                      .c_str());
         if (filter.scan) select.bind(":scan", *filter.scan);
         if (filter.as_of) select.bind(":as_of", *filter.as_of);
@@ -871,15 +912,11 @@ private:
     // spki meets `spki_condition`, as (spki, place).
     std::vector<std::pair<std::string, Place>> key_files(const Filter& filter, const std::string& spki_condition,
                                                          const std::function<void(Statement&)>& bind_extra) {
-        // Each key file as its latest scan left it (up to as_of, the latest that found keys there), then a lookup
-        // per place.
-        const std::string source =
-            filter.scan    ? "key_sightings k"
-            : filter.as_of ? "(SELECT location_id, max(scan_id) AS scan_id FROM key_sightings WHERE scan_id <= :as_of "
-                             "GROUP BY location_id) latest CROSS JOIN key_sightings k ON k.scan_id = latest.scan_id AND "
-                             "k.location_id = latest.location_id"
-                           : "location_latest latest CROSS JOIN key_sightings k ON k.scan_id = latest.scan_id AND "
-                             "k.location_id = latest.location_id";
+        // Each key file as its latest scan left it, then a lookup per place.
+        const std::string source = filter.scan ? "key_sightings k"
+                                               : std::string(latest_scans(filter).locations) +
+                                                     " latest CROSS JOIN key_sightings k ON k.scan_id = latest.scan_id "
+                                                     "AND k.location_id = latest.location_id";
         std::string where = filter.scan ? "k.scan_id = :scan" : "1";
         for (std::size_t i = 0; i < filter.labels.size(); ++i)
             where += label_condition("location_labels", "location_id", "k", i);
@@ -888,7 +925,7 @@ private:
                                " AND k.state != 'encrypted' AND k.spki_sha256 " + spki_condition +
                                " ORDER BY k.spki_sha256, l.path")
                                   .c_str());
-        bind_filter(select, filter);
+        bind_view(select, filter);
         bind_extra(select);
         std::vector<std::pair<std::string, Place>> out;
         while (select.step()) {
@@ -930,6 +967,7 @@ private:
     sqlite3* db_ = nullptr;
     std::map<std::string, std::unique_ptr<Statement>> statements_;
     std::unordered_map<std::string, std::int64_t> summary_ids_;  // sha256 -> row id of every certificate summarised
+    std::optional<ScanId> as_of_filled_;                         // the scan the as-of tables hold
 };
 
 }  // namespace

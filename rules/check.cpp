@@ -60,6 +60,7 @@ std::vector<MigrationHistory> migration_history(inventory::InventoryQueries& que
         }
     if (!rule_id.empty() && out.empty())
         throw RulesError("no migration rule '" + rule_id + "' (a migration rule has a deadline or replace_with)");
+    if (out.empty()) return out;  // nothing to follow: no view of any scan is needed
 
     const auto scans = queries.scans();
     for (std::size_t i = 0; i < scans.size(); ++i) {
