@@ -29,7 +29,7 @@ CheckResult check(inventory::InventoryQueries& queries, const RuleSet& rules, in
                   bool scan_is_latest, UnixTime now) {
     CheckResult result;
     result.scan = scan;
-    const auto subjects = gather_subjects(queries, view_after(scan, scan_is_latest));
+    const auto subjects = gather_subjects(queries, view_after(scan, scan_is_latest), facts_tested_by(rules));
     result.evaluation = evaluate(rules, subjects, now);
     for (const auto& f : result.evaluation.findings) {
         if (f.severity >= rules.status.critical_from)
@@ -63,11 +63,12 @@ std::vector<MigrationHistory> migration_history(inventory::InventoryQueries& que
     if (out.empty()) return out;  // nothing to follow: no view of any scan is needed
 
     const auto scans = queries.scans();
+    const SubjectFacts facts = facts_tested_by(migrations);
     for (std::size_t i = 0; i < scans.size(); ++i) {
         const auto& scan = scans[i];
         // Each point is judged as of its own scan's start, so a deadline passes where it really passed.
-        const auto evaluation =
-            evaluate(migrations, gather_subjects(queries, view_after(scan.id, i + 1 == scans.size())), scan.started_at);
+        const auto evaluation = evaluate(
+            migrations, gather_subjects(queries, view_after(scan.id, i + 1 == scans.size()), facts), scan.started_at);
         for (std::size_t r = 0; r < out.size(); ++r) {
             ProgressPoint point{scan.id, scan.started_at, evaluation.migrations[r], {}};
             if (!out[r].points.empty()) {

@@ -190,22 +190,54 @@ bool in_scope(const Scope& scope, const Subject& s) {
     });
 }
 
-std::vector<Subject> gather_subjects(inventory::InventoryQueries& queries, const inventory::Filter& view) {
+namespace {
+void note_fields(const Match& m, SubjectFacts& facts) {
+    for (const auto& child : m.children) note_fields(child, facts);
+    if (m.kind != Match::Kind::test) return;
+    switch (m.field) {
+        case Field::hostname_match:
+        case Field::chain_verified:
+        case Field::order_correct:
+        case Field::serves_default:
+        case Field::intermediates_missing_at_least:
+        case Field::verify_error: facts.endpoints = true; break;
+        case Field::shared_locations_at_least:
+        case Field::shared_across_label: facts.shared = true; break;
+        case Field::key_reused: facts.reused_keys = true; break;
+        default: break;
+    }
+}
+}  // namespace
+
+SubjectFacts facts_tested_by(const RuleSet& rules) {
+    SubjectFacts facts{false, false, false, false};
+    for (const auto& rule : rules.rules) {
+        note_fields(rule.match, facts);
+        if (rule.replace_with) facts.ancestors = true;
+    }
+    return facts;
+}
+
+std::vector<Subject> gather_subjects(inventory::InventoryQueries& queries, const inventory::Filter& view,
+                                     const SubjectFacts& facts) {
     std::unordered_map<std::string, CertInfo> certificates;
     for (auto& summary : queries.certificates(view)) certificates.emplace(summary.cert.sha256, std::move(summary.cert));
     std::unordered_map<std::string, EndpointFacts> endpoints;
-    for (auto& e : queries.endpoints(view)) {
-        const auto& f = e.facts;
-        endpoints.emplace(endpoint_key(f.host, f.address, f.port, f.server_name), f);
-    }
+    if (facts.endpoints)
+        for (auto& e : queries.endpoints(view)) {
+            const auto& f = e.facts;
+            endpoints.emplace(endpoint_key(f.host, f.address, f.port, f.server_name), f);
+        }
     std::unordered_map<std::string, std::pair<std::int64_t, std::vector<std::string>>> shared;
-    for (const auto& s : queries.shared(view, 2)) {
-        std::vector<std::string> split;
-        for (const auto& [key, values] : s.split) split.push_back(key);
-        shared.emplace(s.summary.cert.sha256, std::make_pair(static_cast<std::int64_t>(s.places.size()), split));
-    }
+    if (facts.shared)
+        for (const auto& s : queries.shared(view, 2)) {
+            std::vector<std::string> split;
+            for (const auto& [key, values] : s.split) split.push_back(key);
+            shared.emplace(s.summary.cert.sha256, std::make_pair(static_cast<std::int64_t>(s.places.size()), split));
+        }
     std::unordered_set<std::string> reused_spkis;
-    for (const auto& key : queries.reused_keys(view)) reused_spkis.insert(key.spki_sha256);
+    if (facts.reused_keys)
+        for (const auto& key : queries.reused_keys(view)) reused_spkis.insert(key.spki_sha256);
 
     std::vector<Subject> subjects;
     std::vector<std::string> shas;
@@ -240,7 +272,7 @@ std::vector<Subject> gather_subjects(inventory::InventoryQueries& queries, const
             auto [it, added] = earliest_ca_expiry.emplace(s.place.display(), s.cert.not_after);
             if (!added) it->second = std::min(it->second, s.cert.not_after);
         }
-    auto ancestors = queries.ancestors(shas);
+    auto ancestors = facts.ancestors ? queries.ancestors(shas) : std::map<std::string, std::vector<inventory::Ancestor>>{};
     for (auto& s : subjects) {
         if (s.leaf)
             if (auto it = earliest_ca_expiry.find(s.place.display()); it != earliest_ca_expiry.end())

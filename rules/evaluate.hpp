@@ -27,8 +27,19 @@ struct Subject {
     std::vector<inventory::Ancestor> ancestors;     // issuers up the links, nearest first
 };
 
-// Every certificate at every place of the view, with its facts.
-std::vector<Subject> gather_subjects(inventory::InventoryQueries& queries, const inventory::Filter& view);
+// The facts beyond a certificate and its place that a rule set tests, each a question of its own to the
+// inventory: a burn-down asks for one view per scan, and its migration rules rarely need them all.
+struct SubjectFacts {
+    bool endpoints = true;    // probe verdicts: hostname_match, chain_verified, order_correct, verify_error, ...
+    bool shared = true;       // shared_locations_at_least, shared_across_label
+    bool reused_keys = true;  // key_reused
+    bool ancestors = true;    // a migration's replace_with
+};
+SubjectFacts facts_tested_by(const RuleSet& rules);
+
+// Every certificate at every place of the view, with its facts (those in `facts`; the rest keep their defaults).
+std::vector<Subject> gather_subjects(inventory::InventoryQueries& queries, const inventory::Filter& view,
+                                     const SubjectFacts& facts = {});
 
 struct Finding {
     std::string rule_id;
