@@ -365,3 +365,26 @@ TEST_CASE("rules: each built-in rule fires on its case and stays quiet on a heal
     for (const auto& rule : rules::builtin_policy().rules) builtin.insert(rule.id);
     CHECK(covered == builtin);
 }
+
+TEST_CASE("rules: the inventory is asked only for the facts the rules test", "[rules]") {
+    const auto facts = [](const std::string& match) {
+        return rules::facts_tested_by(
+            rules::parse_rules("rules:\n  - id: t\n    severity: low\n    match: " + match + "\n", "t.yaml"));
+    };
+    const auto plain = facts("{self_signed: true, issuer: \"CN=Old*\"}");
+    CHECK_FALSE((plain.endpoints || plain.shared || plain.reused_keys || plain.ancestors));
+    const auto nested = facts("{any: [{not: {shared_locations_at_least: 3}}, {all: [{key_reused: true}]}]}");
+    CHECK((nested.shared && nested.reused_keys));
+    CHECK_FALSE((nested.endpoints || nested.ancestors));
+    CHECK(facts("{verify_error: [expired]}").endpoints);
+
+    const auto migration = rules::facts_tested_by(rules::parse_rules(
+        "rules:\n  - id: m\n    severity: medium\n    match: {self_signed: true}\n    deadline: 2027-03-31\n"
+        "    replace_with: \"CN=Internal Issuing CA*\"\n",
+        "m.yaml"));
+    CHECK(migration.ancestors);
+    CHECK_FALSE(migration.endpoints);
+    // The built-in policy tests them all.
+    const auto builtin = rules::facts_tested_by(rules::parse_rules("include: builtin\n", "b.yaml"));
+    CHECK((builtin.endpoints && builtin.shared && builtin.reused_keys));
+}
