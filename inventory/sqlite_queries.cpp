@@ -850,13 +850,21 @@ private:
             row.seen.place.trust_anchor = select.integer(8) != 0;
             out.push_back(std::move(row));
         }
+        // A place holds several of the certificates asked about (a leaf and its CA), so each is looked up once.
+        std::map<PlaceKey, Place> places;
+        std::map<std::pair<PlaceKey, ScanId>, Labels> labels;
         for (auto& row : out) {
             const int position = row.seen.place.position;
             const bool anchor = row.seen.place.trust_anchor;
-            row.seen.place = place_of(row.key);
+            auto place = places.find(row.key);
+            if (place == places.end()) place = places.emplace(row.key, place_of(row.key)).first;
+            row.seen.place = place->second;
             row.seen.place.position = position;
             row.seen.place.trust_anchor = anchor;
-            row.seen.labels = labels_of(row.key, row.seen.last_scan);
+            auto labelled = labels.find({row.key, row.seen.last_scan});
+            if (labelled == labels.end())
+                labelled = labels.emplace(std::make_pair(row.key, row.seen.last_scan), labels_of(row.key, row.seen.last_scan)).first;
+            row.seen.labels = labelled->second;
         }
         std::sort(out.begin(), out.end(), [](const PlaceRow& a, const PlaceRow& b) {
             return std::tie(a.certificate_id, a.key.kind, a.seen.place.path, a.seen.place.host, a.seen.place.port,
