@@ -1,10 +1,9 @@
 -- certfleet inventory, schema version 5: the single source of truth for the database layout.
 -- Every statement is idempotent and versions only add tables or replace indexes, so sqlite_inventory.cpp brings
 -- any older file up to date by applying all of it and raising PRAGMA user_version.
--- Every index over the per-scan tables leads with scan_id: a scan's rows then go at the end of each index, and
--- recording one costs the same however many scans came before (an index led by the certificate or the place
--- puts each scan's rows all over it, rewriting most of its pages every scan). Questions across scans probe
--- each scan in turn instead.
+-- Every index over the per-scan tables leads with scan_id: a scan's rows then go at the end of each index and
+-- leave the pages of earlier scans alone (an index led by the certificate or the place puts each scan's rows
+-- all over it, rewriting most of its pages every scan). Questions across scans probe each scan in turn instead.
 -- Times are integer seconds since the epoch (UTC). Lists are JSON arrays in TEXT columns.
 
 CREATE TABLE IF NOT EXISTS scans (
