@@ -1,7 +1,10 @@
 // `certfleet check` (a Nagios plugin for cron and monitoring) and `certfleet progress` (migration burn-down).
+#include <unistd.h>
+
 #include <iostream>
 
 #include "app/commands.hpp"
+#include "app/progress_line.hpp"
 #include "core/encoding.hpp"
 #include "inventory/analysis.hpp"
 #include "report/check_report.hpp"
@@ -76,7 +79,11 @@ int run_progress(const ProgressOptions& options, const std::string& db_path) {
     const auto rules = load_rules(options.rules);
     require_inventory_file(db_path);
     auto queries = inventory::open_sqlite_queries(db_path);
-    const auto history = rules::migration_history(*queries, rules, options.rule);
+    ProgressLine progress(::isatty(STDERR_FILENO));
+    const auto history = rules::migration_history(*queries, rules, options.rule, [&](std::size_t done, std::size_t total) {
+        progress.show([&] { return "burn-down: " + std::to_string(done) + " of " + std::to_string(total) + " scans"; });
+    });
+    progress.clear();
     if (options.format == "json")
         report::write_progress_json(history, std::cout);
     else

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "app/commands.hpp"
+#include "app/progress_line.hpp"
 #include "core/certificate.hpp"
 #include "core/encoding.hpp"
 #include "inventory/inventory.hpp"
@@ -42,26 +43,6 @@ std::vector<std::string> read_lines(const std::string& path, const std::string& 
     }
     return lines;
 }
-
-// A progress line that rewrites itself, shown only on a terminal.
-class ProgressLine {
-public:
-    explicit ProgressLine(bool enabled) : enabled_(enabled) {}
-    void show(const std::function<std::string()>& text) {
-        if (!enabled_) return;
-        const auto now = std::chrono::steady_clock::now();
-        if (now - last_ < std::chrono::milliseconds(100)) return;
-        last_ = now;
-        std::cerr << "\r\033[K" << text() << std::flush;
-    }
-    void clear() {
-        if (enabled_) std::cerr << "\r\033[K" << std::flush;
-    }
-
-private:
-    bool enabled_;
-    std::chrono::steady_clock::time_point last_{};
-};
 
 // Stores results in batches, one transaction each: at most every half second, so a crash loses at most that
 // much work, and at most kMaxItems at a time, which bounds the memory held (a few MiB of certificates). Each

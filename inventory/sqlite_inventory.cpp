@@ -385,25 +385,23 @@ private:
     }
 
     void record_one(ScanId scan, const FileObservations& observations) {
-        std::int64_t location = 0;
-        const FileLocation* previous = nullptr;
+        // Each place once: a file's certificates share it, and a keystore's keys are where its certificates are.
+        std::int64_t labelled = 0;
+        const auto place = [&](const std::string& path, SourceFormat format) {
+            const std::int64_t id = location_id(path, format);
+            if (id != labelled) label_location(scan, id, observations.labels);
+            labelled = id;
+            return id;
+        };
         for (const auto& sighting : observations.certificates) {
             const std::int64_t cert = certificate_id(scan, *sighting.cert, sighting.der);
-            const FileLocation& at = sighting.location;
-            if (!previous || previous->path != at.path || previous->format != at.format) {
-                location = location_id(at.path, at.format);
-                label_location(scan, location, observations.labels);
-                previous = &at;
-            }
-            const auto position = static_cast<std::int64_t>(at.index);
+            const std::int64_t location = place(sighting.location.path, sighting.location.format);
+            const auto position = static_cast<std::int64_t>(sighting.location.index);
             rows_->sightings.add(scan, location, position, cert);
             if (sighting.trust_anchor) rows_->anchors.add(scan, location, position);
         }
-        for (const auto& key : observations.keys) {
-            const std::int64_t key_location = location_id(key.path, key.format);
-            rows_->keys.add(scan, key_location, key.spki_sha256, std::string(to_string(key.state)));
-            label_location(scan, key_location, observations.labels);
-        }
+        for (const auto& key : observations.keys)
+            rows_->keys.add(scan, place(key.path, key.format), key.spki_sha256, std::string(to_string(key.state)));
         for (const auto& event : observations.events) {
             statement("INSERT INTO scan_events (scan_id, level, location, reason, detail) VALUES (?,?,?,?,?)")
                 .bind(1, scan)

@@ -174,8 +174,7 @@ public:
         exec_sql(db_, "PRAGMA busy_timeout = 10000");
         exec_sql(db_,
                  "PRAGMA temp_store = MEMORY; CREATE TEMP TABLE as_of_location (location_id INTEGER PRIMARY KEY, "
-                 "scan_id INTEGER NOT NULL); CREATE TEMP TABLE as_of_endpoint (endpoint_id INTEGER PRIMARY KEY, "
-                 "scan_id INTEGER NOT NULL)");
+                 "scan_id INTEGER); CREATE TEMP TABLE as_of_endpoint (endpoint_id INTEGER PRIMARY KEY, scan_id INTEGER)");
     }
     ~SqliteQueries() override {
         statements_.clear();
@@ -653,20 +652,24 @@ private:
         exec_sql(db_, "DELETE FROM temp.as_of_location; DELETE FROM temp.as_of_endpoint");
         // From each place's latest scan now, back scan by scan to the first that saw it: in a fleet scanned
         // regularly that is the as-of scan itself or one just before, a probe or two of the primary keys, where
-        // grouping every sighting up to that scan by place costs a sort of hundreds of thousands of rows.
+        // grouping every sighting up to that scan by place costs a sort of hundreds of thousands of rows. Places
+        // first seen after that scan get NULL and are deleted after (a WHERE on the probe would run it twice).
         Statement locations(db_,
                             "INSERT INTO temp.as_of_location SELECT ll.location_id, CASE WHEN ll.scan_id <= ?1 THEN "
                             "ll.scan_id ELSE (SELECT x.id FROM scans x WHERE x.id <= ?1 AND (EXISTS (SELECT 1 FROM "
                             "sightings s WHERE s.scan_id = x.id AND s.location_id = ll.location_id) OR EXISTS (SELECT 1 "
                             "FROM key_sightings k WHERE k.scan_id = x.id AND k.location_id = ll.location_id)) ORDER BY "
-                            "x.id DESC LIMIT 1) END AS as_of_scan FROM location_latest ll WHERE as_of_scan IS NOT NULL");
+                            "x.id DESC LIMIT 1) END FROM location_latest ll");
         locations.bind(1, *filter.as_of).run();
         Statement endpoints(db_,
                             "INSERT INTO temp.as_of_endpoint SELECT el.endpoint_id, CASE WHEN el.scan_id <= ?1 THEN "
                             "el.scan_id ELSE (SELECT x.id FROM scans x WHERE x.id <= ?1 AND EXISTS (SELECT 1 FROM "
                             "endpoint_observations o WHERE o.scan_id = x.id AND o.endpoint_id = el.endpoint_id) ORDER BY "
-                            "x.id DESC LIMIT 1) END AS as_of_scan FROM endpoint_latest el WHERE as_of_scan IS NOT NULL");
+                            "x.id DESC LIMIT 1) END FROM endpoint_latest el");
         endpoints.bind(1, *filter.as_of).run();
+        exec_sql(db_,
+                 "DELETE FROM temp.as_of_location WHERE scan_id IS NULL; DELETE FROM temp.as_of_endpoint WHERE scan_id "
+                 "IS NULL");
         as_of_filled_ = filter.as_of;
     }
 

@@ -49,7 +49,8 @@ CheckResult check(inventory::InventoryQueries& queries, const RuleSet& rules, in
 }
 
 std::vector<MigrationHistory> migration_history(inventory::InventoryQueries& queries, const RuleSet& rules,
-                                                const std::string& rule_id) {
+                                                const std::string& rule_id,
+                                                const std::function<void(std::size_t, std::size_t)>& on_scan) {
     std::vector<MigrationHistory> out;
     RuleSet migrations;
     migrations.exemptions = rules.exemptions;
@@ -81,6 +82,7 @@ std::vector<MigrationHistory> migration_history(inventory::InventoryQueries& que
             }
             out[r].points.push_back(std::move(point));
         }
+        if (on_scan) on_scan(i + 1, scans.size());
     }
     return out;
 }
