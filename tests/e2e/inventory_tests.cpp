@@ -36,6 +36,18 @@ std::set<std::string> values_at(const json& items, const std::string& pointer) {
 
 std::set<std::string> fingerprints(const json& items) { return values_at(items, "/sha256"); }
 
+// An answer without its days_left fields, which count from the moment it was asked: two asks of one question
+// a second apart may differ by a day (a certificate made "365 days from now" has 365 left in its first second).
+json without_days_left(json answer) {
+    if (answer.is_object()) {
+        answer.erase("days_left");
+        for (auto& [key, value] : answer.items()) value = without_days_left(value);
+    } else if (answer.is_array()) {
+        for (auto& item : answer) item = without_days_left(item);
+    }
+    return answer;
+}
+
 const json& find_by(const json& items, const std::string& pointer, const std::string& value) {
     for (const auto& item : items)
         if (item.at(json::json_pointer(pointer)) == value) return item;
@@ -343,7 +355,7 @@ TEST_CASE("e2e: inventory shared, keys, anchors, stores, endpoints and scans", "
 TEST_CASE("e2e: diff shows new and gone certificates and places, and rotations with or without a new key", "[e2e]") {
     RotatingFleet fleet;
 
-    const json diff = fleet.ask({"diff"})["diff"];
+    const json diff = without_days_left(fleet.ask({"diff"})["diff"]);
     CHECK(diff["from"]["id"] == 1);
     CHECK(diff["to"]["id"] == 2);
     CHECK(fingerprints(diff["new_certificates"]) ==
@@ -360,8 +372,8 @@ TEST_CASE("e2e: diff shows new and gone certificates and places, and rotations w
     CHECK(find_by(diff["rotated"], "/place/path", fleet.path("web/server.pem"))["key_changed"] == true);
     CHECK(diff["changed_verdicts"] == json::array());
 
-    CHECK(fleet.ask({"diff", "1"})["diff"] == diff);
-    CHECK(fleet.ask({"diff", "1", "2"})["diff"] == diff);
+    CHECK(without_days_left(fleet.ask({"diff", "1"})["diff"]) == diff);
+    CHECK(without_days_left(fleet.ask({"diff", "1", "2"})["diff"]) == diff);
     CHECK(fleet.ask({"diff", "2", "2"})["diff"]["rotated"].empty());
 
     const std::string table = fleet.table({"diff"});
