@@ -191,6 +191,8 @@ bool in_scope(const Scope& scope, const Subject& s) {
 }
 
 namespace {
+// Every field is listed, as in test_field, so a field added later cannot be tested on facts never gathered
+// without the compiler saying so (-Wswitch).
 void note_fields(const Match& m, SubjectFacts& facts) {
     for (const auto& child : m.children) note_fields(child, facts);
     if (m.kind != Match::Kind::test) return;
@@ -200,11 +202,28 @@ void note_fields(const Match& m, SubjectFacts& facts) {
         case Field::order_correct:
         case Field::serves_default:
         case Field::intermediates_missing_at_least:
-        case Field::verify_error: facts.endpoints = true; break;
+        case Field::verify_error: facts.endpoints = true; return;
         case Field::shared_locations_at_least:
-        case Field::shared_across_label: facts.shared = true; break;
-        case Field::key_reused: facts.reused_keys = true; break;
-        default: break;
+        case Field::shared_across_label: facts.shared = true; return;
+        case Field::key_reused: facts.reused_keys = true; return;
+        // What the certificate, its place and the view's other certificates say, gathered always.
+        case Field::self_signed:
+        case Field::is_ca:
+        case Field::expired:
+        case Field::not_yet_valid:
+        case Field::has_san:
+        case Field::pinned_in_trust_store:
+        case Field::trust_anchor:
+        case Field::leaf:
+        case Field::intermediate_expires_before_leaf:
+        case Field::expires_within:
+        case Field::validity_longer_than:
+        case Field::key_bits_below:
+        case Field::key_type:
+        case Field::signature_algorithm:
+        case Field::location_kind:
+        case Field::issuer:
+        case Field::subject: return;
     }
 }
 }  // namespace
