@@ -17,11 +17,18 @@ ConcurrentIssuanceChecks::~ConcurrentIssuanceChecks() {
 }
 
 void ConcurrentIssuanceChecks::ask(IssuanceQuestion question) {
+    asked_.push_back(std::move(question));
+    if (asked_.size() >= kHandOver) hand_over();
+}
+
+void ConcurrentIssuanceChecks::hand_over() {
+    if (asked_.empty()) return;
     std::unique_lock lock(mutex_);
     if (workers_.empty())
         for (unsigned i = 0; i < worker_count_; ++i) workers_.emplace_back([this] { work(); });
     changed_.wait(lock, [&] { return queue_.size() < kMaxQueued; });
-    queue_.push_back(std::move(question));
+    for (auto& question : asked_) queue_.push_back(std::move(question));
+    asked_.clear();
     changed_.notify_all();
 }
 
@@ -36,11 +43,13 @@ bool ConcurrentIssuanceChecks::answered_no(const IssuerLink& pair) {
 }
 
 void ConcurrentIssuanceChecks::wait() {
+    hand_over();
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [&] { return queue_.empty() && in_progress_ == 0; });
 }
 
 void ConcurrentIssuanceChecks::discard() {
+    asked_.clear();
     std::unique_lock lock(mutex_);
     queue_.clear();
     ++generation_;

@@ -38,7 +38,9 @@ public:
     ConcurrentIssuanceChecks(const ConcurrentIssuanceChecks&) = delete;
     ConcurrentIssuanceChecks& operator=(const ConcurrentIssuanceChecks&) = delete;
 
-    // Queues a question. Waits while kMaxQueued are pending, so memory stays bounded when the workers fall behind.
+    // Queues a question. Questions go to the workers kHandOver at a time: waking a worker costs the writer a
+    // system call, and one per question was 2.5% of the writer's time (0.6% in 64s). Waits while kMaxQueued are
+    // queued, so memory stays bounded when the workers fall behind.
     void ask(IssuanceQuestion question);
     // The pairs found issued since the last call.
     std::vector<IssuerLink> take_issued();
@@ -50,16 +52,19 @@ public:
     // Drops every pending question and every answer: the rows they name may be gone (a rolled-back batch).
     void discard();
 
+    static constexpr std::size_t kHandOver = 64;
     static constexpr std::size_t kMaxQueued = 4096;
     static constexpr std::size_t kMaxRemembered = 65'536;
 
 private:
     void work();
+    void hand_over();
 
     const unsigned worker_count_;
     std::vector<std::thread> workers_;
     std::mutex mutex_;
     std::condition_variable changed_;
+    std::vector<IssuanceQuestion> asked_;  // not yet handed over; only the asking thread touches it
     std::deque<IssuanceQuestion> queue_;
     std::size_t in_progress_ = 0;
     std::uint64_t generation_ = 0;  // bumped by discard(): answers to older questions are dropped

@@ -97,6 +97,7 @@ struct ScanContents {
     std::uint64_t distinct_certificates() const { return certificates.size(); }
 };
 
+// Not thread-safe: one thread at a time may use an Inventory (it caches ids, and its connection takes no locks).
 class Inventory {
 public:
     virtual ~Inventory() = default;

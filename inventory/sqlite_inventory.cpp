@@ -45,7 +45,9 @@ public:
         const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         if (fd < 0) throw InventoryError(path + ": cannot open inventory: " + std::strerror(errno));
         ::close(fd);
-        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+        // One thread at a time uses an Inventory (its callers batch what they store), so the connection needs
+        // none of SQLite's own locking, which took a mutex in every call.
+        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
             const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
             sqlite3_close(db_);
             throw InventoryError(path + ": cannot open inventory: " + message);
@@ -54,6 +56,10 @@ public:
             exec("PRAGMA busy_timeout = 10000");
             exec("PRAGMA journal_mode = WAL");
             exec("PRAGMA synchronous = NORMAL");
+            // A scan touches the random pages of the fingerprint, name and place indexes; with SQLite's default
+            // 2 MiB cache it spills dirty pages mid-transaction and reads them back. bench/inventory: 16 MiB ingests
+            // 7% faster (interleaved pairs: 23.7 / 25.5 s vs 26.4 / 26.9 s); 64 MiB is no faster than 16.
+            exec("PRAGMA cache_size = -16384");
             // Foreign keys are declared but, as SQLite leaves them by default, not enforced: every id the writer
             // stores comes from a row it has just read or written, and checking would cost a lookup in each
             // parent table per sighting, a fifth of a scan's time. A unit test runs PRAGMA foreign_key_check.
