@@ -57,9 +57,10 @@ public:
             exec("PRAGMA journal_mode = WAL");
             exec("PRAGMA synchronous = NORMAL");
             // A scan touches the random pages of the fingerprint, name and place indexes; with SQLite's default
-            // 2 MiB cache it spills dirty pages mid-transaction and reads them back. bench/inventory: 16 MiB ingests
-            // 7% faster (interleaved pairs: 23.7 / 25.5 s vs 26.4 / 26.9 s); 64 MiB is no faster than 16.
-            exec("PRAGMA cache_size = -16384");
+            // 2 MiB cache it spills dirty pages mid-batch and reads them back. bench/inventory, five interleaved
+            // triples: 8 MiB ingests ~6% faster than 2 MiB (median 24.0 s vs 25.6 s); 16 MiB is within noise of 8 (23.0 s)
+            // and only large fleets fill it, so the writer's memory would grow with the fleet.
+            exec("PRAGMA cache_size = -8192");
             // Foreign keys are declared but, as SQLite leaves them by default, not enforced: every id the writer
             // stores comes from a row it has just read or written, and checking would cost a lookup in each
             // parent table per sighting, a fifth of a scan's time. A unit test runs PRAGMA foreign_key_check.

@@ -65,6 +65,11 @@ TEST_CASE("issuance: worker threads answer every question, and forget them when 
     CHECK(checks.answered_no({0, 2000}));
     CHECK_FALSE(checks.answered_no({0, 1000}));
 
+    // Fewer questions than are handed over at a time: waiting hands them over.
+    checks.ask({5, 1000, der(chain.leaf), "intermediate", der(chain.intermediate)});
+    checks.wait();
+    CHECK(checks.take_issued() == std::vector<inventory::IssuerLink>{{5, 1000}});
+
     checks.ask({7, 1000, der(chain.leaf), "intermediate", der(chain.intermediate)});
     checks.discard();
     checks.wait();
