@@ -58,8 +58,8 @@ public:
             exec("PRAGMA synchronous = NORMAL");
             // A scan touches the random pages of the fingerprint, name and place indexes; with SQLite's default
             // 2 MiB cache it spills dirty pages mid-batch and reads them back. bench/inventory, five interleaved
-            // triples: 8 MiB ingests ~6% faster than 2 MiB (median 24.0 s vs 25.6 s); 16 MiB is within noise of 8 (23.0 s)
-            // and only large fleets fill it, so the writer's memory would grow with the fleet.
+            // triples: 8 MiB ingests ~6% faster than 2 MiB (median 24.0 s vs 25.6 s). 16 MiB was within noise of
+            // 8 (23.0 s) and only large fleets fill it: the writer's RSS would be 2.2x a tenth of the fleet's.
             exec("PRAGMA cache_size = -8192");
             // Foreign keys are declared but, as SQLite leaves them by default, not enforced: every id the writer
             // stores comes from a row it has just read or written, and checking would cost a lookup in each
