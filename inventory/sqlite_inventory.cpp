@@ -221,18 +221,18 @@ private:
         }
     }
 
-    // Row ids never change once written, so the caches outlive a batch; past this size they start over, which
-    // bounds the writer's memory whatever the size of the fleet. Each `certfleet scan` is a process of its own and
-    // sees each place once, so what the caches save is mostly the repeats within a scan (the CA certificates in
-    // many chains), which a small cache keeps as well as a large one: 65,536 entries cost the bench's full fleet
-    // 5.6 MiB more than 8,192 for no measurable speed (three interleaved pairs, 23.4 s vs 25.3 s median).
+    // Row ids never change once written, so the certificate id cache outlives a batch; past this size it starts
+    // over, which bounds the writer's memory whatever the size of the fleet. Each `certfleet scan` is a process of
+    // its own and sees each place once (so places are not cached), and what the cache saves is the repeats within
+    // a scan (the CA certificates in many chains), which a small cache keeps as well as a large one: 65,536 entries
+    // cost the bench's full fleet 5.6 MiB more than 8,192 for no measurable speed (three interleaved pairs, 23.4 s
+    // vs 25.3 s median).
     static constexpr std::size_t kMaxCachedIds = 8192;
     static constexpr std::size_t kMaxCachedIssuerNames = 4096;
 
     void forget_cached_ids() {
         certificate_ids_.clear();
-        location_ids_.clear();
-        endpoint_ids_.clear();
+        last_location_ = {};
         issuer_candidates_.clear();
         issuance_checks_.discard();
     }
@@ -290,31 +290,39 @@ private:
         return *it->second;
     }
 
-    // The id of a row unique by `key`: from the cache, else from the table by `select_sql`, else by inserting the
-    // row. Every caller is inside an immediate transaction, so no other writer can add the row in between.
+    // The id of a unique row: from the table by `select_sql`, else by inserting the row. Every caller is inside an
+    // immediate transaction, so no other writer can add the row in between.
+    template <typename Insert, typename BindKey>
+    std::int64_t stored_id(Insert&& insert, const char* select_sql, BindKey&& bind_key) {
+        auto& select = statement(select_sql);
+        bind_key(select);
+        if (select.step()) {
+            const std::int64_t id = select.integer(0);
+            select.reset();
+            return id;
+        }
+        insert();
+        return sqlite3_last_insert_rowid(db_);
+    }
+
+    // stored_id, remembered in `cache` by `key`.
     template <typename Insert, typename BindKey>
     std::int64_t row_id(std::unordered_map<std::string, std::int64_t>& cache, const std::string& key, Insert&& insert,
                         const char* select_sql, BindKey&& bind_key) {
         if (auto it = cache.find(key); it != cache.end()) return it->second;
         if (cache.size() >= kMaxCachedIds) cache.clear();
-        auto& select = statement(select_sql);
-        bind_key(select);
-        std::int64_t id = 0;
-        if (select.step()) {
-            id = select.integer(0);
-            select.reset();
-        } else {
-            insert();
-            id = sqlite3_last_insert_rowid(db_);
-        }
+        const std::int64_t id = stored_id(insert, select_sql, bind_key);
         cache.emplace(key, id);
         return id;
     }
 
+    // A scan sees each file once, and a file's certificates and keys come together: the last place is the only
+    // one worth remembering. A cache of places cost a string and a hash per sighting for no hits across files.
     std::int64_t location_id(const std::string& path, SourceFormat format) {
+        if (last_location_.id != 0 && last_location_.format == format && last_location_.path == path)
+            return last_location_.id;
         const std::string format_name = to_string(format);
-        return row_id(
-            location_ids_, format_name + '\0' + path,
+        const std::int64_t id = stored_id(
             [&] {
                 statement("INSERT INTO locations (kind, path, format) VALUES ('file', ?, ?)")
                     .bind(1, path)
@@ -323,6 +331,10 @@ private:
             },
             "SELECT id FROM locations WHERE kind = 'file' AND path = ? AND format = ?",
             [&](Statement& select) { select.bind(1, path).bind(2, format_name); });
+        last_location_.path.assign(path);  // into the capacity it has, not a new string per place
+        last_location_.format = format;
+        last_location_.id = id;
+        return id;
     }
 
     std::int64_t certificate_id(ScanId scan, const CertInfo& c, const std::shared_ptr<const Bytes>& der) {
@@ -422,12 +434,12 @@ private:
         }
     }
 
+    // Not cached: a scan probes each endpoint once.
     std::int64_t endpoint_id(const EndpointFacts& f) {
         const auto bind_endpoint = [&](Statement& query) -> Statement& {
             return query.bind(1, f.host).bind(2, f.address).bind(3, static_cast<std::int64_t>(f.port)).bind(4, f.server_name);
         };
-        return row_id(
-            endpoint_ids_, f.host + '\0' + f.address + '\0' + std::to_string(f.port) + '\0' + f.server_name,
+        return stored_id(
             [&] {
                 bind_endpoint(statement("INSERT INTO endpoints (host, address, port, server_name) "
                                         "VALUES (?,?,?,?)"))
@@ -672,8 +684,11 @@ private:
     sqlite3* db_ = nullptr;
     std::unordered_map<const char*, std::unique_ptr<Statement>> statements_;
     std::unordered_map<std::string, std::int64_t> certificate_ids_;
-    std::unordered_map<std::string, std::int64_t> location_ids_;
-    std::unordered_map<std::string, std::int64_t> endpoint_ids_;
+    struct LastLocation {
+        std::string path;
+        SourceFormat format = SourceFormat::pem;
+        std::int64_t id = 0;
+    } last_location_;
     std::unordered_map<std::string, std::vector<IssuerCandidate>> issuer_candidates_;  // by subject
     std::unique_ptr<SightingRows> rows_;
     // Declared last, so its workers stop first.
