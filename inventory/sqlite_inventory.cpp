@@ -15,6 +15,7 @@
 #include "inventory/concurrent_issuance.hpp"
 #include "inventory/inventory.hpp"
 #include "inventory/sqlite_support.hpp"
+#include "inventory/wal_checkpointer.hpp"
 
 namespace certfleet::inventory {
 
@@ -66,6 +67,7 @@ public:
             // parent table per sighting, a fifth of a scan's time. A unit test runs PRAGMA foreign_key_check.
             migrate();
             rows_ = std::make_unique<SightingRows>(db_);
+            checkpointer_ = std::make_unique<WalCheckpointer>(db_, path);
         } catch (const InventoryError& e) {
             sqlite3_close(db_);
             throw InventoryError(path + ": " + e.what());
@@ -73,6 +75,7 @@ public:
     }
 
     ~SqliteInventory() override {
+        checkpointer_.reset();
         rows_.reset();
         statements_.clear();
         sqlite3_close(db_);
@@ -691,6 +694,7 @@ private:
     } last_location_;
     std::unordered_map<std::string, std::vector<IssuerCandidate>> issuer_candidates_;  // by subject
     std::unique_ptr<SightingRows> rows_;
+    std::unique_ptr<WalCheckpointer> checkpointer_;
     // Declared last, so its workers stop first.
     ConcurrentIssuanceChecks issuance_checks_;
 };

@@ -1,0 +1,45 @@
+#pragma once
+// Copies what the writer commits from the write-ahead log into the database file on a thread of its own.
+// A checkpoint writes pages all over the file and then waits for the disk (SQLite syncs the log and the file);
+// SQLite's own runs on the writer, after any commit that takes the log past 1,000 pages, so the writer waited
+// for the disk several times a batch. Committed data is durable either way: it is in the log until checkpointed.
+// Internal to inventory/.
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace certfleet::inventory {
+
+class WalCheckpointer {
+public:
+    // Takes over `writer`'s checkpoints; `path` is its database, opened again for the thread. If that fails,
+    // `writer` keeps SQLite's automatic checkpoints.
+    WalCheckpointer(sqlite3* writer, const std::string& path);
+    // Stops the thread (after the checkpoint under way, if any); call before closing `writer`.
+    ~WalCheckpointer();
+    WalCheckpointer(const WalCheckpointer&) = delete;
+    WalCheckpointer& operator=(const WalCheckpointer&) = delete;
+
+    // Past this many pages in the log (64 MiB of 4 KiB pages) the writer checkpoints too, as SQLite would have:
+    // the thread is behind (or a reader holds an old snapshot) and the log would otherwise keep growing.
+    static constexpr int kWriterCheckpointPages = 16'384;
+
+private:
+    static constexpr int kSqliteDefaultCheckpointPages = 1'000;  // SQLITE_DEFAULT_WAL_AUTOCHECKPOINT
+    static int committed(void* self, sqlite3* writer, const char* schema, int log_pages);
+    void run();
+
+    sqlite3* writer_;
+    sqlite3* own_ = nullptr;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::uint64_t commits_ = 0;  // the writer's commits so far
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace certfleet::inventory
