@@ -23,7 +23,7 @@ extern const char* const kSchemaSql;
 
 namespace {
 
-constexpr int kSchemaVersion = 5;
+constexpr int kSchemaVersion = 6;
 
 // The writer's own thread does the SQL; other cores check issuer signatures meanwhile. Four keep up with any
 // rate the writer reaches (a check takes ~0.1 ms, a scan adds new certificates a few thousand a second).

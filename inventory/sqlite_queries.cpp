@@ -221,9 +221,9 @@ public:
         issued.reset();
         detail.path = path_to_anchor(sha256, filter);
         Statement same_key(db_,
-                           "SELECT o.sha256 FROM certificates c JOIN certificates o ON o.spki_sha256 = c.spki_sha256 "
-                           "AND o.id != c.id WHERE c.id = ? ORDER BY o.not_after DESC");
-        same_key.bind(1, *id);
+                           "SELECT o.sha256 FROM scans sc CROSS JOIN certificates o ON o.first_seen_scan = sc.id AND "
+                           "o.spki_sha256 = ?2 WHERE o.id != ?1 ORDER BY o.not_after DESC");
+        same_key.bind(1, *id).bind(2, detail.summary.cert.spki_sha256);
         while (same_key.step()) detail.same_key.push_back(same_key.text(0));
         for (auto& [spki, place] : key_files(filter, "= :spki", [&](Statement& s) {
                  s.bind(":spki", detail.summary.cert.spki_sha256);

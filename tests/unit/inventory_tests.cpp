@@ -189,16 +189,19 @@ TEST_CASE("inventory: an older inventory is brought up to date with its scans ke
         inv->record(scan, {obs});
         inv->finish_scan(scan, inventory::ScanStatus::complete, {});
     }
-    // As version 4 left it: its indexes led by certificate and by place, and no key file in the current view.
+    // As version 4 left it: its indexes led by certificate, by place and by key, and no key file in the current
+    // view.
     sql_value(path,
               "CREATE INDEX sightings_by_location ON sightings(location_id, scan_id); CREATE INDEX "
-              "key_sightings_by_spki ON key_sightings(spki_sha256, scan_id); DELETE FROM location_latest; "
-              "PRAGMA user_version = 4");
+              "key_sightings_by_spki ON key_sightings(spki_sha256, scan_id); DROP INDEX "
+              "certificates_by_first_seen_spki; CREATE INDEX certificates_by_spki ON certificates(spki_sha256); "
+              "DELETE FROM location_latest; PRAGMA user_version = 4");
 
     auto inv = inventory::open_sqlite_inventory(path);
-    CHECK(sql_value(path, "PRAGMA user_version") == "5");
+    CHECK(sql_value(path, "PRAGMA user_version") == "6");
     CHECK(sql_value(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('sightings_by_location', "
-                          "'key_sightings_by_spki')") == "0");
+                          "'key_sightings_by_spki', 'certificates_by_spki')") == "0");
+    CHECK(sql_value(path, "SELECT count(*) FROM sqlite_master WHERE name = 'certificates_by_first_seen_spki'") == "1");
     CHECK(sql_value(path, "SELECT count(*) FROM location_latest") == "2");
     const auto contents = inv->scan_contents(scan);
     REQUIRE(contents.certificates.size() == 1);
