@@ -67,7 +67,7 @@ private:
         if (const auto* number = std::get_if<std::int64_t>(&value))
             statement.bind(index, *number);
         else if (const auto* text = std::get_if<std::string>(&value))
-            statement.bind(index, *text);
+            statement.bind_unowned(index, *text);  // pending_ holds it until the statement has run
         else
             statement.bind(index, std::optional<std::string>());
     }

@@ -333,7 +333,7 @@ private:
                     .run();
             },
             "SELECT id FROM locations WHERE kind = 'file' AND path = ? AND format = ?",
-            [&](Statement& select) { select.bind(1, path).bind(2, format_name); });
+            [&](Statement& select) { select.bind_unowned(1, path).bind_unowned(2, format_name); });
         last_location_.path.assign(path);  // into the capacity it has, not a new string per place
         last_location_.format = format;
         last_location_.id = id;
@@ -348,7 +348,8 @@ private:
                 issuer_candidates_.erase(c.subject);  // it may have issued certificates still to come
                 if (!c.self_issued) ask_who_issued(sqlite3_last_insert_rowid(db_), c, der);
             },
-            "SELECT id FROM certificates WHERE sha256 = ?", [&](Statement& select) { select.bind(1, c.sha256); });
+            "SELECT id FROM certificates WHERE sha256 = ?",
+            [&](Statement& select) { select.bind_unowned(1, c.sha256); });
     }
 
     // A certificate that could have issued others: the certificates named as their issuer.
@@ -509,24 +510,31 @@ private:
     // current view of each place it looked at, the first and last scan of each certificate it saw, and the issuer
     // links of the certificates it added. Set-based, once per scan, rather than once per sighting.
     void conclude(ScanId scan) {
-        Statement places(db_,
-                         "INSERT INTO location_latest (location_id, scan_id) SELECT location_id, ?1 FROM (SELECT "
-                         "location_id FROM sightings WHERE scan_id = ?1 UNION SELECT location_id FROM key_sightings "
-                         "WHERE scan_id = ?1) ORDER BY location_id ON CONFLICT (location_id) DO UPDATE SET "
-                         "scan_id = max(scan_id, excluded.scan_id)");
-        places.bind(1, scan).run();
-        Statement endpoints(db_,
-                            "INSERT INTO endpoint_latest (endpoint_id, scan_id) SELECT endpoint_id, ?1 FROM "
-                            "endpoint_observations WHERE scan_id = ?1 ORDER BY endpoint_id ON CONFLICT (endpoint_id) DO "
-                            "UPDATE SET scan_id = max(scan_id, excluded.scan_id)");
-        endpoints.bind(1, scan).run();
-        Statement seen(db_,
-                       "INSERT INTO certificate_seen (certificate_id, first_scan, last_scan) SELECT certificate_id, ?1, ?1 "
-                       "FROM (SELECT certificate_id FROM sightings WHERE scan_id = ?1 UNION SELECT certificate_id FROM "
-                       "endpoint_sightings WHERE scan_id = ?1) ORDER BY certificate_id ON CONFLICT (certificate_id) DO "
-                       "UPDATE SET first_scan = min(first_scan, excluded.first_scan), last_scan = max(last_scan, "
-                       "excluded.last_scan)");
-        seen.bind(1, scan).run();
+        // One statement per table the scan wrote, each reading it in its index's order: a UNION of two of them
+        // sorted every row through a temporary B-tree first (a tenth of the writer's time in bench/inventory).
+        // A row already as recent (or as old) as the scan is left alone, so the second table of a pair rewrites
+        // only the rows the first did not bring.
+        static constexpr const char* kLatestPlace =
+            " GROUP BY location_id ORDER BY location_id ON CONFLICT (location_id) DO UPDATE SET scan_id = "
+            "excluded.scan_id WHERE excluded.scan_id > scan_id";
+        static constexpr const char* kSeen =
+            " GROUP BY certificate_id ORDER BY certificate_id ON CONFLICT (certificate_id) DO UPDATE SET first_scan = "
+            "min(first_scan, excluded.first_scan), last_scan = max(last_scan, excluded.last_scan) WHERE "
+            "excluded.first_scan < first_scan OR excluded.last_scan > last_scan";
+        const std::string conclusions[] = {
+            std::string("INSERT INTO location_latest (location_id, scan_id) SELECT location_id, ?1 FROM sightings "
+                        "WHERE scan_id = ?1") + kLatestPlace,
+            std::string("INSERT INTO location_latest (location_id, scan_id) SELECT location_id, ?1 FROM key_sightings "
+                        "WHERE scan_id = ?1") + kLatestPlace,
+            "INSERT INTO endpoint_latest (endpoint_id, scan_id) SELECT endpoint_id, ?1 FROM endpoint_observations "
+            "WHERE scan_id = ?1 ORDER BY endpoint_id ON CONFLICT (endpoint_id) DO UPDATE SET scan_id = "
+            "excluded.scan_id WHERE excluded.scan_id > scan_id",
+            std::string("INSERT INTO certificate_seen (certificate_id, first_scan, last_scan) SELECT certificate_id, "
+                        "?1, ?1 FROM sightings WHERE scan_id = ?1") + kSeen,
+            std::string("INSERT INTO certificate_seen (certificate_id, first_scan, last_scan) SELECT certificate_id, "
+                        "?1, ?1 FROM endpoint_sightings WHERE scan_id = ?1") + kSeen,
+        };
+        for (const auto& sql : conclusions) Statement(db_, sql.c_str()).bind(1, scan).run();
         link_issuers(scan);
     }
 

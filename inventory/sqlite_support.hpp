@@ -32,6 +32,12 @@ public:
     Statement& bind(int i, const std::optional<std::string>& v) {
         return v ? bind(i, *v) : check(sqlite3_bind_null(stmt_, i));
     }
+    // Binds `v` without SQLite's copy of it (a malloc and a free per value, which the writer's rows and lookups
+    // felt): `v` must outlive the statement's run, i.e. the caller steps it to its end or resets it before `v`
+    // goes away.
+    Statement& bind_unowned(int i, const std::string& v) {
+        return check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
+    }
     Statement& bind(int i, std::optional<std::int64_t> v) { return v ? bind(i, *v) : check(sqlite3_bind_null(stmt_, i)); }
     Statement& bind_blob(int i, const Bytes& v) {
         return check(sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
