@@ -366,7 +366,10 @@ private:
         auto it = issuer_candidates_.find(c.issuer);
         if (it == issuer_candidates_.end()) {
             if (issuer_candidates_.size() >= kMaxCachedIssuerNames) issuer_candidates_.clear();
-            auto& select = statement("SELECT id, sha256, subject_key_id, der FROM certificates WHERE subject = ?");
+            // The key-usage condition is the subject index's (schema.sql): only such certificates may sign.
+            auto& select = statement(
+                "SELECT id, sha256, subject_key_id, der FROM certificates WHERE subject = ? AND (key_usage = '[]' OR "
+                "instr(key_usage, '\"keyCertSign\"') > 0)");
             select.bind(1, c.issuer);
             std::vector<IssuerCandidate> candidates;
             while (select.step())
@@ -547,11 +550,13 @@ private:
         store_issuer_links();
         static constexpr const char* kCandidates[] = {
             "SELECT c.id, c.der, i.id, i.sha256, i.der FROM certificates c JOIN certificates i ON i.subject = c.issuer "
-            "WHERE c.first_seen_scan = ?1 AND c.self_issued = 0 AND (c.authority_key_id = '' OR "
+            "WHERE c.first_seen_scan = ?1 AND c.self_issued = 0 AND (i.key_usage = '[]' OR "
+            "instr(i.key_usage, '\"keyCertSign\"') > 0) AND (c.authority_key_id = '' OR "
             "i.subject_key_id = '' OR c.authority_key_id = i.subject_key_id) AND NOT EXISTS (SELECT 1 FROM "
             "certificate_issuers ci WHERE ci.certificate_id = c.id AND ci.issuer_id = i.id) ORDER BY i.id",
             "SELECT c.id, c.der, i.id, i.sha256, i.der FROM certificates i JOIN certificates c ON c.issuer = i.subject "
-            "WHERE i.first_seen_scan = ?1 AND c.first_seen_scan != ?1 AND c.self_issued = 0 AND "
+            "WHERE i.first_seen_scan = ?1 AND c.first_seen_scan != ?1 AND c.self_issued = 0 AND (i.key_usage = '[]' "
+            "OR instr(i.key_usage, '\"keyCertSign\"') > 0) AND "
             "(c.authority_key_id = '' OR i.subject_key_id = '' OR c.authority_key_id = i.subject_key_id) ORDER BY i.id"};
         IssuanceChecker checker;
         Statement link(db_, "INSERT OR IGNORE INTO certificate_issuers (certificate_id, issuer_id) VALUES (?,?)");

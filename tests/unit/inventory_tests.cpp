@@ -195,13 +195,16 @@ TEST_CASE("inventory: an older inventory is brought up to date with its scans ke
               "CREATE INDEX sightings_by_location ON sightings(location_id, scan_id); CREATE INDEX "
               "key_sightings_by_spki ON key_sightings(spki_sha256, scan_id); DROP INDEX "
               "certificates_by_first_seen_spki; CREATE INDEX certificates_by_spki ON certificates(spki_sha256); "
+              "DROP INDEX certificates_by_issuer; CREATE INDEX certificates_by_issuer ON certificates(issuer); "
               "DELETE FROM location_latest; PRAGMA user_version = 4");
 
     auto inv = inventory::open_sqlite_inventory(path);
     CHECK(sql_value(path, "PRAGMA user_version") == "6");
     CHECK(sql_value(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('sightings_by_location', "
                           "'key_sightings_by_spki', 'certificates_by_spki')") == "0");
-    CHECK(sql_value(path, "SELECT count(*) FROM sqlite_master WHERE name = 'certificates_by_first_seen_spki'") == "1");
+    CHECK(sql_value(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('certificates_by_first_seen_spki', "
+                          "'certificates_by_signer_subject') OR (name = 'certificates_by_issuer' AND sql LIKE "
+                          "'%WHERE self_issued = 0')") == "3");
     CHECK(sql_value(path, "SELECT count(*) FROM location_latest") == "2");
     const auto contents = inv->scan_contents(scan);
     REQUIRE(contents.certificates.size() == 1);
