@@ -224,17 +224,9 @@ private:
         }
     }
 
-    // Row ids never change once written, so the certificate id cache outlives a batch; past this size it starts
-    // over, which bounds the writer's memory whatever the size of the fleet. Each `certfleet scan` is a process of
-    // its own and sees each place once (so places are not cached), and what the cache saves is the repeats within
-    // a scan (the CA certificates in many chains), which a small cache keeps as well as a large one: 65,536 entries
-    // cost the bench's full fleet 5.6 MiB more than 8,192 for no measurable speed (three interleaved pairs, 23.4 s
-    // vs 25.3 s median).
-    static constexpr std::size_t kMaxCachedIds = 8192;
     static constexpr std::size_t kMaxCachedIssuerNames = 4096;
 
     void forget_cached_ids() {
-        certificate_ids_.clear();
         last_location_ = {};
         issuer_candidates_.clear();
         issuance_checks_.discard();
@@ -308,17 +300,6 @@ private:
         return sqlite3_last_insert_rowid(db_);
     }
 
-    // stored_id, remembered in `cache` by `key`.
-    template <typename Insert, typename BindKey>
-    std::int64_t row_id(std::unordered_map<std::string, std::int64_t>& cache, const std::string& key, Insert&& insert,
-                        const char* select_sql, BindKey&& bind_key) {
-        if (auto it = cache.find(key); it != cache.end()) return it->second;
-        if (cache.size() >= kMaxCachedIds) cache.clear();
-        const std::int64_t id = stored_id(insert, select_sql, bind_key);
-        cache.emplace(key, id);
-        return id;
-    }
-
     // A scan sees each file once, and a file's certificates and keys come together: the last place is the only
     // one worth remembering. A cache of places cost a string and a hash per sighting for no hits across files.
     std::int64_t location_id(const std::string& path, SourceFormat format) {
@@ -340,9 +321,12 @@ private:
         return id;
     }
 
+    // Not cached: a scan sees most certificates once. A cache of 8,192 fingerprints saved the lookups of the CA
+    // certificates in many chains and of copied leaves (a fifth of the bench's sightings) but cost a hash, a node
+    // and a 64-byte key per certificate, more than it saved: bench_inventory, three interleaved pairs, 7.76 / 8.02
+    // / 7.80 s in the API without it against 8.93 / 8.06 / 8.29 s with it.
     std::int64_t certificate_id(ScanId scan, const CertInfo& c, const std::shared_ptr<const Bytes>& der) {
-        return row_id(
-            certificate_ids_, c.sha256,
+        return stored_id(
             [&] {
                 insert_certificate(scan, c, *der);
                 issuer_candidates_.erase(c.subject);  // it may have issued certificates still to come
@@ -699,7 +683,6 @@ private:
     std::string path_;
     sqlite3* db_ = nullptr;
     std::unordered_map<const char*, std::unique_ptr<Statement>> statements_;
-    std::unordered_map<std::string, std::int64_t> certificate_ids_;
     struct LastLocation {
         std::string path;
         SourceFormat format = SourceFormat::pem;
