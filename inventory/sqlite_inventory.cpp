@@ -498,7 +498,8 @@ private:
     // links of the certificates it added. Set-based, once per scan, rather than once per sighting.
     void conclude(ScanId scan) {
         // One statement per table the scan wrote, each reading it in its index's order: a UNION of two of them
-        // sorted every row through a temporary B-tree first (a tenth of the writer's time in bench/inventory).
+        // sorted every row through a temporary B-tree first (bench/inventory's finish_scan, three interleaved
+        // pairs: 1.60-1.70 s this way against 1.83-1.94 s).
         // A row already as recent (or as old) as the scan is left alone, so the second table of a pair rewrites
         // only the rows the first did not bring.
         static constexpr const char* kLatestPlace =
