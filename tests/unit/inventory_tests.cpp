@@ -245,3 +245,26 @@ TEST_CASE("inventory: every id the writer stores names a row", "[inventory]") {
     CHECK(sql_value(path, "SELECT count(*) FROM certificate_issuers") == "2");
     CHECK(sql_value(path, "SELECT count(*) FROM pragma_foreign_key_check") == "0");
 }
+
+TEST_CASE("inventory: a batch that fails leaves nothing the next batch relies on", "[inventory]") {
+    // Whatever the writer remembers between batches (the last place, issuer candidates, pending signature checks)
+    // must not outlive a rolled-back batch, or the next one would record sightings of rows that are not there
+    // (SQLite reuses the rolled-back row ids).
+    TempDir dir;
+    const auto path = (dir / "inv.db").string();
+    const auto cert = TestCert::make({.subject_cn = "retried"}, TestKey::shared());
+    FileObservations obs;
+    obs.certificates = {sighting(cert, "/retried.pem", SourceFormat::pem, 0)};
+    auto inv = inventory::open_sqlite_inventory(path);
+    const auto scan = inv->begin_scan("files", "{}", {});
+    sql_value(path, "CREATE TRIGGER refuse BEFORE INSERT ON sightings BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    CHECK_THROWS_AS(inv->record(scan, {obs}), inventory::InventoryError);
+    CHECK(sql_value(path, "SELECT count(*) FROM certificates") == "0");
+
+    sql_value(path, "DROP TRIGGER refuse");
+    inv->record(scan, {obs});
+    inv->finish_scan(scan, inventory::ScanStatus::complete, {});
+    CHECK(sql_value(path, "SELECT count(*) FROM certificates") == "1");
+    CHECK(sql_value(path, "SELECT count(*) FROM pragma_foreign_key_check") == "0");
+    REQUIRE(inv->scan_contents(scan).certificates.size() == 1);
+}
