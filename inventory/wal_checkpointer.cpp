@@ -1,5 +1,7 @@
 #include "inventory/wal_checkpointer.hpp"
 
+#include <system_error>
+
 namespace certfleet::inventory {
 
 WalCheckpointer::WalCheckpointer(sqlite3* writer, const std::string& path) : writer_(writer) {
@@ -11,8 +13,14 @@ WalCheckpointer::WalCheckpointer(sqlite3* writer, const std::string& path) : wri
         own_ = nullptr;
         return;
     }
+    try {
+        thread_ = std::thread([this] { run(); });
+    } catch (const std::system_error&) {  // no thread to be had: the writer checkpoints as SQLite does
+        sqlite3_close(own_);
+        own_ = nullptr;
+        return;
+    }
     sqlite3_wal_hook(writer_, &WalCheckpointer::committed, this);
-    thread_ = std::thread([this] { run(); });
 }
 
 WalCheckpointer::~WalCheckpointer() {
