@@ -23,7 +23,7 @@ struct WalDatabase {
     }
     ~WalDatabase() { sqlite3_close(db); }
     // About 1 MiB in one transaction: a quarter of what SQLite's automatic checkpoint waits for.
-    void commit_a_mebibyte() { 
+    void commit_a_mebibyte() {
         exec_sql(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1024) "
                      "INSERT INTO t SELECT randomblob(1024) FROM n");
     }
