@@ -1,11 +1,10 @@
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "app/commands.hpp"
 #include "app/report_model.hpp"
 #include "core/encoding.hpp"
+#include "core/replacing_file.hpp"
 #include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
 #include "report/report.hpp"
@@ -13,19 +12,33 @@
 
 namespace certfleet::app {
 
+inventory::ScanRecord chosen_scan(inventory::InventoryQueries& queries, std::int64_t scan_id, const std::string& db_path) {
+    if (scan_id > 0) {
+        auto scan = queries.find_scan(scan_id);
+        if (!scan) throw UsageError("no scan " + std::to_string(scan_id) + " in " + db_path);
+        return *scan;
+    }
+    // A running scan has neither findings nor its share of the views yet: the latest finished one is the answer.
+    const auto latest = queries.latest_scan();
+    if (!latest) throw UsageError("no scans in " + db_path + " yet: run 'certfleet scan' first");
+    if (latest->status != inventory::ScanStatus::running) return *latest;
+    const auto finished = queries.latest_finished_scan();
+    if (!finished)
+        throw UsageError("scan " + std::to_string(latest->id) + " in " + db_path +
+                         " is still running and none has finished yet: wait for it, or give --scan " +
+                         std::to_string(latest->id) + " to see it as it stands");
+    return *finished;
+}
+
 std::unique_ptr<LoadedReport> load_report(const std::string& db_path, std::int64_t scan_id,
                                           const std::string& rules_path, UnixTime now) {
     require_inventory_file(db_path);
-    auto inv = inventory::open_sqlite_inventory(db_path);
-    const auto scan = scan_id > 0 ? inv->find_scan(scan_id) : inv->latest_scan();
-    if (!scan) {
-        throw UsageError(scan_id > 0 ? "no scan " + std::to_string(scan_id) + " in " + db_path
-                                     : "no scans in " + db_path + " yet: run 'certfleet scan' first");
-    }
-    auto loaded = std::make_unique<LoadedReport>(inv->scan_contents(scan->id));
     const auto queries = inventory::open_sqlite_queries(db_path);
+    const auto snapshot = queries->snapshot();
+    const auto scan = chosen_scan(*queries, scan_id, db_path);
+    auto loaded = std::make_unique<LoadedReport>(queries->scan_contents(scan.id));
     inventory::Filter this_scan;
-    this_scan.scan = scan->id;
+    this_scan.scan = scan.id;
     this_scan.now = now;
     auto& model = loaded->model;
     model.reused_keys = queries->reused_keys(this_scan);
@@ -48,15 +61,13 @@ int run_report(const ReportOptions& options, const std::string& db_path) {
         std::cout.flush();
         return std::cout ? kExitOk : kExitFailure;
     }
-    // Write beside the target and rename, so a reader never sees half a report.
-    const std::string temporary = options.output + ".tmp";
-    {
-        std::ofstream out(temporary, std::ios::trunc);
-        if (!out) throw std::runtime_error("-o " + options.output + ": cannot write: " + std::strerror(errno));
-        writer->write(model, context, out);
-        if (!out.flush()) throw std::runtime_error("-o " + options.output + ": write failed");
+    std::ostringstream body;
+    writer->write(model, context, body);
+    try {
+        replace_file(options.output, body.str());
+    } catch (const FileWriteError& e) {
+        throw std::runtime_error(std::string("-o ") + e.what());
     }
-    std::filesystem::rename(temporary, options.output);
     return kExitOk;
 }
 
