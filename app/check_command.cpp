@@ -14,21 +14,19 @@ namespace certfleet::app {
 
 namespace {
 
-inventory::StoredFinding stored(const rules::Finding& f) {
-    return inventory::StoredFinding{f.rule_id,   rules::to_string(f.severity), f.sha256,  f.location,
-                                    f.message,   f.days_left,                  f.deadline, f.overdue};
+std::vector<inventory::StoredFinding> stored(const rules::Evaluation& evaluation) {
+    std::vector<inventory::StoredFinding> findings;
+    for (const auto& f : evaluation.findings)
+        findings.push_back(inventory::StoredFinding{f.rule_id, rules::to_string(f.severity), f.sha256, f.location,
+                                                    f.message, f.days_left, f.deadline, f.overdue});
+    return findings;
 }
 
-// Evaluates the rules over the view after `scan` and stores the findings with that scan, replacing earlier ones.
-rules::CheckResult check_and_store(const rules::RuleSet& rules, inventory::Inventory& inv, const std::string& db_path,
-                                   inventory::ScanId scan) {
-    auto queries = inventory::open_sqlite_queries(db_path);
-    const auto latest = inv.latest_scan();
-    auto result = rules::check(*queries, rules, scan, latest && latest->id == scan, now_utc());
-    std::vector<inventory::StoredFinding> findings;
-    for (const auto& f : result.evaluation.findings) findings.push_back(stored(f));
-    inv.record_findings(scan, findings);
-    return result;
+// Evaluates the rules over the view after `scan`, as one snapshot of the inventory.
+rules::CheckResult check_scan(inventory::InventoryQueries& queries, const rules::RuleSet& rules, inventory::ScanId scan) {
+    const auto snapshot = queries.snapshot();
+    const auto latest = queries.latest_finished_scan();
+    return rules::check(queries, rules, scan, latest && latest->id == scan, now_utc());
 }
 
 }  // namespace
@@ -42,9 +40,10 @@ rules::RuleSet load_rules(const std::string& path) {
     }
 }
 
-std::size_t evaluate_findings(const std::string& rules_path, const std::string& db_path, std::int64_t scan) {
-    auto inv = inventory::open_sqlite_inventory(db_path);
-    return check_and_store(load_rules(rules_path), *inv, db_path, scan).evaluation.findings.size();
+inventory::FindingsEvaluator findings_evaluator(rules::RuleSet rules) {
+    return [rules = std::move(rules)](inventory::InventoryQueries& queries, inventory::ScanId scan) {
+        return stored(check_scan(queries, rules, scan).evaluation);
+    };
 }
 
 int run_check(const CheckOptions& options, const std::string& db_path) {
@@ -57,11 +56,12 @@ int run_check(const CheckOptions& options, const std::string& db_path) {
         const auto rules = load_rules(options.rules);
         require_inventory_file(db_path);
         auto inv = inventory::open_sqlite_inventory(db_path);
-        const auto latest = inv->latest_scan();
-        if (!latest) return unknown("no scans in " + db_path + " yet: run 'certfleet scan' first");
-        const auto scan = options.scan > 0 ? inv->find_scan(options.scan) : latest;
-        if (!scan) return unknown("no scan " + std::to_string(options.scan) + " in " + db_path);
-        const auto result = check_and_store(rules, *inv, db_path, scan->id);
+        const auto scan = chosen_scan(inv->queries(), options.scan, db_path);
+        if (scan.status == inventory::ScanStatus::running)
+            return unknown("scan " + std::to_string(scan.id) + " is still running: check it once it has finished");
+        const auto result = check_scan(inv->queries(), rules, scan.id);
+        // A later evaluation replaces the scan's findings, so what `report` shows is what the latest check said.
+        inv->record_findings(scan.id, stored(result.evaluation));
 
         const report::ExpiryThresholds thresholds{options.warning_days, options.critical_days};
         if (options.format == "json")

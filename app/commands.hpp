@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "inventory/inventory.hpp"
 #include "rules/rules.hpp"
 
 namespace certfleet::app {
@@ -112,9 +113,11 @@ int run_progress(const ProgressOptions& options, const std::string& db_path);
 // A rules file, or the built-in policy when `path` is empty. A mistake in the file is a UsageError naming
 // FILE:LINE:COLUMN.
 rules::RuleSet load_rules(const std::string& path);
-// Evaluates the rules (a file, or the built-in policy when empty) over the view after `scan` and stores the
-// findings with it; returns how many there are.
-std::size_t evaluate_findings(const std::string& rules_path, const std::string& db_path, std::int64_t scan);
+// What a scan stores as its findings when it finishes: `rules` evaluated over the view after it.
+inventory::FindingsEvaluator findings_evaluator(rules::RuleSet rules);
+// The scan a report or check is about: `scan_id` when given (running or not), else the latest finished scan.
+// Throws UsageError naming the inventory when there is none.
+inventory::ScanRecord chosen_scan(inventory::InventoryQueries& queries, std::int64_t scan_id, const std::string& db_path);
 int run_report(const ReportOptions& options, const std::string& db_path);
 int run_inventory(const InventoryOptions& options, const std::string& db_path);
 int run_diff(const DiffOptions& options, const std::string& db_path);

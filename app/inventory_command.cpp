@@ -23,14 +23,18 @@ constexpr std::size_t kMinPrefixDigits = 4;
 // An ambiguous prefix lists at most this many candidates: enough to pick from, or to see more digits are needed.
 constexpr std::size_t kMaxCandidates = 10;
 
+// Every answer of one command reads the inventory as of one moment, whatever scans write meanwhile.
 struct OpenedInventory {
     std::unique_ptr<InventoryQueries> queries;
+    std::unique_ptr<inventory::ReadSnapshot> snapshot;
     std::vector<ScanRecord> scans;  // by id, oldest first
 };
 
 OpenedInventory open_inventory(const std::string& db_path) {
     require_inventory_file(db_path);
-    OpenedInventory opened{inventory::open_sqlite_queries(db_path), {}};
+    auto queries = inventory::open_sqlite_queries(db_path);
+    auto snapshot = queries->snapshot();
+    OpenedInventory opened{std::move(queries), std::move(snapshot), {}};
     opened.scans = opened.queries->scans();
     if (opened.scans.empty())
         throw UsageError("the inventory at " + db_path + " has no scans yet: run 'certfleet scan' first");

@@ -298,7 +298,7 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
         throw UsageError(e.what());
     }
     // A rules file with a mistake is found before the scan, not after an hour of probing.
-    load_rules(options.rules);
+    const auto evaluate_rules = findings_evaluator(load_rules(options.rules));
 
     nlohmann::json parameters = nlohmann::json::object();
     if (!options.owner_map.empty()) parameters["owner_map"] = options.owner_map;
@@ -428,14 +428,27 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
     const bool interrupted = g_stop_requested.load();
     const inventory::ScanCounts counts{file_stats.files_walked, file_stats.skipped, file_stats.certificates,
                                        file_stats.keys,         file_stats.errors,  file_stats.notes};
-    inv->finish_scan(scan, interrupted ? inventory::ScanStatus::interrupted : inventory::ScanStatus::complete, counts);
-    if (!interrupted) {
-        try {
-            summary += "; " + std::to_string(evaluate_findings(options.rules, db_path, scan)) + " findings";
-        } catch (const std::exception& e) {
-            // The scan is stored whatever the rules say; `certfleet check` can evaluate it again.
-            std::cerr << "certfleet: scan " << scan << ": rules not evaluated: " << e.what() << "\n";
-        }
+    if (interrupted) {
+        inv->finish_scan(scan, inventory::ScanStatus::interrupted, counts);
+    } else {
+        // The findings are stored in the transaction that completes the scan: a scan is never complete without them.
+        std::optional<std::size_t> findings;
+        std::string rules_error;
+        inv->finish_scan(scan, inventory::ScanStatus::complete, counts,
+                         [&](inventory::InventoryQueries& queries, inventory::ScanId id) {
+                             try {
+                                 auto found = evaluate_rules(queries, id);
+                                 findings = found.size();
+                                 return found;
+                             } catch (const std::exception& e) {
+                                 rules_error = e.what();
+                                 return std::vector<inventory::StoredFinding>{};
+                             }
+                         });
+        if (findings)
+            summary += "; " + std::to_string(*findings) + " findings";
+        else  // The scan is stored whatever the rules say; `certfleet check` can evaluate it again.
+            std::cerr << "certfleet: scan " << scan << ": rules not evaluated: " << rules_error << "\n";
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     char elapsed[32];

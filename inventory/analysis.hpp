@@ -173,11 +173,28 @@ struct ScanDiff {
     std::vector<VerdictChange> changed_verdicts;
 };
 
+// While it lives, every question asked of the InventoryQueries that made it reads the inventory as of one moment
+// (one read transaction), so the answers agree with each other while scans are written beside them.
+class ReadSnapshot {
+public:
+    virtual ~ReadSnapshot() = default;
+};
+
 class InventoryQueries {
 public:
     virtual ~InventoryQueries() = default;
 
+    // Within a snapshot already open on the same connection (or the writer's transaction), a no-op.
+    virtual std::unique_ptr<ReadSnapshot> snapshot() = 0;
+
     virtual std::vector<ScanRecord> scans() = 0;
+    virtual std::optional<ScanRecord> find_scan(ScanId scan) = 0;
+    // The latest scan, running or not; latest_finished_scan skips those still running (their findings and the
+    // views across scans come only when they finish).
+    virtual std::optional<ScanRecord> latest_scan() = 0;
+    virtual std::optional<ScanRecord> latest_finished_scan() = 0;
+    // Everything one scan saw. Throws InventoryError when there is no such scan.
+    virtual ScanContents scan_contents(ScanId scan) = 0;
     virtual std::vector<CertificateSummary> certificates(const Filter& filter) = 0;
     // Full sha256 fingerprints starting with `prefix` (hex, any case), at most `limit`.
     virtual std::vector<std::string> fingerprints_starting_with(const std::string& prefix, std::size_t limit) = 0;
@@ -197,8 +214,9 @@ public:
     virtual std::map<std::string, std::vector<Ancestor>> ancestors(const std::vector<std::string>& sha256s) = 0;
 };
 
-// Opens an existing inventory for reading. Throws InventoryError naming the file when it is missing or not an
-// inventory this certfleet can read.
+// Opens an existing inventory for reading, on one read-only connection (an inventory of an older schema is first
+// brought up to date by the writer). Throws InventoryError naming the file when it is missing or not an inventory
+// this certfleet can read.
 std::unique_ptr<InventoryQueries> open_sqlite_queries(const std::string& path);
 
 }  // namespace certfleet::inventory

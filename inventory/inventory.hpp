@@ -3,6 +3,7 @@
 // This interface is all the rest of certfleet sees; SQL stays inside inventory/ so another store (PostgreSQL
 // for a central fleet inventory) can stand behind it.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -97,6 +98,12 @@ struct ScanContents {
     std::uint64_t distinct_certificates() const { return certificates.size(); }
 };
 
+class InventoryQueries;
+
+// What the rules found in the view after a scan, asked of `queries` (the inventory as the scan's conclusions
+// left it, not yet committed) when the scan finishes.
+using FindingsEvaluator = std::function<std::vector<StoredFinding>(InventoryQueries& queries, ScanId scan)>;
+
 // Not thread-safe: one thread at a time may use an Inventory (it caches ids, and its connection takes no locks).
 class Inventory {
 public:
@@ -108,7 +115,10 @@ public:
     // Stores one batch atomically: all of it or, if the process dies, none of it.
     virtual void record(ScanId scan, const std::vector<FileObservations>& batch) = 0;
     virtual void record_endpoints(ScanId scan, const std::vector<EndpointObservationRecord>& batch) = 0;
-    virtual void finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts) = 0;
+    // Ends a scan in one transaction: its counts, its conclusions (the views across scans) and, given an evaluator,
+    // its findings. A process killed meanwhile leaves it 'running', and the next scan marks it interrupted.
+    virtual void finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts,
+                             const FindingsEvaluator& evaluate = {}) = 0;
     // Replaces the findings stored for a scan with these, in one transaction.
     virtual void record_findings(ScanId scan, const std::vector<StoredFinding>& findings) = 0;
 
@@ -121,9 +131,8 @@ public:
     // The DER of every CA certificate in the inventory that is not self-signed: the intermediates the fleet has.
     virtual std::vector<Bytes> intermediate_certificates() = 0;
 
-    virtual std::optional<ScanRecord> latest_scan() = 0;
-    virtual std::optional<ScanRecord> find_scan(ScanId scan) = 0;
-    virtual ScanContents scan_contents(ScanId scan) = 0;
+    // Questions on this inventory's own connection: they see what it has written, committed or not.
+    virtual InventoryQueries& queries() = 0;
 };
 
 // Opens (creating mode 0600, and migrating) an SQLite inventory. Throws InventoryError naming the file and the

@@ -1,4 +1,4 @@
--- certfleet inventory, schema version 6: the single source of truth for the database layout.
+-- certfleet inventory, schema version 7: the single source of truth for the database layout.
 -- Every statement is idempotent and versions only add tables or replace indexes, so sqlite_inventory.cpp brings
 -- any older file up to date by applying all of it and raising PRAGMA user_version.
 -- Every index over the per-scan tables leads with scan_id: a scan's rows then go at the end of each index and
@@ -260,3 +260,13 @@ CREATE INDEX IF NOT EXISTS certificates_by_first_seen_spki ON certificates(first
 CREATE INDEX IF NOT EXISTS certificates_by_signer_subject ON certificates(subject)
     WHERE key_usage = '[]' OR instr(key_usage, '"keyCertSign"') > 0;
 CREATE INDEX IF NOT EXISTS certificates_by_issuer ON certificates(issuer) WHERE self_issued = 0;
+
+-- Schema version 7: which process runs a scan, beyond its pid (scans.pid), so a later run can tell a scan whose
+-- process died from one whose pid a new process reuses: the boot the process ran in and its start time in clock
+-- ticks after that boot (/proc/PID/stat field 22). A scan finishes in one transaction with its conclusions and
+-- findings, so a 'running' scan whose process is gone is one that never finished.
+CREATE TABLE IF NOT EXISTS scan_owners (
+    scan_id     INTEGER PRIMARY KEY REFERENCES scans(id),
+    boot_id     TEXT    NOT NULL,
+    start_ticks INTEGER NOT NULL
+);

@@ -1,5 +1,4 @@
 #include <fcntl.h>
-#include <signal.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 #include "inventory/bulk_insert.hpp"
 #include "inventory/concurrent_issuance.hpp"
 #include "inventory/inventory.hpp"
+#include "inventory/process_identity.hpp"
 #include "inventory/sqlite_support.hpp"
 #include "inventory/wal_checkpointer.hpp"
 
@@ -23,7 +23,8 @@ extern const char* const kSchemaSql;
 
 namespace {
 
-constexpr int kSchemaVersion = 6;
+// How long a statement waits for another process's write to end before it fails with "database is locked".
+constexpr int kBusyTimeoutMs = 10000;
 
 // The writer's own thread does the SQL; other cores check issuer signatures meanwhile. Four keep up with any
 // rate the writer reaches (a check takes ~0.1 ms, a scan adds new certificates a few thousand a second).
@@ -32,20 +33,23 @@ unsigned issuance_workers() {
     return std::clamp(cores > 1 ? cores - 1 : 1, 1u, 4u);
 }
 
-KeyState key_state_from_string(const std::string& s) {
-    if (s == "encrypted") return KeyState::encrypted;
-    if (s == "in_keystore") return KeyState::in_keystore;
-    return KeyState::readable;
+// Creates the inventory file, when there is none, so it is 0600 from the first byte; SQLite gives its -wal and
+// -shm files the database file's permissions. An existing file is never opened here: closing any descriptor of a
+// file drops every POSIX lock this process holds on it, those of its SQLite connections too, and another process
+// would then checkpoint and delete the log under them (SQLite's "How To Corrupt Your Database Files", 2.2).
+void create_private_file(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        ::close(fd);
+        return;
+    }
+    if (errno != EEXIST) throw InventoryError(path + ": cannot create inventory: " + std::strerror(errno));
 }
 
 class SqliteInventory final : public Inventory {
 public:
     explicit SqliteInventory(const std::string& path) : path_(path), issuance_checks_(issuance_workers()) {
-        // Create the file ourselves so it is 0600 from the first byte; SQLite gives its -wal and -shm files
-        // the database file's permissions.
-        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0) throw InventoryError(path + ": cannot open inventory: " + std::strerror(errno));
-        ::close(fd);
+        create_private_file(path);
         // One thread at a time uses an Inventory (its callers batch what they store), so the connection needs
         // none of SQLite's own locking, which took a mutex in every call.
         if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
@@ -54,7 +58,7 @@ public:
             throw InventoryError(path + ": cannot open inventory: " + message);
         }
         try {
-            exec("PRAGMA busy_timeout = 10000");
+            sqlite3_busy_timeout(db_, kBusyTimeoutMs);
             exec("PRAGMA journal_mode = WAL");
             exec("PRAGMA synchronous = NORMAL");
             // A scan touches the random pages of the fingerprint, name and place indexes; with SQLite's default
@@ -67,6 +71,7 @@ public:
             // parent table per sighting, a fifth of a scan's time. A unit test runs PRAGMA foreign_key_check.
             migrate();
             rows_ = std::make_unique<SightingRows>(db_);
+            queries_ = queries_on_connection(db_, path);
             checkpointer_ = std::make_unique<WalCheckpointer>(db_, path);
         } catch (const InventoryError& e) {
             sqlite3_close(db_);
@@ -76,6 +81,7 @@ public:
 
     ~SqliteInventory() override {
         checkpointer_.reset();
+        queries_.reset();
         rows_.reset();
         statements_.clear();
         sqlite3_close(db_);
@@ -90,6 +96,7 @@ public:
                              "strftime('%s','now'), ?, ?)");
             insert.bind(1, kind).bind(2, static_cast<std::int64_t>(::getpid())).bind(3, parameters_json).run();
             scan = sqlite3_last_insert_rowid(db_);
+            record_owner(scan);
             Statement label(db_, "INSERT OR REPLACE INTO scan_labels (scan_id, key, value) VALUES (?,?,?)");
             for (const auto& l : labels) label.bind(1, scan).bind(2, l.key).bind(3, l.value).run();
         });
@@ -112,46 +119,33 @@ public:
         });
     }
 
-    void finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts) override {
-        Statement update(db_,
-                         "UPDATE scans SET status = ?, finished_at = strftime('%s','now'), files_walked = ?, "
-                         "files_skipped = ?, certificates_seen = ?, keys_seen = ?, errors = ?, notes = ? WHERE id = ?");
-        update.bind(1, std::string(to_string(status)))
-            .bind(2, static_cast<std::int64_t>(counts.files_walked))
-            .bind(3, static_cast<std::int64_t>(counts.files_skipped))
-            .bind(4, static_cast<std::int64_t>(counts.certificates_seen))
-            .bind(5, static_cast<std::int64_t>(counts.keys_seen))
-            .bind(6, static_cast<std::int64_t>(counts.errors))
-            .bind(7, static_cast<std::int64_t>(counts.notes))
-            .bind(8, scan)
-            .run();
-        // An address and port that answered several SNI names, all with the same leaf, serves a default
-        // certificate whatever name is asked for.
-        Statement defaults(db_,
-                           "UPDATE endpoint_observations SET serves_default = 1 WHERE scan_id = ?1 AND endpoint_id IN ("
-                           "SELECT e.id FROM endpoints e WHERE (e.address, e.port) IN (SELECT e2.address, e2.port FROM "
-                           "endpoint_observations o2 JOIN endpoints e2 ON e2.id = o2.endpoint_id JOIN endpoint_sightings "
-                           "s2 ON s2.scan_id = o2.scan_id AND s2.endpoint_id = o2.endpoint_id AND s2.position = 0 WHERE "
-                           "o2.scan_id = ?1 AND o2.status = 'tls' GROUP BY e2.address, e2.port HAVING "
-                           "count(DISTINCT e2.server_name) > 1 AND count(DISTINCT s2.certificate_id) = 1))");
-        defaults.bind(1, scan).run();
-        in_transaction([&] { conclude(scan); });
-        exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    void finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts,
+                     const FindingsEvaluator& evaluate) override {
+        in_transaction([&] {
+            Statement update(db_,
+                             "UPDATE scans SET status = ?, finished_at = strftime('%s','now'), files_walked = ?, "
+                             "files_skipped = ?, certificates_seen = ?, keys_seen = ?, errors = ?, notes = ? WHERE "
+                             "id = ?");
+            update.bind(1, std::string(to_string(status)))
+                .bind(2, static_cast<std::int64_t>(counts.files_walked))
+                .bind(3, static_cast<std::int64_t>(counts.files_skipped))
+                .bind(4, static_cast<std::int64_t>(counts.certificates_seen))
+                .bind(5, static_cast<std::int64_t>(counts.keys_seen))
+                .bind(6, static_cast<std::int64_t>(counts.errors))
+                .bind(7, static_cast<std::int64_t>(counts.notes))
+                .bind(8, scan)
+                .run();
+            mark_default_certificates(scan);
+            conclude(scan);
+            if (evaluate) store_findings(scan, evaluate(*queries_, scan));
+        });
+        checkpoint_without_waiting();
     }
 
+    InventoryQueries& queries() override { return *queries_; }
+
     void record_findings(ScanId scan, const std::vector<StoredFinding>& findings) override {
-        in_transaction([&] {
-            Statement clear(db_, "DELETE FROM findings WHERE scan_id = ?");
-            clear.bind(1, scan).run();
-            Statement insert(db_,
-                             "INSERT INTO findings (scan_id, rule_id, severity, sha256, location, message, days_left, "
-                             "deadline, overdue, evaluated_at) VALUES (?,?,?,?,?,?,?,?,?,strftime('%s','now'))");
-            for (const auto& f : findings) {
-                insert.bind(1, scan).bind(2, f.rule_id).bind(3, f.severity).bind(4, f.sha256).bind(5, f.location);
-                insert.bind(6, f.message).bind(7, f.days_left).bind(8, f.deadline);
-                insert.bind(9, static_cast<std::int64_t>(f.overdue)).run();
-            }
-        });
+        in_transaction([&] { store_findings(scan, findings); });
     }
 
     std::optional<std::pair<ScanId, std::uint64_t>> find_resumable(const std::string& resume_key) override {
@@ -167,8 +161,11 @@ public:
     }
 
     void reopen_scan(ScanId scan) override {
-        Statement update(db_, "UPDATE scans SET status = 'running', finished_at = NULL, pid = ? WHERE id = ?");
-        update.bind(1, static_cast<std::int64_t>(::getpid())).bind(2, scan).run();
+        in_transaction([&] {
+            Statement update(db_, "UPDATE scans SET status = 'running', finished_at = NULL, pid = ? WHERE id = ?");
+            update.bind(1, static_cast<std::int64_t>(::getpid())).bind(2, scan).run();
+            record_owner(scan);
+        });
     }
 
     void record_progress(ScanId scan, const std::string& resume_key, std::uint64_t position) override {
@@ -184,27 +181,6 @@ public:
         std::vector<Bytes> out;
         while (select.step()) out.push_back(select.blob(0));
         return out;
-    }
-
-    std::optional<ScanRecord> latest_scan() override {
-        return load_scan(std::string("SELECT ") + kScanColumns + " FROM scans ORDER BY id DESC LIMIT 1", std::nullopt);
-    }
-
-    std::optional<ScanRecord> find_scan(ScanId scan) override {
-        return load_scan(std::string("SELECT ") + kScanColumns + " FROM scans WHERE id = ?", scan);
-    }
-
-    ScanContents scan_contents(ScanId scan) override {
-        ScanContents contents;
-        auto record = find_scan(scan);
-        if (!record) throw InventoryError("no scan " + std::to_string(scan) + " in " + path_);
-        contents.scan = *record;
-        load_certificates(scan, contents);
-        load_keys(scan, contents);
-        load_events(scan, contents);
-        load_endpoints(scan, contents);
-        load_findings(scan, contents);
-        return contents;
     }
 
 private:
@@ -233,10 +209,7 @@ private:
     }
 
     void migrate() {
-        Statement version(db_, "PRAGMA user_version");
-        version.step();
-        const std::int64_t current = version.integer(0);
-        version.reset();
+        const std::int64_t current = schema_version(db_);
         if (current > kSchemaVersion)
             throw InventoryError("inventory schema version " + std::to_string(current) +
                                  " is newer than this certfleet understands (" + std::to_string(kSchemaVersion) + ")");
@@ -246,7 +219,7 @@ private:
                               "'endpoints','endpoint_observations','endpoint_sightings','scan_progress',"
                               "'scan_labels','location_labels','endpoint_labels','anchor_sightings',"
                               "'certificate_issuers','location_latest','endpoint_latest','certificate_seen',"
-                              "'findings')");
+                              "'findings','scan_owners')");
         tables.step();
         const bool foreign = tables.integer(0) > 0;
         tables.reset();
@@ -263,18 +236,66 @@ private:
     }
 
     // A scan whose process was killed (kill -9, power loss) never finished; say so rather than leave it running.
+    // Its process is judged by pid, boot and start time, so a new process that reuses the pid does not keep it alive.
     void mark_abandoned_scans() {
-        Statement running(db_, "SELECT id, pid FROM scans WHERE status = 'running'");
+        Statement running(db_,
+                          "SELECT s.id, s.pid, o.boot_id, o.start_ticks FROM scans s LEFT JOIN scan_owners o ON "
+                          "o.scan_id = s.id WHERE s.status = 'running'");
         std::vector<ScanId> abandoned;
         while (running.step()) {
-            const auto pid = static_cast<pid_t>(running.integer(1));
-            if (::kill(pid, 0) != 0 && errno == ESRCH) abandoned.push_back(running.integer(0));
+            const ProcessIdentity owner{static_cast<pid_t>(running.integer(1)), running.text(2),
+                                        static_cast<std::uint64_t>(running.integer(3))};
+            if (!still_running(owner)) abandoned.push_back(running.integer(0));
         }
-        Statement mark(db_, "UPDATE scans SET status = 'interrupted' WHERE id = ?");
         for (auto id : abandoned) {
-            mark.bind(1, id).run();
-            in_transaction([&] { conclude(id); });
+            in_transaction([&] {
+                Statement mark(db_, "UPDATE scans SET status = 'interrupted' WHERE id = ? AND status = 'running'");
+                mark.bind(1, id).run();
+                if (sqlite3_changes(db_) > 0) conclude(id);  // another process may have marked it meanwhile
+            });
         }
+    }
+
+    void record_owner(ScanId scan) {
+        const ProcessIdentity self = current_process();
+        Statement owner(db_, "INSERT OR REPLACE INTO scan_owners (scan_id, boot_id, start_ticks) VALUES (?,?,?)");
+        owner.bind(1, scan).bind(2, self.boot_id).bind(3, static_cast<std::int64_t>(self.start_ticks)).run();
+    }
+
+    // An address and port that answered several SNI names, all with the same leaf, serves a default
+    // certificate whatever name is asked for.
+    void mark_default_certificates(ScanId scan) {
+        Statement defaults(db_,
+                           "UPDATE endpoint_observations SET serves_default = 1 WHERE scan_id = ?1 AND endpoint_id IN ("
+                           "SELECT e.id FROM endpoints e WHERE (e.address, e.port) IN (SELECT e2.address, e2.port FROM "
+                           "endpoint_observations o2 JOIN endpoints e2 ON e2.id = o2.endpoint_id JOIN endpoint_sightings "
+                           "s2 ON s2.scan_id = o2.scan_id AND s2.endpoint_id = o2.endpoint_id AND s2.position = 0 WHERE "
+                           "o2.scan_id = ?1 AND o2.status = 'tls' GROUP BY e2.address, e2.port HAVING "
+                           "count(DISTINCT e2.server_name) > 1 AND count(DISTINCT s2.certificate_id) = 1))");
+        defaults.bind(1, scan).run();
+    }
+
+    void store_findings(ScanId scan, const std::vector<StoredFinding>& findings) {
+        Statement clear(db_, "DELETE FROM findings WHERE scan_id = ?");
+        clear.bind(1, scan).run();
+        Statement insert(db_,
+                         "INSERT INTO findings (scan_id, rule_id, severity, sha256, location, message, days_left, "
+                         "deadline, overdue, evaluated_at) VALUES (?,?,?,?,?,?,?,?,?,strftime('%s','now'))");
+        for (const auto& f : findings) {
+            insert.bind(1, scan).bind(2, f.rule_id).bind(3, f.severity).bind(4, f.sha256).bind(5, f.location);
+            insert.bind(6, f.message).bind(7, f.days_left).bind(8, f.deadline);
+            insert.bind(9, static_cast<std::int64_t>(f.overdue)).run();
+        }
+    }
+
+    // A scan's end leaves the log empty when no reader holds it, so the file on disk is the inventory; with readers
+    // it copies what it can and leaves the rest to the checkpointer, never waiting on them (a TRUNCATE waits for
+    // every reader, through the busy timeout).
+    void checkpoint_without_waiting() {
+        sqlite3_busy_timeout(db_, 0);
+        if (sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr) == SQLITE_BUSY)
+            sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        sqlite3_busy_timeout(db_, kBusyTimeoutMs);
     }
 
     // Prepared once per SQL text. Every caller passes a string literal, so its address names it: the writer looks
@@ -557,130 +578,6 @@ private:
         }
     }
 
-    std::optional<ScanRecord> load_scan(const std::string& sql, std::optional<ScanId> id) {
-        Statement select(db_, sql.c_str());
-        if (id) select.bind(1, *id);
-        if (!select.step()) return std::nullopt;
-        ScanRecord r = read_scan_record(select);
-        select.reset();
-        return r;
-    }
-
-    void load_certificates(ScanId scan, ScanContents& contents) {
-        Statement select(db_,
-                         (std::string("SELECT ") + kCertificateColumns +
-                          " FROM certificates WHERE id IN (SELECT certificate_id FROM sightings WHERE "
-                          "scan_id = ?1 UNION SELECT certificate_id FROM endpoint_sightings WHERE scan_id = ?1) "
-                          "ORDER BY not_after, sha256")
-                             .c_str());
-        select.bind(1, scan);
-        std::unordered_map<std::string, std::size_t> index_of;
-        while (select.step()) {
-            CertInfo c = read_certificate(select, 0);
-            index_of.emplace(c.sha256, contents.certificates.size());
-            contents.certificates.push_back(StoredCertificate{std::move(c), {}, {}});
-        }
-
-        Statement history(db_,
-                          "SELECT c.sha256, f.started_at, l.started_at FROM certificate_seen cs JOIN certificates c ON "
-                          "c.id = cs.certificate_id JOIN scans f ON f.id = cs.first_scan JOIN scans l ON "
-                          "l.id = cs.last_scan WHERE cs.certificate_id IN (SELECT certificate_id FROM sightings WHERE "
-                          "scan_id = ?1 UNION SELECT certificate_id FROM endpoint_sightings WHERE scan_id = ?1)");
-        history.bind(1, scan);
-        while (history.step()) {
-            auto& stored = contents.certificates[index_of.at(history.text(0))];
-            stored.first_seen = history.integer(1);
-            stored.last_seen = history.integer(2);
-        }
-
-        Statement files(db_,
-                        "SELECT c.sha256, l.path, l.format, s.position FROM sightings s JOIN certificates c ON "
-                        "c.id = s.certificate_id JOIN locations l ON l.id = s.location_id WHERE s.scan_id = ? "
-                        "ORDER BY l.path, s.position");
-        files.bind(1, scan);
-        while (files.step()) {
-            const auto format = source_format_from_string(files.text(2)).value_or(SourceFormat::pem);
-            contents.certificates[index_of.at(files.text(0))].sightings.push_back(
-                StoredSighting{FileLocation{files.text(1), format, static_cast<int>(files.integer(3))}});
-        }
-
-        Statement endpoints(db_,
-                            "SELECT c.sha256, e.host, e.address, e.port, e.server_name, es.position FROM "
-                            "endpoint_sightings es JOIN certificates c ON c.id = es.certificate_id JOIN endpoints e "
-                            "ON e.id = es.endpoint_id WHERE es.scan_id = ? ORDER BY e.host, e.port, e.server_name, "
-                            "e.address, es.position");
-        endpoints.bind(1, scan);
-        while (endpoints.step()) {
-            contents.certificates[index_of.at(endpoints.text(0))].endpoint_sightings.push_back(
-                StoredEndpointSighting{endpoints.text(1), endpoints.text(2), static_cast<std::uint16_t>(endpoints.integer(3)),
-                                       endpoints.text(4), static_cast<int>(endpoints.integer(5))});
-        }
-    }
-
-    void load_endpoints(ScanId scan, ScanContents& contents) {
-        Statement select(db_,
-                         (std::string("SELECT e.id, ") + kEndpointFactsColumns +
-                          " FROM endpoint_observations o JOIN endpoints e ON e.id = o.endpoint_id "
-                          "WHERE o.scan_id = ? ORDER BY e.host, e.port, e.server_name, e.address")
-                             .c_str());
-        select.bind(1, scan);
-        std::unordered_map<std::int64_t, std::size_t> index_of;
-        while (select.step()) {
-            EndpointFacts f = read_endpoint_facts(select, 1);
-            index_of.emplace(select.integer(0), contents.endpoints.size());
-            contents.endpoints.push_back(StoredEndpoint{std::move(f), {}});
-        }
-        Statement chains(db_,
-                         "SELECT es.endpoint_id, c.sha256 FROM endpoint_sightings es JOIN certificates c ON "
-                         "c.id = es.certificate_id WHERE es.scan_id = ? ORDER BY es.endpoint_id, es.position");
-        chains.bind(1, scan);
-        while (chains.step()) {
-            auto it = index_of.find(chains.integer(0));
-            if (it != index_of.end()) contents.endpoints[it->second].chain.push_back(chains.text(1));
-        }
-    }
-
-    void load_keys(ScanId scan, ScanContents& contents) {
-        Statement select(db_,
-                         "SELECT k.spki_sha256, k.state, l.path, l.format FROM key_sightings k "
-                         "JOIN locations l ON l.id = k.location_id WHERE k.scan_id = ? "
-                         "ORDER BY k.spki_sha256 IS NULL, k.spki_sha256, l.path, k.id");
-        select.bind(1, scan);
-        while (select.step()) {
-            std::optional<std::string> spki;
-            if (!select.is_null(0)) spki = select.text(0);
-            const FileLocation location{select.text(2),
-                                        source_format_from_string(select.text(3)).value_or(SourceFormat::pem), 0};
-            if (spki && !contents.keys.empty() && contents.keys.back().spki_sha256 == spki) {
-                contents.keys.back().locations.push_back(location);
-                continue;
-            }
-            contents.keys.push_back(StoredKey{spki, key_state_from_string(select.text(1)), {location}});
-        }
-    }
-
-    void load_findings(ScanId scan, ScanContents& contents) {
-        Statement select(db_,
-                         "SELECT rule_id, severity, sha256, location, message, days_left, deadline, overdue FROM findings "
-                         "WHERE scan_id = ? ORDER BY id");
-        select.bind(1, scan);
-        while (select.step()) {
-            StoredFinding f{select.text(0), select.text(1), select.text(2), select.text(3), select.text(4),
-                            select.integer(5), std::nullopt, select.integer(7) != 0};
-            if (!select.is_null(6)) f.deadline = select.integer(6);
-            contents.findings.push_back(std::move(f));
-        }
-    }
-
-    void load_events(ScanId scan, ScanContents& contents) {
-        Statement select(db_, "SELECT level, location, reason, detail FROM scan_events WHERE scan_id = ? ORDER BY id");
-        select.bind(1, scan);
-        while (select.step()) {
-            contents.events.push_back(ScanEvent{select.text(1), select.text(2), select.text(3),
-                                                select.text(0) == "error" ? EventLevel::error : EventLevel::note});
-        }
-    }
-
     std::string path_;
     sqlite3* db_ = nullptr;
     std::unordered_map<const char*, std::unique_ptr<Statement>> statements_;
@@ -691,6 +588,7 @@ private:
     } last_location_;
     std::unordered_map<std::string, std::vector<IssuerCandidate>> issuer_candidates_;  // by subject
     std::unique_ptr<SightingRows> rows_;
+    std::unique_ptr<InventoryQueries> queries_;
     std::unique_ptr<WalCheckpointer> checkpointer_;
     // Declared last, so its workers stop first.
     ConcurrentIssuanceChecks issuance_checks_;

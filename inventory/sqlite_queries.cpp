@@ -158,27 +158,45 @@ struct PlaceRow {
     bool in_view = false;
 };
 
+// One read transaction, begun at once so the moment is the snapshot's making (SQLite would otherwise take it at
+// the first read); a read transaction's end commits nothing.
+class SqliteReadSnapshot final : public ReadSnapshot {
+public:
+    explicit SqliteReadSnapshot(sqlite3* db) : db_(db) {
+        exec_sql(db_, "BEGIN");
+        try {
+            exec_sql(db_, "SELECT count(*) FROM scans WHERE id = 0");
+        } catch (...) {
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+    }
+    ~SqliteReadSnapshot() override { sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr); }
+    SqliteReadSnapshot(const SqliteReadSnapshot&) = delete;
+    SqliteReadSnapshot& operator=(const SqliteReadSnapshot&) = delete;
+
+private:
+    sqlite3* db_;
+};
+
 class SqliteQueries final : public InventoryQueries {
 public:
-    explicit SqliteQueries(const std::string& path) : path_(path) {
-        struct stat st {};
-        if (::stat(path.c_str(), &st) != 0)
-            throw InventoryError("no inventory at " + path + ": run 'certfleet scan' first (or give --db)");
-        // Opening it as the writer does first brings an older inventory up to this version.
-        open_sqlite_inventory(path);
-        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
-            const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
-            sqlite3_close(db_);
-            throw InventoryError(path + ": cannot open inventory: " + message);
-        }
-        exec_sql(db_, "PRAGMA busy_timeout = 10000");
+    // On `db`, closing it at the end when `owns_connection`.
+    SqliteQueries(sqlite3* db, std::string path, bool owns_connection)
+        : path_(std::move(path)), db_(db), owns_connection_(owns_connection) {
         exec_sql(db_,
-                 "PRAGMA temp_store = MEMORY; CREATE TEMP TABLE as_of_location (location_id INTEGER PRIMARY KEY, "
-                 "scan_id INTEGER); CREATE TEMP TABLE as_of_endpoint (endpoint_id INTEGER PRIMARY KEY, scan_id INTEGER)");
+                 "PRAGMA temp_store = MEMORY; CREATE TEMP TABLE IF NOT EXISTS as_of_location (location_id INTEGER "
+                 "PRIMARY KEY, scan_id INTEGER); CREATE TEMP TABLE IF NOT EXISTS as_of_endpoint (endpoint_id INTEGER "
+                 "PRIMARY KEY, scan_id INTEGER)");
     }
     ~SqliteQueries() override {
         statements_.clear();
-        sqlite3_close(db_);
+        if (owns_connection_) sqlite3_close(db_);
+    }
+
+    std::unique_ptr<ReadSnapshot> snapshot() override {
+        if (!sqlite3_get_autocommit(db_)) return std::make_unique<ReadSnapshot>();
+        return std::make_unique<SqliteReadSnapshot>(db_);
     }
 
     std::vector<ScanRecord> scans() override {
@@ -187,6 +205,11 @@ public:
         while (select.step()) out.push_back(read_scan_record(select));
         return out;
     }
+
+    std::optional<ScanRecord> find_scan(ScanId scan) override { return load_scan_record(db_, scan, false); }
+    std::optional<ScanRecord> latest_scan() override { return load_scan_record(db_, std::nullopt, false); }
+    std::optional<ScanRecord> latest_finished_scan() override { return load_scan_record(db_, std::nullopt, true); }
+    ScanContents scan_contents(ScanId scan) override { return load_scan_contents(db_, scan, path_); }
 
     std::vector<CertificateSummary> certificates(const Filter& filter) override {
         return summaries(filter, "", [](Statement&) {});
@@ -976,6 +999,7 @@ private:
 
     std::string path_;
     sqlite3* db_ = nullptr;
+    bool owns_connection_ = true;
     std::map<std::string, std::unique_ptr<Statement>> statements_;
     std::unordered_map<std::string, std::int64_t> summary_ids_;  // sha256 -> row id of every certificate summarised
     std::optional<ScanId> as_of_filled_;                         // the scan the as-of tables hold
@@ -992,7 +1016,29 @@ std::string Place::display() const {
 }
 
 std::unique_ptr<InventoryQueries> open_sqlite_queries(const std::string& path) {
-    return std::make_unique<SqliteQueries>(path);
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        throw InventoryError("no inventory at " + path + ": run 'certfleet scan' first (or give --db)");
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+        const std::string message = db ? sqlite3_errmsg(db) : "out of memory";
+        sqlite3_close(db);
+        throw InventoryError(path + ": cannot open inventory: " + message);
+    }
+    try {
+        sqlite3_busy_timeout(db, 10000);
+        // Only the writer changes the schema: an older inventory is brought up to this version by opening it so,
+        // once. SQLite shares the file's locks between a process's connections, so this one stays safe meanwhile.
+        if (schema_version(db) != kSchemaVersion) open_sqlite_inventory(path);
+        return std::make_unique<SqliteQueries>(db, path, true);
+    } catch (const InventoryError& e) {
+        sqlite3_close(db);
+        throw InventoryError(std::string(e.what()).starts_with(path) ? e.what() : path + ": " + e.what());
+    }
+}
+
+std::unique_ptr<InventoryQueries> queries_on_connection(sqlite3* db, const std::string& path) {
+    return std::make_unique<SqliteQueries>(db, path, false);
 }
 
 }  // namespace certfleet::inventory

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "core/cert_info.hpp"
 #include "core/observation.hpp"
+#include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
 
 namespace certfleet::inventory {
@@ -56,7 +58,7 @@ public:
         if (rc == SQLITE_ROW) return true;
         sqlite3_reset(stmt_);
         sqlite3_clear_bindings(stmt_);
-        if (rc != SQLITE_DONE) throw InventoryError(std::string("database write failed: ") + sqlite3_errmsg(db_));
+        if (rc != SQLITE_DONE) throw InventoryError(std::string("database error: ") + sqlite3_errmsg(db_));
         return false;
     }
     void run() {
@@ -208,5 +210,25 @@ inline void exec_sql(sqlite3* db, const char* sql) {
         throw InventoryError(message);
     }
 }
+
+// The schema version this certfleet writes (schema.sql's user_version); a reader finding an older file has the
+// writer bring it up to date first.
+inline constexpr int kSchemaVersion = 7;
+
+inline std::int64_t schema_version(sqlite3* db) {
+    Statement version(db, "PRAGMA user_version");
+    version.step();
+    const std::int64_t current = version.integer(0);
+    version.reset();
+    return current;
+}
+
+// The scan `scan`, or with none the latest (only among finished ones with `finished_only`).
+std::optional<ScanRecord> load_scan_record(sqlite3* db, std::optional<ScanId> scan, bool finished_only);
+// Everything one scan saw; throws InventoryError naming `path` when there is no such scan.
+ScanContents load_scan_contents(sqlite3* db, ScanId scan, const std::string& path);
+// Questions asked on a connection the caller owns and keeps open while the answerer lives: the writer's, so a
+// scan's findings are evaluated in the transaction that concludes it.
+std::unique_ptr<InventoryQueries> queries_on_connection(sqlite3* db, const std::string& path);
 
 }  // namespace certfleet::inventory

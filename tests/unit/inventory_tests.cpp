@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/certificate.hpp"
+#include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
 #include "tests/support/cert_factory.hpp"
 
@@ -85,7 +86,7 @@ TEST_CASE("inventory: stores a scan and gives it back whole", "[inventory]") {
     inv->finish_scan(scan, inventory::ScanStatus::complete, {.files_walked = 3, .certificates_seen = 3, .keys_seen = 3,
                                                              .errors = 1, .notes = 1});
 
-    const auto latest = inv->latest_scan();
+    const auto latest = inv->queries().latest_scan();
     REQUIRE(latest);
     CHECK(latest->id == scan);
     CHECK(latest->status == inventory::ScanStatus::complete);
@@ -93,7 +94,7 @@ TEST_CASE("inventory: stores a scan and gives it back whole", "[inventory]") {
     CHECK(latest->counts.files_walked == 3);
     CHECK(latest->parameters_json == R"({"files":["/etc/ssl"]})");
 
-    const auto contents = inv->scan_contents(scan);
+    const auto contents = inv->queries().scan_contents(scan);
     REQUIRE(contents.certificates.size() == 2);
     // Ordered by expiry: the 90-day leaf before the 5-year intermediate.
     const auto& leaf = contents.certificates[0];
@@ -142,17 +143,17 @@ TEST_CASE("inventory: scans are kept apart and certificates stored once", "[inve
     inv->record(second, {obs});
     inv->finish_scan(second, inventory::ScanStatus::complete, {});
 
-    CHECK(inv->scan_contents(first).certificates.at(0).sightings.at(0).location.path == "/a.pem");
-    const auto later = inv->scan_contents(second);
+    CHECK(inv->queries().scan_contents(first).certificates.at(0).sightings.at(0).location.path == "/a.pem");
+    const auto later = inv->queries().scan_contents(second);
     // History spans scans: first seen in the first, last seen in the second.
-    CHECK(later.certificates.at(0).first_seen == inv->find_scan(first)->started_at);
-    CHECK(later.certificates.at(0).last_seen == inv->find_scan(second)->started_at);
+    CHECK(later.certificates.at(0).first_seen == inv->queries().find_scan(first)->started_at);
+    CHECK(later.certificates.at(0).last_seen == inv->queries().find_scan(second)->started_at);
     REQUIRE(later.certificates.size() == 1);
     CHECK(later.certificates[0].sightings.size() == 1);
     CHECK(later.certificates[0].sightings[0].location.path == "/b.pem");
-    CHECK(inv->latest_scan()->id == second);
-    CHECK_FALSE(inv->find_scan(second + 10));
-    CHECK_THROWS_AS(inv->scan_contents(second + 10), inventory::InventoryError);
+    CHECK(inv->queries().latest_scan()->id == second);
+    CHECK_FALSE(inv->queries().find_scan(second + 10));
+    CHECK_THROWS_AS(inv->queries().scan_contents(second + 10), inventory::InventoryError);
 }
 
 TEST_CASE("inventory: a scan whose process died is marked interrupted by the next one", "[inventory]") {
@@ -169,10 +170,10 @@ TEST_CASE("inventory: a scan whose process died is marked interrupted by the nex
     int status = 0;
     ::waitpid(child, &status, 0);
     auto inv = inventory::open_sqlite_inventory(path);
-    CHECK(inv->latest_scan()->status == inventory::ScanStatus::running);
+    CHECK(inv->queries().latest_scan()->status == inventory::ScanStatus::running);
     const auto next = inv->begin_scan("files", "{}", {});
-    CHECK(inv->find_scan(next - 1)->status == inventory::ScanStatus::interrupted);
-    CHECK(inv->find_scan(next)->status == inventory::ScanStatus::running);
+    CHECK(inv->queries().find_scan(next - 1)->status == inventory::ScanStatus::interrupted);
+    CHECK(inv->queries().find_scan(next)->status == inventory::ScanStatus::running);
 }
 
 TEST_CASE("inventory: an older inventory is brought up to date with its scans kept", "[inventory]") {
@@ -199,14 +200,14 @@ TEST_CASE("inventory: an older inventory is brought up to date with its scans ke
               "DELETE FROM location_latest; PRAGMA user_version = 4");
 
     auto inv = inventory::open_sqlite_inventory(path);
-    CHECK(sql_value(path, "PRAGMA user_version") == "6");
+    CHECK(sql_value(path, "PRAGMA user_version") == "7");
     CHECK(sql_value(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('sightings_by_location', "
                           "'key_sightings_by_spki', 'certificates_by_spki')") == "0");
     CHECK(sql_value(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('certificates_by_first_seen_spki', "
                           "'certificates_by_signer_subject') OR (name = 'certificates_by_issuer' AND sql LIKE "
                           "'%WHERE self_issued = 0')") == "3");
     CHECK(sql_value(path, "SELECT count(*) FROM location_latest") == "2");
-    const auto contents = inv->scan_contents(scan);
+    const auto contents = inv->queries().scan_contents(scan);
     REQUIRE(contents.certificates.size() == 1);
     CHECK(contents.certificates[0].sightings.at(0).location.path == "/kept.pem");
     CHECK(contents.keys.at(0).locations.at(0).path == "/kept.key");
@@ -266,5 +267,109 @@ TEST_CASE("inventory: a batch that fails leaves nothing the next batch relies on
     inv->finish_scan(scan, inventory::ScanStatus::complete, {});
     CHECK(sql_value(path, "SELECT count(*) FROM certificates") == "1");
     CHECK(sql_value(path, "SELECT count(*) FROM pragma_foreign_key_check") == "0");
-    REQUIRE(inv->scan_contents(scan).certificates.size() == 1);
+    REQUIRE(inv->queries().scan_contents(scan).certificates.size() == 1);
+}
+
+TEST_CASE("inventory: a scan whose pid a new process reuses is still found dead", "[inventory]") {
+    TempDir dir;
+    const auto path = (dir / "inv.db").string();
+    auto inv = inventory::open_sqlite_inventory(path);
+    const auto mine = inv->begin_scan("files", "{}", {});
+    const auto reused = inv->begin_scan("files", "{}", {});
+    // Both carry this process's pid; the second's owner started at another moment, so it is another process.
+    sql_value(path, "UPDATE scan_owners SET start_ticks = start_ticks + 1 WHERE scan_id = " + std::to_string(reused));
+    inv->begin_scan("files", "{}", {});
+    CHECK(inv->queries().find_scan(mine)->status == inventory::ScanStatus::running);
+    CHECK(inv->queries().find_scan(reused)->status == inventory::ScanStatus::interrupted);
+}
+
+TEST_CASE("inventory: a scan completes in one transaction with its conclusions and its findings", "[inventory]") {
+    TempDir dir;
+    const auto path = (dir / "inv.db").string();
+    const auto cert = TestCert::make({.subject_cn = "found", .not_after_days = -1}, TestKey::shared());
+    auto inv = inventory::open_sqlite_inventory(path);
+    const auto scan = inv->begin_scan("files", "{}", {});
+    FileObservations obs;
+    obs.certificates = {sighting(cert, "/found.pem", SourceFormat::pem, 0)};
+    inv->record(scan, {obs});
+
+    // An evaluation that fails leaves nothing of the end behind: still running, no view, no findings.
+    CHECK_THROWS(inv->finish_scan(scan, inventory::ScanStatus::complete, {},
+                                  [](inventory::InventoryQueries&, inventory::ScanId) -> std::vector<inventory::StoredFinding> {
+                                      throw std::runtime_error("killed mid-evaluation");
+                                  }));
+    CHECK(inv->queries().find_scan(scan)->status == inventory::ScanStatus::running);
+    CHECK(sql_value(path, "SELECT count(*) FROM location_latest") == "0");
+
+    // The evaluator sees the view the scan's conclusions make, before they are committed.
+    std::size_t seen = 0;
+    inv->finish_scan(scan, inventory::ScanStatus::complete, {.certificates_seen = 1},
+                     [&](inventory::InventoryQueries& queries, inventory::ScanId) {
+                         seen = queries.certificates({}).size();
+                         return std::vector<inventory::StoredFinding>{
+                             {"expired", "critical", cert.sha256(), "/found.pem", "expired", -1, std::nullopt, false}};
+                     });
+    CHECK(seen == 1);
+    const auto contents = inventory::open_sqlite_queries(path)->scan_contents(scan);
+    CHECK(contents.scan.status == inventory::ScanStatus::complete);
+    REQUIRE(contents.findings.size() == 1);
+    CHECK(contents.findings[0].rule_id == "expired");
+}
+
+TEST_CASE("inventory: a reader's snapshot answers as of one moment while a writer goes on", "[inventory]") {
+    TempDir dir;
+    const auto path = (dir / "inv.db").string();
+    auto inv = inventory::open_sqlite_inventory(path);
+    inv->finish_scan(inv->begin_scan("files", "{}", {}), inventory::ScanStatus::complete, {});
+    auto reader = inventory::open_sqlite_queries(path);
+    {
+        const auto snapshot = reader->snapshot();
+        CHECK(reader->scans().size() == 1);
+        inv->finish_scan(inv->begin_scan("files", "{}", {}), inventory::ScanStatus::complete, {});
+        CHECK(reader->scans().size() == 1);
+        CHECK(reader->latest_scan()->id == 1);
+    }
+    CHECK(reader->scans().size() == 2);
+}
+
+TEST_CASE("inventory: the latest finished scan skips one still running", "[inventory]") {
+    TempDir dir;
+    const auto path = (dir / "inv.db").string();
+    auto inv = inventory::open_sqlite_inventory(path);
+    const auto done = inv->begin_scan("files", "{}", {});
+    inv->finish_scan(done, inventory::ScanStatus::complete, {});
+    const auto running = inv->begin_scan("files", "{}", {});
+    auto reader = inventory::open_sqlite_queries(path);
+    CHECK(reader->latest_scan()->id == running);
+    CHECK(reader->latest_finished_scan()->id == done);
+}
+
+TEST_CASE("inventory: a scan killed while it finishes is not complete, and the next scan concludes it", "[inventory]") {
+    TempDir dir;
+    const auto path = (dir / "inv.db").string();
+    const auto cert = TestCert::make({.subject_cn = "kept"}, TestKey::shared());
+    { auto inv = inventory::open_sqlite_inventory(path); }
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        auto inv = inventory::open_sqlite_inventory(path);
+        const auto scan = inv->begin_scan("files", "{}", {});
+        FileObservations obs;
+        obs.certificates = {sighting(cert, "/kept.pem", SourceFormat::pem, 0)};
+        inv->record(scan, {obs});
+        // Killed between its conclusions and its findings, as kill -9 would.
+        inv->finish_scan(scan, inventory::ScanStatus::complete, {},
+                         [](inventory::InventoryQueries&, inventory::ScanId) -> std::vector<inventory::StoredFinding> {
+                             ::_exit(9);
+                         });
+        ::_exit(0);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    REQUIRE(WEXITSTATUS(status) == 9);
+    auto inv = inventory::open_sqlite_inventory(path);
+    CHECK(inv->queries().find_scan(1)->status == inventory::ScanStatus::running);
+    inv->begin_scan("files", "{}", {});
+    CHECK(inv->queries().find_scan(1)->status == inventory::ScanStatus::interrupted);
+    CHECK(inv->queries().certificates({}).size() == 1);  // what it stored is in the view
 }
