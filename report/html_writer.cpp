@@ -51,9 +51,7 @@ std::string csp_hash(std::string_view block) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int digest_size = 0;
     EVP_Digest(block.data(), block.size(), digest.data(), &digest_size, EVP_sha256(), nullptr);
-    std::array<unsigned char, 4 * EVP_MAX_MD_SIZE / 3 + 4> base64{};
-    const int base64_size = EVP_EncodeBlock(base64.data(), digest.data(), static_cast<int>(digest_size));
-    return "'sha256-" + std::string(reinterpret_cast<const char*>(base64.data()), base64_size) + "'";
+    return "'sha256-" + base64_encode(std::span(digest.data(), digest_size)) + "'";
 }
 
 // ---- tables ----
