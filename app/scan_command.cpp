@@ -339,7 +339,10 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
             std::cerr << "certfleet: no interrupted scan of these targets to resume; starting a new one\n";
         }
     }
-    if (scan == 0) scan = inv->begin_scan(kind, parameters.dump(), scan_labels);
+    // A root whose name is not UTF-8 is recorded with U+FFFD for the bytes that are not, rather than failing the scan.
+    if (scan == 0)
+        scan = inv->begin_scan(kind, parameters.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                               scan_labels);
 
     const auto started = std::chrono::steady_clock::now();
     ProgressLine progress(!options.no_progress && ::isatty(STDERR_FILENO));

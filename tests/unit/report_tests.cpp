@@ -125,10 +125,29 @@ TEST_CASE("report: reused keys and trust anchors of the scan, in JSON and in the
     CHECK(nlohmann::json::parse(render("json", contents))["anchors"] == nlohmann::json::array());
 }
 
-TEST_CASE("report: JSON survives file names that are not UTF-8", "[report]") {
+TEST_CASE("report: JSON keeps the exact bytes of file names that are not UTF-8", "[report][escaping]") {
     auto contents = sample_contents();
-    contents.certificates[0].sightings[0].location.path = "/srv/\xff\xfe.pem";
-    CHECK_NOTHROW(nlohmann::json::parse(render("json", contents)));
+    const std::string name = "/srv/\xff\xfe\x1b[2J.pem";
+    contents.certificates[0].sightings[0].location.path = name;
+    contents.keys[0].locations[1].path = name;
+    contents.events[0].location = name;
+    const std::string text = render("json", contents);
+    const auto doc = nlohmann::json::parse(text);  // UTF-8, or this throws
+    const auto exact = [](const nlohmann::json& base64) {
+        const auto bytes = base64_decode(base64.get<std::string>());
+        REQUIRE(bytes);
+        return std::string(bytes->begin(), bytes->end());
+    };
+    const auto& sightings = doc["certificates"][0]["sightings"];
+    CHECK(sightings[0]["path"] == "/srv/\xef\xbf\xbd\xef\xbf\xbd\x1b[2J.pem");  // U+FFFD for each byte
+    CHECK(exact(sightings[0]["path_bytes"]) == name);
+    CHECK_FALSE(sightings[1].contains("path_bytes"));  // a UTF-8 name is as it always was
+    CHECK(exact(doc["keys"][0]["locations"][1]["path_bytes"]) == name);
+    CHECK(doc["keys"][0]["paths_bytes"][0].is_null());
+    CHECK(exact(doc["keys"][0]["paths_bytes"][1]) == name);
+    CHECK(exact(doc["errors"][0]["location_bytes"]) == name);
+    CHECK_FALSE(doc["notes"][0].contains("location_bytes"));
+    CHECK(text.find('\x1b') == std::string::npos);  // JSON's own escape, \u001b, shows it
 }
 
 TEST_CASE("report: the table fits 80 columns and puts the most urgent first", "[report]") {
