@@ -8,6 +8,7 @@
 
 #include "core/certificate.hpp"
 #include "core/encoding.hpp"
+#include "report/check_report.hpp"
 #include "report/report.hpp"
 #include "tests/support/cert_factory.hpp"
 
@@ -467,4 +468,57 @@ TEST_CASE("report: Markdown tables keep their shape with a hostile subject", "[r
     const auto finding = std::find_if(rows.begin(), rows.end(), [](const auto& r) { return r.size() == 4 && r[0] == " critical "; });
     REQUIRE(finding != rows.end());
     CHECK((*finding)[2] == R"( /srv/a\|b.pem )");
+}
+
+TEST_CASE("report: check's Nagios text has one line per finding whatever the file is named", "[report][escaping]") {
+    rules::CheckResult result;
+    result.status = rules::CheckStatus::critical;
+    result.critical = 1;
+    const std::string name = "/srv/ansi\x1b]0;PWNED\a\x1b[2J\nCERTFLEET OK - forged\xff.pem";
+    result.evaluation.findings.push_back({.rule_id = "expired", .severity = rules::Severity::critical,
+                                          .sha256 = std::string(64, 'a'), .subject = "CN=x", .location = name,
+                                          .message = "Certificate has expired."});
+    result.evaluation.notes.push_back("exemption for " + name + " expired");
+    std::ostringstream text;
+    report::write_check_text(result, {}, text);
+    const std::string out = text.str();
+    INFO(out);
+    CHECK(std::count(out.begin(), out.end(), '\n') == 3);  // status line, the finding, the note
+    CHECK(out.find('\x1b') == std::string::npos);
+    CHECK(out.find('\a') == std::string::npos);
+    CHECK(out.find(R"(critical expired /srv/ansi\x1b]0;PWNED\x07\x1b[2J\nCERTFLEET OK - forged\xff.pem: )") !=
+          std::string::npos);
+
+    std::ostringstream json;
+    report::write_check_json(result, {}, json);  // threw on the byte that is not UTF-8
+    const auto doc = nlohmann::json::parse(json.str());
+    const auto bytes = base64_decode(doc["findings"][0]["location_bytes"].get<std::string>());
+    REQUIRE(bytes);
+    CHECK(std::string(bytes->begin(), bytes->end()) == name);
+}
+
+TEST_CASE("report: progress shows a regressed place on its own line whatever it is named", "[report][escaping]") {
+    rules::Rule rule{.id = "move-to-internal-ca", .description = "Replace the public CA.", .deadline = 1'900'000'000};
+    const std::string place = "/srv/ansi\x1b[2J\nregressed: /forged.pem (met before, unmet now)\xff";
+    rules::MigrationHistory history{&rule, {{.scan = 3, .at = 1'700'000'000, .regressed = {place}}}};
+    std::ostringstream table;
+    report::write_progress_table({history}, table);
+    const std::string out = table.str();
+    INFO(out);
+    CHECK(out.find('\x1b') == std::string::npos);
+    std::istringstream lines(out);
+    std::string line;
+    std::size_t regressed = 0;
+    while (std::getline(lines, line)) regressed += line.find("regressed:") != std::string::npos;
+    CHECK(regressed == 1);
+    CHECK(out.find(R"(regressed: /srv/ansi\x1b[2J\nregressed: /forged.pem (met before, unmet now)\xff (met)") !=
+          std::string::npos);
+
+    std::ostringstream json;
+    report::write_progress_json({history}, json);  // threw on the byte that is not UTF-8
+    const auto doc = nlohmann::json::parse(json.str());
+    const auto bytes =
+        base64_decode(doc["migrations"][0]["history"][0]["regressed_bytes"][0].get<std::string>());
+    REQUIRE(bytes);
+    CHECK(std::string(bytes->begin(), bytes->end()) == place);
 }
