@@ -8,6 +8,7 @@
 #include "core/encoding.hpp"
 #include "inventory/analysis.hpp"
 #include "report/check_report.hpp"
+#include "report/text_escape.hpp"
 #include "rules/check.hpp"
 
 namespace certfleet::app {
@@ -47,9 +48,10 @@ inventory::FindingsEvaluator findings_evaluator(rules::RuleSet rules) {
 }
 
 int run_check(const CheckOptions& options, const std::string& db_path) {
-    // Anything that keeps the check from running is UNKNOWN (3) to a monitoring system, never OK or CRITICAL.
+    // Anything that keeps the check from running is UNKNOWN (3) to a monitoring system, never OK or CRITICAL; the
+    // reason stays on the status line whatever path it quotes.
     const auto unknown = [](const std::string& why) {
-        std::cout << "CERTFLEET UNKNOWN - " << why << "\n";
+        std::cout << "CERTFLEET UNKNOWN - " << report::visible_text(why) << "\n";
         return static_cast<int>(rules::CheckStatus::unknown);
     };
     try {

@@ -5,6 +5,7 @@
 #include "app/commands.hpp"
 #include "report/analysis_report.hpp"
 #include "report/report.hpp"
+#include "report/text_escape.hpp"
 
 using namespace certfleet::app;
 
@@ -192,10 +193,10 @@ int main(int argc, char** argv) {
         inventory_options.question = inventory_cmd->get_subcommands().front()->get_name();
         return run_inventory(inventory_options, db_path);
     } catch (const UsageError& e) {
-        std::cerr << "certfleet: " << e.what() << "\n";
+        std::cerr << "certfleet: " << certfleet::report::visible_lines(e.what()) << "\n";
         return kExitUsage;
     } catch (const std::exception& e) {
-        std::cerr << "certfleet: " << e.what() << "\n";
+        std::cerr << "certfleet: " << certfleet::report::visible_lines(e.what()) << "\n";
         return kExitFailure;
     }
 }

@@ -17,6 +17,7 @@
 #include "core/certificate.hpp"
 #include "core/encoding.hpp"
 #include "inventory/inventory.hpp"
+#include "report/text_escape.hpp"
 #include "scanner/chain_verifier.hpp"
 #include "scanner/file_walker.hpp"
 #include "scanner/network_scan.hpp"
@@ -170,7 +171,7 @@ std::optional<NetworkPlan> plan_network(const ScanOptions& options) {
 
 int dry_run(const std::optional<scanner::WalkOptions>& files, const std::optional<NetworkPlan>& network) {
     if (files)
-        for (const auto& root : files->roots) std::cout << "files " << root << "\n";
+        for (const auto& root : files->roots) std::cout << "files " << report::visible_text(root) << "\n";
     if (network) {
         std::cout << network->targets.shard_size(network->options.shard) << " network targets";
         if (!network->options.sni_names.empty())
@@ -339,7 +340,10 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
             std::cerr << "certfleet: no interrupted scan of these targets to resume; starting a new one\n";
         }
     }
-    if (scan == 0) scan = inv->begin_scan(kind, parameters.dump(), scan_labels);
+    // A root whose name is not UTF-8 is recorded with U+FFFD for the bytes that are not, rather than failing the scan.
+    if (scan == 0)
+        scan = inv->begin_scan(kind, parameters.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                               scan_labels);
 
     const auto started = std::chrono::steady_clock::now();
     ProgressLine progress(!options.no_progress && ::isatty(STDERR_FILENO));
@@ -415,7 +419,7 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
         }
     } catch (const std::exception& e) {
         progress.clear();
-        std::cerr << "certfleet: scan " << scan << " failed: " << e.what() << "\n";
+        std::cerr << "certfleet: scan " << scan << " failed: " << report::visible_text(e.what()) << "\n";
         try {
             inv->finish_scan(scan, inventory::ScanStatus::failed, {});
         } catch (const std::exception&) {
@@ -448,13 +452,14 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
         if (findings)
             summary += "; " + std::to_string(*findings) + " findings";
         else  // The scan is stored whatever the rules say; `certfleet check` can evaluate it again.
-            std::cerr << "certfleet: scan " << scan << ": rules not evaluated: " << rules_error << "\n";
+            std::cerr << "certfleet: scan " << scan << ": rules not evaluated: " << report::visible_text(rules_error)
+                      << "\n";
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     char elapsed[32];
     std::snprintf(elapsed, sizeof elapsed, "%.1fs", seconds);
     std::cerr << "certfleet: scan " << scan << (interrupted ? " interrupted" : " complete") << ": " << summary
-              << " in " << elapsed << " -> " << db_path << "\n";
+              << " in " << elapsed << " -> " << report::visible_text(db_path) << "\n";
     return interrupted ? kExitInterrupted : kExitOk;
 }
 

@@ -13,6 +13,7 @@
 #include "app/report_model.hpp"
 #include "core/encoding.hpp"
 #include "report/prometheus_writer.hpp"
+#include "report/text_escape.hpp"
 
 namespace certfleet::app {
 
@@ -152,8 +153,9 @@ private:
             return text_response(http::status::ok, std::move(text).str(), report::kPrometheusContentType);
         } catch (const std::exception& e) {
             // Prometheus records a failed scrape (up == 0) and shows this text; the server stays up.
-            std::cerr << "certfleet serve: /metrics: " << e.what() << "\n";
-            return text_response(http::status::service_unavailable, std::string(e.what()) + "\n");
+            const std::string why = report::visible_text(e.what());
+            std::cerr << "certfleet serve: /metrics: " << why << "\n";
+            return text_response(http::status::service_unavailable, why + "\n");
         }
     }
 
@@ -195,7 +197,8 @@ int run_serve(const ServeOptions& options, const std::string& db_path) {
     } catch (const boost::system::system_error& e) {
         throw std::runtime_error("--listen " + options.listen + ": " + e.code().message());
     }
-    std::cerr << "certfleet: serving http://" << options.listen << "/metrics (inventory " << db_path << ")\n";
+    std::cerr << "certfleet: serving http://" << options.listen << "/metrics (inventory "
+              << report::visible_text(db_path) << ")\n";
     server->run();
     return kExitOk;
 }

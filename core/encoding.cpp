@@ -25,6 +25,15 @@ std::string sha256_hex(std::span<const std::uint8_t> bytes) {
     return to_hex(std::span(digest.data(), length));
 }
 
+std::string base64_encode(std::span<const std::uint8_t> bytes) {
+    std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+    // EVP_EncodeBlock takes an int length; inputs here are names and digests, far below that.
+    const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
+                                        static_cast<int>(bytes.size()));
+    out.resize(static_cast<std::size_t>(written));
+    return out;
+}
+
 namespace {
 constexpr int base64_value(char c) {
     if (c >= 'A' && c <= 'Z') return c - 'A';

@@ -11,6 +11,8 @@ namespace certfleet {
 std::string to_hex(std::span<const std::uint8_t> bytes);
 std::string sha256_hex(std::span<const std::uint8_t> bytes);
 
+// Standard base64 with padding, on one line.
+std::string base64_encode(std::span<const std::uint8_t> bytes);
 // Decodes standard base64, skipping whitespace and the two-character escapes "\n", "\r" and "\t" that JSON
 // strings carry. Returns nothing on any other character or on bad padding.
 std::optional<Bytes> base64_decode(std::string_view text);

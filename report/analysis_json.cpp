@@ -25,6 +25,7 @@ ordered_json place_json(const Place& p) {
     ordered_json json{{"kind", p.kind == Place::Kind::file ? "file" : "endpoint"}, {"display", p.display()}};
     if (p.kind == Place::Kind::file) {
         json["path"] = p.path;
+        add_exact_bytes(json, "path");
         json["format"] = to_string(p.format);
     } else {
         json["host"] = p.host;
@@ -79,14 +80,16 @@ public:
         const CertificateDetail& d = report.detail;
         ordered_json related = ordered_json::object();
         for (const auto& [sha256, summary] : report.related) related[sha256] = summary_json(summary);
+        ordered_json path{{"chain", d.path.chain},
+                          {"anchor", d.path.anchor ? ordered_json(*d.path.anchor) : ordered_json()},
+                          {"stores", d.path.stores}};
+        add_exact_bytes(path, "stores");
         print("certificate",
               ordered_json{{"summary", summary_json(d.summary)},
                            {"places", array_of(d.places, place_seen_json)},
                            {"issuers", d.issuers},
                            {"issued", d.issued},
-                           {"path", ordered_json{{"chain", d.path.chain},
-                                                 {"anchor", d.path.anchor ? ordered_json(*d.path.anchor) : ordered_json()},
-                                                 {"stores", d.path.stores}}},
+                           {"path", path},
                            {"same_key", d.same_key},
                            {"key_files", array_of(d.key_files, place_json)},
                            {"related", related}},
@@ -126,9 +129,12 @@ public:
 
     void anchors(const std::vector<AnchorSummary>& anchors, std::ostream& out) const override {
         print("anchors", array_of(anchors, [&](const AnchorSummary& a) {
-                  return ordered_json{{"summary", summary_json(a.summary)}, {"stores", a.stores},
-                                      {"missing_from", a.missing_from},     {"issues_live", a.issues_live},
-                                      {"pinned_leaf", a.pinned_leaf},       {"stale", a.stale}};
+                  ordered_json json{{"summary", summary_json(a.summary)}, {"stores", a.stores},
+                                    {"missing_from", a.missing_from},     {"issues_live", a.issues_live},
+                                    {"pinned_leaf", a.pinned_leaf},       {"stale", a.stale}};
+                  add_exact_bytes(json, "stores");
+                  add_exact_bytes(json, "missing_from");
+                  return json;
               }),
               out);
     }

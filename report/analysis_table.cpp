@@ -3,6 +3,7 @@
 
 #include "report/analysis_report.hpp"
 #include "report/table_support.hpp"
+#include "report/text_escape.hpp"
 
 namespace certfleet::report {
 
@@ -26,11 +27,13 @@ std::string days_left_text(const Validity& v) {
     return std::to_string(v.days_left) + " days left";
 }
 
-std::string place_text(const Place& place) { return place.display() + (place.trust_anchor ? " [anchor]" : ""); }
+std::string place_text(const Place& place) {
+    return visible_text(place.display()) + (place.trust_anchor ? " [anchor]" : "");
+}
 
 // "Subject:   CN=..." lines of a detail view.
 void write_field(const char* label, const std::string& value, std::ostream& out) {
-    if (!value.empty()) out << fit(std::string(label) + ":", kFieldLabelWidth) << value << "\n";
+    if (!value.empty()) out << fit(std::string(label) + ":", kFieldLabelWidth) << visible_text(value) << "\n";
 }
 
 template <class Items>
@@ -80,7 +83,7 @@ public:
         const bool anchor_in_chain = std::find(d.path.chain.begin(), d.path.chain.end(), anchor) != d.path.chain.end();
         if (anchor && !anchor_in_chain) write_related(*anchor, report, out, " [anchor]");
         if (anchor) {
-            for (const auto& store : d.path.stores) out << "    in " << store << "\n";
+            for (const auto& store : d.path.stores) out << "    in " << visible_text(store) << "\n";
         } else {
             out << "  no trust store seen in the fleet holds an anchor for it\n";
         }
@@ -88,7 +91,8 @@ public:
         write_section_title("Same key", d.same_key, out);
         for (const auto& sha256 : d.same_key) write_related(sha256, report, out);
         write_section_title("Key files", d.key_files, out);
-        for (const auto& file : d.key_files) out << "  " << file.display() << " (" << to_string(file.format) << ")\n";
+        for (const auto& file : d.key_files)
+            out << "  " << visible_text(file.display()) << " (" << to_string(file.format) << ")\n";
     }
 
     void endpoints(const std::vector<EndpointSummary>& endpoints, std::ostream& out) const override {
@@ -118,12 +122,13 @@ public:
         }
         for (const auto& s : shared) {
             const Validity v = validity_at(s.summary.cert, now_);
-            out << common_name_or_subject(s.summary.cert.subject) << "  " << s.summary.cert.sha256 << "\n";
+            out << visible_text(common_name_or_subject(s.summary.cert.subject)) << "  " << s.summary.cert.sha256
+                << "\n";
             out << "  " << count_of(s.places.size(), "place") << ", " << days_left_text(v);
             for (const auto& [key, values] : s.split) {
                 std::string joined;
                 for (const auto& value : values) joined += (joined.empty() ? "" : ", ") + value;
-                out << "; " << key << ": " << joined;
+                out << "; " << visible_text(key) << ": " << visible_text(joined);
             }
             out << "\n";
             write_place_table(s.places, out);
@@ -141,7 +146,7 @@ public:
                 << count_of(key.key_files.size(), "key file") << "\n";
             if (!key.certificates.empty()) write_certificate_table(key.certificates, out);
             for (const auto& file : key.key_files)
-                out << "  key file " << file.display() << " (" << to_string(file.format) << ")\n";
+                out << "  key file " << visible_text(file.display()) << " (" << to_string(file.format) << ")\n";
             out << "\n";
         }
     }
@@ -166,7 +171,7 @@ public:
                               right(std::to_string(a.issues_live), 5) + "  " + right(std::to_string(a.stores.size()), 6) +
                               "  " + remarks)
                 << "\n";
-            for (const auto& store : a.missing_from) out << "      missing from " << store << "\n";
+            for (const auto& store : a.missing_from) out << "      missing from " << visible_text(store) << "\n";
         }
         out << "\nLIVE: unexpired certificates in use that chain up to it. STORES: trust stores holding it.\n";
     }
@@ -177,8 +182,8 @@ public:
             return;
         }
         for (const auto& store : stores) {
-            out << store.place.display() << ": " << count_of(store.anchors.size(), "anchor") << ", last seen "
-                << date(store.last_seen) << "\n";
+            out << visible_text(store.place.display()) << ": " << count_of(store.anchors.size(), "anchor")
+                << ", last seen " << date(store.last_seen) << "\n";
             write_certificate_table(store.anchors, out);
             out << "\n";
         }
@@ -218,8 +223,8 @@ public:
         if (!diff.changed_verdicts.empty()) {
             write_section_title("Changed verdicts", diff.changed_verdicts, out);
             for (const auto& change : diff.changed_verdicts)
-                out << "  " << change.place.display() << "\n    " << short_sha256(change.sha256) << "  "
-                    << change.old_verdict << " -> " << change.new_verdict << "\n";
+                out << "  " << visible_text(change.place.display()) << "\n    " << short_sha256(change.sha256) << "  "
+                    << visible_text(change.old_verdict) << " -> " << visible_text(change.new_verdict) << "\n";
         }
     }
 
@@ -308,7 +313,7 @@ private:
         const auto found = report.related.find(sha256);
         const std::string name = found == report.related.end() ? "(not in the inventory)"
                                                                 : common_name_or_subject(found->second.cert.subject);
-        out << "  " << short_sha256(sha256) << "  " << name << remark << "\n";
+        out << "  " << short_sha256(sha256) << "  " << visible_text(name) << remark << "\n";
     }
 
     UnixTime now_;

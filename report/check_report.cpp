@@ -1,28 +1,29 @@
 #include "report/check_report.hpp"
 
 #include <cstdio>
-#include <nlohmann/json.hpp>
 
 #include "core/encoding.hpp"
+#include "report/json_support.hpp"
+#include "report/text_escape.hpp"
 
 namespace certfleet::report {
 
 namespace {
 
-using nlohmann::ordered_json;
-
 std::string date_of(UnixTime t) { return format_rfc3339(t).substr(0, 10); }
 
 ordered_json finding_json(const rules::Finding& f) {
-    return ordered_json{{"rule_id", f.rule_id},
-                        {"severity", rules::to_string(f.severity)},
-                        {"sha256", f.sha256},
-                        {"subject", f.subject},
-                        {"location", f.location},
-                        {"message", f.message},
-                        {"days_left", f.days_left},
-                        {"deadline", f.deadline ? ordered_json(format_rfc3339(*f.deadline)) : ordered_json()},
-                        {"overdue", f.overdue}};
+    ordered_json json{{"rule_id", f.rule_id},
+                      {"severity", rules::to_string(f.severity)},
+                      {"sha256", f.sha256},
+                      {"subject", f.subject},
+                      {"location", f.location},
+                      {"message", f.message},
+                      {"days_left", f.days_left},
+                      {"deadline", f.deadline ? ordered_json(format_rfc3339(*f.deadline)) : ordered_json()},
+                      {"overdue", f.overdue}};
+    add_exact_bytes(json, "location");
+    return json;
 }
 
 }  // namespace
@@ -36,10 +37,12 @@ void write_check_text(const rules::CheckResult& result, const ExpiryThresholds& 
         out << " min_days_left=" << *result.min_days_left << ";" << thresholds.warning_days << ";"
             << thresholds.critical_days << ";;";
     out << "\n";
+    // Nagios long output: one line per finding, whatever the names in it hold.
     for (const auto& f : result.evaluation.findings)
-        out << rules::to_string(f.severity) << " " << f.rule_id << " " << f.location << ": " << f.message
-            << " [" << f.subject << ", sha256 " << f.sha256.substr(0, 16) << "]\n";
-    for (const auto& note : result.evaluation.notes) out << "note: " << note << "\n";
+        out << rules::to_string(f.severity) << " " << visible_text(f.rule_id) << " " << visible_text(f.location) << ": "
+            << visible_text(f.message) << " [" << visible_text(f.subject) << ", sha256 " << f.sha256.substr(0, 16)
+            << "]\n";
+    for (const auto& note : result.evaluation.notes) out << "note: " << visible_text(note) << "\n";
 }
 
 void write_check_json(const rules::CheckResult& result, const ExpiryThresholds& thresholds, std::ostream& out) {
@@ -60,7 +63,7 @@ void write_check_json(const rules::CheckResult& result, const ExpiryThresholds& 
         {"findings", findings},
         {"migrations", migrations},
         {"notes", result.evaluation.notes}};
-    out << doc.dump(2) << "\n";
+    print_json(doc, out);
 }
 
 void write_progress_table(const std::vector<rules::MigrationHistory>& history, std::ostream& out) {
@@ -69,11 +72,11 @@ void write_progress_table(const std::vector<rules::MigrationHistory>& history, s
         return;
     }
     for (const auto& h : history) {
-        out << h.rule->id;
+        out << visible_text(h.rule->id);
         if (h.rule->deadline) out << "  deadline " << date_of(*h.rule->deadline);
-        if (h.rule->replace_with) out << "  replace with " << *h.rule->replace_with;
+        if (h.rule->replace_with) out << "  replace with " << visible_text(*h.rule->replace_with);
         out << "\n";
-        if (!h.rule->description.empty()) out << "  " << h.rule->description << "\n";
+        if (!h.rule->description.empty()) out << "  " << visible_text(h.rule->description) << "\n";
         char line[160];
         std::snprintf(line, sizeof line, "  %6s  %-10s  %8s  %6s  %6s  %6s  %7s\n", "scan", "date", "in scope", "met",
                       "unmet", "exempt", "overdue");
@@ -85,7 +88,8 @@ void write_progress_table(const std::vector<rules::MigrationHistory>& history, s
                           static_cast<long long>(p.progress.unmet), static_cast<long long>(p.progress.exempt),
                           static_cast<long long>(p.progress.overdue));
             out << line;
-            for (const auto& place : p.regressed) out << "          regressed: " << place << " (met before, unmet now)\n";
+            for (const auto& place : p.regressed)
+                out << "          regressed: " << visible_text(place) << " (met before, unmet now)\n";
         }
         out << "\n";
     }
@@ -95,15 +99,18 @@ void write_progress_json(const std::vector<rules::MigrationHistory>& history, st
     ordered_json rules_json = ordered_json::array();
     for (const auto& h : history) {
         ordered_json points = ordered_json::array();
-        for (const auto& p : h.points)
-            points.push_back(ordered_json{{"scan", p.scan},
-                                          {"at", format_rfc3339(p.at)},
-                                          {"in_scope", p.progress.in_scope},
-                                          {"met", p.progress.met},
-                                          {"unmet", p.progress.unmet},
-                                          {"exempt", p.progress.exempt},
-                                          {"overdue", p.progress.overdue},
-                                          {"regressed", p.regressed}});
+        for (const auto& p : h.points) {
+            ordered_json point{{"scan", p.scan},
+                               {"at", format_rfc3339(p.at)},
+                               {"in_scope", p.progress.in_scope},
+                               {"met", p.progress.met},
+                               {"unmet", p.progress.unmet},
+                               {"exempt", p.progress.exempt},
+                               {"overdue", p.progress.overdue},
+                               {"regressed", p.regressed}};
+            add_exact_bytes(point, "regressed");
+            points.push_back(std::move(point));
+        }
         rules_json.push_back(ordered_json{
             {"id", h.rule->id},
             {"description", h.rule->description},
@@ -111,7 +118,7 @@ void write_progress_json(const std::vector<rules::MigrationHistory>& history, st
             {"replace_with", h.rule->replace_with ? ordered_json(*h.rule->replace_with) : ordered_json()},
             {"history", points}});
     }
-    out << ordered_json{{"migrations", rules_json}}.dump(2) << "\n";
+    print_json(ordered_json{{"migrations", rules_json}}, out);
 }
 
 }  // namespace certfleet::report

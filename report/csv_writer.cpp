@@ -3,16 +3,19 @@
 #include "core/encoding.hpp"
 #include "report/model_support.hpp"
 #include "report/table_support.hpp"
+#include "report/text_escape.hpp"
 
 namespace certfleet::report {
 
 namespace {
 
-// A field is quoted when it holds a comma, a quote, CR or LF; quotes inside are doubled (RFC 4180, 2.6 and 2.7).
+// A field is the text as visible_text shows it, so a record is one line of UTF-8 whatever a file is named; it is
+// quoted when it holds a comma or a quote, and quotes inside are doubled (RFC 4180, 2.6 and 2.7).
 std::string csv_field(const std::string& text) {
-    if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+    std::string shown = visible_text(text);
+    if (shown.find_first_of(",\"") == std::string::npos) return shown;
     std::string out = "\"";
-    for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    for (char c : shown) out += c == '"' ? std::string("\"\"") : std::string(1, c);
     return out + "\"";
 }
 

@@ -11,6 +11,7 @@
 #include "report/html_assets.hpp"
 #include "report/model_support.hpp"
 #include "report/table_support.hpp"
+#include "report/text_escape.hpp"
 
 // Every table row and chart is rendered here as markup; the page's script only sorts, filters and expands what
 // is already there. So nothing the certificates say is ever embedded in a script, and everything printed goes
@@ -23,10 +24,12 @@ constexpr std::int64_t kSecondsPerDay = 86'400;
 constexpr std::int64_t kExpiringSoonDays = 30;
 constexpr int kTimelineWeeks = 26;
 
+// HTML text or a double-quoted attribute value, from the text as visible_text shows it: bytes that are not
+// UTF-8 and control characters are seen, not dropped or left to the browser.
 std::string escape(std::string_view text) {
     std::string out;
     out.reserve(text.size());
-    for (const char c : text) {
+    for (const char c : visible_text(text)) {
         switch (c) {
             case '&': out += "&amp;"; break;
             case '<': out += "&lt;"; break;
@@ -51,9 +54,7 @@ std::string csp_hash(std::string_view block) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int digest_size = 0;
     EVP_Digest(block.data(), block.size(), digest.data(), &digest_size, EVP_sha256(), nullptr);
-    std::array<unsigned char, 4 * EVP_MAX_MD_SIZE / 3 + 4> base64{};
-    const int base64_size = EVP_EncodeBlock(base64.data(), digest.data(), static_cast<int>(digest_size));
-    return "'sha256-" + std::string(reinterpret_cast<const char*>(base64.data()), base64_size) + "'";
+    return "'sha256-" + base64_encode(std::span(digest.data(), digest_size)) + "'";
 }
 
 // ---- tables ----

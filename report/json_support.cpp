@@ -1,6 +1,9 @@
 #include "report/json_support.hpp"
 
+#include <algorithm>
+
 #include "core/encoding.hpp"
+#include "report/text_escape.hpp"
 
 namespace certfleet::report {
 
@@ -88,8 +91,27 @@ ordered_json scan_header_json(const inventory::ScanRecord& scan) {
     };
 }
 
+void add_exact_bytes(ordered_json& object, const std::string& key) {
+    const auto exact = [](const ordered_json& value) {
+        const auto& text = value.get_ref<const std::string&>();
+        if (is_valid_utf8(text)) return ordered_json();
+        return ordered_json(base64_encode(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size())));
+    };
+    const ordered_json& value = object.at(key);
+    ordered_json bytes;
+    if (value.is_string()) {
+        bytes = exact(value);
+    } else if (value.is_array()) {
+        ordered_json entries = ordered_json::array();
+        for (const auto& entry : value) entries.push_back(exact(entry));
+        if (std::any_of(entries.begin(), entries.end(), [](const ordered_json& e) { return !e.is_null(); }))
+            bytes = std::move(entries);
+    }
+    if (!bytes.is_null()) object[key + "_bytes"] = std::move(bytes);
+}
+
 void print_json(const ordered_json& document, std::ostream& out) {
-    out << document.dump(2, ' ', false, ordered_json::error_handler_t::replace) << '\n';
+    out << json_without_raw_controls(document.dump(2, ' ', false, ordered_json::error_handler_t::replace)) << '\n';
 }
 
 }  // namespace certfleet::report

@@ -25,7 +25,12 @@ ordered_json endpoint_facts_json(const EndpointFacts& facts, const std::vector<s
 // id, kind, status, started_at, finished_at and parameters.
 ordered_json scan_header_json(const inventory::ScanRecord& scan);
 
-// Prints a document, replacing invalid UTF-8 (a file name is bytes, not text) rather than failing.
+// A name that is not UTF-8 (a file name is bytes, not text) prints with U+FFFD for the bytes that are not, so
+// `object[key]` (a string, or an array of strings) no longer names the file. Then this adds `KEY_bytes`: the exact
+// bytes in base64 (for an array, one entry per string, null where a string is UTF-8). Nothing is added otherwise.
+void add_exact_bytes(ordered_json& object, const std::string& key);
+
+// Prints a document, replacing invalid UTF-8 rather than failing: every output of certfleet is UTF-8.
 void print_json(const ordered_json& document, std::ostream& out);
 
 }  // namespace certfleet::report

@@ -32,10 +32,12 @@ ordered_json scan_json(const inventory::ScanContents& contents) {
 ordered_json certificate_json(const inventory::StoredCertificate& stored, UnixTime now) {
     ordered_json sightings = ordered_json::array();
     for (const auto& s : stored.sightings) {
-        sightings.push_back(ordered_json{{"kind", "file"},
-                                         {"path", s.location.path},
-                                         {"format", to_string(s.location.format)},
-                                         {"index", s.location.index}});
+        ordered_json sighting{{"kind", "file"},
+                              {"path", s.location.path},
+                              {"format", to_string(s.location.format)},
+                              {"index", s.location.index}};
+        add_exact_bytes(sighting, "path");
+        sightings.push_back(std::move(sighting));
     }
     for (const auto& e : stored.endpoint_sightings) {
         sightings.push_back(ordered_json{{"kind", "endpoint"},
@@ -54,7 +56,9 @@ ordered_json certificate_json(const inventory::StoredCertificate& stored, UnixTi
 }
 
 ordered_json key_file_json(const std::string& path, SourceFormat format) {
-    return ordered_json{{"path", path}, {"format", to_string(format)}};
+    ordered_json json{{"path", path}, {"format", to_string(format)}};
+    add_exact_bytes(json, "path");
+    return json;
 }
 
 ordered_json key_json(const inventory::StoredKey& key) {
@@ -64,10 +68,12 @@ ordered_json key_json(const inventory::StoredKey& key) {
         paths.push_back(l.path);
         locations.push_back(key_file_json(l.path, l.format));
     }
-    return ordered_json{{"spki_sha256", key.spki_sha256 ? ordered_json(*key.spki_sha256) : ordered_json()},
-                        {"state", to_string(key.state)},
-                        {"paths", paths},
-                        {"locations", locations}};
+    ordered_json json{{"spki_sha256", key.spki_sha256 ? ordered_json(*key.spki_sha256) : ordered_json()},
+                      {"state", to_string(key.state)},
+                      {"paths", paths},
+                      {"locations", locations}};
+    add_exact_bytes(json, "paths");
+    return json;
 }
 
 ordered_json reused_key_json(const inventory::ReusedKey& key) {
@@ -80,29 +86,36 @@ ordered_json reused_key_json(const inventory::ReusedKey& key) {
 
 ordered_json anchor_json(const inventory::AnchorSummary& anchor) {
     const CertInfo& c = anchor.summary.cert;
-    return ordered_json{{"sha256", c.sha256},
-                        {"subject", c.subject},
-                        {"not_after", format_rfc3339(c.not_after)},
-                        {"stores", anchor.stores},
-                        {"issues_live", anchor.issues_live},
-                        {"pinned_leaf", anchor.pinned_leaf},
-                        {"stale", anchor.stale},
-                        {"missing_from", anchor.missing_from}};
+    ordered_json json{{"sha256", c.sha256},
+                      {"subject", c.subject},
+                      {"not_after", format_rfc3339(c.not_after)},
+                      {"stores", anchor.stores},
+                      {"issues_live", anchor.issues_live},
+                      {"pinned_leaf", anchor.pinned_leaf},
+                      {"stale", anchor.stale},
+                      {"missing_from", anchor.missing_from}};
+    add_exact_bytes(json, "stores");
+    add_exact_bytes(json, "missing_from");
+    return json;
 }
 
 ordered_json finding_json(const inventory::StoredFinding& f) {
-    return ordered_json{{"rule_id", f.rule_id},
-                        {"severity", f.severity},
-                        {"sha256", f.sha256},
-                        {"location", f.location},
-                        {"message", f.message},
-                        {"days_left", f.days_left},
-                        {"deadline", f.deadline ? ordered_json(format_rfc3339(*f.deadline)) : ordered_json()},
-                        {"overdue", f.overdue}};
+    ordered_json json{{"rule_id", f.rule_id},
+                      {"severity", f.severity},
+                      {"sha256", f.sha256},
+                      {"location", f.location},
+                      {"message", f.message},
+                      {"days_left", f.days_left},
+                      {"deadline", f.deadline ? ordered_json(format_rfc3339(*f.deadline)) : ordered_json()},
+                      {"overdue", f.overdue}};
+    add_exact_bytes(json, "location");
+    return json;
 }
 
 ordered_json event_json(const ScanEvent& e) {
-    return ordered_json{{"location", e.location}, {"reason", e.reason}, {"detail", e.detail}};
+    ordered_json json{{"location", e.location}, {"reason", e.reason}, {"detail", e.detail}};
+    add_exact_bytes(json, "location");
+    return json;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "report/model_support.hpp"
 #include "report/table_support.hpp"
+#include "report/text_escape.hpp"
 
 namespace certfleet::report {
 
@@ -12,19 +13,14 @@ namespace {
 constexpr std::size_t kPlacesPerCell = 5;  // a certificate copied to thousands of places would swamp the page
 constexpr std::int64_t kExpiringDays = 30;
 
-// Cell text as literal text: Markdown's inline punctuation and `|` (which would end the cell) are backslash-
-// escaped, `<` too (no HTML gets through), and a line break, which would end the row, becomes <br>.
+// Cell text as literal text: the text as visible_text shows it (no line break to end the row, no control
+// character, UTF-8), with Markdown's inline punctuation and `|` (which would end the cell) backslash-escaped,
+// `<` too (no HTML gets through).
 std::string cell(const std::string& text) {
     std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (c == '\r' || c == '\n') {
-            if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-            out += "<br>";
-        } else {
-            if (std::string_view("\\|`*_[]<>~&!#").find(c) != std::string_view::npos) out += '\\';
-            out += c;
-        }
+    for (const char c : visible_text(text)) {
+        if (std::string_view("\\|`*_[]<>~&!#").find(c) != std::string_view::npos) out += '\\';
+        out += c;
     }
     return out;
 }

@@ -6,6 +6,7 @@
 
 #include "report/model_support.hpp"
 #include "report/table_support.hpp"
+#include "report/text_escape.hpp"
 #include "rules/rules.hpp"
 
 namespace certfleet::report {
@@ -37,13 +38,13 @@ public:
     }
 
 private:
-    // Label values escape backslash, double quote and line feed; anything else is UTF-8 as it is.
+    // A label value is the text as visible_text shows it (UTF-8, no line feed or other control character), with
+    // backslash and double quote escaped as the format requires.
     static std::string escaped(const std::string& text) {
         std::string out;
-        for (char c : valid_utf8(text)) {
+        for (char c : visible_text(text)) {
             if (c == '\\') out += "\\\\";
             else if (c == '"') out += "\\\"";
-            else if (c == '\n') out += "\\n";
             else out += c;
         }
         return out;

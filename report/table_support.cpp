@@ -1,6 +1,7 @@
 #include "report/table_support.hpp"
 
 #include "core/encoding.hpp"
+#include "report/text_escape.hpp"
 
 namespace certfleet::report {
 
@@ -31,45 +32,11 @@ std::size_t display_width(std::string_view s) {
     return width;
 }
 
-std::string valid_utf8(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-        const unsigned char lead = byte(i);
-        // Length of the sequence and the range its second byte must fall in (no overlongs, no surrogates, nothing
-        // above U+10FFFF), as the Unicode standard's table of well-formed sequences gives them.
-        std::size_t length = 1;
-        unsigned char low = 0x80, high = 0xbf;
-        if (lead >= 0xc2 && lead <= 0xdf) length = 2;
-        else if (lead >= 0xe0 && lead <= 0xef) length = 3, low = lead == 0xe0 ? 0xa0 : 0x80, high = lead == 0xed ? 0x9f : 0xbf;
-        else if (lead >= 0xf0 && lead <= 0xf4) length = 4, low = lead == 0xf0 ? 0x90 : 0x80, high = lead == 0xf4 ? 0x8f : 0xbf;
-        else if (lead >= 0x80) length = 0;
-        bool well_formed = length > 0 && i + length <= text.size();
-        for (std::size_t k = 1; well_formed && k < length; ++k) {
-            const unsigned char c = byte(i + k);
-            well_formed = k == 1 ? c >= low && c <= high : (c & 0xc0) == 0x80;
-        }
-        if (well_formed) {
-            out.append(text.substr(i, length));
-            i += length;
-        } else {
-            out += "\xEF\xBF\xBD";
-            ++i;
-        }
-    }
-    return out;
-}
-
 std::string fit(std::string_view text, std::size_t width, bool keep_end) {
-    const std::size_t w = display_width(text);
-    std::string out;
-    if (w <= width) {
-        out = std::string(text) + std::string(width - w, ' ');
-    } else {
-        out = keep_end ? "..." + cut_to_bytes(text, width - 3, true) : cut_to_bytes(text, width - 3, false) + "...";
-    }
-    return out;
+    const std::string shown = visible_text(text);
+    const std::size_t w = display_width(shown);
+    if (w <= width) return shown + std::string(width - w, ' ');
+    return keep_end ? "..." + cut_to_bytes(shown, width - 3, true) : cut_to_bytes(shown, width - 3, false) + "...";
 }
 
 std::string right(const std::string& text, std::size_t width) {

@@ -10,10 +10,8 @@ namespace certfleet::report {
 
 // Display width counted in code points, so a UTF-8 subject is cut on a character boundary.
 std::size_t display_width(std::string_view s);
-// The text with each byte that is not part of well-formed UTF-8 replaced by U+FFFD: a file name is bytes, and
-// some formats (Prometheus labels) must be UTF-8.
-std::string valid_utf8(std::string_view text);
-// Fits text into `width` columns: subjects lose their end, paths their start (the file name matters most).
+// Fits text, shown as visible_text, into `width` columns: subjects lose their end, paths their start (the file
+// name matters most). So no cell of a table can hold a control character or split its row.
 std::string fit(std::string_view text, std::size_t width, bool keep_end = false);
 // `text` right-aligned in `width` columns.
 std::string right(const std::string& text, std::size_t width);

@@ -303,13 +303,7 @@ Bytes pkcs12_der(const TestKey* key, const TestCert* cert, const std::vector<Tes
     return out;
 }
 
-std::string base64(const Bytes& bytes) {
-    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
-                                       static_cast<int>(bytes.size()));
-    out.resize(static_cast<std::size_t>(length));
-    return out;
-}
+std::string base64(const Bytes& bytes) { return base64_encode(bytes); }
 
 std::string base64(const std::string& text) { return base64(to_bytes(text)); }
 std::string to_string(const Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }

@@ -8,6 +8,7 @@
 
 #include "core/certificate.hpp"
 #include "core/encoding.hpp"
+#include "report/check_report.hpp"
 #include "report/report.hpp"
 #include "tests/support/cert_factory.hpp"
 
@@ -125,10 +126,29 @@ TEST_CASE("report: reused keys and trust anchors of the scan, in JSON and in the
     CHECK(nlohmann::json::parse(render("json", contents))["anchors"] == nlohmann::json::array());
 }
 
-TEST_CASE("report: JSON survives file names that are not UTF-8", "[report]") {
+TEST_CASE("report: JSON keeps the exact bytes of file names that are not UTF-8", "[report][escaping]") {
     auto contents = sample_contents();
-    contents.certificates[0].sightings[0].location.path = "/srv/\xff\xfe.pem";
-    CHECK_NOTHROW(nlohmann::json::parse(render("json", contents)));
+    const std::string name = "/srv/\xff\xfe\x1b[2J.pem";
+    contents.certificates[0].sightings[0].location.path = name;
+    contents.keys[0].locations[1].path = name;
+    contents.events[0].location = name;
+    const std::string text = render("json", contents);
+    const auto doc = nlohmann::json::parse(text);  // UTF-8, or this throws
+    const auto exact = [](const nlohmann::json& base64) {
+        const auto bytes = base64_decode(base64.get<std::string>());
+        REQUIRE(bytes);
+        return std::string(bytes->begin(), bytes->end());
+    };
+    const auto& sightings = doc["certificates"][0]["sightings"];
+    CHECK(sightings[0]["path"] == "/srv/\xef\xbf\xbd\xef\xbf\xbd\x1b[2J.pem");  // U+FFFD for each byte
+    CHECK(exact(sightings[0]["path_bytes"]) == name);
+    CHECK_FALSE(sightings[1].contains("path_bytes"));  // a UTF-8 name is as it always was
+    CHECK(exact(doc["keys"][0]["locations"][1]["path_bytes"]) == name);
+    CHECK(doc["keys"][0]["paths_bytes"][0].is_null());
+    CHECK(exact(doc["keys"][0]["paths_bytes"][1]) == name);
+    CHECK(exact(doc["errors"][0]["location_bytes"]) == name);
+    CHECK_FALSE(doc["notes"][0].contains("location_bytes"));
+    CHECK(text.find('\x1b') == std::string::npos);  // JSON's own escape, \u001b, shows it
 }
 
 TEST_CASE("report: the table fits 80 columns and puts the most urgent first", "[report]") {
@@ -324,7 +344,7 @@ TEST_CASE("report: Prometheus metrics read back with every series unique", "[rep
 
     const auto info = samples_named(samples, "x509_cert_info");
     REQUIRE(info.size() == 2);
-    CHECK(info[0].labels.at("subject_cn") == "evil \"quoted\" back\\slash\nnext|line");  // escaped and read back
+    CHECK(info[0].labels.at("subject_cn") == R"(evil "quoted" back\slash\nnext|line)");  // shown, escaped, read back
     CHECK(info[0].labels.at("issuer_cn") == info[0].labels.at("subject_cn"));
     CHECK(info[0].labels.at("role") == "leaf");
     CHECK(info[0].labels.at("self_signed") == "true");
@@ -387,7 +407,7 @@ TEST_CASE("report: Prometheus endpoint series, and no success time for a scan th
     CHECK(families.contains("x509_scan_last_success_timestamp_seconds"));
 }
 
-TEST_CASE("report: CSV is RFC 4180 and a hostile subject round-trips", "[report][csv]") {
+TEST_CASE("report: CSV is RFC 4180 and a hostile subject stays in its field, on one line", "[report][csv]") {
     const auto contents = hostile_contents();
     const inventory::AnchorSummary anchor{.summary = {contents.certificates[1].cert}, .stores = {"/srv/ca.der"}};
     const std::string text = render("csv", contents, {}, {anchor});
@@ -400,8 +420,9 @@ TEST_CASE("report: CSV is RFC 4180 and a hostile subject round-trips", "[report]
         REQUIRE(it != header.end());
         return static_cast<std::size_t>(it - header.begin());
     };
-    CHECK(records[1][column("subject")] == kHostileSubject);
-    CHECK(records[1][column("issuer")] == kHostileSubject);
+    CHECK(records[1][column("subject")] == R"(CN=evil "quoted" back\slash\nnext|line,O=x\r\ny)");
+    CHECK(records[1][column("issuer")] == records[1][column("subject")]);
+    CHECK(std::count(text.begin(), text.end(), '\n') == 4);  // one line per record
     CHECK(records[1][column("sha256")] == contents.certificates[0].cert.sha256);
     CHECK(records[1][column("expired")] == "true");
     CHECK(records[2][column("path")] == "/srv/copy.p12");
@@ -444,8 +465,61 @@ TEST_CASE("report: Markdown tables keep their shape with a hostile subject", "[r
     CHECK(certificate_rows == 1);
     const auto hostile = std::find_if(rows.begin(), rows.end(), [](const auto& r) { return r.size() == 7 && r[2].find("evil") != std::string::npos; });
     REQUIRE(hostile != rows.end());
-    CHECK((*hostile)[2] == R"( CN=evil "quoted" back\\slash<br>next\|line,O=x<br>y )");
+    CHECK((*hostile)[2] == R"( CN=evil "quoted" back\\slash\\nnext\|line,O=x\\r\\ny )");
     const auto finding = std::find_if(rows.begin(), rows.end(), [](const auto& r) { return r.size() == 4 && r[0] == " critical "; });
     REQUIRE(finding != rows.end());
     CHECK((*finding)[2] == R"( /srv/a\|b.pem )");
+}
+
+TEST_CASE("report: check's Nagios text has one line per finding whatever the file is named", "[report][escaping]") {
+    rules::CheckResult result;
+    result.status = rules::CheckStatus::critical;
+    result.critical = 1;
+    const std::string name = "/srv/ansi\x1b]0;PWNED\a\x1b[2J\nCERTFLEET OK - forged\xff.pem";
+    result.evaluation.findings.push_back({.rule_id = "expired", .severity = rules::Severity::critical,
+                                          .sha256 = std::string(64, 'a'), .subject = "CN=x", .location = name,
+                                          .message = "Certificate has expired."});
+    result.evaluation.notes.push_back("exemption for " + name + " expired");
+    std::ostringstream text;
+    report::write_check_text(result, {}, text);
+    const std::string out = text.str();
+    INFO(out);
+    CHECK(std::count(out.begin(), out.end(), '\n') == 3);  // status line, the finding, the note
+    CHECK(out.find('\x1b') == std::string::npos);
+    CHECK(out.find('\a') == std::string::npos);
+    CHECK(out.find(R"(critical expired /srv/ansi\x1b]0;PWNED\x07\x1b[2J\nCERTFLEET OK - forged\xff.pem: )") !=
+          std::string::npos);
+
+    std::ostringstream json;
+    report::write_check_json(result, {}, json);  // threw on the byte that is not UTF-8
+    const auto doc = nlohmann::json::parse(json.str());
+    const auto bytes = base64_decode(doc["findings"][0]["location_bytes"].get<std::string>());
+    REQUIRE(bytes);
+    CHECK(std::string(bytes->begin(), bytes->end()) == name);
+}
+
+TEST_CASE("report: progress shows a regressed place on its own line whatever it is named", "[report][escaping]") {
+    rules::Rule rule{.id = "move-to-internal-ca", .description = "Replace the public CA.", .deadline = 1'900'000'000};
+    const std::string place = "/srv/ansi\x1b[2J\nregressed: /forged.pem (met before, unmet now)\xff";
+    rules::MigrationHistory history{&rule, {{.scan = 3, .at = 1'700'000'000, .regressed = {place}}}};
+    std::ostringstream table;
+    report::write_progress_table({history}, table);
+    const std::string out = table.str();
+    INFO(out);
+    CHECK(out.find('\x1b') == std::string::npos);
+    std::istringstream lines(out);
+    std::string line;
+    std::size_t regressed = 0;
+    while (std::getline(lines, line)) regressed += line.find("regressed:") != std::string::npos;
+    CHECK(regressed == 1);
+    CHECK(out.find(R"(regressed: /srv/ansi\x1b[2J\nregressed: /forged.pem (met before, unmet now)\xff (met)") !=
+          std::string::npos);
+
+    std::ostringstream json;
+    report::write_progress_json({history}, json);  // threw on the byte that is not UTF-8
+    const auto doc = nlohmann::json::parse(json.str());
+    const auto bytes =
+        base64_decode(doc["migrations"][0]["history"][0]["regressed_bytes"][0].get<std::string>());
+    REQUIRE(bytes);
+    CHECK(std::string(bytes->begin(), bytes->end()) == place);
 }
