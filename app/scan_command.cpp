@@ -397,7 +397,9 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
                         const double eta = rate > 0 ? (total - s.targets_done) / rate : 0;
                         return "network: " + std::to_string(s.targets_done) + "/" + std::to_string(total) + " targets, " +
                                std::to_string(static_cast<long long>(rate)) + "/s, " +
-                               std::to_string(s.probes - s.count(scanner::EndpointStatus::closed)) + " open, " +
+                               std::to_string(s.count(scanner::EndpointStatus::tls) +
+                                              s.count(scanner::EndpointStatus::not_tls) +
+                                              s.count(scanner::EndpointStatus::handshake_failed)) + " open, " +
                                std::to_string(s.count(scanner::EndpointStatus::tls)) + " TLS, ETA " +
                                std::to_string(static_cast<long long>(eta)) + "s";
                     });
@@ -405,13 +407,11 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
                 g_stop_requested);
             writer.flush();
             inv->record_progress(scan, resume_key, network_stats.position);
-            using scanner::EndpointStatus;
             summary += std::string(summary.empty() ? "" : "; ") + std::to_string(network_stats.targets_done) + "/" +
                        std::to_string(total) + " targets, " + std::to_string(network_stats.probes) + " probes: ";
-            for (auto status : {EndpointStatus::tls, EndpointStatus::closed, EndpointStatus::timeout,
-                                EndpointStatus::not_tls, EndpointStatus::handshake_failed, EndpointStatus::unresolved})
-                summary += std::to_string(network_stats.count(status)) + " " + scanner::to_string(status) +
-                           (status == EndpointStatus::unresolved ? "" : ", ");
+            for (const auto status : scanner::kEndpointStatuses)
+                summary += std::string(status == scanner::kEndpointStatuses.front() ? "" : ", ") +
+                           std::to_string(network_stats.count(status)) + " " + scanner::to_string(status);
         }
     } catch (const std::exception& e) {
         progress.clear();

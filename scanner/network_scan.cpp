@@ -5,6 +5,7 @@
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
+#include <cerrno>
 #include <exception>
 #include <memory>
 #include <set>
@@ -29,8 +30,23 @@ const char* to_string(EndpointStatus s) {
         case EndpointStatus::not_tls: return "not-tls";
         case EndpointStatus::handshake_failed: return "handshake-failed";
         case EndpointStatus::unresolved: return "unresolved";
+        case EndpointStatus::unreachable: return "unreachable";
     }
     return "unknown";
+}
+
+EndpointStatus connect_failure_status(int error_number) {
+    switch (error_number) {
+        case ENETUNREACH:
+        case EHOSTUNREACH:
+        case ENETDOWN:
+        case EHOSTDOWN:
+        case ENONET:
+        // No local address to reach it from (an IPv6 target on a host without IPv6), or no IPv6 at all.
+        case EADDRNOTAVAIL:
+        case EAFNOSUPPORT: return EndpointStatus::unreachable;
+        default: return EndpointStatus::closed;
+    }
 }
 
 namespace {
@@ -278,7 +294,8 @@ private:
         auto [ec] = co_await state.socket.async_connect(tcp::endpoint(ip, port), nothrow);
         if (!ec) co_return std::nullopt;
         if (state.deadline_hit) co_return StepFailure{EndpointStatus::timeout, "connect timed out"};
-        co_return StepFailure{EndpointStatus::closed, ec.message()};
+        const bool system_error = ec.category() == boost::system::system_category();
+        co_return StepFailure{system_error ? connect_failure_status(ec.value()) : EndpointStatus::closed, ec.message()};
     }
 
     asio::awaitable<std::optional<StepFailure>> handshake(ProbeState& state, const std::string& name,
