@@ -117,6 +117,17 @@ struct NetworkPlan {
     scanner::TrustOptions trust;
 };
 
+// 16777216 -> "16,777,216"
+std::string grouped(std::uint64_t number) {
+    const std::string digits = std::to_string(number);
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
 std::optional<NetworkPlan> plan_network(const ScanOptions& options) {
     std::vector<std::string> specs = options.targets;
     std::vector<std::string> excludes = options.excludes;
@@ -168,6 +179,14 @@ std::optional<NetworkPlan> plan_network(const ScanOptions& options) {
     }
 }
 
+// What the user may not expect of the plan: "never probed: 224.0.0.0/4 (multicast): 268,435,456 addresses,
+// 268,435,456 targets", one line per blocked range.
+void print_plan_notes(std::ostream& out, const NetworkPlan& plan, const std::string& prefix) {
+    for (const auto& blocked : plan.targets.blocked())
+        out << prefix << "never probed: " << blocked.range.block << " (" << blocked.range.reason
+            << "): " << grouped(blocked.addresses) << " addresses, " << grouped(blocked.targets) << " targets\n";
+}
+
 int dry_run(const std::optional<scanner::WalkOptions>& files, const std::optional<NetworkPlan>& network) {
     if (files)
         for (const auto& root : files->roots) std::cout << "files " << root << "\n";
@@ -176,6 +195,7 @@ int dry_run(const std::optional<scanner::WalkOptions>& files, const std::optiona
         if (!network->options.sni_names.empty())
             std::cout << " (IP targets probed once per --sni name: " << network->options.sni_names.size() << ")";
         std::cout << "\n";
+        print_plan_notes(std::cout, *network, "");
         auto cursor = network->targets.iterate(network->options.seed, network->options.shard);
         for (std::size_t i = 0; i < kDryRunShown; ++i) {
             auto target = cursor.next();
@@ -282,6 +302,7 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
     if (!files && !network && !options.system_dirs)
         throw UsageError("nothing to scan: give TARGETs, --targets-file, --localhost, --files PATH or --system-dirs");
     if (options.dry_run) return dry_run(files, network);
+    if (network) print_plan_notes(std::cerr, *network, "certfleet: ");
     std::optional<scanner::ChainVerifier> verifier;
     try {
         if (network) verifier.emplace(network->trust);

@@ -204,7 +204,13 @@ private:
         }
 
         for (const auto& address : addresses) {
+            // Target sets hold no blocked address; a host name can still resolve to one (a DNS sinkhole's 0.0.0.0).
+            const auto blocked = blocked_range_of(address);
             for (const auto& name : names) {
+                if (blocked) {
+                    deliver(blocked_observation(target, address, name, *blocked));
+                    continue;
+                }
                 EndpointObservation observation;
                 for (unsigned attempt = 0; attempt <= options_.retries; ++attempt) {
                     if (options_.max_per_host > 0 || options_.rate > 0) co_await wait_for_turn(address);
@@ -217,6 +223,19 @@ private:
                 deliver(std::move(observation));
             }
         }
+    }
+
+    static EndpointObservation blocked_observation(const Target& target, const std::string& address,
+                                                   const std::string& name, const BlockedRange& blocked) {
+        EndpointObservation observation;
+        observation.host = target.address;
+        observation.address = address;
+        observation.port = target.port;
+        observation.server_name = name;
+        observation.status = EndpointStatus::unreachable;
+        observation.detail = std::string("not probed: ") + address + " is in " + blocked.block + " (" +
+                             blocked.reason + "), which certfleet never probes";
+        return observation;
     }
 
     asio::awaitable<std::tuple<error_code, tcp::resolver::results_type>> resolve(const std::string& name) {

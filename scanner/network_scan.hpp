@@ -25,7 +25,7 @@ enum class EndpointStatus {
     not_tls,           // the server answered, but not with TLS (plaintext, garbage, a refused STARTTLS)
     handshake_failed,  // the server speaks TLS but the handshake failed (alert, reset mid-handshake, ...)
     unresolved,        // the hostname has no A or AAAA record (or resolution timed out)
-    unreachable,       // no route to the network or host (ICMP unreachable), or no local address to send from
+    unreachable,       // no route to the network or host (ICMP unreachable), or its address is blocked (targets.hpp)
 };
 inline constexpr std::array<EndpointStatus, 7> kEndpointStatuses{
     EndpointStatus::tls,        EndpointStatus::closed,           EndpointStatus::timeout,
@@ -74,7 +74,7 @@ struct NetworkScanOptions {
 
 struct NetworkScanStats {
     std::uint64_t targets_done = 0;
-    std::uint64_t probes = 0;
+    std::uint64_t probes = 0;  // connections attempted; a blocked address is never attempted
     std::uint64_t by_status[kEndpointStatuses.size()] = {};
     std::uint64_t position = 0;  // every target before this position is done
     std::uint64_t count(EndpointStatus s) const { return by_status[static_cast<int>(s)]; }

@@ -207,6 +207,7 @@ ParsedSpec parse_target(const std::string& spec, const std::vector<std::uint16_t
     return about("target", spec, [&] {
         ParsedSpec parsed = parse_spec(spec);
         if (!parsed.port && ports.empty()) throw Problem{"it has no port and the port list is empty"};
+        refuse_only_blocked(parsed.hosts);
         return parsed;
     });
 }

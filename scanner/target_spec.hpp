@@ -1,6 +1,7 @@
 #pragma once
-// Parsing one target spec, exclude or port, for targets.cpp: each piece of input is checked here, with a message
-// saying what is wrong with it. targets.hpp describes the syntax; this header is internal to the scanner.
+// Parsing one target spec, exclude or port, and the blocklist as intervals, for targets.cpp: each piece of input
+// is checked here, with a message saying what is wrong with it. targets.hpp describes the syntax and the
+// blocklist; this header is internal to the scanner.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -64,5 +65,24 @@ ParsedSpec parse_target(const std::string& spec, const std::vector<std::uint16_t
 // Addresses, blocks and ranges, without a port. Throws TargetError naming the spec.
 Hosts parse_exclude(const std::string& spec);
 void check_port_list(const std::vector<std::uint16_t>& ports);
+
+// A range of kBlockedRanges as an interval, with its index there.
+template <typename Address>
+struct BlockedInterval {
+    Address first;
+    Address last;
+    std::size_t range;
+};
+
+struct BlockedIntervals {
+    std::vector<BlockedInterval<std::uint32_t>> v4;  // each sorted and disjoint
+    std::vector<BlockedInterval<uint128>> v6;
+};
+
+const BlockedIntervals& blocked_intervals();
+
+// Throws Problem, naming the blocked ranges, when every address of `hosts` is blocked: such a target is a mistake,
+// not something to scan quietly as nothing.
+void refuse_only_blocked(const Hosts& hosts);
 
 }  // namespace certfleet::scanner::target_spec

@@ -158,8 +158,9 @@ std::string describe_count(long double count) {
     return text;
 }
 
-// Measured after excludes and duplicates, so a block trimmed below the limit passes. Counted in long double, exact
-// up to 2^64, so absurd sets such as ::/0 are measured without overflowing.
+// Measured after excludes and duplicates, so a block trimmed below the limit passes, but before the blocklist: a
+// block too big to mean is refused even when it is mostly blocked addresses, such as fe00::/7. Counted in long
+// double, exact up to 2^64, so absurd sets such as ::/0 are measured without overflowing.
 void check_size(const std::vector<PortGroup>& groups, const std::vector<std::string>& specs) {
     std::vector<long double> per_spec(specs.size());
     for (const auto& group : groups) {
@@ -178,6 +179,35 @@ void check_size(const std::vector<PortGroup>& groups, const std::vector<std::str
         throw TargetError("target " + quoted(specs[static_cast<std::size_t>(largest - per_spec.begin())]) + ": " +
                           describe_count(*largest) + " targets" + over);
     throw TargetError("targets: " + describe_count(total) + " targets in all" + over);
+}
+
+// How many addresses of the sorted, disjoint `intervals` are in `range`.
+template <typename Intervals, typename Range>
+std::uint64_t overlap(const Intervals& intervals, const Range& range) {
+    std::uint64_t count = 0;
+    for (const auto& interval : intervals) {
+        const auto first = std::max(interval.first, range.first);
+        const auto last = std::min(interval.last, range.last);
+        if (first <= last) count += static_cast<std::uint64_t>(last - first) + 1;
+    }
+    return count;
+}
+
+// Counts, into `counts` (indexed like kBlockedRanges), what the blocklist takes out of one family's addresses,
+// then takes it out. Run after check_size, so every count fits.
+template <typename Address>
+void take_out_blocked(std::vector<PortGroup>& groups, std::vector<Span<Address>> PortGroup::*spans,
+                      const std::vector<BlockedInterval<Address>>& blocked, std::vector<TargetSet::Blocked>& counts) {
+    std::vector<Interval<Address>> everywhere;  // an address scanned on several port lists is one address
+    for (const auto& group : groups)
+        for (const auto& span : group.*spans) everywhere.push_back({span.first, span.last});
+    everywhere = merged(std::move(everywhere));
+    for (const auto& range : blocked) {
+        counts[range.range].addresses += overlap(everywhere, range);
+        for (const auto& group : groups)
+            counts[range.range].targets += overlap(group.*spans, range) * group.ports.size();
+    }
+    for (auto& group : groups) group.*spans = subtract(group.*spans, blocked);
 }
 
 // splitmix64's output function: every input bit flips each output bit with probability close to 1/2.
@@ -344,8 +374,9 @@ Shard parse_shard(const std::string& text) {
 }
 
 std::vector<std::string> read_target_file(const std::string& path) {
-    return read_spec_file(path,
-                          [](const std::string& spec) { about("target", spec, [&] { return parse_spec(spec); }); });
+    return read_spec_file(path, [](const std::string& spec) {
+        about("target", spec, [&] { refuse_only_blocked(parse_spec(spec).hosts); });
+    });
 }
 
 std::vector<std::string> read_exclude_file(const std::string& path) {
@@ -375,6 +406,7 @@ struct TargetSet::Data {
     std::vector<PortGroup> groups;           // none empty
     std::vector<std::uint64_t> group_first;  // the number of each group's first target
     std::uint64_t size = 0;
+    std::vector<Blocked> blocked;
 
     Target target(std::uint64_t number) const {
         const auto group_index = static_cast<std::size_t>(
@@ -447,6 +479,12 @@ TargetSet TargetSet::parse(const std::vector<std::string>& specs, const std::vec
                                     also_listed ? &groups.front() : nullptr));
     }
     check_size(groups, specs);
+    std::vector<Blocked> blocked(kBlockedRanges.size());
+    take_out_blocked(groups, &PortGroup::v4, blocked_intervals().v4, blocked);
+    take_out_blocked(groups, &PortGroup::v6, blocked_intervals().v6, blocked);
+    for (std::size_t i = 0; i < blocked.size(); ++i) blocked[i].range = kBlockedRanges[i];
+    std::erase_if(blocked, [](const Blocked& b) { return b.addresses == 0; });
+    data->blocked = std::move(blocked);
 
     for (auto& group : groups) {
         group.v4_hosts = number_hosts(group.v4, group.v4_hosts_before);
@@ -460,6 +498,8 @@ TargetSet TargetSet::parse(const std::vector<std::string>& specs, const std::vec
 }
 
 std::uint64_t TargetSet::size() const { return data_->size; }
+
+const std::vector<TargetSet::Blocked>& TargetSet::blocked() const { return data_->blocked; }
 
 std::uint64_t TargetSet::shard_size(Shard shard) const {
     check_shard(shard);

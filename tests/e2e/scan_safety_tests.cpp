@@ -1,9 +1,11 @@
-// End-to-end: what keeps `certfleet scan` from probing what it must not, or from misreading what it could not
-// reach. Nothing here sends to a non-loopback address: the unreachable network is a network namespace of the
-// test's own with no interface up.
+// End-to-end: what keeps `certfleet scan` from probing what it must not. Nothing here sends to a non-loopback
+// address: refusals are checked by exit code and message (and by the inventory never being created), and the
+// unreachable network is a network namespace of the test's own with no interface up.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <regex>
 
 #include "tests/e2e/certfleet_binary.hpp"
 #include "tests/support/cert_factory.hpp"
@@ -33,6 +35,67 @@ std::optional<ProcessResult> run_isolated(const std::string& db, const std::vect
 }
 
 }  // namespace
+
+TEST_CASE("e2e scan safety: blocked addresses are refused alone and left out of blocks", "[e2e][network][safety]") {
+    TempDir dir;
+    const std::string db = (dir / "db").string();
+    for (const std::string target : {"224.0.0.1", "255.255.255.255", "0.0.0.0", "ff02::1", "[::]:443"}) {
+        INFO(target);
+        const auto refused = run_certfleet(db, {"scan", target, "--dry-run"});
+        CHECK(refused.exit_code == 2);
+        CHECK_THAT(refused.err, Catch::Contains("it is all in ") && Catch::Contains("which certfleet never probes"));
+    }
+    const auto multicast = run_certfleet(db, {"scan", "ff02::1", "--ports", "443"});
+    CHECK(multicast.exit_code == 2);
+    CHECK(multicast.err == "certfleet: target 'ff02::1': it is all in ff00::/8 (multicast), which certfleet never "
+                           "probes\n");
+    CHECK_FALSE(std::filesystem::exists(db));
+
+    // The whole IPv4 space on the default ports: 124,554,051,584 targets before the blocklist.
+    const auto everything = run_certfleet(db, {"scan", "0.0.0.0/0", "--dry-run"});
+    INFO(everything.err);
+    REQUIRE(everything.exit_code == 0);
+    CHECK(everything.out.starts_with("108498255872 network targets\n"));
+    CHECK_THAT(everything.out, Catch::Contains("never probed: 0.0.0.0/8 (this network): 16,777,216 addresses, "
+                                               "486,539,264 targets\n"));
+    CHECK_THAT(everything.out, Catch::Contains("never probed: 224.0.0.0/4 (multicast): 268,435,456 addresses, "
+                                               "7,784,628,224 targets\n"));
+    CHECK_THAT(everything.out, Catch::Contains("never probed: 240.0.0.0/4 (reserved, and the broadcast address "
+                                               "255.255.255.255): 268,435,456 addresses, 7,784,628,224 targets\n"));
+    // The first targets listed: none in a blocked range.
+    const std::string listing = everything.out;
+    const std::regex listed_address(R"(\n  (\d+)\.)");
+    int listed = 0;
+    for (auto it = std::sregex_iterator(listing.begin(), listing.end(), listed_address);
+         it != std::sregex_iterator(); ++it, ++listed) {
+        const int octet = std::stoi((*it)[1]);
+        CHECK(octet > 0);
+        CHECK(octet < 224);
+    }
+    CHECK(listed == 20);
+    CHECK_FALSE(std::filesystem::exists(db));
+}
+
+TEST_CASE("e2e scan safety: a host name that resolves to a blocked address is recorded, not probed",
+          "[e2e][network][safety]") {
+    TempDir dir;
+    const std::string db = (dir / "db").string();
+    // glibc's resolver reads 0x0 as 0.0.0.0 and 0xe0000001 as 224.0.0.1, without asking DNS: the scanner takes
+    // them for host names, as it would a name a DNS sinkhole answers with 0.0.0.0.
+    const auto scan = run_certfleet(db, {"scan", "0x0:9", "0xe0000001:443", "--no-progress", "--timeout-ms", "2000"});
+    INFO(scan.err);
+    REQUIRE(scan.exit_code == 0);
+    CHECK_THAT(scan.err, Catch::Contains("2/2 targets, 0 probes: ") && Catch::Contains(" 2 unreachable"));
+    const json report = report_of(db);
+    CHECK(report["scan"]["endpoints"]["unreachable"] == 2);
+    for (const auto& e : report["endpoints"]) {
+        CHECK(e["status"] == "unreachable");
+        if (e["host"] == "0x0")
+            CHECK(e["detail"] == "not probed: 0.0.0.0 is in 0.0.0.0/8 (this network), which certfleet never probes");
+        else
+            CHECK(e["detail"] == "not probed: 224.0.0.1 is in 224.0.0.0/4 (multicast), which certfleet never probes");
+    }
+}
 
 TEST_CASE("e2e scan safety: a network with no route is unreachable, not closed", "[e2e][network][safety]") {
     TempDir dir;
