@@ -1,6 +1,6 @@
 // End-to-end: what keeps `certfleet scan` from probing what it must not. Nothing here sends to a non-loopback
-// address: refusals are checked by exit code and message (and by the inventory never being created), and the
-// unreachable network is a network namespace of the test's own with no interface up.
+// address: refusals are checked by exit code and message (and by the inventory never being created), real scans
+// go to 127.0.0.0/8, and the unreachable network is a network namespace of the test's own with no interface up.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -95,6 +95,79 @@ TEST_CASE("e2e scan safety: a host name that resolves to a blocked address is re
         else
             CHECK(e["detail"] == "not probed: 224.0.0.1 is in 224.0.0.0/4 (multicast), which certfleet never probes");
     }
+}
+
+TEST_CASE("e2e scan safety: a scan of over 1,048,576 probes asks first, before anything is sent",
+          "[e2e][network][safety]") {
+    TempDir dir;
+    const std::string db = (dir / "db").string();
+    const auto dry = run_certfleet(db, {"scan", "10.0.0.0/8", "--ports", "443", "--dry-run"});
+    REQUIRE(dry.exit_code == 0);
+    CHECK(dry.out.starts_with("16777216 network targets\n"));
+    CHECK_THAT(dry.out, Catch::Contains("rate: 1,000 new connections/s, the default for a scan of over 1,048,576 "
+                                        "probes (--rate changes it)\n"));
+    CHECK_THAT(dry.out, Catch::Contains("without --dry-run, refused: 16,777,216 targets at 1,000/s: about 4.7 hours; "
+                                        "add --yes to go ahead"));
+
+    // Loopback only, so that even a scan that failed to refuse would send nothing off this machine.
+    const ProcessOptions bounded{.env = {}, .timeout = std::chrono::seconds(60)};
+    const auto refused = run_certfleet(db, {"scan", "127.0.0.0/8", "--ports", "9", "--no-progress"}, bounded);
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.err == "certfleet: 16,777,216 targets at 1,000/s: about 4.7 hours; add --yes to go ahead (a scan of "
+                         "over 1,048,576 probes asks first; --max-targets N raises that)\n");
+    CHECK_FALSE(std::filesystem::exists(db));
+    const auto slower = run_certfleet(db, {"scan", "127.0.0.0/8", "--ports", "9", "--rate", "100"}, bounded);
+    CHECK(slower.exit_code == 2);
+    CHECK_THAT(slower.err, Catch::StartsWith("certfleet: 16,777,216 targets at 100/s: about 1.9 days; add --yes"));
+    const auto unlimited = run_certfleet(db, {"scan", "127.0.0.0/8", "--ports", "9", "--rate", "0"}, bounded);
+    CHECK(unlimited.exit_code == 2);
+    CHECK_THAT(unlimited.err, Catch::StartsWith("certfleet: 16,777,216 targets with no rate limit; add --yes"));
+    const auto names =
+        run_certfleet(db, {"scan", "127.0.0.0/12", "--ports", "9", "--sni", "a.test", "--sni", "b.test"}, bounded);
+    CHECK(names.exit_code == 2);
+    CHECK_THAT(names.err, Catch::StartsWith("certfleet: 2,097,152 probes (1,048,576 targets, IP targets once per --sni "
+                                            "name) at 1,000/s: about 35 minutes; add --yes"));
+    CHECK_FALSE(std::filesystem::exists(db));
+
+    // 1,048,576 probes is not over the threshold; one more is.
+    const auto at_threshold = run_certfleet(db, {"scan", "127.0.0.0/12", "--ports", "9", "--dry-run"});
+    CHECK(at_threshold.out.starts_with("1048576 network targets\n"));
+    CHECK_THAT(at_threshold.out, !Catch::Contains("refused") && !Catch::Contains("rate:"));
+    const auto over = run_certfleet(db, {"scan", "127.0.0.0/12", "127.16.0.0", "--ports", "9", "--dry-run"});
+    CHECK_THAT(over.out, Catch::Contains("refused: 1,048,577 targets at 1,000/s"));
+
+    // --max-targets sets the threshold, either way; it and --yes do not go together.
+    const auto capped = run_certfleet(db, {"scan", "127.0.0.1-127.0.0.4", "--ports", "9", "--max-targets", "3"});
+    CHECK(capped.exit_code == 2);
+    CHECK(capped.err == "certfleet: 4 targets with no rate limit; add --yes to go ahead, or raise --max-targets 3\n");
+    CHECK_FALSE(std::filesystem::exists(db));
+    const auto fits = run_certfleet(db, {"scan", "127.0.0.1-127.0.0.4", "--ports", "9", "--max-targets", "4",
+                                         "--no-progress", "--timeout-ms", "2000"});
+    INFO(fits.err);
+    CHECK(fits.exit_code == 0);
+    CHECK_THAT(fits.err, Catch::Contains("4/4 targets, 4 probes: 0 tls, 4 closed"));
+    CHECK(run_certfleet(db, {"scan", "127.0.0.1", "--yes", "--max-targets", "4"}).exit_code == 2);
+}
+
+TEST_CASE("e2e scan safety: with --yes a large scan goes ahead at the default 1,000 connections a second",
+          "[e2e][network][safety]") {
+    TempDir dir;
+    const std::string db = (dir / "db").string();
+    // Stopped by SIGINT after 3 seconds, as Ctrl-C would: a paced scan has done about 3,000 probes by then, an
+    // unpaced one of refused loopback ports tens of thousands.
+    const auto started = std::chrono::steady_clock::now();
+    const auto run = run_process({"timeout", "--preserve-status", "-s", "INT", "3", kBinary, "--db", db, "scan",
+                                  "127.0.0.0/8", "--ports", "9", "--yes", "--no-progress", "--timeout-ms", "2000"});
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    INFO(run.err);
+    REQUIRE(run.exit_code == 130);
+    CHECK_THAT(run.err, Catch::Contains("certfleet: rate: 1,000 new connections/s, the default for a scan of over "
+                                        "1,048,576 probes (--rate changes it)\n"));
+    std::smatch done;
+    REQUIRE(std::regex_search(run.err, done, std::regex(R"(interrupted: (\d+)/16777216 targets, (\d+) probes)")));
+    const double probes = std::stod(done[2]);
+    CHECK(probes > 0);
+    CHECK(probes <= 1000 * seconds + 1);
 }
 
 TEST_CASE("e2e scan safety: a network with no route is unreachable, not closed", "[e2e][network][safety]") {
