@@ -19,6 +19,11 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// A network scan of more probes than this is large: it refuses to start without --yes (or a --max-targets it
+// fits), so a typo in a target cannot start a sweep, and it is paced at kLargeScanRate unless --rate is given.
+constexpr std::uint64_t kLargeScanProbes = std::uint64_t{1} << 20;
+constexpr double kLargeScanRate = 1000;  // new connections per second
+
 struct ScanOptions {
     // file trees
     std::vector<std::string> files;
@@ -35,7 +40,9 @@ struct ScanOptions {
     std::vector<std::string> excludes;
     std::string exclude_file;
     unsigned concurrency = 512;
-    double rate = 0;
+    std::optional<double> rate;  // empty: kLargeScanRate for a large scan, else no limit; 0: no limit
+    bool yes = false;            // go ahead with a large scan
+    std::optional<std::uint64_t> max_targets;  // the most probes to go ahead with without --yes
     unsigned max_per_host = 0;
     unsigned timeout_ms = 5000;
     unsigned connect_timeout_ms = 0, starttls_timeout_ms = 0, handshake_timeout_ms = 0;  // 0: --timeout-ms

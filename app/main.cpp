@@ -46,8 +46,14 @@ int main(int argc, char** argv) {
     scan_cmd->add_option("--concurrency", scan.concurrency, "Probes in flight at once")
         ->check(CLI::Range(1u, 65536u))
         ->capture_default_str();
-    scan_cmd->add_option("--rate", scan.rate, "New connections per second (default: no limit)")
+    scan_cmd->add_option("--rate", scan.rate,
+                         "New connections per second; 0: no limit (default: 1000 for a scan of over 1,048,576 "
+                         "probes, else no limit)")
         ->check(CLI::NonNegativeNumber);
+    auto* yes = scan_cmd->add_flag("--yes", scan.yes, "Go ahead with a scan of over 1,048,576 probes");
+    scan_cmd->add_option("--max-targets", scan.max_targets,
+                         "Go ahead without --yes with up to this many probes (default: 1,048,576)")
+        ->excludes(yes);
     scan_cmd->add_option("--max-per-host", scan.max_per_host, "Concurrent connections to one address (default: no limit)");
     scan_cmd->add_option("--timeout-ms", scan.timeout_ms, "Deadline for each endpoint, all steps together")
         ->check(CLI::Range(1u, 600000u))

@@ -2,7 +2,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -116,7 +118,59 @@ struct NetworkPlan {
     scanner::TargetSet targets;
     scanner::NetworkScanOptions options;
     scanner::TrustOptions trust;
+    // This shard's targets times the --sni names: what kLargeScanProbes measures. A host name counts once, though
+    // it is probed on every address it resolves to, which is not known before the scan.
+    std::uint64_t probes = 0;
 };
+
+// 16777216 -> "16,777,216"
+std::string grouped(std::uint64_t number) {
+    const std::string digits = std::to_string(number);
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
+std::string about_duration(double seconds) {
+    char text[48];
+    if (seconds < 90) std::snprintf(text, sizeof text, "about %.0f seconds", seconds);
+    else if (seconds < 90 * 60) std::snprintf(text, sizeof text, "about %.0f minutes", seconds / 60);
+    else if (seconds < 24 * 3600) std::snprintf(text, sizeof text, "about %.1f hours", seconds / 3600);
+    else if (seconds < 365 * 86400) std::snprintf(text, sizeof text, "about %.1f days", seconds / 86400);
+    else std::snprintf(text, sizeof text, "about %.1f years", seconds / (365.25 * 86400));
+    return text;
+}
+
+// "16,777,216 targets at 1,000/s: about 4.7 hours"
+std::string size_and_duration(const NetworkPlan& plan) {
+    std::string text = grouped(plan.probes);
+    if (plan.options.sni_names.size() > 1)
+        text += " probes (" + grouped(plan.targets.shard_size(plan.options.shard)) +
+                " targets, IP targets once per --sni name)";
+    else
+        text += " targets";
+    const double rate = plan.options.rate;
+    if (rate <= 0) return text + " with no rate limit";
+    char fractional[32];
+    std::snprintf(fractional, sizeof fractional, "%g", rate);
+    const bool whole = rate == std::floor(rate) && rate < 1e15;
+    return text + " at " + (whole ? grouped(static_cast<std::uint64_t>(rate)) : fractional) + "/s: " +
+           about_duration(static_cast<double>(plan.probes) / rate);
+}
+
+// Called before anything is sent or the inventory is opened: a scan bigger than asked for stops here.
+void confirm_size(const NetworkPlan& plan, const ScanOptions& options) {
+    if (options.yes) return;
+    const std::uint64_t limit = options.max_targets.value_or(kLargeScanProbes);
+    if (plan.probes <= limit) return;
+    throw UsageError(size_and_duration(plan) + "; add --yes to go ahead" +
+                     (options.max_targets ? ", or raise --max-targets " + grouped(limit)
+                                          : " (a scan of over " + grouped(kLargeScanProbes) +
+                                                " probes asks first; --max-targets N raises that)"));
+}
 
 std::optional<NetworkPlan> plan_network(const ScanOptions& options) {
     std::vector<std::string> specs = options.targets;
@@ -146,7 +200,6 @@ std::optional<NetworkPlan> plan_network(const ScanOptions& options) {
         NetworkPlan plan{specs, ports, scanner::TargetSet::parse(specs, ports, excludes), {}, {}};
         auto& o = plan.options;
         o.concurrency = fit_concurrency_to_descriptors(options.concurrency);
-        o.rate = options.rate;
         o.max_per_host = options.max_per_host;
         o.retries = options.retries;
         const auto ms = [&](unsigned v) { return std::chrono::milliseconds(v ? v : options.timeout_ms); };
@@ -162,6 +215,10 @@ std::optional<NetworkPlan> plan_network(const ScanOptions& options) {
         }
         if (!options.shard.empty()) o.shard = scanner::parse_shard(options.shard);
         if (options.seed) o.seed = *options.seed;
+        const std::uint64_t targets = plan.targets.shard_size(o.shard);
+        const std::uint64_t names = std::max<std::size_t>(1, o.sni_names.size());
+        plan.probes = targets > UINT64_MAX / names ? UINT64_MAX : targets * names;
+        o.rate = options.rate.value_or(plan.probes > kLargeScanProbes ? kLargeScanRate : 0);
         plan.trust = {!options.no_system_trust, options.trust};
         return plan;
     } catch (const scanner::TargetError& e) {
@@ -169,7 +226,21 @@ std::optional<NetworkPlan> plan_network(const ScanOptions& options) {
     }
 }
 
-int dry_run(const std::optional<scanner::WalkOptions>& files, const std::optional<NetworkPlan>& network) {
+// What the user may not expect of the plan: "never probed: 224.0.0.0/4 (multicast): 268,435,456 addresses,
+// 268,435,456 targets", one line per blocked range, and the pace a large scan gets by default.
+void print_plan_notes(std::ostream& out, const NetworkPlan& plan, const ScanOptions& options,
+                      const std::string& prefix) {
+    for (const auto& blocked : plan.targets.blocked())
+        out << prefix << "never probed: " << blocked.range.block << " (" << blocked.range.reason
+            << "): " << grouped(blocked.addresses) << " addresses, " << grouped(blocked.targets) << " targets\n";
+    if (plan.probes > kLargeScanProbes && !options.rate)
+        out << prefix << "rate: " << grouped(static_cast<std::uint64_t>(kLargeScanRate))
+            << " new connections/s, the default for a scan of over " << grouped(kLargeScanProbes)
+            << " probes (--rate changes it)\n";
+}
+
+int dry_run(const std::optional<scanner::WalkOptions>& files, const std::optional<NetworkPlan>& network,
+            const ScanOptions& options) {
     if (files)
         for (const auto& root : files->roots) std::cout << "files " << report::visible_text(root) << "\n";
     if (network) {
@@ -177,6 +248,12 @@ int dry_run(const std::optional<scanner::WalkOptions>& files, const std::optiona
         if (!network->options.sni_names.empty())
             std::cout << " (IP targets probed once per --sni name: " << network->options.sni_names.size() << ")";
         std::cout << "\n";
+        print_plan_notes(std::cout, *network, options, "");
+        try {
+            confirm_size(*network, options);
+        } catch (const UsageError& refusal) {
+            std::cout << "without --dry-run, refused: " << refusal.what() << "\n";
+        }
         auto cursor = network->targets.iterate(network->options.seed, network->options.shard);
         for (std::size_t i = 0; i < kDryRunShown; ++i) {
             auto target = cursor.next();
@@ -282,7 +359,11 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
     const auto network = plan_network(options);
     if (!files && !network && !options.system_dirs)
         throw UsageError("nothing to scan: give TARGETs, --targets-file, --localhost, --files PATH or --system-dirs");
-    if (options.dry_run) return dry_run(files, network);
+    if (options.dry_run) return dry_run(files, network, options);
+    if (network) {
+        confirm_size(*network, options);
+        print_plan_notes(std::cerr, *network, options, "certfleet: ");
+    }
     std::optional<scanner::ChainVerifier> verifier;
     try {
         if (network) verifier.emplace(network->trust);
@@ -401,7 +482,9 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
                         const double eta = rate > 0 ? (total - s.targets_done) / rate : 0;
                         return "network: " + std::to_string(s.targets_done) + "/" + std::to_string(total) + " targets, " +
                                std::to_string(static_cast<long long>(rate)) + "/s, " +
-                               std::to_string(s.probes - s.count(scanner::EndpointStatus::closed)) + " open, " +
+                               std::to_string(s.count(scanner::EndpointStatus::tls) +
+                                              s.count(scanner::EndpointStatus::not_tls) +
+                                              s.count(scanner::EndpointStatus::handshake_failed)) + " open, " +
                                std::to_string(s.count(scanner::EndpointStatus::tls)) + " TLS, ETA " +
                                std::to_string(static_cast<long long>(eta)) + "s";
                     });
@@ -409,13 +492,11 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
                 g_stop_requested);
             writer.flush();
             inv->record_progress(scan, resume_key, network_stats.position);
-            using scanner::EndpointStatus;
             summary += std::string(summary.empty() ? "" : "; ") + std::to_string(network_stats.targets_done) + "/" +
                        std::to_string(total) + " targets, " + std::to_string(network_stats.probes) + " probes: ";
-            for (auto status : {EndpointStatus::tls, EndpointStatus::closed, EndpointStatus::timeout,
-                                EndpointStatus::not_tls, EndpointStatus::handshake_failed, EndpointStatus::unresolved})
-                summary += std::to_string(network_stats.count(status)) + " " + scanner::to_string(status) +
-                           (status == EndpointStatus::unresolved ? "" : ", ");
+            for (const auto status : scanner::kEndpointStatuses)
+                summary += std::string(status == scanner::kEndpointStatuses.front() ? "" : ", ") +
+                           std::to_string(network_stats.count(status)) + " " + scanner::to_string(status);
         }
     } catch (const std::exception& e) {
         progress.clear();

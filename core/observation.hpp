@@ -74,7 +74,7 @@ struct EndpointFacts {
     std::string address;      // the address connected to; empty when the host did not resolve
     std::uint16_t port = 0;
     std::string server_name;  // SNI sent; empty for none
-    std::string status;       // tls, closed, timeout, not-tls, handshake-failed, unresolved
+    std::string status;       // tls, closed, timeout, not-tls, handshake-failed, unresolved, unreachable
     std::string detail;
     std::optional<std::string> starttls;
     std::string tls_version;

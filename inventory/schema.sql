@@ -106,7 +106,7 @@ CREATE TABLE IF NOT EXISTS endpoints (
 CREATE TABLE IF NOT EXISTS endpoint_observations (
     scan_id               INTEGER NOT NULL REFERENCES scans(id),
     endpoint_id           INTEGER NOT NULL REFERENCES endpoints(id),
-    status                TEXT    NOT NULL,    -- tls, closed, timeout, not-tls, handshake-failed, unresolved
+    status                TEXT    NOT NULL,    -- tls, closed, timeout, not-tls, handshake-failed, unresolved, unreachable
     detail                TEXT    NOT NULL,
     starttls              TEXT,
     tls_version           TEXT    NOT NULL,

@@ -5,6 +5,7 @@
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
+#include <cerrno>
 #include <exception>
 #include <memory>
 #include <set>
@@ -29,8 +30,23 @@ const char* to_string(EndpointStatus s) {
         case EndpointStatus::not_tls: return "not-tls";
         case EndpointStatus::handshake_failed: return "handshake-failed";
         case EndpointStatus::unresolved: return "unresolved";
+        case EndpointStatus::unreachable: return "unreachable";
     }
     return "unknown";
+}
+
+EndpointStatus connect_failure_status(int error_number) {
+    switch (error_number) {
+        case ENETUNREACH:
+        case EHOSTUNREACH:
+        case ENETDOWN:
+        case EHOSTDOWN:
+        case ENONET:
+        // No local address to reach it from (an IPv6 target on a host without IPv6), or no IPv6 at all.
+        case EADDRNOTAVAIL:
+        case EAFNOSUPPORT: return EndpointStatus::unreachable;
+        default: return EndpointStatus::closed;
+    }
 }
 
 namespace {
@@ -188,7 +204,13 @@ private:
         }
 
         for (const auto& address : addresses) {
+            // Target sets hold no blocked address; a host name can still resolve to one (a DNS sinkhole's 0.0.0.0).
+            const auto blocked = blocked_range_of(address);
             for (const auto& name : names) {
+                if (blocked) {
+                    deliver(blocked_observation(target, address, name, *blocked));
+                    continue;
+                }
                 EndpointObservation observation;
                 for (unsigned attempt = 0; attempt <= options_.retries; ++attempt) {
                     if (options_.max_per_host > 0 || options_.rate > 0) co_await wait_for_turn(address);
@@ -201,6 +223,19 @@ private:
                 deliver(std::move(observation));
             }
         }
+    }
+
+    static EndpointObservation blocked_observation(const Target& target, const std::string& address,
+                                                   const std::string& name, const BlockedRange& blocked) {
+        EndpointObservation observation;
+        observation.host = target.address;
+        observation.address = address;
+        observation.port = target.port;
+        observation.server_name = name;
+        observation.status = EndpointStatus::unreachable;
+        observation.detail = std::string("not probed: ") + address + " is in " + blocked.block + " (" +
+                             blocked.reason + "), which certfleet never probes";
+        return observation;
     }
 
     asio::awaitable<std::tuple<error_code, tcp::resolver::results_type>> resolve(const std::string& name) {
@@ -278,7 +313,8 @@ private:
         auto [ec] = co_await state.socket.async_connect(tcp::endpoint(ip, port), nothrow);
         if (!ec) co_return std::nullopt;
         if (state.deadline_hit) co_return StepFailure{EndpointStatus::timeout, "connect timed out"};
-        co_return StepFailure{EndpointStatus::closed, ec.message()};
+        const bool system_error = ec.category() == boost::system::system_category();
+        co_return StepFailure{system_error ? connect_failure_status(ec.value()) : EndpointStatus::closed, ec.message()};
     }
 
     asio::awaitable<std::optional<StepFailure>> handshake(ProbeState& state, const std::string& name,

@@ -2,6 +2,7 @@
 // Probes TLS endpoints concurrently: connect, optional STARTTLS, handshake, capture of the presented chain.
 // One io_context on one thread drives every probe; each probe is one coroutine that reads top to bottom. Every
 // step has a deadline and every read a cap, so nothing a server does can stall other probes or grow memory.
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -24,8 +25,17 @@ enum class EndpointStatus {
     not_tls,           // the server answered, but not with TLS (plaintext, garbage, a refused STARTTLS)
     handshake_failed,  // the server speaks TLS but the handshake failed (alert, reset mid-handshake, ...)
     unresolved,        // the hostname has no A or AAAA record (or resolution timed out)
+    unreachable,       // no route to the network or host (ICMP unreachable), or its address is blocked (targets.hpp)
 };
+inline constexpr std::array<EndpointStatus, 7> kEndpointStatuses{
+    EndpointStatus::tls,        EndpointStatus::closed,           EndpointStatus::timeout,
+    EndpointStatus::not_tls,    EndpointStatus::handshake_failed, EndpointStatus::unresolved,
+    EndpointStatus::unreachable};
 const char* to_string(EndpointStatus s);
+
+// The status of a connect that failed with this errno: unreachable for the errors of an ICMP unreachable, a
+// missing route or a missing local address, which say nothing about the port; else closed.
+EndpointStatus connect_failure_status(int error_number);
 
 struct EndpointObservation {
     std::string host;         // as the user named it: an IP literal or a hostname
@@ -64,8 +74,8 @@ struct NetworkScanOptions {
 
 struct NetworkScanStats {
     std::uint64_t targets_done = 0;
-    std::uint64_t probes = 0;
-    std::uint64_t by_status[6] = {};
+    std::uint64_t probes = 0;  // connections attempted; a blocked address is never attempted
+    std::uint64_t by_status[kEndpointStatuses.size()] = {};
     std::uint64_t position = 0;  // every target before this position is done
     std::uint64_t count(EndpointStatus s) const { return by_status[static_cast<int>(s)]; }
 };

@@ -1,12 +1,10 @@
 #include "scanner/targets.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -16,261 +14,19 @@
 #include <unordered_set>
 #include <variant>
 
+#include "scanner/target_spec.hpp"
+
 namespace certfleet::scanner {
 
 namespace {
 
-__extension__ typedef unsigned __int128 uint128;
+using namespace target_spec;
 
 // More targets than anyone scans on purpose (years at thousands of probes a second), so a bigger set is a typo
 // such as a /32 for a /120. The limit also keeps every count and position well inside 64 bits.
 constexpr std::uint64_t kMaxTargets = std::uint64_t{1} << 40;
 constexpr const char* kMaxTargetsText = "2^40";
 constexpr std::size_t kMaxSpecFileSize = std::size_t{64} << 20;
-
-// Thrown by the parsers below with what is wrong; the caller adds which input it was about.
-struct Problem {
-    std::string message;
-};
-
-// Inputs come from files too, so what is echoed back is kept printable and short.
-std::string quoted(std::string_view text) {
-    constexpr std::size_t kMaxShown = 200;
-    std::string out = "'";
-    for (const unsigned char c : text.substr(0, kMaxShown)) {
-        if (c >= 0x20 && c < 0x7f) {
-            out += static_cast<char>(c);
-        } else {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
-            out += escaped;
-        }
-    }
-    if (text.size() > kMaxShown) out += "...";
-    return out + "'";
-}
-
-template <typename Parse>
-auto about(const char* kind, std::string_view input, Parse parse) {
-    try {
-        return parse();
-    } catch (const Problem& problem) {
-        throw TargetError(std::string(kind) + " " + quoted(input) + ": " + problem.message);
-    }
-}
-
-bool all_digits(std::string_view text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// Plain decimal only: no sign, spaces or hex. nullopt also when it does not fit in 64 bits.
-std::optional<std::uint64_t> parse_decimal(std::string_view text) {
-    if (!all_digits(text)) return std::nullopt;
-    std::uint64_t value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc{}) return std::nullopt;
-    return value;
-}
-
-std::uint16_t parse_port(std::string_view text) {
-    if (text.empty()) throw Problem{"the port is missing"};
-    if (!all_digits(text)) throw Problem{quoted(text) + " is not a port number"};
-    const auto value = parse_decimal(text);
-    if (value == 0u) throw Problem{"port 0 is not a valid port"};
-    if (!value || *value > 65535) throw Problem{"port " + std::string(text) + " is over 65535"};
-    return static_cast<std::uint16_t>(*value);
-}
-
-std::uint32_t parse_ipv4(std::string_view text) {
-    if (text.empty()) throw Problem{"an address is missing"};
-    const auto not_ipv4 = [&](const std::string& why) {
-        return Problem{quoted(text) + " is not an IPv4 address: " + why};
-    };
-    std::uint32_t address = 0;
-    int numbers = 0;
-    for (std::size_t start = 0;;) {
-        const std::size_t dot = text.find('.', start);
-        const std::string_view number = text.substr(start, dot == std::string_view::npos ? dot : dot - start);
-        if (++numbers > 4) throw not_ipv4("it has more than 4 numbers");
-        if (number.empty()) throw not_ipv4("a number is missing");
-        if (!all_digits(number)) throw not_ipv4(quoted(number) + " is not a number");
-        const auto value = parse_decimal(number);
-        if (!value || *value > 255) throw not_ipv4(std::string(number) + " is over 255");
-        // inet_aton reads 010 as octal 8, most people read it as 10: refuse to guess.
-        if (number.size() > 1 && number.front() == '0') throw not_ipv4(std::string(number) + " has a leading zero");
-        address = address << 8 | static_cast<std::uint32_t>(*value);
-        if (dot == std::string_view::npos) break;
-        start = dot + 1;
-    }
-    if (numbers < 4) throw not_ipv4("it needs 4 numbers");
-    return address;
-}
-
-uint128 parse_ipv6(std::string_view text) {
-    if (text.empty()) throw Problem{"an address is missing"};
-    if (text.find('%') != std::string_view::npos)
-        throw Problem{quoted(text) + " is not an IPv6 address: zone indexes (%eth0) are not supported"};
-    // Checked first because inet_pton stops at a NUL and would accept what comes before it.
-    unsigned char bytes[16];
-    if (text.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos ||
-        inet_pton(AF_INET6, std::string(text).c_str(), bytes) != 1)
-        throw Problem{quoted(text) + " is not an IPv6 address"};
-    uint128 address = 0;
-    for (const unsigned char byte : bytes) address = address << 8 | byte;
-    return address;
-}
-
-std::string format_ipv4(std::uint32_t address) {
-    return std::to_string(address >> 24) + '.' + std::to_string(address >> 16 & 0xff) + '.' +
-           std::to_string(address >> 8 & 0xff) + '.' + std::to_string(address & 0xff);
-}
-
-std::string format_ipv6(uint128 address) {
-    unsigned char bytes[16];
-    for (int i = 15; i >= 0; --i, address >>= 8) bytes[i] = static_cast<unsigned char>(address);
-    char text[INET6_ADDRSTRLEN];
-    inet_ntop(AF_INET6, bytes, text, sizeof text);
-    return text;
-}
-
-struct Ipv4 {
-    using Address = std::uint32_t;
-    static constexpr unsigned bits = 32;
-    static Address parse(std::string_view text) { return parse_ipv4(text); }
-};
-
-struct Ipv6 {
-    using Address = uint128;
-    static constexpr unsigned bits = 128;
-    static Address parse(std::string_view text) { return parse_ipv6(text); }
-};
-
-template <typename Address>
-struct Interval {
-    Address first;
-    Address last;  // inclusive, so the whole address space has a last address
-};
-
-// A single address, a CIDR block or a range.
-template <typename Family>
-Interval<typename Family::Address> parse_address_set(std::string_view text) {
-    using Address = typename Family::Address;
-    if (const std::size_t slash = text.find('/'); slash != std::string_view::npos) {
-        const Address address = Family::parse(text.substr(0, slash));
-        const std::string_view length_text = text.substr(slash + 1);
-        if (length_text.empty()) throw Problem{"the prefix length after '/' is missing"};
-        if (!all_digits(length_text)) throw Problem{quoted(length_text) + " is not a prefix length"};
-        const auto length = parse_decimal(length_text);
-        if (!length || *length > Family::bits)
-            throw Problem{"prefix length " + std::string(length_text) + " is over " + std::to_string(Family::bits)};
-        const Address host_bits =
-            *length == 0 ? ~Address{0} : (Address{1} << (Family::bits - static_cast<unsigned>(*length))) - 1;
-        return {static_cast<Address>(address & ~host_bits), static_cast<Address>(address | host_bits)};
-    }
-    if (const std::size_t dash = text.find('-'); dash != std::string_view::npos) {
-        const Address first = Family::parse(text.substr(0, dash));
-        const Address last = Family::parse(text.substr(dash + 1));
-        if (last < first) throw Problem{"the range ends before it starts, so it is empty"};
-        return {first, last};
-    }
-    const Address address = Family::parse(text);
-    return {address, address};
-}
-
-struct HostName {
-    std::string name;         // lowercase, trailing dot kept: it keeps resolver search domains out
-    std::string server_name;  // lowercase, no trailing dot, as SNI wants it
-};
-
-HostName parse_host_name(std::string_view text) {
-    std::string_view name = text;
-    if (name.ends_with('.')) name.remove_suffix(1);
-    if (name.empty()) throw Problem{"the host name is empty"};
-    if (name.size() > 253)
-        throw Problem{"the host name is " + std::to_string(name.size()) + " characters long, over 253"};
-    for (std::size_t start = 0;;) {
-        const std::size_t dot = name.find('.', start);
-        const std::string_view label = name.substr(start, dot == std::string_view::npos ? dot : dot - start);
-        if (label.empty()) throw Problem{"the host name has an empty label (two dots in a row or a leading dot)"};
-        if (label.size() > 63)
-            throw Problem{"host name label " + quoted(label) + " is " + std::to_string(label.size()) +
-                          " characters long, over 63"};
-        for (const char c : label) {
-            const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-            if (allowed) continue;
-            std::string why =
-                quoted(std::string_view(&c, 1)) + " is not allowed in a host name (letters, digits, '-' and '.' only)";
-            if (static_cast<unsigned char>(c) >= 0x80) why += "; write internationalised names in their xn-- form";
-            throw Problem{why};
-        }
-        if (label.front() == '-') throw Problem{"host name label " + quoted(label) + " starts with a hyphen"};
-        if (label.back() == '-') throw Problem{"host name label " + quoted(label) + " ends with a hyphen"};
-        if (dot == std::string_view::npos) break;
-        start = dot + 1;
-    }
-    HostName host{std::string(text), std::string(name)};
-    for (std::string* s : {&host.name, &host.server_name})
-        std::transform(s->begin(), s->end(), s->begin(),
-                       [](char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; });
-    return host;
-}
-
-using Hosts = std::variant<Interval<std::uint32_t>, Interval<uint128>, HostName>;
-
-struct ParsedSpec {
-    Hosts hosts;
-    std::optional<std::uint16_t> port;
-};
-
-ParsedSpec parse_spec(std::string_view spec) {
-    if (spec.empty()) throw Problem{"the target is empty"};
-    // Brackets hold any IPv6 form, blocks and ranges included, so each can carry a port.
-    if (spec.front() == '[') {
-        const std::size_t close = spec.find(']');
-        if (close == std::string_view::npos) throw Problem{"'[' has no matching ']'"};
-        ParsedSpec parsed{parse_address_set<Ipv6>(spec.substr(1, close - 1)), std::nullopt};
-        const std::string_view rest = spec.substr(close + 1);
-        if (!rest.empty()) {
-            if (rest.front() != ':') throw Problem{quoted(rest) + " after ']' is not ':port'"};
-            parsed.port = parse_port(rest.substr(1));
-        }
-        return parsed;
-    }
-    // Two colons or more can only be IPv6, which needs brackets to carry a port.
-    const auto colons = std::count(spec.begin(), spec.end(), ':');
-    if (colons >= 2) return {parse_address_set<Ipv6>(spec), std::nullopt};
-    const std::size_t colon = spec.find(':');
-    const std::string_view host = spec.substr(0, colon);
-    if (host.empty()) throw Problem{"there is no host before the ':'"};
-    // Digits and dots are never taken for a name, so 300.1.1.1 is a bad address rather than a host to resolve.
-    const bool address_set =
-        host.find_first_not_of("0123456789.-") == std::string_view::npos || host.find('/') != std::string_view::npos;
-    ParsedSpec parsed{address_set ? Hosts{parse_address_set<Ipv4>(host)} : Hosts{parse_host_name(host)}, std::nullopt};
-    if (colon != std::string_view::npos) parsed.port = parse_port(spec.substr(colon + 1));
-    return parsed;
-}
-
-ParsedSpec parse_target(const std::string& spec, const std::vector<std::uint16_t>& ports) {
-    return about("target", spec, [&] {
-        ParsedSpec parsed = parse_spec(spec);
-        if (!parsed.port && ports.empty()) throw Problem{"it has no port and the port list is empty"};
-        return parsed;
-    });
-}
-
-Hosts parse_exclude(const std::string& spec) {
-    return about("exclude", spec, [&] {
-        ParsedSpec parsed = parse_spec(spec);
-        if (parsed.port) throw Problem{"an exclude cannot have a port; it excludes the addresses on every port"};
-        if (std::holds_alternative<HostName>(parsed.hosts))
-            throw Problem{"host names cannot be excluded, only addresses, CIDR blocks and ranges"};
-        return parsed.hosts;
-    });
-}
-
-void check_port_list(const std::vector<std::uint16_t>& ports) {
-    if (std::find(ports.begin(), ports.end(), 0) != ports.end()) throw TargetError("ports: port 0 is not a valid port");
-}
 
 // Part of the address space that came from one spec.
 template <typename Address>
@@ -402,8 +158,9 @@ std::string describe_count(long double count) {
     return text;
 }
 
-// Measured after excludes and duplicates, so a block trimmed below the limit passes. Counted in long double, exact
-// up to 2^64, so absurd sets such as ::/0 are measured without overflowing.
+// Measured after excludes and duplicates, so a block trimmed below the limit passes, but before the blocklist: a
+// block too big to mean is refused even when it is mostly blocked addresses, such as fe00::/7. Counted in long
+// double, exact up to 2^64, so absurd sets such as ::/0 are measured without overflowing.
 void check_size(const std::vector<PortGroup>& groups, const std::vector<std::string>& specs) {
     std::vector<long double> per_spec(specs.size());
     for (const auto& group : groups) {
@@ -422,6 +179,35 @@ void check_size(const std::vector<PortGroup>& groups, const std::vector<std::str
         throw TargetError("target " + quoted(specs[static_cast<std::size_t>(largest - per_spec.begin())]) + ": " +
                           describe_count(*largest) + " targets" + over);
     throw TargetError("targets: " + describe_count(total) + " targets in all" + over);
+}
+
+// How many addresses of the sorted, disjoint `intervals` are in `range`.
+template <typename Intervals, typename Range>
+std::uint64_t overlap(const Intervals& intervals, const Range& range) {
+    std::uint64_t count = 0;
+    for (const auto& interval : intervals) {
+        const auto first = std::max(interval.first, range.first);
+        const auto last = std::min(interval.last, range.last);
+        if (first <= last) count += static_cast<std::uint64_t>(last - first) + 1;
+    }
+    return count;
+}
+
+// Counts, into `counts` (indexed like kBlockedRanges), what the blocklist takes out of one family's addresses,
+// then takes it out. Run after check_size, so every count fits.
+template <typename Address>
+void take_out_blocked(std::vector<PortGroup>& groups, std::vector<Span<Address>> PortGroup::*spans,
+                      const std::vector<BlockedInterval<Address>>& blocked, std::vector<TargetSet::Blocked>& counts) {
+    std::vector<Interval<Address>> everywhere;  // an address scanned on several port lists is one address
+    for (const auto& group : groups)
+        for (const auto& span : group.*spans) everywhere.push_back({span.first, span.last});
+    everywhere = merged(std::move(everywhere));
+    for (const auto& range : blocked) {
+        counts[range.range].addresses += overlap(everywhere, range);
+        for (const auto& group : groups)
+            counts[range.range].targets += overlap(group.*spans, range) * group.ports.size();
+    }
+    for (auto& group : groups) group.*spans = subtract(group.*spans, blocked);
 }
 
 // splitmix64's output function: every input bit flips each output bit with probability close to 1/2.
@@ -588,8 +374,9 @@ Shard parse_shard(const std::string& text) {
 }
 
 std::vector<std::string> read_target_file(const std::string& path) {
-    return read_spec_file(path,
-                          [](const std::string& spec) { about("target", spec, [&] { return parse_spec(spec); }); });
+    return read_spec_file(path, [](const std::string& spec) {
+        about("target", spec, [&] { refuse_only_blocked(parse_spec(spec).hosts); });
+    });
 }
 
 std::vector<std::string> read_exclude_file(const std::string& path) {
@@ -619,6 +406,7 @@ struct TargetSet::Data {
     std::vector<PortGroup> groups;           // none empty
     std::vector<std::uint64_t> group_first;  // the number of each group's first target
     std::uint64_t size = 0;
+    std::vector<Blocked> blocked;
 
     Target target(std::uint64_t number) const {
         const auto group_index = static_cast<std::size_t>(
@@ -691,6 +479,12 @@ TargetSet TargetSet::parse(const std::vector<std::string>& specs, const std::vec
                                     also_listed ? &groups.front() : nullptr));
     }
     check_size(groups, specs);
+    std::vector<Blocked> blocked(kBlockedRanges.size());
+    take_out_blocked(groups, &PortGroup::v4, blocked_intervals().v4, blocked);
+    take_out_blocked(groups, &PortGroup::v6, blocked_intervals().v6, blocked);
+    for (std::size_t i = 0; i < blocked.size(); ++i) blocked[i].range = kBlockedRanges[i];
+    std::erase_if(blocked, [](const Blocked& b) { return b.addresses == 0; });
+    data->blocked = std::move(blocked);
 
     for (auto& group : groups) {
         group.v4_hosts = number_hosts(group.v4, group.v4_hosts_before);
@@ -704,6 +498,8 @@ TargetSet TargetSet::parse(const std::vector<std::string>& specs, const std::vec
 }
 
 std::uint64_t TargetSet::size() const { return data_->size; }
+
+const std::vector<TargetSet::Blocked>& TargetSet::blocked() const { return data_->blocked; }
 
 std::uint64_t TargetSet::shard_size(Shard shard) const {
     check_shard(shard);

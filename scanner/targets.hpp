@@ -10,7 +10,7 @@
 //   mail.example.com   mail.example.com.          host name (RFC 1123 labels, trailing dot allowed)
 //   host:993   192.0.2.7:443   192.0.2.0/30:8443   [2001:db8::7]:443   [2001:db8::/120]:443   only that port
 // A target without a port is scanned on every port of the port list. Excludes are addresses, CIDR blocks and
-// ranges (no ports, no names); excluded addresses are never produced.
+// ranges (no ports, no names); excluded addresses are never produced, and neither are blocked ones (kBlockedRanges).
 //
 // The targets are a stream, never a list in memory: addresses are held as sorted disjoint intervals, so a /8 costs
 // what a /24 costs, and the n-th target is found by arithmetic. The order is a seeded permutation of all targets,
@@ -53,6 +53,30 @@ std::optional<StartTls> starttls_protocol_for_port(std::uint16_t port);
 const char* to_string(StartTls protocol);
 std::optional<StartTls> starttls_from_string(const std::string& name);
 
+// Addresses no scan probes, whatever its targets say: they reach no single host, or reach the scanning host
+// itself (Linux connects 0.0.0.0 to the local host). zmap's default blocklist without its private ranges, which
+// fleets are made of, and with the IPv4-mapped IPv6 forms of the IPv4 ranges. They are taken out of a target set
+// like an exclude, so its size and shards stay exact; a target with no other address is an error. Loopback and
+// private ranges may be scanned.
+struct BlockedRange {
+    const char* block;   // CIDR
+    const char* reason;  // what the addresses are, for messages
+};
+inline constexpr std::array<BlockedRange, 8> kBlockedRanges{{
+    {"0.0.0.0/8", "this network"},
+    {"224.0.0.0/4", "multicast"},
+    {"240.0.0.0/4", "reserved, and the broadcast address 255.255.255.255"},
+    {"::/128", "unspecified"},
+    {"::ffff:0.0.0.0/104", "IPv4-mapped this network"},
+    {"::ffff:224.0.0.0/100", "IPv4-mapped multicast"},
+    {"::ffff:240.0.0.0/100", "IPv4-mapped reserved and broadcast"},
+    {"ff00::/8", "multicast"},
+}};
+
+// The blocked range that holds an address as a resolver returns it (192.0.2.7, 2001:db8::7); nullopt when the
+// address may be probed or is not an IP address.
+std::optional<BlockedRange> blocked_range_of(const std::string& address);
+
 // The scan order is the same for the same seed, which is what lets --resume continue a scan; this is the seed when
 // none is given. Any fixed value would do.
 inline constexpr std::uint64_t kDefaultShuffleSeed = 0x2545f4914f6cdd1d;
@@ -91,12 +115,21 @@ class TargetSet {
     struct Data;
 
 public:
-    // Throws TargetError for the first bad spec, exclude or port, and when there would be more than 2^40 targets.
+    // What the blocklist took out of the targets: one entry per blocked range that overlapped them.
+    struct Blocked {
+        BlockedRange range;
+        std::uint64_t addresses = 0;  // distinct addresses of the targets in the range
+        std::uint64_t targets = 0;    // those addresses on their ports, counted in no shard's size
+    };
+
+    // Throws TargetError for the first bad spec, exclude or port, for a target whose every address is blocked,
+    // and when there would be more than 2^40 targets (counted before the blocklist, so a typo is not hidden).
     // An address or name given more than once is scanned once per port.
     static TargetSet parse(const std::vector<std::string>& specs, const std::vector<std::uint16_t>& ports,
                            const std::vector<std::string>& excludes);
 
     std::uint64_t size() const;
+    const std::vector<Blocked>& blocked() const;
     std::uint64_t shard_size(Shard shard) const;
     // How many address intervals the set holds: its memory, which grows with the number of specs and excludes,
     // never with the number of addresses they cover.
