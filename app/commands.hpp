@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "rules/rules.hpp"
+#include "scanner/decode.hpp"
 
 namespace certfleet::app {
 
@@ -26,6 +27,8 @@ struct ScanOptions {
     std::string password_file;
     std::uint64_t max_file_size = 10ull << 20;
     unsigned threads = 0;
+    std::uint64_t max_kdf_iterations = scanner::kDefaultMaxKdfIterations;
+    double file_timeout_seconds = scanner::kDefaultFileTimeLimit.count();  // 0: no limit
     // network targets
     std::vector<std::string> targets;
     std::string targets_file;
