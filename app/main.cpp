@@ -13,18 +13,20 @@ namespace {
 
 // A number from `minimum` to `maximum`. CLI11's PositiveNumber and NonNegativeNumber print their bounds as
 // 309-digit numbers, and an unsigned option takes "-1" as 2^64-1; this says in a few words what is wrong.
-CLI::Validator number_in(double minimum, double maximum, const std::string& requirement) {
+// `label` is what --help shows after the type.
+CLI::Validator number_in(double minimum, double maximum, const std::string& requirement, const std::string& label) {
     return CLI::Validator(
         [=](std::string& input) -> std::string {
             double value = 0;
             if (CLI::detail::lexical_cast(input, value) && value >= minimum && value <= maximum) return {};
             return input + ": must be " + requirement;
         },
-        requirement);
+        label);
 }
 
 CLI::Validator at_least(double minimum, const std::string& requirement) {
-    return number_in(minimum, std::numeric_limits<double>::infinity(), requirement);
+    return number_in(minimum, std::numeric_limits<double>::infinity(), requirement,
+                     minimum > 0 ? "POSITIVE" : "NONNEGATIVE");
 }
 
 const CLI::Validator kScanId = at_least(1, "a scan id (1 or more)");
@@ -59,7 +61,7 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     const auto positive_size = at_least(1, "a positive size in bytes (e.g. 10MiB, 512K)");
     scan_cmd->add_option("--max-file-size", scan.max_file_size, "Skip (and report) larger files; e.g. 10MiB, 512K")
-        ->check(positive_size)  // before the unit is applied, so "-1" is refused rather than read as 2^64-1
+        ->check(positive_size.description(""))  // before the unit: "-1" is refused rather than read as 2^64-1
         ->transform(CLI::AsSizeValue(false))
         ->check(positive_size)
         ->default_str("10MiB");
@@ -70,7 +72,7 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     scan_cmd->add_option("--file-timeout", scan.file_timeout_seconds,
                          "Seconds one file's decoding may take before it is reported as timeout (0: no limit)")
-        ->check(number_in(0, 86'400, "a number of seconds from 0 (no limit) to 86400"))
+        ->check(number_in(0, 86'400, "a number of seconds from 0 (no limit) to 86400", "0-86400"))
         ->capture_default_str();
     scan_cmd->add_option("--threads", scan.threads, "File decoder threads (default: one per core)")
         ->check(CLI::Range(0u, 64u));
