@@ -8,6 +8,7 @@
 
 #include "inventory/inventory.hpp"
 #include "rules/rules.hpp"
+#include "scanner/decode.hpp"
 
 namespace certfleet::app {
 
@@ -32,6 +33,8 @@ struct ScanOptions {
     std::string password_file;
     std::uint64_t max_file_size = 10ull << 20;
     unsigned threads = 0;
+    std::uint64_t max_kdf_iterations = scanner::kDefaultMaxKdfIterations;
+    double file_timeout_seconds = scanner::kDefaultFileTimeLimit.count();  // 0: no limit
     // network targets
     std::vector<std::string> targets;
     std::string targets_file;

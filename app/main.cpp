@@ -1,6 +1,7 @@
 // certfleet command line: parses flags into the plain option structs of commands.hpp and runs the command.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <limits>
 
 #include "app/commands.hpp"
 #include "report/analysis_report.hpp"
@@ -8,6 +9,31 @@
 #include "report/text_escape.hpp"
 
 using namespace certfleet::app;
+
+namespace {
+
+// A number from `minimum` to `maximum`. CLI11's PositiveNumber and NonNegativeNumber print their bounds as
+// 309-digit numbers, and an unsigned option takes "-1" as 2^64-1; this says in a few words what is wrong.
+// `label` is what --help shows after the type.
+CLI::Validator number_in(double minimum, double maximum, const std::string& requirement, const std::string& label) {
+    return CLI::Validator(
+        [=](std::string& input) -> std::string {
+            double value = 0;
+            if (CLI::detail::lexical_cast(input, value) && value >= minimum && value <= maximum) return {};
+            return input + ": must be " + requirement;
+        },
+        label);
+}
+
+CLI::Validator at_least(double minimum, const std::string& requirement) {
+    return number_in(minimum, std::numeric_limits<double>::infinity(), requirement,
+                     minimum > 0 ? "POSITIVE" : "NONNEGATIVE");
+}
+
+const CLI::Validator kScanId = at_least(1, "a scan id (1 or more)");
+const CLI::Validator kZeroOrMore = at_least(0, "0 or more");
+
+}  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"certfleet: find every TLS certificate in a fleet, keep an inventory, say what to do."};
@@ -31,11 +57,24 @@ int main(int argc, char** argv) {
     scan_cmd->add_option("--exclude-path", scan.exclude_paths,
                          "Skip files and subtrees whose path or name matches this glob (repeatable)");
     scan_cmd->add_option("--password-file", scan.password_file,
-                         "Passwords to try on PKCS#12, keystores and encrypted keys, one per line")
+                         "Passwords to try on PKCS#12, keystores and encrypted keys, one per line (a regular file "
+                         "of at most 1 MiB and 10,000 lines)")
         ->check(CLI::ExistingFile);
+    const auto positive_size = at_least(1, "a positive size in bytes (e.g. 10MiB, 512K)");
     scan_cmd->add_option("--max-file-size", scan.max_file_size, "Skip (and report) larger files; e.g. 10MiB, 512K")
+        ->check(positive_size.description(""))  // before the unit: "-1" is refused rather than read as 2^64-1
         ->transform(CLI::AsSizeValue(false))
+        ->check(positive_size)
         ->default_str("10MiB");
+    scan_cmd->add_option("--max-kdf-iterations", scan.max_kdf_iterations,
+                         "Refuse (and report as excessive_kdf_iterations) password key derivations costlier than "
+                         "this: PBKDF2 or PKCS#12 iterations, scrypt N*r*p")
+        ->check(at_least(1, "a positive number of iterations"))
+        ->capture_default_str();
+    scan_cmd->add_option("--file-timeout", scan.file_timeout_seconds,
+                         "Seconds one file's decoding may take before it is reported as timeout (0: no limit)")
+        ->check(number_in(0, 86'400, "a number of seconds from 0 (no limit) to 86400", "0-86400"))
+        ->capture_default_str();
     scan_cmd->add_option("--threads", scan.threads, "File decoder threads (default: one per core)")
         ->check(CLI::Range(0u, 64u));
     scan_cmd->add_option("--targets-file", scan.targets_file, "Targets, one per line (# comments)");
@@ -49,18 +88,23 @@ int main(int argc, char** argv) {
     scan_cmd->add_option("--rate", scan.rate,
                          "New connections per second; 0: no limit (default: 1000 for a scan of over 1,048,576 "
                          "probes, else no limit)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(kZeroOrMore);
     auto* yes = scan_cmd->add_flag("--yes", scan.yes, "Go ahead with a scan of over 1,048,576 probes");
     scan_cmd->add_option("--max-targets", scan.max_targets,
                          "Go ahead without --yes with up to this many probes (default: 1,048,576)")
+        ->check(kZeroOrMore)
         ->excludes(yes);
-    scan_cmd->add_option("--max-per-host", scan.max_per_host, "Concurrent connections to one address (default: no limit)");
+    scan_cmd->add_option("--max-per-host", scan.max_per_host, "Concurrent connections to one address (default: no limit)")
+        ->check(kZeroOrMore);
     scan_cmd->add_option("--timeout-ms", scan.timeout_ms, "Deadline for each endpoint, all steps together")
         ->check(CLI::Range(1u, 600000u))
         ->capture_default_str();
-    scan_cmd->add_option("--connect-timeout-ms", scan.connect_timeout_ms, "Deadline for the TCP connect");
-    scan_cmd->add_option("--starttls-timeout-ms", scan.starttls_timeout_ms, "Deadline for the STARTTLS dialogue");
-    scan_cmd->add_option("--handshake-timeout-ms", scan.handshake_timeout_ms, "Deadline for the TLS handshake");
+    scan_cmd->add_option("--connect-timeout-ms", scan.connect_timeout_ms, "Deadline for the TCP connect")
+        ->check(kZeroOrMore);
+    scan_cmd->add_option("--starttls-timeout-ms", scan.starttls_timeout_ms, "Deadline for the STARTTLS dialogue")
+        ->check(kZeroOrMore);
+    scan_cmd->add_option("--handshake-timeout-ms", scan.handshake_timeout_ms, "Deadline for the TLS handshake")
+        ->check(kZeroOrMore);
     scan_cmd->add_option("--retries", scan.retries, "Extra attempts after a timeout")->check(CLI::Range(0u, 10u));
     scan_cmd->add_option("--sni", scan.sni_names, "Probe IP targets with this server name (repeatable; one probe each)");
     scan_cmd->add_option("--sni-file", scan.sni_file, "Server names, one per line");
@@ -90,7 +134,7 @@ int main(int argc, char** argv) {
     ReportOptions report_options;
     auto* report_cmd = app.add_subcommand("report", "Print a report of a scan from the inventory");
     add_format(report_cmd, report_options.format, certfleet::report::report_formats());
-    report_cmd->add_option("--scan", report_options.scan, "Scan id (default: the latest)")->check(CLI::PositiveNumber);
+    report_cmd->add_option("--scan", report_options.scan, "Scan id (default: the latest)")->check(kScanId);
     report_cmd->add_option("-o,--output", report_options.output, "Write to this file instead of stdout");
     report_cmd->add_option("--rules", report_options.rules, "Rules file whose migration rules the report tracks")
         ->check(CLI::ExistingFile);
@@ -101,7 +145,7 @@ int main(int argc, char** argv) {
                      "current view: each place as the latest scan that looked at it left it.");
     inventory_cmd->require_subcommand(1);
     const auto add_scan_filter = [&](CLI::App* cmd) {
-        cmd->add_option("--scan", inventory_options.scan, "Ask of this scan only")->check(CLI::PositiveNumber);
+        cmd->add_option("--scan", inventory_options.scan, "Ask of this scan only")->check(kScanId);
     };
     const auto add_filters = [&](CLI::App* cmd) {
         add_scan_filter(cmd);
@@ -128,7 +172,7 @@ int main(int argc, char** argv) {
                                               "places first");
     add_filters(shared_cmd);
     shared_cmd->add_option("--min-places", inventory_options.min_places, "At least this many places")
-        ->check(CLI::PositiveNumber)
+        ->check(at_least(1, "a number of places (1 or more)"))
         ->capture_default_str();
     shared_cmd->add_option("--across", inventory_options.across,
                            "Only certificates whose places carry two or more values of this label key, e.g. owner");
@@ -144,8 +188,8 @@ int main(int argc, char** argv) {
     auto* diff_cmd = app.add_subcommand(
         "diff", "What changed between two scans: new and gone certificates and places, rotations, verdicts.\n"
                 "Default: the two latest scans; with FROM alone, FROM against the latest.");
-    diff_cmd->add_option("FROM", diff_options.from, "Earlier scan id")->check(CLI::PositiveNumber);
-    diff_cmd->add_option("TO", diff_options.to, "Later scan id")->check(CLI::PositiveNumber);
+    diff_cmd->add_option("FROM", diff_options.from, "Earlier scan id")->check(kScanId);
+    diff_cmd->add_option("TO", diff_options.to, "Later scan id")->check(kScanId);
     add_format(diff_cmd, diff_options.format);
 
     CheckOptions check_options;
@@ -153,7 +197,7 @@ int main(int argc, char** argv) {
         "check", "Evaluate the rules over the latest scan, as a Nagios plugin: exit 0 OK, 1 WARNING, 2 CRITICAL,\n"
                  "3 UNKNOWN. First line: status, counts and perfdata. Findings are stored with the scan.");
     check_cmd->add_option("--rules", check_options.rules, "Rules file (YAML); default: the built-in policy");
-    check_cmd->add_option("--scan", check_options.scan, "Scan id (default: the latest)")->check(CLI::PositiveNumber);
+    check_cmd->add_option("--scan", check_options.scan, "Scan id (default: the latest)")->check(kScanId);
     check_cmd->add_option("--format", check_options.format, "Output format")
         ->check(CLI::IsMember({"table", "json"}))
         ->capture_default_str();

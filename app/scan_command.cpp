@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -35,14 +34,30 @@ extern "C" void request_stop(int) { g_stop_requested = true; }
 
 constexpr std::size_t kDryRunShown = 20;
 
+// Bounds on the operator's list files, which are read whole before the scan starts: far above any real list,
+// yet a mistake (a log file, /dev/zero) is refused in a moment instead of filling memory. Every password is
+// tried on every locked file, so a list longer than this would mostly burn --file-timeout.
+constexpr std::uint64_t kMaxListFileBytes = 1 << 20;
+constexpr std::size_t kMaxListFileLines = 10'000;
+
 std::vector<std::string> read_lines(const std::string& path, const std::string& flag) {
-    std::ifstream in(path);
-    if (!in) throw UsageError(flag + " " + path + ": cannot read it: " + std::strerror(errno));
+    std::string content;
+    try {
+        content = scanner::read_operator_file(path, kMaxListFileBytes);
+    } catch (const scanner::InputFileError& e) {
+        throw UsageError(flag + " " + path + ": " + e.what());
+    }
     std::vector<std::string> lines;
-    std::string line;
-    while (std::getline(in, line)) {
+    std::size_t start = 0;
+    while (start < content.size()) {
+        std::size_t end = content.find('\n', start);
+        if (end == std::string::npos) end = content.size();
+        std::string line = content.substr(start, end - start);
         if (!line.empty() && line.back() == '\r') line.pop_back();
-        lines.push_back(line);
+        lines.push_back(std::move(line));
+        if (lines.size() > kMaxListFileLines)
+            throw UsageError(flag + " " + path + ": more than " + std::to_string(kMaxListFileLines) + " lines");
+        start = end + 1;
     }
     return lines;
 }
@@ -108,6 +123,9 @@ std::optional<scanner::WalkOptions> plan_files(const ScanOptions& options) {
     walk.exclude_globs = options.exclude_paths;
     walk.max_file_size = options.max_file_size;
     walk.decoder_threads = options.threads;
+    walk.max_kdf_iterations = options.max_kdf_iterations;
+    walk.file_time_limit = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::duration<double>(options.file_timeout_seconds));
     if (!options.password_file.empty()) walk.passwords = read_lines(options.password_file, "--password-file");
     return walk;
 }

@@ -9,10 +9,9 @@
 
 #include "core/encoding.hpp"
 #include "core/openssl_handles.hpp"
+#include "scanner/kdf_bound.hpp"
 
 namespace certfleet::scanner {
-
-namespace {
 
 std::string openssl_reason() {
     const char* text = ERR_reason_error_string(ERR_peek_last_error());
@@ -21,17 +20,7 @@ std::string openssl_reason() {
     return reason;
 }
 
-std::optional<std::string> spki_sha256_of(EVP_PKEY* key) {
-    unsigned char* spki = nullptr;
-    const int length = i2d_PUBKEY(key, &spki);
-    if (length <= 0) return std::nullopt;
-    std::string out = sha256_hex(std::span(spki, static_cast<std::size_t>(length)));
-    OPENSSL_free(spki);
-    return out;
-}
-
-void add_certificate_from_x509(X509* cert, SourceFormat format, FileObservationBuilder& out,
-                               bool trust_anchor = false) {
+void add_certificate_from_x509(X509* cert, SourceFormat format, FileObservationBuilder& out, bool trust_anchor) {
     unsigned char* der = nullptr;
     const int length = i2d_X509(cert, &der);
     if (length <= 0) {
@@ -43,15 +32,24 @@ void add_certificate_from_x509(X509* cert, SourceFormat format, FileObservationB
 }
 
 void record_key(EVP_PKEY* key, SourceFormat format, FileObservationBuilder& out) {
-    out.add_key(format, spki_sha256_of(key), KeyState::readable);
+    std::optional<std::string> spki_sha256;
+    unsigned char* spki = nullptr;
+    const int length = i2d_PUBKEY(key, &spki);
+    if (length > 0) spki_sha256 = sha256_hex(std::span(spki, static_cast<std::size_t>(length)));
+    OPENSSL_free(spki);
+    out.add_key(format, std::move(spki_sha256), KeyState::readable);
 }
 
+namespace {
+
 // Tries each known password in turn: the key is recorded readable with the first that opens it, or as
-// encrypted (fingerprint unknown) when none does.
+// encrypted (fingerprint unknown) when none does or the tries were cut short.
 template <typename Decrypt>
 void record_protected_key(Decrypt&& decrypt, SourceFormat format, FileObservationBuilder& out) {
-    for (const auto& password : out.options().passwords) {
-        if (ossl::EvpPkeyPtr key = decrypt(password)) {
+    const auto& passwords = out.options().passwords;
+    for (std::size_t i = 0; i < passwords.size(); ++i) {
+        if (out.must_stop([&] { return password_try(i, passwords.size(), "an encrypted private key"); })) break;
+        if (ossl::EvpPkeyPtr key = decrypt(passwords[i])) {
             ERR_clear_error();
             record_key(key.get(), format, out);
             return;
@@ -129,11 +127,16 @@ std::optional<std::vector<std::span<const std::uint8_t>>> signed_data_certificat
     return certificates;
 }
 
+std::string pkcs7_activity(std::size_t index) {
+    return "reading certificate #" + std::to_string(index + 1) + " of a PKCS#7 bundle";
+}
+
 }  // namespace
 
 void record_pkcs7(std::span<const std::uint8_t> der, FileObservationBuilder& out) {
     if (const auto certificates = signed_data_certificates(der)) {
-        for (const auto& certificate : *certificates) out.add_certificate(certificate, SourceFormat::pkcs7);
+        for (std::size_t i = 0; i < certificates->size() && !out.must_stop([&] { return pkcs7_activity(i); }); ++i)
+            out.add_certificate((*certificates)[i], SourceFormat::pkcs7);
         return;
     }
     const unsigned char* cursor = der.data();
@@ -147,50 +150,8 @@ void record_pkcs7(std::span<const std::uint8_t> der, FileObservationBuilder& out
     if (type == NID_pkcs7_signed && p7->d.sign != nullptr) certs = p7->d.sign->cert;
     else if (type == NID_pkcs7_signedAndEnveloped && p7->d.signed_and_enveloped != nullptr)
         certs = p7->d.signed_and_enveloped->cert;
-    for (int i = 0; i < sk_X509_num(certs); ++i) add_certificate_from_x509(sk_X509_value(certs, i), SourceFormat::pkcs7, out);
-}
-
-void record_pkcs12(std::span<const std::uint8_t> der, FileObservationBuilder& out) {
-    ossl::load_legacy_provider();
-    const unsigned char* cursor = der.data();
-    ossl::Pkcs12Ptr p12(d2i_PKCS12(nullptr, &cursor, static_cast<long>(der.size())));
-    if (!p12) {
-        out.add_error("corrupt_pkcs12", "not a readable PKCS#12 structure: " + openssl_reason());
-        return;
-    }
-    // PKCS12_parse checks the MAC first, so a wrong password costs one MAC computation and nothing more; for
-    // "" it tries both the empty and the absent password, as tools disagree on which "no password" means.
-    EVP_PKEY* raw_key = nullptr;
-    X509* raw_cert = nullptr;
-    STACK_OF(X509)* raw_ca = nullptr;
-    bool opened = false;
-    for (const auto& password : out.options().passwords) {
-        if (PKCS12_parse(p12.get(), password.c_str(), &raw_key, &raw_cert, &raw_ca) == 1) {
-            opened = true;
-            break;
-        }
-        const bool wrong_password = ERR_GET_REASON(ERR_peek_last_error()) == PKCS12_R_MAC_VERIFY_FAILURE;
-        if (!wrong_password) {
-            out.add_error("unsupported_pkcs12", "PKCS#12 cannot be decrypted: " + openssl_reason());
-            return;
-        }
-        ERR_clear_error();
-    }
-    if (!opened) {
-        out.add_error("locked", "PKCS#12: no password from --password-file (nor the empty one) opens it");
-        return;
-    }
-    ossl::EvpPkeyPtr key(raw_key);
-    ossl::X509Ptr cert(raw_cert);
-    ossl::X509StackPtr ca(raw_ca);
-    // Without a private key the file is a truststore (keytool writes them so): every certificate is an anchor.
-    // With one, the certificates are that key's chain. Java's per-bag trusted-certificate attribute would
-    // tell a keystore's trusted entries from the chain too, but PKCS12_parse does not expose bag attributes.
-    const bool truststore = !key;
-    if (cert) add_certificate_from_x509(cert.get(), SourceFormat::pkcs12, out, truststore);
-    for (int i = 0; i < sk_X509_num(ca.get()); ++i)
-        add_certificate_from_x509(sk_X509_value(ca.get(), i), SourceFormat::pkcs12, out, truststore);
-    if (key) record_key(key.get(), SourceFormat::pkcs12, out);
+    for (int i = 0; i < sk_X509_num(certs) && !out.must_stop([&] { return pkcs7_activity(i); }); ++i)
+        add_certificate_from_x509(sk_X509_value(certs, i), SourceFormat::pkcs7, out);
 }
 
 void record_private_key(std::span<const std::uint8_t> der, PrivateKeyEncoding encoding, std::string_view pem_headers,
@@ -212,6 +173,12 @@ void record_private_key(std::span<const std::uint8_t> der, PrivateKeyEncoding en
             ossl::X509SigPtr sealed(d2i_X509_SIG(nullptr, &cursor, length));
             if (!sealed) {
                 out.add_error("corrupt_key", "unreadable encrypted PKCS#8 private key: " + openssl_reason());
+                return;
+            }
+            const X509_ALGOR* algorithm = nullptr;
+            X509_SIG_get0(sealed.get(), &algorithm, nullptr);
+            if (refuse_costly_kdf(pbe_kdf_cost(algorithm), "encrypted PKCS#8 private key", out)) {
+                out.add_key(format, std::nullopt, KeyState::encrypted);
                 return;
             }
             record_protected_key(

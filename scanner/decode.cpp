@@ -4,6 +4,7 @@
 #include <openssl/pem.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "core/certificate.hpp"
@@ -28,7 +29,33 @@ void CertificateCache::insert(const std::string& sha256, Entry entry) {
 }
 
 FileObservationBuilder::FileObservationBuilder(std::string path, const DecodeOptions& options)
-    : path_(std::move(path)), options_(options) {}
+    : path_(std::move(path)), options_(options) {
+    if (options_.file_time_limit.count() > 0) deadline_ = std::chrono::steady_clock::now() + options_.file_time_limit;
+}
+
+bool FileObservationBuilder::stopping() {
+    if (gave_up_) return true;
+    if (options_.stop && options_.stop->load(std::memory_order_relaxed)) {
+        gave_up_ = true;
+    } else if (deadline_ && std::chrono::steady_clock::now() >= *deadline_) {
+        gave_up_ = true;
+        timed_out_ = true;
+    }
+    return gave_up_;
+}
+
+void FileObservationBuilder::record_timeout(const std::string& activity) {
+    timeout_recorded_ = true;
+    char limit[32];
+    std::snprintf(limit, sizeof limit, "%g", std::chrono::duration<double>(options_.file_time_limit).count());
+    add_error("timeout", std::string("decoding gave up after --file-timeout ") + limit + " s while " + activity +
+                             "; what was found before is kept");
+}
+
+std::string password_try(std::size_t index, std::size_t count, std::string_view what) {
+    return "trying password " + std::to_string(index + 1) + " of " + std::to_string(count) + " on " +
+           std::string(what);
+}
 
 void FileObservationBuilder::add_certificate(std::span<const std::uint8_t> der, SourceFormat format,
                                              bool trust_anchor) {

@@ -1,6 +1,8 @@
 #pragma once
 // Content decoders: one file's bytes in, the certificates, keys and problems found in them out. Formats are
 // recognised by content, never by file name. Nothing here throws to the caller or reads past a buffer.
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -32,9 +34,24 @@ private:
     std::unordered_map<std::string, Entry> entries_;
 };
 
+// At this bound one key derivation takes at most about half a second of CPU (measured here, OpenSSL 3.0: PBKDF2
+// costs 0.23 µs an iteration with HMAC-SHA256, 0.48 µs with HMAC-SHA512 or with HMAC-SHA1 deriving an AES-256
+// key; the PKCS#12 KDF 0.08-0.17 µs; scrypt 0.23 µs per unit of N*r*p), so a decoder, which can check for
+// Ctrl-C only between derivations, answers within a second. Real files use 2,048 (OpenSSL), 10,000 (keytool)
+// up to 600,000 (OWASP 2023, PBKDF2-HMAC-SHA256) iterations and open.
+constexpr std::uint64_t kDefaultMaxKdfIterations = 1'000'000;
+constexpr std::chrono::seconds kDefaultFileTimeLimit{10};
+
 struct DecodeOptions {
     std::vector<std::string> passwords;  // tried in order on PKCS#12, JKS and encrypted keys; "" always first
     CertificateCache* cache = nullptr;   // optional
+    // Key derivations costing more (PBKDF2 and PKCS#12 KDF iterations, scrypt's N*r*p) are refused unstarted.
+    std::uint64_t max_kdf_iterations = kDefaultMaxKdfIterations;
+    // How long one file's decoding may take (zero: no limit); past it the file gets a `timeout` event and keeps
+    // what was found. Checked between password tries and between certificates.
+    std::chrono::milliseconds file_time_limit = kDefaultFileTimeLimit;
+    // Set when the scan is stopping (Ctrl-C): decoders abandon the file at their next check.
+    const std::atomic<bool>* stop = nullptr;
 };
 
 // Collects what one file yields, numbering its certificates in the order found.
@@ -53,6 +70,19 @@ public:
     void add_error(std::string reason, std::string detail);
     void add_note(std::string reason, std::string detail);
 
+    // Whether the decoder must give up the rest of the file now: the scan is stopping, or the file's time is up.
+    // The first time the time is found up, a `timeout` error records `activity()`, what the decoder was doing;
+    // what was recorded before stays. Decoders ask before each password try (each key derivation) and each
+    // certificate or PEM block, so no step between two checks costs more than one derivation.
+    template <typename Activity>
+    bool must_stop(Activity&& activity) {
+        if (!stopping()) return false;
+        if (timed_out_ && !timeout_recorded_) record_timeout(activity());
+        return true;
+    }
+    // Whether a decoder gave up part of the file (must_stop said so).
+    bool cut_short() const { return gave_up_; }
+
     FileObservations take() { return std::move(result_); }
 
     // True once a certificate came from a value held under a YAML or JSON key: the file is a document whose
@@ -68,15 +98,24 @@ public:
 private:
     friend class KeyedValueScope;
     SourceFormat effective(SourceFormat format) const { return format_override_.value_or(format); }
+    bool stopping();
+    void record_timeout(const std::string& activity);
 
     std::string path_;
     const DecodeOptions& options_;
+    std::optional<std::chrono::steady_clock::time_point> deadline_;
+    bool gave_up_ = false;
+    bool timed_out_ = false;
+    bool timeout_recorded_ = false;
     FileObservations result_;
     std::optional<SourceFormat> format_override_;
     bool in_keyed_value_ = false;
     bool in_anchor_value_ = false;
     bool recorded_keyed_certificate_ = false;
 };
+
+// "trying password 3 of 12 on `what`" (index counts from 0): a decoder's activity for must_stop.
+std::string password_try(std::size_t index, std::size_t count, std::string_view what);
 
 // While it lives, what is recorded comes from a YAML or JSON value held under `key` (empty: under no key), or
 // from inside such a value. A certificate under a key that names CA certificates (key_holds_trust_anchors) is a

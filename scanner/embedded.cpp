@@ -117,6 +117,7 @@ bool decode_embedded_base64(std::string_view text, FileObservationBuilder& out, 
         // The view keeps the line breaks and indentation of a wrapped value; base64_decode skips them.
         const std::string_view run = text.substr(start, i - start);
         if (run.size() < kMinimumRun || !worth_decoding(run)) continue;
+        if (out.must_stop([&] { return "reading the base64 value at offset " + std::to_string(start); })) break;
         auto decoded = base64_decode(run);
         if (!decoded) continue;
         out.set_format_override(format);

@@ -311,6 +311,8 @@ void decode_job(const FileJob& job, const WalkOptions& options, const DecodeOpti
     } else {
         result.file_read = true;
         result.observations = decode_file_content(buffer, job.path, decode_options);
+        // A file whose decoding the stop cut short is left out whole rather than stored in part.
+        if (stop()) return;
     }
     decoded.push_back(std::move(result));
 }
@@ -327,6 +329,29 @@ void decode_jobs(BoundedQueue<JobBatch>& jobs, BoundedQueue<ResultBatch>& result
 
 }  // namespace
 
+std::string read_operator_file(const std::string& path, std::uint64_t max_bytes) {
+    const auto not_regular = [](mode_t mode) {
+        return InputFileError(S_ISDIR(mode) ? "is a directory, not a file"
+                                            : "is " + file_kind(mode) + ", not a regular file; not read");
+    };
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) throw InputFileError(std::string("cannot read it: ") + std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) throw not_regular(st.st_mode);
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+    if (fd.get() < 0) throw InputFileError(std::string("cannot read it: ") + std::strerror(errno));
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) throw not_regular(st.st_mode);
+    const auto too_large = [&] {
+        return InputFileError("is over " + std::to_string(max_bytes) + " bytes, the most read from this input");
+    };
+    if (static_cast<std::uint64_t>(st.st_size) > max_bytes) throw too_large();
+    Bytes content;
+    int error = 0;
+    if (!read_capped(fd.get(), max_bytes, content, error))
+        throw InputFileError(std::string("cannot read it: ") + std::strerror(error));
+    if (content.size() > max_bytes) throw too_large();
+    return std::string(content.begin(), content.end());
+}
+
 WalkStats walk_files(const WalkOptions& options, const std::function<void(FileObservations&&)>& sink,
                      const std::function<void(const WalkStats&)>& progress, const std::atomic<bool>& stop) {
     CertificateCache cache;
@@ -340,6 +365,9 @@ WalkStats walk_files(const WalkOptions& options, const std::function<void(FileOb
         decode_options.passwords.end())
         decode_options.passwords.emplace_back(kJavaDefaultPassword);
     decode_options.cache = &cache;
+    decode_options.max_kdf_iterations = options.max_kdf_iterations;
+    decode_options.file_time_limit = options.file_time_limit;
+    decode_options.stop = &stop;
 
     // Bounded queues keep memory flat however large the tree; the job queue also bounds open descriptors.
     BoundedQueue<JobBatch> jobs(4);

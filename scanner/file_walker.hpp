@@ -7,8 +7,10 @@
 // lead to it (a CA in /etc/ssl/certs is reached by name and by hash link). FIFOs, sockets and devices are
 // never opened. Entries are visited in name order, so repeated scans of an unchanged tree match.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,8 @@ struct WalkOptions {
     // For PKCS#12, Java keystores and encrypted keys; "" is always tried first and "changeit" (the JDK's
     // default keystore password) last.
     std::vector<std::string> passwords;
+    std::uint64_t max_kdf_iterations = kDefaultMaxKdfIterations;  // see DecodeOptions
+    std::chrono::milliseconds file_time_limit = kDefaultFileTimeLimit;
 };
 
 struct WalkStats {
@@ -38,9 +42,20 @@ struct WalkStats {
 };
 
 // Everything found comes to `sink` on the calling thread, one file at a time, so the sink needs no locking.
-// `progress` is called on the same thread after each file. Setting `stop` ends the walk early: what was already
-// handed to the sink stays handed over.
+// `progress` is called on the same thread after each file. Setting `stop` ends the walk within about one key
+// derivation: no file is opened after it, a file being decoded is abandoned (and not handed over), and what was
+// already handed to the sink stays handed over.
 WalkStats walk_files(const WalkOptions& options, const std::function<void(FileObservations&&)>& sink,
                      const std::function<void(const WalkStats&)>& progress, const std::atomic<bool>& stop);
+
+class InputFileError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Reads a small file an operator named (a password list). Only a regular file is read: the type is checked
+// before the open, which does not block, and again on the open descriptor, so a FIFO cannot hang the scan and a
+// device cannot feed it without end; more than `max_bytes` is refused. Throws InputFileError saying why.
+std::string read_operator_file(const std::string& path, std::uint64_t max_bytes);
 
 }  // namespace certfleet::scanner

@@ -521,7 +521,10 @@ public:
             corrupt(concat("unsupported keystore version ", version_, " at byte offset 4"));
         const std::uint32_t entries = in_.u32("entry count");
         // Nothing is sized from the count: every entry consumes bytes, so a false count ends in truncation.
-        for (std::uint32_t i = 0; i < entries; ++i) entry(i);
+        for (std::uint32_t i = 0; i < entries; ++i) {
+            if (out_.must_stop([&] { return concat("reading keystore entry #", i); })) return;
+            entry(i);
+        }
         const std::size_t signed_length = in_.offset();
         const auto digest = in_.bytes(kDigestSize, "integrity digest");
         if (in_.remaining() != 0)
@@ -597,10 +600,14 @@ private:
     }
 
     void check_integrity(std::span<const std::uint8_t> signed_part, std::span<const std::uint8_t> digest) {
+        // Each try hashes the whole keystore: a long password list on a large one takes time.
         const auto& passwords = out_.options().passwords;
-        const bool verified = std::any_of(passwords.begin(), passwords.end(), [&](const std::string& password) {
-            return digest_matches(password, signed_part, digest);
-        });
+        bool verified = false;
+        for (std::size_t i = 0; i < passwords.size() && !verified; ++i) {
+            if (out_.must_stop([&] { return password_try(i, passwords.size(), "the keystore integrity digest"); }))
+                return;
+            verified = digest_matches(passwords[i], signed_part, digest);
+        }
         if (!verified)
             out_.add_note("integrity_unverified",
                           concat("no known password matches the keystore integrity digest (", passwords.size(),

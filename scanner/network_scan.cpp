@@ -138,7 +138,8 @@ public:
         for (unsigned i = workers_left_; i > 0; --i) asio::co_spawn(io_, worker(), rethrow);
         asio::co_spawn(io_, flush_periodically(), rethrow);
         io_.run();
-        stats_.position = cursor_.position();
+        // After a stop the probes still in flight are abandoned: a resumed scan starts at the first of them.
+        stats_.position = in_flight_.empty() ? cursor_.position() : *in_flight_.begin();
         flush_results();
         return stats_;
     }
@@ -159,13 +160,16 @@ private:
         --workers_left_;
     }
 
-    // Results in a part-filled batch still reach the writer promptly while a slow scan trickles them in.
+    // Results in a part-filled batch still reach the writer promptly while a slow scan trickles them in. A stop
+    // ends the scan here without waiting for the probes in flight, which may each take --timeout-ms: their
+    // coroutines are dropped, unresumed, with the io_context.
     asio::awaitable<void> flush_periodically() {
         asio::steady_timer timer(io_);
         while (workers_left_ > 0) {
             timer.expires_after(kResultFlushInterval);
             co_await timer.async_wait(nothrow);
             flush_results();
+            if (stop_) io_.stop();
         }
     }
 
@@ -372,12 +376,13 @@ private:
     ResultBatch pending_;
     unsigned workers_left_ = 0;
     const std::atomic<bool>& stop_;
-    asio::io_context io_{1};
     asio::ssl::context tls_;
     NetworkScanStats stats_;
     std::unordered_map<std::string, unsigned> per_host_;
     std::set<std::uint64_t> in_flight_;
     Clock::time_point next_slot_{};
+    // Last, so it is destroyed first: coroutines abandoned by a stop die with it while all they refer to lives.
+    asio::io_context io_{1};
 };
 
 }  // namespace

@@ -82,7 +82,8 @@ struct NetworkScanStats {
 
 // Probes every target of the cursor. Observations reach `sink` on the calling thread (which may write to a
 // database at leisure: the network thread never waits for it unless tens of thousands of results are pending).
-// Setting `stop` lets the probes in flight finish and starts no new ones.
+// Setting `stop` ends the scan within a few tens of milliseconds: no probe is started after it and those in flight
+// are abandoned unreported (the resume position is the first of them).
 NetworkScanStats run_network_scan(const TargetSet& targets, const NetworkScanOptions& options,
                                   const std::function<void(EndpointObservation&&)>& sink,
                                   const std::function<void(const NetworkScanStats&)>& progress,

@@ -130,6 +130,7 @@ bool decode_pem_text(std::string_view text, FileObservationBuilder& out, SourceF
             pos = body_start;
             continue;
         }
+        if (out.must_stop([&] { return "reading PEM block #" + std::to_string(ordinal); })) break;
         const KeyedValueScope value(out, value_key);
         decode_block(label, text.substr(body_start, end - body_start), ordinal, cert_format, out);
         pos = end + end_marker.size();

@@ -1,3 +1,4 @@
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -7,10 +8,14 @@
 #include <fcntl.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "scanner/file_walker.hpp"
 #include "tests/support/cert_factory.hpp"
+#include "tests/support/pbe_files.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;
@@ -239,4 +244,44 @@ TEST_CASE("walk: a stop request ends the walk and a failing sink does not hang i
                           [](FileObservations&&) { throw std::runtime_error("disk full"); },
                           [](const scanner::WalkStats&) {}, running),
                       "disk full");
+}
+
+namespace {
+// CPU time this process has used: it grows while a decoder thread derives keys.
+std::chrono::duration<double> cpu_time_used() {
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    const auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+    return std::chrono::duration<double>(seconds(usage.ru_utime) + seconds(usage.ru_stime));
+}
+}  // namespace
+
+TEST_CASE("walk: a stop while a decoder tries passwords ends the walk within a second", "[walk]") {
+    TempDir dir;
+    // 2,000 wrong passwords at some 15 ms a try: half a minute of work, and no --file-timeout to end it.
+    const Bytes key = encrypted_pkcs8_der(TestKey::shared(), "right", 60'000);
+    write_file(dir / "slow.pem", pem_block("ENCRYPTED PRIVATE KEY", key));
+    scanner::WalkOptions options{.roots = {dir.path().string()}, .decoder_threads = 1};
+    for (int i = 0; i < 2000; ++i) options.passwords.push_back("wrong " + std::to_string(i));
+    options.file_time_limit = std::chrono::milliseconds(0);
+
+    std::atomic<bool> stop{false};
+    std::chrono::steady_clock::time_point stopped_at;
+    std::thread stopper([&] {
+        // The decoder is at work once this process has burned CPU beyond what starting the walk costs.
+        const auto before = cpu_time_used();
+        const auto ceiling = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (cpu_time_used() - before < std::chrono::milliseconds(300) && std::chrono::steady_clock::now() < ceiling)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        stopped_at = std::chrono::steady_clock::now();
+        stop = true;
+    });
+    std::size_t keys_handed_over = 0;
+    scanner::walk_files(
+        options, [&](FileObservations&& obs) { keys_handed_over += obs.keys.size(); }, [](const scanner::WalkStats&) {},
+        stop);
+    const auto returned_at = std::chrono::steady_clock::now();
+    stopper.join();
+    CHECK(std::chrono::duration<double>(returned_at - stopped_at).count() < 1.0);
+    CHECK(keys_handed_over == 0);  // the abandoned file is left out whole
 }
