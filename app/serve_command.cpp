@@ -1,7 +1,9 @@
 // `certfleet serve`: the Prometheus report of the latest scan over HTTP, for a Prometheus server to scrape.
-// One thread, one coroutine per connection. Every request has a size limit and deadlines for its header, its body
-// and the idle time before it, and connections beyond a cap are answered 503, so a slow or hostile client costs
-// one connection slot for a bounded time and nothing else. docs/serve.md lists the limits.
+// One I/O thread, one coroutine per connection; the report is rendered on a worker thread and kept a few seconds
+// (app/metrics_cache.hpp), so a scrape never holds up other requests. Every request has a size limit and
+// deadlines for its header, its body and the idle time before it, and connections beyond a cap are answered 503,
+// so a slow or hostile client costs one connection slot for a bounded time and nothing else. docs/serve.md lists
+// the limits.
 #include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -11,6 +13,7 @@
 #include <sstream>
 
 #include "app/commands.hpp"
+#include "app/metrics_cache.hpp"
 #include "app/report_model.hpp"
 #include "core/encoding.hpp"
 #include "report/prometheus_writer.hpp"
@@ -43,13 +46,39 @@ constexpr std::size_t kMaxConnections = 256;
 constexpr std::size_t kMaxTurnedAway = 256;
 
 using Request = http::request<http::string_body>;
-using Response = http::response<http::string_body>;
+
+// A response body that is a shared, immutable string: the cached metrics go to every scraper without a copy each.
+struct SharedTextBody {
+    using value_type = std::shared_ptr<const std::string>;
+
+    static std::uint64_t size(const value_type& body) { return body ? body->size() : 0; }
+
+    class writer {
+    public:
+        using const_buffers_type = asio::const_buffer;
+
+        template <bool isRequest, class Fields>
+        writer(const http::header<isRequest, Fields>&, const value_type& body) : body_(body) {}
+        void init(boost::system::error_code& error) { error = {}; }
+        boost::optional<std::pair<const_buffers_type, bool>> get(boost::system::error_code& error) {
+            error = {};
+            if (!body_ || body_->empty()) return boost::none;
+            return std::pair{const_buffers_type(body_->data(), body_->size()), false};
+        }
+
+    private:
+        const value_type& body_;
+    };
+};
+
+using Response = http::response<SharedTextBody>;
 
 constexpr const char* kIndexPage =
     "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>certfleet</title></head>\n"
     "<body><h1>certfleet</h1><p><a href=\"/metrics\">Metrics</a> of the latest scan.</p></body></html>\n";
 
-Response text_response(http::status status, std::string body, const char* content_type = "text/plain; charset=utf-8") {
+Response text_response(http::status status, std::shared_ptr<const std::string> body,
+                       const char* content_type = "text/plain; charset=utf-8") {
     Response response{status, 11};
     response.set(http::field::server, "certfleet");
     response.set(http::field::content_type, content_type);
@@ -58,10 +87,14 @@ Response text_response(http::status status, std::string body, const char* conten
     return response;
 }
 
+Response text_response(http::status status, std::string body, const char* content_type = "text/plain; charset=utf-8") {
+    return text_response(status, std::make_shared<const std::string>(std::move(body)), content_type);
+}
+
 // The answer to HEAD: GET's headers, Content-Length included, and no body.
 void without_body(Response& response) {
-    const auto length = response.body().size();
-    response.body().clear();
+    const auto length = SharedTextBody::size(response.body());
+    response.body() = nullptr;
     response.content_length(length);
 }
 
@@ -91,7 +124,8 @@ private:
 
 class MetricsServer {
 public:
-    MetricsServer(std::string db_path, const tcp::endpoint& listen) : db_path_(std::move(db_path)), acceptor_(io_, listen) {}
+    MetricsServer(std::string db_path, const tcp::endpoint& listen)
+        : acceptor_(io_, listen), metrics_(io_.get_executor(), db_path, [db_path] { return render_metrics(db_path); }) {}
 
     // Serves until SIGINT or SIGTERM.
     void run() {
@@ -206,26 +240,27 @@ private:
             co_return response;
         }
         if (path == "/") co_return text_response(http::status::ok, kIndexPage, "text/html; charset=utf-8");
-        co_return metrics();
+        co_return metrics_response(co_await metrics_.get());
     }
 
-    Response metrics() const {
-        try {
-            return text_response(http::status::ok, render_metrics(db_path_), report::kPrometheusContentType);
-        } catch (const std::exception& e) {
-            // Prometheus records a failed scrape (up == 0) and shows this text; the server stays up.
-            std::cerr << "certfleet serve: /metrics: " << e.what() << "\n";
-            return text_response(http::status::service_unavailable, std::string(e.what()) + "\n");
-        }
+    // Which render the text is from and how old it is, so an operator can see the cache at work; a render that
+    // failed is a 503 with its reason, and Prometheus records the scrape as failed (up == 0).
+    static Response metrics_response(const RenderedMetrics& rendered) {
+        if (!rendered.text) return text_response(http::status::service_unavailable, rendered.failure + "\n");
+        auto response = text_response(http::status::ok, rendered.text, report::kPrometheusContentType);
+        response.set("X-Certfleet-Render", std::to_string(rendered.number));
+        const auto age = std::chrono::steady_clock::now() - rendered.started;
+        response.set(http::field::age, std::to_string(std::chrono::duration_cast<std::chrono::seconds>(age).count()));
+        return response;
     }
 
     // The counts first and io_ next: io_'s destructor destroys the coroutines still suspended, and with them their
     // slots, which give their places back.
-    std::string db_path_;
     std::size_t connections_ = 0;
     std::size_t turned_away_ = 0;
     asio::io_context io_{1};
     tcp::acceptor acceptor_;
+    MetricsCache metrics_;
 };
 
 // "127.0.0.1:9793" or "[::1]:9793": an address literal and a port, both explicit.

@@ -1,9 +1,10 @@
-// End-to-end: `certfleet serve` under load it must survive while staying available: slowloris clients and more
-// connections than its cap. Every client is a loopback socket the test opens, bounded in
+// End-to-end: `certfleet serve` under load it must survive while staying available: slowloris clients, more
+// connections than its cap, and scrapers in a loop. Every client is a loopback socket the test opens, bounded in
 // number and time; docs/serve.md gives the limits checked here.
 #include <poll.h>
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <memory>
@@ -47,6 +48,11 @@ Clock::duration timed_get(const ServeProcess& server, const std::string& path, s
     const auto started = Clock::now();
     response = server.get(path);
     return Clock::now() - started;
+}
+
+Clock::duration median(std::vector<Clock::duration> values) {
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
 }
 
 }  // namespace
@@ -119,5 +125,75 @@ TEST_CASE("e2e: serve answers 503 with Retry-After over its connection cap, and 
         REQUIRE(Clock::now() < deadline);
         std::this_thread::sleep_for(milliseconds(20));
     }
+    CHECK(server.stop() == 0);
+}
+
+TEST_CASE("e2e: serve renders /metrics once for a burst of scrapes, off the I/O thread, and / stays fast",
+          "[e2e][serve][serve-load]") {
+    TempDir dir;
+    // Enough certificates that a render takes a while: 0.3 s and more on a busy 2-core machine.
+    ServeProcess server(scanned_inventory(dir, 2500));
+
+    // A burst of simultaneous scrapes, the first since the start: they all wait for the one render.
+    constexpr int kBurst = 20;
+    auto burst = open_connections(server, kBurst);
+    const auto burst_sent = Clock::now();
+    for (auto& connection : burst) connection->send(ServeProcess::get_request("/metrics"));
+    // Meanwhile the index page is answered at once, not after the render.
+    std::string index;
+    const auto index_during_render = timed_get(server, "/", index);
+    CHECK(index.starts_with("HTTP/1.1 200 OK\r\n"));
+    std::vector<std::string> scrapes;
+    for (auto& connection : burst) scrapes.push_back(connection->read_to_end());
+    const auto burst_time = Clock::now() - burst_sent;
+    for (const auto& scrape : scrapes) {
+        REQUIRE(scrape.starts_with("HTTP/1.1 200 OK\r\n"));
+        CHECK(header_value(scrape, "X-Certfleet-Render") == "1");
+        CHECK(header_value(scrape, "Age").has_value());
+        CHECK(scrape.size() == scrapes.front().size());
+    }
+    CHECK(index_during_render < burst_time / 4);
+
+    // While two clients scrape in a loop, / answers about as fast as when idle.
+    std::vector<Clock::duration> idle, loaded;
+    std::string response;
+    for (int i = 0; i < 15; ++i) idle.push_back(timed_get(server, "/", response));
+    struct Scraper {
+        std::vector<std::string> renders;  // X-Certfleet-Render of each 200, "failed" for anything else
+        std::jthread thread;               // joined when the test ends, however it ends
+    };
+    std::atomic<int> scrapes_done = 0;
+    std::vector<Scraper> scrapers(2);
+    for (auto& scraper : scrapers) {
+        scraper.thread = std::jthread([&server, &scrapes_done, &renders = scraper.renders](std::stop_token stop) {
+            while (!stop.stop_requested()) {
+                const std::string scrape = server.get("/metrics");
+                renders.push_back(scrape.starts_with("HTTP/1.1 200 OK\r\n")
+                                      ? header_value(scrape, "X-Certfleet-Render").value_or("none") : "failed");
+                ++scrapes_done;
+            }
+        });
+    }
+    // Until the scrapers have made 10 scrapes between them (each a render before the cache, ~0.5 s).
+    const auto loop_started = Clock::now();
+    while (scrapes_done < 10) {
+        REQUIRE(Clock::now() - loop_started < seconds(30));
+        loaded.push_back(timed_get(server, "/", response));
+        CHECK(response.starts_with("HTTP/1.1 200 OK\r\n"));
+    }
+    for (auto& scraper : scrapers) {
+        scraper.thread.request_stop();
+        scraper.thread.join();
+    }
+    const auto loop_time = Clock::now() - loop_started;
+    // Before the render moved off the I/O thread, / waited out the render in progress: 0.28 s against 0.15 ms idle.
+    CHECK(median(loaded) < std::max(10 * median(idle), Clock::duration(milliseconds(50))));
+    // Cached: one render per 5 s at most, plus the one in progress when the loop started.
+    std::vector<std::string> renders;
+    for (const auto& scraper : scrapers) renders.insert(renders.end(), scraper.renders.begin(), scraper.renders.end());
+    CHECK(std::count(renders.begin(), renders.end(), "failed") == 0);
+    std::sort(renders.begin(), renders.end());
+    const auto distinct = std::unique(renders.begin(), renders.end()) - renders.begin();
+    CHECK(distinct <= 2 + std::chrono::duration_cast<seconds>(loop_time).count() / 5);
     CHECK(server.stop() == 0);
 }

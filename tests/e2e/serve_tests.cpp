@@ -51,7 +51,7 @@ TEST_CASE("e2e: serve answers Prometheus on /metrics, 4xx to anything else, and 
     REQUIRE(silent.connected());
     CHECK(Connection(address, port).exchange(get("/metrics")).starts_with("HTTP/1.1 200 OK\r\n"));
 
-    // The inventory is read anew on every scrape: a second scan shows at once.
+    // The metrics are kept a few seconds, but not past a change of the inventory: a second scan shows at once.
     write_file(dir / "tree2/other.pem", TestCert::make({.subject_cn = "later.example"}, TestKey::shared({}, 1)).pem());
     REQUIRE(run_certfleet(db, {"scan", "--files", (dir / "tree2").string(), "--no-progress"}).exit_code == 0);
     CHECK(Connection(address, port).exchange(get("/metrics")).find("certfleet_scan_id 2\n") != std::string::npos);
@@ -94,5 +94,28 @@ TEST_CASE("e2e: serve closes a kept-alive connection after 100 requests", "[e2e]
     REQUIRE(last != std::string::npos);
     CHECK(header_value(responses.substr(last), "Connection") == "close");
     CHECK(header_value(responses, "Connection") != "close");  // the first of them kept the connection open
+    CHECK(server.stop() == 0);
+}
+
+TEST_CASE("e2e: serve answers /metrics 503 with a one-line reason while the inventory is unreadable", "[e2e][serve]") {
+    TempDir dir;
+    write_file(dir / "tree/served.pem", TestCert::make({.subject_cn = "served.example"}, TestKey::shared()).pem());
+    const std::string db = (dir / "inventory.db").string();
+    REQUIRE(run_certfleet(db, {"scan", "--files", (dir / "tree").string(), "--no-progress"}).exit_code == 0);
+    ServeProcess server(db);
+    CHECK(server.get("/metrics").starts_with("HTTP/1.1 200 OK\r\n"));
+
+    const Bytes intact = read_file(db);
+    write_file(db, std::string(64 * 1024, 'x'));
+    const std::string broken = server.get("/metrics");
+    CHECK(broken.starts_with("HTTP/1.1 503 Service Unavailable\r\n"));
+    const std::string reason = broken.substr(broken.find("\r\n\r\n") + 4);
+    CHECK(reason.find(db) != std::string::npos);
+    CHECK(reason.find('\n') == reason.size() - 1);
+    CHECK(server.get("/").starts_with("HTTP/1.1 200 OK\r\n"));
+
+    // A failure is not kept: once the inventory is whole again, so are the metrics.
+    write_file(db, intact);
+    CHECK(server.get("/metrics").starts_with("HTTP/1.1 200 OK\r\n"));
     CHECK(server.stop() == 0);
 }
