@@ -1,8 +1,6 @@
 // End-to-end: the deployment certfleet recommends — scans from cron while `serve` answers Prometheus and people
 // run `report`, `inventory` and `check` — each command a process of its own on one inventory file. No reader may
 // cost a scan what it stored, and no reader may see anything but a consistent inventory.
-#include <signal.h>
-
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <mutex>
@@ -12,22 +10,12 @@
 
 #include "tests/e2e/certfleet_binary.hpp"
 #include "tests/support/cert_factory.hpp"
-#include "tests/support/loopback_http.hpp"
-#include "tests/support/process.hpp"
+#include "tests/e2e/serve_support.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;
 
 namespace {
-
-// Kills the server if the test stops before it has stopped it cleanly, so no failed check leaves it running.
-struct KillOnExit {
-    pid_t pid;
-    ~KillOnExit() {
-        ::kill(pid, SIGKILL);
-        wait_process(pid, std::chrono::seconds(10));
-    }
-};
 
 // What readers saw that they should not have: a failed command or an error on stderr.
 class Complaints {
@@ -78,15 +66,7 @@ TEST_CASE("e2e: readers beside a stream of scans never cost a scan its findings 
     const auto scan = [&] { return run_certfleet(db, {"scan", "--files", tree.string(), "--no-progress"}); };
     REQUIRE(scan().exit_code == 0);
 
-    const auto [address, port] = free_loopback_endpoint();
-    const pid_t server = spawn_process({kBinary, "--db", db, "serve", "--listen", address + ":" + std::to_string(port)});
-    KillOnExit guard{server};
-    const auto up_by = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!http_get(address, port, "/")) {
-        REQUIRE(std::chrono::steady_clock::now() < up_by);
-        REQUIRE_FALSE(wait_process(server, std::chrono::seconds(0)));
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    const ServeProcess server(db);
 
     Complaints complaints;
     std::atomic<bool> stop{false};
@@ -104,9 +84,8 @@ TEST_CASE("e2e: readers beside a stream of scans never cost a scan its findings 
         ReaderLoop reports(stop, reader({"report", "--format", "json"}, {0}));
         ReaderLoop checks(stop, reader({"check"}, {0, 1, 2}));
         ReaderLoop scrapes(stop, [&] {
-            const auto response = http_get(address, port, "/metrics");
-            if (!response || !response->starts_with("HTTP/1.1 200 "))
-                complaints.add("/metrics: " + response.value_or("no response").substr(0, 300));
+            const auto response = server.get("/metrics");
+            if (!response.starts_with("HTTP/1.1 200 ")) complaints.add("/metrics: " + response.substr(0, 300));
         });
         const std::regex done(R"(scan (\d+) complete: .*; (\d+) findings in )");
         for (int round = 0; round < 12; ++round) {
