@@ -4,6 +4,7 @@
 #include <chrono>
 #include <ctime>
 #include <openssl/evp.h>
+#include <stdexcept>
 
 namespace certfleet {
 
@@ -21,7 +22,9 @@ std::string to_hex(std::span<const std::uint8_t> bytes) {
 std::string sha256_hex(std::span<const std::uint8_t> bytes) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int length = 0;
-    EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr);
+    // A digest that fails must not pass for one: an empty fingerprint would merge every such certificate into one.
+    if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1 || length != 32)
+        throw std::runtime_error("SHA-256 failed in OpenSSL");
     return to_hex(std::span(digest.data(), length));
 }
 

@@ -1,5 +1,6 @@
 #include "scanner/file_walker.hpp"
 
+#include "core/openssl_handles.hpp"
 #include "scanner/bounded_queue.hpp"
 
 #include <dirent.h>
@@ -310,7 +311,12 @@ void decode_job(const FileJob& job, const WalkOptions& options, const DecodeOpti
             ScanEvent{job.path, "too_large", "grew past --max-file-size while being read"});
     } else {
         result.file_read = true;
-        result.observations = decode_file_content(buffer, job.path, decode_options);
+        try {
+            result.observations = decode_file_content(buffer, job.path, decode_options);
+        } catch (const std::exception& e) {  // OpenSSL itself failing (out of memory): this file, not the scan
+            result.observations = FileObservations{};
+            result.observations.events.push_back(ScanEvent{job.path, "internal_error", e.what()});
+        }
         // A file whose decoding the stop cut short is left out whole rather than stored in part.
         if (stop()) return;
     }
@@ -368,6 +374,10 @@ WalkStats walk_files(const WalkOptions& options, const std::function<void(FileOb
     decode_options.max_kdf_iterations = options.max_kdf_iterations;
     decode_options.file_time_limit = options.file_time_limit;
     decode_options.stop = &stop;
+
+    // Before any decoder thread starts: loading the legacy provider replaces the default one in OpenSSL's store,
+    // and a digest another thread fetched meanwhile failed (SHA-256 of a certificate came out empty).
+    ossl::load_legacy_provider();
 
     // Bounded queues keep memory flat however large the tree; the job queue also bounds open descriptors.
     BoundedQueue<JobBatch> jobs(4);
