@@ -386,8 +386,16 @@ TEST_CASE("e2e: Ctrl-C and kill -9 leave earlier scans intact and the database u
     const json before = report_json(db);
 
     const auto interrupted_scan = [&](int signal) {
+        const auto scans_before = json::parse(run_certfleet(db, {"inventory", "scans", "--format", "json"}).out)["scans"].size();
         const pid_t pid = spawn_process({kBinary, "--db", db, "scan", "--files", tree.string(), "--no-progress"});
-        std::this_thread::sleep_for(std::chrono::milliseconds(150));
+        // Signalled once its scan is recorded, so the signal meets the scan and not the process starting up.
+        const auto ceiling = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        std::optional<int> finished;
+        while (json::parse(run_certfleet(db, {"inventory", "scans", "--format", "json"}).out)["scans"].size() ==
+                   scans_before &&
+               !(finished = wait_process(pid, std::chrono::seconds(0))) && std::chrono::steady_clock::now() < ceiling)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        if (finished) return finished;
         ::kill(pid, signal);
         return wait_process(pid, std::chrono::seconds(60));
     };
