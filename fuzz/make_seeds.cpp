@@ -1,12 +1,10 @@
 // Writes the fuzzers' seed corpora: OUTPUT_DIR/<fuzzer>/<seed>, one directory per fuzzer of fuzz/CMakeLists.txt.
 // Run at build time, so no key or keystore is ever committed: every key and certificate is made here, fresh.
 // A seed that once found a bug is made here too, by the steps that built it (its name starts "regression-"),
-// and stays in the corpus so every fuzzing run replays it first.
+// and stays in the corpus so every fuzzing run replays it first: among them the KDF bombs of
+// tests/support/hostile_containers.hpp, which take minutes (-timeout flags them) unless the decoder refuses them.
 //
 // Usage: certfleet_fuzz_seeds OUTPUT_DIR SOURCE_DIR   (SOURCE_DIR: the checkout, for rules/examples)
-#include <openssl/asn1.h>
-#include <openssl/pkcs12.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -14,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "core/openssl_handles.hpp"
 #include "tests/support/cert_factory.hpp"
+#include "tests/support/hostile_containers.hpp"
 #include "tests/support/keystore_writer.hpp"
 
 namespace {
@@ -28,26 +26,6 @@ constexpr const char* kPassword = "changeit";  // one of the passwords the fuzze
 
 // Seeds by fuzzer, then by file name.
 using Corpora = std::map<std::string, std::map<std::string, Bytes>>;
-
-// The PKCS#12 KDF bomb: a small file whose MAC iteration count says 2^31 - 1, so checking the MAC with any
-// password (the empty one first) costs minutes of key derivation before anything can be refused. Made as
-// `openssl pkcs12 -export -iter 2048` would make it, then the count patched; re-encoding keeps the DER lengths
-// right. The MAC itself is left as computed for 2048, which only a full derivation can tell.
-Bytes pkcs12_with_mac_iterations(const Bytes& pkcs12, long iterations) {
-    const unsigned char* cursor = pkcs12.data();
-    ossl::Pkcs12Ptr p12(d2i_PKCS12(nullptr, &cursor, static_cast<long>(pkcs12.size())));
-    const ASN1_INTEGER* count = nullptr;
-    if (p12) PKCS12_get0_mac(nullptr, nullptr, nullptr, &count, p12.get());
-    // OpenSSL hands the count out read-only; it is the file's own field, and changing it is the point here.
-    if (!count || ASN1_INTEGER_set(const_cast<ASN1_INTEGER*>(count), iterations) != 1)
-        throw std::runtime_error("cannot patch the PKCS#12 MAC iteration count");
-    unsigned char* der = nullptr;
-    const int length = i2d_PKCS12(p12.get(), &der);
-    if (length <= 0) throw std::runtime_error("cannot re-encode the patched PKCS#12");
-    Bytes out(der, der + length);
-    OPENSSL_free(der);
-    return out;
-}
 
 Bytes bytes_of(const std::string& text) { return to_bytes(text); }
 
@@ -92,6 +70,10 @@ void add_pem_seeds(const Material& m, std::map<std::string, Bytes>& pem) {
     pem["configmap.yaml"] = bytes_of("apiVersion: v1\nkind: ConfigMap\ndata:\n  ca.crt: |\n    " + c.root.pem() +
                                      "  other: value\n");
     pem["json-escaped.json"] = bytes_of("{\"ca\": \"" + json_escaped(c.root.pem()) + "\"}\n");
+    const Bytes scrypt_key = encrypted_pkcs8_der(c.leaf_key, kPassword, ScryptCost{.n = 1024, .r = 8, .p = 1});
+    pem["scrypt-encrypted-key.pem"] = bytes_of(pem_block("ENCRYPTED PRIVATE KEY", scrypt_key));
+    pem["regression-pkcs8-pbkdf2-iterations-2147483647.pem"] = bytes_of(pem_block(
+        "ENCRYPTED PRIVATE KEY", with_pbkdf2_iterations(encrypted_pkcs8_der(c.leaf_key, kPassword, 2048), 0x7FFFFFFF)));
 }
 
 void add_der_seeds(const Material& m, std::map<std::string, Bytes>& der) {
@@ -101,6 +83,12 @@ void add_der_seeds(const Material& m, std::map<std::string, Bytes>& der) {
     der["pkcs7.der"] = pkcs7_der({m.chain.leaf, m.chain.intermediate, m.chain.root});
     der["pkcs8-key.der"] = m.chain.leaf_key.pkcs8_der();
     der["ed25519-pkcs8-key.der"] = m.ed25519_key.pkcs8_der();
+    der["encrypted-pkcs8-key.der"] = encrypted_pkcs8_der(m.rsa_key, kPassword, 2048);
+    // scrypt within OpenSSL's 32 MiB memory bound (N = 2^16, r = 2, p = 2^15: 24 MiB), yet N * r * p = 2^32 where
+    // tools use 2^17: half an hour per password.
+    der["regression-pkcs8-scrypt-work-2-to-the-32.der"] =
+        with_scrypt_cost(encrypted_pkcs8_der(m.rsa_key, kPassword, ScryptCost{.n = 1024, .r = 8, .p = 1}),
+                         ScryptCost{.n = 65536, .r = 2, .p = 32768});
 }
 
 void add_pkcs12_seeds(const Material& m, std::map<std::string, Bytes>& p12) {
@@ -112,6 +100,9 @@ void add_pkcs12_seeds(const Material& m, std::map<std::string, Bytes>& p12) {
     p12["locked.p12"] = pkcs12_der(&c.leaf_key, &c.leaf, {}, "a password no scan knows");
     p12["regression-mac-iterations-2147483647.p12"] =
         pkcs12_with_mac_iterations(pkcs12_der(&c.leaf_key, &c.leaf, {}, ""), 0x7FFFFFFF);
+    p12["no-mac.p12"] = pkcs12_without_mac_with_bag_iterations(pkcs12_der(&c.leaf_key, &c.leaf, {}, ""), 2048);
+    p12["regression-no-mac-bag-iterations-2147483647.p12"] =
+        pkcs12_without_mac_with_bag_iterations(pkcs12_der(&c.leaf_key, &c.leaf, {}, ""), 0x7FFFFFFF);
 }
 
 void add_keystore_seeds(const Material& m, std::map<std::string, Bytes>& jks) {

@@ -9,6 +9,7 @@
 
 #include "core/encoding.hpp"
 #include "core/openssl_handles.hpp"
+#include "scanner/key_derivation.hpp"
 
 namespace certfleet::scanner {
 
@@ -212,6 +213,15 @@ void record_private_key(std::span<const std::uint8_t> der, PrivateKeyEncoding en
             ossl::X509SigPtr sealed(d2i_X509_SIG(nullptr, &cursor, length));
             if (!sealed) {
                 out.add_error("corrupt_key", "unreadable encrypted PKCS#8 private key: " + openssl_reason());
+                return;
+            }
+            const X509_ALGOR* encryption = nullptr;
+            X509_SIG_get0(sealed.get(), &encryption, nullptr);
+            if (const auto problem = excessive_key_derivation(encryption)) {
+                out.add_key(format, std::nullopt, KeyState::encrypted);
+                out.add_error("kdf_too_costly", "encrypted PKCS#8 private key not opened: it asks for " + *problem +
+                                                    " (a hostile or damaged file; a real key can be re-encrypted "
+                                                    "at a usual cost: openssl pkcs8 -topk8 -v2 aes-256-cbc)");
                 return;
             }
             record_protected_key(
