@@ -152,6 +152,8 @@ void add_rules_seeds(const fs::path& source_dir, std::map<std::string, Bytes>& r
         "            labels: {owner: payments}}\n"
         "    exemptions:\n      - {fingerprint: \"AB:CD\", reason: test, expires: 2030-01-01}\n"
         "  - id: migrate\n    match: {subject: \"*\"}\n    deadline: 2031-06-30\n    replace_with: \"CN=Internal CA\"\n");
+    // yaml-cpp 0.7's LoadAll read this one forever (rules/yaml_document.hpp).
+    rules["regression-stray-comma.yaml"] = bytes_of("# team rules\n  , id: r\n");
     rules["json.json"] = bytes_of("{\"rules\": [{\"id\": \"j\", \"match\": {\"expired\": true}}]}\n");
 }
 
