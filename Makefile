@@ -2,10 +2,18 @@
 # missing with apt-get first).
 BUILD ?= build
 SAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
 DB ?= ./certfleet.db
 
-.PHONY: all deps build demo test test-fast test-asan bench clean
+# `make fuzz`: each fuzzer (or only those named in FUZZERS, e.g. FUZZERS="der pkcs12") for FUZZ_SECONDS, an input
+# slower than FUZZ_TIMEOUT seconds or holding more than FUZZ_RSS_MB being a failure (docs/fuzzing.md).
+FUZZ_SECONDS ?= 300
+FUZZ_TIMEOUT ?= 10
+FUZZ_RSS_MB ?= 2048
+FUZZERS ?=
+
+.PHONY: all deps build demo test test-fast test-asan test-fuzz fuzz fuzz-build bench clean
 
 all: build
 
@@ -21,8 +29,9 @@ demo: build
 	$(BUILD)/certfleet --db $(DB) scan --system-dirs --localhost --timeout-ms 2000
 	$(BUILD)/certfleet --db $(DB) report --format table
 
-# The whole suite, then again under AddressSanitizer + UndefinedBehaviorSanitizer in a separate build dir.
-test: test-fast test-asan
+# The whole suite, then again under AddressSanitizer + UndefinedBehaviorSanitizer in a separate build dir, then
+# each fuzzer for 20 s as a smoke test.
+test: test-fast test-asan test-fuzz
 
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -33,8 +42,21 @@ test-asan: deps
 	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --output-on-failure -j $(JOBS)
 
+# The libFuzzer targets of fuzz/ and their seed corpora, built with clang in a build dir of their own.
+fuzz-build: deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
+		-DCERTFLEET_FUZZ=ON -DCERTFLEET_TESTS=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target certfleet_fuzzers
+
+test-fuzz: fuzz-build
+	cd $(FUZZ_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+fuzz: fuzz-build
+	fuzz/run-fuzzers --build-dir $(FUZZ_BUILD) --seconds $(FUZZ_SECONDS) --timeout $(FUZZ_TIMEOUT) \
+		--rss-limit-mb $(FUZZ_RSS_MB) $(FUZZERS)
+
 bench: build
 	$(BUILD)/bench/bench_files
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)

@@ -15,6 +15,7 @@
 
 #include "core/address_block.hpp"
 #include "rules/rules.hpp"
+#include "rules/yaml_document.hpp"
 
 namespace certfleet::rules {
 
@@ -235,22 +236,22 @@ public:
     explicit RulesParser(std::string source) : source_(std::move(source)) {}
 
     RuleSet parse(const std::string& text) const {
-        std::vector<YAML::Node> documents;
+        FirstDocument document;
         try {
-            documents = YAML::LoadAll(text);
+            document = read_first_document(text);
         } catch (const YAML::ParserException& e) {
             // An unquoted glob like *sha1* reads as a YAML alias; say so, the parser's words do not.
             const bool alias = e.msg.find("anchor") != std::string::npos;
             fail(mark_of(e.mark), "YAML syntax error: " + e.msg +
                                       (alias ? " (quote a value that starts with '*': \"*sha1*\")" : ""));
         }
-        if (documents.size() > 1)
-            fail(mark_of(documents[1].Mark()), "a rules file holds one YAML document; remove the '---' before this");
+        if (document.next_root_mark)
+            fail(mark_of(*document.next_root_mark), "a rules file holds one YAML document; remove the '---' before this");
         RuleSet set;
         set.sources.push_back(source_);
         bool include_builtin = false;
-        if (!documents.empty()) {
-            const Located root{"", documents.front(), mark_of(documents.front().Mark()), mark_of(documents.front().Mark())};
+        if (document.root) {
+            const Located root{"", *document.root, mark_of(document.root->Mark()), mark_of(document.root->Mark())};
             const MapEntries top = entries(root, "key", top_level_keys);
             if (const auto* include = top.find("include")) include_builtin = parse_include(*include);
             if (const auto* status = top.find("status")) set.status = parse_status(*status);
@@ -259,7 +260,7 @@ public:
         }
         if (include_builtin) return with_builtin_policy(std::move(set));
         if (set.rules.empty())
-            fail(documents.empty() ? SourceMark{source_, 1, 1} : mark_of(documents.front().Mark()),
+            fail(document.root ? mark_of(document.root->Mark()) : SourceMark{source_, 1, 1},
                  "no rules: add a 'rules:' list, or 'include: builtin' for the built-in policy");
         return set;
     }

@@ -52,8 +52,6 @@ EndpointStatus connect_failure_status(int error_number) {
 namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-// A STARTTLS line or reply longer than this is not a mail, directory or database server.
-constexpr std::size_t kMaxDialogueBytes = 16 * 1024;
 // Far above any real chain (a 50-certificate chain is ~60 KiB) yet a bound on what a server can make us hold.
 constexpr long kMaxCertificateListBytes = 512 * 1024;
 // Results cross to the writer's thread in batches: one lock and one wake-up per batch, not per probe. The

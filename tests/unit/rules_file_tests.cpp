@@ -384,6 +384,13 @@ TEST_CASE("rules: each error points at its line and column", "[rules]") {
     CHECK_THAT(error_of("include: builtin\n---\nrules: []\n"), Catch::StartsWith("test.yaml:3:1: a rules file holds one YAML document"));
 }
 
+TEST_CASE("rules: a stray ',' is a syntax error where it stands, not a hang", "[rules]") {
+    // yaml-cpp 0.7's LoadAll reads the same empty document here forever (found by fuzz/rules_file_fuzzer.cpp).
+    CHECK_THAT(error_of(","), Catch::StartsWith("test.yaml:1:1: YAML syntax error: unexpected ','"));
+    CHECK_THAT(error_of("# team rules\n  , id: r\n"), Catch::StartsWith("test.yaml:2:3: YAML syntax error: unexpected ','"));
+    CHECK_THAT(error_of("include: builtin\n---\n,\n"), Catch::StartsWith("test.yaml:3:1: a rules file holds one YAML document"));
+}
+
 TEST_CASE("rules: JSON is read like YAML", "[rules]") {
     const auto set = parse_rules(R"({
   "rules": [
