@@ -2,7 +2,7 @@
 // Run at build time, so no key or keystore is ever committed: every key and certificate is made here, fresh.
 // A seed that once found a bug is made here too, by the steps that built it (its name starts "regression-"),
 // and stays in the corpus so every fuzzing run replays it first: among them the KDF bombs of
-// tests/support/hostile_containers.hpp, which take minutes (-timeout flags them) unless the decoder refuses them.
+// tests/support/pbe_files.hpp, which take minutes (-timeout flags them) unless the decoder refuses them.
 //
 // Usage: certfleet_fuzz_seeds OUTPUT_DIR SOURCE_DIR   (SOURCE_DIR: the checkout, for rules/examples)
 #include <cstdio>
@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "tests/support/cert_factory.hpp"
-#include "tests/support/hostile_containers.hpp"
+#include "tests/support/pbe_files.hpp"
 #include "tests/support/keystore_writer.hpp"
 
 namespace {
@@ -70,10 +70,10 @@ void add_pem_seeds(const Material& m, std::map<std::string, Bytes>& pem) {
     pem["configmap.yaml"] = bytes_of("apiVersion: v1\nkind: ConfigMap\ndata:\n  ca.crt: |\n    " + c.root.pem() +
                                      "  other: value\n");
     pem["json-escaped.json"] = bytes_of("{\"ca\": \"" + json_escaped(c.root.pem()) + "\"}\n");
-    const Bytes scrypt_key = encrypted_pkcs8_der(c.leaf_key, kPassword, ScryptCost{.n = 1024, .r = 8, .p = 1});
+    const Bytes scrypt_key = scrypt_pkcs8_der(c.leaf_key, kPassword, 1024, 8, 1);
     pem["scrypt-encrypted-key.pem"] = bytes_of(pem_block("ENCRYPTED PRIVATE KEY", scrypt_key));
     pem["regression-pkcs8-pbkdf2-iterations-2147483647.pem"] = bytes_of(pem_block(
-        "ENCRYPTED PRIVATE KEY", with_pbkdf2_iterations(encrypted_pkcs8_der(c.leaf_key, kPassword, 2048), 0x7FFFFFFF)));
+        "ENCRYPTED PRIVATE KEY", with_pkcs8_iterations(encrypted_pkcs8_der(c.leaf_key, kPassword, 2048), 0x7FFFFFFF)));
 }
 
 void add_der_seeds(const Material& m, std::map<std::string, Bytes>& der) {
@@ -87,8 +87,7 @@ void add_der_seeds(const Material& m, std::map<std::string, Bytes>& der) {
     // scrypt within OpenSSL's 32 MiB memory bound (N = 2^16, r = 2, p = 2^15: 24 MiB), yet N * r * p = 2^32 where
     // tools use 2^17: half an hour per password.
     der["regression-pkcs8-scrypt-work-2-to-the-32.der"] =
-        with_scrypt_cost(encrypted_pkcs8_der(m.rsa_key, kPassword, ScryptCost{.n = 1024, .r = 8, .p = 1}),
-                         ScryptCost{.n = 65536, .r = 2, .p = 32768});
+        with_scrypt_parallelization(scrypt_pkcs8_der(m.rsa_key, kPassword, 65536, 2, 1), 32768);
 }
 
 void add_pkcs12_seeds(const Material& m, std::map<std::string, Bytes>& p12) {
@@ -98,11 +97,11 @@ void add_pkcs12_seeds(const Material& m, std::map<std::string, Bytes>& p12) {
     p12["legacy-rc2.p12"] = pkcs12_der(&c.leaf_key, &c.leaf, {c.intermediate}, kPassword, true);
     p12["truststore.p12"] = pkcs12_der(nullptr, nullptr, {c.root, c.intermediate}, kPassword);
     p12["locked.p12"] = pkcs12_der(&c.leaf_key, &c.leaf, {}, "a password no scan knows");
-    p12["regression-mac-iterations-2147483647.p12"] =
-        pkcs12_with_mac_iterations(pkcs12_der(&c.leaf_key, &c.leaf, {}, ""), 0x7FFFFFFF);
-    p12["no-mac.p12"] = pkcs12_without_mac_with_bag_iterations(pkcs12_der(&c.leaf_key, &c.leaf, {}, ""), 2048);
-    p12["regression-no-mac-bag-iterations-2147483647.p12"] =
-        pkcs12_without_mac_with_bag_iterations(pkcs12_der(&c.leaf_key, &c.leaf, {}, ""), 0x7FFFFFFF);
+    const Bytes plain = pkcs12_der(&c.leaf_key, &c.leaf, {}, "");
+    p12["regression-mac-iterations-2147483647.p12"] = with_kdf_iterations(plain, Pkcs12Kdf::mac, 0x7FFFFFFF);
+    // A MAC that checks out in front of a certificate safe asking for 2^31-1 iterations: the next derivation.
+    p12["regression-safe-iterations-2147483647.p12"] = with_kdf_iterations(plain, Pkcs12Kdf::encrypted_safes, 0x7FFFFFFF);
+    p12["regression-key-iterations-2147483647.p12"] = with_kdf_iterations(plain, Pkcs12Kdf::shrouded_keys, 0x7FFFFFFF);
 }
 
 void add_keystore_seeds(const Material& m, std::map<std::string, Bytes>& jks) {
