@@ -220,7 +220,7 @@ TEST_CASE("targets: every kind of bad target is refused, naming it and what is w
     };
     for (const auto& [spec, problem] : cases) {
         INFO("spec: " << spec);
-        const std::string error = error_of([&] { TargetSet::parse({"192.0.2.1", spec}, {443}, {}); });
+        const std::string error = error_of([&spec = spec] { TargetSet::parse({"192.0.2.1", spec}, {443}, {}); });
         CHECK_THAT(error, Catch::Contains(problem));
         const bool shown_as_is =
             spec.size() <= 200 && std::all_of(spec.begin(), spec.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
@@ -273,7 +273,7 @@ TEST_CASE("targets: parse_ports sorts, merges and checks each entry", "[targets]
     };
     for (const auto& [list, message] : bad) {
         INFO("list: " << list);
-        CHECK_THAT(error_of([&] { scanner::parse_ports(list); }), Catch::Contains(message));
+        CHECK_THAT(error_of([&list = list] { scanner::parse_ports(list); }), Catch::Contains(message));
     }
 }
 
@@ -416,7 +416,7 @@ TEST_CASE("targets: parse_shard takes K/N counting from 1", "[targets]") {
     };
     for (const auto& [text, message] : bad) {
         INFO(text);
-        CHECK_THAT(error_of([&] { scanner::parse_shard(text); }), Catch::StartsWith(message));
+        CHECK_THAT(error_of([&text = text] { scanner::parse_shard(text); }), Catch::StartsWith(message));
     }
 }
 
