@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <map>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -22,21 +23,36 @@ int decode_status(int status) {
     return -1;
 }
 
+// Everything the child needs is made before fork(): a test forks from several threads at once, and a child of a
+// multithreaded process that allocates before exec can deadlock on a lock another thread held (ASan's allocator
+// does), which showed as a command killed at its timeout.
 pid_t start(const std::vector<std::string>& argv, const ProcessOptions& options, const std::string& out_path,
             const std::string& err_path) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    std::map<std::string, std::string> environment;
+    for (char** e = environ; *e; ++e) {
+        const std::string entry(*e);
+        const auto equals = entry.find('=');
+        if (equals != std::string::npos) environment[entry.substr(0, equals)] = entry.substr(equals + 1);
+    }
+    for (const auto& [name, value] : options.env) environment[name] = value;
+    std::vector<std::string> entries;
+    for (const auto& [name, value] : environment) entries.push_back(name + "=" + value);
+    std::vector<char*> envp;
+    for (auto& entry : entries) envp.push_back(entry.data());
+    envp.push_back(nullptr);
+
     const pid_t pid = ::fork();
     if (pid != 0) return pid;
-    for (const auto& [name, value] : options.env) ::setenv(name.c_str(), value.c_str(), 1);
     const int in = ::open("/dev/null", O_RDONLY);
     const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
+    ::execvpe(args[0], args.data(), envp.data());
     ::_exit(127);
 }
 
