@@ -47,8 +47,8 @@
 
 #include "bench/bench_support.hpp"
 #include "core/encoding.hpp"
-#include "tests/support/cert_factory.hpp"
-#include "tests/support/keystore_writer.hpp"
+#include "testkit/cert_factory.hpp"
+#include "testkit/keystore_writer.hpp"
 
 namespace {
 

@@ -56,7 +56,7 @@
 #include "bench/bench_support.hpp"
 #include "core/certificate.hpp"
 #include "inventory/inventory.hpp"
-#include "tests/support/cert_factory.hpp"
+#include "testkit/cert_factory.hpp"
 #include "inventory/analysis.hpp"
 
 namespace {

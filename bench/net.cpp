@@ -44,8 +44,8 @@
 #include <vector>
 
 #include "bench/bench_support.hpp"
-#include "tests/fleet/fleet_control.hpp"
-#include "tests/support/cert_factory.hpp"
+#include "testkit/fleet/fleet_control.hpp"
+#include "testkit/cert_factory.hpp"
 
 namespace {
 

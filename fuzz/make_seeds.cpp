@@ -2,7 +2,7 @@
 // Run at build time, so no key or keystore is ever committed: every key and certificate is made here, fresh.
 // A seed that once found a bug is made here too, by the steps that built it (its name starts "regression-"),
 // and stays in the corpus so every fuzzing run replays it first: among them the KDF bombs of
-// tests/support/pbe_files.hpp, which take minutes (-timeout flags them) unless the decoder refuses them.
+// testkit/pbe_files.hpp, which take minutes (-timeout flags them) unless the decoder refuses them.
 //
 // Usage: certfleet_fuzz_seeds OUTPUT_DIR SOURCE_DIR   (SOURCE_DIR: the checkout, for rules/examples)
 #include <cstdio>
@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/cert_factory.hpp"
-#include "tests/support/pbe_files.hpp"
-#include "tests/support/keystore_writer.hpp"
+#include "testkit/cert_factory.hpp"
+#include "testkit/pbe_files.hpp"
+#include "testkit/keystore_writer.hpp"
 
 namespace {
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/process.hpp"
+#include "testkit/process.hpp"
 
 namespace certfleet::testing {
 

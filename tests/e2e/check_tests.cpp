@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "tests/support/cert_factory.hpp"
+#include "testkit/cert_factory.hpp"
 #include "tests/e2e/certfleet_binary.hpp"
 
 using namespace certfleet;

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "tests/e2e/certfleet_binary.hpp"
-#include "tests/support/cert_factory.hpp"
+#include "testkit/cert_factory.hpp"
 #include "tests/e2e/serve_support.hpp"
 
 using namespace certfleet;

@@ -6,8 +6,8 @@
 #include <regex>
 
 #include "tests/e2e/certfleet_binary.hpp"
-#include "tests/support/cert_factory.hpp"
-#include "tests/support/process.hpp"
+#include "testkit/cert_factory.hpp"
+#include "testkit/process.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;

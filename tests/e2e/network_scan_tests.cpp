@@ -8,9 +8,9 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 
-#include "tests/fleet/fleet_control.hpp"
-#include "tests/support/cert_factory.hpp"
-#include "tests/support/process.hpp"
+#include "testkit/fleet/fleet_control.hpp"
+#include "testkit/cert_factory.hpp"
+#include "testkit/process.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;

@@ -4,7 +4,7 @@
 #include <filesystem>
 
 #include "tests/e2e/certfleet_binary.hpp"
-#include "tests/support/cert_factory.hpp"
+#include "testkit/cert_factory.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;

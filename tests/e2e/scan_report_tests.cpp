@@ -12,9 +12,9 @@
 
 #include "core/encoding.hpp"
 #include "tests/e2e/certfleet_binary.hpp"
-#include "tests/support/cert_factory.hpp"
-#include "tests/support/keystore_writer.hpp"
-#include "tests/support/process.hpp"
+#include "testkit/cert_factory.hpp"
+#include "testkit/keystore_writer.hpp"
+#include "testkit/process.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;

@@ -8,7 +8,7 @@
 #include <regex>
 
 #include "tests/e2e/certfleet_binary.hpp"
-#include "tests/support/cert_factory.hpp"
+#include "testkit/cert_factory.hpp"
 
 using namespace certfleet::testing;
 using nlohmann::json;

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "tests/e2e/serve_support.hpp"
-#include "tests/support/cert_factory.hpp"
+#include "testkit/cert_factory.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;

@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "tests/e2e/certfleet_binary.hpp"
-#include "tests/support/process.hpp"
+#include "testkit/process.hpp"
 
 namespace certfleet::testing {
 

@@ -4,7 +4,7 @@
 #include <chrono>
 
 #include "tests/e2e/serve_support.hpp"
-#include "tests/support/cert_factory.hpp"
+#include "testkit/cert_factory.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;

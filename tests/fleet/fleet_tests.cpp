@@ -13,8 +13,8 @@
 #include <memory>
 #include <string_view>
 
-#include "tests/fleet/fleet_control.hpp"
-#include "tests/support/process.hpp"
+#include "testkit/fleet/fleet_control.hpp"
+#include "testkit/process.hpp"
 
 using namespace certfleet::testing;
 using namespace std::chrono_literals;

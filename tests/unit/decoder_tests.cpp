@@ -16,9 +16,9 @@
 #include "core/encoding.hpp"
 #include "core/openssl_handles.hpp"
 #include "scanner/decode.hpp"
-#include "tests/support/cert_factory.hpp"
-#include "tests/support/keystore_writer.hpp"
-#include "tests/support/observations.hpp"
+#include "testkit/cert_factory.hpp"
+#include "testkit/keystore_writer.hpp"
+#include "testkit/observations.hpp"
 
 using namespace certfleet;
 using namespace certfleet::scanner;

@@ -14,8 +14,8 @@
 #include <thread>
 
 #include "scanner/file_walker.hpp"
-#include "tests/support/cert_factory.hpp"
-#include "tests/support/pbe_files.hpp"
+#include "testkit/cert_factory.hpp"
+#include "testkit/pbe_files.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;

@@ -10,7 +10,7 @@
 #include "core/certificate.hpp"
 #include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
-#include "tests/support/cert_factory.hpp"
+#include "testkit/cert_factory.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;

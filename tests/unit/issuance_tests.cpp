@@ -3,7 +3,7 @@
 
 #include "core/issuance.hpp"
 #include "inventory/concurrent_issuance.hpp"
-#include "tests/support/cert_factory.hpp"
+#include "testkit/cert_factory.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;

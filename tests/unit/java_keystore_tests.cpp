@@ -8,9 +8,9 @@
 
 #include "scanner/decode.hpp"
 #include "scanner/java_keystore.hpp"
-#include "tests/support/cert_factory.hpp"
-#include "tests/support/keystore_writer.hpp"
-#include "tests/support/observations.hpp"
+#include "testkit/cert_factory.hpp"
+#include "testkit/keystore_writer.hpp"
+#include "testkit/observations.hpp"
 
 using namespace certfleet;
 using namespace certfleet::scanner;

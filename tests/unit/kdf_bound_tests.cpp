@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "scanner/decode.hpp"
-#include "tests/support/cert_factory.hpp"
-#include "tests/support/pbe_files.hpp"
+#include "testkit/cert_factory.hpp"
+#include "testkit/pbe_files.hpp"
 
 using namespace certfleet;
 using namespace certfleet::scanner;

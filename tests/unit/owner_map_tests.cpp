@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "scanner/owner_map.hpp"
-#include "tests/support/cert_factory.hpp"
+#include "testkit/cert_factory.hpp"
 
 using namespace certfleet;
 using certfleet::scanner::LabelError;

@@ -10,7 +10,7 @@
 #include "core/encoding.hpp"
 #include "report/check_report.hpp"
 #include "report/report.hpp"
-#include "tests/support/cert_factory.hpp"
+#include "testkit/cert_factory.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;

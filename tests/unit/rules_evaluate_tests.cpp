@@ -10,7 +10,7 @@
 #include "inventory/inventory.hpp"
 #include "rules/check.hpp"
 #include "rules/evaluate.hpp"
-#include "tests/support/cert_factory.hpp"
+#include "testkit/cert_factory.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;

@@ -3,7 +3,7 @@
 #include <filesystem>
 
 #include "rules/rules.hpp"
-#include "tests/support/cert_factory.hpp"
+#include "testkit/cert_factory.hpp"
 
 using namespace certfleet;
 using namespace certfleet::rules;

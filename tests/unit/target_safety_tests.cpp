@@ -8,7 +8,7 @@
 
 #include "scanner/network_scan.hpp"
 #include "scanner/targets.hpp"
-#include "tests/support/cert_factory.hpp"
+#include "testkit/cert_factory.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;

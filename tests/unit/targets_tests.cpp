@@ -7,7 +7,7 @@
 #include <tuple>
 
 #include "scanner/targets.hpp"
-#include "tests/support/cert_factory.hpp"
+#include "testkit/cert_factory.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;

@@ -8,7 +8,7 @@
 
 #include "inventory/sqlite_support.hpp"
 #include "inventory/wal_checkpointer.hpp"
-#include "tests/support/cert_factory.hpp"
+#include "testkit/cert_factory.hpp"
 
 using namespace certfleet;
 using namespace certfleet::inventory;

@@ -1,4 +1,4 @@
-#include "tests/support/keystore_writer.hpp"
+#include "testkit/keystore_writer.hpp"
 
 #include <openssl/evp.h>
 

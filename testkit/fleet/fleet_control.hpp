@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "tests/support/cert_factory.hpp"
+#include "testkit/cert_factory.hpp"
 
 namespace certfleet::testing {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/fleet/fleet_config.hpp"
+#include "testkit/fleet/fleet_config.hpp"
 
 namespace certfleet::fleet {
 

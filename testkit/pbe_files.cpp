@@ -1,4 +1,4 @@
-#include "tests/support/pbe_files.hpp"
+#include "testkit/pbe_files.hpp"
 
 #include <openssl/err.h>
 #include <openssl/pkcs12.h>

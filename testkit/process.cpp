@@ -1,4 +1,4 @@
-#include "tests/support/process.hpp"
+#include "testkit/process.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -11,7 +11,7 @@
 #include <sstream>
 #include <thread>
 
-#include "tests/support/cert_factory.hpp"
+#include "testkit/cert_factory.hpp"
 
 namespace certfleet::testing {
 

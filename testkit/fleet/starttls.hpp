@@ -4,7 +4,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include "tests/fleet/fleet_config.hpp"
+#include "testkit/fleet/fleet_config.hpp"
 
 namespace certfleet::fleet {
 

@@ -1,4 +1,4 @@
-#include "tests/fleet/fleet_config.hpp"
+#include "testkit/fleet/fleet_config.hpp"
 
 #include <openssl/ssl.h>
 

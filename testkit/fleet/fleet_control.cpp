@@ -1,4 +1,4 @@
-#include "tests/fleet/fleet_control.hpp"
+#include "testkit/fleet/fleet_control.hpp"
 
 #include <signal.h>
 
@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "tests/support/process.hpp"
+#include "testkit/process.hpp"
 
 namespace certfleet::testing {
 

@@ -31,9 +31,9 @@
 #include <string_view>
 #include <vector>
 
-#include "tests/fleet/fleet_config.hpp"
-#include "tests/fleet/starttls.hpp"
-#include "tests/fleet/tls_context.hpp"
+#include "testkit/fleet/fleet_config.hpp"
+#include "testkit/fleet/starttls.hpp"
+#include "testkit/fleet/tls_context.hpp"
 
 namespace {
 

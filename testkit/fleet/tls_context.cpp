@@ -1,4 +1,4 @@
-#include "tests/fleet/tls_context.hpp"
+#include "testkit/fleet/tls_context.hpp"
 
 #include <openssl/err.h>
 #include <openssl/ocsp.h>

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/cert_info.hpp"
-#include "tests/support/cert_factory.hpp"
+#include "testkit/cert_factory.hpp"
 
 namespace certfleet::testing {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/cert_factory.hpp"
+#include "testkit/cert_factory.hpp"
 
 namespace certfleet::testing {
 

@@ -1,4 +1,4 @@
-#include "tests/fleet/starttls.hpp"
+#include "testkit/fleet/starttls.hpp"
 
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
