@@ -39,6 +39,9 @@ int main(int argc, char** argv) {
     CLI::App app{"certfleet: find every TLS certificate in a fleet, keep an inventory, say what to do."};
     app.set_version_flag("--version", std::string("certfleet ") + CERTFLEET_VERSION);
     app.require_subcommand(1);
+    // Global options are taken anywhere on the line, as users type them: `certfleet scan --files /etc/ssl --db x.db`.
+    // Subcommands inherit this, so an option a subcommand does not know is matched against its parents'.
+    app.fallthrough();
     std::string db_path = "./certfleet.db";
     app.add_option("--db", db_path, "Inventory database file (created mode 0600)")
         ->envname("CERTFLEET_DB")
