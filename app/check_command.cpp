@@ -7,30 +7,12 @@
 #include "app/progress_line.hpp"
 #include "core/encoding.hpp"
 #include "inventory/analysis.hpp"
+#include "pipeline/findings.hpp"
 #include "report/check_report.hpp"
 #include "report/text_escape.hpp"
 #include "rules/check.hpp"
 
 namespace certfleet::app {
-
-namespace {
-
-std::vector<inventory::StoredFinding> stored(const rules::Evaluation& evaluation) {
-    std::vector<inventory::StoredFinding> findings;
-    for (const auto& f : evaluation.findings)
-        findings.push_back(inventory::StoredFinding{f.rule_id, rules::to_string(f.severity), f.sha256, f.location,
-                                                    f.message, f.days_left, f.deadline, f.overdue});
-    return findings;
-}
-
-// Evaluates the rules over the view after `scan`, as one snapshot of the inventory.
-rules::CheckResult check_scan(inventory::InventoryQueries& queries, const rules::RuleSet& rules, inventory::ScanId scan) {
-    const auto snapshot = queries.snapshot();
-    const auto latest = queries.latest_finished_scan();
-    return rules::check(queries, rules, scan, latest && latest->id == scan, now_utc());
-}
-
-}  // namespace
 
 rules::RuleSet load_rules(const std::string& path) {
     if (path.empty()) return rules::builtin_policy();
@@ -39,12 +21,6 @@ rules::RuleSet load_rules(const std::string& path) {
     } catch (const rules::RulesError& e) {
         throw UsageError(e.what());
     }
-}
-
-inventory::FindingsEvaluator findings_evaluator(rules::RuleSet rules) {
-    return [rules = std::move(rules)](inventory::InventoryQueries& queries, inventory::ScanId scan) {
-        return stored(check_scan(queries, rules, scan).evaluation);
-    };
 }
 
 int run_check(const CheckOptions& options, const std::string& db_path) {
@@ -61,9 +37,7 @@ int run_check(const CheckOptions& options, const std::string& db_path) {
         const auto scan = chosen_scan(inv->queries(), options.scan, db_path);
         if (scan.status == inventory::ScanStatus::running)
             return unknown("scan " + std::to_string(scan.id) + " is still running: check it once it has finished");
-        const auto result = check_scan(inv->queries(), rules, scan.id);
-        // A later evaluation replaces the scan's findings, so what `report` shows is what the latest check said.
-        inv->record_findings(scan.id, stored(result.evaluation));
+        const auto result = pipeline::check_and_store(*inv, rules, scan.id);
 
         const report::ExpiryThresholds thresholds{options.warning_days, options.critical_days};
         if (options.format == "json")

@@ -7,8 +7,9 @@
 #include <vector>
 
 #include "inventory/inventory.hpp"
+#include "report/report.hpp"
 #include "rules/rules.hpp"
-#include "scanner/decode.hpp"
+#include "pipeline/scan_request.hpp"
 
 namespace certfleet::app {
 
@@ -20,50 +21,11 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// A network scan of more probes than this is large: it refuses to start without --yes (or a --max-targets it
-// fits), so a typo in a target cannot start a sweep, and it is paced at kLargeScanRate unless --rate is given.
-constexpr std::uint64_t kLargeScanProbes = std::uint64_t{1} << 20;
-constexpr double kLargeScanRate = 1000;  // new connections per second
-
+// `certfleet scan`: what to scan (the pipeline's request), and how to show it.
 struct ScanOptions {
-    // file trees
-    std::vector<std::string> files;
-    bool system_dirs = false;
-    std::vector<std::string> exclude_paths;
-    std::string password_file;
-    std::uint64_t max_file_size = 10ull << 20;
-    unsigned threads = 0;
-    std::uint64_t max_kdf_iterations = scanner::kDefaultMaxKdfIterations;
-    double file_timeout_seconds = scanner::kDefaultFileTimeLimit.count();  // 0: no limit
-    // network targets
-    std::vector<std::string> targets;
-    std::string targets_file;
-    bool localhost = false;
-    std::string ports;  // empty: the default TLS and STARTTLS ports
-    std::vector<std::string> excludes;
-    std::string exclude_file;
-    unsigned concurrency = 512;
-    std::optional<double> rate;  // empty: kLargeScanRate for a large scan, else no limit; 0: no limit
-    bool yes = false;            // go ahead with a large scan
-    std::optional<std::uint64_t> max_targets;  // the most probes to go ahead with without --yes
-    unsigned max_per_host = 0;
-    unsigned timeout_ms = 5000;
-    unsigned connect_timeout_ms = 0, starttls_timeout_ms = 0, handshake_timeout_ms = 0;  // 0: --timeout-ms
-    unsigned retries = 0;
-    std::vector<std::string> sni_names;
-    std::string sni_file;
-    std::string starttls;
-    std::vector<std::string> trust;
-    bool no_system_trust = false;
-    std::string shard;
-    std::optional<std::uint64_t> seed;
-    bool dry_run = false;
-    bool resume = false;
-    // both
-    std::vector<std::string> labels;  // key=value, for every sighting of the scan
-    std::string owner_map;            // file of location pattern -> labels
-    std::string rules;                // rules evaluated when the scan ends (empty: the built-in policy)
-    bool no_progress = false;
+    pipeline::ScanRequest request;
+    bool dry_run = false;      // print the plan, send nothing
+    bool no_progress = false;  // no progress line on stderr
 };
 
 struct ReportOptions {
@@ -123,19 +85,19 @@ int run_progress(const ProgressOptions& options, const std::string& db_path);
 // A rules file, or the built-in policy when `path` is empty. A mistake in the file is a UsageError naming
 // FILE:LINE:COLUMN.
 rules::RuleSet load_rules(const std::string& path);
-// What a scan stores as its findings when it finishes: `rules` evaluated over the view after it.
-inventory::FindingsEvaluator findings_evaluator(rules::RuleSet rules);
 // The scan a report or check is about: `scan_id` when given (running or not), else the latest finished scan.
 // Throws UsageError naming the inventory when there is none.
 inventory::ScanRecord chosen_scan(inventory::InventoryQueries& queries, std::int64_t scan_id, const std::string& db_path);
 int run_report(const ReportOptions& options, const std::string& db_path);
+// The report model of scan `scan_id` (0: the latest finished), with the migration rules of `rules_path` (empty:
+// the built-in policy) and the parts a writer asks for. Throws UsageError when there is no inventory file, no such
+// scan, or no scan yet.
+report::ReportModel load_report(const std::string& db_path, std::int64_t scan_id, const std::string& rules_path,
+                                UnixTime now, report::ModelParts parts);
 int run_inventory(const InventoryOptions& options, const std::string& db_path);
 int run_diff(const DiffOptions& options, const std::string& db_path);
 
 // Throws UsageError when there is no inventory file at db_path: reading commands never create one.
 void require_inventory_file(const std::string& db_path);
-
-// Where certificates live on common Linux hosts; --system-dirs scans those that exist.
-const std::vector<std::string>& system_certificate_dirs();
 
 }  // namespace certfleet::app

@@ -9,7 +9,7 @@
 #include "core/encoding.hpp"
 #include "inventory/analysis.hpp"
 #include "report/analysis_report.hpp"
-#include "scanner/owner_map.hpp"
+#include "core/label.hpp"
 
 namespace certfleet::app {
 
@@ -66,8 +66,8 @@ inventory::Filter make_filter(const InventoryOptions& options, const OpenedInven
     filter.self_signed = options.self_signed;
     filter.issuer = options.issuer;
     try {
-        for (const auto& text : options.labels) filter.labels.push_back(scanner::parse_label(text));
-    } catch (const scanner::LabelError& e) {
+        for (const auto& text : options.labels) filter.labels.push_back(parse_label(text));
+    } catch (const LabelError& e) {
         throw UsageError(std::string("--label: ") + e.what());
     }
     filter.now = now_utc();

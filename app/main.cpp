@@ -48,83 +48,84 @@ int main(int argc, char** argv) {
         ->capture_default_str();
 
     ScanOptions scan;
+    certfleet::pipeline::ScanRequest& request = scan.request;
     auto* scan_cmd = app.add_subcommand(
         "scan", "Scan file trees and network targets for certificates into the inventory.\n"
                 "TARGET: IPv4/IPv6 address, CIDR (10.0.0.0/24), range (10.0.0.1-10.0.0.40), host name, host:port,\n"
                 "[v6]:port. Without --ports, targets are probed on the default TLS and STARTTLS ports.");
-    scan_cmd->add_option("targets", scan.targets, "Network targets to probe");
-    scan_cmd->add_option("--files", scan.files, "File or directory tree to scan (repeatable)");
-    scan_cmd->add_flag("--system-dirs", scan.system_dirs,
+    scan_cmd->add_option("targets", request.targets, "Network targets to probe");
+    scan_cmd->add_option("--files", request.files, "File or directory tree to scan (repeatable)");
+    scan_cmd->add_flag("--system-dirs", request.system_dirs,
                        "Scan this host's usual certificate directories (/etc/ssl, /etc/pki, ...) that exist");
-    scan_cmd->add_flag("--localhost", scan.localhost, "Probe localhost (127.0.0.1 and ::1) on the port list");
-    scan_cmd->add_option("--exclude-path", scan.exclude_paths,
+    scan_cmd->add_flag("--localhost", request.localhost, "Probe localhost (127.0.0.1 and ::1) on the port list");
+    scan_cmd->add_option("--exclude-path", request.exclude_paths,
                          "Skip files and subtrees whose path or name matches this glob (repeatable)");
-    scan_cmd->add_option("--password-file", scan.password_file,
+    scan_cmd->add_option("--password-file", request.password_file,
                          "Passwords to try on PKCS#12, keystores and encrypted keys, one per line (a regular file "
                          "of at most 1 MiB and 10,000 lines)")
         ->check(CLI::ExistingFile);
     const auto positive_size = at_least(1, "a positive size in bytes (e.g. 10MiB, 512K)");
-    scan_cmd->add_option("--max-file-size", scan.max_file_size, "Skip (and report) larger files; e.g. 10MiB, 512K")
+    scan_cmd->add_option("--max-file-size", request.max_file_size, "Skip (and report) larger files; e.g. 10MiB, 512K")
         ->check(positive_size.description(""))  // before the unit: "-1" is refused rather than read as 2^64-1
         ->transform(CLI::AsSizeValue(false))
         ->check(positive_size)
         ->default_str("10MiB");
-    scan_cmd->add_option("--max-kdf-iterations", scan.max_kdf_iterations,
+    scan_cmd->add_option("--max-kdf-iterations", request.max_kdf_iterations,
                          "Refuse (and report as excessive_kdf_iterations) password key derivations costlier than "
                          "this: PBKDF2 or PKCS#12 iterations, scrypt N*r*p")
         ->check(at_least(1, "a positive number of iterations"))
         ->capture_default_str();
-    scan_cmd->add_option("--file-timeout", scan.file_timeout_seconds,
+    scan_cmd->add_option("--file-timeout", request.file_timeout_seconds,
                          "Seconds one file's decoding may take before it is reported as timeout (0: no limit)")
         ->check(number_in(0, 86'400, "a number of seconds from 0 (no limit) to 86400", "0-86400"))
         ->capture_default_str();
-    scan_cmd->add_option("--threads", scan.threads, "File decoder threads (default: one per core)")
+    scan_cmd->add_option("--threads", request.threads, "File decoder threads (default: one per core)")
         ->check(CLI::Range(0u, 64u));
-    scan_cmd->add_option("--targets-file", scan.targets_file, "Targets, one per line (# comments)");
-    scan_cmd->add_option("--ports", scan.ports, "Ports to probe, e.g. 443,8443,9000-9010 (default: common TLS and "
+    scan_cmd->add_option("--targets-file", request.targets_file, "Targets, one per line (# comments)");
+    scan_cmd->add_option("--ports", request.ports, "Ports to probe, e.g. 443,8443,9000-9010 (default: common TLS and "
                                                 "STARTTLS ports)");
-    scan_cmd->add_option("--exclude", scan.excludes, "Never probe these addresses, CIDRs or ranges (repeatable)");
-    scan_cmd->add_option("--exclude-file", scan.exclude_file, "Excludes, one per line");
-    scan_cmd->add_option("--concurrency", scan.concurrency, "Probes in flight at once")
+    scan_cmd->add_option("--exclude", request.excludes, "Never probe these addresses, CIDRs or ranges (repeatable)");
+    scan_cmd->add_option("--exclude-file", request.exclude_file, "Excludes, one per line");
+    scan_cmd->add_option("--concurrency", request.concurrency, "Probes in flight at once")
         ->check(CLI::Range(1u, 65536u))
         ->capture_default_str();
-    scan_cmd->add_option("--rate", scan.rate,
+    scan_cmd->add_option("--rate", request.rate,
                          "New connections per second; 0: no limit (default: 1000 for a scan of over 1,048,576 "
                          "probes, else no limit)")
         ->check(kZeroOrMore);
-    auto* yes = scan_cmd->add_flag("--yes", scan.yes, "Go ahead with a scan of over 1,048,576 probes");
-    scan_cmd->add_option("--max-targets", scan.max_targets,
+    auto* yes = scan_cmd->add_flag("--yes", request.yes, "Go ahead with a scan of over 1,048,576 probes");
+    scan_cmd->add_option("--max-targets", request.max_targets,
                          "Go ahead without --yes with up to this many probes (default: 1,048,576)")
         ->check(kZeroOrMore)
         ->excludes(yes);
-    scan_cmd->add_option("--max-per-host", scan.max_per_host, "Concurrent connections to one address (default: no limit)")
+    scan_cmd->add_option("--max-per-host", request.max_per_host, "Concurrent connections to one address (default: no limit)")
         ->check(kZeroOrMore);
-    scan_cmd->add_option("--timeout-ms", scan.timeout_ms, "Deadline for each endpoint, all steps together")
+    scan_cmd->add_option("--timeout-ms", request.timeout_ms, "Deadline for each endpoint, all steps together")
         ->check(CLI::Range(1u, 600000u))
         ->capture_default_str();
-    scan_cmd->add_option("--connect-timeout-ms", scan.connect_timeout_ms, "Deadline for the TCP connect")
+    scan_cmd->add_option("--connect-timeout-ms", request.connect_timeout_ms, "Deadline for the TCP connect")
         ->check(kZeroOrMore);
-    scan_cmd->add_option("--starttls-timeout-ms", scan.starttls_timeout_ms, "Deadline for the STARTTLS dialogue")
+    scan_cmd->add_option("--starttls-timeout-ms", request.starttls_timeout_ms, "Deadline for the STARTTLS dialogue")
         ->check(kZeroOrMore);
-    scan_cmd->add_option("--handshake-timeout-ms", scan.handshake_timeout_ms, "Deadline for the TLS handshake")
+    scan_cmd->add_option("--handshake-timeout-ms", request.handshake_timeout_ms, "Deadline for the TLS handshake")
         ->check(kZeroOrMore);
-    scan_cmd->add_option("--retries", scan.retries, "Extra attempts after a timeout")->check(CLI::Range(0u, 10u));
-    scan_cmd->add_option("--sni", scan.sni_names, "Probe IP targets with this server name (repeatable; one probe each)");
-    scan_cmd->add_option("--sni-file", scan.sni_file, "Server names, one per line");
-    scan_cmd->add_option("--starttls", scan.starttls,
+    scan_cmd->add_option("--retries", request.retries, "Extra attempts after a timeout")->check(CLI::Range(0u, 10u));
+    scan_cmd->add_option("--sni", request.sni_names, "Probe IP targets with this server name (repeatable; one probe each)");
+    scan_cmd->add_option("--sni-file", request.sni_file, "Server names, one per line");
+    scan_cmd->add_option("--starttls", request.starttls,
                          "Speak this protocol first on every port: smtp, imap, pop3, ftp, ldap, postgres, xmpp, mysql");
-    scan_cmd->add_option("--trust", scan.trust, "Trust anchors: a PEM bundle or a directory of them (repeatable)");
-    scan_cmd->add_flag("--no-system-trust", scan.no_system_trust, "Trust only --trust, not the system bundle");
-    scan_cmd->add_option("--shard", scan.shard, "Probe only shard K of N (K/N), for splitting a scan across machines");
-    scan_cmd->add_option("--seed", scan.seed, "Seed of the target order (same seed, same order)");
-    scan_cmd->add_flag("--resume", scan.resume,
+    scan_cmd->add_option("--trust", request.trust, "Trust anchors: a PEM bundle or a directory of them (repeatable)");
+    scan_cmd->add_flag("--no-system-trust", request.no_system_trust, "Trust only --trust, not the system bundle");
+    scan_cmd->add_option("--shard", request.shard, "Probe only shard K of N (K/N), for splitting a scan across machines");
+    scan_cmd->add_option("--seed", request.seed, "Seed of the target order (same seed, same order)");
+    scan_cmd->add_flag("--resume", request.resume,
                        "Continue the latest interrupted scan of the same targets, ports, names, shard and seed");
     scan_cmd->add_flag("--dry-run", scan.dry_run, "Print the number of targets and the first ones; send nothing");
-    scan_cmd->add_option("--label", scan.labels, "Tag this scan's sightings, e.g. env=prod (repeatable)");
-    scan_cmd->add_option("--owner-map", scan.owner_map,
+    scan_cmd->add_option("--label", request.labels, "Tag this scan's sightings, e.g. env=prod (repeatable)");
+    scan_cmd->add_option("--owner-map", request.owner_map,
                          "Labels by location: lines of 'CIDR|host-glob|/path-glob key=value ...'")
         ->check(CLI::ExistingFile);
-    scan_cmd->add_option("--rules", scan.rules,
+    scan_cmd->add_option("--rules", request.rules,
                          "Rules evaluated over the scan when it ends, findings stored with it (default: built-in policy)")
         ->check(CLI::ExistingFile);
     scan_cmd->add_flag("--no-progress", scan.no_progress, "No progress line on stderr");

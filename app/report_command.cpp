@@ -2,7 +2,6 @@
 #include <sstream>
 
 #include "app/commands.hpp"
-#include "app/report_model.hpp"
 #include "core/encoding.hpp"
 #include "core/replacing_file.hpp"
 #include "inventory/analysis.hpp"
@@ -30,32 +29,20 @@ inventory::ScanRecord chosen_scan(inventory::InventoryQueries& queries, std::int
     return *finished;
 }
 
-std::unique_ptr<LoadedReport> load_report(const std::string& db_path, std::int64_t scan_id,
-                                          const std::string& rules_path, UnixTime now) {
+report::ReportModel load_report(const std::string& db_path, std::int64_t scan_id, const std::string& rules_path,
+                                UnixTime now, report::ModelParts parts) {
+    auto rules = load_rules(rules_path);
     require_inventory_file(db_path);
     const auto queries = inventory::open_sqlite_queries(db_path);
     const auto snapshot = queries->snapshot();
     const auto scan = chosen_scan(*queries, scan_id, db_path);
-    auto loaded = std::make_unique<LoadedReport>(queries->scan_contents(scan.id));
-    inventory::Filter this_scan;
-    this_scan.scan = scan.id;
-    this_scan.now = now;
-    auto& model = loaded->model;
-    model.reused_keys = queries->reused_keys(this_scan);
-    model.anchors = queries->anchors(this_scan);
-    model.shared = queries->shared(this_scan, 2);
-    model.stores = queries->stores(this_scan);
-    model.scans = queries->scans();
-    model.rules = load_rules(rules_path);
-    model.migrations = rules::migration_history(*queries, model.rules, "");
-    return loaded;
+    return report::build_report_model(*queries, scan.id, std::move(rules), now, parts);
 }
 
 int run_report(const ReportOptions& options, const std::string& db_path) {
     auto writer = report::make_report_writer(options.format);
     const report::ReportContext context{now_utc()};
-    const auto loaded = load_report(db_path, options.scan, options.rules, context.now);
-    const auto& model = loaded->model;
+    const auto model = load_report(db_path, options.scan, options.rules, context.now, writer->parts());
     if (options.output.empty()) {
         writer->write(model, context, std::cout);
         std::cout.flush();

@@ -14,7 +14,6 @@
 
 #include "app/commands.hpp"
 #include "app/metrics_cache.hpp"
-#include "app/report_model.hpp"
 #include "core/encoding.hpp"
 #include "report/prometheus_writer.hpp"
 #include "report/text_escape.hpp"
@@ -103,9 +102,10 @@ void without_body(Response& response) {
 // call, so a scan or a `check` since the last one shows; throws when the inventory cannot give it.
 std::string render_metrics(const std::string& db_path) {
     const report::ReportContext context{now_utc()};
-    const auto loaded = load_report(db_path, 0, "", context.now);
+    const auto writer = report::make_report_writer("prometheus");
+    const auto model = load_report(db_path, 0, "", context.now, writer->parts());
     std::ostringstream text;
-    report::make_report_writer("prometheus")->write(loaded->model, context, text);
+    writer->write(model, context, text);
     return std::move(text).str();
 }
 

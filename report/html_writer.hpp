@@ -7,6 +7,7 @@ namespace certfleet::report {
 // summary tiles, expiry timeline, migration burn-downs, and tables that sort, filter and expand in the page.
 class HtmlWriter final : public ReportWriter {
 public:
+    ModelParts parts() const override { return {.shared = true, .migrations = true}; }
     void write(const ReportModel& model, const ReportContext& context, std::ostream& out) const override;
 };
 

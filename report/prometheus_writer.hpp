@@ -8,6 +8,7 @@ namespace certfleet::report {
 // (x509-certificate-exporter, ssl_exporter); README, "Prometheus", lists them.
 class PrometheusWriter final : public ReportWriter {
 public:
+    ModelParts parts() const override { return {.scans = true}; }
     void write(const ReportModel& model, const ReportContext& context, std::ostream& out) const override;
 };
 

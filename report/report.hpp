@@ -15,21 +15,42 @@ struct ReportContext {
     UnixTime now = 0;  // days_left and expiry flags are relative to this
 };
 
+// The parts of a report model only some formats print; the rest every format prints.
+struct ModelParts {
+    bool shared = false;      // certificates at several places
+    bool scans = false;       // every scan in the inventory
+    bool migrations = false;  // each migration rule's burn-down (evaluates the rules over every scan's view)
+};
+
 // What a report of one scan shows: everything the scan saw, and the inventory's answers about that scan.
+// Move-only: `migrations` point into `rules`.
 struct ReportModel {
-    const inventory::ScanContents& contents;
+    inventory::ScanContents contents;
     std::vector<inventory::ReusedKey> reused_keys;  // keys in two or more certificates or key files
     std::vector<inventory::AnchorSummary> anchors;  // trust-store entries the scan saw
     std::vector<inventory::SharedCertificate> shared;  // certificates at two or more places in the scan
     std::vector<inventory::TrustStore> stores;         // trust stores the scan saw, with their anchors
     std::vector<inventory::ScanRecord> scans;          // every scan in the inventory, oldest first
     std::vector<rules::MigrationHistory> migrations;   // each migration rule's burn-down over those scans
-    rules::RuleSet rules;                              // the rules the migrations point into (kept alive here)
+    rules::RuleSet rules;                              // the rules the migrations point into
+
+    ReportModel() = default;
+    ReportModel(ReportModel&&) = default;
+    ReportModel& operator=(ReportModel&&) = default;
+    ReportModel(const ReportModel&) = delete;
+    ReportModel& operator=(const ReportModel&) = delete;
 };
+
+// The model of `scan` with the parts a writer asks for, read from `queries` in one snapshot; `rules` are those
+// whose migrations it charts.
+ReportModel build_report_model(inventory::InventoryQueries& queries, inventory::ScanId scan, rules::RuleSet rules,
+                               UnixTime now, ModelParts parts);
 
 class ReportWriter {
 public:
     virtual ~ReportWriter() = default;
+    // What this format prints beyond what every format does.
+    virtual ModelParts parts() const { return {}; }
     virtual void write(const ReportModel& model, const ReportContext& context, std::ostream& out) const = 0;
 };
 

@@ -360,7 +360,7 @@ std::string read_operator_file(const std::string& path, std::uint64_t max_bytes)
 
 WalkStats walk_files(const WalkOptions& options, const std::function<void(FileObservations&&)>& sink,
                      const std::function<void(const WalkStats&)>& progress, const std::atomic<bool>& stop) {
-    CertificateCache cache;
+    CertificateCache own_cache;
     DecodeOptions decode_options;
     decode_options.passwords.push_back("");
     for (const auto& p : options.passwords)
@@ -370,7 +370,7 @@ WalkStats walk_files(const WalkOptions& options, const std::function<void(FileOb
     if (std::find(decode_options.passwords.begin(), decode_options.passwords.end(), kJavaDefaultPassword) ==
         decode_options.passwords.end())
         decode_options.passwords.emplace_back(kJavaDefaultPassword);
-    decode_options.cache = &cache;
+    decode_options.cache = options.cache ? options.cache : &own_cache;
     decode_options.max_kdf_iterations = options.max_kdf_iterations;
     decode_options.file_time_limit = options.file_time_limit;
     decode_options.stop = &stop;

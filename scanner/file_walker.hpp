@@ -30,6 +30,8 @@ struct WalkOptions {
     std::vector<std::string> passwords;
     std::uint64_t max_kdf_iterations = kDefaultMaxKdfIterations;  // see DecodeOptions
     std::chrono::milliseconds file_time_limit = kDefaultFileTimeLimit;
+    // Certificates already described in this scan (shared with its network side); the walk's own when null.
+    CertificateCache* cache = nullptr;
 };
 
 struct WalkStats {

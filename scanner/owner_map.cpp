@@ -1,12 +1,12 @@
 #include "scanner/owner_map.hpp"
 
 #include "core/address_block.hpp"
+#include "scanner/file_walker.hpp"
 
 #include <fnmatch.h>
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <optional>
 #include <sstream>
 
@@ -40,26 +40,13 @@ OwnerMap::~OwnerMap() = default;
 OwnerMap::OwnerMap(OwnerMap&&) noexcept = default;
 OwnerMap& OwnerMap::operator=(OwnerMap&&) noexcept = default;
 
-Label parse_label(const std::string& text) {
-    const auto eq = text.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
-        throw LabelError("label '" + text + "': expected key=value");
-    Label label{text.substr(0, eq), text.substr(eq + 1)};
-    const bool key_ok = std::all_of(label.key.begin(), label.key.end(), [](unsigned char c) {
-        return std::isalnum(c) || c == '_' || c == '-' || c == '.' || c == '/';
-    });
-    if (!key_ok) throw LabelError("label '" + text + "': the key may hold letters, digits, '_', '-', '.' and '/' only");
-    return label;
-}
-
 OwnerMap OwnerMap::read(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw LabelError(path + ": cannot read the owner map");
-    std::string text(kMaxOwnerMapBytes + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<std::size_t>(in.gcount()));
-    if (text.size() > kMaxOwnerMapBytes) throw LabelError(path + ": owner map over 16 MiB");
-    return parse(text, path);
+    // Only a regular file of at most 16 MiB is read: a FIFO or a device named by mistake cannot hang the scan.
+    try {
+        return parse(read_operator_file(path, kMaxOwnerMapBytes), path);
+    } catch (const InputFileError& e) {
+        throw LabelError(path + ": cannot read the owner map: " + e.what());
+    }
 }
 
 OwnerMap OwnerMap::parse(const std::string& text, const std::string& source_name) {

@@ -11,17 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "core/observation.hpp"
+#include "core/label.hpp"
 
 namespace certfleet::scanner {
-
-class LabelError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
-// "key=value": key of letters, digits, '_', '-', '.', '/'; value not empty. Throws LabelError quoting the text.
-Label parse_label(const std::string& text);
 
 class OwnerMap {
 public:

@@ -20,6 +20,12 @@ namespace certfleet::scanner {
 
 namespace {
 
+std::string joined_lines(const std::vector<std::string>& lines) {
+    std::string text;
+    for (const auto& line : lines) text += (text.empty() ? "" : "\n  ") + line;
+    return text;
+}
+
 using namespace target_spec;
 
 // More targets than anyone scans on purpose (years at thousands of probes a second), so a bigger set is a typo
@@ -289,6 +295,9 @@ std::vector<std::string> read_spec_file(const std::string& path, Check check) {
 
 }  // namespace
 
+TargetError::TargetError(std::vector<std::string> problems)
+    : std::runtime_error(joined_lines(problems)), problems_(std::move(problems)) {}
+
 std::optional<StartTls> starttls_protocol_for_port(std::uint16_t port) {
     switch (port) {
         case 21: return StartTls::ftp;
@@ -383,24 +392,6 @@ std::vector<std::string> read_exclude_file(const std::string& path) {
     return read_spec_file(path, [](const std::string& spec) { parse_exclude(spec); });
 }
 
-std::vector<std::string> validate_all(const std::vector<std::string>& specs, const std::vector<std::uint16_t>& ports,
-                                      const std::vector<std::string>& excludes) {
-    std::vector<std::string> errors;
-    const auto collect = [&](const auto& check) {
-        try {
-            check();
-        } catch (const TargetError& error) {
-            errors.emplace_back(error.what());
-        }
-    };
-    collect([&] { check_port_list(ports); });
-    for (const auto& spec : specs) collect([&] { parse_target(spec, ports); });
-    for (const auto& spec : excludes) collect([&] { parse_exclude(spec); });
-    // The size limit needs the whole set, which is only worth building once every piece parses.
-    if (errors.empty()) collect([&] { TargetSet::parse(specs, ports, excludes); });
-    return errors;
-}
-
 struct TargetSet::Data {
     std::vector<std::string> specs;
     std::vector<PortGroup> groups;           // none empty
@@ -442,7 +433,16 @@ struct TargetSet::Data {
 
 TargetSet TargetSet::parse(const std::vector<std::string>& specs, const std::vector<std::uint16_t>& ports,
                            const std::vector<std::string>& excludes) {
-    check_port_list(ports);
+    // Every problem is collected in this one pass, so all of them can be shown at once.
+    std::vector<std::string> problems;
+    const auto collect = [&](const auto& check) {
+        try {
+            check();
+        } catch (const TargetError& error) {
+            problems.insert(problems.end(), error.problems().begin(), error.problems().end());
+        }
+    };
+    collect([&] { check_port_list(ports); });
     std::vector<std::uint16_t> port_list = ports;
     std::sort(port_list.begin(), port_list.end());
     port_list.erase(std::unique(port_list.begin(), port_list.end()), port_list.end());
@@ -450,21 +450,27 @@ TargetSet TargetSet::parse(const std::vector<std::string>& specs, const std::vec
     SpecsForPorts on_port_list;
     std::map<std::uint16_t, SpecsForPorts> on_own_port;
     for (std::size_t i = 0; i < specs.size(); ++i) {
-        ParsedSpec parsed = parse_target(specs[i], port_list);
-        SpecsForPorts& into = parsed.port ? on_own_port[*parsed.port] : on_port_list;
-        if (const auto* v4 = std::get_if<Interval<std::uint32_t>>(&parsed.hosts))
-            into.v4.push_back({v4->first, v4->last, i});
-        if (const auto* v6 = std::get_if<Interval<uint128>>(&parsed.hosts)) into.v6.push_back({v6->first, v6->last, i});
-        if (auto* name = std::get_if<HostName>(&parsed.hosts)) into.names.push_back({std::move(*name), i});
+        collect([&] {
+            ParsedSpec parsed = parse_target(specs[i], port_list);
+            SpecsForPorts& into = parsed.port ? on_own_port[*parsed.port] : on_port_list;
+            if (const auto* v4 = std::get_if<Interval<std::uint32_t>>(&parsed.hosts))
+                into.v4.push_back({v4->first, v4->last, i});
+            if (const auto* v6 = std::get_if<Interval<uint128>>(&parsed.hosts))
+                into.v6.push_back({v6->first, v6->last, i});
+            if (auto* name = std::get_if<HostName>(&parsed.hosts)) into.names.push_back({std::move(*name), i});
+        });
     }
 
     std::vector<Interval<std::uint32_t>> excluded_v4;
     std::vector<Interval<uint128>> excluded_v6;
     for (const auto& spec : excludes) {
-        const Hosts hosts = parse_exclude(spec);
-        if (const auto* v4 = std::get_if<Interval<std::uint32_t>>(&hosts)) excluded_v4.push_back(*v4);
-        if (const auto* v6 = std::get_if<Interval<uint128>>(&hosts)) excluded_v6.push_back(*v6);
+        collect([&] {
+            const Hosts hosts = parse_exclude(spec);
+            if (const auto* v4 = std::get_if<Interval<std::uint32_t>>(&hosts)) excluded_v4.push_back(*v4);
+            if (const auto* v6 = std::get_if<Interval<uint128>>(&hosts)) excluded_v6.push_back(*v6);
+        });
     }
+    if (!problems.empty()) throw TargetError(std::move(problems));
     excluded_v4 = merged(std::move(excluded_v4));
     excluded_v6 = merged(std::move(excluded_v6));
 

@@ -28,11 +28,16 @@
 
 namespace certfleet::scanner {
 
-// A target spec, port list, shard or targets file that cannot be used. The message quotes the input and says what
-// is wrong with it, e.g. "target '10.0.0.0/33': prefix length 33 is over 32".
+// A target spec, port list, shard or targets file that cannot be used. Each problem quotes the input and says what
+// is wrong with it, e.g. "target '10.0.0.0/33': prefix length 33 is over 32"; what() is every problem, one a line.
 class TargetError : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    explicit TargetError(const std::string& problem) : TargetError(std::vector<std::string>{problem}) {}
+    explicit TargetError(std::vector<std::string> problems);
+    const std::vector<std::string>& problems() const { return problems_; }
+
+private:
+    std::vector<std::string> problems_;
 };
 
 // Ports where the TLS handshake starts at once: https 443, smtps 465, ldaps 636, DNS over TLS 853, ftps data and
@@ -107,10 +112,6 @@ Shard parse_shard(const std::string& text);
 std::vector<std::string> read_target_file(const std::string& path);
 std::vector<std::string> read_exclude_file(const std::string& path);
 
-// Every error TargetSet::parse would find, instead of only the first, so all of them can be shown at once.
-std::vector<std::string> validate_all(const std::vector<std::string>& specs, const std::vector<std::uint16_t>& ports,
-                                      const std::vector<std::string>& excludes);
-
 class TargetSet {
     struct Data;
 
@@ -122,8 +123,9 @@ public:
         std::uint64_t targets = 0;    // those addresses on their ports, counted in no shard's size
     };
 
-    // Throws TargetError for the first bad spec, exclude or port, for a target whose every address is blocked,
-    // and when there would be more than 2^40 targets (counted before the blocklist, so a typo is not hidden).
+    // Throws TargetError listing every bad spec, exclude and port (each target whose every address is blocked
+    // among them), or, when all parse, that there would be more than 2^40 targets (counted before the
+    // blocklist, so a typo is not hidden).
     // An address or name given more than once is scanned once per port.
     static TargetSet parse(const std::vector<std::string>& specs, const std::vector<std::uint16_t>& ports,
                            const std::vector<std::string>& excludes);

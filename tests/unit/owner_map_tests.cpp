@@ -4,7 +4,7 @@
 #include "testkit/cert_factory.hpp"
 
 using namespace certfleet;
-using certfleet::scanner::LabelError;
+using certfleet::LabelError;
 using certfleet::scanner::OwnerMap;
 
 TEST_CASE("owner map: labels by CIDR, host glob and path glob; the first line to set a key wins", "[owner_map]") {
@@ -40,10 +40,10 @@ TEST_CASE("owner map: mistakes are reported with file and line", "[owner_map]") 
 }
 
 TEST_CASE("labels: key=value with a plain key", "[owner_map]") {
-    CHECK(scanner::parse_label("env=prod") == Label{"env", "prod"});
-    CHECK(scanner::parse_label("team/owner=a=b") == Label{"team/owner", "a=b"});
-    CHECK_THROWS_AS(scanner::parse_label("env"), LabelError);
-    CHECK_THROWS_AS(scanner::parse_label("=prod"), LabelError);
-    CHECK_THROWS_AS(scanner::parse_label("env="), LabelError);
-    CHECK_THROWS_WITH(scanner::parse_label("e nv=prod"), Catch::Contains("'e nv=prod'"));
+    CHECK(parse_label("env=prod") == Label{"env", "prod"});
+    CHECK(parse_label("team/owner=a=b") == Label{"team/owner", "a=b"});
+    CHECK_THROWS_AS(parse_label("env"), LabelError);
+    CHECK_THROWS_AS(parse_label("=prod"), LabelError);
+    CHECK_THROWS_AS(parse_label("env="), LabelError);
+    CHECK_THROWS_WITH(parse_label("e nv=prod"), Catch::Contains("'e nv=prod'"));
 }

@@ -50,7 +50,10 @@ std::string render(const std::string& format, const inventory::ScanContents& con
                    std::vector<inventory::ReusedKey> reused_keys = {},
                    std::vector<inventory::AnchorSummary> anchors = {}) {
     std::ostringstream out;
-    const report::ReportModel model{contents, std::move(reused_keys), std::move(anchors)};
+    report::ReportModel model;
+    model.contents = contents;
+    model.reused_keys = std::move(reused_keys);
+    model.anchors = std::move(anchors);
     report::make_report_writer(format)->write(model, report::ReportContext{now_utc()}, out);
     return out.str();
 }

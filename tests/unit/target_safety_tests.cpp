@@ -101,13 +101,12 @@ TEST_CASE("target safety: a target of blocked addresses only is refused, saying 
         CHECK_THROWS_WITH(TargetSet::parse({"127.0.0.1", spec}, {443}, {}),
                           Catch::StartsWith("target '" + spec + "': it is all in ") &&
                               Catch::EndsWith("which certfleet never probes"));
-        CHECK(scanner::validate_all({"127.0.0.1", spec}, {443}, {}).size() == 1);
     }
     // Loopback, private, link-local, the edges of the blocked ranges and mapped allowed addresses may be scanned.
     for (const std::string spec : {"127.0.0.1", "127.0.0.0/8", "::1", "10.0.0.0/8", "192.168.1.1", "169.254.1.1",
                                    "1.0.0.0", "223.255.255.255", "::2", "::ffff:127.0.0.1", "feff::1", "0.0.0.0/7"}) {
         INFO(spec);
-        CHECK(scanner::validate_all({spec}, {443}, {}).empty());
+        CHECK_NOTHROW(TargetSet::parse({spec}, {443}, {}));
     }
     // Blocked ranges may be excluded: that changes nothing, and is no mistake.
     CHECK(TargetSet::parse({"223.0.0.0-224.255.255.255"}, {443}, {"224.0.0.0/4"}).size() == 1ull << 24);

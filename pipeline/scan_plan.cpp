@@ -1,0 +1,206 @@
+#include "pipeline/scan_plan.hpp"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+namespace certfleet::pipeline {
+
+namespace {
+
+// Bounds on the operator's list files, which are read whole before the scan starts: far above any real list,
+// yet a mistake (a log file, /dev/zero) is refused in a moment instead of filling memory. Every password is
+// tried on every locked file, so a list longer than this would mostly burn --file-timeout.
+constexpr std::uint64_t kMaxListFileBytes = 1 << 20;
+constexpr std::size_t kMaxListFileLines = 10'000;
+
+std::vector<std::string> read_lines(const std::string& path, const std::string& flag) {
+    std::string content;
+    try {
+        content = scanner::read_operator_file(path, kMaxListFileBytes);
+    } catch (const scanner::InputFileError& e) {
+        throw PlanError(flag + " " + path + ": " + e.what());
+    }
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    while (start < content.size()) {
+        std::size_t end = content.find('\n', start);
+        if (end == std::string::npos) end = content.size();
+        std::string line = content.substr(start, end - start);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        lines.push_back(std::move(line));
+        if (lines.size() > kMaxListFileLines)
+            throw PlanError(flag + " " + path + ": more than " + std::to_string(kMaxListFileLines) + " lines");
+        start = end + 1;
+    }
+    return lines;
+}
+
+// Each probe in flight holds a socket. The soft descriptor limit (often 1024) is raised to the hard one, and the
+// concurrency lowered to fit what is left, so no probe fails with EMFILE and is misreported as a closed port.
+unsigned fit_concurrency_to_descriptors(unsigned wanted, std::vector<std::string>& notes) {
+    constexpr rlim_t kReserved = 128;  // the database, the decoder threads' files, the resolver
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return wanted;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+        ::getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > wanted + kReserved) return wanted;
+    const unsigned fitted = limit.rlim_cur > kReserved * 2 ? static_cast<unsigned>(limit.rlim_cur - kReserved) : 64;
+    notes.push_back("--concurrency " + std::to_string(wanted) + " lowered to " + std::to_string(fitted) +
+                    ": the open-files limit is " + std::to_string(limit.rlim_cur));
+    return fitted;
+}
+
+std::optional<scanner::WalkOptions> plan_files(const ScanRequest& request, std::vector<std::string>& notes) {
+    scanner::WalkOptions walk;
+    // Absolute paths, so the inventory names a file the same way whichever directory a scan ran from.
+    for (const auto& file : request.files) {
+        std::string absolute = std::filesystem::absolute(file).lexically_normal().string();
+        while (absolute.size() > 1 && absolute.ends_with('/')) absolute.pop_back();
+        walk.roots.push_back(absolute);
+    }
+    if (request.system_dirs) {
+        for (const auto& dir : system_certificate_dirs())
+            if (std::filesystem::is_directory(dir)) walk.roots.push_back(dir);
+        if (walk.roots.empty()) notes.emplace_back("none of the usual certificate directories exists here");
+    }
+    if (walk.roots.empty()) return std::nullopt;
+    walk.exclude_globs = request.exclude_paths;
+    walk.max_file_size = request.max_file_size;
+    walk.decoder_threads = request.threads;
+    walk.max_kdf_iterations = request.max_kdf_iterations;
+    walk.file_time_limit = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::duration<double>(request.file_timeout_seconds));
+    if (!request.password_file.empty()) walk.passwords = read_lines(request.password_file, "--password-file");
+    return walk;
+}
+
+std::vector<std::uint16_t> ports_to_probe(const std::string& ports) {
+    if (!ports.empty()) return scanner::parse_ports(ports);
+    std::vector<std::uint16_t> defaults(scanner::kDefaultTlsPorts.begin(), scanner::kDefaultTlsPorts.end());
+    defaults.insert(defaults.end(), scanner::kDefaultStartTlsPorts.begin(), scanner::kDefaultStartTlsPorts.end());
+    std::sort(defaults.begin(), defaults.end());
+    return defaults;
+}
+
+std::optional<NetworkPlan> plan_network(const ScanRequest& request, std::vector<std::string>& notes) {
+    std::vector<std::string> specs = request.targets;
+    std::vector<std::string> excludes = request.excludes;
+    if (!request.targets_file.empty())
+        for (auto& spec : scanner::read_target_file(request.targets_file)) specs.push_back(std::move(spec));
+    if (!request.exclude_file.empty())
+        for (auto& spec : scanner::read_exclude_file(request.exclude_file)) excludes.push_back(std::move(spec));
+    if (request.localhost) specs.push_back("localhost");
+    if (specs.empty()) return std::nullopt;
+
+    auto ports = ports_to_probe(request.ports);
+    auto targets = scanner::TargetSet::parse(specs, ports, excludes);  // every bad target at once
+    NetworkPlan plan{std::move(specs), std::move(ports), std::move(targets), {}, {}};
+    auto& o = plan.options;
+    o.concurrency = fit_concurrency_to_descriptors(request.concurrency, notes);
+    o.max_per_host = request.max_per_host;
+    o.retries = request.retries;
+    const auto ms = [&](unsigned v) { return std::chrono::milliseconds(v ? v : request.timeout_ms); };
+    o.timeouts = {ms(request.timeout_ms), ms(request.connect_timeout_ms), ms(request.starttls_timeout_ms),
+                  ms(request.handshake_timeout_ms)};
+    o.sni_names = request.sni_names;
+    if (!request.sni_file.empty())
+        for (auto& line : read_lines(request.sni_file, "--sni-file"))
+            if (!line.empty() && line[0] != '#') o.sni_names.push_back(line);
+    if (!request.starttls.empty()) {
+        o.starttls = scanner::starttls_from_string(request.starttls);
+        if (!o.starttls) throw PlanError("--starttls " + request.starttls + ": unknown protocol");
+    }
+    if (!request.shard.empty()) o.shard = scanner::parse_shard(request.shard);
+    if (request.seed) o.seed = *request.seed;
+    const std::uint64_t targets_in_shard = plan.shard_targets();
+    const std::uint64_t names = std::max<std::size_t>(1, o.sni_names.size());
+    plan.probes = targets_in_shard > UINT64_MAX / names ? UINT64_MAX : targets_in_shard * names;
+    plan.default_rate = !request.rate && plan.probes > kLargeScanProbes;
+    o.rate = request.rate.value_or(plan.default_rate ? kLargeScanRate : 0);
+    plan.trust = {!request.no_system_trust, request.trust};
+    return plan;
+}
+
+}  // namespace
+
+ScanPlan plan_scan(const ScanRequest& request) {
+    ScanPlan plan;
+    try {
+        plan.files = plan_files(request, plan.notes);
+        plan.network = plan_network(request, plan.notes);
+        for (const auto& text : request.labels) plan.labels.push_back(parse_label(text));
+        if (!request.owner_map.empty()) plan.owners = scanner::OwnerMap::read(request.owner_map);
+        // A rules file with a mistake is found before the scan, not after an hour of probing.
+        plan.rules = request.rules.empty() ? rules::builtin_policy() : rules::read_rules_file(request.rules);
+    } catch (const scanner::TargetError& e) {
+        throw PlanError(e.what());
+    } catch (const LabelError& e) {
+        throw PlanError(e.what());
+    } catch (const rules::RulesError& e) {
+        throw PlanError(e.what());
+    }
+    if (!plan.files && !plan.network && !request.system_dirs)
+        throw PlanError("nothing to scan: give TARGETs, --targets-file, --localhost, --files PATH or --system-dirs");
+    if (request.resume && !plan.network)
+        throw PlanError("--resume continues a network scan: give the same targets as before");
+    plan.resume = request.resume;
+    plan.owner_map_file = request.owner_map;
+    plan.password_file = request.password_file;
+    plan.confirmation_limit = request.max_targets.value_or(kLargeScanProbes);
+    plan.needs_confirmation = plan.network && !request.yes && plan.network->probes > plan.confirmation_limit;
+    return plan;
+}
+
+std::string ScanPlan::kind() const { return files && network ? "files+network" : network ? "network" : "files"; }
+
+std::string ScanPlan::parameters_json(std::size_t trust_anchors) const {
+    nlohmann::json parameters = nlohmann::json::object();
+    if (!owner_map_file.empty()) parameters["owner_map"] = owner_map_file;
+    if (files) {
+        parameters["files"] = files->roots;
+        parameters["exclude_paths"] = files->exclude_globs;
+        parameters["max_file_size"] = files->max_file_size;
+        parameters["password_file"] = password_file.empty() ? nlohmann::json() : nlohmann::json(password_file);
+    }
+    if (network) {
+        parameters["targets"] = network->specs;
+        parameters["ports"] = network->ports;
+        parameters["sni"] = network->options.sni_names;
+        parameters["trust_anchors"] = trust_anchors;
+        parameters["shard"] = std::to_string(network->options.shard.index + 1) + "/" +
+                              std::to_string(network->options.shard.count);
+    }
+    // A root whose name is not UTF-8 is recorded with U+FFFD for the bytes that are not, rather than failing the scan.
+    return parameters.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string ScanPlan::resume_key() const {
+    if (!network) return {};
+    const auto& o = network->options;
+    return nlohmann::json{{"targets", network->specs},
+                          {"ports", network->ports},
+                          {"sni", o.sni_names},
+                          {"shard", std::to_string(o.shard.index + 1) + "/" + std::to_string(o.shard.count)},
+                          {"seed", o.seed},
+                          {"starttls", o.starttls ? scanner::to_string(*o.starttls) : ""}}
+        .dump();
+}
+
+const std::vector<std::string>& system_certificate_dirs() {
+    static const std::vector<std::string> dirs{
+        "/etc/ssl",          "/etc/pki",           "/usr/local/share/ca-certificates", "/usr/share/ca-certificates",
+        "/etc/ca-certificates", "/etc/kubernetes/pki", "/var/lib/kubelet/pki",          "/etc/letsencrypt",
+        "/etc/docker/certs.d",  "/etc/containerd/certs.d", "/etc/nginx",                "/etc/apache2",
+        "/etc/httpd",        "/etc/haproxy",       "/etc/postfix",                    "/etc/dovecot",
+        "/etc/openvpn",      "/etc/ipsec.d",
+    };
+    return dirs;
+}
+
+}  // namespace certfleet::pipeline

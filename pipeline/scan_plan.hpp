@@ -1,0 +1,68 @@
+#pragma once
+// A scan's plan: every input a ScanRequest names read and checked once, before anything is sent or stored.
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/observation.hpp"
+#include "pipeline/scan_request.hpp"
+#include "rules/rules.hpp"
+#include "scanner/chain_verifier.hpp"
+#include "scanner/file_walker.hpp"
+#include "scanner/network_scan.hpp"
+#include "scanner/owner_map.hpp"
+#include "scanner/targets.hpp"
+
+namespace certfleet::pipeline {
+
+// A request that cannot be planned: a bad target, flag value, list file, label or rules file. The message names
+// the input and the problem (every bad target at once, one a line).
+class PlanError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct NetworkPlan {
+    std::vector<std::string> specs;  // the targets as given (arguments, --targets-file, --localhost)
+    std::vector<std::uint16_t> ports;
+    scanner::TargetSet targets;
+    scanner::NetworkScanOptions options;
+    scanner::TrustOptions trust;
+    // This shard's targets times the SNI names: what kLargeScanProbes measures. A host name counts once, though
+    // it is probed on every address it resolves to, which is not known before the scan.
+    std::uint64_t probes = 0;
+    bool default_rate = false;  // paced at kLargeScanRate because it is large and no --rate was given
+    std::uint64_t shard_targets() const { return targets.shard_size(options.shard); }
+};
+
+struct ScanPlan {
+    std::optional<scanner::WalkOptions> files;
+    std::optional<NetworkPlan> network;
+    Labels labels;            // for every sighting of the scan
+    scanner::OwnerMap owners;  // labels by location
+    rules::RuleSet rules;     // evaluated when the scan completes
+    bool resume = false;
+    // A large network scan the user has not agreed to: it must not start.
+    bool needs_confirmation = false;
+    std::uint64_t confirmation_limit = kLargeScanProbes;  // the most probes that go ahead without --yes
+    // Things the user may not expect (a lowered --concurrency, no system directory found), for them to read.
+    std::vector<std::string> notes;
+    std::string owner_map_file, password_file;  // as given, for the scan's stored parameters
+
+    std::string kind() const;  // files, network or files+network
+    // What the scan stores as its parameters; `trust_anchors` is how many the verifier loaded.
+    std::string parameters_json(std::size_t trust_anchors) const;
+    // What identifies "the same network scan" for --resume: targets, ports, names, shard, seed, STARTTLS.
+    std::string resume_key() const;
+};
+
+// Reads the list files, parses every target, label, owner map and rules file. Throws PlanError when any of them
+// is bad; finds nothing to scan to be a PlanError too.
+ScanPlan plan_scan(const ScanRequest& request);
+
+// Where certificates live on common Linux hosts; --system-dirs scans those that exist.
+const std::vector<std::string>& system_certificate_dirs();
+
+}  // namespace certfleet::pipeline

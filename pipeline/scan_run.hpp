@@ -1,0 +1,38 @@
+#pragma once
+// Runs a planned scan into an inventory: walks and decodes the files, probes and verifies the endpoints, stores
+// what they yield in batches, and completes the scan with its conclusions and findings in one transaction.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "inventory/inventory.hpp"
+#include "pipeline/scan_plan.hpp"
+
+namespace certfleet::pipeline {
+
+// What a running scan tells its caller, on the calling thread.
+struct ScanProgress {
+    std::function<void(const std::string& note)> note;  // resuming, nothing to resume
+    std::function<void(const scanner::WalkStats&)> files;
+    std::function<void(const scanner::NetworkScanStats&)> network;
+};
+
+struct ScanOutcome {
+    inventory::ScanId scan = 0;
+    inventory::ScanStatus status = inventory::ScanStatus::running;  // complete, interrupted or failed
+    std::optional<scanner::WalkStats> files;  // empty: no file was walked
+    std::optional<scanner::NetworkScanStats> network;  // empty: the network scan did not start
+    std::optional<std::size_t> findings;  // empty: the rules were not evaluated (see rules_error)
+    std::string rules_error;
+    std::string failure;  // why a failed scan failed
+};
+
+// Runs `plan` into `inventory` until done or `stop` is set (the scan is then stored as interrupted). Throws
+// PlanError before anything is stored when the trust anchors cannot be read. A failure while scanning (the
+// database went away) ends the scan as failed, keeping what was stored.
+ScanOutcome run_scan(const ScanPlan& plan, inventory::Inventory& inventory, const ScanProgress& progress,
+                     const std::atomic<bool>& stop);
+
+}  // namespace certfleet::pipeline
