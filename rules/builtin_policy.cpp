@@ -1,7 +1,7 @@
 // The built-in hygiene policy, written in the rules file format and read by the same parser, so built-in and
-// user rules have one representation and `include: builtin` can be overridden rule by rule. The advice follows
-// seed 002: name the failure class (chain trust, hostname, validity window), say what to fix, and never suggest
-// turning verification off — repair trust, do not silence the check.
+// user rules have one representation and `include: builtin` can be overridden rule by rule. The advice names the
+// failure class (chain trust, hostname, validity window: RFC 5280 section 6 and RFC 6125 keep them apart), says
+// what to fix, and never suggests turning verification off — repair trust, do not silence the check.
 #include "rules/rules.hpp"
 
 namespace certfleet::rules {

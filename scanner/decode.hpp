@@ -34,11 +34,9 @@ private:
     std::unordered_map<std::string, Entry> entries_;
 };
 
-// At this bound one key derivation takes at most about half a second of CPU (measured here, OpenSSL 3.0: PBKDF2
-// costs 0.23 µs an iteration with HMAC-SHA256, 0.48 µs with HMAC-SHA512 or with HMAC-SHA1 deriving an AES-256
-// key; the PKCS#12 KDF 0.08-0.17 µs; scrypt 0.23 µs per unit of N*r*p), so a decoder, which can check for
-// Ctrl-C only between derivations, answers within a second. Real files use 2,048 (OpenSSL), 10,000 (keytool)
-// up to 600,000 (OWASP 2023, PBKDF2-HMAC-SHA256) iterations and open.
+// At this bound one key derivation takes well under a second of CPU, so a decoder, which can check for Ctrl-C
+// only between derivations, answers promptly; real files use 2,048 (OpenSSL), 10,000 (keytool) up to 600,000
+// (OWASP 2023, PBKDF2-HMAC-SHA256) iterations and open.
 constexpr std::uint64_t kDefaultMaxKdfIterations = 1'000'000;
 constexpr std::chrono::seconds kDefaultFileTimeLimit{10};
 

@@ -1,5 +1,5 @@
 // End-to-end: a tree whose file names hold terminal escape sequences, a bell, a line break, a C1 control and
-// bytes that are not UTF-8 (issue 12), scanned, then every output that names a place: no control character
+// bytes that are not UTF-8, scanned, then every output that names a place: no control character
 // reaches a terminal, no row or Nagios line is forged, every output is UTF-8, and JSON still names each file
 // exactly.
 #include <catch2/catch.hpp>

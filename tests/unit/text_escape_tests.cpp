@@ -53,7 +53,7 @@ bool has_control_character(std::string_view text) {
 }  // namespace
 
 TEST_CASE("escaping: terminal escape sequences and control characters are shown, not sent", "[escaping]") {
-    // The report of issue 12: a file name that retitles the terminal and clears the screen.
+    // A file name that retitles the terminal and clears the screen.
     CHECK(visible_text("ansi\x1b[31mRED\x1b]0;PWNED\a\x1b[2J.pem") == R"(ansi\x1b[31mRED\x1b]0;PWNED\x07\x1b[2J.pem)");
     CHECK(visible_text("two\nlines\r\tand a tab") == R"(two\nlines\r\tand a tab)");
     CHECK(visible_text(std::string("nul\0byte", 8)) == R"(nul\x00byte)");
