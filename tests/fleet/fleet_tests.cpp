@@ -298,7 +298,7 @@ TEST_CASE("starttls: the plaintext dialogues when accepting and when refusing th
     }
 }
 
-TEST_CASE("starttls: verbose servers send multi-line and untagged replies; a slow one greets late") {
+TEST_CASE("starttls: verbose servers send multi-line and untagged replies, and a slow one greets late") {
     const TestChain chain = make_chain("starttls.fleet");
     const auto verbose = [&](const std::string& address, const std::string& protocol) {
         FleetEndpoint endpoint = tls_endpoint(address, 2525, chain);
