@@ -1,7 +1,9 @@
 #include "scanner/starttls_client.hpp"
 
-#include <array>
+#include <algorithm>
 #include <boost/asio.hpp>
+#include <string_view>
+#include <vector>
 
 namespace certfleet::scanner {
 
@@ -11,43 +13,63 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kMaxReply = 16 * 1024;  // no greeting or reply of these protocols comes near this
+// No greeting or reply of these protocols comes near this, continuation lines included.
+constexpr std::size_t kMaxReply = 16 * 1024;
+
+// Nothing when the server agreed to the upgrade, else why not.
+using Outcome = std::optional<std::string>;
+const Outcome kAgreed = std::nullopt;
+
+Outcome refused(const std::string& reply) { return "server refused STARTTLS: " + reply.substr(0, 200); }
+
+// How a line protocol's reply spans lines: every line but the last is one a client skips.
+enum class ReplyShape {
+    single_line,  // POP3, and the IMAP greeting
+    numeric,      // SMTP and FTP: "250-..." lines continue the reply, "250 ..." ends it
+    tagged,       // IMAP: untagged "* ..." lines may come before the tagged status line
+};
+
+bool continues(ReplyShape shape, std::string_view line) {
+    switch (shape) {
+        case ReplyShape::single_line: return false;
+        case ReplyShape::numeric: return line.size() >= 4 && line[3] == '-';
+        case ReplyShape::tagged: return line.starts_with("* ");
+    }
+    return false;
+}
 
 struct Dialogue {
     tcp::socket& socket;
-    std::string buffer;  // bytes read past the last line handed out
+    std::string buffer;   // bytes read past what was handed out
+    std::string failure;  // why the last read gave nothing
 
     // A failed write shows as a failed read right after it, which is where the dialogue reports it.
     asio::awaitable<void> send(std::string text) {
         co_await asio::async_write(socket, asio::buffer(text), nothrow);
     }
 
-    // One CRLF- (or LF-) terminated line, without its terminator; nothing on EOF, error or an over-long line.
-    asio::awaitable<std::optional<std::string>> line() {
-        auto [ec, n] = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer, kMaxReply), '\n', nothrow);
-        if (ec) co_return std::nullopt;
+    // The text up to and including `delimiter`; nothing on EOF, error, or kMaxReply bytes without it.
+    asio::awaitable<std::optional<std::string>> through(std::string_view delimiter) {
+        auto [ec, n] =
+            co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer, kMaxReply), delimiter, nothrow);
+        if (ec == asio::error::not_found) co_return fail(too_long());
+        if (ec) co_return fail(closed());
         std::string out = buffer.substr(0, n);
         buffer.erase(0, n);
-        while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
         co_return out;
     }
 
-    // A reply of the SMTP and FTP kind: lines "250-..." continue, "250 ..." ends it. Returns the final line.
-    asio::awaitable<std::optional<std::string>> numeric_reply() {
+    // A whole reply, continuation lines included; its last line, without the line end, which says yes or no.
+    asio::awaitable<std::optional<std::string>> reply(ReplyShape shape) {
+        std::size_t total = 0;
         for (;;) {
-            auto l = co_await line();
-            if (!l) co_return std::nullopt;
-            if (l->size() < 4 || (*l)[3] != '-') co_return l;
+            auto line = co_await through("\n");
+            if (!line) co_return std::nullopt;
+            // Each line is capped by through(); this caps a server that sends continuation lines without end.
+            if ((total += line->size()) > kMaxReply) co_return fail(too_long());
+            while (!line->empty() && (line->back() == '\n' || line->back() == '\r')) line->pop_back();
+            if (!continues(shape, *line)) co_return line;
         }
-    }
-
-    // Reads until the text contains `marker` (XMPP); the whole text so far.
-    asio::awaitable<std::optional<std::string>> until(const std::string& marker) {
-        auto [ec, n] = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer, kMaxReply), marker, nothrow);
-        if (ec) co_return std::nullopt;
-        std::string out = buffer.substr(0, n);
-        buffer.erase(0, n);
-        co_return out;
     }
 
     asio::awaitable<std::optional<std::string>> exactly(std::size_t size) {
@@ -57,86 +79,88 @@ struct Dialogue {
         buffer.erase(0, from_buffer);
         if (from_buffer < size) {
             auto [ec, n] = co_await asio::async_read(socket, asio::buffer(out.data() + from_buffer, size - from_buffer), nothrow);
-            if (ec) co_return std::nullopt;
+            if (ec) co_return fail(closed());
         }
         co_return out;
     }
+
+private:
+    static std::string closed() { return "connection closed during the STARTTLS dialogue"; }
+    static std::string too_long() { return "STARTTLS reply longer than " + std::to_string(kMaxReply) + " bytes"; }
+
+    std::nullopt_t fail(std::string why) {
+        failure = std::move(why);
+        return std::nullopt;
+    }
 };
 
-const std::optional<std::string> kAgreed = std::nullopt;
-std::optional<std::string> closed() { return std::string("connection closed during the STARTTLS dialogue"); }
-std::optional<std::string> refused(const std::string& reply) { return "server refused STARTTLS: " + reply.substr(0, 200); }
+// One command of a line protocol's dialogue, and the start of the reply that lets the dialogue go on.
+struct Command {
+    std::string_view text;
+    bool names_client = false;  // followed by the client's name, as SMTP's EHLO is
+    std::string_view accepted;
+};
 
-asio::awaitable<std::optional<std::string>> smtp(Dialogue& d, const std::string& name) {
-    auto greeting = co_await d.numeric_reply();
-    if (!greeting) co_return closed();
-    if (!greeting->starts_with("220")) co_return refused(*greeting);
-    // GCC 12 miscompiles a conditional expression inside a co_await operand: build the line first.
-    const std::string ehlo_line = "EHLO " + (name.empty() ? std::string("certfleet.invalid") : name) + "\r\n";
-    co_await d.send(ehlo_line);
-    auto ehlo = co_await d.numeric_reply();
-    if (!ehlo) co_return closed();
-    co_await d.send("STARTTLS\r\n");
-    auto reply = co_await d.numeric_reply();
-    if (!reply) co_return closed();
-    if (reply->starts_with("220")) co_return kAgreed;
-    co_return refused(*reply);
+// A line protocol's STARTTLS dialogue: the server greets, then each command must be accepted in turn; the
+// last acceptance is the server's agreement to start TLS.
+struct LineProtocol {
+    ReplyShape greeting_shape;
+    std::string_view greeting;  // how a greeting that lets the client go on starts
+    ReplyShape reply_shape;
+    std::vector<Command> commands;
+};
+
+const LineProtocol kSmtp{ReplyShape::numeric, "220", ReplyShape::numeric,
+                         {{"EHLO", true, "250"}, {"STARTTLS", false, "220"}}};
+const LineProtocol kImap{ReplyShape::single_line, "* OK", ReplyShape::tagged, {{"a001 STARTTLS", false, "a001 OK"}}};
+const LineProtocol kPop3{ReplyShape::single_line, "+OK", ReplyShape::single_line, {{"STLS", false, "+OK"}}};
+const LineProtocol kFtp{ReplyShape::numeric, "220", ReplyShape::numeric, {{"AUTH TLS", false, "234"}}};
+
+// The name the client gives itself where a protocol asks for one.
+std::string client_name(const std::string& server_name) {
+    return server_name.empty() ? "certfleet.invalid" : server_name;
 }
 
-asio::awaitable<std::optional<std::string>> imap(Dialogue& d) {
-    auto greeting = co_await d.line();
-    if (!greeting) co_return closed();
-    if (!greeting->starts_with("* OK")) co_return refused(*greeting);
-    co_await d.send("a1 STARTTLS\r\n");
-    for (;;) {
-        auto reply = co_await d.line();
-        if (!reply) co_return closed();
-        if (reply->starts_with("a1 ")) if (reply->starts_with("a1 OK")) co_return kAgreed;
-    co_return refused(*reply);
+std::string command_line(const Command& command, const std::string& server_name) {
+    std::string line(command.text);
+    if (command.names_client) line += " " + client_name(server_name);
+    return line + "\r\n";
+}
+
+asio::awaitable<Outcome> line_dialogue(Dialogue& d, const LineProtocol& protocol, const std::string& server_name) {
+    auto greeting = co_await d.reply(protocol.greeting_shape);
+    if (!greeting) co_return d.failure;
+    if (!greeting->starts_with(protocol.greeting)) co_return refused(*greeting);
+    for (const Command& command : protocol.commands) {
+        co_await d.send(command_line(command, server_name));
+        auto reply = co_await d.reply(protocol.reply_shape);
+        if (!reply) co_return d.failure;
+        if (!reply->starts_with(command.accepted)) co_return refused(*reply);
     }
+    co_return kAgreed;
 }
 
-asio::awaitable<std::optional<std::string>> pop3(Dialogue& d) {
-    auto greeting = co_await d.line();
-    if (!greeting) co_return closed();
-    if (!greeting->starts_with("+OK")) co_return refused(*greeting);
-    co_await d.send("STLS\r\n");
-    auto reply = co_await d.line();
-    if (!reply) co_return closed();
-    if (reply->starts_with("+OK")) co_return kAgreed;
-    co_return refused(*reply);
-}
-
-asio::awaitable<std::optional<std::string>> ftp(Dialogue& d) {
-    auto greeting = co_await d.numeric_reply();
-    if (!greeting) co_return closed();
-    if (!greeting->starts_with("220")) co_return refused(*greeting);
-    co_await d.send("AUTH TLS\r\n");
-    auto reply = co_await d.numeric_reply();
-    if (!reply) co_return closed();
-    if (reply->starts_with("234")) co_return kAgreed;
-    co_return refused(*reply);
-}
+// The protocols that are not line protocols: binary messages, or XML.
 
 // RFC 4511 ExtendedRequest for StartTLS (OID 1.3.6.1.4.1.1466.20037), message id 1.
-asio::awaitable<std::optional<std::string>> ldap(Dialogue& d) {
+asio::awaitable<Outcome> ldap(Dialogue& d) {
     static const std::string request = std::string("\x30\x1d\x02\x01\x01\x77\x18\x80\x16", 9) + "1.3.6.1.4.1.1466.20037";
     co_await d.send(request);
     auto header = co_await d.exactly(2);
-    if (!header) co_return closed();
+    if (!header) co_return d.failure;
     if (static_cast<unsigned char>((*header)[0]) != 0x30) co_return std::string("not an LDAP reply");
     std::size_t length = static_cast<unsigned char>((*header)[1]);
     if (length & 0x80) {
         const std::size_t bytes = length & 0x7f;
         if (bytes == 0 || bytes > 3) co_return std::string("not an LDAP reply");
         auto extra = co_await d.exactly(bytes);
-        if (!extra) co_return closed();
+        if (!extra) co_return d.failure;
         length = 0;
         for (unsigned char c : *extra) length = (length << 8) | c;
     }
     if (length > kMaxReply) co_return std::string("LDAP reply too long");
     auto body = co_await d.exactly(length);
-    if (!body) co_return closed();
+    if (!body) co_return d.failure;
     // messageID INTEGER, then ExtendedResponse [APPLICATION 24] whose first field is resultCode ENUMERATED.
     const auto response = body->find('\x78');
     if (response == std::string::npos || response + 4 >= body->size()) co_return std::string("not an LDAP ExtendedResponse");
@@ -149,40 +173,40 @@ asio::awaitable<std::optional<std::string>> ldap(Dialogue& d) {
 }
 
 // The PostgreSQL SSLRequest: length 8, code 80877103; the server answers 'S' or 'N'.
-asio::awaitable<std::optional<std::string>> postgres(Dialogue& d) {
+asio::awaitable<Outcome> postgres(Dialogue& d) {
     static const std::string request("\x00\x00\x00\x08\x04\xd2\x16\x2f", 8);
     co_await d.send(request);
     auto answer = co_await d.exactly(1);
-    if (!answer) co_return closed();
+    if (!answer) co_return d.failure;
     if (*answer == "S") co_return kAgreed;
     const std::string why = *answer == "N" ? "N (no SSL)" : "unexpected reply";
     co_return refused(why);
 }
 
-asio::awaitable<std::optional<std::string>> xmpp(Dialogue& d, const std::string& name) {
-    const std::string domain = name.empty() ? "certfleet.invalid" : name;
+asio::awaitable<Outcome> xmpp(Dialogue& d, const std::string& server_name) {
+    const std::string domain = client_name(server_name);
     const std::string stream_header = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
                                       "xmlns:stream='http://etherx.jabber.org/streams' to='" + domain + "' version='1.0'>";
     co_await d.send(stream_header);
-    auto features = co_await d.until("</stream:features>");
-    if (!features) co_return closed();
+    auto features = co_await d.through("</stream:features>");
+    if (!features) co_return d.failure;
     if (features->find("starttls") == std::string::npos) co_return refused("no starttls feature");
     co_await d.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-    auto reply = co_await d.until(">");
-    if (!reply) co_return closed();
+    auto reply = co_await d.through(">");
+    if (!reply) co_return d.failure;
     if (reply->find("proceed") != std::string::npos) co_return kAgreed;
     co_return refused(*reply);
 }
 
 // MySQL: the server's handshake packet says whether it supports SSL; the client answers with an SSLRequest.
-asio::awaitable<std::optional<std::string>> mysql(Dialogue& d) {
+asio::awaitable<Outcome> mysql(Dialogue& d) {
     auto header = co_await d.exactly(4);
-    if (!header) co_return closed();
+    if (!header) co_return d.failure;
     const std::size_t length = static_cast<unsigned char>((*header)[0]) | static_cast<unsigned char>((*header)[1]) << 8 |
                                static_cast<unsigned char>((*header)[2]) << 16;
     if (length > kMaxReply || length < 2) co_return std::string("not a MySQL handshake");
     auto payload = co_await d.exactly(length);
-    if (!payload) co_return closed();
+    if (!payload) co_return d.failure;
     // protocol version, NUL-terminated server version, thread id (4), auth data (8), filler (1), capabilities (2)
     const auto version_end = payload->find('\0', 1);
     if ((*payload)[0] != '\x0a' || version_end == std::string::npos || version_end + 15 > payload->size())
@@ -205,12 +229,12 @@ asio::awaitable<std::optional<std::string>> mysql(Dialogue& d) {
 
 asio::awaitable<std::optional<std::string>> starttls_dialogue(tcp::socket& socket, StartTls protocol,
                                                               const std::string& server_name) {
-    Dialogue d{socket, {}};
+    Dialogue d{socket, {}, {}};
     switch (protocol) {
-        case StartTls::smtp: co_return co_await smtp(d, server_name);
-        case StartTls::imap: co_return co_await imap(d);
-        case StartTls::pop3: co_return co_await pop3(d);
-        case StartTls::ftp: co_return co_await ftp(d);
+        case StartTls::smtp: co_return co_await line_dialogue(d, kSmtp, server_name);
+        case StartTls::imap: co_return co_await line_dialogue(d, kImap, server_name);
+        case StartTls::pop3: co_return co_await line_dialogue(d, kPop3, server_name);
+        case StartTls::ftp: co_return co_await line_dialogue(d, kFtp, server_name);
         case StartTls::ldap: co_return co_await ldap(d);
         case StartTls::postgres: co_return co_await postgres(d);
         case StartTls::xmpp: co_return co_await xmpp(d, server_name);

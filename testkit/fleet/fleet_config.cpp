@@ -34,7 +34,8 @@ std::vector<std::string_view> fields_of(Kind kind) {
     std::vector<std::string_view> fields{"kind", "address", "port"};
     const std::vector<std::string_view> tls{"cert_chain", "key", "sni", "ocsp_staple", "min_version", "max_version"};
     if (kind == Kind::tls || kind == Kind::starttls) fields.insert(fields.end(), tls.begin(), tls.end());
-    if (kind == Kind::starttls) fields.insert(fields.end(), {"protocol", "starttls_refuse"});
+    if (kind == Kind::starttls)
+        fields.insert(fields.end(), {"protocol", "starttls_refuse", "starttls_verbose", "greeting_delay_ms"});
     if (kind == Kind::garbage) fields.push_back("bytes");
     return fields;
 }
@@ -88,6 +89,10 @@ Endpoint endpoint(const json& spec) {
     if (e.kind == Kind::starttls) {
         e.protocol = lookup(kProtocols, spec.at("protocol"), "protocol");
         e.starttls_refuse = spec.value("starttls_refuse", false);
+        e.starttls_verbose = spec.value("starttls_verbose", false);
+        if (spec.contains("greeting_delay_ms"))
+            e.greeting_delay =
+                std::chrono::milliseconds(unsigned_field(spec["greeting_delay_ms"], "greeting_delay_ms", 0, 60000));
     }
     if (e.kind == Kind::garbage && spec.contains("bytes"))
         e.garbage_bytes = unsigned_field(spec["bytes"], "bytes", 0, std::uint64_t{1} << 40);

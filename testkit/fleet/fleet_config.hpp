@@ -2,6 +2,7 @@
 // The test fleet's JSON configuration, checked in full before anything is bound, so a typo in a test's fleet
 // fails at start with the endpoint named instead of as a puzzling scan result.
 #include <boost/asio/ip/address_v4.hpp>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -38,6 +39,10 @@ struct Endpoint {
     TlsSettings tls;  // tls and starttls
     StartTlsProtocol protocol = StartTlsProtocol::smtp;
     bool starttls_refuse = false;
+    // Multi-line greetings and replies where the protocol allows them, untagged IMAP lines before the tagged
+    // reply: what real servers send and a client must skip.
+    bool starttls_verbose = false;
+    std::chrono::milliseconds greeting_delay{0};  // before the server's first word
     std::size_t garbage_bytes = std::size_t{10} << 20;
 
     std::string label() const;  // "127.64.0.1:4443", for messages

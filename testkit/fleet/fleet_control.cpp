@@ -52,6 +52,8 @@ json endpoint_json(const FleetEndpoint& endpoint, PemFiles& pems) {
     if (endpoint.ocsp_staple) spec["ocsp_staple"] = true;
     if (!endpoint.protocol.empty()) spec["protocol"] = endpoint.protocol;
     if (endpoint.refuse) spec["starttls_refuse"] = true;
+    if (endpoint.verbose) spec["starttls_verbose"] = true;
+    if (endpoint.greeting_delay.count() != 0) spec["greeting_delay_ms"] = endpoint.greeting_delay.count();
     if (endpoint.bytes != 0) spec["bytes"] = endpoint.bytes;
     return spec;
 }

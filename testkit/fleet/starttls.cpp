@@ -1,5 +1,6 @@
 #include "testkit/fleet/starttls.hpp"
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -127,7 +128,12 @@ struct Reply {
     Next next = Next::talk;
 };
 
-using Responder = Reply (*)(std::string_view line, bool refuse);
+struct Manner {
+    bool refuse = false;
+    bool verbose = false;  // multi-line replies, untagged IMAP lines: whatever the protocol lets a server add
+};
+
+using Responder = Reply (*)(std::string_view line, Manner manner);
 
 std::pair<std::string_view, std::string_view> split_word(std::string_view text) {
     const std::size_t space = text.find(' ');
@@ -146,54 +152,54 @@ std::string_view without_line_end(std::string_view line) {
     return line;
 }
 
-awaitable<bool> line_dialogue(Plaintext& client, std::string_view greeting, Responder respond, bool refuse) {
-    co_await client.send(greeting);
-    for (;;) {
-        const std::string line = co_await client.read_through('\n');
-        const Reply reply = respond(without_line_end(line), refuse);
-        co_await client.send(reply.text);
-        if (reply.next != Next::talk) co_return reply.next == Next::upgrade;
-    }
-}
-
-Reply smtp(std::string_view line, bool refuse) {
+Reply smtp(std::string_view line, Manner manner) {
     const std::string verb = upper(split_word(line).first);
+    // STARTTLS is not the last extension on purpose: a client must read the reply to its end, not to STARTTLS.
+    if (verb == "EHLO" && manner.verbose)
+        return {"250-fleet greets you\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-STARTTLS\r\n250-8BITMIME\r\n"
+                "250 SMTPUTF8\r\n"};
     if (verb == "EHLO") return {"250-fleet\r\n250 STARTTLS\r\n"};
     if (verb == "HELO") return {"250 fleet\r\n"};
     if (verb == "STARTTLS")
-        return refuse ? Reply{"454 4.7.0 TLS not available\r\n"}
-                      : Reply{"220 2.0.0 Ready to start TLS\r\n", Next::upgrade};
+        return manner.refuse ? Reply{"454 4.7.0 TLS not available\r\n"}
+                             : Reply{"220 2.0.0 Ready to start TLS\r\n", Next::upgrade};
     if (verb == "NOOP" || verb == "RSET") return {"250 2.0.0 OK\r\n"};
     if (verb == "QUIT") return {"221 2.0.0 Bye\r\n", Next::hang_up};
     return {"502 5.5.2 Command not recognized\r\n"};
 }
 
-Reply imap(std::string_view line, bool refuse) {
+Reply imap(std::string_view line, Manner manner) {
     const auto [tag_view, command] = split_word(line);
     const std::string tag(tag_view), verb = upper(split_word(command).first);
     if (verb == "CAPABILITY") return {"* CAPABILITY IMAP4rev1 STARTTLS\r\n" + tag + " OK CAPABILITY completed\r\n"};
-    if (verb == "STARTTLS")
-        return refuse ? Reply{tag + " BAD STARTTLS not available\r\n"}
-                      : Reply{tag + " OK Begin TLS negotiation now\r\n", Next::upgrade};
+    if (verb == "STARTTLS") {
+        const std::string untagged =
+            manner.verbose ? "* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\n* OK [ALERT] TLS comes next\r\n" : "";
+        return manner.refuse ? Reply{untagged + tag + " BAD STARTTLS not available\r\n"}
+                             : Reply{untagged + tag + " OK Begin TLS negotiation now\r\n", Next::upgrade};
+    }
     if (verb == "NOOP") return {tag + " OK NOOP completed\r\n"};
     if (verb == "LOGOUT") return {"* BYE fleet logging out\r\n" + tag + " OK LOGOUT completed\r\n", Next::hang_up};
     return {tag + " BAD Unknown command\r\n"};
 }
 
-Reply pop3(std::string_view line, bool refuse) {
+// POP3 has no way to be verbose: its greeting and its STLS reply are single lines.
+Reply pop3(std::string_view line, Manner manner) {
     const std::string verb = upper(split_word(line).first);
     if (verb == "CAPA") return {"+OK Capability list follows\r\nUSER\r\nSTLS\r\n.\r\n"};
-    if (verb == "STLS") return refuse ? Reply{"-ERR TLS not available\r\n"} : Reply{"+OK Begin TLS\r\n", Next::upgrade};
+    if (verb == "STLS")
+        return manner.refuse ? Reply{"-ERR TLS not available\r\n"} : Reply{"+OK Begin TLS\r\n", Next::upgrade};
     if (verb == "NOOP") return {"+OK\r\n"};
     if (verb == "QUIT") return {"+OK Bye\r\n", Next::hang_up};
     return {"-ERR Unknown command\r\n"};
 }
 
-Reply ftp(std::string_view line, bool refuse) {
+// A verbose FTP server is verbose in its greeting only, as servers with a banner are.
+Reply ftp(std::string_view line, Manner manner) {
     const auto [verb_view, argument] = split_word(line);
     const std::string verb = upper(verb_view), mechanism = upper(argument);
     if (verb == "AUTH" && (mechanism == "TLS" || mechanism == "SSL"))
-        return refuse ? Reply{"431 TLS not available\r\n"} : Reply{"234 AUTH TLS OK\r\n", Next::upgrade};
+        return manner.refuse ? Reply{"431 TLS not available\r\n"} : Reply{"234 AUTH TLS OK\r\n", Next::upgrade};
     if (verb == "AUTH") return {"504 Unsupported security mechanism\r\n"};
     if (verb == "FEAT") return {"211-Features:\r\n AUTH TLS\r\n211 End\r\n"};
     if (verb == "NOOP") return {"200 OK\r\n"};
@@ -301,20 +307,52 @@ awaitable<bool> mysql(Plaintext& client, bool refuse) {
     co_return !refuse && ssl_request;
 }
 
+struct LineServer {
+    std::string_view greeting;
+    Responder respond;
+};
+
+// The server of a line protocol; nothing for the others.
+std::optional<LineServer> line_server(StartTlsProtocol protocol, bool verbose) {
+    switch (protocol) {
+        case StartTlsProtocol::smtp:
+            return LineServer{
+                verbose ? "220-fleet ESMTP\r\n220-No unsolicited mail\r\n220 ready\r\n" : "220 fleet ESMTP\r\n", smtp};
+        case StartTlsProtocol::imap: return LineServer{"* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n", imap};
+        case StartTlsProtocol::pop3: return LineServer{"+OK ready\r\n", pop3};
+        case StartTlsProtocol::ftp:
+            return LineServer{verbose ? "220-fleet FTP\r\n220-Be nice\r\n220 ready\r\n" : "220 ready\r\n", ftp};
+        default: return std::nullopt;
+    }
+}
+
+awaitable<bool> line_dialogue(Plaintext& client, const LineServer& server, Manner manner) {
+    co_await client.send(server.greeting);
+    for (;;) {
+        const std::string line = co_await client.read_through('\n');
+        const Reply reply = server.respond(without_line_end(line), manner);
+        co_await client.send(reply.text);
+        if (reply.next != Next::talk) co_return reply.next == Next::upgrade;
+    }
+}
+
 }  // namespace
 
-awaitable<bool> negotiate_starttls(tcp::socket& socket, StartTlsProtocol protocol, bool refuse) {
+awaitable<bool> negotiate_starttls(tcp::socket& socket, const Endpoint& endpoint) {
+    if (endpoint.greeting_delay.count() > 0) {
+        asio::steady_timer delay(socket.get_executor(), endpoint.greeting_delay);
+        co_await delay.async_wait(asio::use_awaitable);
+    }
     Plaintext client(socket);
-    switch (protocol) {
-        case StartTlsProtocol::smtp: co_return co_await line_dialogue(client, "220 fleet ESMTP\r\n", smtp, refuse);
-        case StartTlsProtocol::imap:
-            co_return co_await line_dialogue(client, "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n", imap, refuse);
-        case StartTlsProtocol::pop3: co_return co_await line_dialogue(client, "+OK ready\r\n", pop3, refuse);
-        case StartTlsProtocol::ftp: co_return co_await line_dialogue(client, "220 ready\r\n", ftp, refuse);
-        case StartTlsProtocol::ldap: co_return co_await ldap(client, refuse);
-        case StartTlsProtocol::postgres: co_return co_await postgres(client, refuse);
-        case StartTlsProtocol::xmpp: co_return co_await xmpp(client, refuse);
-        case StartTlsProtocol::mysql: co_return co_await mysql(client, refuse);
+    const Manner manner{endpoint.starttls_refuse, endpoint.starttls_verbose};
+    if (const auto server = line_server(endpoint.protocol, manner.verbose))
+        co_return co_await line_dialogue(client, *server, manner);
+    switch (endpoint.protocol) {
+        case StartTlsProtocol::ldap: co_return co_await ldap(client, manner.refuse);
+        case StartTlsProtocol::postgres: co_return co_await postgres(client, manner.refuse);
+        case StartTlsProtocol::xmpp: co_return co_await xmpp(client, manner.refuse);
+        case StartTlsProtocol::mysql: co_return co_await mysql(client, manner.refuse);
+        default: break;
     }
     throw std::logic_error("unhandled STARTTLS protocol");
 }

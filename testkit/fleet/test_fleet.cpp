@@ -108,7 +108,7 @@ awaitable<void> serve(tcp::socket socket, Listener& listener) {
     switch (config.kind) {
         case Kind::tls: co_await serve_tls(std::move(socket), listener.tls->initial()); break;
         case Kind::starttls: {
-            const bool upgrade = co_await negotiate_starttls(socket, config.protocol, config.starttls_refuse);
+            const bool upgrade = co_await negotiate_starttls(socket, config);
             if (upgrade) co_await serve_tls(std::move(socket), listener.tls->initial());
             break;
         }

@@ -298,6 +298,44 @@ TEST_CASE("starttls: the plaintext dialogues when accepting and when refusing th
     }
 }
 
+TEST_CASE("starttls: verbose servers send multi-line and untagged replies, and a slow one greets late") {
+    const TestChain chain = make_chain("starttls.fleet");
+    const auto verbose = [&](const std::string& address, const std::string& protocol) {
+        FleetEndpoint endpoint = tls_endpoint(address, 2525, chain);
+        endpoint.kind = "starttls";
+        endpoint.protocol = protocol;
+        endpoint.verbose = true;
+        return endpoint;
+    };
+    FleetEndpoint slow = verbose("127.64.13.4", "smtp");
+    slow.greeting_delay = 300ms;
+    TestFleet fleet(
+        {verbose("127.64.13.1", "smtp"), verbose("127.64.13.2", "imap"), verbose("127.64.13.3", "ftp"), slow});
+    const auto expect = [](RawClient& client, const std::string& reply) {
+        CHECK(client.receive_exactly(reply.size()) == reply);
+    };
+
+    RawClient smtp("127.64.13.1", 2525);
+    expect(smtp, "220-fleet ESMTP\r\n220-No unsolicited mail\r\n220 ready\r\n");
+    smtp.send("EHLO scanner.example\r\n");
+    expect(smtp, "250-fleet greets you\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-STARTTLS\r\n250-8BITMIME\r\n"
+                 "250 SMTPUTF8\r\n");
+
+    RawClient imap("127.64.13.2", 2525);
+    expect(imap, "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n");
+    imap.send("a001 STARTTLS\r\n");
+    expect(imap, "* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\n* OK [ALERT] TLS comes next\r\n"
+                 "a001 OK Begin TLS negotiation now\r\n");
+
+    RawClient ftp("127.64.13.3", 2525);
+    expect(ftp, "220-fleet FTP\r\n220-Be nice\r\n220 ready\r\n");
+
+    const auto connected = std::chrono::steady_clock::now();
+    RawClient late("127.64.13.4", 2525);
+    expect(late, "220-fleet ESMTP\r\n220-No unsolicited mail\r\n220 ready\r\n");
+    CHECK(std::chrono::steady_clock::now() - connected >= 300ms);
+}
+
 TEST_CASE("starttls: a refused SMTP session goes on and ends with QUIT") {
     const TestChain chain = make_chain("starttls.fleet");
     FleetEndpoint endpoint = tls_endpoint("127.64.7.1", 2525, chain);
@@ -415,6 +453,8 @@ TEST_CASE("lifecycle: fails fast and clearly") {
                           Catch::Contains("address must be an IPv4 address in 127.0.0.0/8"));
         CHECK_THROWS_WITH(TestFleet({{.kind = "starttls", .address = "127.64.12.3", .port = 4443}}),
                           Catch::Contains("cert_chain"));
+        CHECK_THROWS_WITH(TestFleet({{.kind = "tls", .address = "127.64.12.3", .port = 4443, .verbose = true}}),
+                          Catch::Contains("field \"starttls_verbose\" is unknown or does not apply to kind \"tls\""));
     }
 }
 

@@ -1,0 +1,137 @@
+// The scanner's STARTTLS line dialogues against a scripted server on 127.0.0.1: what the client sends, what it
+// skips, what it reports, and the caps that cut off a server that never finishes its reply.
+#include <boost/asio.hpp>
+#include <catch2/catch.hpp>
+#include <array>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scanner/starttls_client.hpp"
+
+using certfleet::scanner::StartTls;
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr auto no_throw = asio::as_tuple(asio::use_awaitable);
+constexpr auto kDeadline = std::chrono::seconds(10);
+
+struct Exchange {
+    std::optional<std::string> refusal;  // the dialogue's outcome: nothing when the server agreed
+    std::string client_sent;
+};
+
+// What the scripted server does once it has sent its script; either way it then reads until the client is done.
+enum class Then { listen, hang_up, repeat_for_ever };
+
+// The script goes out at once: a client must not care how replies are split across reads.
+asio::awaitable<void> scripted_server(tcp::socket& socket, std::string script, Then then, std::string& received) {
+    do {
+        auto [error, sent] = co_await asio::async_write(socket, asio::buffer(script), no_throw);
+        if (error) co_return;
+    } while (then == Then::repeat_for_ever);
+    if (then == Then::hang_up) socket.shutdown(tcp::socket::shutdown_send);
+    std::array<char, 1024> chunk;
+    for (;;) {
+        auto [error, count] = co_await socket.async_read_some(asio::buffer(chunk), no_throw);
+        if (error) co_return;
+        received.append(chunk.data(), count);
+    }
+}
+
+// Runs the dialogue against the script. A deadline closes the client's socket, as the scanner's does, so that a
+// dialogue that would wait for ever fails the test instead of hanging it.
+Exchange run_dialogue(StartTls protocol, const std::string& script, Then then = Then::listen) {
+    asio::io_context io;
+    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0));
+    tcp::socket client(io), server(io);
+    client.connect(acceptor.local_endpoint());
+    acceptor.accept(server);
+
+    Exchange exchange;
+    bool timed_out = false;
+    asio::steady_timer deadline(io, kDeadline);
+    deadline.async_wait([&](boost::system::error_code error) {
+        if (error) return;
+        timed_out = true;
+        client.close();
+    });
+    asio::co_spawn(io, scripted_server(server, script, then, exchange.client_sent), asio::detached);
+    const std::string server_name = "mail.test";  // the dialogue holds a reference to it until io.run() returns
+    asio::co_spawn(io, certfleet::scanner::starttls_dialogue(client, protocol, server_name),
+                   [&](std::exception_ptr failure, std::optional<std::string> refusal) {
+                       if (failure) std::rethrow_exception(failure);
+                       exchange.refusal = std::move(refusal);
+                       deadline.cancel();
+                       // The server reads what the client sent to its end; one that sends for ever is stopped by
+                       // a closed socket, as cancelling its write could miss a write about to start.
+                       boost::system::error_code ignored;
+                       client.shutdown(tcp::socket::shutdown_send, ignored);
+                       if (then == Then::repeat_for_ever) client.close(ignored);
+                   });
+    io.run();
+    CHECK_FALSE(timed_out);
+    return exchange;
+}
+
+}  // namespace
+
+TEST_CASE("starttls client: line dialogues skip continuation and untagged lines, and name a refusal") {
+    struct Case {
+        std::string what;
+        StartTls protocol;
+        std::string server_says;
+        std::optional<std::string> refusal;
+        std::string client_says;
+    };
+    const std::string imap_greeting = "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n";
+    const std::vector<Case> cases{
+        {"IMAP: untagged lines before the tagged OK", StartTls::imap,
+         imap_greeting + "* CAPABILITY IMAP4rev1 STARTTLS\r\n* OK still here\r\na001 OK Begin TLS now\r\n",
+         std::nullopt, "a001 STARTTLS\r\n"},
+        {"IMAP: untagged lines before the tagged NO", StartTls::imap,
+         imap_greeting + "* CAPABILITY IMAP4rev1\r\na001 NO STARTTLS disabled\r\n",
+         "server refused STARTTLS: a001 NO STARTTLS disabled", "a001 STARTTLS\r\n"},
+        {"SMTP: multi-line greeting and EHLO reply", StartTls::smtp,
+         "220-mail.test ESMTP\r\n220-more banner\r\n220 ready\r\n250-mail.test\r\n250-STARTTLS\r\n250 SMTPUTF8\r\n"
+         "220 2.0.0 Ready to start TLS\r\n",
+         std::nullopt, "EHLO mail.test\r\nSTARTTLS\r\n"},
+        {"SMTP: bare LF line ends, refused", StartTls::smtp,
+         "220 ready\n250-mail.test\n250 STARTTLS\n454 4.7.0 not now\n", "server refused STARTTLS: 454 4.7.0 not now",
+         "EHLO mail.test\r\nSTARTTLS\r\n"},
+        {"POP3: agreed", StartTls::pop3, "+OK ready\r\n+OK Begin TLS\r\n", std::nullopt, "STLS\r\n"},
+        {"POP3: refused in the greeting", StartTls::pop3, "-ERR busy\r\n", "server refused STARTTLS: -ERR busy", ""},
+        {"FTP: multi-line greeting", StartTls::ftp, "220-welcome\r\n220 ready\r\n234 AUTH TLS OK\r\n", std::nullopt,
+         "AUTH TLS\r\n"},
+        {"FTP: refused", StartTls::ftp, "220 ready\r\n431 no TLS\r\n", "server refused STARTTLS: 431 no TLS",
+         "AUTH TLS\r\n"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.what);
+        const Exchange exchange = run_dialogue(c.protocol, c.server_says);
+        CHECK(exchange.refusal == c.refusal);
+        CHECK(exchange.client_sent == c.client_says);
+    }
+}
+
+TEST_CASE("starttls client: a refusal quotes at most 200 characters of the reply") {
+    const std::string reply = "454 " + std::string(500, 'x');
+    CHECK(run_dialogue(StartTls::smtp, "220 ready\r\n250 ok\r\n" + reply + "\r\n").refusal ==
+          "server refused STARTTLS: " + reply.substr(0, 200));
+}
+
+TEST_CASE("starttls client: a server that hangs up mid-dialogue") {
+    CHECK(run_dialogue(StartTls::imap, "* OK ready\r\n* CAPABILITY IMAP4rev1\r\n", Then::hang_up).refusal ==
+          "connection closed during the STARTTLS dialogue");
+}
+
+TEST_CASE("starttls client: endless continuation lines and an endless line are cut off by the reply cap") {
+    const std::string too_long = "STARTTLS reply longer than 16384 bytes";
+    CHECK(run_dialogue(StartTls::smtp, "220-more banner\r\n", Then::repeat_for_ever).refusal == too_long);
+    // The greeting is one untagged line; all that follows it are untagged lines before a tagged reply never sent.
+    CHECK(run_dialogue(StartTls::imap, "* OK ready\r\n", Then::repeat_for_ever).refusal == too_long);
+    CHECK(run_dialogue(StartTls::pop3, std::string(1024, '+'), Then::repeat_for_ever).refusal == too_long);
+}
