@@ -1,5 +1,5 @@
 #pragma once
-// SQLite plumbing shared by the inventory's writer (sqlite_inventory.cpp) and its queries (sqlite_queries.cpp).
+// SQLite plumbing shared by the inventory's writer (sqlite_inventory.hpp) and its queries (sqlite_queries.hpp).
 // Internal to inventory/: nothing outside this module includes it.
 #include <sqlite3.h>
 
@@ -34,9 +34,8 @@ public:
     Statement& bind(int i, const std::optional<std::string>& v) {
         return v ? bind(i, *v) : check(sqlite3_bind_null(stmt_, i));
     }
-    // Binds `v` without SQLite's copy of it (a malloc and a free per value, which the writer's rows and lookups
-    // felt): `v` must outlive the statement's run, i.e. the caller steps it to its end or resets it before `v`
-    // goes away.
+    // Binds `v` without SQLite's copy of it (a malloc and a free per value): `v` must outlive the statement's run,
+    // i.e. the caller steps it to its end or resets it before `v` goes away.
     Statement& bind_unowned(int i, const std::string& v) {
         return check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
     }
@@ -222,6 +221,18 @@ inline std::int64_t schema_version(sqlite3* db) {
     version.reset();
     return current;
 }
+
+// How long a statement waits for another process's write to end before it fails with "database is locked".
+inline constexpr int kBusyTimeoutMs = 10000;
+
+// A connection to the existing file `path` with these sqlite3_open_v2 flags, waiting kBusyTimeoutMs on locks.
+// Throws InventoryError naming the file when it cannot be opened.
+sqlite3* open_connection(const std::string& path, int flags);
+// Creates the schema in a new inventory or brings an older one up to kSchemaVersion, in one transaction. Throws
+// InventoryError for a newer schema or a database that holds other tables.
+void migrate_schema(sqlite3* db);
+// Migrates the inventory at `path` on a read-write connection of its own, closed after.
+void upgrade_sqlite_schema(const std::string& path);
 
 // The scan `scan`, or with none the latest (only among finished ones with `finished_only`).
 std::optional<ScanRecord> load_scan_record(sqlite3* db, std::optional<ScanId> scan, bool finished_only);
