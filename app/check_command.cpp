@@ -15,14 +15,6 @@ namespace certfleet::app {
 
 namespace {
 
-std::vector<inventory::StoredFinding> stored(const rules::Evaluation& evaluation) {
-    std::vector<inventory::StoredFinding> findings;
-    for (const auto& f : evaluation.findings)
-        findings.push_back(inventory::StoredFinding{f.rule_id, rules::to_string(f.severity), f.sha256, f.location,
-                                                    f.message, f.days_left, f.deadline, f.overdue});
-    return findings;
-}
-
 // Evaluates the rules over the view after `scan`, as one snapshot of the inventory.
 rules::CheckResult check_scan(inventory::InventoryQueries& queries, const rules::RuleSet& rules, inventory::ScanId scan) {
     const auto snapshot = queries.snapshot();
@@ -43,7 +35,7 @@ rules::RuleSet load_rules(const std::string& path) {
 
 inventory::FindingsEvaluator findings_evaluator(rules::RuleSet rules) {
     return [rules = std::move(rules)](inventory::InventoryQueries& queries, inventory::ScanId scan) {
-        return stored(check_scan(queries, rules, scan).evaluation);
+        return check_scan(queries, rules, scan).evaluation.findings;
     };
 }
 
@@ -63,7 +55,7 @@ int run_check(const CheckOptions& options, const std::string& db_path) {
             return unknown("scan " + std::to_string(scan.id) + " is still running: check it once it has finished");
         const auto result = check_scan(inv->queries(), rules, scan.id);
         // A later evaluation replaces the scan's findings, so what `report` shows is what the latest check said.
-        inv->record_findings(scan.id, stored(result.evaluation));
+        inv->record_findings(scan.id, result.evaluation.findings);
 
         const report::ExpiryThresholds thresholds{options.warning_days, options.critical_days};
         if (options.format == "json")

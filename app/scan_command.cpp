@@ -228,7 +228,7 @@ std::optional<NetworkPlan> plan_network(const ScanOptions& options) {
             for (auto& line : read_lines(options.sni_file, "--sni-file"))
                 if (!line.empty() && line[0] != '#') o.sni_names.push_back(line);
         if (!options.starttls.empty()) {
-            o.starttls = scanner::starttls_from_string(options.starttls);
+            o.starttls = parse_enum<StartTls>(options.starttls);
             if (!o.starttls) throw UsageError("--starttls " + options.starttls + ": unknown protocol");
         }
         if (!options.shard.empty()) o.shard = scanner::parse_shard(options.shard);
@@ -320,28 +320,15 @@ EndpointObservationRecord to_record(scanner::EndpointObservation&& o, scanner::C
     f.address = std::move(o.address);
     f.port = o.port;
     f.server_name = std::move(o.server_name);
-    f.status = scanner::to_string(o.status);
+    f.status = o.status;
     f.detail = std::move(o.detail);
-    if (o.starttls) f.starttls = scanner::to_string(*o.starttls);
+    f.starttls = o.starttls;
     f.tls_version = std::move(o.tls_version);
     f.cipher = std::move(o.cipher);
     f.ocsp_stapled = o.ocsp_stapled;
     f.elapsed_ms = o.elapsed_ms;
-    if (o.status == scanner::EndpointStatus::tls) {
-        const auto verdict = verifier.verify(o.chain, f.server_name.empty() ? f.address : f.server_name);
-        f.verified = verdict.verified;
-        f.verify_error = verdict.verify_error;
-        f.verify_detail = verdict.verify_detail;
-        f.verify_errors = verdict.errors;
-        f.hostname_match = verdict.hostname_match;
-        f.chain_trusted = verdict.chain_trusted;
-        f.order_correct = verdict.order_correct;
-        f.root_included = verdict.root_included;
-        f.intermediates_missing = verdict.intermediates_missing;
-        if (!verdict.earliest_expiry_sha256.empty()) {
-            f.earliest_expiry = verdict.earliest_expiry;
-            f.earliest_expiry_sha256 = verdict.earliest_expiry_sha256;
-        }
+    if (o.status == EndpointStatus::tls) {
+        f.verdict = verifier.verify(o.chain, f.server_name.empty() ? f.address : f.server_name);
         record.chain = certificates.parse(o.chain);
     }
     return record;
@@ -500,10 +487,10 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
                         const double eta = rate > 0 ? (total - s.targets_done) / rate : 0;
                         return "network: " + std::to_string(s.targets_done) + "/" + std::to_string(total) + " targets, " +
                                std::to_string(static_cast<long long>(rate)) + "/s, " +
-                               std::to_string(s.count(scanner::EndpointStatus::tls) +
-                                              s.count(scanner::EndpointStatus::not_tls) +
-                                              s.count(scanner::EndpointStatus::handshake_failed)) + " open, " +
-                               std::to_string(s.count(scanner::EndpointStatus::tls)) + " TLS, ETA " +
+                               std::to_string(s.count(EndpointStatus::tls) +
+                                              s.count(EndpointStatus::not_tls) +
+                                              s.count(EndpointStatus::handshake_failed)) + " open, " +
+                               std::to_string(s.count(EndpointStatus::tls)) + " TLS, ETA " +
                                std::to_string(static_cast<long long>(eta)) + "s";
                     });
                 },
@@ -512,9 +499,9 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
             inv->record_progress(scan, resume_key, network_stats.position);
             summary += std::string(summary.empty() ? "" : "; ") + std::to_string(network_stats.targets_done) + "/" +
                        std::to_string(total) + " targets, " + std::to_string(network_stats.probes) + " probes: ";
-            for (const auto status : scanner::kEndpointStatuses)
-                summary += std::string(status == scanner::kEndpointStatuses.front() ? "" : ", ") +
-                           std::to_string(network_stats.count(status)) + " " + scanner::to_string(status);
+            for (const auto& [status, name] : kEndpointStatusNames)
+                summary += std::string(status == kEndpointStatusNames.front().value ? "" : ", ") +
+                           std::to_string(network_stats.count(status)) + " " + name;
         }
     } catch (const std::exception& e) {
         progress.clear();
@@ -545,7 +532,7 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
                                  return found;
                              } catch (const std::exception& e) {
                                  rules_error = e.what();
-                                 return std::vector<inventory::StoredFinding>{};
+                                 return std::vector<Finding>{};
                              }
                          });
         if (findings)

@@ -28,7 +28,7 @@ void SqliteInventory::finish_scan(ScanId scan, ScanStatus status, const ScanCoun
     checkpoint_without_waiting();
 }
 
-void SqliteInventory::record_findings(ScanId scan, const std::vector<StoredFinding>& findings) {
+void SqliteInventory::record_findings(ScanId scan, const std::vector<Finding>& findings) {
     in_transaction([&] { store_findings(scan, findings); });
 }
 
@@ -45,14 +45,14 @@ void SqliteInventory::mark_default_certificates(ScanId scan) {
     defaults.bind(1, scan).run();
 }
 
-void SqliteInventory::store_findings(ScanId scan, const std::vector<StoredFinding>& findings) {
+void SqliteInventory::store_findings(ScanId scan, const std::vector<Finding>& findings) {
     Statement clear(db_, "DELETE FROM findings WHERE scan_id = ?");
     clear.bind(1, scan).run();
     Statement insert(db_,
                      "INSERT INTO findings (scan_id, rule_id, severity, sha256, location, message, days_left, "
                      "deadline, overdue, evaluated_at) VALUES (?,?,?,?,?,?,?,?,?,strftime('%s','now'))");
     for (const auto& f : findings) {
-        insert.bind(1, scan).bind(2, f.rule_id).bind(3, f.severity).bind(4, f.sha256).bind(5, f.location);
+        insert.bind(1, scan).bind(2, f.rule_id).bind(3, std::string(to_string(f.severity))).bind(4, f.sha256).bind(5, f.location);
         insert.bind(6, f.message).bind(7, f.days_left).bind(8, f.deadline);
         insert.bind(9, static_cast<std::int64_t>(f.overdue)).run();
     }

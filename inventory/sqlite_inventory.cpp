@@ -169,16 +169,6 @@ Statement& SqliteInventory::statement(const char* sql) {
     return *it->second;
 }
 
-const char* to_string(ScanStatus s) {
-    switch (s) {
-        case ScanStatus::running: return "running";
-        case ScanStatus::complete: return "complete";
-        case ScanStatus::interrupted: return "interrupted";
-        case ScanStatus::failed: return "failed";
-    }
-    return "unknown";
-}
-
 std::unique_ptr<Inventory> open_sqlite_inventory(const std::string& path) {
     return std::make_unique<SqliteInventory>(path);
 }

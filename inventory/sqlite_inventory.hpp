@@ -28,7 +28,7 @@ public:
     void record_endpoints(ScanId scan, const std::vector<EndpointObservationRecord>& batch) override;
     void finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts,
                      const FindingsEvaluator& evaluate) override;
-    void record_findings(ScanId scan, const std::vector<StoredFinding>& findings) override;
+    void record_findings(ScanId scan, const std::vector<Finding>& findings) override;
     std::optional<std::pair<ScanId, std::uint64_t>> find_resumable(const std::string& resume_key) override;
     void reopen_scan(ScanId scan) override;
     void record_progress(ScanId scan, const std::string& resume_key, std::uint64_t position) override;
@@ -120,7 +120,7 @@ private:
 
     // sqlite_conclusions.cpp
     void mark_default_certificates(ScanId scan);
-    void store_findings(ScanId scan, const std::vector<StoredFinding>& findings);
+    void store_findings(ScanId scan, const std::vector<Finding>& findings);
     void conclude(ScanId scan);
     void link_issuers(ScanId scan);
 

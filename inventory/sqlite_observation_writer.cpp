@@ -127,7 +127,7 @@ void SqliteInventory::record_one(ScanId scan, const FileObservations& observatio
     for (const auto& event : observations.events) {
         statement("INSERT INTO scan_events (scan_id, level, location, reason, detail) VALUES (?,?,?,?,?)")
             .bind(1, scan)
-            .bind(2, std::string(event.level == EventLevel::error ? "error" : "note"))
+            .bind(2, std::string(to_string(event.level)))
             .bind(3, event.location)
             .bind(4, event.reason)
             .bind(5, event.detail)
@@ -158,14 +158,16 @@ void SqliteInventory::record_endpoint(ScanId scan, const EndpointObservationReco
         "tls_version, cipher, ocsp_stapled, verified, verify_error, verify_detail, verify_errors, hostname_match, "
         "chain_trusted, order_correct, root_included, intermediates_missing, earliest_expiry, "
         "earliest_expiry_sha256, serves_default, elapsed_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    insert.bind(1, scan).bind(2, endpoint).bind(3, f.status).bind(4, f.detail).bind(5, f.starttls);
+    const ChainVerdict& v = f.verdict;
+    insert.bind(1, scan).bind(2, endpoint).bind(3, std::string(to_string(f.status))).bind(4, f.detail);
+    insert.bind(5, f.starttls ? std::optional<std::string>(to_string(*f.starttls)) : std::nullopt);
     insert.bind(6, f.tls_version).bind(7, f.cipher).bind(8, static_cast<std::int64_t>(f.ocsp_stapled));
-    insert.bind(9, static_cast<std::int64_t>(f.verified)).bind(10, f.verify_error).bind(11, f.verify_detail);
-    insert.bind(12, json_list(f.verify_errors)).bind(13, static_cast<std::int64_t>(f.hostname_match));
-    insert.bind(14, static_cast<std::int64_t>(f.chain_trusted)).bind(15, static_cast<std::int64_t>(f.order_correct));
-    insert.bind(16, static_cast<std::int64_t>(f.root_included));
-    insert.bind(17, static_cast<std::int64_t>(f.intermediates_missing)).bind(18, f.earliest_expiry);
-    insert.bind(19, f.earliest_expiry_sha256.empty() ? std::nullopt : std::optional<std::string>(f.earliest_expiry_sha256));
+    insert.bind(9, static_cast<std::int64_t>(v.verified)).bind(10, v.verify_error).bind(11, v.verify_detail);
+    insert.bind(12, json_list(v.errors)).bind(13, static_cast<std::int64_t>(v.hostname_match));
+    insert.bind(14, static_cast<std::int64_t>(v.chain_trusted)).bind(15, static_cast<std::int64_t>(v.order_correct));
+    insert.bind(16, static_cast<std::int64_t>(v.root_included));
+    insert.bind(17, static_cast<std::int64_t>(v.intermediates_missing)).bind(18, v.earliest_expiry);
+    insert.bind(19, v.earliest_expiry_sha256.empty() ? std::nullopt : std::optional<std::string>(v.earliest_expiry_sha256));
     insert.bind(20, static_cast<std::int64_t>(f.serves_default)).bind(21, f.elapsed_ms);
     insert.run();
     for (std::size_t position = 0; position < record.chain.size(); ++position) {

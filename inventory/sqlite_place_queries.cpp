@@ -84,7 +84,7 @@ Place SqliteQueries::place_of(const PlaceKey& key) {
         select.bind(1, key.id);
         if (select.step()) {
             place.path = select.text(0);
-            place.format = source_format_from_string(select.text(1)).value_or(SourceFormat::pem);
+            place.format = named_value(select.text(1), SourceFormat::pem);
         }
         select.reset();
         return place;
@@ -141,7 +141,7 @@ std::vector<std::pair<std::string, Place>> SqliteQueries::key_files(const Filter
     while (select.step()) {
         Place place;
         place.path = select.text(1);
-        place.format = source_format_from_string(select.text(2)).value_or(SourceFormat::pem);
+        place.format = named_value(select.text(2), SourceFormat::pem);
         out.emplace_back(select.text(0), std::move(place));
     }
     return out;
