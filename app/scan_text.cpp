@@ -99,11 +99,11 @@ std::string network_progress(const scanner::NetworkScanStats& s, std::uint64_t t
     const double seconds = std::chrono::duration<double>(elapsed).count();
     const double rate = seconds > 0 ? s.targets_done / seconds : 0;
     const double eta = rate > 0 ? (total - s.targets_done) / rate : 0;
-    const auto open = s.count(scanner::EndpointStatus::tls) + s.count(scanner::EndpointStatus::not_tls) +
-                      s.count(scanner::EndpointStatus::handshake_failed);
+    const auto open = s.count(EndpointStatus::tls) + s.count(EndpointStatus::not_tls) +
+                      s.count(EndpointStatus::handshake_failed);
     return "network: " + std::to_string(s.targets_done) + "/" + std::to_string(total) + " targets, " +
            std::to_string(static_cast<long long>(rate)) + "/s, " + std::to_string(open) + " open, " +
-           std::to_string(s.count(scanner::EndpointStatus::tls)) + " TLS, ETA " +
+           std::to_string(s.count(EndpointStatus::tls)) + " TLS, ETA " +
            std::to_string(static_cast<long long>(eta)) + "s";
 }
 
@@ -120,9 +120,9 @@ std::string scan_summary(const pipeline::ScanPlan& plan, const pipeline::ScanOut
         summary += std::string(summary.empty() ? "" : "; ") + std::to_string(n.targets_done) + "/" +
                    std::to_string(plan.network->shard_targets()) + " targets, " + std::to_string(n.probes) +
                    " probes: ";
-        for (const auto status : scanner::kEndpointStatuses)
-            summary += std::string(status == scanner::kEndpointStatuses.front() ? "" : ", ") +
-                       std::to_string(n.count(status)) + " " + scanner::to_string(status);
+        for (const auto& [status, name] : kEndpointStatusNames)
+            summary += std::string(status == kEndpointStatusNames.front().value ? "" : ", ") +
+                       std::to_string(n.count(status)) + " " + name;
     }
     if (outcome.findings) summary += "; " + std::to_string(*outcome.findings) + " findings";
     return summary;

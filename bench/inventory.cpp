@@ -918,7 +918,7 @@ json run_measured(const Scale& scale, const CacheInfo& cache_info, const fs::pat
             record.labels = {{"owner", owner_of(ep.host_index)}};
             if (staging_host(ep.host_index)) record.labels.push_back({"env", "staging"});
             if (!sim.endpoint_up(e)) {
-                f.status = "timeout";
+                f.status = EndpointStatus::timeout;
                 f.detail = "no answer within 3000 ms";
                 f.elapsed_ms = 3000;
             } else {
@@ -930,29 +930,30 @@ json run_measured(const Scale& scale, const CacheInfo& cache_info, const fs::pat
                     const auto& ca = cert(issuer_cert(issuer));
                     record.chain.push_back(ChainCertificate{ca.info, ca.der});
                 }
-                f.status = "tls";
+                f.status = EndpointStatus::tls;
                 f.tls_version = "TLSv1.3";
                 f.cipher = "TLS_AES_128_GCM_SHA256";
                 // A few endpoints answer for the wrong name now and then: verdicts change between scans.
                 const bool mismatch = (e * 2654435761u + s * 40503u) % 100 == 0;
                 const bool expired = leaf.info->not_after < cache_info.created_at;
-                f.hostname_match = !mismatch;
-                f.chain_trusted = issuer != Issuer::self;
-                f.order_correct = true;
-                f.verified = f.hostname_match && f.chain_trusted && !expired;
-                if (!f.chain_trusted) {
-                    f.verify_error = "untrusted-issuer";
-                    f.verify_errors.push_back("untrusted-issuer");
+                ChainVerdict& v = f.verdict;
+                v.hostname_match = !mismatch;
+                v.chain_trusted = issuer != Issuer::self;
+                v.order_correct = true;
+                v.verified = v.hostname_match && v.chain_trusted && !expired;
+                if (!v.chain_trusted) {
+                    v.verify_error = "untrusted-issuer";
+                    v.errors.push_back("untrusted-issuer");
                 }
-                if (expired) f.verify_errors.push_back("expired");
-                if (mismatch) f.verify_errors.push_back("hostname-mismatch");
-                if (f.verify_error.empty() && !f.verify_errors.empty()) f.verify_error = f.verify_errors.front();
-                f.earliest_expiry = leaf.info->not_after;
-                f.earliest_expiry_sha256 = leaf.info->sha256;
+                if (expired) v.errors.push_back("expired");
+                if (mismatch) v.errors.push_back("hostname-mismatch");
+                if (v.verify_error.empty() && !v.errors.empty()) v.verify_error = v.errors.front();
+                v.earliest_expiry = leaf.info->not_after;
+                v.earliest_expiry_sha256 = leaf.info->sha256;
                 for (const auto& link : record.chain)
-                    if (link.cert->not_after < *f.earliest_expiry) {
-                        f.earliest_expiry = link.cert->not_after;
-                        f.earliest_expiry_sha256 = link.cert->sha256;
+                    if (link.cert->not_after < *v.earliest_expiry) {
+                        v.earliest_expiry = link.cert->not_after;
+                        v.earliest_expiry_sha256 = link.cert->sha256;
                     }
                 f.elapsed_ms = 20 + e % 30;
                 counts.endpoint_sightings += record.chain.size();

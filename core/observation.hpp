@@ -1,5 +1,6 @@
 #pragma once
 // What a scan observes, as plain values: the scanner produces these, the inventory stores them.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -7,13 +8,23 @@
 #include <vector>
 
 #include "core/cert_info.hpp"
+#include "core/enum_names.hpp"
 
 namespace certfleet {
 
 // The container a certificate or key was found in. The JSON report spells these exactly as to_string gives.
 enum class SourceFormat { pem, der, pkcs7, pkcs12, jks, jceks, k8s, embedded };
-const char* to_string(SourceFormat f);
-std::optional<SourceFormat> source_format_from_string(const std::string& s);
+inline constexpr std::array<EnumName<SourceFormat>, 8> kSourceFormatNames{{
+    {SourceFormat::pem, "pem"},
+    {SourceFormat::der, "der"},
+    {SourceFormat::pkcs7, "pkcs7"},
+    {SourceFormat::pkcs12, "pkcs12"},
+    {SourceFormat::jks, "jks"},
+    {SourceFormat::jceks, "jceks"},
+    {SourceFormat::k8s, "k8s"},
+    {SourceFormat::embedded, "embedded"},
+}};
+constexpr const auto& enum_names(SourceFormat) { return kSourceFormatNames; }
 
 struct FileLocation {
     std::string path;
@@ -36,7 +47,12 @@ enum class KeyState {
     encrypted,    // password-protected and no known password opened it: spki_sha256 unknown
     in_keystore,  // a keystore private-key entry: spki_sha256 is that of the entry's first certificate
 };
-const char* to_string(KeyState s);
+inline constexpr std::array<EnumName<KeyState>, 3> kKeyStateNames{{
+    {KeyState::readable, "readable"},
+    {KeyState::encrypted, "encrypted"},
+    {KeyState::in_keystore, "in_keystore"},
+}};
+constexpr const auto& enum_names(KeyState) { return kKeyStateNames; }
 
 // A private key is recorded only by where it is and which public key it belongs to; key material never
 // leaves the decoder that read it.
@@ -58,6 +74,11 @@ struct Label {
 using Labels = std::vector<Label>;
 
 enum class EventLevel { error, note };
+inline constexpr std::array<EnumName<EventLevel>, 2> kEventLevelNames{{
+    {EventLevel::error, "error"},
+    {EventLevel::note, "note"},
+}};
+constexpr const auto& enum_names(EventLevel) { return kEventLevelNames; }
 
 // A problem with one input (an error) or something worth knowing about it (a note). Reasons are short stable
 // codes ("too_large", "permission_denied", "locked", ...), details are for people.
@@ -68,29 +89,74 @@ struct ScanEvent {
     EventLevel level = EventLevel::error;
 };
 
+// What a probe of one (address, port, server name) found. The closed set of statuses, one line each; the names
+// are those of the store and the reports.
+enum class EndpointStatus {
+    tls,               // a TLS handshake completed; the chain was captured
+    closed,            // the connection was refused or reset before anything was said
+    timeout,           // a step (connect, STARTTLS, handshake) ran past its deadline
+    not_tls,           // the server answered, but not with TLS (plaintext, garbage, a refused STARTTLS)
+    handshake_failed,  // the server speaks TLS but the handshake failed (alert, reset mid-handshake, ...)
+    unresolved,        // the hostname has no A or AAAA record (or resolution timed out)
+    unreachable,       // no route to the network or host (ICMP unreachable), or its address is blocked
+};
+// In the order of the enum: a status's value is its index here.
+inline constexpr std::array<EnumName<EndpointStatus>, 7> kEndpointStatusNames{{
+    {EndpointStatus::tls, "tls"},
+    {EndpointStatus::closed, "closed"},
+    {EndpointStatus::timeout, "timeout"},
+    {EndpointStatus::not_tls, "not-tls"},
+    {EndpointStatus::handshake_failed, "handshake-failed"},
+    {EndpointStatus::unresolved, "unresolved"},
+    {EndpointStatus::unreachable, "unreachable"},
+}};
+constexpr const auto& enum_names(EndpointStatus) { return kEndpointStatusNames; }
+
+// The plaintext protocols that ask for TLS before the handshake.
+enum class StartTls { smtp, imap, pop3, ftp, ldap, postgres, xmpp, mysql };
+inline constexpr std::array<EnumName<StartTls>, 8> kStartTlsNames{{
+    {StartTls::smtp, "smtp"},
+    {StartTls::imap, "imap"},
+    {StartTls::pop3, "pop3"},
+    {StartTls::ftp, "ftp"},
+    {StartTls::ldap, "ldap"},
+    {StartTls::postgres, "postgres"},
+    {StartTls::xmpp, "xmpp"},
+    {StartTls::mysql, "mysql"},
+}};
+constexpr const auto& enum_names(StartTls) { return kStartTlsNames; }
+
+// What a client would conclude about a presented chain: trusted or not and why, valid now or not, and whether it
+// names the host.
+struct ChainVerdict {
+    bool verified = false;          // chain trusted, every certificate in its validity window, and the name matches
+    std::string verify_error;       // the first failing class, empty when verified: self-signed, untrusted-root,
+                                    // untrusted-issuer, expired, not-yet-valid, bad-signature, invalid-chain,
+                                    // weak-crypto, hostname-mismatch, empty-chain, other
+    std::string verify_detail;      // OpenSSL's words for it
+    std::vector<std::string> errors;  // every class found, not only the first
+    bool hostname_match = false;    // RFC 6125 for names, IP SANs for addresses
+    bool chain_trusted = false;     // a path to a trust anchor exists (validity aside)
+    bool order_correct = false;     // each certificate is issued by the next one presented
+    bool root_included = false;     // the last presented certificate is self-signed
+    int intermediates_missing = 0;  // CAs the path needed that the server did not send
+    std::optional<UnixTime> earliest_expiry;  // of the presented certificate that expires first
+    std::string earliest_expiry_sha256;
+};
+
 // What a network probe of one endpoint found and what a client would conclude about it, as stored.
 struct EndpointFacts {
     std::string host;         // as the user named it: an IP literal or a hostname
     std::string address;      // the address connected to; empty when the host did not resolve
     std::uint16_t port = 0;
     std::string server_name;  // SNI sent; empty for none
-    std::string status;       // tls, closed, timeout, not-tls, handshake-failed, unresolved, unreachable
+    EndpointStatus status = EndpointStatus::closed;
     std::string detail;
-    std::optional<std::string> starttls;
+    std::optional<StartTls> starttls;
     std::string tls_version;
     std::string cipher;
     bool ocsp_stapled = false;
-    bool verified = false;
-    std::string verify_error;
-    std::string verify_detail;
-    std::vector<std::string> verify_errors;
-    bool hostname_match = false;
-    bool chain_trusted = false;
-    bool order_correct = false;
-    bool root_included = false;
-    int intermediates_missing = 0;
-    std::optional<UnixTime> earliest_expiry;
-    std::string earliest_expiry_sha256;
+    ChainVerdict verdict;     // of the presented chain; the defaults unless the status is tls
     bool serves_default = false;  // every SNI name probed on this address and port got the same leaf
     std::int64_t elapsed_ms = 0;
 };

@@ -7,6 +7,7 @@
 // apart), so "now" is each location as the latest scan that looked at it left it. A file location is "looked
 // at" by a scan that found certificates in it; an endpoint by any scan that probed it. A location no later scan
 // sees keeps its last state, with its last_seen date to tell. Every question can instead be asked of one scan.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -48,6 +49,13 @@ struct Place {
     // "path" for files, "host:port" (with "[addr]" for IPv6 and " sni=NAME" when a name was sent) for endpoints.
     std::string display() const;
 };
+
+// As rules files, the CSV and JSON reports and the metrics name the kinds of place.
+inline constexpr std::array<EnumName<Place::Kind>, 2> kPlaceKindNames{{
+    {Place::Kind::file, "file"},
+    {Place::Kind::endpoint, "endpoint"},
+}};
+constexpr const auto& enum_names(Place::Kind) { return kPlaceKindNames; }
 
 // A certificate at one place, over the scans that saw it there.
 struct PlaceSeen {

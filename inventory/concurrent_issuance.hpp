@@ -38,9 +38,8 @@ public:
     ConcurrentIssuanceChecks(const ConcurrentIssuanceChecks&) = delete;
     ConcurrentIssuanceChecks& operator=(const ConcurrentIssuanceChecks&) = delete;
 
-    // Queues a question. Questions go to the workers kHandOver at a time: waking a worker costs the writer a
-    // system call, and one per question was 2.5% of the writer's time (0.7% 64 at a time). Waits while
-    // kMaxQueued are queued, so memory stays bounded when the workers fall behind.
+    // Queues a question. Questions go to the workers kHandOver at a time, as waking a worker costs the writer a
+    // system call. Waits while kMaxQueued are queued, so memory stays bounded when the workers fall behind.
     void ask(IssuanceQuestion question);
     // The pairs found issued since the last call.
     std::vector<IssuerLink> take_issued();

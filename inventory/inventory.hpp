@@ -2,6 +2,7 @@
 // The inventory: scans, certificates, where each was seen, private keys by fingerprint, and scan problems.
 // This interface is all the rest of certfleet sees; SQL stays inside inventory/ so another store (PostgreSQL
 // for a central fleet inventory) can stand behind it.
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "core/cert_info.hpp"
+#include "core/finding.hpp"
 #include "core/observation.hpp"
 
 namespace certfleet::inventory {
@@ -32,7 +34,13 @@ struct ScanCounts {
 };
 
 enum class ScanStatus { running, complete, interrupted, failed };
-const char* to_string(ScanStatus s);
+inline constexpr std::array<EnumName<ScanStatus>, 4> kScanStatusNames{{
+    {ScanStatus::running, "running"},
+    {ScanStatus::complete, "complete"},
+    {ScanStatus::interrupted, "interrupted"},
+    {ScanStatus::failed, "failed"},
+}};
+constexpr const auto& enum_names(ScanStatus) { return kScanStatusNames; }
 
 struct ScanRecord {
     ScanId id = 0;
@@ -75,18 +83,6 @@ struct StoredKey {
     std::vector<FileLocation> locations;  // index is 0 for keys
 };
 
-// A rule's finding as stored: the rules engine's verdict on one certificate at one place.
-struct StoredFinding {
-    std::string rule_id;
-    std::string severity;  // critical, high, medium, low, info
-    std::string sha256;
-    std::string location;
-    std::string message;
-    std::int64_t days_left = 0;
-    std::optional<UnixTime> deadline;
-    bool overdue = false;
-};
-
 // Everything one scan saw, for the reports.
 struct ScanContents {
     ScanRecord scan;
@@ -94,7 +90,8 @@ struct ScanContents {
     std::vector<StoredKey> keys;                  // one per spki (or per location when the spki is unknown)
     std::vector<ScanEvent> events;                // errors and notes
     std::vector<StoredEndpoint> endpoints;        // ordered by host, port, server name
-    std::vector<StoredFinding> findings;          // as the latest evaluation stored them, most severe first
+    std::vector<Finding> findings;                // as the latest evaluation stored them, most severe first;
+                                                  // their subject is not stored
     std::uint64_t distinct_certificates() const { return certificates.size(); }
 };
 
@@ -102,7 +99,7 @@ class InventoryQueries;
 
 // What the rules found in the view after a scan, asked of `queries` (the inventory as the scan's conclusions
 // left it, not yet committed) when the scan finishes.
-using FindingsEvaluator = std::function<std::vector<StoredFinding>(InventoryQueries& queries, ScanId scan)>;
+using FindingsEvaluator = std::function<std::vector<Finding>(InventoryQueries& queries, ScanId scan)>;
 
 // Not thread-safe: one thread at a time may use an Inventory (it caches ids, and its connection takes no locks).
 class Inventory {
@@ -120,7 +117,7 @@ public:
     virtual void finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts,
                              const FindingsEvaluator& evaluate = {}) = 0;
     // Replaces the findings stored for a scan with these, in one transaction.
-    virtual void record_findings(ScanId scan, const std::vector<StoredFinding>& findings) = 0;
+    virtual void record_findings(ScanId scan, const std::vector<Finding>& findings) = 0;
 
     // --resume: the latest interrupted scan with this resume key and the position it reached; reopening it makes
     // it running again under this process.

@@ -9,12 +9,6 @@ namespace certfleet::inventory {
 
 namespace {
 
-KeyState key_state_from_string(const std::string& s) {
-    if (s == "encrypted") return KeyState::encrypted;
-    if (s == "in_keystore") return KeyState::in_keystore;
-    return KeyState::readable;
-}
-
 void load_certificates(sqlite3* db, ScanId scan, ScanContents& contents) {
     Statement select(db,
                      (std::string("SELECT ") + kCertificateColumns +
@@ -48,7 +42,7 @@ void load_certificates(sqlite3* db, ScanId scan, ScanContents& contents) {
                     "ORDER BY l.path, s.position");
     files.bind(1, scan);
     while (files.step()) {
-        const auto format = source_format_from_string(files.text(2)).value_or(SourceFormat::pem);
+        const auto format = named_value(files.text(2), SourceFormat::pem);
         contents.certificates[index_of.at(files.text(0))].sightings.push_back(
             StoredSighting{FileLocation{files.text(1), format, static_cast<int>(files.integer(3))}});
     }
@@ -99,12 +93,12 @@ void load_keys(sqlite3* db, ScanId scan, ScanContents& contents) {
         std::optional<std::string> spki;
         if (!select.is_null(0)) spki = select.text(0);
         const FileLocation location{select.text(2),
-                                    source_format_from_string(select.text(3)).value_or(SourceFormat::pem), 0};
+                                    named_value(select.text(3), SourceFormat::pem), 0};
         if (spki && !contents.keys.empty() && contents.keys.back().spki_sha256 == spki) {
             contents.keys.back().locations.push_back(location);
             continue;
         }
-        contents.keys.push_back(StoredKey{spki, key_state_from_string(select.text(1)), {location}});
+        contents.keys.push_back(StoredKey{spki, named_value(select.text(1), KeyState::readable), {location}});
     }
 }
 
@@ -114,9 +108,15 @@ void load_findings(sqlite3* db, ScanId scan, ScanContents& contents) {
                      "WHERE scan_id = ? ORDER BY id");
     select.bind(1, scan);
     while (select.step()) {
-        StoredFinding f{select.text(0), select.text(1), select.text(2), select.text(3), select.text(4),
-                        select.integer(5), std::nullopt, select.integer(7) != 0};
+        Finding f;
+        f.rule_id = select.text(0);
+        f.severity = named_value(select.text(1), Severity::info);
+        f.sha256 = select.text(2);
+        f.location = select.text(3);
+        f.message = select.text(4);
+        f.days_left = select.integer(5);
         if (!select.is_null(6)) f.deadline = select.integer(6);
+        f.overdue = select.integer(7) != 0;
         contents.findings.push_back(std::move(f));
     }
 }
@@ -126,7 +126,7 @@ void load_events(sqlite3* db, ScanId scan, ScanContents& contents) {
     select.bind(1, scan);
     while (select.step()) {
         contents.events.push_back(ScanEvent{select.text(1), select.text(2), select.text(3),
-                                            select.text(0) == "error" ? EventLevel::error : EventLevel::note});
+                                            named_value(select.text(0), EventLevel::note)});
     }
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// SQLite plumbing shared by the inventory's writer (sqlite_inventory.cpp) and its queries (sqlite_queries.cpp).
+// SQLite plumbing shared by the inventory's writer (sqlite_inventory.hpp) and its queries (sqlite_queries.hpp).
 // Internal to inventory/: nothing outside this module includes it.
 #include <sqlite3.h>
 
@@ -34,9 +34,8 @@ public:
     Statement& bind(int i, const std::optional<std::string>& v) {
         return v ? bind(i, *v) : check(sqlite3_bind_null(stmt_, i));
     }
-    // Binds `v` without SQLite's copy of it (a malloc and a free per value, which the writer's rows and lookups
-    // felt): `v` must outlive the statement's run, i.e. the caller steps it to its end or resets it before `v`
-    // goes away.
+    // Binds `v` without SQLite's copy of it (a malloc and a free per value): `v` must outlive the statement's run,
+    // i.e. the caller steps it to its end or resets it before `v` goes away.
     Statement& bind_unowned(int i, const std::string& v) {
         return check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
     }
@@ -101,18 +100,17 @@ inline constexpr const char* kScanColumns =
     "id, kind, status, started_at, finished_at, parameters, files_walked, files_skipped, certificates_seen, "
     "keys_seen, errors, notes";
 
-inline ScanStatus status_from_string(const std::string& s) {
-    if (s == "complete") return ScanStatus::complete;
-    if (s == "interrupted") return ScanStatus::interrupted;
-    if (s == "failed") return ScanStatus::failed;
-    return ScanStatus::running;
+// The value a column names, or `fallback` for a name this certfleet does not know.
+template <NamedEnum Enum>
+Enum named_value(const std::string& name, Enum fallback) {
+    return parse_enum<Enum>(name).value_or(fallback);
 }
 
 inline ScanRecord read_scan_record(const Statement& row) {
     ScanRecord r;
     r.id = row.integer(0);
     r.kind = row.text(1);
-    r.status = status_from_string(row.text(2));
+    r.status = named_value(row.text(2), ScanStatus::running);
     r.started_at = row.integer(3);
     if (!row.is_null(4)) r.finished_at = row.integer(4);
     r.parameters_json = row.text(5);
@@ -180,23 +178,24 @@ inline EndpointFacts read_endpoint_facts(const Statement& row, int first) {
     f.address = row.text(col(1));
     f.port = static_cast<std::uint16_t>(row.integer(col(2)));
     f.server_name = row.text(col(3));
-    f.status = row.text(col(4));
+    f.status = named_value(row.text(col(4)), EndpointStatus::closed);
     f.detail = row.text(col(5));
-    if (!row.is_null(col(6))) f.starttls = row.text(col(6));
+    if (!row.is_null(col(6))) f.starttls = parse_enum<StartTls>(row.text(col(6)));
     f.tls_version = row.text(col(7));
     f.cipher = row.text(col(8));
     f.ocsp_stapled = row.integer(col(9)) != 0;
-    f.verified = row.integer(col(10)) != 0;
-    f.verify_error = row.text(col(11));
-    f.verify_detail = row.text(col(12));
-    f.verify_errors = parse_list(row.text(col(13)));
-    f.hostname_match = row.integer(col(14)) != 0;
-    f.chain_trusted = row.integer(col(15)) != 0;
-    f.order_correct = row.integer(col(16)) != 0;
-    f.root_included = row.integer(col(17)) != 0;
-    f.intermediates_missing = static_cast<int>(row.integer(col(18)));
-    if (!row.is_null(col(19))) f.earliest_expiry = row.integer(col(19));
-    f.earliest_expiry_sha256 = row.text(col(20));
+    ChainVerdict& v = f.verdict;
+    v.verified = row.integer(col(10)) != 0;
+    v.verify_error = row.text(col(11));
+    v.verify_detail = row.text(col(12));
+    v.errors = parse_list(row.text(col(13)));
+    v.hostname_match = row.integer(col(14)) != 0;
+    v.chain_trusted = row.integer(col(15)) != 0;
+    v.order_correct = row.integer(col(16)) != 0;
+    v.root_included = row.integer(col(17)) != 0;
+    v.intermediates_missing = static_cast<int>(row.integer(col(18)));
+    if (!row.is_null(col(19))) v.earliest_expiry = row.integer(col(19));
+    v.earliest_expiry_sha256 = row.text(col(20));
     f.serves_default = row.integer(col(21)) != 0;
     f.elapsed_ms = row.integer(col(22));
     return f;
@@ -222,6 +221,18 @@ inline std::int64_t schema_version(sqlite3* db) {
     version.reset();
     return current;
 }
+
+// How long a statement waits for another process's write to end before it fails with "database is locked".
+inline constexpr int kBusyTimeoutMs = 10000;
+
+// A connection to the existing file `path` with these sqlite3_open_v2 flags, waiting kBusyTimeoutMs on locks.
+// Throws InventoryError naming the file when it cannot be opened.
+sqlite3* open_connection(const std::string& path, int flags);
+// Creates the schema in a new inventory or brings an older one up to kSchemaVersion, in one transaction. Throws
+// InventoryError for a newer schema or a database that holds other tables.
+void migrate_schema(sqlite3* db);
+// Migrates the inventory at `path` on a read-write connection of its own, closed after.
+void upgrade_sqlite_schema(const std::string& path);
 
 // The scan `scan`, or with none the latest (only among finished ones with `finished_only`).
 std::optional<ScanRecord> load_scan_record(sqlite3* db, std::optional<ScanId> scan, bool finished_only);

@@ -1,8 +1,7 @@
 #pragma once
 // Copies what the writer commits from the write-ahead log into the database file on a thread of its own.
-// A checkpoint writes pages all over the file and then waits for the disk (SQLite syncs the log and the file);
-// SQLite's own runs on the writer, after any commit that takes the log past 1,000 pages, so the writer waited
-// for the disk several times a batch. Committed data is durable either way: it is in the log until checkpointed.
+// A checkpoint writes pages all over the file and waits for the disk; SQLite's own would make the writer wait
+// several times a batch. Committed data is durable either way: it is in the log until checkpointed.
 // Internal to inventory/.
 #include <sqlite3.h>
 

@@ -5,18 +5,6 @@
 
 namespace certfleet::pipeline {
 
-namespace {
-
-std::vector<inventory::StoredFinding> stored(const rules::Evaluation& evaluation) {
-    std::vector<inventory::StoredFinding> findings;
-    for (const auto& f : evaluation.findings)
-        findings.push_back(inventory::StoredFinding{f.rule_id, rules::to_string(f.severity), f.sha256, f.location,
-                                                    f.message, f.days_left, f.deadline, f.overdue});
-    return findings;
-}
-
-}  // namespace
-
 rules::CheckResult check_scan(inventory::InventoryQueries& queries, const rules::RuleSet& rules, inventory::ScanId scan) {
     const auto snapshot = queries.snapshot();
     const auto latest = queries.latest_finished_scan();
@@ -25,13 +13,13 @@ rules::CheckResult check_scan(inventory::InventoryQueries& queries, const rules:
 
 rules::CheckResult check_and_store(inventory::Inventory& inventory, const rules::RuleSet& rules, inventory::ScanId scan) {
     auto result = check_scan(inventory.queries(), rules, scan);
-    inventory.record_findings(scan, stored(result.evaluation));
+    inventory.record_findings(scan, result.evaluation.findings);
     return result;
 }
 
 inventory::FindingsEvaluator findings_evaluator(const rules::RuleSet& rules) {
     return [&rules](inventory::InventoryQueries& queries, inventory::ScanId scan) {
-        return stored(check_scan(queries, rules, scan).evaluation);
+        return check_scan(queries, rules, scan).evaluation.findings;
     };
 }
 

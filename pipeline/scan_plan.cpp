@@ -113,7 +113,7 @@ std::optional<NetworkPlan> plan_network(const ScanRequest& request, std::vector<
         for (auto& line : read_lines(request.sni_file, "--sni-file"))
             if (!line.empty() && line[0] != '#') o.sni_names.push_back(line);
     if (!request.starttls.empty()) {
-        o.starttls = scanner::starttls_from_string(request.starttls);
+        o.starttls = parse_enum<StartTls>(request.starttls);
         if (!o.starttls) throw PlanError("--starttls " + request.starttls + ": unknown protocol");
     }
     if (!request.shard.empty()) o.shard = scanner::parse_shard(request.shard);
@@ -188,7 +188,7 @@ std::string ScanPlan::resume_key() const {
                           {"sni", o.sni_names},
                           {"shard", std::to_string(o.shard.index + 1) + "/" + std::to_string(o.shard.count)},
                           {"seed", o.seed},
-                          {"starttls", o.starttls ? scanner::to_string(*o.starttls) : ""}}
+                          {"starttls", o.starttls ? to_string(*o.starttls) : ""}}
         .dump();
 }
 

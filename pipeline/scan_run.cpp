@@ -41,28 +41,15 @@ EndpointObservationRecord to_record(scanner::EndpointObservation&& o, scanner::C
     f.address = std::move(o.address);
     f.port = o.port;
     f.server_name = std::move(o.server_name);
-    f.status = scanner::to_string(o.status);
+    f.status = o.status;
     f.detail = std::move(o.detail);
-    if (o.starttls) f.starttls = scanner::to_string(*o.starttls);
+    f.starttls = o.starttls;
     f.tls_version = std::move(o.tls_version);
     f.cipher = std::move(o.cipher);
     f.ocsp_stapled = o.ocsp_stapled;
     f.elapsed_ms = o.elapsed_ms;
-    if (o.status == scanner::EndpointStatus::tls) {
-        const auto verdict = verifier.verify(o.chain, f.server_name.empty() ? f.address : f.server_name);
-        f.verified = verdict.verified;
-        f.verify_error = verdict.verify_error;
-        f.verify_detail = verdict.verify_detail;
-        f.verify_errors = verdict.errors;
-        f.hostname_match = verdict.hostname_match;
-        f.chain_trusted = verdict.chain_trusted;
-        f.order_correct = verdict.order_correct;
-        f.root_included = verdict.root_included;
-        f.intermediates_missing = verdict.intermediates_missing;
-        if (!verdict.earliest_expiry_sha256.empty()) {
-            f.earliest_expiry = verdict.earliest_expiry;
-            f.earliest_expiry_sha256 = verdict.earliest_expiry_sha256;
-        }
+    if (o.status == EndpointStatus::tls) {
+        f.verdict = verifier.verify(o.chain, f.server_name.empty() ? f.address : f.server_name);
         record.chain = describe_chain(o.chain, cache);
     }
     return record;
@@ -167,7 +154,7 @@ public:
                                        return found;
                                    } catch (const std::exception& e) {
                                        outcome_.rules_error = e.what();
-                                       return std::vector<inventory::StoredFinding>{};
+                                       return std::vector<Finding>{};
                                    }
                                });
     }

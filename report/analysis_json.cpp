@@ -22,7 +22,7 @@ ordered_json labels_json(const Labels& labels) {
 }
 
 ordered_json place_json(const Place& p) {
-    ordered_json json{{"kind", p.kind == Place::Kind::file ? "file" : "endpoint"}, {"display", p.display()}};
+    ordered_json json{{"kind", to_string(p.kind)}, {"display", p.display()}};
     if (p.kind == Place::Kind::file) {
         json["path"] = p.path;
         add_exact_bytes(json, "path");

@@ -104,13 +104,11 @@ public:
             << right("SCAN", 6) << "\n" << rule();
         for (const auto& e : endpoints) {
             const EndpointFacts& f = e.facts;
-            const bool tls = f.status == "tls";
-            const std::string verdict = !tls ? f.detail : f.verified ? "ok" : f.verify_error;
-            const std::string days =
-                f.earliest_expiry ? std::to_string(days_until(*f.earliest_expiry)) : std::string("-");
+            const auto& expiry = f.verdict.earliest_expiry;
+            const std::string days = expiry ? std::to_string(days_until(*expiry)) : std::string("-");
             out << trim_right(fit(endpoint_text(f), 24, true) + " " +
-                              fit(f.server_name.empty() ? "-" : f.server_name, 20) + " " + fit(f.status, 17) +
-                              fit(verdict, 21) + " " + right(days, 5) + right(std::to_string(e.scan), 6))
+                              fit(f.server_name.empty() ? "-" : f.server_name, 20) + " " + fit(to_string(f.status), 17) +
+                              fit(endpoint_verdict(f), 21) + " " + right(days, 5) + right(std::to_string(e.scan), 6))
                 << "\n";
         }
     }

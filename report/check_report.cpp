@@ -12,24 +12,10 @@ namespace {
 
 std::string date_of(UnixTime t) { return format_rfc3339(t).substr(0, 10); }
 
-ordered_json finding_json(const rules::Finding& f) {
-    ordered_json json{{"rule_id", f.rule_id},
-                      {"severity", rules::to_string(f.severity)},
-                      {"sha256", f.sha256},
-                      {"subject", f.subject},
-                      {"location", f.location},
-                      {"message", f.message},
-                      {"days_left", f.days_left},
-                      {"deadline", f.deadline ? ordered_json(format_rfc3339(*f.deadline)) : ordered_json()},
-                      {"overdue", f.overdue}};
-    add_exact_bytes(json, "location");
-    return json;
-}
-
 }  // namespace
 
 void write_check_text(const rules::CheckResult& result, const ExpiryThresholds& thresholds, std::ostream& out) {
-    out << "CERTFLEET " << rules::to_string(result.status) << " - " << result.critical << " critical, " << result.warning
+    out << "CERTFLEET " << to_string(result.status) << " - " << result.critical << " critical, " << result.warning
         << " warning";
     if (result.other) out << ", " << result.other << " other";
     out << " | critical=" << result.critical << ";;;0 warning=" << result.warning << ";;;0";
@@ -39,7 +25,7 @@ void write_check_text(const rules::CheckResult& result, const ExpiryThresholds& 
     out << "\n";
     // Nagios long output: one line per finding, whatever the names in it hold.
     for (const auto& f : result.evaluation.findings)
-        out << rules::to_string(f.severity) << " " << visible_text(f.rule_id) << " " << visible_text(f.location) << ": "
+        out << to_string(f.severity) << " " << visible_text(f.rule_id) << " " << visible_text(f.location) << ": "
             << visible_text(f.message) << " [" << visible_text(f.subject) << ", sha256 " << f.sha256.substr(0, 16)
             << "]\n";
     for (const auto& note : result.evaluation.notes) out << "note: " << visible_text(note) << "\n";
@@ -47,13 +33,13 @@ void write_check_text(const rules::CheckResult& result, const ExpiryThresholds& 
 
 void write_check_json(const rules::CheckResult& result, const ExpiryThresholds& thresholds, std::ostream& out) {
     ordered_json findings = ordered_json::array();
-    for (const auto& f : result.evaluation.findings) findings.push_back(finding_json(f));
+    for (const auto& f : result.evaluation.findings) findings.push_back(finding_json(f, FindingSubject::included));
     ordered_json migrations = ordered_json::array();
     for (const auto& m : result.evaluation.migrations)
         migrations.push_back(ordered_json{{"rule_id", m.rule_id}, {"in_scope", m.in_scope}, {"met", m.met},
                                           {"unmet", m.unmet}, {"exempt", m.exempt}, {"overdue", m.overdue}});
     const ordered_json doc{
-        {"status", rules::to_string(result.status)},
+        {"status", to_string(result.status)},
         {"exit_code", static_cast<int>(result.status)},
         {"scan", result.scan},
         {"counts", ordered_json{{"critical", result.critical}, {"warning", result.warning}, {"other", result.other},

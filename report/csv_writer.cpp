@@ -41,7 +41,7 @@ void CsvWriter::write(const ReportModel& model, const ReportContext& context, st
             write_row({c.sha256, c.spki_sha256, c.subject, c.issuer, c.serial, format_rfc3339(c.not_before),
                        format_rfc3339(c.not_after), std::to_string(v.days_left), true_false(v.expired),
                        true_false(v.not_yet_valid), true_false(c.self_signed), true_false(c.is_ca), c.key_type,
-                       c.key_bits > 0 ? std::to_string(c.key_bits) : "", file ? "file" : "endpoint", place.path,
+                       c.key_bits > 0 ? std::to_string(c.key_bits) : "", to_string(place.kind), place.path,
                        file ? to_string(place.format) : "", place.host, place.address,
                        file ? "" : std::to_string(place.port), place.server_name, std::to_string(place.position),
                        true_false(place.trust_anchor)},

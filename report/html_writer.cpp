@@ -218,7 +218,7 @@ struct SummaryCounts {
     std::int64_t expiring = 0;  // within kExpiringSoonDays, not yet expired
     std::int64_t expired = 0;
     std::int64_t tls_endpoints = 0;
-    std::map<std::string, std::int64_t> findings_by_severity;
+    std::map<Severity, std::int64_t> findings_by_severity;
 };
 
 SummaryCounts count_summary(const inventory::ScanContents& contents, UnixTime now) {
@@ -229,7 +229,7 @@ SummaryCounts count_summary(const inventory::ScanContents& contents, UnixTime no
         counts.expired += v.expired;
         counts.expiring += !v.expired && v.days_left <= kExpiringSoonDays;
     }
-    for (const auto& e : contents.endpoints) counts.tls_endpoints += e.facts.status == "tls";
+    for (const auto& e : contents.endpoints) counts.tls_endpoints += e.facts.status == EndpointStatus::tls;
     for (const auto& f : contents.findings) ++counts.findings_by_severity[f.severity];
     return counts;
 }
@@ -254,10 +254,10 @@ void write_summary(std::ostream& out, const inventory::ScanContents& contents, U
     write_tile(out, "expiring", counts.expiring, "expiring in 30 days or less", counts.expiring ? "high" : "ok");
     write_tile(out, "expired", counts.expired, "expired", counts.expired ? "critical" : "ok");
     out << "</div>\n<h3>Findings by severity</h3><div class=\"tiles\">\n";
-    for (const char* severity : {"critical", "high", "medium", "low", "info"}) {
-        const auto found = counts.findings_by_severity.find(severity);
+    for (auto entry = kSeverityNames.rbegin(); entry != kSeverityNames.rend(); ++entry) {  // most severe first
+        const auto found = counts.findings_by_severity.find(entry->value);
         const std::int64_t count = found == counts.findings_by_severity.end() ? 0 : found->second;
-        write_tile(out, std::string("findings-") + severity, count, severity, count ? severity : "ok");
+        write_tile(out, std::string("findings-") + entry->name, count, entry->name, count ? entry->name : "ok");
     }
     out << "</div>\n";
 }
@@ -507,18 +507,18 @@ void write_anchors(std::ostream& out, const std::vector<inventory::AnchorSummary
     close_table(out);
 }
 
-void write_findings(std::ostream& out, const std::vector<inventory::StoredFinding>& findings) {
+void write_findings(std::ostream& out, const std::vector<Finding>& findings) {
     const std::vector<Column> columns{{"severity", "Severity", Column::Kind::rank}, {"rule", "Rule"},
                                       {"location", "Location"}, {"message", "Message"}, {"days", "Days left", kNumber},
                                       {"deadline", "Deadline"}, {"certificate", "Certificate"}};
     if (!open_table(out, "findings", "by rule, location, message", columns, findings.size(), "No findings.")) return;
     for (const auto& f : findings) {
-        const auto severity = rules::severity_from_string(f.severity);
-        const std::string rank = severity ? std::to_string(static_cast<int>(*severity)) : "-1";
+        const std::string severity = to_string(f.severity);
+        const std::string rank = std::to_string(static_cast<int>(f.severity));
         std::string deadline = f.deadline ? date(*f.deadline) : "";
         if (f.overdue) deadline += " (overdue)";
         write_record(out, "",
-                     {{"<span class=\"severity severity-" + escape(f.severity) + "\">" + escape(f.severity) + "</span>", rank},
+                     {{"<span class=\"severity severity-" + escape(severity) + "\">" + escape(severity) + "</span>", rank},
                       {"<span class=\"nowrap\">" + escape(f.rule_id) + "</span>", ""}, text_cell(f.location), text_cell(f.message), number_cell(f.days_left),
                       text_cell(deadline),
                       {"<a class=\"mono nowrap\" href=\"#cert-" + escape(f.sha256) + "\">" + escape(short_sha256(f.sha256)) + "</a>",
@@ -541,7 +541,7 @@ void HtmlWriter::write(const ReportModel& model, const ReportContext& context, s
         << "; base-uri 'none'; form-action 'none'\">\n"
         << "<title>" << escape(title) << "</title>\n<style>" << html_assets::kStyle << "</style></head>\n<body>\n"
         << "<header><h1>Certificate fleet report</h1><p class=\"meta\">Scan " << scan.id << " (" << escape(scan.kind)
-        << ", " << inventory::to_string(scan.status) << ") started " << date_time(scan.started_at) << " · "
+        << ", " << to_string(scan.status) << ") started " << date_time(scan.started_at) << " · "
         << count_of(scan.counts.files_walked, "file") << " read, " << count_of(scan.counts.errors, "input error")
         << " · generated " << date_time(context.now) << "</p>\n"
         << "<nav><a href=\"#summary\">Summary</a><a href=\"#timeline\">Expiry timeline</a>"

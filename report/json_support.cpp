@@ -50,31 +50,32 @@ ordered_json certificate_facts_json(const CertInfo& c, UnixTime now) {
 }
 
 ordered_json endpoint_facts_json(const EndpointFacts& f, const std::vector<std::string>& chain) {
-    const bool tls = f.status == "tls";
+    const bool tls = f.status == EndpointStatus::tls;
+    const ChainVerdict& v = f.verdict;
     auto when_tls = [&](ordered_json value) { return tls ? value : ordered_json(); };
     return ordered_json{
         {"host", f.host},
         {"address", optional_text(f.address)},
         {"port", f.port},
         {"server_name", optional_text(f.server_name)},
-        {"status", f.status},
+        {"status", to_string(f.status)},
         {"detail", optional_text(f.detail)},
-        {"starttls", f.starttls ? ordered_json(*f.starttls) : ordered_json()},
+        {"starttls", f.starttls ? ordered_json(to_string(*f.starttls)) : ordered_json()},
         {"tls_version", when_tls(f.tls_version)},
         {"cipher", when_tls(f.cipher)},
         {"ocsp_stapled", when_tls(f.ocsp_stapled)},
         {"chain", chain},
-        {"verified", when_tls(f.verified)},
-        {"verify_error", when_tls(optional_text(f.verify_error))},
-        {"verify_detail", when_tls(optional_text(f.verify_detail))},
-        {"verify_errors", when_tls(f.verify_errors)},
-        {"hostname_match", when_tls(f.hostname_match)},
-        {"chain_trusted", when_tls(f.chain_trusted)},
-        {"chain_order_correct", when_tls(f.order_correct)},
-        {"root_included", when_tls(f.root_included)},
-        {"intermediates_missing", when_tls(f.intermediates_missing)},
-        {"earliest_expiry", optional_time(f.earliest_expiry)},
-        {"earliest_expiry_sha256", optional_text(f.earliest_expiry_sha256)},
+        {"verified", when_tls(v.verified)},
+        {"verify_error", when_tls(optional_text(v.verify_error))},
+        {"verify_detail", when_tls(optional_text(v.verify_detail))},
+        {"verify_errors", when_tls(v.errors)},
+        {"hostname_match", when_tls(v.hostname_match)},
+        {"chain_trusted", when_tls(v.chain_trusted)},
+        {"chain_order_correct", when_tls(v.order_correct)},
+        {"root_included", when_tls(v.root_included)},
+        {"intermediates_missing", when_tls(v.intermediates_missing)},
+        {"earliest_expiry", optional_time(v.earliest_expiry)},
+        {"earliest_expiry_sha256", optional_text(v.earliest_expiry_sha256)},
         {"serves_default", when_tls(f.serves_default)},
         {"elapsed_ms", f.elapsed_ms},
     };
@@ -84,11 +85,23 @@ ordered_json scan_header_json(const inventory::ScanRecord& scan) {
     return ordered_json{
         {"id", scan.id},
         {"kind", scan.kind},
-        {"status", inventory::to_string(scan.status)},
+        {"status", to_string(scan.status)},
         {"started_at", format_rfc3339(scan.started_at)},
         {"finished_at", optional_time(scan.finished_at)},
         {"parameters", parameters(scan.parameters_json)},
     };
+}
+
+ordered_json finding_json(const Finding& f, FindingSubject subject) {
+    ordered_json json{{"rule_id", f.rule_id}, {"severity", to_string(f.severity)}, {"sha256", f.sha256}};
+    if (subject == FindingSubject::included) json["subject"] = f.subject;
+    json["location"] = f.location;
+    json["message"] = f.message;
+    json["days_left"] = f.days_left;
+    json["deadline"] = f.deadline ? ordered_json(format_rfc3339(*f.deadline)) : ordered_json();
+    json["overdue"] = f.overdue;
+    add_exact_bytes(json, "location");
+    return json;
 }
 
 void add_exact_bytes(ordered_json& object, const std::string& key) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/cert_info.hpp"
+#include "core/finding.hpp"
 #include "core/observation.hpp"
 #include "inventory/inventory.hpp"
 
@@ -20,10 +21,13 @@ ordered_json optional_text(const std::string& s);              // null when empt
 
 // Every fact of the certificate model, with days_left and the expiry flags as of `now`.
 ordered_json certificate_facts_json(const CertInfo& cert, UnixTime now);
-// An endpoint's probe result and verdict; the TLS and verdict fields are null unless the status is "tls".
+// An endpoint's probe result and verdict; the TLS and verdict fields are null unless the status is tls.
 ordered_json endpoint_facts_json(const EndpointFacts& facts, const std::vector<std::string>& chain);
 // id, kind, status, started_at, finished_at and parameters.
 ordered_json scan_header_json(const inventory::ScanRecord& scan);
+// Whether a finding's JSON carries the certificate's subject: `check` has it, a scan's stored findings do not.
+enum class FindingSubject { omitted, included };
+ordered_json finding_json(const Finding& finding, FindingSubject subject);
 
 // A name that is not UTF-8 (a file name is bytes, not text) prints with U+FFFD for the bytes that are not, so
 // `object[key]` (a string, or an array of strings) no longer names the file. Then this adds `KEY_bytes`: the exact

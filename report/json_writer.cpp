@@ -32,7 +32,7 @@ ordered_json scan_json(const inventory::ScanContents& contents) {
 ordered_json certificate_json(const inventory::StoredCertificate& stored, UnixTime now) {
     ordered_json sightings = ordered_json::array();
     for (const auto& s : stored.sightings) {
-        ordered_json sighting{{"kind", "file"},
+        ordered_json sighting{{"kind", to_string(inventory::Place::Kind::file)},
                               {"path", s.location.path},
                               {"format", to_string(s.location.format)},
                               {"index", s.location.index}};
@@ -40,7 +40,7 @@ ordered_json certificate_json(const inventory::StoredCertificate& stored, UnixTi
         sightings.push_back(std::move(sighting));
     }
     for (const auto& e : stored.endpoint_sightings) {
-        sightings.push_back(ordered_json{{"kind", "endpoint"},
+        sightings.push_back(ordered_json{{"kind", to_string(inventory::Place::Kind::endpoint)},
                                          {"host", e.host},
                                          {"address", e.address},
                                          {"port", e.port},
@@ -99,19 +99,6 @@ ordered_json anchor_json(const inventory::AnchorSummary& anchor) {
     return json;
 }
 
-ordered_json finding_json(const inventory::StoredFinding& f) {
-    ordered_json json{{"rule_id", f.rule_id},
-                      {"severity", f.severity},
-                      {"sha256", f.sha256},
-                      {"location", f.location},
-                      {"message", f.message},
-                      {"days_left", f.days_left},
-                      {"deadline", f.deadline ? ordered_json(format_rfc3339(*f.deadline)) : ordered_json()},
-                      {"overdue", f.overdue}};
-    add_exact_bytes(json, "location");
-    return json;
-}
-
 ordered_json event_json(const ScanEvent& e) {
     ordered_json json{{"location", e.location}, {"reason", e.reason}, {"detail", e.detail}};
     add_exact_bytes(json, "location");
@@ -136,7 +123,7 @@ void JsonWriter::write(const ReportModel& model, const ReportContext& context, s
     ordered_json anchors = ordered_json::array();
     for (const auto& a : model.anchors) anchors.push_back(anchor_json(a));
     ordered_json findings = ordered_json::array();
-    for (const auto& f : contents.findings) findings.push_back(finding_json(f));
+    for (const auto& f : contents.findings) findings.push_back(finding_json(f, FindingSubject::omitted));
 
     print_json(ordered_json{
                    {"schema", 1},

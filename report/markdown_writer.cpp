@@ -58,7 +58,7 @@ void write_summary(const ReportModel& model, const ReportContext& context, std::
         self_signed_leaves += stored.cert.self_signed && !stored.cert.is_ca;
     }
     const auto tls = std::count_if(contents.endpoints.begin(), contents.endpoints.end(),
-                                   [](const inventory::StoredEndpoint& e) { return e.facts.status == "tls"; });
+                                   [](const inventory::StoredEndpoint& e) { return e.facts.status == EndpointStatus::tls; });
     const auto errors = std::count_if(contents.events.begin(), contents.events.end(),
                                       [](const ScanEvent& e) { return e.level == EventLevel::error; });
     out << "## Summary\n\n";
@@ -93,14 +93,14 @@ void write_certificates(const ReportModel& model, const ReportContext& context, 
     }
 }
 
-void write_findings(const std::vector<inventory::StoredFinding>& findings, std::ostream& out) {
+void write_findings(const std::vector<Finding>& findings, std::ostream& out) {
     out << "\n## Findings\n\n";
     if (findings.empty()) {
         out << "No findings.\n";
         return;
     }
     write_header({"severity", "rule", "location", "message"}, {false, false, false, false}, out);
-    for (const auto& f : findings) write_row({cell(f.severity), cell(f.rule_id), cell(f.location), cell(f.message)}, out);
+    for (const auto& f : findings) write_row({cell(to_string(f.severity)), cell(f.rule_id), cell(f.location), cell(f.message)}, out);
 }
 
 }  // namespace
@@ -108,7 +108,7 @@ void write_findings(const std::vector<inventory::StoredFinding>& findings, std::
 void MarkdownWriter::write(const ReportModel& model, const ReportContext& context, std::ostream& out) const {
     const auto& scan = model.contents.scan;
     out << "# certfleet scan " << scan.id << "\n\n"
-        << cell(scan.kind) << " scan, " << inventory::to_string(scan.status) << ", started " << date_time(scan.started_at)
+        << cell(scan.kind) << " scan, " << to_string(scan.status) << ", started " << date_time(scan.started_at)
         << "; report generated " << date_time(context.now) << ".\n\n";
     write_summary(model, context, out);
     write_certificates(model, context, out);

@@ -52,9 +52,8 @@ std::size_t location_count(const inventory::StoredCertificate& stored) {
 
 std::vector<std::pair<std::string, std::int64_t>> endpoints_by_status(const std::vector<inventory::StoredEndpoint>& endpoints) {
     std::vector<std::pair<std::string, std::int64_t>> counts;
-    for (const char* status :
-         {"tls", "closed", "timeout", "not-tls", "handshake-failed", "unresolved", "unreachable"}) {
-        counts.emplace_back(status, std::count_if(endpoints.begin(), endpoints.end(), [&](const inventory::StoredEndpoint& e) {
+    for (const auto& [status, name] : kEndpointStatusNames) {
+        counts.emplace_back(name, std::count_if(endpoints.begin(), endpoints.end(), [&](const inventory::StoredEndpoint& e) {
                                 return e.facts.status == status;
                             }));
     }

@@ -57,8 +57,9 @@ private:
 // Labels naming one place: files by path, endpoints by host, port and server name (the place as
 // distinct_places counts it, so no two places of a certificate share a label set).
 MetricLabels place_labels(const inventory::Place& place) {
-    if (place.kind == inventory::Place::Kind::file) return {{"kind", "file"}, {"path", place.path}};
-    return {{"kind", "endpoint"}, {"host", place.host}, {"port", std::to_string(place.port)}, {"sni", place.server_name}};
+    const std::string kind = to_string(place.kind);
+    if (place.kind == inventory::Place::Kind::file) return {{"kind", kind}, {"path", place.path}};
+    return {{"kind", kind}, {"host", place.host}, {"port", std::to_string(place.port)}, {"sni", place.server_name}};
 }
 
 MetricLabels joined(MetricLabels labels, const MetricLabels& more) {
@@ -138,26 +139,26 @@ void write_endpoints(const ReportModel& model, Exposition& metrics) {
         metrics.sample({{"status", status}}, count);
     std::vector<const EndpointFacts*> tls;
     for (const auto& e : model.contents.endpoints)
-        if (e.facts.status == "tls") tls.push_back(&e.facts);
+        if (e.facts.status == EndpointStatus::tls) tls.push_back(&e.facts);
 
     const auto endpoint = [](const EndpointFacts& f) {
         return MetricLabels{{"host", f.host}, {"address", f.address}, {"port", std::to_string(f.port)}, {"sni", f.server_name}};
     };
     metrics.family("x509_endpoint_verified", "1 when the endpoint's chain verified (trusted, valid, name matching), else 0.");
-    for (const auto* f : tls) metrics.sample(endpoint(*f), f->verified);
+    for (const auto* f : tls) metrics.sample(endpoint(*f), f->verdict.verified);
     metrics.family("x509_endpoint_hostname_match", "1 when the endpoint's certificate matches the name it was probed by, else 0.");
-    for (const auto* f : tls) metrics.sample(endpoint(*f), f->hostname_match);
+    for (const auto* f : tls) metrics.sample(endpoint(*f), f->verdict.hostname_match);
     metrics.family("x509_endpoint_chain_trusted", "1 when the endpoint's chain leads to a trusted anchor, else 0.");
-    for (const auto* f : tls) metrics.sample(endpoint(*f), f->chain_trusted);
+    for (const auto* f : tls) metrics.sample(endpoint(*f), f->verdict.chain_trusted);
 }
 
 void write_scan(const ReportModel& model, Exposition& metrics) {
     const auto& contents = model.contents;
     metrics.family("certfleet_findings", "Findings of the rules over the scan, by severity.");
-    for (int s = static_cast<int>(rules::Severity::critical); s >= static_cast<int>(rules::Severity::info); --s) {
-        const std::string severity = rules::to_string(static_cast<rules::Severity>(s));
-        metrics.sample({{"severity", severity}}, std::count_if(contents.findings.begin(), contents.findings.end(),
-                                                               [&](const auto& f) { return f.severity == severity; }));
+    for (auto entry = kSeverityNames.rbegin(); entry != kSeverityNames.rend(); ++entry) {  // most severe first
+        metrics.sample({{"severity", entry->name}},
+                       std::count_if(contents.findings.begin(), contents.findings.end(),
+                                     [&](const Finding& f) { return f.severity == entry->value; }));
     }
 
     std::map<std::string, std::int64_t> errors_by_reason;

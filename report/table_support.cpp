@@ -76,6 +76,11 @@ std::string flags(const CertInfo& c, const Validity& v, bool spelled_out) {
     return out;
 }
 
+std::string endpoint_verdict(const EndpointFacts& f) {
+    if (f.status != EndpointStatus::tls) return f.detail;
+    return f.verdict.verified ? "ok" : f.verdict.verify_error;
+}
+
 std::string endpoint_text(const EndpointFacts& f) {
     const bool v6 = f.address.find(':') != std::string::npos;
     const std::string address = f.address.empty() ? f.host : (v6 ? "[" + f.address + "]" : f.address);

@@ -25,6 +25,8 @@ std::string common_name_or_subject(const std::string& subject);
 std::string flags(const CertInfo& cert, const Validity& validity, bool spelled_out = false);
 // "192.0.2.7:443", "[2001:db8::7]:443", or the host when it did not resolve.
 std::string endpoint_text(const EndpointFacts& facts);
+// "ok", the first verification error, or for an endpoint without TLS why not.
+std::string endpoint_verdict(const EndpointFacts& facts);
 
 const char* true_false(bool value);  // "true", "false"
 // "1 certificate", "3 certificates".

@@ -38,19 +38,19 @@ std::string where_seen(const inventory::StoredCertificate& stored) {
 void write_endpoints(const inventory::ScanContents& contents, std::ostream& out) {
     if (contents.endpoints.empty()) return;
     std::map<std::string, std::size_t> by_status;
-    for (const auto& e : contents.endpoints) ++by_status[e.facts.status];
+    for (const auto& e : contents.endpoints) ++by_status[to_string(e.facts.status)];
     out << "\nEndpoints: " << contents.endpoints.size() << " probed";
     for (const auto& [status, count] : by_status) out << ", " << count << " " << status;
     out << "\n";
-    if (by_status.size() == 1 && by_status.count("closed")) return;
+    if (by_status.size() == 1 && contents.endpoints.front().facts.status == EndpointStatus::closed) return;
     out << fit("STATUS", 17) << fit("ENDPOINT", 22) << fit("NAME", 16) << "VERDICT\n";
     out << std::string(kLineWidth - 1, '-') << "\n";
     for (const auto& e : contents.endpoints) {
         const EndpointFacts& f = e.facts;
-        if (f.status == "closed") continue;
-        std::string verdict = f.status != "tls" ? f.detail : f.verified ? "ok" : f.verify_error;
-        if (f.status == "tls" && f.serves_default) verdict += ", default";
-        const std::string row = fit(f.status, 17) + fit(endpoint_text(f), 21, true) + " " +
+        if (f.status == EndpointStatus::closed) continue;
+        std::string verdict = endpoint_verdict(f);
+        if (f.status == EndpointStatus::tls && f.serves_default) verdict += ", default";
+        const std::string row = fit(to_string(f.status), 17) + fit(endpoint_text(f), 21, true) + " " +
                                 fit(f.server_name.empty() ? "-" : f.server_name, 15) + " " + fit(verdict, 24);
         out << trim_right(row) << "\n";
     }
@@ -59,7 +59,7 @@ void write_endpoints(const inventory::ScanContents& contents, std::ostream& out)
 // Keys in more than one certificate or key file: one line each, with what shares it.
 // The rules' verdicts, most severe first, one line each: what the advice says is in the JSON report and in
 // `certfleet check`.
-void write_findings(const std::vector<inventory::StoredFinding>& findings, std::ostream& out) {
+void write_findings(const std::vector<Finding>& findings, std::ostream& out) {
     if (findings.empty()) return;
     out << "\nFindings: " << findings.size() << " (certfleet check for what to do)\n";
     std::size_t listed = 0;
@@ -68,7 +68,7 @@ void write_findings(const std::vector<inventory::StoredFinding>& findings, std::
             out << "  ... and " << findings.size() - kMaxListedEvents << " more (--format json lists them all)\n";
             break;
         }
-        out << "  " << trim_right(fit(f.severity + "  " + f.rule_id + "  " + f.location, kLineWidth - 3)) << "\n";
+        out << "  " << trim_right(fit(std::string(to_string(f.severity)) + "  " + f.rule_id + "  " + f.location, kLineWidth - 3)) << "\n";
     }
 }
 
@@ -117,7 +117,7 @@ void write_anchors(const std::vector<inventory::AnchorSummary>& anchors, const R
 void TableWriter::write(const ReportModel& model, const ReportContext& context, std::ostream& out) const {
     const auto& contents = model.contents;
     const auto& scan = contents.scan;
-    out << "Scan " << scan.id << " (" << scan.kind << ", " << inventory::to_string(scan.status) << ") started "
+    out << "Scan " << scan.id << " (" << scan.kind << ", " << to_string(scan.status) << ") started "
         << format_rfc3339(scan.started_at) << "\n";
     if (scan.kind != "network") {
         out << scan.counts.files_walked << " files read, " << scan.counts.certificates_seen
@@ -126,7 +126,7 @@ void TableWriter::write(const ReportModel& model, const ReportContext& context, 
     }
     if (!contents.endpoints.empty()) {
         const auto tls = std::count_if(contents.endpoints.begin(), contents.endpoints.end(),
-                                       [](const inventory::StoredEndpoint& e) { return e.facts.status == "tls"; });
+                                       [](const inventory::StoredEndpoint& e) { return e.facts.status == EndpointStatus::tls; });
         out << contents.endpoints.size() << " endpoints probed, " << tls << " speaking TLS\n";
     }
     out << contents.distinct_certificates() << " distinct certificates\n\n";

@@ -5,16 +5,6 @@
 
 namespace certfleet::rules {
 
-const char* to_string(CheckStatus s) {
-    switch (s) {
-        case CheckStatus::ok: return "OK";
-        case CheckStatus::warning: return "WARNING";
-        case CheckStatus::critical: return "CRITICAL";
-        case CheckStatus::unknown: return "UNKNOWN";
-    }
-    return "UNKNOWN";
-}
-
 namespace {
 // The view after a scan: the current view for the latest scan (kept up to date as it is written, so cheap),
 // otherwise rebuilt from history up to that scan.

@@ -1,6 +1,7 @@
 #pragma once
 // What `certfleet check` concludes from an evaluation (a Nagios status) and what `certfleet progress` tracks
 // (each migration rule's state, scan after scan).
+#include <array>
 #include <functional>
 #include <optional>
 #include <string>
@@ -14,7 +15,13 @@ namespace certfleet::rules {
 
 // Nagios plugin statuses; the value is the exit code.
 enum class CheckStatus { ok = 0, warning = 1, critical = 2, unknown = 3 };
-const char* to_string(CheckStatus s);  // "OK", "WARNING", "CRITICAL", "UNKNOWN"
+inline constexpr std::array<EnumName<CheckStatus>, 4> kCheckStatusNames{{
+    {CheckStatus::ok, "OK"},
+    {CheckStatus::warning, "WARNING"},
+    {CheckStatus::critical, "CRITICAL"},
+    {CheckStatus::unknown, "UNKNOWN"},
+}};
+constexpr const auto& enum_names(CheckStatus) { return kCheckStatusNames; }
 
 struct CheckResult {
     inventory::ScanId scan = 0;

@@ -40,9 +40,9 @@ std::string endpoint_key(const std::string& host, const std::string& address, st
 std::string date_of(UnixTime t) { return format_rfc3339(t).substr(0, 10); }
 
 // A fact about a subject that may not apply to it (an endpoint's verdict for a file): tests on it never match.
-std::optional<bool> endpoint_fact(const Subject& s, bool EndpointFacts::*fact) {
+std::optional<bool> verdict_fact(const Subject& s, bool ChainVerdict::*fact) {
     if (!s.endpoint) return std::nullopt;
-    return (*s.endpoint).*fact;
+    return s.endpoint->verdict.*fact;
 }
 
 bool test_field(const Match& m, const Subject& s, UnixTime now) {
@@ -59,10 +59,11 @@ bool test_field(const Match& m, const Subject& s, UnixTime now) {
         case Field::has_san:
             return flag(!s.cert.dns_names.empty() || !s.cert.ip_addresses.empty() || !s.cert.uris.empty() ||
                         !s.cert.emails.empty());
-        case Field::hostname_match: return flag(endpoint_fact(s, &EndpointFacts::hostname_match));
-        case Field::chain_verified: return flag(endpoint_fact(s, &EndpointFacts::verified));
-        case Field::order_correct: return flag(endpoint_fact(s, &EndpointFacts::order_correct));
-        case Field::serves_default: return flag(endpoint_fact(s, &EndpointFacts::serves_default));
+        case Field::hostname_match: return flag(verdict_fact(s, &ChainVerdict::hostname_match));
+        case Field::chain_verified: return flag(verdict_fact(s, &ChainVerdict::verified));
+        case Field::order_correct: return flag(verdict_fact(s, &ChainVerdict::order_correct));
+        case Field::serves_default:
+            return flag(s.endpoint ? std::optional<bool>(s.endpoint->serves_default) : std::nullopt);
         case Field::key_reused: return flag(s.key_reused);
         case Field::pinned_in_trust_store: return flag(s.pinned_in_trust_store);
         case Field::trust_anchor: return flag(s.place.trust_anchor);
@@ -73,13 +74,13 @@ bool test_field(const Match& m, const Subject& s, UnixTime now) {
         case Field::key_bits_below: return s.cert.key_bits < number();
         case Field::shared_locations_at_least: return s.shared_locations >= number();
         case Field::intermediates_missing_at_least:
-            return s.endpoint.has_value() && s.endpoint->intermediates_missing >= number();
+            return s.endpoint.has_value() && s.endpoint->verdict.intermediates_missing >= number();
         case Field::key_type: return any_glob_matches(m.value, {s.cert.key_type});
         case Field::signature_algorithm: return any_glob_matches(m.value, {s.cert.signature_algorithm});
         case Field::verify_error:
-            return s.endpoint.has_value() && any_glob_matches(m.value, s.endpoint->verify_errors);
+            return s.endpoint.has_value() && any_glob_matches(m.value, s.endpoint->verdict.errors);
         case Field::location_kind:
-            return any_glob_matches(m.value, {s.place.kind == inventory::Place::Kind::endpoint ? "endpoint" : "file"});
+            return any_glob_matches(m.value, {to_string(s.place.kind)});
         case Field::issuer: return glob_matches(std::get<std::string>(m.value), s.cert.issuer, true);
         case Field::subject: return glob_matches(std::get<std::string>(m.value), s.cert.subject, true);
         case Field::shared_across_label: {
@@ -159,7 +160,7 @@ bool matches(const Match& match, const Subject& subject, UnixTime now) {
 
 bool in_scope(const Scope& scope, const Subject& s) {
     const bool endpoint = s.place.kind == inventory::Place::Kind::endpoint;
-    if (scope.kind && *scope.kind != (endpoint ? "endpoint" : "file")) return false;
+    if (scope.kind && *scope.kind != to_string(s.place.kind)) return false;
     if (!scope.cidrs.empty()) {
         if (!endpoint) return false;
         const bool inside = std::any_of(scope.cidrs.begin(), scope.cidrs.end(), [&](const std::string& cidr) {

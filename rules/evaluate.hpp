@@ -41,18 +41,6 @@ SubjectFacts facts_tested_by(const RuleSet& rules);
 std::vector<Subject> gather_subjects(inventory::InventoryQueries& queries, const inventory::Filter& view,
                                      const SubjectFacts& facts = {});
 
-struct Finding {
-    std::string rule_id;
-    Severity severity = Severity::info;
-    std::string sha256;
-    std::string subject;   // the certificate's subject DN
-    std::string location;  // the place, as reports print it
-    std::string message;   // what is wrong here and what to do
-    std::int64_t days_left = 0;
-    std::optional<UnixTime> deadline;  // migration rules
-    bool overdue = false;              // the deadline has passed
-};
-
 // A migration rule's state in one view.
 struct MigrationProgress {
     std::string rule_id;

@@ -2,6 +2,7 @@
 // Rules: the built-in hygiene policy and a team's own migration rules, as plain values. A rules file (YAML)
 // becomes a RuleSet (rules_file.cpp); the evaluator (evaluate.cpp) applies a RuleSet to the subjects of a scan
 // (subject.hpp) and yields findings.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -12,13 +13,9 @@
 
 #include "core/cert_info.hpp"
 #include "core/observation.hpp"
+#include "core/finding.hpp"
 
 namespace certfleet::rules {
-
-// Ordered: a higher value is more urgent.
-enum class Severity { info, low, medium, high, critical };
-const char* to_string(Severity s);
-std::optional<Severity> severity_from_string(const std::string& s);
 
 // A problem with a rules file, as "FILE:LINE:COLUMN: what is wrong, what was expected".
 class RulesError : public std::runtime_error {
@@ -53,9 +50,36 @@ enum class Field {
     issuer, subject,
     shared_across_label,
 };
-const char* to_string(Field f);
-std::optional<Field> field_from_string(const std::string& s);
-const std::vector<std::string>& field_names();
+// In the order of the enum (and of the comment above), which is the order messages list them in.
+inline constexpr std::array<EnumName<Field>, 26> kFieldNames{{
+    {Field::self_signed, "self_signed"},
+    {Field::is_ca, "is_ca"},
+    {Field::expired, "expired"},
+    {Field::not_yet_valid, "not_yet_valid"},
+    {Field::has_san, "has_san"},
+    {Field::hostname_match, "hostname_match"},
+    {Field::chain_verified, "chain_verified"},
+    {Field::key_reused, "key_reused"},
+    {Field::pinned_in_trust_store, "pinned_in_trust_store"},
+    {Field::trust_anchor, "trust_anchor"},
+    {Field::leaf, "leaf"},
+    {Field::order_correct, "order_correct"},
+    {Field::serves_default, "serves_default"},
+    {Field::intermediate_expires_before_leaf, "intermediate_expires_before_leaf"},
+    {Field::expires_within, "expires_within"},
+    {Field::validity_longer_than, "validity_longer_than"},
+    {Field::key_bits_below, "key_bits_below"},
+    {Field::shared_locations_at_least, "shared_locations_at_least"},
+    {Field::intermediates_missing_at_least, "intermediates_missing_at_least"},
+    {Field::key_type, "key_type"},
+    {Field::signature_algorithm, "signature_algorithm"},
+    {Field::verify_error, "verify_error"},
+    {Field::location_kind, "location_kind"},
+    {Field::issuer, "issuer"},
+    {Field::subject, "subject"},
+    {Field::shared_across_label, "shared_across_label"},
+}};
+constexpr const auto& enum_names(Field) { return kFieldNames; }
 
 using FieldValue = std::variant<bool, std::int64_t, std::string, std::vector<std::string>>;
 

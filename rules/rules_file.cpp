@@ -85,13 +85,6 @@ std::string joined(const std::vector<std::string>& words) {
     return out;
 }
 
-std::vector<std::string> severity_names() {
-    std::vector<std::string> names;
-    for (auto s : {Severity::info, Severity::low, Severity::medium, Severity::high, Severity::critical})
-        names.emplace_back(to_string(s));
-    return names;
-}
-
 // Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours, the usual typos.
 std::size_t edit_distance(const std::string& a, const std::string& b) {
     std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
@@ -341,9 +334,9 @@ private:
     static UnixTime date(const Located& value) { return converted(value, parse_end_of_day, "a real date as YYYY-MM-DD"); }
 
     static Severity severity(const Located& value) {
-        const auto names = severity_names();
+        const auto names = names_of<Severity>();
         const std::string name = text(value, "a severity: " + joined(names));
-        const auto parsed = severity_from_string(name);
+        const auto parsed = parse_enum<Severity>(name);
         if (!parsed)
             fail(value.mark, value.key + ": unknown severity '" + name + "'" + suggestion(name, names) +
                                  "; expected one of " + joined(names));
@@ -416,7 +409,7 @@ private:
         rule.mark = id->mark;
         const std::string which = "rule '" + rule.id + "'";
         const auto* severity_entry = keys.find("severity");
-        if (!severity_entry) fail(keys.mark, which + " has no severity (" + joined(severity_names()) + ")");
+        if (!severity_entry) fail(keys.mark, which + " has no severity (" + joined(names_of<Severity>()) + ")");
         rule.severity = severity(*severity_entry);
         const auto* match = keys.find("match");
         if (!match) fail(keys.mark, which + " has no match: say what it finds");
@@ -447,7 +440,8 @@ private:
         if (!located.node.IsMap() || located.node.size() == 0) fail_type(located, "a match like {self_signed: true}");
         static const std::vector<std::string> allowed = [] {
             std::vector<std::string> keys = combinator_keys;
-            keys.insert(keys.end(), field_names().begin(), field_names().end());
+            const auto fields = names_of<Field>();
+            keys.insert(keys.end(), fields.begin(), fields.end());
             return keys;
         }();
         const MapEntries keys = entries(located, "match field", allowed);
@@ -470,7 +464,7 @@ private:
             match.children.push_back(parse_match(entry));
         } else {
             match.kind = Match::Kind::test;
-            match.field = *field_from_string(entry.key);
+            match.field = *parse_enum<Field>(entry.key);
             match.value = parse_field_value(match.field, entry);
         }
         return match;

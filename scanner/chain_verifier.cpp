@@ -161,6 +161,7 @@ ChainVerdict ChainVerifier::verify(const PresentedChain& presented_chain, const 
     };
     if (cached == chain_verdicts_.end()) {
         ChainVerdict verdict;
+        verdict.order_correct = true;  // until a certificate is found not issued by the next one
         parse_presented(chain.size());
         if (certificates.empty()) {
             verdict.verify_error = "empty-chain";
@@ -173,7 +174,7 @@ ChainVerdict ChainVerifier::verify(const PresentedChain& presented_chain, const 
                                     X509_verify(last, X509_get0_pubkey(last)) == 1;
             for (std::size_t i = 0; i < certificates.size(); ++i) {
                 const UnixTime not_after = not_after_of(certificates[i].get());
-                if (i == 0 || not_after < verdict.earliest_expiry) {
+                if (i == 0 || not_after < *verdict.earliest_expiry) {
                     verdict.earliest_expiry = not_after;
                     verdict.earliest_expiry_sha256 = sha256_hex(chain[i]);
                 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/cert_info.hpp"
+#include "core/observation.hpp"
 
 struct x509_st;
 
@@ -50,23 +51,6 @@ struct TrustOptions {
 
 struct TrustError : std::runtime_error {
     using std::runtime_error::runtime_error;
-};
-
-struct ChainVerdict {
-    bool verified = false;         // chain trusted, every certificate in its validity window, and the name matches
-    std::string verify_error;      // the first failing class, empty when verified: self-signed, untrusted-root,
-                                   // untrusted-issuer, expired, not-yet-valid, bad-signature, invalid-chain,
-                                   // weak-crypto, hostname-mismatch, empty-chain, other
-    std::string verify_detail;     // OpenSSL's words for it
-    std::vector<std::string> errors;  // every class found, not only the first
-    bool chain_trusted = false;    // a path to a trust anchor exists (validity aside)
-    bool hostname_match = false;   // RFC 6125 for names, IP SANs for addresses
-    bool order_correct = true;     // each certificate is issued by the next one presented
-    bool root_included = false;    // the last presented certificate is self-signed
-    int intermediates_missing = 0; // CAs the path needed that the server did not send (from the trust store, or
-                                   // for an untrusted-issuer chain, from the inventory's known intermediates)
-    std::string earliest_expiry_sha256;  // the presented certificate that expires first
-    UnixTime earliest_expiry = 0;
 };
 
 class ChainVerifier {

@@ -22,19 +22,6 @@ using tcp = asio::ip::tcp;
 using boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 
-const char* to_string(EndpointStatus s) {
-    switch (s) {
-        case EndpointStatus::tls: return "tls";
-        case EndpointStatus::closed: return "closed";
-        case EndpointStatus::timeout: return "timeout";
-        case EndpointStatus::not_tls: return "not-tls";
-        case EndpointStatus::handshake_failed: return "handshake-failed";
-        case EndpointStatus::unresolved: return "unresolved";
-        case EndpointStatus::unreachable: return "unreachable";
-    }
-    return "unknown";
-}
-
 EndpointStatus connect_failure_status(int error_number) {
     switch (error_number) {
         case ENETUNREACH:

@@ -12,26 +12,11 @@
 #include <vector>
 
 #include "core/cert_info.hpp"
+#include "core/observation.hpp"
 #include "scanner/chain_verifier.hpp"
 #include "scanner/targets.hpp"
 
 namespace certfleet::scanner {
-
-// What a probe of one (address, port, server name) found. The closed set of statuses, one line each:
-enum class EndpointStatus {
-    tls,               // a TLS handshake completed; the chain was captured
-    closed,            // the connection was refused or reset before anything was said
-    timeout,           // a step (connect, STARTTLS, handshake) ran past its deadline
-    not_tls,           // the server answered, but not with TLS (plaintext, garbage, a refused STARTTLS)
-    handshake_failed,  // the server speaks TLS but the handshake failed (alert, reset mid-handshake, ...)
-    unresolved,        // the hostname has no A or AAAA record (or resolution timed out)
-    unreachable,       // no route to the network or host (ICMP unreachable), or its address is blocked (targets.hpp)
-};
-inline constexpr std::array<EndpointStatus, 7> kEndpointStatuses{
-    EndpointStatus::tls,        EndpointStatus::closed,           EndpointStatus::timeout,
-    EndpointStatus::not_tls,    EndpointStatus::handshake_failed, EndpointStatus::unresolved,
-    EndpointStatus::unreachable};
-const char* to_string(EndpointStatus s);
 
 // The status of a connect that failed with this errno: unreachable for the errors of an ICMP unreachable, a
 // missing route or a missing local address, which say nothing about the port; else closed.
@@ -75,7 +60,7 @@ struct NetworkScanOptions {
 struct NetworkScanStats {
     std::uint64_t targets_done = 0;
     std::uint64_t probes = 0;  // connections attempted; a blocked address is never attempted
-    std::uint64_t by_status[kEndpointStatuses.size()] = {};
+    std::uint64_t by_status[kEndpointStatusNames.size()] = {};
     std::uint64_t position = 0;  // every target before this position is done
     std::uint64_t count(EndpointStatus s) const { return by_status[static_cast<int>(s)]; }
 };

@@ -313,27 +313,6 @@ std::optional<StartTls> starttls_protocol_for_port(std::uint16_t port) {
     }
 }
 
-const char* to_string(StartTls protocol) {
-    switch (protocol) {
-        case StartTls::smtp: return "smtp";
-        case StartTls::imap: return "imap";
-        case StartTls::pop3: return "pop3";
-        case StartTls::ftp: return "ftp";
-        case StartTls::ldap: return "ldap";
-        case StartTls::postgres: return "postgres";
-        case StartTls::xmpp: return "xmpp";
-        case StartTls::mysql: return "mysql";
-    }
-    return "?";
-}
-
-std::optional<StartTls> starttls_from_string(const std::string& name) {
-    for (const StartTls protocol : {StartTls::smtp, StartTls::imap, StartTls::pop3, StartTls::ftp, StartTls::ldap,
-                                    StartTls::postgres, StartTls::xmpp, StartTls::mysql})
-        if (name == to_string(protocol)) return protocol;
-    return std::nullopt;
-}
-
 std::vector<std::uint16_t> parse_ports(const std::string& list) {
     return about("ports", list, [&] {
         if (list.empty()) throw Problem{"no ports given"};

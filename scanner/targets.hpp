@@ -26,6 +26,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/observation.hpp"
+
 namespace certfleet::scanner {
 
 // A target spec, port list, shard or targets file that cannot be used. Each problem quotes the input and says what
@@ -50,13 +52,9 @@ inline constexpr std::array<std::uint16_t, 20> kDefaultTlsPorts = {
 // Ports where a plaintext protocol has to ask for TLS first; starttls_protocol_for_port says which protocol.
 inline constexpr std::array<std::uint16_t, 9> kDefaultStartTlsPorts = {21, 25, 110, 143, 389, 587, 3306, 5222, 5432};
 
-enum class StartTls { smtp, imap, pop3, ftp, ldap, postgres, xmpp, mysql };
-
 // The protocol to speak before the handshake on a well-known port; nullopt where TLS starts at once or the port is
 // not known.
 std::optional<StartTls> starttls_protocol_for_port(std::uint16_t port);
-const char* to_string(StartTls protocol);
-std::optional<StartTls> starttls_from_string(const std::string& name);
 
 // Addresses no scan probes, whatever its targets say: they reach no single host, or reach the scanning host
 // itself (Linux connects 0.0.0.0 to the local host). zmap's default blocklist without its private ranges, which

@@ -42,9 +42,9 @@ EndpointObservationRecord endpoint(const TestCert& leaf, bool verified, const st
     record.facts.host = "127.0.0.1";
     record.facts.address = "127.0.0.1";
     record.facts.port = 8443;
-    record.facts.status = "tls";
-    record.facts.verified = verified;
-    record.facts.verify_error = verify_error;
+    record.facts.status = EndpointStatus::tls;
+    record.facts.verdict.verified = verified;
+    record.facts.verdict.verify_error = verify_error;
     record.chain.push_back(ChainCertificate{std::make_shared<const CertInfo>(describe_certificate(leaf.der)),
                                             std::make_shared<const Bytes>(leaf.der)});
     return record;
@@ -129,7 +129,7 @@ TEST_CASE("analysis: the current view holds each place as its latest scan saw it
 
     // As of the first scan, the view is what the first scan saw.
     CHECK(shas(q->certificates(Filter{.as_of = f.first})) == then);
-    CHECK(q->endpoints(Filter{.as_of = f.first}).front().facts.verify_error == "self-signed");
+    CHECK(q->endpoints(Filter{.as_of = f.first}).front().facts.verdict.verify_error == "self-signed");
     CHECK(q->shared(Filter{.as_of = f.first}, 3).size() == 1);
 
     const auto all = q->certificates({});
@@ -292,12 +292,12 @@ TEST_CASE("analysis: endpoints in the current view", "[analysis]") {
     const auto endpoints = q->endpoints({});
     REQUIRE(endpoints.size() == 1);
     CHECK(endpoints[0].scan == f.second);
-    CHECK(endpoints[0].facts.verify_error == "expired");
+    CHECK(endpoints[0].facts.verdict.verify_error == "expired");
     CHECK(endpoints[0].chain == std::vector<std::string>{f.pinned.sha256()});
     CHECK(endpoints[0].labels == Labels{{"env", "prod"}});
     CHECK(endpoints[0].anchor == f.pinned.sha256());  // pinned: the store trusts the leaf itself
     CHECK(q->endpoints(Filter{.expiring_days = 30}).empty());
-    CHECK(q->endpoints(Filter{.scan = f.first}).front().facts.verify_error == "self-signed");
+    CHECK(q->endpoints(Filter{.scan = f.first}).front().facts.verdict.verify_error == "self-signed");
 }
 
 TEST_CASE("analysis: a missing inventory is named", "[analysis]") {

@@ -233,7 +233,7 @@ TEST_CASE("inventory: every id the writer stores names a row", "[inventory]") {
             EndpointObservationRecord endpoint;
             endpoint.facts.host = endpoint.facts.address = "127.0.0.1";
             endpoint.facts.port = 443;
-            endpoint.facts.status = "tls";
+            endpoint.facts.status = EndpointStatus::tls;
             endpoint.chain = {ChainCertificate{std::make_shared<const CertInfo>(describe_certificate(chain.leaf.der)),
                                                std::make_shared<const Bytes>(chain.leaf.der)}};
             endpoint.labels = {{"owner", "shop"}};
@@ -295,7 +295,7 @@ TEST_CASE("inventory: a scan completes in one transaction with its conclusions a
 
     // An evaluation that fails leaves nothing of the end behind: still running, no view, no findings.
     CHECK_THROWS(inv->finish_scan(scan, inventory::ScanStatus::complete, {},
-                                  [](inventory::InventoryQueries&, inventory::ScanId) -> std::vector<inventory::StoredFinding> {
+                                  [](inventory::InventoryQueries&, inventory::ScanId) -> std::vector<Finding> {
                                       throw std::runtime_error("killed mid-evaluation");
                                   }));
     CHECK(inv->queries().find_scan(scan)->status == inventory::ScanStatus::running);
@@ -306,8 +306,9 @@ TEST_CASE("inventory: a scan completes in one transaction with its conclusions a
     inv->finish_scan(scan, inventory::ScanStatus::complete, {.certificates_seen = 1},
                      [&](inventory::InventoryQueries& queries, inventory::ScanId) {
                          seen = queries.certificates({}).size();
-                         return std::vector<inventory::StoredFinding>{
-                             {"expired", "critical", cert.sha256(), "/found.pem", "expired", -1, std::nullopt, false}};
+                         return std::vector<Finding>{
+                             {.rule_id = "expired", .severity = Severity::critical, .sha256 = cert.sha256(),
+                              .location = "/found.pem", .message = "expired", .days_left = -1}};
                      });
     CHECK(seen == 1);
     const auto contents = inventory::open_sqlite_queries(path)->scan_contents(scan);
@@ -359,7 +360,7 @@ TEST_CASE("inventory: a scan killed while it finishes is not complete, and the n
         inv->record(scan, {obs});
         // Killed between its conclusions and its findings, as kill -9 would.
         inv->finish_scan(scan, inventory::ScanStatus::complete, {},
-                         [](inventory::InventoryQueries&, inventory::ScanId) -> std::vector<inventory::StoredFinding> {
+                         [](inventory::InventoryQueries&, inventory::ScanId) -> std::vector<Finding> {
                              ::_exit(9);
                          });
         ::_exit(0);

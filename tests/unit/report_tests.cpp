@@ -383,8 +383,8 @@ TEST_CASE("report: Prometheus endpoint series, and no success time for a scan th
                                {"shop.example", "2001:db8::7", 443, "shop.example", 0},
                                {"192.0.2.7", "192.0.2.7", 443, "", 1}};
     EndpointFacts tls{.host = "shop.example", .address = "192.0.2.7", .port = 443, .server_name = "shop.example",
-                      .status = "tls", .verified = false, .hostname_match = true};
-    EndpointFacts closed{.host = "192.0.2.8", .address = "192.0.2.8", .port = 443, .status = "closed"};
+                      .status = EndpointStatus::tls, .verdict = {.verified = false, .hostname_match = true}};
+    EndpointFacts closed{.host = "192.0.2.8", .address = "192.0.2.8", .port = 443, .status = EndpointStatus::closed};
     contents.endpoints = {{tls, {cert.cert.sha256}}, {closed, {}}};
     std::set<std::string> families;
     const auto samples = parse_exposition(render("prometheus", contents), families);
@@ -441,7 +441,7 @@ TEST_CASE("report: CSV is RFC 4180 and a hostile subject stays in its field, on 
 
 TEST_CASE("report: Markdown tables keep their shape with a hostile subject", "[report][markdown]") {
     auto contents = hostile_contents();
-    contents.findings.push_back({.rule_id = "expired", .severity = "critical", .sha256 = contents.certificates[0].cert.sha256,
+    contents.findings.push_back({.rule_id = "expired", .severity = Severity::critical, .sha256 = contents.certificates[0].cert.sha256,
                                  .location = "/srv/a|b.pem", .message = "Certificate has expired.\nReplace it."});
     const std::string text = render("markdown", contents);
     CHECK(text.find("## Summary") != std::string::npos);
@@ -479,7 +479,7 @@ TEST_CASE("report: check's Nagios text has one line per finding whatever the fil
     result.status = rules::CheckStatus::critical;
     result.critical = 1;
     const std::string name = "/srv/ansi\x1b]0;PWNED\a\x1b[2J\nCERTFLEET OK - forged\xff.pem";
-    result.evaluation.findings.push_back({.rule_id = "expired", .severity = rules::Severity::critical,
+    result.evaluation.findings.push_back({.rule_id = "expired", .severity = Severity::critical,
                                           .sha256 = std::string(64, 'a'), .subject = "CN=x", .location = name,
                                           .message = "Certificate has expired."});
     result.evaluation.notes.push_back("exemption for " + name + " expired");

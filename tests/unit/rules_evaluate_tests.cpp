@@ -41,9 +41,9 @@ Subject endpoint_subject() {
     s.place.server_name = "api.example.com";
     s.leaf = true;
     EndpointFacts facts;
-    facts.verified = true;
-    facts.hostname_match = true;
-    facts.order_correct = true;
+    facts.verdict.verified = true;
+    facts.verdict.hostname_match = true;
+    facts.verdict.order_correct = true;
     s.endpoint = facts;
     return s;
 }
@@ -104,7 +104,7 @@ TEST_CASE("rules: every match field tests its fact", "[rules][evaluate]") {
     CHECK(holds("{subject: 'CN=api.*'}", s));
     CHECK_FALSE(holds("{shared_across_label: owner}", s));
 
-    s.endpoint->verify_errors = {"untrusted-root", "hostname-mismatch"};
+    s.endpoint->verdict.errors = {"untrusted-root", "hostname-mismatch"};
     CHECK(holds("{verify_error: [untrusted-*]}", s));
     CHECK_FALSE(holds("{verify_error: expired}", s));
     s.split_label_keys = {"owner"};
@@ -204,12 +204,12 @@ TEST_CASE("rules: a migration counts met and unmet places and turns critical aft
     CHECK(before.migrations[0].unmet == 1);
     CHECK(before.migrations[0].overdue == 0);
     REQUIRE(before.findings.size() == 1);
-    CHECK(before.findings[0].severity == rules::Severity::medium);
+    CHECK(before.findings[0].severity == Severity::medium);
     CHECK_THAT(before.findings[0].message, Catch::Contains("10 days left"));
     const auto after = rules::evaluate(set, {old_one, moved, elsewhere}, deadline + 3 * kDay);
     CHECK(after.migrations[0].overdue == 1);
     REQUIRE(after.findings.size() == 1);
-    CHECK(after.findings[0].severity == rules::Severity::critical);
+    CHECK(after.findings[0].severity == Severity::critical);
     CHECK(after.findings[0].overdue);
     CHECK_THAT(after.findings[0].message, Catch::Contains("passed 3 days ago"));
 }
@@ -238,10 +238,10 @@ EndpointObservationRecord served(const std::string& address, const std::vector<T
     EndpointObservationRecord record;
     record.facts.host = record.facts.address = address;
     record.facts.port = 443;
-    record.facts.status = "tls";
-    record.facts.verified = true;
-    record.facts.hostname_match = true;
-    record.facts.order_correct = true;
+    record.facts.status = EndpointStatus::tls;
+    record.facts.verdict.verified = true;
+    record.facts.verdict.hostname_match = true;
+    record.facts.verdict.order_correct = true;
     for (const auto& c : chain)
         record.chain.push_back(ChainCertificate{std::make_shared<const CertInfo>(describe_certificate(c.der)),
                                                 std::make_shared<const Bytes>(c.der)});
@@ -296,7 +296,7 @@ TEST_CASE("rules: check and burn-down over an inventory, with a regression", "[r
     REQUIRE(check.min_days_left);
     CHECK(*check.min_days_left > 60);
     auto strict = rules::builtin_policy();
-    strict.status.critical_from = rules::Severity::high;
+    strict.status.critical_from = Severity::high;
     CHECK(rules::check(*queries, strict, 2, false, now_utc()).status == rules::CheckStatus::critical);
 }
 
@@ -320,8 +320,8 @@ TEST_CASE("rules: each built-in rule fires on its case and stays quiet on a heal
         {"expires-within-30-days", with([](Subject& s) { s.cert.not_after = kNow + 20 * kDay; })},
         {"not-yet-valid", with([](Subject& s) { s.cert.not_before = kNow + kDay; })},
         {"self-signed-leaf", with([](Subject& s) { s.cert.self_signed = true; })},
-        {"chain-not-trusted", with([](Subject& s) { s.endpoint->verify_errors = {"untrusted-issuer"}; })},
-        {"hostname-mismatch", with([](Subject& s) { s.endpoint->hostname_match = false; })},
+        {"chain-not-trusted", with([](Subject& s) { s.endpoint->verdict.errors = {"untrusted-issuer"}; })},
+        {"hostname-mismatch", with([](Subject& s) { s.endpoint->verdict.hostname_match = false; })},
         {"weak-key", with([](Subject& s) { s.cert.key_bits = 1024; })},
         {"weak-key", with([](Subject& s) {
              s.cert.key_type = "EC";
@@ -332,8 +332,8 @@ TEST_CASE("rules: each built-in rule fires on its case and stays quiet on a heal
         {"leaf-validity-too-long", with([](Subject& s) { s.cert.not_before = kNow - 400 * kDay; })},
         {"leaf-without-san", with([](Subject& s) { s.cert.dns_names.clear(); })},
         {"ca-served-as-leaf", with([](Subject& s) { s.cert.is_ca = true; })},
-        {"chain-out-of-order", with([](Subject& s) { s.endpoint->order_correct = false; })},
-        {"intermediate-missing", with([](Subject& s) { s.endpoint->intermediates_missing = 1; })},
+        {"chain-out-of-order", with([](Subject& s) { s.endpoint->verdict.order_correct = false; })},
+        {"intermediate-missing", with([](Subject& s) { s.endpoint->verdict.intermediates_missing = 1; })},
         {"intermediate-expires-before-leaf", with([](Subject& s) { s.intermediate_expires_before_leaf = true; })},
         {"serves-default-certificate", with([](Subject& s) { s.endpoint->serves_default = true; })},
         {"shared-across-owners", with([](Subject& s) { s.split_label_keys = {"owner"}; })},

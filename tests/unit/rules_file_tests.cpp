@@ -87,13 +87,13 @@ TEST_CASE("rules: every match field parses its type and rejects a wrong one", "[
         {"subject", "CN=api", std::string("CN=api"), "", "expected a glob string, got nothing"},
         {"shared_across_label", "owner", std::string("owner"), "'own er'", "expected a label key"},
     };
-    REQUIRE(cases.size() == field_names().size());
+    REQUIRE(cases.size() == names_of<Field>().size());
     for (const auto& c : cases) {
         INFO(c.field);
-        REQUIRE(field_from_string(c.field).has_value());
+        REQUIRE(parse_enum<Field>(c.field).has_value());
         const Match match = parsed_match("{" + c.field + ": " + c.good + "}");
         CHECK(match.kind == Match::Kind::test);
-        CHECK(match.field == *field_from_string(c.field));
+        CHECK(match.field == *parse_enum<Field>(c.field));
         CHECK(match.value == c.expected);
         const std::string error = match_error("{" + c.field + ": " + c.bad + "}");
         CHECK_THAT(error, Catch::Contains(c.field + ": " + c.complaint));
@@ -231,11 +231,11 @@ TEST_CASE("rules: severities, descriptions, advice, deadlines and replacements",
     CHECK(set.sources == Strings{"test.yaml"});
 
     for (const auto* name : {"info", "low", "medium", "high", "critical"}) {
-        REQUIRE(severity_from_string(name));
-        CHECK(to_string(*severity_from_string(name)) == std::string(name));
+        REQUIRE(parse_enum<Severity>(name));
+        CHECK(to_string(*parse_enum<Severity>(name)) == std::string(name));
     }
     CHECK(Severity::critical > Severity::high);
-    CHECK_FALSE(severity_from_string("urgent"));
+    CHECK_FALSE(parse_enum<Severity>("urgent"));
 }
 
 TEST_CASE("rules: dates are real days and end at 23:59:59 UTC", "[rules]") {
@@ -470,8 +470,8 @@ TEST_CASE("rules: the built-in policy has every hygiene rule, with advice", "[ru
 }
 
 TEST_CASE("rules: names of fields and marks", "[rules]") {
-    for (const auto& name : field_names()) CHECK(to_string(*field_from_string(name)) == name);
-    CHECK_FALSE(field_from_string("self-signed"));
+    for (const auto& name : names_of<Field>()) CHECK(to_string(*parse_enum<Field>(name)) == name);
+    CHECK_FALSE(parse_enum<Field>("self-signed"));
     CHECK(SourceMark{"rules.yaml", 12, 5}.to_string() == "rules.yaml:12:5");
     CHECK(SourceMark{"built-in", 0, 0}.to_string() == "built-in");
 }

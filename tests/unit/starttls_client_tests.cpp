@@ -10,7 +10,7 @@
 
 #include "scanner/starttls_client.hpp"
 
-using certfleet::scanner::StartTls;
+using certfleet::StartTls;
 namespace asio = boost::asio;
 using asio::ip::tcp;
 

@@ -141,7 +141,6 @@ TEST_CASE("target safety: blocked_range_of tells the prober which resolved addre
 }
 
 TEST_CASE("target safety: a connect with no route is unreachable, not closed", "[targets][safety]") {
-    using scanner::EndpointStatus;
     CHECK(scanner::connect_failure_status(ENETUNREACH) == EndpointStatus::unreachable);
     CHECK(scanner::connect_failure_status(EHOSTUNREACH) == EndpointStatus::unreachable);
     CHECK(scanner::connect_failure_status(ENETDOWN) == EndpointStatus::unreachable);
@@ -149,10 +148,13 @@ TEST_CASE("target safety: a connect with no route is unreachable, not closed", "
     CHECK(scanner::connect_failure_status(EADDRNOTAVAIL) == EndpointStatus::unreachable);
     CHECK(scanner::connect_failure_status(ECONNREFUSED) == EndpointStatus::closed);
     CHECK(scanner::connect_failure_status(ECONNRESET) == EndpointStatus::closed);
-    CHECK(std::string(scanner::to_string(EndpointStatus::unreachable)) == "unreachable");
-    // Every status once in the list the summary and the counters use, each with its own name.
+    CHECK(std::string(to_string(EndpointStatus::unreachable)) == "unreachable");
+    // Every status once in the table the summary and the counters use, at its value's index, with its own name.
     std::set<std::string> names;
-    for (const auto status : scanner::kEndpointStatuses) names.insert(scanner::to_string(status));
-    CHECK(names.size() == scanner::kEndpointStatuses.size());
+    for (std::size_t i = 0; i < kEndpointStatusNames.size(); ++i) {
+        CHECK(static_cast<std::size_t>(kEndpointStatusNames[i].value) == i);
+        names.insert(kEndpointStatusNames[i].name);
+    }
+    CHECK(names.size() == kEndpointStatusNames.size());
     CHECK(names.count("unreachable") == 1);
 }

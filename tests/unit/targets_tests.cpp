@@ -290,7 +290,6 @@ TEST_CASE("targets: default port lists and the STARTTLS protocol of each port", 
         INFO("port " << port);
         CHECK(scanner::starttls_protocol_for_port(port));
     }
-    using scanner::StartTls;
     const std::vector<std::pair<std::uint16_t, StartTls>> expected = {
         {25, StartTls::smtp},       {587, StartTls::smtp},  {143, StartTls::imap},
         {110, StartTls::pop3},      {21, StartTls::ftp},    {389, StartTls::ldap},
@@ -299,10 +298,10 @@ TEST_CASE("targets: default port lists and the STARTTLS protocol of each port", 
     CHECK_FALSE(scanner::starttls_protocol_for_port(80));
 
     for (const auto& [port, protocol] : expected)
-        CHECK(scanner::starttls_from_string(scanner::to_string(protocol)) == protocol);
-    CHECK(std::string(scanner::to_string(StartTls::postgres)) == "postgres");
-    CHECK_FALSE(scanner::starttls_from_string("smtps"));
-    CHECK_FALSE(scanner::starttls_from_string(""));
+        CHECK(parse_enum<StartTls>(to_string(protocol)) == protocol);
+    CHECK(std::string(to_string(StartTls::postgres)) == "postgres");
+    CHECK_FALSE(parse_enum<StartTls>("smtps"));
+    CHECK_FALSE(parse_enum<StartTls>(""));
 }
 
 TEST_CASE("targets: excluded addresses are never produced", "[targets]") {

@@ -1,0 +1,59 @@
+#pragma once
+// The store-neutral steps of the inventory's questions (analysis.hpp): what is done in C++ once a store has read
+// the rows, so every store (SQLite now, PostgreSQL later) answers alike. Internal to inventory/.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "inventory/analysis.hpp"
+
+namespace certfleet::inventory {
+
+// Deeper than any real chain; stops a loop of cross-signed CAs from walking forever.
+inline constexpr int kMaxChainDepth = 10;
+
+// The filter's `now`, or the current time when it has none.
+UnixTime filter_now(const Filter& filter);
+// A fingerprint as stored: lower-case hex without colons.
+std::string normalized_fingerprint(const std::string& text);
+bool has_labels(const Labels& have, const Labels& wanted);
+// True when the certificate meets the filter's conditions on certificates (expiry, self-signed, issuer).
+bool meets_certificate_conditions(const CertInfo& cert, const Filter& filter);
+// The filter's view (scan, as_of, labels, now) without its conditions on certificates.
+Filter without_certificate_conditions(Filter filter);
+
+// Label key -> its distinct values over these places, for the keys with two or more.
+std::map<std::string, std::vector<std::string>> label_split(const std::vector<PlaceSeen>& places);
+// Most certificates and key files first, then by spki.
+void order_reused_keys(std::vector<ReusedKey>& keys);
+// Every anchor of these stores that meets the filter's conditions, once, with the stores that hold it and those
+// that miss it, given how many live certificates chain up to each (by sha256); soonest expiry first.
+std::vector<AnchorSummary> summarize_anchors(const std::vector<TrustStore>& stores,
+                                             const std::unordered_map<std::string, std::int64_t>& issues_live,
+                                             const Filter& filter);
+
+// The way up from `start` through `issuers_of`, depth first: the first that ends where `is_anchor` holds, else the
+// longest known. Returns the ids from `start` up, and whether the last is an anchor.
+struct IssuerWalk {
+    std::vector<std::int64_t> chain;
+    bool anchored = false;
+};
+IssuerWalk walk_to_anchor(std::int64_t start, const std::function<bool(std::int64_t)>& is_anchor,
+                          const std::function<std::vector<std::int64_t>(std::int64_t)>& issuers_of);
+
+// The certificate at the head of a place in one scan.
+struct PlaceHead {
+    ScanId scan = 0;
+    UnixTime at = 0;
+    std::string sha256;
+    std::string spki_sha256;
+};
+// Every change of certificate between consecutive heads (oldest first) of `place`.
+std::vector<Rotation> rotations_in(const Place& place, const std::vector<PlaceHead>& heads);
+// A file certificate's verdict at a moment, as diffs compare them: "expired", "not-yet-valid" or "valid".
+std::string validity_verdict(UnixTime not_before, UnixTime not_after, UnixTime at);
+
+}  // namespace certfleet::inventory

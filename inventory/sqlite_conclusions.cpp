@@ -1,0 +1,124 @@
+// What a scan's end adds: its status and counts, the views across scans (latest place, first and last seen,
+// issuer links), default certificates, and the findings of the rules.
+#include "core/issuance.hpp"
+#include "inventory/sqlite_inventory.hpp"
+
+namespace certfleet::inventory {
+
+void SqliteInventory::finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts,
+                 const FindingsEvaluator& evaluate) {
+    in_transaction([&] {
+        Statement update(db_,
+                         "UPDATE scans SET status = ?, finished_at = strftime('%s','now'), files_walked = ?, "
+                         "files_skipped = ?, certificates_seen = ?, keys_seen = ?, errors = ?, notes = ? WHERE "
+                         "id = ?");
+        update.bind(1, std::string(to_string(status)))
+            .bind(2, static_cast<std::int64_t>(counts.files_walked))
+            .bind(3, static_cast<std::int64_t>(counts.files_skipped))
+            .bind(4, static_cast<std::int64_t>(counts.certificates_seen))
+            .bind(5, static_cast<std::int64_t>(counts.keys_seen))
+            .bind(6, static_cast<std::int64_t>(counts.errors))
+            .bind(7, static_cast<std::int64_t>(counts.notes))
+            .bind(8, scan)
+            .run();
+        mark_default_certificates(scan);
+        conclude(scan);
+        if (evaluate) store_findings(scan, evaluate(*queries_, scan));
+    });
+    checkpoint_without_waiting();
+}
+
+void SqliteInventory::record_findings(ScanId scan, const std::vector<Finding>& findings) {
+    in_transaction([&] { store_findings(scan, findings); });
+}
+
+// An address and port that answered several SNI names, all with the same leaf, serves a default
+// certificate whatever name is asked for.
+void SqliteInventory::mark_default_certificates(ScanId scan) {
+    Statement defaults(db_,
+                       "UPDATE endpoint_observations SET serves_default = 1 WHERE scan_id = ?1 AND endpoint_id IN ("
+                       "SELECT e.id FROM endpoints e WHERE (e.address, e.port) IN (SELECT e2.address, e2.port FROM "
+                       "endpoint_observations o2 JOIN endpoints e2 ON e2.id = o2.endpoint_id JOIN endpoint_sightings "
+                       "s2 ON s2.scan_id = o2.scan_id AND s2.endpoint_id = o2.endpoint_id AND s2.position = 0 WHERE "
+                       "o2.scan_id = ?1 AND o2.status = 'tls' GROUP BY e2.address, e2.port HAVING "
+                       "count(DISTINCT e2.server_name) > 1 AND count(DISTINCT s2.certificate_id) = 1))");
+    defaults.bind(1, scan).run();
+}
+
+void SqliteInventory::store_findings(ScanId scan, const std::vector<Finding>& findings) {
+    Statement clear(db_, "DELETE FROM findings WHERE scan_id = ?");
+    clear.bind(1, scan).run();
+    Statement insert(db_,
+                     "INSERT INTO findings (scan_id, rule_id, severity, sha256, location, message, days_left, "
+                     "deadline, overdue, evaluated_at) VALUES (?,?,?,?,?,?,?,?,?,strftime('%s','now'))");
+    for (const auto& f : findings) {
+        insert.bind(1, scan).bind(2, f.rule_id).bind(3, std::string(to_string(f.severity))).bind(4, f.sha256).bind(5, f.location);
+        insert.bind(6, f.message).bind(7, f.days_left).bind(8, f.deadline);
+        insert.bind(9, static_cast<std::int64_t>(f.overdue)).run();
+    }
+}
+
+// What a scan adds to the views across scans, once it has ended (finished, interrupted, or found dead): the
+// current view of each place it looked at, the first and last scan of each certificate it saw, and the issuer
+// links of the certificates it added. Set-based, once per scan, rather than once per sighting.
+void SqliteInventory::conclude(ScanId scan) {
+    // One statement per table the scan wrote, each reading it in its index's order (a UNION of two would sort
+    // every row through a temporary B-tree first).
+    // A row already as recent (or as old) as the scan is left alone, so the second table of a pair rewrites
+    // only the rows the first did not bring.
+    static constexpr const char* kLatestPlace =
+        " GROUP BY location_id ORDER BY location_id ON CONFLICT (location_id) DO UPDATE SET scan_id = "
+        "excluded.scan_id WHERE excluded.scan_id > scan_id";
+    static constexpr const char* kSeen =
+        " GROUP BY certificate_id ORDER BY certificate_id ON CONFLICT (certificate_id) DO UPDATE SET first_scan = "
+        "min(first_scan, excluded.first_scan), last_scan = max(last_scan, excluded.last_scan) WHERE "
+        "excluded.first_scan < first_scan OR excluded.last_scan > last_scan";
+    const std::string conclusions[] = {
+        std::string("INSERT INTO location_latest (location_id, scan_id) SELECT location_id, ?1 FROM sightings "
+                    "WHERE scan_id = ?1") + kLatestPlace,
+        std::string("INSERT INTO location_latest (location_id, scan_id) SELECT location_id, ?1 FROM key_sightings "
+                    "WHERE scan_id = ?1") + kLatestPlace,
+        "INSERT INTO endpoint_latest (endpoint_id, scan_id) SELECT endpoint_id, ?1 FROM endpoint_observations "
+        "WHERE scan_id = ?1 ORDER BY endpoint_id ON CONFLICT (endpoint_id) DO UPDATE SET scan_id = "
+        "excluded.scan_id WHERE excluded.scan_id > scan_id",
+        std::string("INSERT INTO certificate_seen (certificate_id, first_scan, last_scan) SELECT certificate_id, "
+                    "?1, ?1 FROM sightings WHERE scan_id = ?1") + kSeen,
+        std::string("INSERT INTO certificate_seen (certificate_id, first_scan, last_scan) SELECT certificate_id, "
+                    "?1, ?1 FROM endpoint_sightings WHERE scan_id = ?1") + kSeen,
+    };
+    for (const auto& sql : conclusions) Statement(db_, sql.c_str()).bind(1, scan).run();
+    link_issuers(scan);
+}
+
+// Links the certificates this scan added to their issuers and to the certificates they issued, among
+// everything in the inventory. Candidates come from names and key identifiers; the signature decides. The
+// workers have checked most pairs already (those whose issuer was stored before the certificate, in this
+// process); the rest, and the scans of processes that died, are checked here.
+void SqliteInventory::link_issuers(ScanId scan) {
+    issuance_checks_.wait();
+    store_issuer_links();
+    static constexpr const char* kCandidates[] = {
+        "SELECT c.id, c.der, i.id, i.sha256, i.der FROM certificates c JOIN certificates i ON i.subject = c.issuer "
+        "WHERE c.first_seen_scan = ?1 AND c.self_issued = 0 AND (i.key_usage = '[]' OR "
+        "instr(i.key_usage, '\"keyCertSign\"') > 0) AND (c.authority_key_id = '' OR "
+        "i.subject_key_id = '' OR c.authority_key_id = i.subject_key_id) AND NOT EXISTS (SELECT 1 FROM "
+        "certificate_issuers ci WHERE ci.certificate_id = c.id AND ci.issuer_id = i.id) ORDER BY i.id",
+        "SELECT c.id, c.der, i.id, i.sha256, i.der FROM certificates i JOIN certificates c ON c.issuer = i.subject "
+        "WHERE i.first_seen_scan = ?1 AND c.first_seen_scan != ?1 AND c.self_issued = 0 AND (i.key_usage = '[]' "
+        "OR instr(i.key_usage, '\"keyCertSign\"') > 0) AND "
+        "(c.authority_key_id = '' OR i.subject_key_id = '' OR c.authority_key_id = i.subject_key_id) ORDER BY i.id"};
+    IssuanceChecker checker;
+    Statement link(db_, "INSERT OR IGNORE INTO certificate_issuers (certificate_id, issuer_id) VALUES (?,?)");
+    for (const char* sql : kCandidates) {
+        Statement candidates(db_, sql);
+        candidates.bind(1, scan);
+        while (candidates.step()) {
+            const IssuerLink pair{candidates.integer(0), candidates.integer(2)};
+            if (issuance_checks_.answered_no(pair)) continue;
+            if (checker.issued(candidates.blob(1), candidates.text(3), candidates.blob(4)))
+                link.bind(1, pair.first).bind(2, pair.second).run();
+        }
+    }
+}
+
+}  // namespace certfleet::inventory

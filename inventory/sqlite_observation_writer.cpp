@@ -1,0 +1,185 @@
+// What a scan writes as it goes: each batch of file and endpoint observations, with the certificates, places and
+// issuer checks they bring.
+#include "core/issuance.hpp"
+#include "inventory/sqlite_inventory.hpp"
+
+namespace certfleet::inventory {
+
+void SqliteInventory::record(ScanId scan, const std::vector<FileObservations>& batch) {
+    in_transaction([&] {
+        store_issuer_links();
+        for (const auto& observations : batch) record_one(scan, observations);
+        rows_->flush();
+    });
+}
+
+void SqliteInventory::record_endpoints(ScanId scan, const std::vector<EndpointObservationRecord>& batch) {
+    in_transaction([&] {
+        store_issuer_links();
+        for (const auto& record : batch) record_endpoint(scan, record);
+        rows_->flush();
+    });
+}
+
+// A scan sees each file once, and a file's certificates and keys come together: the last place is the only
+// one worth remembering.
+std::int64_t SqliteInventory::location_id(const std::string& path, SourceFormat format) {
+    if (last_location_.id != 0 && last_location_.format == format && last_location_.path == path)
+        return last_location_.id;
+    const std::string format_name = to_string(format);
+    const std::int64_t id = stored_id(
+        [&] {
+            statement("INSERT INTO locations (kind, path, format) VALUES ('file', ?, ?)")
+                .bind(1, path)
+                .bind(2, format_name)
+                .run();
+        },
+        "SELECT id FROM locations WHERE kind = 'file' AND path = ? AND format = ?",
+        [&](Statement& select) { select.bind_unowned(1, path).bind_unowned(2, format_name); });
+    last_location_.path.assign(path);  // into the capacity it has, not a new string per place
+    last_location_.format = format;
+    last_location_.id = id;
+    return id;
+}
+
+// Not cached: a scan sees most certificates once, so a cache would cost more per certificate than its hits save.
+std::int64_t SqliteInventory::certificate_id(ScanId scan, const CertInfo& c, const std::shared_ptr<const Bytes>& der) {
+    return stored_id(
+        [&] {
+            insert_certificate(scan, c, *der);
+            issuer_candidates_.erase(c.subject);  // it may have issued certificates still to come
+            if (!c.self_issued) ask_who_issued(sqlite3_last_insert_rowid(db_), c, der);
+        },
+        "SELECT id FROM certificates WHERE sha256 = ?",
+        [&](Statement& select) { select.bind_unowned(1, c.sha256); });
+}
+
+// Asks the workers to check the new certificate's signature against each certificate in the inventory that
+// could have issued it (the same pairing link_issuers makes), so that check is done by the scan's end.
+void SqliteInventory::ask_who_issued(std::int64_t id, const CertInfo& c, const std::shared_ptr<const Bytes>& der) {
+    auto it = issuer_candidates_.find(c.issuer);
+    if (it == issuer_candidates_.end()) {
+        if (issuer_candidates_.size() >= kMaxCachedIssuerNames) issuer_candidates_.clear();
+        // The key-usage condition is the subject index's (schema.sql): only such certificates may sign.
+        auto& select = statement(
+            "SELECT id, sha256, subject_key_id, der FROM certificates WHERE subject = ? AND (key_usage = '[]' OR "
+            "instr(key_usage, '\"keyCertSign\"') > 0)");
+        select.bind(1, c.issuer);
+        std::vector<IssuerCandidate> candidates;
+        while (select.step())
+            candidates.push_back(IssuerCandidate{select.integer(0), select.text(1), select.text(2),
+                                                 std::make_shared<const Bytes>(select.blob(3))});
+        it = issuer_candidates_.emplace(c.issuer, std::move(candidates)).first;
+    }
+    for (const auto& issuer : it->second) {
+        if (issuer.id == id) continue;
+        if (!c.authority_key_id.empty() && !issuer.subject_key_id.empty() && c.authority_key_id != issuer.subject_key_id)
+            continue;
+        issuance_checks_.ask(IssuanceQuestion{id, issuer.id, der, issuer.sha256, issuer.der});
+    }
+}
+
+void SqliteInventory::store_issuer_links() {
+    for (const auto& [certificate, issuer] : issuance_checks_.take_issued())
+        statement("INSERT OR IGNORE INTO certificate_issuers (certificate_id, issuer_id) VALUES (?,?)")
+            .bind(1, certificate)
+            .bind(2, issuer)
+            .run();
+}
+
+void SqliteInventory::insert_certificate(ScanId scan, const CertInfo& c, const Bytes& der) {
+    auto& insert = statement(
+        "INSERT INTO certificates (sha256, spki_sha256, subject, issuer, serial, not_before, not_after, "
+        "key_type, key_curve, key_bits, signature_algorithm, is_ca, path_length, self_issued, self_signed, "
+        "subject_key_id, authority_key_id, dns_names, ip_addresses, uris, emails, key_usage, ext_key_usage, der, "
+        "first_seen_scan) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    insert.bind(1, c.sha256).bind(2, c.spki_sha256).bind(3, c.subject).bind(4, c.issuer).bind(5, c.serial);
+    insert.bind(6, c.not_before).bind(7, c.not_after).bind(8, c.key_type).bind(9, c.key_curve);
+    insert.bind(10, static_cast<std::int64_t>(c.key_bits)).bind(11, c.signature_algorithm);
+    insert.bind(12, static_cast<std::int64_t>(c.is_ca));
+    insert.bind(13, c.path_length ? std::optional<std::int64_t>(*c.path_length) : std::nullopt);
+    insert.bind(14, static_cast<std::int64_t>(c.self_issued)).bind(15, static_cast<std::int64_t>(c.self_signed));
+    insert.bind(16, c.subject_key_id).bind(17, c.authority_key_id);
+    insert.bind(18, json_list(c.dns_names)).bind(19, json_list(c.ip_addresses)).bind(20, json_list(c.uris));
+    insert.bind(21, json_list(c.emails)).bind(22, json_list(c.key_usage)).bind(23, json_list(c.ext_key_usage));
+    insert.bind_blob(24, der).bind(25, scan);
+    insert.run();
+}
+
+void SqliteInventory::record_one(ScanId scan, const FileObservations& observations) {
+    // Each place once: a file's certificates share it, and a keystore's keys are where its certificates are.
+    std::int64_t labelled = 0;
+    const auto place = [&](const std::string& path, SourceFormat format) {
+        const std::int64_t id = location_id(path, format);
+        if (id != labelled) label_location(scan, id, observations.labels);
+        labelled = id;
+        return id;
+    };
+    for (const auto& sighting : observations.certificates) {
+        const std::int64_t cert = certificate_id(scan, *sighting.cert, sighting.der);
+        const std::int64_t location = place(sighting.location.path, sighting.location.format);
+        const auto position = static_cast<std::int64_t>(sighting.location.index);
+        rows_->sightings.add(scan, location, position, cert);
+        if (sighting.trust_anchor) rows_->anchors.add(scan, location, position);
+    }
+    for (const auto& key : observations.keys)
+        rows_->keys.add(scan, place(key.path, key.format), key.spki_sha256, std::string(to_string(key.state)));
+    for (const auto& event : observations.events) {
+        statement("INSERT INTO scan_events (scan_id, level, location, reason, detail) VALUES (?,?,?,?,?)")
+            .bind(1, scan)
+            .bind(2, std::string(to_string(event.level)))
+            .bind(3, event.location)
+            .bind(4, event.reason)
+            .bind(5, event.detail)
+            .run();
+    }
+}
+
+// Not cached: a scan probes each endpoint once.
+std::int64_t SqliteInventory::endpoint_id(const EndpointFacts& f) {
+    const auto bind_endpoint = [&](Statement& query) -> Statement& {
+        return query.bind(1, f.host).bind(2, f.address).bind(3, static_cast<std::int64_t>(f.port)).bind(4, f.server_name);
+    };
+    return stored_id(
+        [&] {
+            bind_endpoint(statement("INSERT INTO endpoints (host, address, port, server_name) "
+                                    "VALUES (?,?,?,?)"))
+                .run();
+        },
+        "SELECT id FROM endpoints WHERE host = ? AND address = ? AND port = ? AND server_name = ?",
+        bind_endpoint);
+}
+
+void SqliteInventory::record_endpoint(ScanId scan, const EndpointObservationRecord& record) {
+    const EndpointFacts& f = record.facts;
+    const std::int64_t endpoint = endpoint_id(f);
+    auto& insert = statement(
+        "INSERT OR REPLACE INTO endpoint_observations (scan_id, endpoint_id, status, detail, starttls, "
+        "tls_version, cipher, ocsp_stapled, verified, verify_error, verify_detail, verify_errors, hostname_match, "
+        "chain_trusted, order_correct, root_included, intermediates_missing, earliest_expiry, "
+        "earliest_expiry_sha256, serves_default, elapsed_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    const ChainVerdict& v = f.verdict;
+    insert.bind(1, scan).bind(2, endpoint).bind(3, std::string(to_string(f.status))).bind(4, f.detail);
+    insert.bind(5, f.starttls ? std::optional<std::string>(to_string(*f.starttls)) : std::nullopt);
+    insert.bind(6, f.tls_version).bind(7, f.cipher).bind(8, static_cast<std::int64_t>(f.ocsp_stapled));
+    insert.bind(9, static_cast<std::int64_t>(v.verified)).bind(10, v.verify_error).bind(11, v.verify_detail);
+    insert.bind(12, json_list(v.errors)).bind(13, static_cast<std::int64_t>(v.hostname_match));
+    insert.bind(14, static_cast<std::int64_t>(v.chain_trusted)).bind(15, static_cast<std::int64_t>(v.order_correct));
+    insert.bind(16, static_cast<std::int64_t>(v.root_included));
+    insert.bind(17, static_cast<std::int64_t>(v.intermediates_missing)).bind(18, v.earliest_expiry);
+    insert.bind(19, v.earliest_expiry_sha256.empty() ? std::nullopt : std::optional<std::string>(v.earliest_expiry_sha256));
+    insert.bind(20, static_cast<std::int64_t>(f.serves_default)).bind(21, f.elapsed_ms);
+    insert.run();
+    for (std::size_t position = 0; position < record.chain.size(); ++position) {
+        const auto& link = record.chain[position];
+        rows_->endpoint_sightings.add(scan, endpoint, static_cast<std::int64_t>(position),
+                                      certificate_id(scan, *link.cert, link.der));
+    }
+    for (const auto& l : record.labels) rows_->endpoint_labels.add(scan, endpoint, l.key, l.value);
+}
+
+void SqliteInventory::label_location(ScanId scan, std::int64_t location, const Labels& labels) {
+    for (const auto& l : labels) rows_->location_labels.add(scan, location, l.key, l.value);
+}
+
+}  // namespace certfleet::inventory

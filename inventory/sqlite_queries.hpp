@@ -1,0 +1,125 @@
+#pragma once
+// The inventory's questions (analysis.hpp) in SQL: one class whose members live in the sqlite_*_queries.cpp files
+// by subject. Each question is one or a few statements over the indexes of schema.sql; C++ only assembles rows
+// into answers (with the store-neutral steps of query_logic.hpp). Internal to inventory/.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "inventory/analysis.hpp"
+#include "inventory/sqlite_support.hpp"
+
+namespace certfleet::inventory {
+
+inline constexpr int kFileKind = 0, kEndpointKind = 1;
+
+// A place's identity within the inventory: its kind and row id.
+struct PlaceKey {
+    int kind = kFileKind;
+    std::int64_t id = 0;
+    bool operator==(const PlaceKey&) const = default;
+    auto operator<=>(const PlaceKey&) const = default;
+};
+
+// One certificate at one place and position over the scans that saw it there.
+struct PlaceRow {
+    std::int64_t certificate_id = 0;
+    PlaceKey key;
+    PlaceSeen seen;
+    bool in_view = false;
+};
+
+// Which places of a certificate: every one it was ever seen at, or those the filter's view holds.
+enum class PlaceRows { all, in_view };
+
+// Each place's latest scan in a view: the current view's tables, kept up to date by the writer, or for a view
+// "as of" a past scan the connection's temporary tables of the same shape (SqliteQueries::as_of_view).
+struct LatestScans {
+    const char* locations;
+    const char* endpoints;
+};
+LatestScans latest_scans(const Filter& filter);
+
+// The sightings a filter looks at, as the CTE `view(kind, scan_id, place_id, position, certificate_id, anchor)`:
+// the current view, the view as of a past scan, or one scan, narrowed to places with the filter's labels and,
+// when `certificate_condition` is given (e.g. "= :cert"), to those certificates.
+std::string view_cte(const Filter& filter, const std::string& certificate_condition = "");
+// The SQL condition that a place (`alias`.`place_column`) carries the filter's label `i` in its scan.
+std::string label_condition(const char* own_table, const char* place_column, const char* alias, std::size_t i);
+// Conditions on the certificate `c` from the filter.
+std::string certificate_conditions(const Filter& filter);
+// "1,2,3": row ids for an IN list (ids of 0, which name no row, left out).
+std::string id_list(const std::vector<std::int64_t>& ids);
+
+class SqliteQueries final : public InventoryQueries {
+public:
+    // On `db`, closing it at the end when `owns_connection`.
+    SqliteQueries(sqlite3* db, std::string path, bool owns_connection);
+    ~SqliteQueries() override;
+
+    std::unique_ptr<ReadSnapshot> snapshot() override;
+    std::vector<ScanRecord> scans() override;
+    std::optional<ScanRecord> find_scan(ScanId scan) override;
+    std::optional<ScanRecord> latest_scan() override;
+    std::optional<ScanRecord> latest_finished_scan() override;
+    ScanContents scan_contents(ScanId scan) override;
+    std::vector<CertificateSummary> certificates(const Filter& filter) override;
+    std::vector<std::string> fingerprints_starting_with(const std::string& prefix, std::size_t limit) override;
+    std::optional<CertificateDetail> certificate(const std::string& sha256, const Filter& filter) override;
+    std::vector<EndpointSummary> endpoints(const Filter& filter) override;
+    std::vector<SharedCertificate> shared(const Filter& filter, std::int64_t min_places) override;
+    std::vector<ReusedKey> reused_keys(const Filter& filter) override;
+    std::vector<AnchorSummary> anchors(const Filter& filter) override;
+    std::vector<TrustStore> stores(const Filter& filter) override;
+    AnchorPath path_to_anchor(const std::string& sha256, const Filter& filter) override;
+    std::optional<CertificateHistory> history(const std::string& sha256) override;
+    ScanDiff diff(ScanId from, ScanId to) override;
+    std::vector<Placement> placements(const Filter& filter) override;
+    std::map<std::string, std::vector<Ancestor>> ancestors(const std::vector<std::string>& sha256s) override;
+
+private:
+    // sqlite_view_queries.cpp: the view a filter looks at, and the certificate summaries in it.
+    void bind_view(Statement& statement, const Filter& filter);
+    void as_of_view(const Filter& filter);
+    std::vector<CertificateSummary> summaries(const Filter& filter, const std::string& extra,
+                                              const std::function<void(Statement&)>& bind_extra);
+    std::vector<CertificateSummary> summaries_of(const std::vector<std::int64_t>& ids, const Filter& filter);
+    CertificateSummary summary_of(std::int64_t id, const Filter& filter);
+
+    // sqlite_place_queries.cpp: where certificates and keys were seen.
+    std::vector<PlaceRow> place_rows(const std::vector<std::int64_t>& ids, const Filter& filter, PlaceRows which);
+    Place place_of(const PlaceKey& key);
+    Labels labels_of(const PlaceKey& key, ScanId scan);
+    std::vector<std::pair<std::string, Place>> key_files(const Filter& filter, const std::string& spki_condition,
+                                                         const std::function<void(Statement&)>& bind_extra);
+
+    // sqlite_anchor_queries.cpp
+    std::unordered_map<std::int64_t, std::string> anchors_reached(const std::vector<std::int64_t>& ids,
+                                                                  const Filter& filter);
+
+    // sqlite_history_queries.cpp
+    std::vector<Rotation> rotations_at(const PlaceKey& key);
+
+    // sqlite_queries.cpp: row lookups by key.
+    Statement& statement(const std::string& sql);
+    std::optional<std::int64_t> certificate_id(const std::string& sha256);
+    std::string sha256_of(std::int64_t id);
+    std::vector<std::int64_t> issuers_of(std::int64_t id);
+    UnixTime scan_started(ScanId scan);
+    ScanRecord scan_record(ScanId scan);
+
+    std::string path_;
+    sqlite3* db_ = nullptr;
+    bool owns_connection_ = true;
+    std::map<std::string, std::unique_ptr<Statement>> statements_;
+    std::unordered_map<std::string, std::int64_t> summary_ids_;  // sha256 -> row id of every certificate summarised
+    std::optional<ScanId> as_of_filled_;                         // the scan the as-of tables hold
+};
+
+}  // namespace certfleet::inventory

@@ -1,0 +1,58 @@
+// Connections to the inventory's file, and its schema: created in a new file, an older one brought up to date.
+#include "inventory/sqlite_support.hpp"
+
+namespace certfleet::inventory {
+
+extern const char* const kSchemaSql;
+
+void migrate_schema(sqlite3* db) {
+    const std::int64_t current = schema_version(db);
+    if (current > kSchemaVersion)
+        throw InventoryError("inventory schema version " + std::to_string(current) +
+                             " is newer than this certfleet understands (" + std::to_string(kSchemaVersion) + ")");
+    if (current == kSchemaVersion) return;
+    Statement tables(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN "
+                         "('scans','certificates','locations','sightings','key_sightings','scan_events',"
+                         "'endpoints','endpoint_observations','endpoint_sightings','scan_progress',"
+                         "'scan_labels','location_labels','endpoint_labels','anchor_sightings',"
+                         "'certificate_issuers','location_latest','endpoint_latest','certificate_seen',"
+                         "'findings','scan_owners')");
+    tables.step();
+    const bool foreign = tables.integer(0) > 0;
+    tables.reset();
+    if (current == 0 && foreign) throw InventoryError("not a certfleet inventory (it holds other tables)");
+    exec_sql(db, "BEGIN IMMEDIATE");
+    try {
+        exec_sql(db, kSchemaSql);
+        exec_sql(db, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+        exec_sql(db, "COMMIT");
+    } catch (...) {
+        sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
+sqlite3* open_connection(const std::string& path, int flags) {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+        const std::string message = db ? sqlite3_errmsg(db) : "out of memory";
+        sqlite3_close(db);
+        throw InventoryError(path + ": cannot open inventory: " + message);
+    }
+    sqlite3_busy_timeout(db, kBusyTimeoutMs);
+    return db;
+}
+
+void upgrade_sqlite_schema(const std::string& path) {
+    sqlite3* db = open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX);
+    try {
+        exec_sql(db, "PRAGMA journal_mode = WAL");
+        migrate_schema(db);
+    } catch (const InventoryError& e) {
+        sqlite3_close(db);
+        throw InventoryError(path + ": " + e.what());
+    }
+    sqlite3_close(db);
+}
+
+}  // namespace certfleet::inventory

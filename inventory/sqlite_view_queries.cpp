@@ -1,0 +1,178 @@
+// The view a filter looks at (the current view, the view as of a past scan, or one scan) as SQL, and the
+// certificate summaries in it.
+#include "inventory/query_logic.hpp"
+#include "inventory/sqlite_queries.hpp"
+
+namespace certfleet::inventory {
+
+namespace {
+
+std::string like_pattern(const std::string& text) {
+    std::string pattern = "%";
+    for (char ch : text) {
+        if (ch == '%' || ch == '_' || ch == '\\') pattern += '\\';
+        pattern += ch;
+    }
+    return pattern + "%";
+}
+
+// Binds the filter's parameters. A view as of a past scan needs its tables filled first (see as_of_view).
+void bind_filter(Statement& statement, const Filter& filter) {
+    if (filter.scan) statement.bind(":scan", *filter.scan);
+    if (filter.as_of) statement.bind(":as_of", *filter.as_of);
+    for (std::size_t i = 0; i < filter.labels.size(); ++i) {
+        const std::string n = std::to_string(i);
+        statement.bind((":lk" + n).c_str(), filter.labels[i].key);
+        statement.bind((":lv" + n).c_str(), filter.labels[i].value);
+    }
+    const UnixTime now = filter_now(filter);
+    if (filter.expiring_days) statement.bind(":deadline", now + *filter.expiring_days * 86400);
+    if (!filter.issuer.empty()) statement.bind(":issuer", like_pattern(filter.issuer));
+    statement.bind(":now", now);
+}
+
+// Summary columns of certificate `c`: its facts, then first and last seen. The caller adds the place count.
+const std::string kSummaryColumns = std::string(kCertificateColumnsOfC) + ", f.started_at, l.started_at";
+const char* const kSummaryJoins =
+    " JOIN certificate_seen cs ON cs.certificate_id = c.id JOIN scans f ON f.id = cs.first_scan "
+    "JOIN scans l ON l.id = cs.last_scan";
+
+CertificateSummary read_summary(const Statement& row, int first) {
+    CertificateSummary summary;
+    summary.cert = read_certificate(row, first);
+    summary.first_seen = row.integer(first + kCertificateColumnCount);
+    summary.last_seen = row.integer(first + kCertificateColumnCount + 1);
+    summary.places = row.integer(first + kCertificateColumnCount + 2);
+    return summary;
+}
+
+}  // namespace
+
+// A place carries a label in a scan when its own labels (owner map) or else the scan's have it.
+std::string label_condition(const char* own_table, const char* place_column, const char* alias, std::size_t i) {
+    const std::string n = std::to_string(i);
+    return std::string(" AND :lv") + n + " = coalesce((SELECT value FROM " + own_table + " WHERE scan_id = " + alias +
+           ".scan_id AND " + place_column + " = " + alias + "." + place_column + " AND key = :lk" + n +
+           "), (SELECT value FROM scan_labels WHERE scan_id = " + alias + ".scan_id AND key = :lk" + n + "))";
+}
+
+LatestScans latest_scans(const Filter& filter) {
+    if (filter.as_of) return {"temp.as_of_location", "temp.as_of_endpoint"};
+    return {"location_latest", "endpoint_latest"};
+}
+
+// A view starts from its latest-scan tables (one row per place) and looks each place's sightings up; CROSS JOIN
+// keeps SQLite from planning it the other way round, through every sighting ever recorded.
+std::string view_cte(const Filter& filter, const std::string& certificate_condition) {
+    std::string file_source, endpoint_source;
+    if (filter.scan) {
+        file_source = "sightings s WHERE s.scan_id = :scan";
+        endpoint_source = "endpoint_sightings es WHERE es.scan_id = :scan";
+    } else {
+        const auto latest = latest_scans(filter);
+        file_source = std::string(latest.locations) +
+                      " ll CROSS JOIN sightings s ON s.scan_id = ll.scan_id AND s.location_id = ll.location_id WHERE 1";
+        endpoint_source = std::string(latest.endpoints) +
+                          " el CROSS JOIN endpoint_sightings es ON es.scan_id = el.scan_id AND es.endpoint_id = "
+                          "el.endpoint_id WHERE 1";
+    }
+    if (!certificate_condition.empty()) {
+        file_source += " AND s.certificate_id " + certificate_condition;
+        endpoint_source += " AND es.certificate_id " + certificate_condition;
+    }
+    for (std::size_t i = 0; i < filter.labels.size(); ++i) {
+        file_source += label_condition("location_labels", "location_id", "s", i);
+        endpoint_source += label_condition("endpoint_labels", "endpoint_id", "es", i);
+    }
+    return "view(kind, scan_id, place_id, position, certificate_id, anchor) AS ("
+           "SELECT 0, s.scan_id, s.location_id, s.position, s.certificate_id, EXISTS (SELECT 1 FROM anchor_sightings a "
+           "WHERE a.scan_id = s.scan_id AND a.location_id = s.location_id AND a.position = s.position) FROM " +
+           file_source + " UNION ALL SELECT 1, es.scan_id, es.endpoint_id, es.position, es.certificate_id, 0 FROM " +
+           endpoint_source + ")";
+}
+
+std::string certificate_conditions(const Filter& filter) {
+    std::string sql;
+    if (filter.expiring_days) sql += " AND c.not_after <= :deadline";
+    if (filter.self_signed) sql += " AND c.self_signed = 1";
+    if (!filter.issuer.empty()) sql += " AND c.issuer LIKE :issuer ESCAPE '\\'";
+    return sql;
+}
+
+// Binds the filter's parameters to a statement over its view, filling the as-of tables first when it asks
+// about a past scan.
+void SqliteQueries::bind_view(Statement& statement, const Filter& filter) {
+    as_of_view(filter);
+    bind_filter(statement, filter);
+}
+
+// Fills temp.as_of_location and temp.as_of_endpoint with each place's latest scan up to the filter's as_of,
+// as location_latest and endpoint_latest hold it for now. Kept while the same scan is asked about.
+void SqliteQueries::as_of_view(const Filter& filter) {
+    if (!filter.as_of || filter.scan || as_of_filled_ == filter.as_of) return;
+    as_of_filled_.reset();
+    exec_sql(db_, "DELETE FROM temp.as_of_location; DELETE FROM temp.as_of_endpoint");
+    // From each place's latest scan now, back scan by scan: in a fleet scanned regularly a probe or two of the
+    // primary keys, where grouping every sighting by place would sort them all. Places first seen after that
+    // scan get NULL and are deleted after (a WHERE on the probe would run it twice).
+    Statement locations(db_,
+                        "INSERT INTO temp.as_of_location SELECT ll.location_id, CASE WHEN ll.scan_id <= ?1 THEN "
+                        "ll.scan_id ELSE (SELECT x.id FROM scans x WHERE x.id <= ?1 AND (EXISTS (SELECT 1 FROM "
+                        "sightings s WHERE s.scan_id = x.id AND s.location_id = ll.location_id) OR EXISTS (SELECT 1 "
+                        "FROM key_sightings k WHERE k.scan_id = x.id AND k.location_id = ll.location_id)) ORDER BY "
+                        "x.id DESC LIMIT 1) END FROM location_latest ll");
+    locations.bind(1, *filter.as_of).run();
+    Statement endpoints(db_,
+                        "INSERT INTO temp.as_of_endpoint SELECT el.endpoint_id, CASE WHEN el.scan_id <= ?1 THEN "
+                        "el.scan_id ELSE (SELECT x.id FROM scans x WHERE x.id <= ?1 AND EXISTS (SELECT 1 FROM "
+                        "endpoint_observations o WHERE o.scan_id = x.id AND o.endpoint_id = el.endpoint_id) ORDER BY "
+                        "x.id DESC LIMIT 1) END FROM endpoint_latest el");
+    endpoints.bind(1, *filter.as_of).run();
+    exec_sql(db_,
+             "DELETE FROM temp.as_of_location WHERE scan_id IS NULL; DELETE FROM temp.as_of_endpoint WHERE scan_id "
+             "IS NULL");
+    as_of_filled_ = filter.as_of;
+}
+
+// Certificates in the filter's view that meet its conditions and `extra` (SQL on `c`), soonest expiry first,
+// each with the number of distinct places it is at in the view.
+std::vector<CertificateSummary> SqliteQueries::summaries(const Filter& filter, const std::string& extra,
+                                          const std::function<void(Statement&)>& bind_extra) {
+    Statement select(db_, ("WITH " + view_cte(filter) +
+                           ", counted AS (SELECT certificate_id, count(DISTINCT place_id * 2 + kind) AS places FROM "
+                           "view GROUP BY certificate_id) SELECT " +
+                           kSummaryColumns + ", counted.places, c.id FROM counted JOIN certificates c ON c.id = "
+                           "counted.certificate_id" + kSummaryJoins + " WHERE 1" + certificate_conditions(filter) +
+                           extra + " ORDER BY c.not_after, c.sha256")
+                              .c_str());
+    bind_view(select, filter);
+    bind_extra(select);
+    std::vector<CertificateSummary> out;
+    while (select.step()) {
+        out.push_back(read_summary(select, 0));
+        summary_ids_[out.back().cert.sha256] = select.integer(kCertificateColumnCount + 3);
+    }
+    return out;
+}
+
+// The summaries of these certificates in the filter's view (places counted there), filter conditions applied.
+std::vector<CertificateSummary> SqliteQueries::summaries_of(const std::vector<std::int64_t>& ids, const Filter& filter) {
+    if (ids.empty()) return {};
+    return summaries(filter, " AND c.id IN (" + id_list(ids) + ")", [](Statement&) {});
+}
+
+CertificateSummary SqliteQueries::summary_of(std::int64_t id, const Filter& filter) {
+    Statement select(db_, ("WITH " + view_cte(filter, "= :cert") + " SELECT " + kSummaryColumns +
+                           ", (SELECT count(DISTINCT place_id * 2 + kind) FROM view) FROM certificates c" +
+                           kSummaryJoins + " WHERE c.id = :cert")
+                              .c_str());
+    bind_view(select, filter);
+    select.bind(":cert", id);
+    CertificateSummary summary;
+    if (select.step()) summary = read_summary(select, 0);
+    select.reset();
+    summary_ids_[summary.cert.sha256] = id;
+    return summary;
+}
+
+}  // namespace certfleet::inventory
