@@ -1,10 +1,14 @@
 #pragma once
 // Helpers the benchmarks share: medians, reading a child's output, how busy the machine was, a scratch directory,
 // work spread over every core.
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +16,7 @@
 #include <iterator>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -82,6 +87,26 @@ inline void parallel_for(std::size_t n, const std::function<void(std::size_t)>& 
     }
     for (auto& w : workers) w.join();
     if (failure) std::rethrow_exception(failure);
+}
+
+// What the kernel counted for a child that has ended, its own children included.
+struct ChildUsage {
+    int status = 0;      // as wait4 reports it
+    double cpu = 0;      // user + system seconds
+    double rss_mib = 0;  // peak resident set of the child (or of its largest child)
+};
+
+// Waits for child `pid` to end and reaps it.
+inline ChildUsage reap_child(pid_t pid) {
+    ChildUsage child;
+    struct rusage usage {};
+    while (::wait4(pid, &child.status, 0, &usage) < 0) {
+        if (errno != EINTR) throw std::runtime_error(std::string("wait4: ") + std::strerror(errno));
+    }
+    const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    child.cpu = seconds(usage.ru_utime) + seconds(usage.ru_stime);
+    child.rss_mib = static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
+    return child;
 }
 
 }  // namespace certfleet::bench

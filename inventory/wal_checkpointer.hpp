@@ -23,6 +23,10 @@ public:
     WalCheckpointer(const WalCheckpointer&) = delete;
     WalCheckpointer& operator=(const WalCheckpointer&) = delete;
 
+    // False when the database could not be opened again or no thread was to be had: the writer then checkpoints
+    // as SQLite does, inside its own commits, and nothing happens behind its back.
+    bool has_thread() const { return own_ != nullptr; }
+
     // Past this many pages in the log (64 MiB of 4 KiB pages) the writer checkpoints too, as SQLite would have:
     // the thread is behind (or a reader holds an old snapshot) and the log would otherwise keep growing.
     static constexpr int kWriterCheckpointPages = 16'384;

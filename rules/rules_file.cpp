@@ -6,23 +6,21 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
-#include <charconv>
-#include <chrono>
 #include <cstring>
 #include <fstream>
 
-#include "core/address_block.hpp"
 #include "rules/rules.hpp"
+#include "rules/rules_values.hpp"
 #include "rules/yaml_document.hpp"
 
 namespace certfleet::rules {
 
 namespace {
 
+using namespace values;
+
 constexpr std::size_t max_rules_file_bytes = 4u << 20;
-constexpr std::int64_t max_duration_days = 100 * 365;
 
 // The classes a verify_error can be (see scanner/chain_verifier.cpp), and the kinds of place: a pattern for
 // either field must match one of them, or the test could never hold.
@@ -38,167 +36,6 @@ const std::vector<std::string> rule_keys{"id", "description", "severity", "match
 const std::vector<std::string> scope_keys{"cidr", "host", "port", "path", "labels", "kind"};
 const std::vector<std::string> exemption_keys{"fingerprint", "location", "reason", "expires"};
 const std::vector<std::string> combinator_keys{"all", "any", "not"};
-
-enum class ValueType { boolean, days, integer, any_of, glob, label_key };
-
-ValueType value_type(Field field) {
-    switch (field) {
-        case Field::self_signed:
-        case Field::is_ca:
-        case Field::expired:
-        case Field::not_yet_valid:
-        case Field::has_san:
-        case Field::hostname_match:
-        case Field::chain_verified:
-        case Field::key_reused:
-        case Field::pinned_in_trust_store:
-        case Field::trust_anchor:
-        case Field::leaf:
-        case Field::order_correct:
-        case Field::serves_default:
-        case Field::intermediate_expires_before_leaf: return ValueType::boolean;
-        case Field::expires_within:
-        case Field::validity_longer_than: return ValueType::days;
-        case Field::key_bits_below:
-        case Field::shared_locations_at_least:
-        case Field::intermediates_missing_at_least: return ValueType::integer;
-        case Field::key_type:
-        case Field::signature_algorithm:
-        case Field::verify_error:
-        case Field::location_kind: return ValueType::any_of;
-        case Field::issuer:
-        case Field::subject: return ValueType::glob;
-        case Field::shared_across_label: return ValueType::label_key;
-    }
-    return ValueType::boolean;
-}
-
-std::string lowercase(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
-
-std::string joined(const std::vector<std::string>& words) {
-    std::string out;
-    for (const auto& word : words) out += (out.empty() ? "" : ", ") + word;
-    return out;
-}
-
-// Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours, the usual typos.
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-    }
-    return d[a.size()][b.size()];
-}
-
-// " (did you mean 'x'?)" when one known word is a likely typo of `word`, else nothing.
-std::string suggestion(const std::string& word, const std::vector<std::string>& known) {
-    const std::size_t tolerance = word.size() <= 4 ? 1 : 2;
-    const std::string* best = nullptr;
-    std::size_t best_distance = tolerance + 1;
-    for (const auto& candidate : known) {
-        const std::size_t distance = edit_distance(lowercase(word), candidate);
-        if (distance < best_distance) best = &candidate, best_distance = distance;
-    }
-    return best ? " (did you mean '" + *best + "'?)" : "";
-}
-
-std::optional<std::int64_t> parse_count(std::string_view digits) {
-    if (digits.empty() || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return std::nullopt;
-    std::int64_t value = 0;
-    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (error != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;
-    return value;
-}
-
-// YAML 1.2's booleans only: "yes", "on" and friends are YAML 1.1 and too easily a typo.
-std::optional<bool> parse_boolean(const std::string& text) {
-    const std::string word = lowercase(text);
-    if (word == "true" || word == "false") return word == "true";
-    return std::nullopt;
-}
-
-std::optional<std::int64_t> parse_positive(const std::string& text) {
-    const auto number = parse_count(text);
-    return number && *number > 0 ? number : std::nullopt;
-}
-
-std::optional<std::uint16_t> parse_port(const std::string& text) {
-    const auto number = parse_count(text);
-    if (!number || *number < 1 || *number > 65535) return std::nullopt;
-    return static_cast<std::uint16_t>(*number);
-}
-
-// "30d", "4w", "1y" (365 days) or a bare number of days.
-std::optional<std::int64_t> parse_days(const std::string& text) {
-    std::int64_t unit = 1;
-    std::string_view digits = text;
-    if (!text.empty() && std::isalpha(static_cast<unsigned char>(text.back()))) {
-        switch (std::tolower(static_cast<unsigned char>(text.back()))) {
-            case 'd': unit = 1; break;
-            case 'w': unit = 7; break;
-            case 'y': unit = 365; break;
-            default: return std::nullopt;
-        }
-        digits.remove_suffix(1);
-    }
-    const auto count = parse_count(digits);
-    if (!count || *count > max_duration_days / unit) return std::nullopt;
-    return *count * unit;
-}
-
-// The last second of a YYYY-MM-DD day, UTC: a deadline or an expiry holds through the whole day it names.
-std::optional<UnixTime> parse_end_of_day(const std::string& text) {
-    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-    const auto year = parse_count(std::string_view(text).substr(0, 4));
-    const auto month = parse_count(std::string_view(text).substr(5, 2));
-    const auto day = parse_count(std::string_view(text).substr(8, 2));
-    if (!year || !month || !day) return std::nullopt;
-    const std::chrono::year_month_day date{std::chrono::year(static_cast<int>(*year)),
-                                           std::chrono::month(static_cast<unsigned>(*month)),
-                                           std::chrono::day(static_cast<unsigned>(*day))};
-    if (!date.ok()) return std::nullopt;
-    const auto start = std::chrono::sys_days(date).time_since_epoch();
-    return std::chrono::duration_cast<std::chrono::seconds>(start).count() + 86399;
-}
-
-// An address or CIDR block, IPv4 or IPv6, as the evaluator will read it; kept as written.
-std::optional<std::string> checked_cidr(const std::string& text) {
-    return AddressBlock::parse(text) ? std::optional<std::string>(text) : std::nullopt;
-}
-
-// A SHA-256 as 64 hex digits, colons allowed between them ("3F:2A:..."); stored lowercase without colons.
-std::optional<std::string> normalized_sha256(const std::string& text) {
-    std::string hex;
-    for (char c : text) {
-        if (c != ':') hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    if (hex.size() != 64 || !std::all_of(hex.begin(), hex.end(), ::isxdigit)) return std::nullopt;
-    return hex;
-}
-
-// As `scan --label` spells label keys.
-bool is_label_key(const std::string& text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
-        return std::isalnum(c) || c == '_' || c == '-' || c == '.' || c == '/';
-    });
-}
-
-// Rule ids appear in reports, check output and exemption lists: keep them plain.
-bool is_rule_id(const std::string& text) {
-    return !text.empty() && std::isalnum(static_cast<unsigned char>(text[0])) &&
-           std::all_of(text.begin(), text.end(), [](unsigned char c) {
-               return std::isalnum(c) || c == '_' || c == '-' || c == '.';
-           });
-}
 
 [[noreturn]] void fail(const SourceMark& at, const std::string& message) {
     throw RulesError(at.to_string() + ": " + message);

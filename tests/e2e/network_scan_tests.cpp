@@ -8,6 +8,7 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 
+#include "tests/e2e/certfleet_binary.hpp"
 #include "testkit/fleet/fleet_control.hpp"
 #include "testkit/cert_factory.hpp"
 #include "testkit/process.hpp"
@@ -17,8 +18,6 @@ using namespace certfleet::testing;
 using nlohmann::json;
 
 namespace {
-
-const std::string kBinary = CERTFLEET_BINARY;
 
 struct Scan {
     ProcessResult process;
@@ -230,38 +229,50 @@ TEST_CASE("e2e network: bad targets are all named before anything is sent; dry r
 }
 
 TEST_CASE("e2e network: an interrupted scan resumes where it stopped", "[e2e][network]") {
+    // One tarpit after another, each costing the whole timeout: ten seconds of scan, so a SIGINT sent once the
+    // first results are stored always lands part-way.
+    constexpr int kTargets = 20;
     std::vector<FleetEndpoint> tarpits;
-    for (int i = 1; i <= 20; ++i) tarpits.push_back(plain_endpoint("tarpit", "127.66.3." + std::to_string(i)));
+    for (int i = 1; i <= kTargets; ++i) tarpits.push_back(plain_endpoint("tarpit", "127.66.3." + std::to_string(i)));
     TestFleet fleet(tarpits);
     TempDir dir;
     const std::string db = (dir / "db").string();
-    const std::vector<std::string> args{kBinary, "--db", db, "scan", "127.66.3.1-127.66.3.20", "--ports", "14443",
-                                        "--concurrency", "1", "--timeout-ms", "300", "--no-progress"};
-    const pid_t first = spawn_process(args);
-    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
-    ::kill(first, SIGINT);
-    const auto first_exit = wait_process(first, std::chrono::seconds(30));
+    const std::vector<std::string> args{"scan", "127.66.3.1-127.66.3.20", "--ports", "14443", "--concurrency", "1",
+                                        "--timeout-ms", "500", "--no-progress"};
+    RunningCertfleet first(db, args);
+    const auto stored_endpoints = [&] {
+        const auto report = run_certfleet(db, {"report", "--format", "json", "--scan", "1"});
+        return report.exit_code == 0 ? json::parse(report.out)["endpoints"].size() : 0;
+    };
+    // Interrupted once its first batch is stored; the ceiling is only for a scan that never stores one.
+    const auto ceiling = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (stored_endpoints() == 0 && !first.has_exited() && std::chrono::steady_clock::now() < ceiling)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const auto first_exit = first.stop_with(SIGINT, std::chrono::seconds(30));
     REQUIRE(first_exit);
     REQUIRE(*first_exit == 130);
     const auto interrupted = json::parse(run_process({kBinary, "--db", db, "report", "--format", "json"}).out);
     CHECK(interrupted["scan"]["status"] == "interrupted");
     const auto done_before = interrupted["endpoints"].size();
     CHECK(done_before > 0);
-    CHECK(done_before < 20);
+    CHECK(done_before < kTargets);
+    const auto scans = json::parse(run_process({kBinary, "--db", db, "inventory", "scans", "--format", "json"}).out);
+    REQUIRE(scans["scans"].size() == 1);
+    CHECK(scans["scans"][0]["status"] == "interrupted");
 
     auto resume_args = args;
     resume_args.push_back("--resume");
-    const auto resumed = run_process(resume_args);
+    const auto resumed = run_certfleet(db, resume_args);
     INFO(resumed.err);
     REQUIRE(resumed.exit_code == 0);
     CHECK(resumed.err.find("resuming scan 1 at target ") != std::string::npos);
     const auto report = json::parse(run_process({kBinary, "--db", db, "report", "--format", "json"}).out);
     CHECK(report["scan"]["id"] == 1);
     CHECK(report["scan"]["status"] == "complete");
-    CHECK(report["endpoints"].size() == 20);
+    CHECK(report["endpoints"].size() == kTargets);
     for (const auto& e : report["endpoints"]) CHECK(e["status"] == "timeout");
     // Nothing left to resume now: a new scan starts instead.
-    const auto again = run_process(resume_args);
+    const auto again = run_certfleet(db, resume_args);
     CHECK(again.err.find("no interrupted scan of these targets") != std::string::npos);
 }
 

@@ -44,48 +44,26 @@ const json* error_at(const json& report, const std::string& path_suffix) {
     return nullptr;
 }
 
-// A spawned certfleet, killed by PID if the test ends (or fails) while it still runs.
-class RunningCertfleet {
-public:
-    explicit RunningCertfleet(const std::string& db, std::vector<std::string> args) {
-        std::vector<std::string> argv{kBinary, "--db", db};
-        argv.insert(argv.end(), args.begin(), args.end());
-        pid_ = spawn_process(argv);
-    }
-    ~RunningCertfleet() {
-        if (exit_code_) return;
-        ::kill(pid_, SIGKILL);
-        wait_process(pid_, std::chrono::seconds(10));
-    }
-    RunningCertfleet(const RunningCertfleet&) = delete;
-    RunningCertfleet& operator=(const RunningCertfleet&) = delete;
+// CPU seconds a process has used, from /proc/PID/stat (utime and stime, fields 14 and 15).
+double cpu_seconds(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto after_name = stat.rfind(')');
+    if (after_name == std::string::npos) return 0;
+    std::istringstream fields(stat.substr(after_name + 2));
+    std::string field;
+    long ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i)
+        if (i >= 14) ticks += std::stol(field);
+    return static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
 
-    // CPU seconds the process has used, from /proc/PID/stat (utime and stime, fields 14 and 15).
-    double cpu_seconds() const {
-        std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
-        std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        const auto after_name = stat.rfind(')');
-        if (after_name == std::string::npos) return 0;
-        std::istringstream fields(stat.substr(after_name + 2));
-        std::string field;
-        long ticks = 0;
-        for (int i = 3; i <= 15 && fields >> field; ++i)
-            if (i >= 14) ticks += std::stol(field);
-        return static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-    }
-
-    // Sends SIGINT and returns the exit code with the seconds it took to come, or nothing after 10 seconds.
-    std::pair<std::optional<int>, double> interrupt() {
-        const auto sent = Clock::now();
-        ::kill(pid_, SIGINT);
-        exit_code_ = wait_process(pid_, std::chrono::seconds(10));
-        return {exit_code_, std::chrono::duration<double>(Clock::now() - sent).count()};
-    }
-
-private:
-    pid_t pid_;
-    std::optional<int> exit_code_;
-};
+// Sends SIGINT and returns the exit code with the seconds it took to come, or nothing after 10 seconds.
+std::pair<std::optional<int>, double> interrupt(RunningCertfleet& scan) {
+    const auto sent = Clock::now();
+    const auto exit_code = scan.stop_with(SIGINT);
+    return {exit_code, std::chrono::duration<double>(Clock::now() - sent).count()};
+}
 
 std::string lines(const std::string& prefix, int count) {
     std::string out;
@@ -151,10 +129,10 @@ TEST_CASE("e2e limits: Ctrl-C while a decoder tries passwords ends the scan with
                                (dir / "passwords.txt").string(), "--file-timeout", "0", "--no-progress"});
     // Decoding is under way once the process has burned CPU well beyond what starting a scan costs.
     const auto ceiling = Clock::now() + std::chrono::seconds(30);
-    while (scan.cpu_seconds() < 0.5 && Clock::now() < ceiling) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    REQUIRE(scan.cpu_seconds() >= 0.5);
+    while (cpu_seconds(scan.pid()) < 0.5 && Clock::now() < ceiling) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    REQUIRE(cpu_seconds(scan.pid()) >= 0.5);
 
-    const auto [exit_code, seconds] = scan.interrupt();
+    const auto [exit_code, seconds] = interrupt(scan);
     REQUIRE(exit_code);
     CHECK(*exit_code == 130);
     CHECK(seconds < kStopSeconds);
@@ -184,7 +162,7 @@ TEST_CASE("e2e limits: Ctrl-C while a probe waits on a silent server ends the sc
     REQUIRE(::poll(&waiting, 1, 30'000) == 1);  // the probe has connected
     const int connection = ::accept(listener, nullptr, nullptr);
 
-    const auto [exit_code, seconds] = scan.interrupt();
+    const auto [exit_code, seconds] = interrupt(scan);
     ::close(connection);
     ::close(listener);
     REQUIRE(exit_code);

@@ -43,13 +43,17 @@ public:
     }
     void send(const std::string& bytes) { REQUIRE(send_all(bytes)); }
 
-    // Reads until the server closes the connection (or the deadline passes).
+    // Reads until the server closes the connection (or the deadline passes: see closed_by_server()).
     std::string read_to_end() {
         std::string received;
         char buffer[4096];
-        for (ssize_t n; (n = ::recv(fd_, buffer, sizeof buffer, 0)) > 0;) received.append(buffer, n);
+        ssize_t n;
+        while ((n = ::recv(fd_, buffer, sizeof buffer, 0)) > 0) received.append(buffer, n);
+        closed_by_server_ = n == 0;
         return received;
     }
+    // Whether the last read_to_end() ended because the server closed the connection, not at the deadline.
+    bool closed_by_server() const { return closed_by_server_; }
 
     // Sends `request` and reads until the server closes the connection.
     std::string exchange(const std::string& request) {
@@ -68,6 +72,7 @@ public:
 private:
     int fd_ = -1;
     bool connected_ = false;
+    bool closed_by_server_ = false;
 };
 
 // A random address of 127.0.0.0/8 and a port the kernel says is free there.

@@ -60,13 +60,14 @@ TEST_CASE("e2e: serve answers Prometheus on /metrics, 4xx to anything else, and 
     CHECK(head.starts_with("HTTP/1.1 200 OK\r\n"));
     CHECK(head.ends_with("\r\n\r\n"));  // headers only
 
-    // A silent client is cut off, without a word, once its request header is overdue (5 s after it connected).
-    const auto connected_at = std::chrono::steady_clock::now();
+    // A silent client is cut off, without a word, once its request header is overdue (5 s after it connected);
+    // the connection's own 20 s receive deadline is only a ceiling against a server that never cuts it off.
     Connection overdue(address, port);
     REQUIRE(overdue.connected());
     CHECK(overdue.read_to_end().empty());
-    CHECK(std::chrono::steady_clock::now() - connected_at < std::chrono::seconds(8));
+    CHECK(overdue.closed_by_server());
     CHECK(silent.read_to_end().empty());
+    CHECK(silent.closed_by_server());
 
     const auto stopped = server.stop();
     REQUIRE(stopped);
