@@ -12,6 +12,7 @@
 #include "testkit/fleet/fleet_control.hpp"
 #include "testkit/cert_factory.hpp"
 #include "testkit/process.hpp"
+#include "testkit/wait.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;
@@ -245,9 +246,8 @@ TEST_CASE("e2e network: an interrupted scan resumes where it stopped", "[e2e][ne
         return report.exit_code == 0 ? json::parse(report.out)["endpoints"].size() : 0;
     };
     // Interrupted once its first batch is stored; the ceiling is only for a scan that never stores one.
-    const auto ceiling = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (stored_endpoints() == 0 && !first.has_exited() && std::chrono::steady_clock::now() < ceiling)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    wait_until([&] { return first.has_exited() || stored_endpoints() > 0; }, std::chrono::seconds(60),
+               std::chrono::milliseconds(20));
     const auto first_exit = first.stop_with(SIGINT, std::chrono::seconds(30));
     REQUIRE(first_exit);
     REQUIRE(*first_exit == 130);

@@ -20,6 +20,7 @@
 #include "tests/e2e/certfleet_binary.hpp"
 #include "testkit/cert_factory.hpp"
 #include "testkit/pbe_files.hpp"
+#include "testkit/wait.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;
@@ -128,9 +129,7 @@ TEST_CASE("e2e limits: Ctrl-C while a decoder tries passwords ends the scan with
     RunningCertfleet scan(db, {"scan", "--files", (dir / "tree").string(), "--password-file",
                                (dir / "passwords.txt").string(), "--file-timeout", "0", "--no-progress"});
     // Decoding is under way once the process has burned CPU well beyond what starting a scan costs.
-    const auto ceiling = Clock::now() + std::chrono::seconds(30);
-    while (cpu_seconds(scan.pid()) < 0.5 && Clock::now() < ceiling) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    REQUIRE(cpu_seconds(scan.pid()) >= 0.5);
+    REQUIRE(wait_until([&] { return cpu_seconds(scan.pid()) >= 0.5; }, std::chrono::seconds(30)));
 
     const auto [exit_code, seconds] = interrupt(scan);
     REQUIRE(exit_code);

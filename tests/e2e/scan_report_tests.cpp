@@ -16,6 +16,7 @@
 #include "testkit/fleet/fleet_control.hpp"
 #include "testkit/keystore_writer.hpp"
 #include "testkit/process.hpp"
+#include "testkit/wait.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;
@@ -393,11 +394,13 @@ TEST_CASE("e2e: Ctrl-C and kill -9 leave earlier scans intact and the database u
         const auto scans_before = json::parse(run_certfleet(db, {"inventory", "scans", "--format", "json"}).out)["scans"].size();
         RunningCertfleet scan(db, {"scan", "--files", tree.string(), "127.66.21.1:14443", "--timeout-ms", "60000",
                                    "--no-progress"});
-        const auto ceiling = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-        while (json::parse(run_certfleet(db, {"inventory", "scans", "--format", "json"}).out)["scans"].size() ==
-                   scans_before &&
-               !scan.has_exited() && std::chrono::steady_clock::now() < ceiling)
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        wait_until(
+            [&] {
+                return scan.has_exited() ||
+                       json::parse(run_certfleet(db, {"inventory", "scans", "--format", "json"}).out)["scans"].size() >
+                           scans_before;
+            },
+            std::chrono::seconds(60), std::chrono::milliseconds(5));
         return scan.stop_with(signal, std::chrono::seconds(60));
     };
 

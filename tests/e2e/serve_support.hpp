@@ -17,6 +17,7 @@
 
 #include "tests/e2e/certfleet_binary.hpp"
 #include "testkit/process.hpp"
+#include "testkit/wait.hpp"
 
 namespace certfleet::testing {
 
@@ -108,12 +109,14 @@ public:
         std::tie(address, port) = free_loopback_endpoint();
         guard_.pid = spawn_process({kBinary, "--db", db, "serve", "--listen", address + ":" + std::to_string(port)});
         // Bounded, so a server that never comes up fails the test.
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-        while (!Connection(address, port).connected()) {
-            REQUIRE(std::chrono::steady_clock::now() < deadline);
-            REQUIRE_FALSE(wait_process(guard_.pid, std::chrono::seconds(0)));  // it has not exited
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
+        bool exited = false;
+        REQUIRE(wait_until(
+            [&] {
+                exited = wait_process(guard_.pid, std::chrono::seconds(0)).has_value();
+                return exited || Connection(address, port).connected();
+            },
+            std::chrono::seconds(20), std::chrono::milliseconds(20)));
+        REQUIRE_FALSE(exited);
     }
 
     pid_t pid() const { return guard_.pid; }

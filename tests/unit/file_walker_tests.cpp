@@ -16,6 +16,7 @@
 #include "scanner/file_walker.hpp"
 #include "testkit/cert_factory.hpp"
 #include "testkit/pbe_files.hpp"
+#include "testkit/wait.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;
@@ -270,9 +271,7 @@ TEST_CASE("walk: a stop while a decoder tries passwords ends the walk within a s
     std::thread stopper([&] {
         // The decoder is at work once this process has burned CPU beyond what starting the walk costs.
         const auto before = cpu_time_used();
-        const auto ceiling = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-        while (cpu_time_used() - before < std::chrono::milliseconds(300) && std::chrono::steady_clock::now() < ceiling)
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        wait_until([&] { return cpu_time_used() - before >= std::chrono::milliseconds(300); }, std::chrono::seconds(20));
         stopped_at = std::chrono::steady_clock::now();
         stop = true;
     });

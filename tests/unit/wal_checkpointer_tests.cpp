@@ -9,6 +9,7 @@
 #include "inventory/sqlite_support.hpp"
 #include "inventory/wal_checkpointer.hpp"
 #include "testkit/cert_factory.hpp"
+#include "testkit/wait.hpp"
 
 using namespace certfleet;
 using namespace certfleet::inventory;
@@ -35,12 +36,7 @@ struct WalDatabase {
 
 // Waits (at most 10 s) for the database file itself to hold what was committed.
 bool checkpointed_within_10s(const WalDatabase& database, std::uintmax_t bytes) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (database.file_size() < bytes) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return true;
+    return wait_until([&] { return database.file_size() >= bytes; }, std::chrono::seconds(10));
 }
 
 // SQLite's own checkpoints: none for a mebibyte, one once the log passes 1,000 pages. They run inside the
