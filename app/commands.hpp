@@ -26,6 +26,8 @@ struct ScanOptions {
     pipeline::ScanRequest request;
     bool dry_run = false;      // print the plan, send nothing
     bool no_progress = false;  // no progress line on stderr
+    bool quiet = false;        // for cron: print only what went wrong (errors, an interrupted scan), never notes,
+                               // progress or the summary of a clean scan
 };
 
 struct ReportOptions {

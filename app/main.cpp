@@ -129,6 +129,9 @@ int main(int argc, char** argv) {
                          "Rules evaluated over the scan when it ends, findings stored with it (default: built-in policy)")
         ->check(CLI::ExistingFile);
     scan_cmd->add_flag("--no-progress", scan.no_progress, "No progress line on stderr");
+    scan_cmd->add_flag("--quiet", scan.quiet,
+                       "Print nothing unless something went wrong: errors, unreadable inputs and an interrupted scan "
+                       "still go to stderr (for cron)");
 
     const auto add_format = [](CLI::App* cmd, std::string& format,
                                const std::vector<std::string>& formats = certfleet::report::analysis_formats()) {
