@@ -23,6 +23,20 @@ rules::RuleSet load_rules(const std::string& path) {
     }
 }
 
+namespace {
+
+// A certificate must turn WARNING before it turns CRITICAL, or the warning never comes.
+void require_ordered_thresholds(const CheckOptions& options) {
+    const auto& days = options.perfdata_days;
+    if (days.critical_days <= days.warning_days) return;
+    throw UsageError("--critical-days " + std::to_string(days.critical_days) + " is more than --warning-days " +
+                     std::to_string(days.warning_days) + (options.status_days.warning_days ? "" : " (the default)") +
+                     ": give --warning-days at least " + std::to_string(days.critical_days) +
+                     ", or a smaller --critical-days");
+}
+
+}  // namespace
+
 int run_check(const CheckOptions& options, const std::string& db_path) {
     // Anything that keeps the check from running is UNKNOWN (3) to a monitoring system, never OK or CRITICAL; the
     // reason stays on the status line whatever path it quotes.
@@ -31,19 +45,19 @@ int run_check(const CheckOptions& options, const std::string& db_path) {
         return static_cast<int>(rules::CheckStatus::unknown);
     };
     try {
+        require_ordered_thresholds(options);
         const auto rules = load_rules(options.rules);
         require_inventory_file(db_path);
         auto inv = inventory::open_sqlite_inventory(db_path);
         const auto scan = chosen_scan(inv->queries(), options.scan, db_path);
         if (scan.status == inventory::ScanStatus::running)
             return unknown("scan " + std::to_string(scan.id) + " is still running: check it once it has finished");
-        const auto result = pipeline::check_and_store(*inv, rules, scan.id);
+        const auto result = pipeline::check_and_store(*inv, rules, scan.id, options.status_days);
 
-        const report::ExpiryThresholds thresholds{options.warning_days, options.critical_days};
         if (options.format == "json")
-            report::write_check_json(result, thresholds, std::cout);
+            report::write_check_json(result, options.perfdata_days, std::cout);
         else if (!(options.quiet && result.status == rules::CheckStatus::ok))
-            report::write_check_text(result, thresholds, std::cout);
+            report::write_check_text(result, options.perfdata_days, std::cout);
         std::cout.flush();
         return static_cast<int>(result.status);
     } catch (const std::exception& e) {

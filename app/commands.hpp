@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "inventory/inventory.hpp"
+#include "report/check_report.hpp"
 #include "report/report.hpp"
 #include "rules/rules.hpp"
 #include "pipeline/scan_request.hpp"
@@ -26,6 +27,8 @@ struct ScanOptions {
     pipeline::ScanRequest request;
     bool dry_run = false;      // print the plan, send nothing
     bool no_progress = false;  // no progress line on stderr
+    bool quiet = false;        // for cron: print only what went wrong (errors, an interrupted scan), never notes,
+                               // progress or the summary of a clean scan
 };
 
 struct ReportOptions {
@@ -62,7 +65,8 @@ struct CheckOptions {
     std::int64_t scan = 0;  // 0: the latest
     std::string format = "table";
     bool quiet = false;  // print nothing when OK, so cron mails only on trouble
-    std::int64_t warning_days = 30, critical_days = 14;  // min_days_left perfdata thresholds
+    report::ExpiryThresholds perfdata_days;  // --warning-days, --critical-days or their defaults, for the perfdata
+    rules::DaysLeftThresholds status_days;   // the same flags when given on the command line: they set the status too
 };
 
 // `certfleet serve`: the Prometheus report of the latest scan on http://LISTEN/metrics.

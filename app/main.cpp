@@ -129,6 +129,9 @@ int main(int argc, char** argv) {
                          "Rules evaluated over the scan when it ends, findings stored with it (default: built-in policy)")
         ->check(CLI::ExistingFile);
     scan_cmd->add_flag("--no-progress", scan.no_progress, "No progress line on stderr");
+    scan_cmd->add_flag("--quiet", scan.quiet,
+                       "Print nothing unless something went wrong: errors, unreadable inputs and an interrupted scan "
+                       "still go to stderr (for cron)");
 
     const auto add_format = [](CLI::App* cmd, std::string& format,
                                const std::vector<std::string>& formats = certfleet::report::analysis_formats()) {
@@ -206,10 +209,18 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"table", "json"}))
         ->capture_default_str();
     check_cmd->add_flag("--quiet", check_options.quiet, "Print nothing when the status is OK (for cron)");
-    check_cmd->add_option("--warning-days", check_options.warning_days, "min_days_left warning threshold (perfdata)")
-        ->capture_default_str();
-    check_cmd->add_option("--critical-days", check_options.critical_days, "min_days_left critical threshold (perfdata)")
-        ->capture_default_str();
+    auto* warning_days =
+        check_cmd->add_option("--warning-days", check_options.perfdata_days.warning_days,
+                              "WARNING for a certificate (trust anchors apart) with this many days left or fewer; "
+                              "the default only sets the min_days_left perfdata threshold")
+            ->check(kZeroOrMore)
+            ->capture_default_str();
+    auto* critical_days =
+        check_cmd->add_option("--critical-days", check_options.perfdata_days.critical_days,
+                              "CRITICAL for a certificate (trust anchors apart) with this many days left or fewer; "
+                              "the default only sets the min_days_left perfdata threshold")
+            ->check(kZeroOrMore)
+            ->capture_default_str();
 
     ServeOptions serve_options;
     auto* serve_cmd = app.add_subcommand(
@@ -241,7 +252,13 @@ int main(int argc, char** argv) {
         if (scan_cmd->parsed()) return run_scan(scan, db_path);
         if (report_cmd->parsed()) return run_report(report_options, db_path);
         if (diff_cmd->parsed()) return run_diff(diff_options, db_path);
-        if (check_cmd->parsed()) return run_check(check_options, db_path);
+        if (check_cmd->parsed()) {
+            // Only thresholds the user typed judge: without them, check says what it always said.
+            if (warning_days->count()) check_options.status_days.warning_days = check_options.perfdata_days.warning_days;
+            if (critical_days->count())
+                check_options.status_days.critical_days = check_options.perfdata_days.critical_days;
+            return run_check(check_options, db_path);
+        }
         if (progress_cmd->parsed()) return run_progress(progress_options, db_path);
         if (serve_cmd->parsed()) return run_serve(serve_options, db_path);
         inventory_options.question = inventory_cmd->get_subcommands().front()->get_name();

@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 
 #include "app/commands.hpp"
@@ -14,6 +15,9 @@
 namespace certfleet::app {
 
 namespace {
+
+// Enough to say what went wrong in a cron mail; a tree with many unreadable files has the rest in the report.
+constexpr std::uint64_t kQuietFileErrorsShown = 20;
 
 std::atomic<bool> g_stop_requested{false};
 extern "C" void request_stop(int) { g_stop_requested = true; }
@@ -32,25 +36,36 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
     // First thing: a Ctrl-C that comes while the inventory is being opened must still end the scan cleanly.
     std::signal(SIGINT, request_stop);
     std::signal(SIGTERM, request_stop);
+    // --quiet is for cron, which mails whatever is printed: what is only worth knowing stays unsaid.
+    const auto note = [&](const std::string& text) {
+        if (!options.quiet) std::cerr << "certfleet: " << text << "\n";
+    };
     const auto plan = plan_or_usage_error(options.request);
-    for (const auto& note : plan.notes) std::cerr << "certfleet: " << note << "\n";
+    for (const auto& plan_note : plan.notes) note(plan_note);
     if (options.dry_run) {
         print_dry_run(std::cout, plan);
         return kExitOk;
     }
     if (plan.needs_confirmation) throw UsageError(confirmation_refusal(plan));
-    print_plan_notes(std::cerr, plan, "certfleet: ");
+    if (!options.quiet) print_plan_notes(std::cerr, plan, "certfleet: ");
 
     auto inventory = inventory::open_sqlite_inventory(db_path);
     const auto started = std::chrono::steady_clock::now();
-    ProgressLine progress(!options.no_progress && ::isatty(STDERR_FILENO));
+    ProgressLine progress(!options.no_progress && !options.quiet && ::isatty(STDERR_FILENO));
     const std::uint64_t network_targets = plan.network ? plan.network->shard_targets() : 0;
+    // Quiet, the mail names the inputs that could not be read, not only how many; without --quiet the summary
+    // counts them and the report lists them.
+    std::uint64_t file_errors = 0;
+    const auto show_file_error = [&](const ScanEvent& error) {
+        if (++file_errors <= kQuietFileErrorsShown) std::cerr << "certfleet: " << file_error_line(error) << "\n";
+    };
     const pipeline::ScanProgress events{
-        [](const std::string& note) { std::cerr << "certfleet: " << note << "\n"; },
+        note,
         [&](const scanner::WalkStats& s) { progress.show([&] { return files_progress(s); }); },
         [&](const scanner::NetworkScanStats& s) {
             progress.show([&] { return network_progress(s, network_targets, std::chrono::steady_clock::now() - started); });
-        }};
+        },
+        options.quiet ? std::function<void(const ScanEvent&)>(show_file_error) : nullptr};
     pipeline::ScanOutcome outcome;
     try {
         outcome = pipeline::run_scan(plan, *inventory, events, g_stop_requested);
@@ -67,6 +82,10 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
         std::cerr << "certfleet: scan " << outcome.scan << ": rules not evaluated: "
                   << report::visible_text(outcome.rules_error) << "\n";
     const bool interrupted = outcome.status == inventory::ScanStatus::interrupted;
+    if (options.quiet && !interrupted && outcome.findings && file_errors == 0) return kExitOk;
+    if (file_errors > kQuietFileErrorsShown)
+        std::cerr << "certfleet: " << file_errors - kQuietFileErrorsShown << " more errors: 'certfleet report --scan "
+                  << outcome.scan << " --format json' lists them all\n";
     char elapsed[32];
     std::snprintf(elapsed, sizeof elapsed, "%.1fs",
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());

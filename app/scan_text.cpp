@@ -107,6 +107,10 @@ std::string network_progress(const scanner::NetworkScanStats& s, std::uint64_t t
            std::to_string(static_cast<long long>(eta)) + "s";
 }
 
+std::string file_error_line(const ScanEvent& error) {
+    return report::visible_text(error.location) + ": " + error.reason + " (" + report::visible_text(error.detail) + ")";
+}
+
 std::string scan_summary(const pipeline::ScanPlan& plan, const pipeline::ScanOutcome& outcome) {
     std::string summary;
     if (outcome.files) {

@@ -20,6 +20,8 @@ void print_dry_run(std::ostream& out, const pipeline::ScanPlan& plan);
 std::string files_progress(const scanner::WalkStats& stats);
 std::string network_progress(const scanner::NetworkScanStats& stats, std::uint64_t total,
                              std::chrono::steady_clock::duration elapsed);
+// "/srv/app/tls.pem: permission_denied (open: Permission denied)"
+std::string file_error_line(const ScanEvent& error);
 // "12 files read, ...; 40/40 targets, 40 probes: 3 tls, ...; 5 findings"
 std::string scan_summary(const pipeline::ScanPlan& plan, const pipeline::ScanOutcome& outcome);
 

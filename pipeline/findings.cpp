@@ -5,14 +5,16 @@
 
 namespace certfleet::pipeline {
 
-rules::CheckResult check_scan(inventory::InventoryQueries& queries, const rules::RuleSet& rules, inventory::ScanId scan) {
+rules::CheckResult check_scan(inventory::InventoryQueries& queries, const rules::RuleSet& rules, inventory::ScanId scan,
+                              const rules::DaysLeftThresholds& days_left) {
     const auto snapshot = queries.snapshot();
     const auto latest = queries.latest_finished_scan();
-    return rules::check(queries, rules, scan, latest && latest->id == scan, now_utc());
+    return rules::check(queries, rules, scan, latest && latest->id == scan, now_utc(), days_left);
 }
 
-rules::CheckResult check_and_store(inventory::Inventory& inventory, const rules::RuleSet& rules, inventory::ScanId scan) {
-    auto result = check_scan(inventory.queries(), rules, scan);
+rules::CheckResult check_and_store(inventory::Inventory& inventory, const rules::RuleSet& rules, inventory::ScanId scan,
+                                   const rules::DaysLeftThresholds& days_left) {
+    auto result = check_scan(inventory.queries(), rules, scan, days_left);
     inventory.record_findings(scan, result.evaluation.findings);
     return result;
 }

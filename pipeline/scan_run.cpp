@@ -93,6 +93,9 @@ public:
         outcome_.files = scanner::walk_files(
             walk,
             [&](FileObservations&& obs) {
+                if (progress_.file_error)
+                    for (const auto& event : obs.events)
+                        if (event.level == EventLevel::error) progress_.file_error(event);
                 if (!plan_.owners.empty()) obs.labels = plan_.owners.for_path(file_path_of(obs));
                 writer.add(std::move(obs));
             },

@@ -17,6 +17,7 @@ struct ScanProgress {
     std::function<void(const std::string& note)> note;  // resuming, nothing to resume
     std::function<void(const scanner::WalkStats&)> files;
     std::function<void(const scanner::NetworkScanStats&)> network;
+    std::function<void(const ScanEvent& error)> file_error;  // an input it could not read (stored with the scan too)
 };
 
 struct ScanOutcome {

@@ -22,11 +22,6 @@ std::string labels_text(const Labels& labels) {
     return text;
 }
 
-std::string days_left_text(const Validity& v) {
-    if (v.expired) return "expired " + std::to_string(-v.days_left) + " days ago";
-    return std::to_string(v.days_left) + " days left";
-}
-
 std::string place_text(const Place& place) {
     return visible_text(place.display()) + (place.trust_anchor ? " [anchor]" : "");
 }
@@ -122,7 +117,7 @@ public:
             const Validity v = validity_at(s.summary.cert, now_);
             out << visible_text(common_name_or_subject(s.summary.cert.subject)) << "  " << s.summary.cert.sha256
                 << "\n";
-            out << "  " << count_of(s.places.size(), "place") << ", " << days_left_text(v);
+            out << "  " << count_of(s.places.size(), "place") << ", " << days_left_text(v.days_left);
             for (const auto& [key, values] : s.split) {
                 std::string joined;
                 for (const auto& value : values) joined += (joined.empty() ? "" : ", ") + value;
@@ -295,7 +290,7 @@ private:
         write_field("Subject", c.subject, out);
         write_field("Issuer", c.issuer, out);
         write_field("Serial", c.serial, out);
-        write_field("Valid", date(c.not_before) + " to " + date(c.not_after) + ", " + days_left_text(v), out);
+        write_field("Valid", date(c.not_before) + " to " + date(c.not_after) + ", " + days_left_text(v.days_left), out);
         write_field("Key", key, out);
         write_field("Key SHA256", c.spki_sha256, out);
         write_field("Names", names, out);

@@ -4,6 +4,7 @@
 
 #include "core/encoding.hpp"
 #include "report/json_support.hpp"
+#include "report/table_support.hpp"
 #include "report/text_escape.hpp"
 
 namespace certfleet::report {
@@ -11,6 +12,17 @@ namespace certfleet::report {
 namespace {
 
 std::string date_of(UnixTime t) { return format_rfc3339(t).substr(0, 10); }
+
+// How a threshold hit reads: its status, as a line of long output starts, and the flag of the threshold it is at
+// or under.
+struct ThresholdWords {
+    const char* status;
+    const char* flag;
+};
+ThresholdWords threshold_words(rules::CheckStatus status) {
+    if (status == rules::CheckStatus::critical) return {"critical", "--critical-days"};
+    return {"warning", "--warning-days"};
+}
 
 }  // namespace
 
@@ -28,12 +40,27 @@ void write_check_text(const rules::CheckResult& result, const ExpiryThresholds& 
         out << to_string(f.severity) << " " << visible_text(f.rule_id) << " " << visible_text(f.location) << ": "
             << visible_text(f.message) << " [" << visible_text(f.subject) << ", sha256 " << f.sha256.substr(0, 16)
             << "]\n";
+    for (const auto& hit : result.threshold_hits) {
+        const auto words = threshold_words(hit.status);
+        out << words.status << " " << visible_text(hit.location) << ": " << days_left_text(hit.days_left)
+            << ", at or under " << words.flag << " " << hit.threshold_days << " [" << visible_text(hit.subject)
+            << ", sha256 " << hit.sha256.substr(0, 16) << "]\n";
+    }
     for (const auto& note : result.evaluation.notes) out << "note: " << visible_text(note) << "\n";
 }
 
 void write_check_json(const rules::CheckResult& result, const ExpiryThresholds& thresholds, std::ostream& out) {
     ordered_json findings = ordered_json::array();
     for (const auto& f : result.evaluation.findings) findings.push_back(finding_json(f, FindingSubject::included));
+    ordered_json threshold_hits = ordered_json::array();
+    for (const auto& hit : result.threshold_hits) {
+        ordered_json json{{"status", to_string(hit.status)},       {"threshold", threshold_words(hit.status).flag},
+                          {"threshold_days", hit.threshold_days}, {"days_left", hit.days_left},
+                          {"sha256", hit.sha256},                 {"subject", hit.subject},
+                          {"location", hit.location}};
+        add_exact_bytes(json, "location");
+        threshold_hits.push_back(std::move(json));
+    }
     ordered_json migrations = ordered_json::array();
     for (const auto& m : result.evaluation.migrations)
         migrations.push_back(ordered_json{{"rule_id", m.rule_id}, {"in_scope", m.in_scope}, {"met", m.met},
@@ -47,6 +74,7 @@ void write_check_json(const rules::CheckResult& result, const ExpiryThresholds& 
         {"min_days_left", result.min_days_left ? ordered_json(*result.min_days_left) : ordered_json()},
         {"thresholds", ordered_json{{"warning_days", thresholds.warning_days}, {"critical_days", thresholds.critical_days}}},
         {"findings", findings},
+        {"threshold_hits", threshold_hits},
         {"migrations", migrations},
         {"notes", result.evaluation.notes}};
     print_json(doc, out);

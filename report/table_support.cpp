@@ -93,6 +93,11 @@ std::string count_of(std::size_t count, const std::string& noun) {
     return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
 }
 
+std::string days_left_text(std::int64_t days_left) {
+    if (days_left < 0) return "expired " + std::to_string(-days_left) + " days ago";
+    return std::to_string(days_left) + " days left";
+}
+
 std::string date(UnixTime t) { return format_rfc3339(t).substr(0, 10); }
 
 std::string date_time(UnixTime t) {

@@ -31,6 +31,8 @@ std::string endpoint_verdict(const EndpointFacts& facts);
 const char* true_false(bool value);  // "true", "false"
 // "1 certificate", "3 certificates".
 std::string count_of(std::size_t count, const std::string& noun);
+// "89 days left", "expired 3 days ago" (days_left is negative exactly when the certificate has expired).
+std::string days_left_text(std::int64_t days_left);
 std::string date(UnixTime t);                         // "2026-11-23"
 std::string date_time(UnixTime t);                    // "2026-11-23 01:02 UTC"
 std::string short_sha256(const std::string& sha256);  // the first 16 hex digits and "…"

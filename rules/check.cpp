@@ -13,10 +13,28 @@ inventory::Filter view_after(inventory::ScanId scan, bool is_latest) {
     if (!is_latest) view.as_of = scan;
     return view;
 }
+
+// The hit of the stricter threshold the subject is at or under, if any. Trust anchors are left out, as the built-in
+// expiry rules leave them out: a trust store is refreshed by its owner.
+std::optional<ThresholdHit> threshold_hit(const Subject& s, const DaysLeftThresholds& thresholds, UnixTime now) {
+    if (s.place.trust_anchor) return std::nullopt;
+    const auto days_left = validity_at(s.cert, now).days_left;
+    ThresholdHit hit{CheckStatus::critical, 0, s.cert.sha256, s.cert.subject, s.place.display(), days_left};
+    if (thresholds.critical_days && days_left <= *thresholds.critical_days) {
+        hit.threshold_days = *thresholds.critical_days;
+    } else if (thresholds.warning_days && days_left <= *thresholds.warning_days) {
+        hit.status = CheckStatus::warning;
+        hit.threshold_days = *thresholds.warning_days;
+    } else {
+        return std::nullopt;
+    }
+    return hit;
+}
+
 }  // namespace
 
 CheckResult check(inventory::InventoryQueries& queries, const RuleSet& rules, inventory::ScanId scan,
-                  bool scan_is_latest, UnixTime now) {
+                  bool scan_is_latest, UnixTime now, const DaysLeftThresholds& days_left) {
     CheckResult result;
     result.scan = scan;
     const auto subjects = gather_subjects(queries, view_after(scan, scan_is_latest), facts_tested_by(rules));
@@ -29,6 +47,16 @@ CheckResult check(inventory::InventoryQueries& queries, const RuleSet& rules, in
         else
             ++result.other;
     }
+    for (const auto& s : subjects)
+        if (auto hit = threshold_hit(s, days_left, now); hit && !exempted(rules.exemptions, s, now)) {
+            ++(hit->status == CheckStatus::critical ? result.critical : result.warning);
+            result.threshold_hits.push_back(std::move(*hit));
+        }
+    std::stable_sort(result.threshold_hits.begin(), result.threshold_hits.end(),
+                     [](const ThresholdHit& a, const ThresholdHit& b) {
+                         if (a.status != b.status) return a.status > b.status;
+                         return a.days_left < b.days_left;
+                     });
     result.status = result.critical ? CheckStatus::critical : result.warning ? CheckStatus::warning : CheckStatus::ok;
     for (const auto& s : subjects)
         if (s.leaf) {

@@ -23,19 +23,40 @@ inline constexpr std::array<EnumName<CheckStatus>, 4> kCheckStatusNames{{
 }};
 constexpr const auto& enum_names(CheckStatus) { return kCheckStatusNames; }
 
+// `check --warning-days/--critical-days` as given on the command line. Like an expires_within rule on the subjects
+// of the built-in expiry rules (trust_anchor: false) for one run: a certificate with that many whole days left or
+// fewer, expired ones included, is CRITICAL (critical_days) or else WARNING (warning_days). Unset, a threshold
+// judges nothing.
+struct DaysLeftThresholds {
+    std::optional<std::int64_t> warning_days, critical_days;
+};
+
+// One certificate at one place at or under a threshold: check's own judgement for one run, never stored as a
+// finding.
+struct ThresholdHit {
+    CheckStatus status = CheckStatus::warning;  // critical or warning
+    std::int64_t threshold_days = 0;            // the critical_days or warning_days it is at or under
+    std::string sha256;
+    std::string subject;
+    std::string location;  // the place, as reports print it
+    std::int64_t days_left = 0;
+};
+
 struct CheckResult {
     inventory::ScanId scan = 0;
     CheckStatus status = CheckStatus::ok;
-    std::int64_t critical = 0;  // findings at or above the mapping's critical_from
-    std::int64_t warning = 0;   // at or above warning_from, below critical_from
-    std::int64_t other = 0;     // below warning_from: reported, never alarming
+    std::int64_t critical = 0;  // findings at or above the mapping's critical_from, and critical threshold hits
+    std::int64_t warning = 0;   // findings at or above warning_from, below critical_from, and warning threshold hits
+    std::int64_t other = 0;     // findings below warning_from: reported, never alarming
     std::optional<std::int64_t> min_days_left;  // over the leaves of the view
     Evaluation evaluation;
+    std::vector<ThresholdHit> threshold_hits;  // critical first, then fewest days left
 };
 
-// Evaluates `rules` over the view as it stood after `scan` and maps the findings to a status.
+// Evaluates `rules` over the view as it stood after `scan`, adds the day thresholds' hits, and maps both to a
+// status. The file's exemptions for every rule cover the thresholds too.
 CheckResult check(inventory::InventoryQueries& queries, const RuleSet& rules, inventory::ScanId scan,
-                  bool scan_is_latest, UnixTime now);
+                  bool scan_is_latest, UnixTime now, const DaysLeftThresholds& days_left = {});
 
 struct ProgressPoint {
     inventory::ScanId scan = 0;

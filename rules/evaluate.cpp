@@ -102,6 +102,14 @@ bool chains_to(const std::string& wanted, const Subject& s) {
                        [&](const inventory::Ancestor& a) { return is(a.sha256, a.spki_sha256, a.subject); });
 }
 
+// Whether the exemption names the subject's certificate or its place, in force or not.
+bool names(const Exemption& e, const Subject& s) {
+    return (e.fingerprint && *e.fingerprint == s.cert.sha256) ||
+           (e.location && (glob_matches(*e.location, s.place.display(), false) || *e.location == s.place.display()));
+}
+
+bool in_force(const Exemption& e, UnixTime now) { return !e.expires || *e.expires >= now; }
+
 class ExemptionCheck {
 public:
     ExemptionCheck(UnixTime now, std::vector<std::string>& notes) : now_(now), notes_(notes) {}
@@ -110,11 +118,8 @@ public:
     // and named in the finding's message instead.
     bool exempt(const std::vector<const Exemption*>& exemptions, const Subject& s, std::string& message) {
         for (const Exemption* e : exemptions) {
-            const bool covers = (e->fingerprint && *e->fingerprint == s.cert.sha256) ||
-                                (e->location && (glob_matches(*e->location, s.place.display(), false) ||
-                                                 *e->location == s.place.display()));
-            if (!covers) continue;
-            if (!e->expires || *e->expires >= now_) return true;
+            if (!names(*e, s)) continue;
+            if (in_force(*e, now_)) return true;
             message += " (exemption at " + e->mark.to_string() + " expired " + date_of(*e->expires) + ": " + e->reason + ")";
             if (noted_.insert(e).second)
                 notes_.push_back("exemption at " + e->mark.to_string() + " (" + e->reason + ") expired on " +
@@ -143,6 +148,12 @@ Finding finding_for(const Rule& rule, const Subject& s, Severity severity, UnixT
 }
 
 }  // namespace
+
+bool exempted(const std::vector<Exemption>& exemptions, const Subject& subject, UnixTime now) {
+    return std::any_of(exemptions.begin(), exemptions.end(), [&](const Exemption& e) {
+        return names(e, subject) && in_force(e, now);
+    });
+}
 
 bool matches(const Match& match, const Subject& subject, UnixTime now) {
     switch (match.kind) {

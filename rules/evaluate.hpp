@@ -61,6 +61,9 @@ struct Evaluation {
 
 Evaluation evaluate(const RuleSet& rules, const std::vector<Subject>& subjects, UnixTime now);
 
+// True when an exemption in force at `now` covers the subject: its certificate by fingerprint, or its place.
+bool exempted(const std::vector<Exemption>& exemptions, const Subject& subject, UnixTime now);
+
 // True when the rule's match holds for the subject (scope not considered).
 bool matches(const Match& match, const Subject& subject, UnixTime now);
 bool in_scope(const Scope& scope, const Subject& subject);

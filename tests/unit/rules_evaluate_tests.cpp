@@ -300,6 +300,92 @@ TEST_CASE("rules: check and burn-down over an inventory, with a regression", "[r
     CHECK(rules::check(*queries, strict, 2, false, now_utc()).status == rules::CheckStatus::critical);
 }
 
+TEST_CASE("rules: check's day thresholds judge every certificate outside the trust stores", "[rules][check]") {
+    TempDir dir;
+    const std::string db = (dir / "inventory.db").string();
+    const auto chain = make_chain("app.example");  // a leaf with 89 days left, an intermediate with years
+    const auto soon = TestCert::make({.subject_cn = "soon.example", .not_after_days = 10}, TestKey::shared({}, 11));
+    const auto expired = TestCert::make({.subject_cn = "old.example", .not_before_days = -30, .not_after_days = -3},
+                                        TestKey::shared({}, 12));
+    const auto anchor = TestCert::make({.subject_cn = "Ending Root CA", .not_after_days = 5, .is_ca = true},
+                                       TestKey::shared({}, 13));
+    {
+        auto inv = inventory::open_sqlite_inventory(db);
+        const auto scan = inv->begin_scan("files", "{}", {});
+        const auto file = [](std::vector<CertificateSighting> certificates) {
+            FileObservations obs;
+            obs.certificates = std::move(certificates);
+            return obs;
+        };
+        inv->record(scan, {file({sighting(chain.leaf, "/srv/app/tls.pem", 0, false),
+                                 sighting(chain.intermediate, "/srv/app/tls.pem", 1, false)}),
+                           file({sighting(soon, "/srv/soon/tls.pem", 0, false)}),
+                           file({sighting(expired, "/srv/old/tls.pem", 0, false)}),
+                           file({sighting(anchor, "/etc/ssl/certs/ending-root.pem", 0, true)})});
+        inv->finish_scan(scan, inventory::ScanStatus::complete, {});
+    }
+    auto queries = inventory::open_sqlite_queries(db);
+    const auto no_rules = rules::parse_rules(
+        "rules:\n  - id: never\n    severity: critical\n    match: {subject: \"CN=no such certificate\"}\n", "t.yaml");
+    const auto now = now_utc();
+    const auto days_left = [&](const TestCert& c) { return validity_at(describe_certificate(c.der), now).days_left; };
+    const auto check = [&](const rules::RuleSet& set, rules::DaysLeftThresholds thresholds) {
+        return rules::check(*queries, set, 1, true, now, thresholds);
+    };
+    const auto places = [](const rules::CheckResult& result) {
+        std::vector<std::pair<rules::CheckStatus, std::string>> out;
+        for (const auto& hit : result.threshold_hits) out.emplace_back(hit.status, hit.location);
+        return out;
+    };
+    using rules::CheckStatus;
+
+    // Without thresholds, only the rules judge.
+    const auto none = check(no_rules, {});
+    CHECK(none.status == CheckStatus::ok);
+    CHECK(none.threshold_hits.empty());
+
+    // Critical first, fewest days first; the expired leaf counts, the anchor with 5 days left does not.
+    const auto both = check(no_rules, {.warning_days = 120, .critical_days = 30});
+    CHECK(both.status == CheckStatus::critical);
+    CHECK(both.critical == 2);
+    CHECK(both.warning == 1);
+    CHECK(places(both) == std::vector<std::pair<CheckStatus, std::string>>{{CheckStatus::critical, "/srv/old/tls.pem"},
+                                                                           {CheckStatus::critical, "/srv/soon/tls.pem"},
+                                                                           {CheckStatus::warning, "/srv/app/tls.pem"}});
+    CHECK(both.evaluation.findings.empty());
+    REQUIRE(both.threshold_hits.size() == 3);
+    const auto& leaf_hit = both.threshold_hits.back();
+    CHECK(leaf_hit.threshold_days == 120);
+    CHECK(leaf_hit.days_left == days_left(chain.leaf));
+    CHECK(leaf_hit.sha256 == chain.leaf.sha256());
+    CHECK(leaf_hit.subject.find("CN=app.example") != std::string::npos);
+
+    // A threshold is inclusive: exactly that many days left is at it.
+    const auto exact = check(no_rules, {.critical_days = days_left(chain.leaf)});
+    CHECK(exact.critical == 3);
+    CHECK(exact.warning == 0);
+    // A warning threshold alone makes everything under it WARNING, expired or not.
+    const auto warning_only = check(no_rules, {.warning_days = 120});
+    CHECK(warning_only.status == CheckStatus::warning);
+    CHECK(warning_only.warning == 3);
+
+    // The rules file's exemptions for every rule cover the thresholds too; a rule's own exemptions do not.
+    const auto exempting = rules::parse_rules("exemptions:\n  - location: \"/srv/old/*\"\n    reason: retired\n"
+                                              "rules:\n  - id: never\n    severity: critical\n"
+                                              "    match: {subject: \"CN=no such certificate\"}\n"
+                                              "    exemptions: [{location: \"/srv/soon/*\", reason: rule only}]\n",
+                                              "t.yaml");
+    CHECK(places(check(exempting, {.critical_days = 30})) ==
+          std::vector<std::pair<CheckStatus, std::string>>{{CheckStatus::critical, "/srv/soon/tls.pem"}});
+
+    // Findings and hits add up: the built-in policy's expired finding and the expired leaf's hit are both counted.
+    const auto with_policy = check(rules::builtin_policy(), {.critical_days = 30});
+    CHECK(with_policy.critical == static_cast<std::int64_t>(with_policy.threshold_hits.size()) +
+                                      std::count_if(with_policy.evaluation.findings.begin(),
+                                                    with_policy.evaluation.findings.end(),
+                                                    [](const Finding& f) { return f.severity >= Severity::critical; }));
+}
+
 TEST_CASE("rules: each built-in rule fires on its case and stays quiet on a healthy endpoint", "[rules][evaluate]") {
     const auto fired = [](const Subject& s) {
         std::set<std::string> ids;
