@@ -937,10 +937,10 @@ json run_measured(const Scale& scale, const CacheInfo& cache_info, const fs::pat
                 const bool mismatch = (e * 2654435761u + s * 40503u) % 100 == 0;
                 const bool expired = leaf.info->not_after < cache_info.created_at;
                 ChainVerdict& v = f.verdict;
-                v.hostname_match = !mismatch;
+                v.name_check = mismatch ? NameCheck::mismatched : NameCheck::matched;
                 v.chain_trusted = issuer != Issuer::self;
                 v.order_correct = true;
-                v.verified = v.hostname_match && v.chain_trusted && !expired;
+                v.verified = !mismatch && v.chain_trusted && !expired;
                 if (!v.chain_trusted) {
                     v.verify_error = "untrusted-issuer";
                     v.errors.push_back("untrusted-issuer");

@@ -49,7 +49,7 @@ EndpointObservationRecord to_record(scanner::EndpointObservation&& o, scanner::C
     f.ocsp_stapled = o.ocsp_stapled;
     f.elapsed_ms = o.elapsed_ms;
     if (o.status == EndpointStatus::tls) {
-        f.verdict = verifier.verify(o.chain, f.server_name.empty() ? f.address : f.server_name);
+        f.verdict = verifier.verify(o.chain, f.server_name, f.address);
         record.chain = describe_chain(o.chain, cache);
     }
     return record;
