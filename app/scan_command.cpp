@@ -46,7 +46,10 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
     ProgressLine progress(!options.no_progress && ::isatty(STDERR_FILENO));
     const std::uint64_t network_targets = plan.network ? plan.network->shard_targets() : 0;
     const pipeline::ScanProgress events{
-        [](const std::string& note) { std::cerr << "certfleet: " << note << "\n"; },
+        [&](const std::string& note) {
+            progress.clear();
+            std::cerr << "certfleet: " << note << "\n";
+        },
         [&](const scanner::WalkStats& s) { progress.show([&] { return files_progress(s); }); },
         [&](const scanner::NetworkScanStats& s) {
             progress.show([&] { return network_progress(s, network_targets, std::chrono::steady_clock::now() - started); });
@@ -72,7 +75,9 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     std::cerr << "certfleet: scan " << outcome.scan << (interrupted ? " interrupted" : " complete") << ": "
               << scan_summary(plan, outcome) << " in " << elapsed << " -> " << report::visible_text(db_path) << "\n";
-    return interrupted ? kExitInterrupted : kExitOk;
+    if (interrupted) return kExitInterrupted;
+    // Each name that did not resolve has had its line; a scan that could look at nothing else has failed.
+    return outcome.no_target_resolved() ? kExitFailure : kExitOk;
 }
 
 }  // namespace certfleet::app

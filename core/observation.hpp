@@ -168,7 +168,7 @@ struct ChainVerdict {
 struct EndpointFacts {
     std::string host;         // as the user named it: an IP literal or a hostname
     std::string address;      // the address connected to; empty when the host did not resolve
-    std::uint16_t port = 0;
+    std::uint16_t port = 0;   // 0 for a host name that did not resolve: one row for the name, not one per port
     std::string server_name;  // SNI sent; empty for none
     EndpointStatus status = EndpointStatus::closed;
     std::string detail;

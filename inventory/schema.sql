@@ -99,7 +99,7 @@ CREATE TABLE IF NOT EXISTS endpoints (
     id          INTEGER PRIMARY KEY,
     host        TEXT    NOT NULL,
     address     TEXT    NOT NULL,              -- empty when the host did not resolve
-    port        INTEGER NOT NULL,
+    port        INTEGER NOT NULL,              -- 0 for a host name that did not resolve: one row, not one per port
     server_name TEXT    NOT NULL,              -- empty when no SNI was sent
     UNIQUE (host, address, port, server_name)
 );

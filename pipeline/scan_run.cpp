@@ -121,6 +121,7 @@ public:
             [&](scanner::EndpointObservation&& o) {
                 auto record = to_record(std::move(o), verifier, cache_);
                 const auto& f = record.facts;
+                if (f.status == EndpointStatus::unresolved) tell("cannot resolve " + f.host + ": " + f.detail);
                 if (!plan_.owners.empty()) record.labels = plan_.owners.for_endpoint(f.host, f.address, f.server_name);
                 writer.add(std::move(record));
             },
@@ -186,6 +187,14 @@ private:
 };
 
 }  // namespace
+
+bool ScanOutcome::no_target_resolved() const {
+    if (files || !network) return false;
+    const auto& n = *network;
+    std::uint64_t reported = 0;
+    for (const auto& [status, name] : kEndpointStatusNames) reported += n.count(status);
+    return n.count(EndpointStatus::unresolved) > 0 && reported == n.count(EndpointStatus::unresolved);
+}
 
 ScanOutcome run_scan(const ScanPlan& plan, inventory::Inventory& inventory, const ScanProgress& progress,
                      const std::atomic<bool>& stop) {

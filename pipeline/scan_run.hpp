@@ -14,7 +14,7 @@ namespace certfleet::pipeline {
 
 // What a running scan tells its caller, on the calling thread.
 struct ScanProgress {
-    std::function<void(const std::string& note)> note;  // resuming, nothing to resume
+    std::function<void(const std::string& note)> note;  // resuming, nothing to resume, a name that did not resolve
     std::function<void(const scanner::WalkStats&)> files;
     std::function<void(const scanner::NetworkScanStats&)> network;
 };
@@ -27,6 +27,10 @@ struct ScanOutcome {
     std::optional<std::size_t> findings;  // empty: the rules were not evaluated (see rules_error)
     std::string rules_error;
     std::string failure;  // why a failed scan failed
+
+    // Nothing was looked at because no host name resolved: the scan's targets were all host names, none resolved,
+    // and it read no files.
+    bool no_target_resolved() const;
 };
 
 // Runs `plan` into `inventory` until done or `stop` is set (the scan is then stored as interrupted). Throws

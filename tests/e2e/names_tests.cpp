@@ -1,8 +1,12 @@
-// End-to-end: which names a scan checks certificates against. A sweep by address checks a certificate's name only
-// where a client would: against the names the scan was given (host-name targets, --sni), and against the probed
-// address only where the certificate carries IP SANs. Everything is on 127.72.0.0/16.
+// End-to-end: which names a scan checks certificates against, and what it says about names that do not resolve.
+// A sweep by address checks a certificate's name only where a client would: against the names the scan was given
+// (host-name targets, --sni), and against the probed address only where the certificate carries IP SANs. A host
+// name that does not resolve is one line and one row, however many ports it was to be probed on. Everything is
+// on 127.72.0.0/16; the names that do not resolve are under .invalid, which certfleet answers itself (RFC 6761),
+// so no DNS query leaves the machine.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/e2e/certfleet_binary.hpp"
 #include "testkit/cert_factory.hpp"
@@ -57,6 +61,14 @@ std::vector<std::string> hostname_findings(const json& report) {
     for (const auto& f : report["findings"])
         if (f["rule_id"] == "hostname-mismatch") locations.push_back(f["location"]);
     return locations;
+}
+
+std::vector<std::string> lines_naming(const std::string& text, const std::string& name) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        if (line.find(name) != std::string::npos) lines.push_back(line);
+    return lines;
 }
 
 }  // namespace
@@ -122,5 +134,55 @@ TEST_CASE("e2e names: an address sweep checks a certificate's name only where a 
         CHECK(wrong["name_check_detail"] == "wrong.internal not in DNS SANs [orders.internal]");
 
         CHECK(hostname_findings(report) == std::vector<std::string>{"127.72.0.3:" + kPortText + " sni=wrong.internal"});
+    }
+}
+
+TEST_CASE("e2e names: a name that does not resolve is one line and one row, and alone fails the scan",
+          "[e2e][network][names]") {
+    TempDir dir;
+    const std::string expected_line =
+        "certfleet: cannot resolve no-such-host.invalid: names under .invalid never resolve (RFC 6761)";
+
+    SECTION("the only target, on every default port: exit 1") {
+        const std::string db = (dir / "alone.db").string();
+        const auto alone = scan(db, {"no-such-host.invalid"});
+        INFO(alone.err);
+        CHECK(alone.exit_code == 1);
+        CHECK(lines_naming(alone.err, "no-such-host.invalid") == std::vector<std::string>{expected_line});
+
+        const json report = report_of(db);
+        CHECK(report["endpoints"].size() == 1);
+        const json& unresolved = report["endpoints"].at(0);
+        CHECK(unresolved["host"] == "no-such-host.invalid");
+        CHECK(unresolved["status"] == "unresolved");
+        CHECK(unresolved["address"].is_null());
+        CHECK(unresolved["port"] == 0);  // no port of it was probed
+        CHECK(unresolved["detail"] == "names under .invalid never resolve (RFC 6761)");
+        CHECK(report["scan"]["endpoints"]["unresolved"] == 1);
+
+        const auto table = run_certfleet(db, {"report"});
+        INFO(table.out);
+        const auto rows = lines_naming(table.out, "no-such-host.invalid");
+        REQUIRE(rows.size() == 1);
+        CHECK_THAT(rows[0], Catch::StartsWith("unresolved") && !Catch::Contains(":0"));
+    }
+    SECTION("two names that do not resolve: a line each, exit 1") {
+        const auto both = scan((dir / "both.db").string(), {"no-such-host.invalid", "other.invalid:443"});
+        INFO(both.err);
+        CHECK(both.exit_code == 1);
+        CHECK(lines_naming(both.err, "no-such-host.invalid") == std::vector<std::string>{expected_line});
+        CHECK(lines_naming(both.err, "other.invalid").size() == 1);
+    }
+    SECTION("beside a target that answers: the same line, and the scan succeeds") {
+        const TestChain chain = make_chain("orders.internal");
+        TestFleet fleet({serving("127.72.1.1", chain.leaf, chain)});
+        const std::string db = (dir / "mixed.db").string();
+        const auto mixed = scan(db, {"no-such-host.invalid", "127.72.1.1:" + kPortText});
+        INFO(mixed.err);
+        CHECK(mixed.exit_code == 0);
+        CHECK(lines_naming(mixed.err, "no-such-host.invalid") == std::vector<std::string>{expected_line});
+        const json report = report_of(db);
+        CHECK(report["endpoints"].size() == 2);
+        CHECK(endpoint(report, "127.72.1.1", "")["status"] == "tls");
     }
 }
