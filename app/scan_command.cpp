@@ -60,12 +60,19 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
         if (++file_errors <= kQuietFileErrorsShown) std::cerr << "certfleet: " << file_error_line(error) << "\n";
     };
     const pipeline::ScanProgress events{
-        note,
+        [&](const std::string& text) {
+            progress.clear();
+            note(text);
+        },
         [&](const scanner::WalkStats& s) { progress.show([&] { return files_progress(s); }); },
         [&](const scanner::NetworkScanStats& s) {
             progress.show([&] { return network_progress(s, network_targets, std::chrono::steady_clock::now() - started); });
         },
-        options.quiet ? std::function<void(const ScanEvent&)>(show_file_error) : nullptr};
+        options.quiet ? std::function<void(const ScanEvent&)>(show_file_error) : nullptr,
+        [&](const std::string& problem) {
+            progress.clear();
+            std::cerr << "certfleet: " << problem << "\n";
+        }};
     pipeline::ScanOutcome outcome;
     try {
         outcome = pipeline::run_scan(plan, *inventory, events, g_stop_requested);
@@ -82,7 +89,8 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
         std::cerr << "certfleet: scan " << outcome.scan << ": rules not evaluated: "
                   << report::visible_text(outcome.rules_error) << "\n";
     const bool interrupted = outcome.status == inventory::ScanStatus::interrupted;
-    if (options.quiet && !interrupted && outcome.findings && file_errors == 0) return kExitOk;
+    if (options.quiet && !interrupted && outcome.findings && file_errors == 0)
+        return outcome.no_target_resolved() ? kExitFailure : kExitOk;
     if (file_errors > kQuietFileErrorsShown)
         std::cerr << "certfleet: " << file_errors - kQuietFileErrorsShown << " more errors: 'certfleet report --scan "
                   << outcome.scan << " --format json' lists them all\n";
@@ -91,7 +99,9 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     std::cerr << "certfleet: scan " << outcome.scan << (interrupted ? " interrupted" : " complete") << ": "
               << scan_summary(plan, outcome) << " in " << elapsed << " -> " << report::visible_text(db_path) << "\n";
-    return interrupted ? kExitInterrupted : kExitOk;
+    if (interrupted) return kExitInterrupted;
+    // Each name that did not resolve has had its line; a scan that could look at nothing else has failed.
+    return outcome.no_target_resolved() ? kExitFailure : kExitOk;
 }
 
 }  // namespace certfleet::app

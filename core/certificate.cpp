@@ -64,19 +64,11 @@ std::string object_name(const ASN1_OBJECT* object, bool short_name) {
 }
 
 void read_subject_alt_names(X509* x509, CertInfo& info) {
-    ossl::GeneralNamesPtr names(
-        static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x509, NID_subject_alt_name, nullptr, nullptr)));
-    if (!names) return;
-    for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
-        const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
-        switch (name->type) {
-            case GEN_DNS: info.dns_names.push_back(asn1_string(name->d.dNSName)); break;
-            case GEN_IPADD: info.ip_addresses.push_back(ip_to_string(name->d.iPAddress)); break;
-            case GEN_URI: info.uris.push_back(asn1_string(name->d.uniformResourceIdentifier)); break;
-            case GEN_EMAIL: info.emails.push_back(asn1_string(name->d.rfc822Name)); break;
-            default: break;
-        }
-    }
+    SubjectAltNames names = subject_alt_names(x509);
+    info.dns_names = std::move(names.dns_names);
+    info.ip_addresses = std::move(names.ip_addresses);
+    info.uris = std::move(names.uris);
+    info.emails = std::move(names.emails);
 }
 
 void read_key(X509* x509, CertInfo& info) {
@@ -147,6 +139,24 @@ void read_constraints_and_usages(X509* x509, CertInfo& info) {
 }
 
 }  // namespace
+
+SubjectAltNames subject_alt_names(X509* certificate) {
+    SubjectAltNames out;
+    ossl::GeneralNamesPtr names(
+        static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr)));
+    if (!names) return out;
+    for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
+        const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
+        switch (name->type) {
+            case GEN_DNS: out.dns_names.push_back(asn1_string(name->d.dNSName)); break;
+            case GEN_IPADD: out.ip_addresses.push_back(ip_to_string(name->d.iPAddress)); break;
+            case GEN_URI: out.uris.push_back(asn1_string(name->d.uniformResourceIdentifier)); break;
+            case GEN_EMAIL: out.emails.push_back(asn1_string(name->d.rfc822Name)); break;
+            default: break;
+        }
+    }
+    return out;
+}
 
 CertInfo describe_certificate(std::span<const std::uint8_t> der) {
     const unsigned char* cursor = der.data();

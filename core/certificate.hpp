@@ -2,6 +2,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/cert_info.hpp"
 
@@ -21,5 +22,12 @@ CertInfo describe_certificate(std::span<const std::uint8_t> der);
 // parsing it again would cost a second public-key decode. Throws CertificateParseError when the key's
 // SubjectPublicKeyInfo cannot be encoded.
 CertInfo describe_certificate(x509_st* certificate, std::span<const std::uint8_t> der);
+
+// A parsed certificate's subjectAltName entries, spelled as describe_certificate spells them: for a check of one
+// name, without describing the rest of the certificate.
+struct SubjectAltNames {
+    std::vector<std::string> dns_names, ip_addresses, uris, emails;
+};
+SubjectAltNames subject_alt_names(x509_st* certificate);
 
 }  // namespace certfleet

@@ -126,29 +126,49 @@ inline constexpr std::array<EnumName<StartTls>, 8> kStartTlsNames{{
 }};
 constexpr const auto& enum_names(StartTls) { return kStartTlsNames; }
 
+// Whether the leaf covers the name a client would check it against. A client checks the name it was told to
+// connect to; one told only an address checks that against the IP SANs, so a leaf without any, found by a sweep
+// of addresses, has no name to check: nobody reaches it by that address.
+enum class NameCheck {
+    matched,      // the leaf covers the name (or the address) checked
+    mismatched,   // it does not: a client connecting by that name refuses the certificate
+    not_checked,  // no name to check: probed by address alone, and the leaf has no IP SANs
+};
+inline constexpr std::array<EnumName<NameCheck>, 3> kNameCheckNames{{
+    {NameCheck::matched, "matched"},
+    {NameCheck::mismatched, "mismatched"},
+    {NameCheck::not_checked, "not-checked"},
+}};
+constexpr const auto& enum_names(NameCheck) { return kNameCheckNames; }
+
 // What a client would conclude about a presented chain: trusted or not and why, valid now or not, and whether it
 // names the host.
 struct ChainVerdict {
-    bool verified = false;          // chain trusted, every certificate in its validity window, and the name matches
+    bool verified = false;          // chain trusted, every certificate in its validity window, no name mismatched
     std::string verify_error;       // the first failing class, empty when verified: self-signed, untrusted-root,
                                     // untrusted-issuer, expired, not-yet-valid, bad-signature, invalid-chain,
                                     // weak-crypto, hostname-mismatch, empty-chain, other
     std::string verify_detail;      // OpenSSL's words for it
     std::vector<std::string> errors;  // every class found, not only the first
-    bool hostname_match = false;    // RFC 6125 for names, IP SANs for addresses
+    NameCheck name_check = NameCheck::not_checked;  // RFC 6125 for names, IP SANs for addresses
+    std::string name_check_detail;  // which name was checked against what: "api.example matches DNS:*.example"
     bool chain_trusted = false;     // a path to a trust anchor exists (validity aside)
     bool order_correct = false;     // each certificate is issued by the next one presented
     bool root_included = false;     // the last presented certificate is self-signed
     int intermediates_missing = 0;  // CAs the path needed that the server did not send
     std::optional<UnixTime> earliest_expiry;  // of the presented certificate that expires first
     std::string earliest_expiry_sha256;
+
+    // The reports' and rules' hostname_match: false only for a name checked and not covered, so that an endpoint
+    // with no name to check reads as no failure to whoever looks at this alone.
+    bool hostname_match() const { return name_check != NameCheck::mismatched; }
 };
 
 // What a network probe of one endpoint found and what a client would conclude about it, as stored.
 struct EndpointFacts {
     std::string host;         // as the user named it: an IP literal or a hostname
     std::string address;      // the address connected to; empty when the host did not resolve
-    std::uint16_t port = 0;
+    std::uint16_t port = 0;   // 0 for a host name that did not resolve: one row for the name, not one per port
     std::string server_name;  // SNI sent; empty for none
     EndpointStatus status = EndpointStatus::closed;
     std::string detail;

@@ -1,6 +1,8 @@
--- certfleet inventory, schema version 7: the single source of truth for the database layout.
+-- certfleet inventory, schema version 8: the single source of truth for the database layout.
 -- Every statement is idempotent and versions only add tables or replace indexes, so sqlite_inventory.cpp brings
--- any older file up to date by applying all of it and raising PRAGMA user_version.
+-- any older file up to date by applying all of it and raising PRAGMA user_version. Columns added to a table later
+-- (described here beside their version) are added by sqlite_schema.cpp to a file that lacks them: SQLite cannot
+-- add a column only where it is missing.
 -- Every index over the per-scan tables leads with scan_id: a scan's rows then go at the end of each index and
 -- leave the pages of earlier scans alone (an index led by the certificate or the place puts each scan's rows
 -- all over it, rewriting most of its pages every scan). Questions across scans probe each scan in turn instead.
@@ -97,12 +99,13 @@ CREATE TABLE IF NOT EXISTS endpoints (
     id          INTEGER PRIMARY KEY,
     host        TEXT    NOT NULL,
     address     TEXT    NOT NULL,              -- empty when the host did not resolve
-    port        INTEGER NOT NULL,
+    port        INTEGER NOT NULL,              -- 0 for a host name that did not resolve: one row, not one per port
     server_name TEXT    NOT NULL,              -- empty when no SNI was sent
     UNIQUE (host, address, port, server_name)
 );
 
--- What one probe of an endpoint found in a scan, and what a client would conclude about it.
+-- What one probe of an endpoint found in a scan, and what a client would conclude about it. Version 8 adds
+-- name_check and name_check_detail (below).
 CREATE TABLE IF NOT EXISTS endpoint_observations (
     scan_id               INTEGER NOT NULL REFERENCES scans(id),
     endpoint_id           INTEGER NOT NULL REFERENCES endpoints(id),
@@ -270,3 +273,12 @@ CREATE TABLE IF NOT EXISTS scan_owners (
     boot_id     TEXT    NOT NULL,
     start_ticks INTEGER NOT NULL
 );
+
+-- Schema version 8: which name each probe's certificate was checked against, and how that came out. Added to
+-- endpoint_observations by sqlite_schema.cpp:
+--   name_check         TEXT, CHECK IN ('matched', 'mismatched', 'not-checked'); NULL in rows stored before
+--                      version 8, whose hostname_match (1 or 0) says matched or mismatched. not-checked: probed
+--                      by address alone, and the certificate has no IP SANs (no client reaches it by that address).
+--                      hostname_match is 0 only for mismatched.
+--   name_check_detail  TEXT NOT NULL DEFAULT '': the name checked and what against, e.g.
+--                      "orders.internal matches DNS:orders.internal", "10.0.0.5 not in IP SANs [10.0.0.6]".

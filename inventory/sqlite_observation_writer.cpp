@@ -157,18 +157,20 @@ void SqliteInventory::record_endpoint(ScanId scan, const EndpointObservationReco
         "INSERT OR REPLACE INTO endpoint_observations (scan_id, endpoint_id, status, detail, starttls, "
         "tls_version, cipher, ocsp_stapled, verified, verify_error, verify_detail, verify_errors, hostname_match, "
         "chain_trusted, order_correct, root_included, intermediates_missing, earliest_expiry, "
-        "earliest_expiry_sha256, serves_default, elapsed_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "earliest_expiry_sha256, serves_default, elapsed_ms, name_check, name_check_detail) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     const ChainVerdict& v = f.verdict;
     insert.bind(1, scan).bind(2, endpoint).bind(3, std::string(to_string(f.status))).bind(4, f.detail);
     insert.bind(5, f.starttls ? std::optional<std::string>(to_string(*f.starttls)) : std::nullopt);
     insert.bind(6, f.tls_version).bind(7, f.cipher).bind(8, static_cast<std::int64_t>(f.ocsp_stapled));
     insert.bind(9, static_cast<std::int64_t>(v.verified)).bind(10, v.verify_error).bind(11, v.verify_detail);
-    insert.bind(12, json_list(v.errors)).bind(13, static_cast<std::int64_t>(v.hostname_match));
+    insert.bind(12, json_list(v.errors)).bind(13, static_cast<std::int64_t>(v.hostname_match()));
     insert.bind(14, static_cast<std::int64_t>(v.chain_trusted)).bind(15, static_cast<std::int64_t>(v.order_correct));
     insert.bind(16, static_cast<std::int64_t>(v.root_included));
     insert.bind(17, static_cast<std::int64_t>(v.intermediates_missing)).bind(18, v.earliest_expiry);
     insert.bind(19, v.earliest_expiry_sha256.empty() ? std::nullopt : std::optional<std::string>(v.earliest_expiry_sha256));
     insert.bind(20, static_cast<std::int64_t>(f.serves_default)).bind(21, f.elapsed_ms);
+    insert.bind(22, std::string(to_string(v.name_check))).bind(23, v.name_check_detail);
     insert.run();
     for (std::size_t position = 0; position < record.chain.size(); ++position) {
         const auto& link = record.chain[position];

@@ -5,6 +5,37 @@ namespace certfleet::inventory {
 
 extern const char* const kSchemaSql;
 
+namespace {
+
+// Columns added to a table after it was first created. SQLite cannot add a column only where it is missing, as
+// schema.sql's statements create only what is missing, so each is added here to a file whose table lacks it:
+// an older file and a new one alike. schema.sql describes them beside their version.
+struct AddedColumn {
+    const char* table;
+    const char* column;
+    const char* declaration;
+};
+constexpr AddedColumn kAddedColumns[] = {
+    // Version 8: the name each probe's certificate was checked against, and how that came out.
+    {"endpoint_observations", "name_check", "TEXT CHECK (name_check IN ('matched', 'mismatched', 'not-checked'))"},
+    {"endpoint_observations", "name_check_detail", "TEXT NOT NULL DEFAULT ''"},
+};
+
+void add_missing_columns(sqlite3* db) {
+    Statement present(db, "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?");
+    for (const auto& added : kAddedColumns) {
+        present.bind(1, std::string(added.table)).bind(2, std::string(added.column));
+        present.step();
+        const bool missing = present.integer(0) == 0;
+        present.reset();
+        if (missing)
+            exec_sql(db, (std::string("ALTER TABLE ") + added.table + " ADD COLUMN " + added.column + " " +
+                          added.declaration).c_str());
+    }
+}
+
+}  // namespace
+
 void migrate_schema(sqlite3* db) {
     const std::int64_t current = schema_version(db);
     if (current > kSchemaVersion)
@@ -24,6 +55,7 @@ void migrate_schema(sqlite3* db) {
     exec_sql(db, "BEGIN IMMEDIATE");
     try {
         exec_sql(db, kSchemaSql);
+        add_missing_columns(db);
         exec_sql(db, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
         exec_sql(db, "COMMIT");
     } catch (...) {

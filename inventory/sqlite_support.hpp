@@ -167,9 +167,12 @@ inline CertInfo read_certificate(const Statement& row, int first) {
 // An endpoint and one observation of it: `e` is endpoints, `o` endpoint_observations.
 inline constexpr const char* kEndpointFactsColumns =
     "e.host, e.address, e.port, e.server_name, o.status, o.detail, o.starttls, o.tls_version, o.cipher, "
-    "o.ocsp_stapled, o.verified, o.verify_error, o.verify_detail, o.verify_errors, o.hostname_match, "
+    "o.ocsp_stapled, o.verified, o.verify_error, o.verify_detail, o.verify_errors, "
     "o.chain_trusted, o.order_correct, o.root_included, o.intermediates_missing, o.earliest_expiry, "
-    "o.earliest_expiry_sha256, o.serves_default, o.elapsed_ms";
+    "o.earliest_expiry_sha256, o.serves_default, o.elapsed_ms, "
+    // Rows stored before schema version 8 have no name check of their own: hostname_match held its outcome.
+    "coalesce(o.name_check, CASE o.hostname_match WHEN 1 THEN 'matched' ELSE 'mismatched' END), "
+    "o.name_check_detail";
 
 inline EndpointFacts read_endpoint_facts(const Statement& row, int first) {
     const auto col = [first](int i) { return first + i; };
@@ -189,15 +192,16 @@ inline EndpointFacts read_endpoint_facts(const Statement& row, int first) {
     v.verify_error = row.text(col(11));
     v.verify_detail = row.text(col(12));
     v.errors = parse_list(row.text(col(13)));
-    v.hostname_match = row.integer(col(14)) != 0;
-    v.chain_trusted = row.integer(col(15)) != 0;
-    v.order_correct = row.integer(col(16)) != 0;
-    v.root_included = row.integer(col(17)) != 0;
-    v.intermediates_missing = static_cast<int>(row.integer(col(18)));
-    if (!row.is_null(col(19))) v.earliest_expiry = row.integer(col(19));
-    v.earliest_expiry_sha256 = row.text(col(20));
-    f.serves_default = row.integer(col(21)) != 0;
-    f.elapsed_ms = row.integer(col(22));
+    v.chain_trusted = row.integer(col(14)) != 0;
+    v.order_correct = row.integer(col(15)) != 0;
+    v.root_included = row.integer(col(16)) != 0;
+    v.intermediates_missing = static_cast<int>(row.integer(col(17)));
+    if (!row.is_null(col(18))) v.earliest_expiry = row.integer(col(18));
+    v.earliest_expiry_sha256 = row.text(col(19));
+    f.serves_default = row.integer(col(20)) != 0;
+    f.elapsed_ms = row.integer(col(21));
+    v.name_check = named_value(row.text(col(22)), NameCheck::not_checked);
+    v.name_check_detail = row.text(col(23));
     return f;
 }
 
@@ -212,7 +216,7 @@ inline void exec_sql(sqlite3* db, const char* sql) {
 
 // The schema version this certfleet writes (schema.sql's user_version); a reader finding an older file has the
 // writer bring it up to date first.
-inline constexpr int kSchemaVersion = 7;
+inline constexpr int kSchemaVersion = 8;
 
 inline std::int64_t schema_version(sqlite3* db) {
     Statement version(db, "PRAGMA user_version");

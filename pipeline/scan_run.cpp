@@ -49,7 +49,7 @@ EndpointObservationRecord to_record(scanner::EndpointObservation&& o, scanner::C
     f.ocsp_stapled = o.ocsp_stapled;
     f.elapsed_ms = o.elapsed_ms;
     if (o.status == EndpointStatus::tls) {
-        f.verdict = verifier.verify(o.chain, f.server_name.empty() ? f.address : f.server_name);
+        f.verdict = verifier.verify(o.chain, f.server_name, f.address);
         record.chain = describe_chain(o.chain, cache);
     }
     return record;
@@ -124,6 +124,8 @@ public:
             [&](scanner::EndpointObservation&& o) {
                 auto record = to_record(std::move(o), verifier, cache_);
                 const auto& f = record.facts;
+                if (f.status == EndpointStatus::unresolved && progress_.problem)
+                    progress_.problem("cannot resolve " + f.host + ": " + f.detail);
                 if (!plan_.owners.empty()) record.labels = plan_.owners.for_endpoint(f.host, f.address, f.server_name);
                 writer.add(std::move(record));
             },
@@ -189,6 +191,14 @@ private:
 };
 
 }  // namespace
+
+bool ScanOutcome::no_target_resolved() const {
+    if (files || !network) return false;
+    const auto& n = *network;
+    std::uint64_t reported = 0;
+    for (const auto& [status, name] : kEndpointStatusNames) reported += n.count(status);
+    return n.count(EndpointStatus::unresolved) > 0 && reported == n.count(EndpointStatus::unresolved);
+}
 
 ScanOutcome run_scan(const ScanPlan& plan, inventory::Inventory& inventory, const ScanProgress& progress,
                      const std::atomic<bool>& stop) {

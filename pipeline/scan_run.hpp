@@ -18,6 +18,8 @@ struct ScanProgress {
     std::function<void(const scanner::WalkStats&)> files;
     std::function<void(const scanner::NetworkScanStats&)> network;
     std::function<void(const ScanEvent& error)> file_error;  // an input it could not read (stored with the scan too)
+    // What the user must hear even when notes are not wanted: a name that did not resolve.
+    std::function<void(const std::string& problem)> problem;
 };
 
 struct ScanOutcome {
@@ -28,6 +30,10 @@ struct ScanOutcome {
     std::optional<std::size_t> findings;  // empty: the rules were not evaluated (see rules_error)
     std::string rules_error;
     std::string failure;  // why a failed scan failed
+
+    // Nothing was looked at because no host name resolved: the scan's targets were all host names, none resolved,
+    // and it read no files.
+    bool no_target_resolved() const;
 };
 
 // Runs `plan` into `inventory` until done or `stop` is set (the scan is then stored as interrupted). Throws

@@ -69,7 +69,7 @@ ordered_json endpoint_facts_json(const EndpointFacts& f, const std::vector<std::
         {"verify_error", when_tls(optional_text(v.verify_error))},
         {"verify_detail", when_tls(optional_text(v.verify_detail))},
         {"verify_errors", when_tls(v.errors)},
-        {"hostname_match", when_tls(v.hostname_match)},
+        {"hostname_match", when_tls(v.hostname_match())},
         {"chain_trusted", when_tls(v.chain_trusted)},
         {"chain_order_correct", when_tls(v.order_correct)},
         {"root_included", when_tls(v.root_included)},
@@ -78,6 +78,8 @@ ordered_json endpoint_facts_json(const EndpointFacts& f, const std::vector<std::
         {"earliest_expiry_sha256", optional_text(v.earliest_expiry_sha256)},
         {"serves_default", when_tls(f.serves_default)},
         {"elapsed_ms", f.elapsed_ms},
+        {"name_check", when_tls(to_string(v.name_check))},
+        {"name_check_detail", when_tls(optional_text(v.name_check_detail))},
     };
 }
 

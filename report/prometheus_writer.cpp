@@ -144,10 +144,12 @@ void write_endpoints(const ReportModel& model, Exposition& metrics) {
     const auto endpoint = [](const EndpointFacts& f) {
         return MetricLabels{{"host", f.host}, {"address", f.address}, {"port", std::to_string(f.port)}, {"sni", f.server_name}};
     };
-    metrics.family("x509_endpoint_verified", "1 when the endpoint's chain verified (trusted, valid, name matching), else 0.");
+    metrics.family("x509_endpoint_verified", "1 when the endpoint's chain verified (trusted, valid, no name mismatch), else 0.");
     for (const auto* f : tls) metrics.sample(endpoint(*f), f->verdict.verified);
-    metrics.family("x509_endpoint_hostname_match", "1 when the endpoint's certificate matches the name it was probed by, else 0.");
-    for (const auto* f : tls) metrics.sample(endpoint(*f), f->verdict.hostname_match);
+    metrics.family("x509_endpoint_hostname_match",
+                   "0 when the endpoint's certificate does not cover the name it was checked against, else 1 (1 "
+                   "also with no name to check: probed by address, no IP SANs).");
+    for (const auto* f : tls) metrics.sample(endpoint(*f), f->verdict.hostname_match());
     metrics.family("x509_endpoint_chain_trusted", "1 when the endpoint's chain leads to a trusted anchor, else 0.");
     for (const auto* f : tls) metrics.sample(endpoint(*f), f->verdict.chain_trusted);
 }

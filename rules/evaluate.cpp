@@ -59,7 +59,8 @@ bool test_field(const Match& m, const Subject& s, UnixTime now) {
         case Field::has_san:
             return flag(!s.cert.dns_names.empty() || !s.cert.ip_addresses.empty() || !s.cert.uris.empty() ||
                         !s.cert.emails.empty());
-        case Field::hostname_match: return flag(verdict_fact(s, &ChainVerdict::hostname_match));
+        case Field::hostname_match:
+            return flag(s.endpoint ? std::optional<bool>(s.endpoint->verdict.hostname_match()) : std::nullopt);
         case Field::chain_verified: return flag(verdict_fact(s, &ChainVerdict::verified));
         case Field::order_correct: return flag(verdict_fact(s, &ChainVerdict::order_correct));
         case Field::serves_default:

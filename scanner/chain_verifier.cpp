@@ -1,5 +1,6 @@
 #include "scanner/chain_verifier.hpp"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
@@ -70,6 +71,22 @@ UnixTime not_after_of(X509* certificate) {
 ossl::X509Ptr parse(const Bytes& der) {
     const unsigned char* cursor = der.data();
     return ossl::X509Ptr(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
+}
+
+// A mismatch quotes this many of the names the certificate does cover: enough to see what it is for.
+constexpr std::size_t kQuotedNames = 5;
+
+// "[a, b, c, d, e, +7 more]"
+std::string quoted_list(const std::vector<std::string>& names) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < names.size() && i < kQuotedNames; ++i) out += (i == 0 ? "" : ", ") + names[i];
+    if (names.size() > kQuotedNames) out += ", +" + std::to_string(names.size() - kQuotedNames) + " more";
+    return out + "]";
+}
+
+bool is_ip_literal(const std::string& name) {
+    unsigned char address[16];
+    return inet_pton(AF_INET, name.c_str(), address) == 1 || inet_pton(AF_INET6, name.c_str(), address) == 1;
 }
 
 }  // namespace
@@ -147,7 +164,32 @@ ChainVerifier::ChainVerifier(const TrustOptions& options) : store_(std::make_uni
 
 ChainVerifier::~ChainVerifier() = default;
 
-ChainVerdict ChainVerifier::verify(const PresentedChain& presented_chain, const std::string& name) {
+ChainVerifier::NameCheckResult ChainVerifier::check_name(X509* leaf, const std::string& server_name,
+                                                        const std::string& address) {
+    const std::string& name = server_name.empty() ? address : server_name;
+    if (name.empty()) return {NameCheck::not_checked, "no name to check"};
+    const SubjectAltNames covered = subject_alt_names(leaf);
+    if (is_ip_literal(name)) {
+        if (server_name.empty() && covered.ip_addresses.empty())
+            return {NameCheck::not_checked,
+                    "no name to check: probed by address " + address + " and the certificate has no IP SANs"};
+        if (X509_check_ip_asc(leaf, name.c_str(), 0) == 1) return {NameCheck::matched, name + " matches IP:" + name};
+        return {NameCheck::mismatched, name + " not in IP SANs " + quoted_list(covered.ip_addresses)};
+    }
+    char* matched_by = nullptr;
+    if (X509_check_host(leaf, name.c_str(), name.size(), 0, &matched_by) == 1) {
+        const std::string covering = matched_by ? matched_by : name;
+        OPENSSL_free(matched_by);
+        // Without DNS SANs OpenSSL, like older clients, falls back to the subject CN.
+        const std::string where = covered.dns_names.empty() ? "the subject CN " : "DNS:";
+        return {NameCheck::matched, name + " matches " + where + covering};
+    }
+    if (covered.dns_names.empty()) return {NameCheck::mismatched, name + ": no DNS SANs, and the subject CN differs"};
+    return {NameCheck::mismatched, name + " not in DNS SANs " + quoted_list(covered.dns_names)};
+}
+
+ChainVerdict ChainVerifier::verify(const PresentedChain& presented_chain, const std::string& server_name,
+                                   const std::string& address) {
     const std::vector<Bytes>& chain = presented_chain.der();
     std::string fingerprint;
     for (const auto& der : chain) fingerprint += sha256_hex(der);
@@ -219,28 +261,24 @@ ChainVerdict ChainVerifier::verify(const PresentedChain& presented_chain, const 
     }
 
     ChainVerdict verdict = cached->second;
-    if (!chain.empty()) {
-        const std::string key = sha256_hex(chain.front()) + '\0' + name;
-        auto match = name_matches_.find(key);
-        if (match == name_matches_.end()) {
-            parse_presented(1);
-            X509* leaf = certificates.empty() ? nullptr : certificates.front().get();
-            bool matches = false;
-            if (leaf && !name.empty()) {
-                const bool is_ip = name.find(':') != std::string::npos ||
-                                   name.find_first_not_of("0123456789.") == std::string::npos;
-                matches = is_ip ? X509_check_ip_asc(leaf, name.c_str(), 0) == 1
-                                : X509_check_host(leaf, name.c_str(), name.size(), 0, nullptr) == 1;
-            }
-            match = name_matches_.emplace(key, matches).first;
-        }
-        verdict.hostname_match = match->second;
+    if (!chain.empty()) parse_presented(1);
+    if (!certificates.empty()) {
+        // The address is part of the key only when it is what gets checked.
+        const std::string key =
+            sha256_hex(chain.front()) + '\0' + server_name + '\0' + (server_name.empty() ? address : "");
+        auto checked = name_checks_.find(key);
+        if (checked == name_checks_.end())
+            checked = name_checks_.emplace(key, check_name(certificates.front().get(), server_name, address)).first;
+        verdict.name_check = checked->second.check;
+        verdict.name_check_detail = checked->second.detail;
+    } else {
+        verdict.name_check_detail = "no certificate to check a name against";
     }
-    if (verdict.verify_error.empty() && !verdict.hostname_match) {
-        verdict.verify_error = "hostname-mismatch";
-        verdict.verify_detail = "no subjectAltName matches " + name;
-        verdict.errors.push_back("hostname-mismatch");
-    } else if (!verdict.hostname_match && !chain.empty()) {
+    if (verdict.name_check == NameCheck::mismatched) {
+        if (verdict.verify_error.empty()) {
+            verdict.verify_error = "hostname-mismatch";
+            verdict.verify_detail = verdict.name_check_detail;
+        }
         verdict.errors.push_back("hostname-mismatch");
     }
     verdict.verified = verdict.verify_error.empty();

@@ -60,9 +60,11 @@ public:
     ChainVerifier(const ChainVerifier&) = delete;
     ChainVerifier& operator=(const ChainVerifier&) = delete;
 
-    // `name` is the hostname (SNI) or, for an IP target without one, the IP address. Chain verdicts are cached by
-    // chain fingerprint, so a certificate shared by thousands of endpoints is verified once.
-    ChainVerdict verify(const PresentedChain& chain, const std::string& name);
+    // `server_name` is the name the scan was given for the endpoint (a host-name target, --sni), checked always;
+    // empty when the endpoint was probed by `address` alone, which is checked only against a leaf that has IP
+    // SANs (a client told only an address checks those). Chain verdicts are cached by chain fingerprint, so a
+    // certificate shared by thousands of endpoints is verified once.
+    ChainVerdict verify(const PresentedChain& chain, const std::string& server_name, const std::string& address);
     std::size_t anchors() const { return anchor_count_; }
     // CA certificates seen elsewhere (the inventory): never trusted, only used to name the intermediate a chain
     // is missing.
@@ -75,11 +77,16 @@ private:
         int length = 0;           // of the path built, anchor included
     };
     PathResult build_path(x509_st* leaf, const std::vector<x509_st*>& untrusted);
+    struct NameCheckResult {
+        NameCheck check = NameCheck::not_checked;
+        std::string detail;
+    };
+    static NameCheckResult check_name(x509_st* leaf, const std::string& server_name, const std::string& address);
     std::vector<std::shared_ptr<x509_st>> known_intermediates_;
     std::unique_ptr<Store> store_;
     std::size_t anchor_count_ = 0;
     std::map<std::string, ChainVerdict> chain_verdicts_;
-    std::map<std::string, bool> name_matches_;
+    std::map<std::string, NameCheckResult> name_checks_;  // by leaf fingerprint and the name checked
 };
 
 }  // namespace certfleet::scanner

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "scanner/bounded_queue.hpp"
 #include "scanner/starttls_client.hpp"
@@ -72,6 +73,24 @@ struct ProbeState : std::enable_shared_from_this<ProbeState> {
     asio::steady_timer watchdog;
     bool deadline_hit = false;
 };
+
+// A host name's addresses, looked up once per scan however many ports it is probed on: the first of its targets
+// asks, the others wait for that answer. A name that does not resolve is then reported once, not once per port.
+struct NameLookup {
+    explicit NameLookup(const asio::any_io_executor& executor) : answered(executor) {
+        answered.expires_at(Clock::time_point::max());
+    }
+    asio::steady_timer answered;  // cancelled when the answer is in, waking whoever waits for it
+    bool done = false;
+    std::vector<std::string> addresses;
+    std::string failure;  // why there is no address
+    bool reported = false;
+};
+
+// RFC 6761 section 6.4: names under .invalid never resolve, and a resolver should say so without asking anyone.
+bool under_invalid(const std::string& server_name) {
+    return server_name == "invalid" || server_name.ends_with(".invalid");
+}
 
 struct StepFailure {
     EndpointStatus status;
@@ -173,21 +192,12 @@ private:
 
         std::vector<std::string> addresses;
         if (target.is_name) {
-            auto [ec, results] = co_await resolve(target.address);
-            for (const auto& entry : results) {
-                const std::string address = entry.endpoint().address().to_string();
-                if (std::find(addresses.begin(), addresses.end(), address) == addresses.end()) addresses.push_back(address);
-            }
-            if (addresses.empty()) {
-                EndpointObservation observation;
-                observation.host = target.address;
-                observation.port = target.port;
-                observation.server_name = target.server_name;
-                observation.status = EndpointStatus::unresolved;
-                observation.detail = ec ? ec.message() : "no A or AAAA record";
-                deliver(std::move(observation));
+            const auto lookup = co_await look_up(target);
+            if (lookup->addresses.empty()) {
+                if (!std::exchange(lookup->reported, true)) deliver(unresolved_observation(target, lookup->failure));
                 co_return;
             }
+            addresses = lookup->addresses;
         } else {
             addresses = {target.address};
         }
@@ -225,6 +235,44 @@ private:
         observation.detail = std::string("not probed: ") + address + " is in " + blocked.block + " (" +
                              blocked.reason + "), which certfleet never probes";
         return observation;
+    }
+
+    // One row for the name, on no port: none of its ports was probed.
+    static EndpointObservation unresolved_observation(const Target& target, const std::string& failure) {
+        EndpointObservation observation;
+        observation.host = target.address;
+        observation.server_name = target.server_name;
+        observation.status = EndpointStatus::unresolved;
+        observation.detail = failure;
+        return observation;
+    }
+
+    asio::awaitable<std::shared_ptr<NameLookup>> look_up(const Target& target) {
+        auto [entry, first] = lookups_.try_emplace(target.address);
+        if (!first) {
+            const auto lookup = entry->second;
+            while (!lookup->done) co_await lookup->answered.async_wait(nothrow);
+            co_return lookup;
+        }
+        const auto lookup = entry->second = std::make_shared<NameLookup>(io_.get_executor());
+        if (under_invalid(target.server_name)) {
+            lookup->failure = "names under .invalid never resolve (RFC 6761)";
+        } else {
+            auto [ec, results] = co_await resolve(target.address);
+            for (const auto& result : results) {
+                const std::string address = result.endpoint().address().to_string();
+                if (std::find(lookup->addresses.begin(), lookup->addresses.end(), address) == lookup->addresses.end())
+                    lookup->addresses.push_back(address);
+            }
+            if (lookup->addresses.empty())
+                lookup->failure = ec == asio::error::operation_aborted
+                                      ? "no answer within " + std::to_string(options_.timeouts.overall.count()) + " ms"
+                                  : ec ? ec.message()
+                                       : "no A or AAAA record";
+        }
+        lookup->done = true;
+        lookup->answered.cancel();
+        co_return lookup;
     }
 
     asio::awaitable<std::tuple<error_code, tcp::resolver::results_type>> resolve(const std::string& name) {
@@ -366,8 +414,12 @@ private:
     std::unordered_map<std::string, unsigned> per_host_;
     std::set<std::uint64_t> in_flight_;
     Clock::time_point next_slot_{};
-    // Last, so it is destroyed first: coroutines abandoned by a stop die with it while all they refer to lives.
+    // After all its coroutines refer to, so destroyed before it: coroutines abandoned by a stop die with it while
+    // all they refer to lives.
     asio::io_context io_{1};
+    // The one exception, after io_: each lookup holds a timer of io_'s, which must go before io_ does. A lookup an
+    // abandoned coroutine still holds goes with that coroutine, inside io_'s destruction.
+    std::unordered_map<std::string, std::shared_ptr<NameLookup>> lookups_;  // by the name as the target spells it
 };
 
 }  // namespace

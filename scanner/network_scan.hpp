@@ -25,7 +25,7 @@ EndpointStatus connect_failure_status(int error_number);
 struct EndpointObservation {
     std::string host;         // as the user named it: an IP literal or a hostname
     std::string address;      // the IP address connected to (empty when unresolved)
-    std::uint16_t port = 0;
+    std::uint16_t port = 0;   // 0 for a host name that did not resolve: reported once, not once per port
     std::string server_name;  // SNI sent; empty when none
     EndpointStatus status = EndpointStatus::closed;
     std::string detail;       // why, for every status but tls: "connection refused", "tlsv1 alert ...", ...

@@ -127,10 +127,10 @@ void ingest_scan(const fs::path& db_path, const Simulation& sim, std::uint32_t s
             const bool mismatch = (e * 2654435761u + scan_number * 40503u) % 100 == 0;
             const bool expired = leaf.info->not_after < created_at;
             ChainVerdict& v = f.verdict;
-            v.hostname_match = !mismatch;
+            v.name_check = mismatch ? NameCheck::mismatched : NameCheck::matched;
             v.chain_trusted = issuer != Issuer::self;
             v.order_correct = true;
-            v.verified = v.hostname_match && v.chain_trusted && !expired;
+            v.verified = !mismatch && v.chain_trusted && !expired;
             if (!v.chain_trusted) {
                 v.verify_error = "untrusted-issuer";
                 v.errors.push_back("untrusted-issuer");

@@ -200,7 +200,7 @@ TEST_CASE("inventory: an older inventory is brought up to date with its scans ke
               "DELETE FROM location_latest; PRAGMA user_version = 4");
 
     auto inv = inventory::open_sqlite_inventory(path);
-    CHECK(sql_value(path, "PRAGMA user_version") == "7");
+    CHECK(sql_value(path, "PRAGMA user_version") == "8");
     CHECK(sql_value(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('sightings_by_location', "
                           "'key_sightings_by_spki', 'certificates_by_spki')") == "0");
     CHECK(sql_value(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('certificates_by_first_seen_spki', "
@@ -211,6 +211,54 @@ TEST_CASE("inventory: an older inventory is brought up to date with its scans ke
     REQUIRE(contents.certificates.size() == 1);
     CHECK(contents.certificates[0].sightings.at(0).location.path == "/kept.pem");
     CHECK(contents.keys.at(0).locations.at(0).path == "/kept.key");
+}
+
+TEST_CASE("inventory: a version 7 inventory gains name checks, its verdicts read as they were stored",
+          "[inventory]") {
+    TempDir dir;
+    const auto path = (dir / "inv.db").string();
+    const auto endpoint = [](const std::string& address, NameCheck check, const std::string& detail) {
+        EndpointObservationRecord record;
+        record.facts.host = record.facts.address = address;
+        record.facts.port = 443;
+        record.facts.status = EndpointStatus::tls;
+        record.facts.verdict.name_check = check;
+        record.facts.verdict.name_check_detail = detail;
+        return record;
+    };
+    const auto checks_of = [](inventory::Inventory& inv, inventory::ScanId scan) {
+        std::vector<std::pair<NameCheck, std::string>> checks;
+        for (const auto& e : inv.queries().scan_contents(scan).endpoints)
+            checks.emplace_back(e.facts.verdict.name_check, e.facts.verdict.name_check_detail);
+        return checks;
+    };
+    inventory::ScanId old_scan = 0;
+    {
+        auto inv = inventory::open_sqlite_inventory(path);
+        old_scan = inv->begin_scan("network", "{}", {});
+        inv->record_endpoints(old_scan, {endpoint("192.0.2.1", NameCheck::matched, ""),
+                                         endpoint("192.0.2.2", NameCheck::mismatched, "")});
+        inv->finish_scan(old_scan, inventory::ScanStatus::complete, {});
+    }
+    // As version 7 left it: the outcome in hostname_match alone.
+    sql_value(path, "ALTER TABLE endpoint_observations DROP COLUMN name_check; ALTER TABLE endpoint_observations "
+                    "DROP COLUMN name_check_detail; PRAGMA user_version = 7");
+
+    auto inv = inventory::open_sqlite_inventory(path);
+    CHECK(sql_value(path, "PRAGMA user_version") == "8");
+    CHECK(sql_value(path, "SELECT count(*) FROM pragma_table_info('endpoint_observations') WHERE name IN "
+                          "('name_check', 'name_check_detail')") == "2");
+    using Checks = std::vector<std::pair<NameCheck, std::string>>;
+    CHECK(checks_of(*inv, old_scan) == Checks{{NameCheck::matched, ""}, {NameCheck::mismatched, ""}});
+
+    const auto scan = inv->begin_scan("network", "{}", {});
+    const std::string unchecked = "no name to check: probed by address 192.0.2.3 and the certificate has no IP SANs";
+    inv->record_endpoints(scan, {endpoint("192.0.2.3", NameCheck::not_checked, unchecked)});
+    inv->finish_scan(scan, inventory::ScanStatus::complete, {});
+    CHECK(checks_of(*inv, scan) == Checks{{NameCheck::not_checked, unchecked}});
+    // hostname_match keeps meaning "no mismatch" for whatever reads the column alone.
+    CHECK(sql_value(path, "SELECT hostname_match FROM endpoint_observations WHERE scan_id = " + std::to_string(scan)) ==
+          "1");
 }
 
 TEST_CASE("inventory: every id the writer stores names a row", "[inventory]") {

@@ -102,3 +102,21 @@ TEST_CASE("pipeline: the batcher stores at its size bound and on flush, never an
     batcher.flush();
     CHECK(std::count(stored.begin(), stored.end(), 0u) == 0);
 }
+
+TEST_CASE("pipeline: a scan looked at nothing only when its every target was a name that did not resolve",
+          "[pipeline]") {
+    const auto outcome_of = [](std::initializer_list<std::pair<EndpointStatus, std::uint64_t>> counts) {
+        pipeline::ScanOutcome outcome;
+        outcome.network.emplace();
+        for (const auto& [status, count] : counts) outcome.network->by_status[static_cast<int>(status)] = count;
+        return outcome;
+    };
+    CHECK(outcome_of({{EndpointStatus::unresolved, 2}}).no_target_resolved());
+    CHECK_FALSE(outcome_of({{EndpointStatus::unresolved, 2}, {EndpointStatus::closed, 1}}).no_target_resolved());
+    // A name that resolved to an address no scan probes did resolve.
+    CHECK_FALSE(outcome_of({{EndpointStatus::unresolved, 1}, {EndpointStatus::unreachable, 1}}).no_target_resolved());
+    CHECK_FALSE(outcome_of({}).no_target_resolved());
+    auto with_files = outcome_of({{EndpointStatus::unresolved, 1}});
+    with_files.files.emplace();
+    CHECK_FALSE(with_files.no_target_resolved());
+}

@@ -383,7 +383,7 @@ TEST_CASE("report: Prometheus endpoint series, and no success time for a scan th
                                {"shop.example", "2001:db8::7", 443, "shop.example", 0},
                                {"192.0.2.7", "192.0.2.7", 443, "", 1}};
     EndpointFacts tls{.host = "shop.example", .address = "192.0.2.7", .port = 443, .server_name = "shop.example",
-                      .status = EndpointStatus::tls, .verdict = {.verified = false, .hostname_match = true}};
+                      .status = EndpointStatus::tls, .verdict = {.verified = false, .name_check = NameCheck::matched}};
     EndpointFacts closed{.host = "192.0.2.8", .address = "192.0.2.8", .port = 443, .status = EndpointStatus::closed};
     contents.endpoints = {{tls, {cert.cert.sha256}}, {closed, {}}};
     std::set<std::string> families;

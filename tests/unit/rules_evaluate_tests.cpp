@@ -42,7 +42,7 @@ Subject endpoint_subject() {
     s.leaf = true;
     EndpointFacts facts;
     facts.verdict.verified = true;
-    facts.verdict.hostname_match = true;
+    facts.verdict.name_check = NameCheck::matched;
     facts.verdict.order_correct = true;
     s.endpoint = facts;
     return s;
@@ -120,6 +120,16 @@ TEST_CASE("rules: endpoint facts never match a file", "[rules][evaluate]") {
     CHECK_FALSE(holds("{chain_verified: false}", s));
     CHECK_FALSE(holds("{verify_error: '*'}", s));
     CHECK(holds("{location_kind: file}", s));
+}
+
+TEST_CASE("rules: an endpoint with no name to check is no hostname mismatch", "[rules][evaluate]") {
+    Subject s = endpoint_subject();
+    s.endpoint->verdict.name_check = NameCheck::not_checked;
+    CHECK_FALSE(holds("{hostname_match: false}", s));
+    CHECK(holds("{hostname_match: true}", s));
+    CHECK(rules::evaluate(rules::builtin_policy(), {s}, kNow).findings.empty());
+    s.endpoint->verdict.name_check = NameCheck::mismatched;
+    CHECK(holds("{hostname_match: false}", s));
 }
 
 TEST_CASE("rules: all, any and not combine", "[rules][evaluate]") {
@@ -240,7 +250,7 @@ EndpointObservationRecord served(const std::string& address, const std::vector<T
     record.facts.port = 443;
     record.facts.status = EndpointStatus::tls;
     record.facts.verdict.verified = true;
-    record.facts.verdict.hostname_match = true;
+    record.facts.verdict.name_check = NameCheck::matched;
     record.facts.verdict.order_correct = true;
     for (const auto& c : chain)
         record.chain.push_back(ChainCertificate{std::make_shared<const CertInfo>(describe_certificate(c.der)),
@@ -407,7 +417,7 @@ TEST_CASE("rules: each built-in rule fires on its case and stays quiet on a heal
         {"not-yet-valid", with([](Subject& s) { s.cert.not_before = kNow + kDay; })},
         {"self-signed-leaf", with([](Subject& s) { s.cert.self_signed = true; })},
         {"chain-not-trusted", with([](Subject& s) { s.endpoint->verdict.errors = {"untrusted-issuer"}; })},
-        {"hostname-mismatch", with([](Subject& s) { s.endpoint->verdict.hostname_match = false; })},
+        {"hostname-mismatch", with([](Subject& s) { s.endpoint->verdict.name_check = NameCheck::mismatched; })},
         {"weak-key", with([](Subject& s) { s.cert.key_bits = 1024; })},
         {"weak-key", with([](Subject& s) {
              s.cert.key_type = "EC";
