@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <string>
 
 #include "core/certificate.hpp"
@@ -200,7 +201,7 @@ TEST_CASE("inventory: an older inventory is brought up to date with its scans ke
               "DELETE FROM location_latest; PRAGMA user_version = 4");
 
     auto inv = inventory::open_sqlite_inventory(path);
-    CHECK(sql_value(path, "PRAGMA user_version") == "7");
+    CHECK(sql_value(path, "PRAGMA user_version") == "8");
     CHECK(sql_value(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('sightings_by_location', "
                           "'key_sightings_by_spki', 'certificates_by_spki')") == "0");
     CHECK(sql_value(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('certificates_by_first_seen_spki', "
@@ -211,6 +212,34 @@ TEST_CASE("inventory: an older inventory is brought up to date with its scans ke
     REQUIRE(contents.certificates.size() == 1);
     CHECK(contents.certificates[0].sightings.at(0).location.path == "/kept.pem");
     CHECK(contents.keys.at(0).locations.at(0).path == "/kept.key");
+}
+
+TEST_CASE("inventory: version 8 finds which certificates older versions stored with their key", "[inventory]") {
+    TempDir dir;
+    const auto path = (dir / "inv.db").string();
+    const auto key = TestKey::shared({}, 3);
+    const auto cert = TestCert::make({.subject_cn = "keyed", .is_ca = true}, key);
+    const auto other = TestCert::make({.subject_cn = "other"}, TestKey::shared({}, 4));
+    inventory::ScanId scan = 0;
+    {
+        auto inv = inventory::open_sqlite_inventory(path);
+        scan = inv->begin_scan("files", "{}", {});
+        FileObservations obs;
+        obs.certificates = {sighting(cert, "/srv/tls.pem", SourceFormat::pem, 0),
+                            sighting(other, "/srv/tls.pem", SourceFormat::pem, 1)};
+        obs.keys = {KeySighting{"/srv/tls.pem", SourceFormat::pem, key.spki_sha256(), KeyState::readable}};
+        inv->record(scan, {obs});
+        inv->finish_scan(scan, inventory::ScanStatus::complete, {});
+    }
+    // As version 7 left it: no table of these facts.
+    sql_value(path, "DROP TABLE key_certificate_sightings; DROP TABLE system_anchor_sightings; PRAGMA user_version = 7");
+
+    auto inv = inventory::open_sqlite_inventory(path);
+    CHECK(sql_value(path, "PRAGMA user_version") == "8");
+    const auto contents = inv->queries().scan_contents(scan);
+    std::map<std::string, bool> with_key;
+    for (const auto& stored : contents.certificates) with_key[stored.cert.subject] = stored.sightings.at(0).with_private_key;
+    CHECK(with_key == std::map<std::string, bool>{{"CN=keyed", true}, {"CN=other", false}});
 }
 
 TEST_CASE("inventory: every id the writer stores names a row", "[inventory]") {
