@@ -1,9 +1,12 @@
 // End-to-end: a certificate's role comes from how it is used, not only from its CA flag (a self-signed service
 // certificate made with CA:TRUE, held with its key or pinned in a truststore), and the trust stores an OS package
-// maintains are the distribution's business: their expired roots are info unless the fleet relies on them.
+// maintains are the distribution's business: their expired roots are info unless the fleet relies on them, and
+// the table report lists the user's own certificates first and the rules' advice once per rule.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
+#include <sstream>
 
 #include "testkit/cert_factory.hpp"
 #include "testkit/keystore_writer.hpp"
@@ -65,6 +68,12 @@ std::set<std::string> found_at(const json& findings, const std::string& rule, co
     for (const auto& f : findings)
         if (f["rule_id"] == rule && f["location"] == location) out.insert(f["sha256"].get<std::string>());
     return out;
+}
+
+std::size_t occurrences(const std::string& text, const std::string& part) {
+    std::size_t count = 0;
+    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + part.size())) ++count;
+    return count;
 }
 
 }  // namespace
@@ -185,4 +194,47 @@ TEST_CASE("e2e: roles: an expired system root the fleet's certificates chain to 
     CHECK(found_at(doc["findings"], "expired-trust-anchor", bundle) == std::set<std::string>{used_root.sha256()});
     CHECK(found_at(doc["findings"], "expired-system-trust-anchor", bundle) ==
           std::set<std::string>{unused_root.sha256()});
+}
+
+TEST_CASE("e2e: roles: the table report lists the user's certificates, counts system anchors in one line and gives "
+          "each rule's advice once, as the HTML does",
+          "[e2e][roles][report]") {
+    Fleet fleet;
+    std::string bundle;
+    for (int i = 0; i < 3; ++i) bundle += expired_root("Old Public Root " + std::to_string(i), TestKey::shared({}, i)).pem();
+    write_file(fleet.tree / "etc/ssl/certs/ca-certificates.crt", bundle);
+    const TestCert mine = TestCert::make({.subject_cn = "Corp Root", .not_before_days = -900, .not_after_days = -5,
+                                          .is_ca = true, .key_usage = "critical,keyCertSign,cRLSign"},
+                                         TestKey::shared({}, 5));
+    write_file(fleet.tree / "srv/app/truststore.pem", mine.pem());
+    write_file(fleet.tree / "srv/web/truststore.pem", mine.pem());
+    fleet.scan();
+
+    const auto table = run_certfleet(fleet.db, {"report"});
+    INFO(table.out);
+    REQUIRE(table.exit_code == 0);
+    // The user's own certificate is a row; the distribution's roots are one line.
+    CHECK(table.out.find("Corp Root") != std::string::npos);
+    CHECK(table.out.find("Old Public Root") == std::string::npos);
+    CHECK(table.out.find("3 anchors only in system trust stores") != std::string::npos);
+    // Two findings of one rule, three of another at one place: each rule's advice once, each place once.
+    const auto findings_at = table.out.find("Findings:");
+    REQUIRE(findings_at != std::string::npos);
+    // Advice wraps at 80 columns: compared as words.
+    const std::string findings = std::regex_replace(table.out.substr(findings_at), std::regex("\\s+"), " ");
+    CHECK(occurrences(findings, "Nothing verifies against an expired anchor") == 1);
+    CHECK(occurrences(findings, "srv/app/truststore.pem") == 1);
+    CHECK(occurrences(findings, "srv/web/truststore.pem") == 1);
+    CHECK(occurrences(findings, "etc/ssl/certs/ca-certificates.crt") == 1);
+    std::istringstream lines(table.out);
+    for (std::string line; std::getline(lines, line);) {
+        INFO(line);
+        CHECK(line.size() <= 80);
+    }
+
+    // The HTML's findings: one row per rule, its advice once, every place in its details.
+    const auto html = run_certfleet(fleet.db, {"report", "--format", "html"});
+    REQUIRE(html.exit_code == 0);
+    CHECK(occurrences(html.out, "Nothing verifies against an expired anchor") == 1);
+    CHECK(occurrences(html.out, "<tbody class=\"record\" id=\"finding-") == 2);
 }
