@@ -44,4 +44,9 @@ struct Validity {
 };
 Validity validity_at(const CertInfo& cert, UnixTime now);
 
+// A certificate's role from its use, not only from its CA flag: `openssl req -x509` makes a service's self-signed
+// certificate CA:TRUE, so one presented first by an endpoint or held with its private key (`used_as_leaf`) acts
+// as a leaf, unless its key usage says it was made to sign certificates. A certificate that is no CA always is one.
+bool acts_as_leaf(const CertInfo& cert, bool used_as_leaf);
+
 }  // namespace certfleet

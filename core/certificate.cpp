@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/objects.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <ctime>
@@ -213,6 +214,12 @@ Validity validity_at(const CertInfo& cert, UnixTime now) {
     v.expired = now > cert.not_after;
     v.not_yet_valid = now < cert.not_before;
     return v;
+}
+
+bool acts_as_leaf(const CertInfo& cert, bool used_as_leaf) {
+    const bool made_to_sign =
+        std::find(cert.key_usage.begin(), cert.key_usage.end(), "keyCertSign") != cert.key_usage.end();
+    return !cert.is_ca || (used_as_leaf && !made_to_sign);
 }
 
 }  // namespace certfleet

@@ -40,6 +40,13 @@ struct CertificateSighting {
     // Held as a trust anchor: an entry of a trust store (a CA bundle, a hashed certificate directory, a
     // keystore's trusted-certificate entry), not a chain some service presents.
     bool trust_anchor = false;
+    // Of a trust anchor: its store is one an OS package maintains (ca-certificates, a JRE's cacerts), refreshed by
+    // the distribution rather than by the host's own people.
+    bool system_store = false;
+    // The certificate of a private key found with it in the same file (the same public key): a keystore's key
+    // entry, a PKCS#12 with its key, a PEM file or Kubernetes secret with its key. A service's own certificate,
+    // whatever its CA flag says.
+    bool with_private_key = false;
 };
 
 enum class KeyState {

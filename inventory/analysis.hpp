@@ -45,6 +45,7 @@ struct Place {
     std::string server_name;
     int position = 0;
     bool trust_anchor = false;  // a trust-store entry, not a chain in use
+    bool system_store = false;  // a trust-store entry of a store an OS package maintains (ca-certificates, cacerts)
 
     // "path" for files, "host:port" (with "[addr]" for IPv6 and " sni=NAME" when a name was sent) for endpoints.
     std::string display() const;
@@ -121,12 +122,15 @@ struct AnchorSummary {
     std::vector<std::string> stores;       // display of every store holding it
     std::vector<std::string> missing_from; // stores without it, when it issues live certificates
     std::int64_t issues_live = 0;          // unexpired non-anchor certificates in the view chaining up to it
-    bool pinned_leaf = false;              // not a CA: a service certificate trusted directly
+    // A service certificate trusted directly: not a CA, or a CA:TRUE one used as a leaf in the view (acts_as_leaf).
+    bool pinned_leaf = false;
     bool stale = false;                    // issues nothing seen in the view
+    bool system_store = false;             // every store holding it is one an OS package maintains
 };
 
 struct TrustStore {
     Place place;  // position 0
+    bool system_store = false;  // maintained by an OS package (ca-certificates, a JRE's cacerts)
     UnixTime last_seen = 0;
     std::vector<CertificateSummary> anchors;
 };
@@ -157,6 +161,9 @@ struct CertificateHistory {
 struct Placement {
     std::string sha256;
     PlaceSeen seen;  // first/last seen: the scan of this placement
+    // The certificate is used as a leaf somewhere in the view: presented first by an endpoint, or held with its
+    // private key in a file.
+    bool used_as_leaf = false;
 };
 
 // A certificate above another through the issuer links.

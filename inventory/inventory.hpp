@@ -54,6 +54,8 @@ struct ScanRecord {
 
 struct StoredSighting {
     FileLocation location;
+    bool system_store = false;      // a trust-store entry of a store an OS package maintains
+    bool with_private_key = false;  // the certificate of a private key in the same file
 };
 
 struct StoredEndpointSighting {

@@ -54,6 +54,13 @@ Filter without_certificate_conditions(Filter filter) {
     return filter;
 }
 
+Place with_sighting_facts(Place shared, const Place& sighting) {
+    shared.position = sighting.position;
+    shared.trust_anchor = sighting.trust_anchor;
+    shared.system_store = sighting.system_store;
+    return shared;
+}
+
 std::map<std::string, std::vector<std::string>> label_split(const std::vector<PlaceSeen>& places) {
     std::map<std::string, std::vector<std::string>> split;
     for (const auto& seen : places)
@@ -75,12 +82,16 @@ void order_reused_keys(std::vector<ReusedKey>& keys) {
 
 std::vector<AnchorSummary> summarize_anchors(const std::vector<TrustStore>& stores,
                                              const std::unordered_map<std::string, std::int64_t>& issues_live,
-                                             const Filter& filter) {
+                                             const std::unordered_set<std::string>& used_as_leaf, const Filter& filter) {
     std::map<std::string, std::vector<std::string>> stores_of;  // anchor sha256 -> store displays
+    std::set<std::string> held_by_user_store;                   // anchors some store of the user's own holds
     std::vector<std::string> store_names;
     for (const auto& store : stores) {
         store_names.push_back(store.place.display());
-        for (const auto& anchor : store.anchors) stores_of[anchor.cert.sha256].push_back(store.place.display());
+        for (const auto& anchor : store.anchors) {
+            stores_of[anchor.cert.sha256].push_back(store.place.display());
+            if (!store.system_store) held_by_user_store.insert(anchor.cert.sha256);
+        }
     }
     std::vector<AnchorSummary> out;
     std::set<std::string> done;
@@ -93,7 +104,8 @@ std::vector<AnchorSummary> summarize_anchors(const std::vector<TrustStore>& stor
             summary.stores = stores_of[anchor.cert.sha256];
             if (auto live = issues_live.find(anchor.cert.sha256); live != issues_live.end())
                 summary.issues_live = live->second;
-            summary.pinned_leaf = !anchor.cert.is_ca;
+            summary.pinned_leaf = acts_as_leaf(anchor.cert, used_as_leaf.contains(anchor.cert.sha256));
+            summary.system_store = !held_by_user_store.contains(anchor.cert.sha256);
             summary.stale = summary.issues_live == 0;
             if (!summary.stale)
                 for (const auto& name : store_names)

@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "inventory/analysis.hpp"
@@ -25,15 +26,20 @@ bool meets_certificate_conditions(const CertInfo& cert, const Filter& filter);
 // The filter's view (scan, as_of, labels, now) without its conditions on certificates.
 Filter without_certificate_conditions(Filter filter);
 
+// The place `shared` (looked up once for all the sightings at it) with the facts of one `sighting` there: its
+// position, and whether it is a trust-store entry, of a system store.
+Place with_sighting_facts(Place shared, const Place& sighting);
+
 // Label key -> its distinct values over these places, for the keys with two or more.
 std::map<std::string, std::vector<std::string>> label_split(const std::vector<PlaceSeen>& places);
 // Most certificates and key files first, then by spki.
 void order_reused_keys(std::vector<ReusedKey>& keys);
 // Every anchor of these stores that meets the filter's conditions, once, with the stores that hold it and those
-// that miss it, given how many live certificates chain up to each (by sha256); soonest expiry first.
+// that miss it, given how many live certificates chain up to each and which are used as a leaf in the view (by
+// sha256); soonest expiry first.
 std::vector<AnchorSummary> summarize_anchors(const std::vector<TrustStore>& stores,
                                              const std::unordered_map<std::string, std::int64_t>& issues_live,
-                                             const Filter& filter);
+                                             const std::unordered_set<std::string>& used_as_leaf, const Filter& filter);
 
 // The way up from `start` through `issuers_of`, depth first: the first that ends where `is_anchor` holds, else the
 // longest known. Returns the ids from `start` up, and whether the last is an anchor.

@@ -282,3 +282,26 @@ CREATE TABLE IF NOT EXISTS scan_owners (
 --                      hostname_match is 0 only for mismatched.
 --   name_check_detail  TEXT NOT NULL DEFAULT '': the name checked and what against, e.g.
 --                      "orders.internal matches DNS:orders.internal", "10.0.0.5 not in IP SANs [10.0.0.6]".
+-- Schema version 8: a sighting's role from how it is held, and who maintains a trust store.
+-- The file sightings that are the certificate of a private key held with them in the file (a keystore's key
+-- entry, a PKCS#12 with its key, a PEM with its key): a service's own certificate, a leaf whatever its CA flag.
+CREATE TABLE IF NOT EXISTS key_certificate_sightings (
+    scan_id     INTEGER NOT NULL REFERENCES scans(id),
+    location_id INTEGER NOT NULL REFERENCES locations(id),
+    position    INTEGER NOT NULL,
+    PRIMARY KEY (scan_id, location_id, position)
+) WITHOUT ROWID;
+-- The anchor sightings of trust stores an OS package maintains (ca-certificates, a JRE's cacerts): the
+-- distribution refreshes them, so their stale and expired roots are not the host's people's to fix.
+CREATE TABLE IF NOT EXISTS system_anchor_sightings (
+    scan_id     INTEGER NOT NULL REFERENCES scans(id),
+    location_id INTEGER NOT NULL REFERENCES locations(id),
+    position    INTEGER NOT NULL,
+    PRIMARY KEY (scan_id, location_id, position)
+) WITHOUT ROWID;
+-- Version 8 pairs the certificates and keys older versions stored the way the scanner now does: a certificate
+-- whose public key is that of a key in the same file. Which stores are the system's the next scan says.
+INSERT OR IGNORE INTO key_certificate_sightings
+    SELECT s.scan_id, s.location_id, s.position FROM key_sightings k
+    JOIN sightings s ON s.scan_id = k.scan_id AND s.location_id = k.location_id
+    JOIN certificates c ON c.id = s.certificate_id AND c.spki_sha256 = k.spki_sha256;

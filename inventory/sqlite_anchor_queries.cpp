@@ -40,18 +40,29 @@ std::vector<AnchorSummary> SqliteQueries::anchors(const Filter& filter) {
         const std::string sha = live.text(0);
         if (anchor_shas.contains(sha)) issues_live[sha] = live.integer(1);
     }
-    return summarize_anchors(all_stores, issues_live, filter);
+    std::vector<std::int64_t> anchor_ids;
+    for (const auto& sha : anchor_shas) anchor_ids.push_back(summary_ids_.at(sha));
+    std::unordered_set<std::string> leaves;
+    if (!anchor_ids.empty())
+        for (const auto id : used_as_leaf(unconditioned, "IN (" + id_list(anchor_ids) + ")")) leaves.insert(sha256_of(id));
+    return summarize_anchors(all_stores, issues_live, leaves, filter);
 }
 
 std::vector<TrustStore> SqliteQueries::stores(const Filter& filter) {
     Statement select(db_, ("WITH " + view_cte(filter) +
-                           " SELECT v.place_id, max(v.scan_id), v.certificate_id FROM view v JOIN certificates c ON "
-                           "c.id = v.certificate_id WHERE v.anchor = 1 AND v.kind = 0" +
-                           certificate_conditions(filter) + " GROUP BY v.place_id, v.certificate_id ORDER BY v.place_id")
+                           " SELECT v.place_id, max(v.scan_id), v.certificate_id, max(" +
+                           sighting_has("system_anchor_sightings", "v.scan_id", "v.place_id", "v.position") +
+                           ") FROM view v JOIN certificates c ON c.id = v.certificate_id WHERE v.anchor = 1 AND "
+                           "v.kind = 0" + certificate_conditions(filter) +
+                           " GROUP BY v.place_id, v.certificate_id ORDER BY v.place_id")
                               .c_str());
     bind_view(select, filter);
     std::vector<std::tuple<std::int64_t, ScanId, std::int64_t>> rows;
-    while (select.step()) rows.emplace_back(select.integer(0), select.integer(1), select.integer(2));
+    std::unordered_set<std::int64_t> system_stores;
+    while (select.step()) {
+        rows.emplace_back(select.integer(0), select.integer(1), select.integer(2));
+        if (select.integer(3) != 0) system_stores.insert(select.integer(0));
+    }
     std::vector<std::int64_t> certificate_ids;
     for (const auto& row : rows) certificate_ids.push_back(std::get<2>(row));
     std::unordered_map<std::int64_t, CertificateSummary> summary_by_id;
@@ -66,6 +77,7 @@ std::vector<TrustStore> SqliteQueries::stores(const Filter& filter) {
             TrustStore store;
             store.place = place_of({kFileKind, place});
             store.last_seen = scan_started(scan);
+            store.system_store = system_stores.contains(place);
             out.push_back(std::move(store));
             current = place;
         }

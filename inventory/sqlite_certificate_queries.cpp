@@ -165,11 +165,13 @@ std::vector<ReusedKey> SqliteQueries::reused_keys(const Filter& filter) {
 
 std::vector<Placement> SqliteQueries::placements(const Filter& filter) {
     Statement select(db_, ("WITH " + view_cte(filter) +
-                           " SELECT v.kind, v.place_id, v.position, v.anchor, v.scan_id, sc.started_at, c.sha256 FROM "
-                           "view v JOIN certificates c ON c.id = v.certificate_id JOIN scans sc ON sc.id = v.scan_id "
-                           "WHERE 1" + certificate_conditions(filter) + " ORDER BY v.kind, v.place_id, v.position")
+                           " SELECT v.kind, v.place_id, v.position, v.anchor, v.scan_id, sc.started_at, c.sha256, "
+                           "v.anchor AND " + sighting_has("system_anchor_sightings", "v.scan_id", "v.place_id", "v.position") +
+                           ", c.id FROM view v JOIN certificates c ON c.id = v.certificate_id JOIN scans sc ON sc.id = "
+                           "v.scan_id WHERE 1" + certificate_conditions(filter) + " ORDER BY v.kind, v.place_id, v.position")
                               .c_str());
     bind_view(select, filter);
+    const auto leaves = used_as_leaf(filter);
     std::vector<Placement> out;
     std::vector<PlaceKey> keys;
     while (select.step()) {
@@ -180,24 +182,16 @@ std::vector<Placement> SqliteQueries::placements(const Filter& filter) {
         placement.seen.last_scan = select.integer(4);
         placement.seen.first_seen = placement.seen.last_seen = select.integer(5);
         placement.sha256 = select.text(6);
+        placement.seen.place.system_store = select.integer(7) != 0;
+        placement.used_as_leaf = leaves.contains(select.integer(8));
         out.push_back(std::move(placement));
     }
     std::optional<PlaceKey> previous;
     for (std::size_t i = 0; i < out.size(); ++i) {
         auto& seen = out[i].seen;
-        if (previous && *previous == keys[i]) {
-            const Place& same = out[i - 1].seen.place;
-            seen.place = Place{same.kind, same.path, same.format, same.host, same.address, same.port,
-                               same.server_name, seen.place.position, seen.place.trust_anchor};
-            seen.labels = out[i - 1].seen.labels;
-            continue;
-        }
-        const int position = seen.place.position;
-        const bool anchor = seen.place.trust_anchor;
-        seen.place = place_of(keys[i]);
-        seen.place.position = position;
-        seen.place.trust_anchor = anchor;
-        seen.labels = labels_of(keys[i], seen.last_scan);
+        const bool same_place = previous && *previous == keys[i];
+        seen.place = with_sighting_facts(same_place ? out[i - 1].seen.place : place_of(keys[i]), seen.place);
+        seen.labels = same_place ? out[i - 1].seen.labels : labels_of(keys[i], seen.last_scan);
         previous = keys[i];
     }
     return out;

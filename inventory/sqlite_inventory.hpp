@@ -2,6 +2,7 @@
 // The SQLite writer (inventory.hpp's Inventory): one class whose members live by subject in sqlite_inventory.cpp
 // (connection and scan lifecycle), sqlite_observation_writer.cpp (a scan's batches) and sqlite_conclusions.cpp
 // (what a scan's end adds). Internal to inventory/.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -41,6 +42,11 @@ private:
         explicit SightingRows(sqlite3* db)
             : sightings(db, "INSERT OR IGNORE INTO sightings (scan_id, location_id, position, certificate_id) VALUES", 4),
               anchors(db, "INSERT OR IGNORE INTO anchor_sightings (scan_id, location_id, position) VALUES", 3),
+              system_anchors(db, "INSERT OR IGNORE INTO system_anchor_sightings (scan_id, location_id, position) VALUES",
+                             3),
+              key_certificates(db,
+                               "INSERT OR IGNORE INTO key_certificate_sightings (scan_id, location_id, position) VALUES",
+                               3),
               keys(db, "INSERT INTO key_sightings (scan_id, location_id, spki_sha256, state) VALUES", 4),
               location_labels(db, "INSERT OR REPLACE INTO location_labels (scan_id, location_id, key, value) VALUES", 4),
               endpoint_sightings(db,
@@ -49,14 +55,17 @@ private:
                                  4),
               endpoint_labels(db, "INSERT OR REPLACE INTO endpoint_labels (scan_id, endpoint_id, key, value) VALUES", 4) {}
         void flush() {
-            for (auto* rows : {&sightings, &anchors, &keys, &location_labels, &endpoint_sightings, &endpoint_labels})
-                rows->flush();
+            for (auto* rows : all()) rows->flush();
         }
         void discard() {
-            for (auto* rows : {&sightings, &anchors, &keys, &location_labels, &endpoint_sightings, &endpoint_labels})
-                rows->discard();
+            for (auto* rows : all()) rows->discard();
         }
-        BulkInsert sightings, anchors, keys, location_labels, endpoint_sightings, endpoint_labels;
+        std::array<BulkInsert*, 8> all() {
+            return {&sightings, &anchors, &system_anchors, &key_certificates, &keys, &location_labels,
+                    &endpoint_sightings, &endpoint_labels};
+        }
+        BulkInsert sightings, anchors, system_anchors, key_certificates, keys, location_labels, endpoint_sightings,
+            endpoint_labels;
     };
 
     // A certificate that could have issued others: the certificates named as their issuer.

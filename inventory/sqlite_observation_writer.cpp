@@ -121,6 +121,8 @@ void SqliteInventory::record_one(ScanId scan, const FileObservations& observatio
         const auto position = static_cast<std::int64_t>(sighting.location.index);
         rows_->sightings.add(scan, location, position, cert);
         if (sighting.trust_anchor) rows_->anchors.add(scan, location, position);
+        if (sighting.trust_anchor && sighting.system_store) rows_->system_anchors.add(scan, location, position);
+        if (sighting.with_private_key) rows_->key_certificates.add(scan, location, position);
     }
     for (const auto& key : observations.keys)
         rows_->keys.add(scan, place(key.path, key.format), key.spki_sha256, std::string(to_string(key.state)));

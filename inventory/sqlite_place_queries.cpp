@@ -23,8 +23,9 @@ std::vector<PlaceRow> SqliteQueries::place_rows(const std::vector<std::int64_t>&
                     : "max(es.scan_id) = (SELECT el.scan_id FROM " + std::string(latest.endpoints) +
                           " el WHERE el.endpoint_id = es.endpoint_id)";
     Statement select(
-        db_, ("SELECT g.*, g.kind = 0 AND EXISTS (SELECT 1 FROM anchor_sightings a WHERE a.scan_id = g.last_scan AND "
-              "a.location_id = g.place_id AND a.position = g.position) FROM (SELECT s.certificate_id, 0 AS kind, "
+        db_, ("SELECT g.*, g.kind = 0 AND " + sighting_has("anchor_sightings", "g.last_scan", "g.place_id", "g.position") +
+              ", g.kind = 0 AND " + sighting_has("system_anchor_sightings", "g.last_scan", "g.place_id", "g.position") +
+              " FROM (SELECT s.certificate_id, 0 AS kind, "
               "s.location_id AS place_id, s.position AS position, min(sc.started_at), max(sc.started_at), "
               "max(s.scan_id) AS last_scan, " +
               file_in_view +
@@ -50,19 +51,16 @@ std::vector<PlaceRow> SqliteQueries::place_rows(const std::vector<std::int64_t>&
         row.in_view = select.integer(7) != 0;
         row.seen.place.position = static_cast<int>(select.integer(3));
         row.seen.place.trust_anchor = select.integer(8) != 0;
+        row.seen.place.system_store = select.integer(9) != 0;
         out.push_back(std::move(row));
     }
     // A place holds several of the certificates asked about (a leaf and its CA), so each is looked up once.
     std::map<PlaceKey, Place> places;
     std::map<std::pair<PlaceKey, ScanId>, Labels> labels;
     for (auto& row : out) {
-        const int position = row.seen.place.position;
-        const bool anchor = row.seen.place.trust_anchor;
         auto place = places.find(row.key);
         if (place == places.end()) place = places.emplace(row.key, place_of(row.key)).first;
-        row.seen.place = place->second;
-        row.seen.place.position = position;
-        row.seen.place.trust_anchor = anchor;
+        row.seen.place = with_sighting_facts(place->second, row.seen.place);
         auto labelled = labels.find({row.key, row.seen.last_scan});
         if (labelled == labels.end())
             labelled = labels.emplace(std::make_pair(row.key, row.seen.last_scan), labels_of(row.key, row.seen.last_scan)).first;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -91,6 +92,9 @@ private:
                                               const std::function<void(Statement&)>& bind_extra);
     std::vector<CertificateSummary> summaries_of(const std::vector<std::int64_t>& ids, const Filter& filter);
     CertificateSummary summary_of(std::int64_t id, const Filter& filter);
+    // The certificates (of those `certificate_condition` selects, as in view_cte) used as a leaf somewhere in the
+    // filter's view: presented first by an endpoint, or held with their private key in a file.
+    std::unordered_set<std::int64_t> used_as_leaf(const Filter& filter, const std::string& certificate_condition = "");
 
     // sqlite_place_queries.cpp: where certificates and keys were seen.
     std::vector<PlaceRow> place_rows(const std::vector<std::int64_t>& ids, const Filter& filter, PlaceRows which);

@@ -36,15 +36,18 @@ void load_certificates(sqlite3* db, ScanId scan, ScanContents& contents) {
         stored.last_seen = history.integer(2);
     }
 
-    Statement files(db,
-                    "SELECT c.sha256, l.path, l.format, s.position FROM sightings s JOIN certificates c ON "
-                    "c.id = s.certificate_id JOIN locations l ON l.id = s.location_id WHERE s.scan_id = ? "
-                    "ORDER BY l.path, s.position");
+    Statement files(db, ("SELECT c.sha256, l.path, l.format, s.position, " +
+                         sighting_has("system_anchor_sightings", "s.scan_id", "s.location_id", "s.position") + ", " +
+                         sighting_has("key_certificate_sightings", "s.scan_id", "s.location_id", "s.position") +
+                         " FROM sightings s JOIN certificates c ON c.id = s.certificate_id JOIN locations l ON "
+                         "l.id = s.location_id WHERE s.scan_id = ? ORDER BY l.path, s.position")
+                            .c_str());
     files.bind(1, scan);
     while (files.step()) {
         const auto format = named_value(files.text(2), SourceFormat::pem);
         contents.certificates[index_of.at(files.text(0))].sightings.push_back(
-            StoredSighting{FileLocation{files.text(1), format, static_cast<int>(files.integer(3))}});
+            StoredSighting{FileLocation{files.text(1), format, static_cast<int>(files.integer(3))},
+                           files.integer(4) != 0, files.integer(5) != 0});
     }
 
     Statement endpoints(db,

@@ -47,7 +47,7 @@ void migrate_schema(sqlite3* db) {
                          "'endpoints','endpoint_observations','endpoint_sightings','scan_progress',"
                          "'scan_labels','location_labels','endpoint_labels','anchor_sightings',"
                          "'certificate_issuers','location_latest','endpoint_latest','certificate_seen',"
-                         "'findings','scan_owners')");
+                         "'findings','scan_owners','key_certificate_sightings','system_anchor_sightings')");
     tables.step();
     const bool foreign = tables.integer(0) > 0;
     tables.reset();

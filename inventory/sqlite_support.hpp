@@ -100,6 +100,15 @@ inline constexpr const char* kScanColumns =
     "id, kind, status, started_at, finished_at, parameters, files_walked, files_skipped, certificates_seen, "
     "keys_seen, errors, notes";
 
+// The SQL condition that the file sighting at (`scan`, `location`, `position`), three column expressions, has a row
+// in `table`: one of the facts kept per sighting (anchor_sightings, system_anchor_sightings,
+// key_certificate_sightings), each a lookup of that table's primary key.
+inline std::string sighting_has(const char* table, const std::string& scan, const std::string& location,
+                                const std::string& position) {
+    return std::string("EXISTS (SELECT 1 FROM ") + table + " x WHERE x.scan_id = " + scan + " AND x.location_id = " +
+           location + " AND x.position = " + position + ")";
+}
+
 // The value a column names, or `fallback` for a name this certfleet does not know.
 template <NamedEnum Enum>
 Enum named_value(const std::string& name, Enum fallback) {

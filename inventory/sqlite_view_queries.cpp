@@ -85,9 +85,9 @@ std::string view_cte(const Filter& filter, const std::string& certificate_condit
         endpoint_source += label_condition("endpoint_labels", "endpoint_id", "es", i);
     }
     return "view(kind, scan_id, place_id, position, certificate_id, anchor) AS ("
-           "SELECT 0, s.scan_id, s.location_id, s.position, s.certificate_id, EXISTS (SELECT 1 FROM anchor_sightings a "
-           "WHERE a.scan_id = s.scan_id AND a.location_id = s.location_id AND a.position = s.position) FROM " +
-           file_source + " UNION ALL SELECT 1, es.scan_id, es.endpoint_id, es.position, es.certificate_id, 0 FROM " +
+           "SELECT 0, s.scan_id, s.location_id, s.position, s.certificate_id, " +
+           sighting_has("anchor_sightings", "s.scan_id", "s.location_id", "s.position") + " FROM " + file_source +
+           " UNION ALL SELECT 1, es.scan_id, es.endpoint_id, es.position, es.certificate_id, 0 FROM " +
            endpoint_source + ")";
 }
 
@@ -132,6 +132,19 @@ void SqliteQueries::as_of_view(const Filter& filter) {
              "DELETE FROM temp.as_of_location WHERE scan_id IS NULL; DELETE FROM temp.as_of_endpoint WHERE scan_id "
              "IS NULL");
     as_of_filled_ = filter.as_of;
+}
+
+std::unordered_set<std::int64_t> SqliteQueries::used_as_leaf(const Filter& filter,
+                                                            const std::string& certificate_condition) {
+    Statement select(db_, ("WITH " + view_cte(filter, certificate_condition) +
+                           " SELECT DISTINCT v.certificate_id FROM view v WHERE (v.kind = 1 AND v.position = 0) OR "
+                           "(v.kind = 0 AND " +
+                           sighting_has("key_certificate_sightings", "v.scan_id", "v.place_id", "v.position") + ")")
+                              .c_str());
+    bind_view(select, filter);
+    std::unordered_set<std::int64_t> out;
+    while (select.step()) out.insert(select.integer(0));
+    return out;
 }
 
 // Certificates in the filter's view that meet its conditions and `extra` (SQL on `c`), soonest expiry first,

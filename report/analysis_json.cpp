@@ -35,6 +35,7 @@ ordered_json place_json(const Place& p) {
     }
     json["position"] = p.position;
     json["trust_anchor"] = p.trust_anchor;
+    json["system_store"] = p.system_store;
     return json;
 }
 
@@ -131,7 +132,8 @@ public:
         print("anchors", array_of(anchors, [&](const AnchorSummary& a) {
                   ordered_json json{{"summary", summary_json(a.summary)}, {"stores", a.stores},
                                     {"missing_from", a.missing_from},     {"issues_live", a.issues_live},
-                                    {"pinned_leaf", a.pinned_leaf},       {"stale", a.stale}};
+                                    {"pinned_leaf", a.pinned_leaf},       {"stale", a.stale},
+                                    {"system_store", a.system_store}};
                   add_exact_bytes(json, "stores");
                   add_exact_bytes(json, "missing_from");
                   return json;
@@ -143,7 +145,8 @@ public:
         print("stores", array_of(stores, [&](const TrustStore& s) {
                   return ordered_json{{"place", place_json(s.place)},
                                       {"last_seen", format_rfc3339(s.last_seen)},
-                                      {"anchors", summaries_json(s.anchors)}};
+                                      {"anchors", summaries_json(s.anchors)},
+                                      {"system_store", s.system_store}};
               }),
               out);
     }

@@ -176,7 +176,7 @@ public:
         }
         for (const auto& store : stores) {
             out << visible_text(store.place.display()) << ": " << count_of(store.anchors.size(), "anchor")
-                << ", last seen " << date(store.last_seen) << "\n";
+                << (store.system_store ? ", system store" : "") << ", last seen " << date(store.last_seen) << "\n";
             write_certificate_table(store.anchors, out);
             out << "\n";
         }

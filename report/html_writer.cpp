@@ -182,7 +182,7 @@ std::string place_item(const inventory::Place& place, const Labels& labels = {})
         if (!place.address.empty() && place.address != place.host) how.push_back(place.address);
         how.push_back("chain position " + std::to_string(place.position));
     }
-    if (place.trust_anchor) how.push_back("trust anchor");
+    if (place.trust_anchor) how.push_back(place.system_store ? "trust anchor of a system store" : "trust anchor");
     return "<li>" + escape(place.display()) + " <span class=\"muted\">" + escape(joined(how)) + "</span>" +
            labels_html(labels) + "</li>";
 }
@@ -221,9 +221,11 @@ struct SummaryCounts {
     std::map<Severity, std::int64_t> findings_by_severity;
 };
 
+// Expiry counts leave out the distribution's roots (only_in_system_stores): the package refreshes them.
 SummaryCounts count_summary(const inventory::ScanContents& contents, UnixTime now) {
     SummaryCounts counts;
     for (const auto& stored : contents.certificates) {
+        if (only_in_system_stores(stored)) continue;
         const Validity v = validity_at(stored.cert, now);
         counts.self_signed_leaves += stored.cert.self_signed && !stored.cert.is_ca;
         counts.expired += v.expired;
@@ -267,6 +269,7 @@ void write_timeline(std::ostream& out, const inventory::ScanContents& contents, 
     std::int64_t expired = 0, later = 0;
     std::array<std::int64_t, kTimelineWeeks> weeks{};
     for (const auto& stored : contents.certificates) {
+        if (only_in_system_stores(stored)) continue;
         const Validity v = validity_at(stored.cert, now);
         const std::int64_t week = v.days_left / 7;
         if (v.expired) ++expired;
@@ -397,10 +400,19 @@ void write_certificates(std::ostream& out, const inventory::ScanContents& conten
     const std::vector<Column> columns{{"subject", "Subject"}, {"issuer", "Issuer"},  {"days", "Days left", kNumber},
                                       {"expires", "Expires", kNumber}, {"key", "Key"}, {"flags", "Flags"},
                                       {"places", "Places", kNumber}};
+    // The user's own certificates first, then the distribution's roots, counted in one line.
+    std::vector<const inventory::StoredCertificate*> ordered;
+    for (const auto& stored : contents.certificates) ordered.push_back(&stored);
+    const auto system_begin = std::stable_partition(ordered.begin(), ordered.end(),
+                                                    [](const auto* stored) { return !only_in_system_stores(*stored); });
+    if (const auto system = ordered.end() - system_begin)
+        out << "<p class=\"note\">" << count_of(system, "anchor") << " held only by system trust stores (an OS package "
+            << "maintains them) are listed after your own certificates.</p>";
     if (!open_table(out, "certs", "by subject, issuer, name, path", columns, contents.certificates.size(),
                     "No certificates found."))
         return;
-    for (const auto& stored : contents.certificates) {
+    for (const auto* listed : ordered) {
+        const auto& stored = *listed;
         const CertInfo& c = stored.cert;
         const Validity v = validity_at(c, now);
         std::vector<std::string> places;
@@ -507,23 +519,25 @@ void write_anchors(std::ostream& out, const std::vector<inventory::AnchorSummary
     close_table(out);
 }
 
+// One record per rule: what it says and advises once, and every place it found something at.
 void write_findings(std::ostream& out, const std::vector<Finding>& findings) {
+    const auto by_rule = findings_by_rule(findings);
     const std::vector<Column> columns{{"severity", "Severity", Column::Kind::rank}, {"rule", "Rule"},
-                                      {"location", "Location"}, {"message", "Message"}, {"days", "Days left", kNumber},
-                                      {"deadline", "Deadline"}, {"certificate", "Certificate"}};
-    if (!open_table(out, "findings", "by rule, location, message", columns, findings.size(), "No findings.")) return;
-    for (const auto& f : findings) {
-        const std::string severity = to_string(f.severity);
-        const std::string rank = std::to_string(static_cast<int>(f.severity));
-        std::string deadline = f.deadline ? date(*f.deadline) : "";
-        if (f.overdue) deadline += " (overdue)";
-        write_record(out, "",
-                     {{"<span class=\"severity severity-" + escape(severity) + "\">" + escape(severity) + "</span>", rank},
-                      {"<span class=\"nowrap\">" + escape(f.rule_id) + "</span>", ""}, text_cell(f.location), text_cell(f.message), number_cell(f.days_left),
-                      text_cell(deadline),
-                      {"<a class=\"mono nowrap\" href=\"#cert-" + escape(f.sha256) + "\">" + escape(short_sha256(f.sha256)) + "</a>",
-                       f.sha256}},
-                     "", columns);
+                                      {"findings", "Findings", kNumber}, {"places", "Places", kNumber},
+                                      {"message", "What and what to do"}};
+    if (!open_table(out, "findings", "by rule, place, message", columns, by_rule.size(), "No findings.")) return;
+    for (const auto& rule : by_rule) {
+        const std::string severity = to_string(rule.severity);
+        std::vector<std::string> places;
+        for (const auto& place : rule.places)
+            places.push_back("<li>" + escape(place.location) + "<span class=\"muted\">" + escape(place.remark()) + "</span></li>");
+        write_record(out, "finding-" + rule.rule_id,
+                     {{"<span class=\"severity severity-" + escape(severity) + "\">" + escape(severity) + "</span>",
+                       std::to_string(static_cast<int>(rule.severity))},
+                      {"<span class=\"nowrap\">" + escape(rule.rule_id) + "</span>", ""},
+                      number_cell(static_cast<std::int64_t>(rule.count)),
+                      number_cell(static_cast<std::int64_t>(rule.places.size())), text_cell(rule.message)},
+                     list_section("Places", places), columns);
     }
     close_table(out);
 }

@@ -35,7 +35,9 @@ ordered_json certificate_json(const inventory::StoredCertificate& stored, UnixTi
         ordered_json sighting{{"kind", to_string(inventory::Place::Kind::file)},
                               {"path", s.location.path},
                               {"format", to_string(s.location.format)},
-                              {"index", s.location.index}};
+                              {"index", s.location.index},
+                              {"system_store", s.system_store},
+                              {"with_private_key", s.with_private_key}};
         add_exact_bytes(sighting, "path");
         sightings.push_back(std::move(sighting));
     }
@@ -93,7 +95,8 @@ ordered_json anchor_json(const inventory::AnchorSummary& anchor) {
                       {"issues_live", anchor.issues_live},
                       {"pinned_leaf", anchor.pinned_leaf},
                       {"stale", anchor.stale},
-                      {"missing_from", anchor.missing_from}};
+                      {"missing_from", anchor.missing_from},
+                      {"system_store", anchor.system_store}};
     add_exact_bytes(json, "stores");
     add_exact_bytes(json, "missing_from");
     return json;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "report/table_support.hpp"
+
 namespace certfleet::report {
 
 AnchorStores::AnchorStores(const std::vector<inventory::AnchorSummary>& anchors) {
@@ -23,6 +25,7 @@ std::vector<inventory::Place> sighting_places(const inventory::StoredCertificate
         place.format = s.location.format;
         place.position = s.location.index;
         place.trust_anchor = anchors.held_by(stored.cert.sha256, s.location.path);
+        place.system_store = s.system_store;
     }
     for (const auto& e : stored.endpoint_sightings) {
         inventory::Place& place = places.emplace_back();
@@ -58,6 +61,37 @@ std::vector<std::pair<std::string, std::int64_t>> endpoints_by_status(const std:
                             }));
     }
     return counts;
+}
+
+bool only_in_system_stores(const inventory::StoredCertificate& stored) {
+    return !stored.sightings.empty() && stored.endpoint_sightings.empty() &&
+           std::all_of(stored.sightings.begin(), stored.sightings.end(),
+                       [](const inventory::StoredSighting& s) { return s.system_store; });
+}
+
+std::string RuleFindings::AtPlace::remark() const {
+    std::string text = certificates > 1 ? " (" + count_of(certificates, "certificate") + ")" : "";
+    return note.empty() ? text : text + " " + note;
+}
+
+std::vector<RuleFindings> findings_by_rule(const std::vector<Finding>& findings) {
+    std::vector<RuleFindings> groups;
+    for (const auto& f : findings) {
+        auto group = std::find_if(groups.begin(), groups.end(), [&](const RuleFindings& g) { return g.rule_id == f.rule_id; });
+        if (group == groups.end()) group = groups.insert(groups.end(), RuleFindings{f.rule_id, f.severity, f.message, {}, 0});
+        group->severity = std::max(group->severity, f.severity);
+        ++group->count;
+        // A message that differs adds to the rule's (an exemption that expired, say), or says something else whole.
+        const bool extends = f.message.rfind(group->message, 0) == 0;
+        std::string note = extends ? f.message.substr(group->message.size()) : f.message;
+        note.erase(0, note.find_first_not_of(' '));
+        auto place = std::find_if(group->places.begin(), group->places.end(), [&](const RuleFindings::AtPlace& p) {
+            return p.location == f.location && p.note == note;
+        });
+        if (place == group->places.end()) place = group->places.insert(group->places.end(), {f.location, 0, note});
+        ++place->certificates;
+    }
+    return groups;
 }
 
 const char* certificate_role(const CertInfo& cert, bool trust_anchor) {

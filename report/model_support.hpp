@@ -39,6 +39,28 @@ std::size_t location_count(const inventory::StoredCertificate& stored);
 // Endpoints by probe status, in the README's order, every status present (0 when no endpoint had it).
 std::vector<std::pair<std::string, std::int64_t>> endpoints_by_status(const std::vector<inventory::StoredEndpoint>& endpoints);
 
+// Whether the certificate is held only as an entry of system trust stores (those an OS package maintains): the
+// distribution's roots, which reports count rather than list ahead of the user's own certificates.
+bool only_in_system_stores(const inventory::StoredCertificate& stored);
+
+// The findings of one rule: what the rule says of every one of them once, then each place once.
+struct RuleFindings {
+    std::string rule_id;
+    Severity severity = Severity::info;  // the most severe of them
+    std::string message;                 // the rule's description and advice, as its first finding has them
+    struct AtPlace {
+        std::string location;
+        std::size_t certificates = 0;  // found at this place
+        std::string note;              // what a finding here adds to the message (an expired exemption), if any
+        // " (3 certificates) note": what to print after the location, empty for one certificate and no note.
+        std::string remark() const;
+    };
+    std::vector<AtPlace> places;  // in the order of the findings
+    std::size_t count = 0;        // findings
+};
+// Findings by rule, in the order the findings come (most severe first).
+std::vector<RuleFindings> findings_by_rule(const std::vector<Finding>& findings);
+
 // leaf, intermediate, root, or anchor (held by a trust store of the scan, whatever it is).
 const char* certificate_role(const CertInfo& cert, bool trust_anchor);
 

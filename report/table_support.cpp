@@ -1,5 +1,7 @@
 #include "report/table_support.hpp"
 
+#include <sstream>
+
 #include "core/encoding.hpp"
 #include "report/text_escape.hpp"
 
@@ -47,6 +49,22 @@ std::string right(const std::string& text, std::size_t width) {
 std::string trim_right(std::string s) {
     while (!s.empty() && s.back() == ' ') s.pop_back();
     return s;
+}
+
+std::vector<std::string> wrapped(std::string_view text, std::size_t width) {
+    std::vector<std::string> lines;
+    std::string line;
+    std::istringstream words(visible_text(text));
+    for (std::string word; words >> word;) {
+        if (display_width(word) > width) word = cut_to_bytes(word, width - 3, false) + "...";
+        if (!line.empty() && display_width(line) + 1 + display_width(word) > width) {
+            lines.push_back(std::move(line));
+            line.clear();
+        }
+        line += (line.empty() ? "" : " ") + word;
+    }
+    if (!line.empty()) lines.push_back(std::move(line));
+    return lines;
 }
 
 std::string common_name(const std::string& subject) {

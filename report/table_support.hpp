@@ -2,6 +2,7 @@
 // Text helpers the table writers share: columns cut to a width, names people recognise, humane dates.
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/cert_info.hpp"
 #include "core/observation.hpp"
@@ -16,6 +17,9 @@ std::string fit(std::string_view text, std::size_t width, bool keep_end = false)
 // `text` right-aligned in `width` columns.
 std::string right(const std::string& text, std::size_t width);
 std::string trim_right(std::string s);
+// Text shown as visible_text, in lines of at most `width` columns broken between words (a word too long for a line
+// is cut as fit cuts it).
+std::vector<std::string> wrapped(std::string_view text, std::size_t width);
 
 // The first CN of an RFC 2253 subject, or empty when it has none.
 std::string common_name(const std::string& subject);

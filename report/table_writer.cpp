@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/encoding.hpp"
+#include "report/model_support.hpp"
 #include "report/table_support.hpp"
 
 namespace certfleet::report {
@@ -12,16 +13,19 @@ namespace certfleet::report {
 namespace {
 
 constexpr std::size_t kDaysWidth = 6, kFlagsWidth = 10, kSubjectWidth = 28, kWhereWidth = 35;
-constexpr std::size_t kMaxListedEvents = 10;
+constexpr std::size_t kMaxListedEvents = 10, kMaxListedPlaces = 8;
 constexpr std::size_t kLineWidth = 80;
 
-// The first file it is in, or else the first endpoint presenting it, and how many other places there are.
+// The first file it is in (one outside the system trust stores, when there is one), or else the first endpoint
+// presenting it, and how many other places there are.
 std::string where_seen(const inventory::StoredCertificate& stored) {
     const std::size_t places = stored.sightings.size() + stored.endpoint_sightings.size();
     if (places == 0) return "-";
     std::string first;
     if (!stored.sightings.empty()) {
-        first = stored.sightings.front().location.path;
+        const auto own = std::find_if(stored.sightings.begin(), stored.sightings.end(),
+                                      [](const inventory::StoredSighting& s) { return !s.system_store; });
+        first = (own != stored.sightings.end() ? *own : stored.sightings.front()).location.path;
     } else {
         const auto& e = stored.endpoint_sightings.front();
         const bool v6 = e.address.find(':') != std::string::npos;
@@ -56,22 +60,32 @@ void write_endpoints(const inventory::ScanContents& contents, std::ostream& out)
     }
 }
 
-// Keys in more than one certificate or key file: one line each, with what shares it.
-// The rules' verdicts, most severe first, one line each: what the advice says is in the JSON report and in
+// The rules' verdicts by rule, most severe first: what the rule says and advises once, then every place it found
+// something at (the first ones, for a rule that found many). Each finding in full is in the JSON report and in
 // `certfleet check`.
 void write_findings(const std::vector<Finding>& findings, std::ostream& out) {
     if (findings.empty()) return;
-    out << "\nFindings: " << findings.size() << " (certfleet check for what to do)\n";
-    std::size_t listed = 0;
-    for (const auto& f : findings) {
-        if (listed++ == kMaxListedEvents) {
-            out << "  ... and " << findings.size() - kMaxListedEvents << " more (--format json lists them all)\n";
-            break;
+    out << "\nFindings: " << findings.size() << ", by rule\n";
+    for (const auto& rule : findings_by_rule(findings)) {
+        out << "\n" << trim_right(fit(std::string(to_string(rule.severity)) + "  " + rule.rule_id + ": " +
+                                         count_of(rule.count, "finding"), kLineWidth - 1))
+            << "\n";
+        for (const auto& line : wrapped(rule.message, kLineWidth - 3)) out << "  " << line << "\n";
+        std::size_t listed = 0;
+        for (const auto& place : rule.places) {
+            if (listed++ == kMaxListedPlaces) {
+                out << "    ... and " << rule.places.size() - kMaxListedPlaces << " more places\n";
+                break;
+            }
+            const std::string remark = place.remark();
+            const std::string shown_remark = trim_right(fit(remark, std::min(display_width(remark), kLineWidth / 2)));
+            out << "    " << trim_right(fit(place.location, kLineWidth - 5 - display_width(shown_remark), true))
+                << shown_remark << "\n";
         }
-        out << "  " << trim_right(fit(std::string(to_string(f.severity)) + "  " + f.rule_id + "  " + f.location, kLineWidth - 3)) << "\n";
     }
 }
 
+// Keys in more than one certificate or key file: one line each, with what shares it.
 void write_reused_keys(const std::vector<inventory::ReusedKey>& reused_keys, std::ostream& out) {
     if (reused_keys.empty()) return;
     out << "\nReused keys: " << reused_keys.size() << "\n";
@@ -93,7 +107,7 @@ void write_anchors(const std::vector<inventory::AnchorSummary>& anchors, const R
                    std::ostream& out) {
     if (anchors.empty()) return;
     const auto worth_listing = [&](const inventory::AnchorSummary& a) {
-        return !a.stale || a.pinned_leaf || validity_at(a.summary.cert, context.now).expired;
+        return !a.stale || a.pinned_leaf || (!a.system_store && validity_at(a.summary.cert, context.now).expired);
     };
     const auto quiet = std::count_if(anchors.begin(), anchors.end(), [&](const auto& a) { return !worth_listing(a); });
     out << "\nTrust anchors: " << anchors.size();
@@ -131,14 +145,26 @@ void TableWriter::write(const ReportModel& model, const ReportContext& context, 
     }
     out << contents.distinct_certificates() << " distinct certificates\n\n";
 
-    if (contents.certificates.empty()) {
-        out << "No certificates found.\n";
+    // The distribution's roots are counted after the user's own certificates, not listed ahead of them.
+    std::vector<const inventory::StoredCertificate*> own;
+    std::size_t system_only = 0, system_expired = 0;
+    for (const auto& stored : contents.certificates) {
+        if (!only_in_system_stores(stored)) {
+            own.push_back(&stored);
+            continue;
+        }
+        ++system_only;
+        system_expired += validity_at(stored.cert, context.now).expired;
+    }
+    if (own.empty()) {
+        out << (system_only ? "No certificates of your own found.\n" : "No certificates found.\n");
     } else {
         char days_header[16];
         std::snprintf(days_header, sizeof days_header, "%5s ", "DAYS");
         out << days_header << fit("FLAGS", kFlagsWidth) << fit("SUBJECT", kSubjectWidth) << " WHERE SEEN\n";
         out << std::string(kLineWidth - 1, '-') << "\n";
-        for (const auto& stored : contents.certificates) {
+        for (const auto* listed : own) {
+            const auto& stored = *listed;
             const Validity v = validity_at(stored.cert, context.now);
             char days[32];
             std::snprintf(days, sizeof days, "%5lld ", static_cast<long long>(v.days_left));
@@ -149,6 +175,9 @@ void TableWriter::write(const ReportModel& model, const ReportContext& context, 
         }
         out << "\nFLAGS: EXP expired, NYV not yet valid, SS self-signed, CA certificate authority.\n";
     }
+    if (system_only)
+        out << "+ " << count_of(system_only, "anchor") << " only in system trust stores (" << system_expired
+            << " expired), not listed\n";
 
     write_endpoints(contents, out);
 

@@ -10,7 +10,8 @@ namespace {
 
 // Trust anchors are left out of the expiry and signature rules on purpose: a trust store is refreshed by its
 // owner (the distribution, the JRE), its roots' self-signatures are never checked by anyone, and an anchor that
-// has actually expired has its own rule.
+// has actually expired has its own rule. A leaf is known by its use as well as by its CA flag (acts_as_leaf), so
+// a service's self-signed certificate made CA:TRUE is still a self-signed leaf, and pinned when a store holds it.
 constexpr const char* builtin_policy_yaml = R"yaml(
 rules:
   - id: expired
@@ -47,12 +48,12 @@ rules:
       the host serving it; deploy a certificate whose validity has started, or wait for it before deploying.
 
   - id: self-signed-leaf
-    description: Endpoint presents a self-signed leaf certificate
+    description: A service uses a self-signed leaf certificate
     severity: high
-    match: {leaf: true, self_signed: true, location_kind: endpoint}
+    match: {leaf: true, self_signed: true}
     advice: >-
       Each client has to pin this exact certificate or stop verifying, and both fail at scale. Issue the
-      endpoint a certificate from your internal CA or a public CA, and have clients trust that CA. Repair
+      service a certificate from your internal CA or a public CA, and have clients trust that CA. Repair
       trust, do not silence the check.
 
   # The chain classes only: a self-signed leaf, a hostname mismatch, expiry and weak keys or signatures have
@@ -189,13 +190,26 @@ rules:
       break traffic long after the rotation. Issue the service a certificate from an internal CA and trust
       that CA instead of the leaf.
 
+  # A store an OS package maintains is the distribution's to refresh: its expired roots alarm only when the
+  # fleet relies on one or one is a pinned service certificate; the rest are the info rule below.
   - id: expired-trust-anchor
     description: A trust store holds an expired certificate
     severity: high
-    match: {trust_anchor: true, expired: true}
+    match:
+      trust_anchor: true
+      expired: true
+      any: [{system_store: false}, {stale: false}, {pinned_in_trust_store: true}]
     advice: >-
       Nothing verifies against an expired anchor; whoever relies on it is already failing or about to fall
       back to something worse. Replace it with the CA's current root and remove the expired copy.
+
+  - id: expired-system-trust-anchor
+    description: An OS package's trust store holds an expired root nothing in the fleet uses
+    severity: info
+    match: {trust_anchor: true, expired: true, system_store: true, stale: true, pinned_in_trust_store: false}
+    advice: >-
+      The distribution ships and refreshes this store (ca-certificates, the JRE's cacerts); nothing seen
+      chains to the root. Keep the package updated; there is nothing to edit by hand.
 )yaml";
 
 // Built-in rules have no file position worth showing: they print as "built-in".

@@ -45,6 +45,12 @@ std::optional<bool> verdict_fact(const Subject& s, bool ChainVerdict::*fact) {
     return s.endpoint->verdict.*fact;
 }
 
+// A fact about trust-store entries only.
+std::optional<bool> anchor_fact(const Subject& s, bool fact) {
+    if (!s.place.trust_anchor) return std::nullopt;
+    return fact;
+}
+
 bool test_field(const Match& m, const Subject& s, UnixTime now) {
     const auto flag = [&](std::optional<bool> fact) {
         return fact.has_value() && *fact == std::get<bool>(m.value);
@@ -68,6 +74,8 @@ bool test_field(const Match& m, const Subject& s, UnixTime now) {
         case Field::key_reused: return flag(s.key_reused);
         case Field::pinned_in_trust_store: return flag(s.pinned_in_trust_store);
         case Field::trust_anchor: return flag(s.place.trust_anchor);
+        case Field::system_store: return flag(anchor_fact(s, s.place.system_store));
+        case Field::stale: return flag(anchor_fact(s, s.stale));
         case Field::leaf: return flag(s.leaf);
         case Field::intermediate_expires_before_leaf: return flag(s.intermediate_expires_before_leaf);
         case Field::expires_within: return !validity.expired && s.cert.not_after <= now + number() * kDay;
@@ -219,6 +227,7 @@ void note_fields(const Match& m, SubjectFacts& facts) {
         case Field::shared_locations_at_least:
         case Field::shared_across_label: facts.shared = true; return;
         case Field::key_reused: facts.reused_keys = true; return;
+        case Field::stale: facts.anchors = true; return;
         // What the certificate, its place and the view's other certificates say, gathered always.
         case Field::self_signed:
         case Field::is_ca:
@@ -227,6 +236,7 @@ void note_fields(const Match& m, SubjectFacts& facts) {
         case Field::has_san:
         case Field::pinned_in_trust_store:
         case Field::trust_anchor:
+        case Field::system_store:
         case Field::leaf:
         case Field::intermediate_expires_before_leaf:
         case Field::expires_within:
@@ -242,7 +252,7 @@ void note_fields(const Match& m, SubjectFacts& facts) {
 }  // namespace
 
 SubjectFacts facts_tested_by(const RuleSet& rules) {
-    SubjectFacts facts{false, false, false, false};
+    SubjectFacts facts{false, false, false, false, false};
     for (const auto& rule : rules.rules) {
         note_fields(rule.match, facts);
         if (rule.replace_with) facts.ancestors = true;
@@ -270,6 +280,10 @@ std::vector<Subject> gather_subjects(inventory::InventoryQueries& queries, const
     std::unordered_set<std::string> reused_spkis;
     if (facts.reused_keys)
         for (const auto& key : queries.reused_keys(view)) reused_spkis.insert(key.spki_sha256);
+    std::unordered_set<std::string> stale_anchors;
+    if (facts.anchors)
+        for (const auto& anchor : queries.anchors(view))
+            if (anchor.stale) stale_anchors.insert(anchor.summary.cert.sha256);
 
     std::vector<Subject> subjects;
     std::vector<std::string> shas;
@@ -281,7 +295,8 @@ std::vector<Subject> gather_subjects(inventory::InventoryQueries& queries, const
         s.place = std::move(placement.seen.place);
         s.labels = std::move(placement.seen.labels);
         const bool endpoint = s.place.kind == inventory::Place::Kind::endpoint;
-        s.leaf = endpoint ? s.place.position == 0 : !s.place.trust_anchor && !s.cert.is_ca;
+        const bool leaf_role = acts_as_leaf(s.cert, placement.used_as_leaf);
+        s.leaf = endpoint ? s.place.position == 0 : !s.place.trust_anchor && leaf_role;
         // A probe's verdict is about the chain as a whole: it belongs to the leaf alone.
         if (endpoint && s.place.position == 0)
             if (auto it = endpoints.find(endpoint_key(s.place.host, s.place.address, s.place.port, s.place.server_name));
@@ -292,7 +307,8 @@ std::vector<Subject> gather_subjects(inventory::InventoryQueries& queries, const
             s.split_label_keys = it->second.second;
         }
         s.key_reused = reused_spkis.contains(s.cert.spki_sha256);
-        s.pinned_in_trust_store = s.place.trust_anchor && !s.cert.is_ca;
+        s.pinned_in_trust_store = s.place.trust_anchor && leaf_role;
+        s.stale = s.place.trust_anchor && stale_anchors.contains(s.cert.sha256);
         shas.push_back(s.cert.sha256);
         subjects.push_back(std::move(s));
     }

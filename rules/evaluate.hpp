@@ -14,16 +14,18 @@ namespace certfleet::rules {
 
 struct Subject {
     CertInfo cert;
-    inventory::Place place;  // with its position and whether it is a trust-store entry there
+    inventory::Place place;  // with its position and whether it is a trust-store entry there (of a system store)
     Labels labels;
     std::optional<EndpointFacts> endpoint;  // the endpoint's probe, when the place is one
-    // Position 0 at an endpoint; in a file, a certificate that is neither a CA nor a trust-store entry.
+    // Position 0 at an endpoint; in a file, a certificate that is no trust-store entry there and acts as a leaf
+    // (acts_as_leaf): no CA, or a CA:TRUE one presented first by an endpoint or held with its key in the view.
     bool leaf = false;
     bool intermediate_expires_before_leaf = false;  // a CA presented above this leaf expires first
     std::int64_t shared_locations = 1;              // distinct places (trust-store entries apart) in the view
     std::vector<std::string> split_label_keys;      // label keys with 2+ values across those places
     bool key_reused = false;                        // its key is in another certificate or in 2+ key files
-    bool pinned_in_trust_store = false;             // a non-CA certificate some trust store holds
+    bool pinned_in_trust_store = false;             // a trust-store entry that acts as a leaf
+    bool stale = false;                             // a trust-store entry no live certificate in the view chains to
     std::vector<inventory::Ancestor> ancestors;     // issuers up the links, nearest first
 };
 
@@ -34,6 +36,7 @@ struct SubjectFacts {
     bool shared = true;       // shared_locations_at_least, shared_across_label
     bool reused_keys = true;  // key_reused
     bool ancestors = true;    // a migration's replace_with
+    bool anchors = true;      // stale: what chains up to each trust anchor
 };
 SubjectFacts facts_tested_by(const RuleSet& rules);
 

@@ -33,7 +33,7 @@ struct SourceMark {
 
 // One test on a subject. The field decides the value's type:
 //   bool:      self_signed, is_ca, expired, not_yet_valid, has_san, hostname_match, chain_verified, key_reused,
-//              pinned_in_trust_store, trust_anchor, leaf, order_correct, serves_default,
+//              pinned_in_trust_store, trust_anchor, system_store, stale, leaf, order_correct, serves_default,
 //              intermediate_expires_before_leaf
 //   days:      expires_within, validity_longer_than            ("30d", "4w", "1y" or a number of days)
 //   integer:   key_bits_below, shared_locations_at_least, intermediates_missing_at_least
@@ -43,7 +43,8 @@ struct SourceMark {
 //   label key: shared_across_label                             (e.g. owner: one certificate at places of 2+ owners)
 enum class Field {
     self_signed, is_ca, expired, not_yet_valid, has_san, hostname_match, chain_verified, key_reused,
-    pinned_in_trust_store, trust_anchor, leaf, order_correct, serves_default, intermediate_expires_before_leaf,
+    pinned_in_trust_store, trust_anchor, system_store, stale, leaf, order_correct, serves_default,
+    intermediate_expires_before_leaf,
     expires_within, validity_longer_than,
     key_bits_below, shared_locations_at_least, intermediates_missing_at_least,
     key_type, signature_algorithm, verify_error, location_kind,
@@ -51,7 +52,7 @@ enum class Field {
     shared_across_label,
 };
 // In the order of the enum (and of the comment above), which is the order messages list them in.
-inline constexpr std::array<EnumName<Field>, 26> kFieldNames{{
+inline constexpr std::array<EnumName<Field>, 28> kFieldNames{{
     {Field::self_signed, "self_signed"},
     {Field::is_ca, "is_ca"},
     {Field::expired, "expired"},
@@ -62,6 +63,8 @@ inline constexpr std::array<EnumName<Field>, 26> kFieldNames{{
     {Field::key_reused, "key_reused"},
     {Field::pinned_in_trust_store, "pinned_in_trust_store"},
     {Field::trust_anchor, "trust_anchor"},
+    {Field::system_store, "system_store"},
+    {Field::stale, "stale"},
     {Field::leaf, "leaf"},
     {Field::order_correct, "order_correct"},
     {Field::serves_default, "serves_default"},

@@ -49,6 +49,8 @@ ValueType value_type(Field field) {
         case Field::key_reused:
         case Field::pinned_in_trust_store:
         case Field::trust_anchor:
+        case Field::system_store:
+        case Field::stale:
         case Field::leaf:
         case Field::order_correct:
         case Field::serves_default:

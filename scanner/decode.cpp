@@ -126,6 +126,16 @@ bool is_text(std::span<const std::uint8_t> content) {
     return std::memchr(content.data(), 0, content.size()) == nullptr;
 }
 
+// A certificate whose public key is that of a private key in the same file is that key's certificate. Every
+// container says so the same way (a keystore key entry's key is recorded by its first certificate's public key),
+// and an encrypted key no password opened pairs with nothing: its public key is unknown.
+void mark_key_certificates(FileObservations& file) {
+    for (auto& sighting : file.certificates)
+        sighting.with_private_key = std::any_of(file.keys.begin(), file.keys.end(), [&](const KeySighting& key) {
+            return key.spki_sha256 == sighting.cert->spki_sha256;
+        });
+}
+
 }  // namespace
 
 FileObservations decode_file_content(std::span<const std::uint8_t> content, const std::string& path,
@@ -141,7 +151,9 @@ FileObservations decode_file_content(std::span<const std::uint8_t> content, cons
     }
     const bool judged_by_keys = out.recorded_keyed_certificate();
     FileObservations observations = out.take();
+    mark_key_certificates(observations);
     if (!judged_by_keys) mark_trust_store_anchors(observations, path);
+    mark_system_store_anchors(observations, path);
     return observations;
 }
 

@@ -104,6 +104,31 @@ bool key_holds_trust_anchors(std::string_view key) {
     return std::find(kAnchorKeys.begin(), kAnchorKeys.end(), key) != kAnchorKeys.end();
 }
 
+bool is_system_trust_store(std::string_view path) {
+    // update-ca-certificates and update-ca-trust write these bundles; the rest of /etc/ssl/certs and
+    // /etc/pki/tls/certs is links, which the walker records at their targets, and files put there by hand.
+    static constexpr std::array<std::string_view, 3> kGeneratedBundles{"/etc/ssl/certs/ca-certificates.crt",
+                                                                       "/etc/pki/tls/certs/ca-bundle.crt",
+                                                                       "/etc/pki/tls/certs/ca-bundle.trust.crt"};
+    static constexpr std::array<std::string_view, 5> kSystemDirectories{
+        "/etc/ssl/certs/java/", "/usr/share/ca-certificates/", "/etc/ca-certificates/", "/etc/pki/ca-trust/",
+        "/usr/share/pki/ca-trust-source/"};
+    static constexpr std::string_view kAdministratorsAnchors = "/etc/pki/ca-trust/source/";
+    static constexpr std::array<std::string_view, 2> kJavaStoreDirectories{"/usr/lib/jvm/", "/etc/pki/java/"};
+    const auto in_path = [&](std::string_view part) { return path.find(part) != std::string_view::npos; };
+    const auto ends_path = [&](std::string_view file) { return path.ends_with(file); };
+    if (std::any_of(kGeneratedBundles.begin(), kGeneratedBundles.end(), ends_path)) return true;
+    if (std::any_of(kSystemDirectories.begin(), kSystemDirectories.end(), in_path))
+        return !in_path(kAdministratorsAnchors);
+    const std::string_view name = path.substr(path.rfind('/') + 1);
+    return name == "cacerts" && std::any_of(kJavaStoreDirectories.begin(), kJavaStoreDirectories.end(), in_path);
+}
+
+void mark_system_store_anchors(FileObservations& file, std::string_view path) {
+    if (!is_system_trust_store(path)) return;
+    for (auto& sighting : file.certificates) sighting.system_store = sighting.trust_anchor;
+}
+
 void mark_trust_store_anchors(FileObservations& file, std::string_view path) {
     // A private key next to certificates makes the file a service's own identity, whatever its name says.
     if (!file.keys.empty()) return;

@@ -35,4 +35,17 @@ bool key_holds_trust_anchors(std::string_view key);
 // whose certificates are values under keys (YAML, JSON) is judged by those keys, so it is not passed here.
 void mark_trust_store_anchors(FileObservations& file, std::string_view path);
 
+// Whether the trust store at `path` is one an OS package maintains, which the distribution refreshes and the
+// host's people do not edit: Debian's ca-certificates (/etc/ssl/certs/ca-certificates.crt, /etc/ssl/certs/java,
+// /usr/share/ca-certificates, /etc/ca-certificates), Red Hat's (/etc/pki/ca-trust, /usr/share/pki/ca-trust-source,
+// /etc/pki/tls/certs/ca-bundle.crt and ca-bundle.trust.crt, /etc/pki/java/cacerts) and a JRE's own cacerts under
+// /usr/lib/jvm. The other files of /etc/ssl/certs are links (recorded at their targets) or put there by hand, and
+// /usr/local/share/ca-certificates and /etc/pki/ca-trust/source are where administrators add their own roots:
+// stores there are theirs. Matched anywhere in the path, as trust locations are: a container image or a host's
+// disk mounted elsewhere has a distribution of its own.
+bool is_system_trust_store(std::string_view path);
+
+// Marks the trust anchors of the file at `path` as entries of a system store when is_system_trust_store says so.
+void mark_system_store_anchors(FileObservations& file, std::string_view path);
+
 }  // namespace certfleet::scanner

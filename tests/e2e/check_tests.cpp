@@ -45,10 +45,10 @@ TEST_CASE("e2e: check exits 0 OK, 1 WARNING, 2 CRITICAL with Nagios perfdata", "
     CHECK(quiet.exit_code == 0);
     CHECK(quiet.out.empty());
 
-    // A self-signed leaf valid for 500 days: over 398 days is a medium finding, WARNING.
+    // A leaf valid for 500 days: over 398 days is a medium finding, WARNING.
     write_file(tree.dir / "tree/long/cert.pem",
                TestCert::make({.subject_cn = "long.example", .dns_names = {"long.example"}, .not_after_days = 500},
-                              TestKey::shared({}, 12))
+                              TestKey::shared({}, 12), &tree.chain.intermediate, &tree.chain.intermediate_key)
                    .pem());
     tree.scan();
     const auto warning = run_certfleet(tree.db, {"check", "--quiet"});
@@ -61,7 +61,7 @@ TEST_CASE("e2e: check exits 0 OK, 1 WARNING, 2 CRITICAL with Nagios perfdata", "
     write_file(tree.dir / "tree/old/cert.pem",
                TestCert::make({.subject_cn = "old.example", .dns_names = {"old.example"}, .not_before_days = -30,
                                .not_after_days = -3},
-                              TestKey::shared({}, 13))
+                              TestKey::shared({}, 13), &tree.chain.intermediate, &tree.chain.intermediate_key)
                    .pem());
     tree.scan();
     const auto critical = run_certfleet(tree.db, {"check"});

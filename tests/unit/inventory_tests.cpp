@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <string>
 
 #include "core/certificate.hpp"
@@ -259,6 +260,32 @@ TEST_CASE("inventory: a version 7 inventory gains name checks, its verdicts read
     // hostname_match keeps meaning "no mismatch" for whatever reads the column alone.
     CHECK(sql_value(path, "SELECT hostname_match FROM endpoint_observations WHERE scan_id = " + std::to_string(scan)) ==
           "1");
+TEST_CASE("inventory: version 8 finds which certificates older versions stored with their key", "[inventory]") {
+    TempDir dir;
+    const auto path = (dir / "inv.db").string();
+    const auto key = TestKey::shared({}, 3);
+    const auto cert = TestCert::make({.subject_cn = "keyed", .is_ca = true}, key);
+    const auto other = TestCert::make({.subject_cn = "other"}, TestKey::shared({}, 4));
+    inventory::ScanId scan = 0;
+    {
+        auto inv = inventory::open_sqlite_inventory(path);
+        scan = inv->begin_scan("files", "{}", {});
+        FileObservations obs;
+        obs.certificates = {sighting(cert, "/srv/tls.pem", SourceFormat::pem, 0),
+                            sighting(other, "/srv/tls.pem", SourceFormat::pem, 1)};
+        obs.keys = {KeySighting{"/srv/tls.pem", SourceFormat::pem, key.spki_sha256(), KeyState::readable}};
+        inv->record(scan, {obs});
+        inv->finish_scan(scan, inventory::ScanStatus::complete, {});
+    }
+    // As version 7 left it: no table of these facts.
+    sql_value(path, "DROP TABLE key_certificate_sightings; DROP TABLE system_anchor_sightings; PRAGMA user_version = 7");
+
+    auto inv = inventory::open_sqlite_inventory(path);
+    CHECK(sql_value(path, "PRAGMA user_version") == "8");
+    const auto contents = inv->queries().scan_contents(scan);
+    std::map<std::string, bool> with_key;
+    for (const auto& stored : contents.certificates) with_key[stored.cert.subject] = stored.sightings.at(0).with_private_key;
+    CHECK(with_key == std::map<std::string, bool>{{"CN=keyed", true}, {"CN=other", false}});
 }
 
 TEST_CASE("inventory: every id the writer stores names a row", "[inventory]") {

@@ -9,6 +9,7 @@
 #include "core/certificate.hpp"
 #include "core/encoding.hpp"
 #include "report/check_report.hpp"
+#include "report/model_support.hpp"
 #include "report/report.hpp"
 #include "testkit/cert_factory.hpp"
 
@@ -85,7 +86,8 @@ TEST_CASE("report: the JSON document follows schema 1", "[report]") {
     CHECK(cert["self_signed"] == true);
     CHECK(cert["dns_names"] == nlohmann::json::array({"expired.example"}));
     CHECK(cert["sightings"][1] ==
-          nlohmann::json({{"kind", "file"}, {"path", "/srv/copy.p12"}, {"format", "pkcs12"}, {"index", 1}}));
+          nlohmann::json({{"kind", "file"}, {"path", "/srv/copy.p12"}, {"format", "pkcs12"}, {"index", 1},
+                          {"system_store", false}, {"with_private_key", false}}));
     CHECK(doc["certificates"][1]["is_ca"] == true);
     CHECK(doc["keys"][0]["paths"] == nlohmann::json::array({"/srv/key.pem", "/srv/copy.p12"}));
     CHECK(doc["errors"] == nlohmann::json::array({{{"location", "/srv/huge.bin"}, {"reason", "too_large"},
@@ -118,7 +120,8 @@ TEST_CASE("report: reused keys and trust anchors of the scan, in JSON and in the
                                                     {"issues_live", 3},
                                                     {"pinned_leaf", false},
                                                     {"stale", false},
-                                                    {"missing_from", {"/srv/truststore.pem"}}}}));
+                                                    {"missing_from", {"/srv/truststore.pem"}},
+                                                    {"system_store", false}}}));
 
     const std::string table = render("table", contents, {reused}, {anchor});
     CHECK(table.find("Reused keys: 1") != std::string::npos);
@@ -127,6 +130,48 @@ TEST_CASE("report: reused keys and trust anchors of the scan, in JSON and in the
     CHECK(table.find("1 store, issues 3 live, missing from 1 store") != std::string::npos);
     CHECK(render("table", contents).find("Reused keys") == std::string::npos);
     CHECK(nlohmann::json::parse(render("json", contents))["anchors"] == nlohmann::json::array());
+}
+
+TEST_CASE("report: findings grouped by rule, each rule's message once and each place once", "[report]") {
+    const auto finding = [](const std::string& rule, Severity severity, const std::string& location,
+                            const std::string& message) {
+        return Finding{.rule_id = rule, .severity = severity, .location = location, .message = message};
+    };
+    const std::string advice = "Expired anchor. Replace it.";
+    const auto groups = report::findings_by_rule({
+        finding("expired-trust-anchor", Severity::high, "/srv/a.pem", advice),
+        finding("expired-trust-anchor", Severity::high, "/srv/b.pem", advice + " (exemption at r.yaml:3:7 expired)"),
+        finding("expired-system-trust-anchor", Severity::info, "/etc/ssl/certs/ca-certificates.crt", "Old root."),
+        finding("expired-trust-anchor", Severity::high, "/srv/a.pem", advice),
+        finding("expired-system-trust-anchor", Severity::info, "/etc/ssl/certs/ca-certificates.crt", "Old root."),
+    });
+    REQUIRE(groups.size() == 2);
+    CHECK(groups[0].rule_id == "expired-trust-anchor");
+    CHECK(groups[0].count == 3);
+    CHECK(groups[0].message == advice);
+    REQUIRE(groups[0].places.size() == 2);
+    CHECK(groups[0].places[0].remark() == " (2 certificates)");
+    CHECK(groups[0].places[1].remark() == " (exemption at r.yaml:3:7 expired)");
+    CHECK(groups[1].places.size() == 1);
+    CHECK(groups[1].severity == Severity::info);
+}
+
+TEST_CASE("report: the table counts anchors only in system stores in one line after the user's own", "[report]") {
+    auto contents = sample_contents();
+    const auto root = TestCert::make({.subject_cn = "Distribution Root", .not_after_days = -3, .is_ca = true},
+                                     TestKey::shared({}, 2));
+    inventory::StoredCertificate distribution{describe_certificate(root.der), {}};
+    for (const char* path : {"/etc/ssl/certs/ca-certificates.crt", "/usr/share/ca-certificates/mozilla/Root.crt"})
+        distribution.sightings.push_back({FileLocation{path, SourceFormat::pem, 0}, true, false});
+    CHECK(report::only_in_system_stores(distribution));
+    contents.certificates.insert(contents.certificates.begin(), distribution);
+    CHECK_FALSE(report::only_in_system_stores(contents.certificates[1]));
+
+    const std::string table = render("table", contents);
+    CHECK(table.find("Distribution Root") == std::string::npos);
+    CHECK(table.find("expired.example") != std::string::npos);
+    CHECK(table.find("+ 1 anchor only in system trust stores (1 expired), not listed") != std::string::npos);
+    CHECK(table.find("+ 1 anchor") > table.find("expired.example"));
 }
 
 TEST_CASE("report: JSON keeps the exact bytes of file names that are not UTF-8", "[report][escaping]") {

@@ -2,6 +2,7 @@
 // an inventory built at test time (the view's facts, check statuses, migration burn-down and regressions).
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <map>
 #include <set>
 
 #include "core/certificate.hpp"
@@ -130,6 +131,18 @@ TEST_CASE("rules: an endpoint with no name to check is no hostname mismatch", "[
     CHECK(rules::evaluate(rules::builtin_policy(), {s}, kNow).findings.empty());
     s.endpoint->verdict.name_check = NameCheck::mismatched;
     CHECK(holds("{hostname_match: false}", s));
+TEST_CASE("rules: trust-store facts never match what no store holds", "[rules][evaluate]") {
+    Subject s = file_subject();
+    for (const char* match : {"{system_store: true}", "{system_store: false}", "{stale: true}", "{stale: false}"}) {
+        INFO(match);
+        CHECK_FALSE(holds(match, s));
+    }
+    s.place.trust_anchor = true;
+    s.place.system_store = true;
+    s.stale = true;
+    CHECK(holds("{system_store: true, stale: true}", s));
+    s.place.system_store = s.stale = false;
+    CHECK(holds("{system_store: false, stale: false}", s));
 }
 
 TEST_CASE("rules: all, any and not combine", "[rules][evaluate]") {
@@ -449,6 +462,13 @@ TEST_CASE("rules: each built-in rule fires on its case and stays quiet on a heal
              s.place.trust_anchor = true;
              s.leaf = false;
          })},
+        {"expired-system-trust-anchor", with([](Subject& s) {
+             s = file_subject();
+             s.cert.is_ca = true;
+             s.cert.not_after = kNow - kDay;
+             s.place.trust_anchor = s.place.system_store = s.stale = true;
+             s.leaf = false;
+         })},
     };
     std::set<std::string> covered;
     for (const auto& [rule, subject] : cases) {
@@ -462,13 +482,85 @@ TEST_CASE("rules: each built-in rule fires on its case and stays quiet on a heal
     CHECK(covered == builtin);
 }
 
+TEST_CASE("rules: an expired root of a system store is info unless the fleet relies on it or it is pinned",
+          "[rules][evaluate]") {
+    const auto fired = [](auto change) {
+        Subject s = file_subject();
+        s.cert.is_ca = s.cert.self_signed = true;
+        s.cert.not_after = kNow - kDay;
+        s.place.path = "/etc/ssl/certs/ca-certificates.crt";
+        s.place.trust_anchor = s.place.system_store = s.stale = true;
+        s.leaf = false;
+        change(s);
+        std::set<std::string> ids;
+        for (const auto& f : rules::evaluate(rules::builtin_policy(), {s}, kNow).findings) ids.insert(f.rule_id);
+        return ids;
+    };
+    CHECK(fired([](Subject&) {}) == std::set<std::string>{"expired-system-trust-anchor"});
+    CHECK(fired([](Subject& s) { s.stale = false; }) == std::set<std::string>{"expired-trust-anchor"});
+    CHECK(fired([](Subject& s) { s.place.system_store = false; }) == std::set<std::string>{"expired-trust-anchor"});
+    CHECK(fired([](Subject& s) { s.pinned_in_trust_store = true; }) ==
+          std::set<std::string>{"expired-trust-anchor", "self-signed-leaf-pinned"});
+}
+
+TEST_CASE("rules: a certificate's role comes from its use in the view, not only from its CA flag", "[rules][evaluate]") {
+    TempDir dir;
+    const std::string db = (dir / "inventory.db").string();
+    // As `openssl req -x509` makes them: self-signed and CA:TRUE, without a key usage.
+    const auto hand_made = [](const std::string& cn, int slot) {
+        return TestCert::make({.subject_cn = cn, .is_ca = true}, TestKey::shared({}, slot));
+    };
+    const TestCert with_key = hand_made("keyed.internal", 20), served_leaf = hand_made("served.internal", 21);
+    const TestCert unused = hand_made("unused.internal", 22);
+    const TestCert real_ca = TestCert::make({.subject_cn = "Real CA", .is_ca = true, .key_usage = "critical,keyCertSign"},
+                                            TestKey::shared({}, 23));
+    {
+        auto inv = inventory::open_sqlite_inventory(db);
+        const auto scan = inv->begin_scan("files+network", "{}", {});
+        FileObservations keystore, ca_file, copy, store;
+        keystore.certificates = {sighting(with_key, "/srv/app/keystore.p12", 0, false)};
+        ca_file.certificates = {sighting(real_ca, "/srv/ca/ca.pem", 0, false)};
+        for (auto* held : {&keystore.certificates[0], &ca_file.certificates[0]}) held->with_private_key = true;
+        copy.certificates = {sighting(with_key, "/srv/peer/keyed.pem", 0, false),
+                             sighting(unused, "/srv/peer/unused.pem", 0, false)};
+        store.certificates = {sighting(with_key, "/srv/client/truststore.pem", 0, true),
+                              sighting(served_leaf, "/srv/client/truststore.pem", 1, true),
+                              sighting(unused, "/srv/client/truststore.pem", 2, true),
+                              sighting(real_ca, "/srv/client/truststore.pem", 3, true)};
+        inv->record(scan, {keystore, ca_file, copy, store});
+        inv->record_endpoints(scan, {served("10.20.0.3", {served_leaf})});
+        inv->finish_scan(scan, inventory::ScanStatus::complete, {});
+    }
+    auto queries = inventory::open_sqlite_queries(db);
+    inventory::Filter view;
+    std::map<std::string, std::pair<bool, bool>> leaf_and_pinned;  // by place and subject
+    for (const auto& s : rules::gather_subjects(*queries, view))
+        leaf_and_pinned[s.place.display() + " " + s.cert.subject] = {s.leaf, s.pinned_in_trust_store};
+    using Roles = std::pair<bool, bool>;
+    CHECK(leaf_and_pinned.at("/srv/app/keystore.p12 CN=keyed.internal") == Roles{true, false});
+    CHECK(leaf_and_pinned.at("/srv/peer/keyed.pem CN=keyed.internal") == Roles{true, false});
+    CHECK(leaf_and_pinned.at("/srv/peer/unused.pem CN=unused.internal") == Roles{false, false});
+    CHECK(leaf_and_pinned.at("/srv/ca/ca.pem CN=Real CA") == Roles{false, false});  // made to sign
+    CHECK(leaf_and_pinned.at("/srv/client/truststore.pem CN=keyed.internal") == Roles{false, true});
+    CHECK(leaf_and_pinned.at("/srv/client/truststore.pem CN=served.internal") == Roles{false, true});
+    CHECK(leaf_and_pinned.at("/srv/client/truststore.pem CN=unused.internal") == Roles{false, false});
+    CHECK(leaf_and_pinned.at("/srv/client/truststore.pem CN=Real CA") == Roles{false, false});
+
+    // The inventory's own answer agrees.
+    std::map<std::string, bool> pinned;
+    for (const auto& anchor : queries->anchors(view)) pinned[anchor.summary.cert.subject] = anchor.pinned_leaf;
+    CHECK(pinned == std::map<std::string, bool>{{"CN=keyed.internal", true}, {"CN=served.internal", true},
+                                                {"CN=unused.internal", false}, {"CN=Real CA", false}});
+}
+
 TEST_CASE("rules: the inventory is asked only for the facts the rules test", "[rules]") {
     const auto facts = [](const std::string& match) {
         return rules::facts_tested_by(
             rules::parse_rules("rules:\n  - id: t\n    severity: low\n    match: " + match + "\n", "t.yaml"));
     };
     const auto plain = facts("{self_signed: true, issuer: \"CN=Old*\"}");
-    CHECK_FALSE((plain.endpoints || plain.shared || plain.reused_keys || plain.ancestors));
+    CHECK_FALSE((plain.endpoints || plain.shared || plain.reused_keys || plain.ancestors || plain.anchors));
+    CHECK(facts("{trust_anchor: true, stale: true}").anchors);
     const auto nested = facts("{any: [{not: {shared_locations_at_least: 3}}, {all: [{key_reused: true}]}]}");
     CHECK((nested.shared && nested.reused_keys));
     CHECK_FALSE((nested.endpoints || nested.ancestors));
@@ -482,5 +574,5 @@ TEST_CASE("rules: the inventory is asked only for the facts the rules test", "[r
     CHECK_FALSE(migration.endpoints);
     // The built-in policy tests them all.
     const auto builtin = rules::facts_tested_by(rules::parse_rules("include: builtin\n", "b.yaml"));
-    CHECK((builtin.endpoints && builtin.shared && builtin.reused_keys));
+    CHECK((builtin.endpoints && builtin.shared && builtin.reused_keys && builtin.anchors));
 }

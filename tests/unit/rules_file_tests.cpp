@@ -68,6 +68,8 @@ TEST_CASE("rules: every match field parses its type and rejects a wrong one", "[
         {"key_reused", "true", true, "yes", boolean_complaint},
         {"pinned_in_trust_store", "true", true, "yes", boolean_complaint},
         {"trust_anchor", "true", true, "yes", boolean_complaint},
+        {"system_store", "false", false, "yes", boolean_complaint},
+        {"stale", "true", true, "yes", boolean_complaint},
         {"leaf", "true", true, "yes", boolean_complaint},
         {"order_correct", "false", false, "yes", boolean_complaint},
         {"serves_default", "true", true, "yes", boolean_complaint},
@@ -453,6 +455,7 @@ TEST_CASE("rules: the built-in policy has every hygiene rule, with advice", "[ru
         {"key-reused", Severity::medium},
         {"self-signed-leaf-pinned", Severity::medium},
         {"expired-trust-anchor", Severity::high},
+        {"expired-system-trust-anchor", Severity::info},
     };
     CHECK(policy.rules.size() == expected.size());
     for (const auto& [id, severity] : expected) {
