@@ -260,6 +260,8 @@ TEST_CASE("inventory: a version 7 inventory gains name checks, its verdicts read
     // hostname_match keeps meaning "no mismatch" for whatever reads the column alone.
     CHECK(sql_value(path, "SELECT hostname_match FROM endpoint_observations WHERE scan_id = " + std::to_string(scan)) ==
           "1");
+}
+
 TEST_CASE("inventory: version 8 finds which certificates older versions stored with their key", "[inventory]") {
     TempDir dir;
     const auto path = (dir / "inv.db").string();

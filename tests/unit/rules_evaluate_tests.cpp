@@ -131,6 +131,8 @@ TEST_CASE("rules: an endpoint with no name to check is no hostname mismatch", "[
     CHECK(rules::evaluate(rules::builtin_policy(), {s}, kNow).findings.empty());
     s.endpoint->verdict.name_check = NameCheck::mismatched;
     CHECK(holds("{hostname_match: false}", s));
+}
+
 TEST_CASE("rules: trust-store facts never match what no store holds", "[rules][evaluate]") {
     Subject s = file_subject();
     for (const char* match : {"{system_store: true}", "{system_store: false}", "{stale: true}", "{stale: false}"}) {
