@@ -101,7 +101,8 @@ TEST_CASE("e2e: roles: a CA:TRUE self-signed leaf pinned in a JKS truststore is 
 
     const auto anchors = run_certfleet(fleet.db, {"inventory", "anchors", "--format", "json"});
     REQUIRE(anchors.exit_code == 0);
-    for (const auto& anchor : json::parse(anchors.out)["anchors"]) {
+    const auto anchors_doc = json::parse(anchors.out);
+    for (const auto& anchor : anchors_doc["anchors"]) {
         INFO(anchor["summary"]["subject"]);
         CHECK(anchor["pinned_leaf"] == true);
     }
