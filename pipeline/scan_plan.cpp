@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -56,10 +57,28 @@ unsigned fit_concurrency_to_descriptors(unsigned wanted, std::vector<std::string
     return fitted;
 }
 
+// `--files` takes every word after it, so `scan --files /etc/ssl 10.0.0.5:443` makes the target a path that does
+// not exist. An address or host:port in that place is refused with the fix; a plain missing name stays a path.
+void refuse_target_given_as_path(const std::string& file) {
+    std::error_code ignored;
+    if (std::filesystem::exists(file, ignored)) return;
+    const bool target_shaped = !file.empty() && (std::isdigit(static_cast<unsigned char>(file.front())) ||
+                                                 file.front() == '[' || file.find(':') != std::string::npos);
+    if (!target_shaped) return;
+    try {
+        scanner::TargetSet::parse({file}, {443}, {});
+    } catch (const scanner::TargetError&) {
+        return;
+    }
+    throw PlanError("--files " + file + ": no such file or directory, and it reads as a scan target; --files takes "
+                    "every word after it, so give targets first: certfleet scan " + file + " --files PATH");
+}
+
 std::optional<scanner::WalkOptions> plan_files(const ScanRequest& request, std::vector<std::string>& notes) {
     scanner::WalkOptions walk;
     // Absolute paths, so the inventory names a file the same way whichever directory a scan ran from.
     for (const auto& file : request.files) {
+        refuse_target_given_as_path(file);
         std::string absolute = std::filesystem::absolute(file).lexically_normal().string();
         while (absolute.size() > 1 && absolute.ends_with('/')) absolute.pop_back();
         walk.roots.push_back(absolute);

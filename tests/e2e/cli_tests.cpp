@@ -36,3 +36,21 @@ TEST_CASE("e2e: --db is taken before or after the subcommand", "[e2e][cli]") {
     CHECK(unknown.exit_code == 2);
     CHECK(unknown.err.find("--no-such-flag") != std::string::npos);
 }
+
+TEST_CASE("e2e: a target typed after --files is refused with the fix and not walked as a missing path", "[e2e][cli]") {
+    TempDir dir;
+    write_file(dir / "tree/a.pem", TestCert::make({}, TestKey::shared()).pem());
+    const std::string db = (dir / "inventory.db").string(), tree = (dir / "tree").string();
+    for (const std::string target : {"127.0.0.1:8443", "127.0.0.1", "[::1]:443", "localhost:993"}) {
+        const auto scan = run_certfleet(db, {"scan", "--files", tree, target, "--no-progress"});
+        INFO(target << ": " << scan.err);
+        CHECK(scan.exit_code == 2);
+        CHECK(scan.err.find("certfleet scan " + target + " --files PATH") != std::string::npos);
+    }
+    CHECK_FALSE(std::filesystem::exists(db));
+
+    // A missing path that does not read as a target is still a path the scan reports as not found.
+    const auto missing = run_certfleet(db, {"scan", "--files", tree, (dir / "no-such-dir").string(), "--no-progress"});
+    INFO(missing.err);
+    CHECK(missing.exit_code == 0);
+}

@@ -1,11 +1,7 @@
 // End-to-end: the bounds a scan keeps whatever it is fed. Key-derivation bombs among ordinary certificates,
 // Ctrl-C while a decoder tries passwords and while probes wait on a silent server, list files that are not
 // files, and negative numbers on the command line.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +14,7 @@
 #include <thread>
 
 #include "tests/e2e/certfleet_binary.hpp"
+#include "tests/e2e/silent_listener.hpp"
 #include "testkit/cert_factory.hpp"
 #include "testkit/pbe_files.hpp"
 #include "testkit/wait.hpp"
@@ -143,27 +140,13 @@ TEST_CASE("e2e limits: Ctrl-C while a decoder tries passwords ends the scan with
 TEST_CASE("e2e limits: Ctrl-C while a probe waits on a silent server ends the scan within a second",
           "[e2e][limits][network]") {
     // A server that accepts and never answers the ClientHello: the probe would wait out --timeout-ms.
-    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(listener >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    REQUIRE(::listen(listener, 16) == 0);
-    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    const std::string port = std::to_string(ntohs(address.sin_port));
-
+    SilentListener silent;
     TempDir dir;
     const std::string db = (dir / "inventory.db").string();
-    RunningCertfleet scan(db, {"scan", "127.0.0.1", "--ports", port, "--timeout-ms", "60000", "--no-progress"});
-    pollfd waiting{listener, POLLIN, 0};
-    REQUIRE(::poll(&waiting, 1, 30'000) == 1);  // the probe has connected
-    const int connection = ::accept(listener, nullptr, nullptr);
+    RunningCertfleet scan(db, {"scan", "127.0.0.1", "--ports", silent.port(), "--timeout-ms", "60000", "--no-progress"});
+    REQUIRE(silent.wait_for_connection(std::chrono::seconds(30)));  // the probe has connected
 
     const auto [exit_code, seconds] = interrupt(scan);
-    ::close(connection);
-    ::close(listener);
     REQUIRE(exit_code);
     CHECK(*exit_code == 130);
     CHECK(seconds < kStopSeconds);

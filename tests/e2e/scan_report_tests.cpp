@@ -12,11 +12,10 @@
 
 #include "core/encoding.hpp"
 #include "tests/e2e/certfleet_binary.hpp"
+#include "tests/e2e/silent_listener.hpp"
 #include "testkit/cert_factory.hpp"
-#include "testkit/fleet/fleet_control.hpp"
 #include "testkit/keystore_writer.hpp"
 #include "testkit/process.hpp"
-#include "testkit/wait.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;
@@ -387,20 +386,14 @@ TEST_CASE("e2e: Ctrl-C and kill -9 leave earlier scans intact and the database u
     REQUIRE(run_certfleet(db, {"scan", "--files", (tree / "d1").string(), "--no-progress"}).exit_code == 0);
     const json before = report_json(db);
 
-    // A tarpit among the targets holds the scan for its 60 s timeout, so a signal sent once the scan is recorded
-    // always meets it running.
-    TestFleet fleet({{.kind = "tarpit", .address = "127.66.21.1", .port = 14443}});
+    // A silent server among the targets holds the scan for its 60 s timeout once the walk is done: the signal is
+    // sent when the probe has connected, so it always meets the scan running, past its files.
     const auto interrupted_scan = [&](int signal) {
-        const auto scans_before = json::parse(run_certfleet(db, {"inventory", "scans", "--format", "json"}).out)["scans"].size();
-        RunningCertfleet scan(db, {"scan", "--files", tree.string(), "127.66.21.1:14443", "--timeout-ms", "60000",
+        SilentListener silent;
+        RunningCertfleet scan(db, {"scan", silent.target(), "--files", tree.string(), "--timeout-ms", "60000",
                                    "--no-progress"});
-        wait_until(
-            [&] {
-                return scan.has_exited() ||
-                       json::parse(run_certfleet(db, {"inventory", "scans", "--format", "json"}).out)["scans"].size() >
-                           scans_before;
-            },
-            std::chrono::seconds(60), std::chrono::milliseconds(5));
+        if (!silent.wait_for_connection(std::chrono::seconds(60)))
+            FAIL("the scan did not probe the silent server: " << report_json(db)["scan"].dump());
         return scan.stop_with(signal, std::chrono::seconds(60));
     };
 
