@@ -30,7 +30,7 @@ void require_ordered_thresholds(const CheckOptions& options) {
     const auto& days = options.perfdata_days;
     if (days.critical_days <= days.warning_days) return;
     throw UsageError("--critical-days " + std::to_string(days.critical_days) + " is more than --warning-days " +
-                     std::to_string(days.warning_days) + (options.status_days.warning_days ? "" : " (the default)") +
+                     std::to_string(days.warning_days) + (options.policy.days_left.warning_days ? "" : " (the default)") +
                      ": give --warning-days at least " + std::to_string(days.critical_days) +
                      ", or a smaller --critical-days");
 }
@@ -52,7 +52,7 @@ int run_check(const CheckOptions& options, const std::string& db_path) {
         const auto scan = chosen_scan(inv->queries(), options.scan, db_path);
         if (scan.status == inventory::ScanStatus::running)
             return unknown("scan " + std::to_string(scan.id) + " is still running: check it once it has finished");
-        const auto result = pipeline::check_and_store(*inv, rules, scan.id, options.status_days);
+        const auto result = pipeline::check_and_store(*inv, rules, scan.id, options.policy);
 
         if (options.format == "json")
             report::write_check_json(result, options.perfdata_days, std::cout);

@@ -66,7 +66,8 @@ struct CheckOptions {
     std::string format = "table";
     bool quiet = false;  // print nothing when OK, so cron mails only on trouble
     report::ExpiryThresholds perfdata_days;  // --warning-days, --critical-days or their defaults, for the perfdata
-    rules::DaysLeftThresholds status_days;   // the same flags when given on the command line: they set the status too
+    // The same day flags when given on the command line (they set the status too), and --on-unseen.
+    rules::CheckPolicy policy;
 };
 
 // `certfleet serve`: the Prometheus report of the latest scan on http://LISTEN/metrics.
@@ -81,7 +82,15 @@ struct ProgressOptions {
     std::string format = "table";
 };
 
+// `certfleet forget`: places no scan will revisit leave the current view.
+struct ForgetOptions {
+    std::vector<std::string> selectors;  // see pipeline/place_selector.hpp
+    bool dry_run = false;
+};
+
 int run_scan(const ScanOptions& options, const std::string& db_path);
+// Exit 0 when every selector matched a place of the current view, 1 when one matched none.
+int run_forget(const ForgetOptions& options, const std::string& db_path);
 // Serves until SIGINT or SIGTERM, then returns kExitOk.
 int run_serve(const ServeOptions& options, const std::string& db_path);
 int run_check(const CheckOptions& options, const std::string& db_path);

@@ -221,6 +221,17 @@ int main(int argc, char** argv) {
                               "the default only sets the min_days_left perfdata threshold")
             ->check(kZeroOrMore)
             ->capture_default_str();
+    check_cmd
+        ->add_option("--on-unseen", check_options.policy.on_unseen,
+                     "Status when a place that held certificates could not be looked at again (a timeout, an "
+                     "unreadable file): ok, warning, critical or unknown")
+        ->transform(CLI::CheckedTransformer(
+            std::map<std::string, certfleet::rules::CheckStatus>{{"ok", certfleet::rules::CheckStatus::ok},
+                                                      {"warning", certfleet::rules::CheckStatus::warning},
+                                                      {"critical", certfleet::rules::CheckStatus::critical},
+                                                      {"unknown", certfleet::rules::CheckStatus::unknown}},
+            CLI::ignore_case))
+        ->default_str("warning");
 
     ServeOptions serve_options;
     auto* serve_cmd = app.add_subcommand(
@@ -236,6 +247,18 @@ int main(int argc, char** argv) {
     progress_cmd->add_option("--rules", progress_options.rules, "Rules file (YAML); default: the built-in policy");
     progress_cmd->add_option("--rule", progress_options.rule, "Only this rule id");
     add_format(progress_cmd, progress_options.format);
+
+    ForgetOptions forget_options;
+    auto* forget_cmd = app.add_subcommand(
+        "forget", "Remove places no scan will revisit (a decommissioned host, a deleted tree) from the current view\n"
+                  "and every alert. History keeps them and records that they were forgotten; a scan that sees one\n"
+                  "again brings it back.");
+    forget_cmd
+        ->add_option("PLACE", forget_options.selectors,
+                     "A file path (a directory: every file under it) or glob, a host or address, HOST:PORT, or an "
+                     "address block (CIDR)")
+        ->required();
+    forget_cmd->add_flag("--dry-run", forget_options.dry_run, "List what would be forgotten, and forget nothing");
 
     try {
         app.parse(argc, argv);
@@ -254,12 +277,13 @@ int main(int argc, char** argv) {
         if (diff_cmd->parsed()) return run_diff(diff_options, db_path);
         if (check_cmd->parsed()) {
             // Only thresholds the user typed judge: without them, check says what it always said.
-            if (warning_days->count()) check_options.status_days.warning_days = check_options.perfdata_days.warning_days;
-            if (critical_days->count())
-                check_options.status_days.critical_days = check_options.perfdata_days.critical_days;
+            auto& judged = check_options.policy.days_left;
+            if (warning_days->count()) judged.warning_days = check_options.perfdata_days.warning_days;
+            if (critical_days->count()) judged.critical_days = check_options.perfdata_days.critical_days;
             return run_check(check_options, db_path);
         }
         if (progress_cmd->parsed()) return run_progress(progress_options, db_path);
+        if (forget_cmd->parsed()) return run_forget(forget_options, db_path);
         if (serve_cmd->parsed()) return run_serve(serve_options, db_path);
         inventory_options.question = inventory_cmd->get_subcommands().front()->get_name();
         return run_inventory(inventory_options, db_path);

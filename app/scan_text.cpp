@@ -129,6 +129,16 @@ std::string scan_summary(const pipeline::ScanPlan& plan, const pipeline::ScanOut
                        std::to_string(n.count(status)) + " " + name;
     }
     if (outcome.findings) summary += "; " + std::to_string(*outcome.findings) + " findings";
+    if (outcome.coverage) {
+        // What the view lost sight of: places found gone by this scan, places it could not look at again.
+        const auto& c = *outcome.coverage;
+        const auto count = [](std::size_t n, const char* what) {
+            return "; " + std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+        };
+        if (c.gone_in_scan) summary += count(c.gone_in_scan, "place") + " gone";
+        if (!c.unseen.empty()) summary += count(c.unseen.size(), "place") + " unseen";
+        if (!c.unreadable_roots.empty()) summary += count(c.unreadable_roots.size(), "root") + " unreadable";
+    }
     return summary;
 }
 

@@ -4,9 +4,10 @@
 // a plain value; the queries run in SQL over indexes, never by loading the inventory into memory.
 //
 // The current view: a fleet is rarely scanned whole in one go (one scan per environment, files and network
-// apart), so "now" is each location as the latest scan that looked at it left it. A file location is "looked
-// at" by a scan that found certificates in it; an endpoint by any scan that probed it. A location no later scan
-// sees keeps its last state, with its last_seen date to tell. Every question can instead be asked of one scan.
+// apart), so "now" is each place as the latest scan that looked at it left it. A file place is looked at by a
+// scan that walks its root; an endpoint by a scan that probes it, or that scans the same targets. A place looked
+// at and not found is gone and leaves the view; one that could not be looked at (unreadable, timed out) is unseen
+// and stays with its last certificates. Every question can instead be asked of one scan.
 #include <array>
 #include <cstdint>
 #include <map>
@@ -58,6 +59,39 @@ inline constexpr std::array<EnumName<Place::Kind>, 2> kPlaceKindNames{{
 }};
 constexpr const auto& enum_names(Place::Kind) { return kPlaceKindNames; }
 
+// Whether the latest scan that looked at a place found it there.
+enum class PlaceState { present, gone, unseen };
+inline constexpr std::array<EnumName<PlaceState>, 3> kPlaceStateNames{{
+    {PlaceState::present, "present"},
+    {PlaceState::gone, "gone"},
+    {PlaceState::unseen, "unseen"},
+}};
+constexpr const auto& enum_names(PlaceState) { return kPlaceStateNames; }
+
+// A place that held certificates and is not seen as it was: gone (looked at, not there: out of the view) or
+// unseen (could not be looked at: still in the view with what it last held).
+struct AbsentPlace {
+    Place place;
+    PlaceState state = PlaceState::gone;
+    // Why: not_found (a file), not_in_targets (a host, port or name the same targets no longer probe), closed,
+    // not-tls; for unseen the probe's status (timeout, unresolved, ...) or the walk's error (permission_denied, ...).
+    std::string reason;
+    ScanId since_scan = 0;  // the first scan that found it so
+    UnixTime since = 0;     // and its start
+};
+
+// What the scans behind a view could not look at: a verdict on that view is only as good as its coverage.
+struct Coverage {
+    std::vector<AbsentPlace> unseen;            // places in the view that the latest look could not see
+    std::int64_t gone = 0;                      // places that have left the view
+    std::int64_t gone_in_scan = 0;              // of those, the ones the scan asked about found gone
+    std::int64_t unreadable_files = 0;          // errors under each root, in the latest scan that walked it
+    std::vector<std::string> unreadable_roots;  // roots the latest scan that walked them could not read at all
+    // Endpoints in the view whose latest probe could not reach them (timeout, unreachable, unresolved, a failed
+    // handshake), whether or not they ever presented certificates.
+    std::int64_t unreachable = 0;
+};
+
 // A certificate at one place, over the scans that saw it there.
 struct PlaceSeen {
     Place place;
@@ -94,7 +128,10 @@ struct CertificateDetail {
 };
 
 struct EndpointSummary {
-    EndpointFacts facts;
+    EndpointFacts facts;  // as its latest probe that presented certificates found it, for an unseen endpoint
+    PlaceState state = PlaceState::present;
+    std::string state_reason;  // for unseen: what its latest probe found instead (timeout, unresolved, ...)
+    UnixTime unseen_since = 0;
     std::vector<std::string> chain;  // sha256, leaf first
     ScanId scan = 0;                 // the scan this observation is from
     UnixTime observed_at = 0;
@@ -225,6 +262,10 @@ public:
     virtual ScanDiff diff(ScanId from, ScanId to) = 0;
     // Every certificate at every place in the view, with the place's labels.
     virtual std::vector<Placement> placements(const Filter& filter) = 0;
+    // Gone and unseen places as the view after the filter's scan (as_of) or now had them; with `scan`, none.
+    virtual std::vector<AbsentPlace> absent_places(const Filter& filter) = 0;
+    // What the scans up to `scan` could not look at (the current view's coverage for the latest scan).
+    virtual Coverage coverage(ScanId scan) = 0;
     // For each certificate given (sha256), every certificate above it through the issuer links, nearest first.
     virtual std::map<std::string, std::vector<Ancestor>> ancestors(const std::vector<std::string>& sha256s) = 0;
 };

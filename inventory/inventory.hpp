@@ -98,6 +98,7 @@ struct ScanContents {
 };
 
 class InventoryQueries;
+struct Place;
 
 // What the rules found in the view after a scan, asked of `queries` (the inventory as the scan's conclusions
 // left it, not yet committed) when the scan finishes.
@@ -129,6 +130,11 @@ public:
 
     // The DER of every CA certificate in the inventory that is not self-signed: the intermediates the fleet has.
     virtual std::vector<Bytes> intermediate_certificates() = 0;
+
+    // The places of the current view `matches` accepts, forgotten unless `dry_run`: each leaves the view as gone
+    // (reason "forgotten") after the latest scan, in one transaction, and history records it; a later scan that
+    // sees it again brings it back. Returns them, files first.
+    virtual std::vector<Place> forget(const std::function<bool(const Place&)>& matches, bool dry_run) = 0;
 
     // Questions on this inventory's own connection: they see what it has written, committed or not.
     virtual InventoryQueries& queries() = 0;

@@ -1,4 +1,4 @@
--- certfleet inventory, schema version 8: the single source of truth for the database layout.
+-- certfleet inventory, schema version 9: the single source of truth for the database layout.
 -- Every statement is idempotent and versions only add tables or replace indexes, so sqlite_inventory.cpp brings
 -- any older file up to date by applying all of it and raising PRAGMA user_version. Columns added to a table later
 -- (described here beside their version) are added by sqlite_schema.cpp to a file that lacks them: SQLite cannot
@@ -305,3 +305,37 @@ INSERT OR IGNORE INTO key_certificate_sightings
     SELECT s.scan_id, s.location_id, s.position FROM key_sightings k
     JOIN sightings s ON s.scan_id = k.scan_id AND s.location_id = k.location_id
     JOIN certificates c ON c.id = s.certificate_id AND c.spki_sha256 = k.spki_sha256;
+-- Schema version 9: the state of each place, from what the scans looked at. A place with no row here is present
+-- (seen by the latest scan that looked at it). 'gone': a scan looked where it was (walked its root, probed its
+-- address and port, or scanned the same targets) and it was not there; it leaves the current view. 'unseen':
+-- the latest scan that should have seen it could not look (unreadable, timed out, unresolved); it stays in the
+-- view with its last known certificates. location_latest and endpoint_latest keep pointing at those.
+CREATE TABLE IF NOT EXISTS place_states (
+    kind       INTEGER NOT NULL CHECK (kind IN (0, 1)),    -- 0: a file location, 1: an endpoint
+    place_id   INTEGER NOT NULL,
+    state      TEXT    NOT NULL CHECK (state IN ('gone', 'unseen')),
+    reason     TEXT    NOT NULL,                           -- not_found, not_in_targets, closed, timeout, ...
+    since_scan INTEGER NOT NULL REFERENCES scans(id),      -- the first scan that found it in this state
+    last_scan  INTEGER NOT NULL REFERENCES scans(id),      -- the latest one
+    PRIMARY KEY (kind, place_id)
+) WITHOUT ROWID;
+-- Every change of a place's state, for history and for the views as of a past scan; 'forgotten' by the user.
+CREATE TABLE IF NOT EXISTS place_transitions (
+    scan_id  INTEGER NOT NULL REFERENCES scans(id),
+    kind     INTEGER NOT NULL CHECK (kind IN (0, 1)),
+    place_id INTEGER NOT NULL,
+    state    TEXT    NOT NULL CHECK (state IN ('present', 'gone', 'unseen', 'forgotten')),
+    reason   TEXT    NOT NULL,
+    PRIMARY KEY (scan_id, kind, place_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS place_transitions_by_place ON place_transitions(kind, place_id);
+-- The current view's places: gone (and forgotten) places left out.
+CREATE VIEW IF NOT EXISTS current_locations AS SELECT ll.location_id, ll.scan_id FROM location_latest ll WHERE
+    NOT EXISTS (SELECT 1 FROM place_states p WHERE p.kind = 0 AND p.place_id = ll.location_id AND p.state = 'gone');
+CREATE VIEW IF NOT EXISTS current_endpoints AS SELECT el.endpoint_id, el.scan_id FROM endpoint_latest el WHERE
+    NOT EXISTS (SELECT 1 FROM place_states p WHERE p.kind = 1 AND p.place_id = el.endpoint_id AND p.state = 'gone');
+-- Version 8 and older pointed endpoint_latest at an endpoint's latest probe, whatever it found; it now points
+-- at the latest probe that presented certificates, so an endpoint that timed out keeps them (as unseen).
+INSERT OR REPLACE INTO endpoint_latest SELECT el.endpoint_id, (SELECT max(o.scan_id) FROM endpoint_observations o
+    WHERE o.endpoint_id = el.endpoint_id AND o.status = 'tls') FROM endpoint_latest el WHERE EXISTS (SELECT 1 FROM
+    endpoint_observations o WHERE o.endpoint_id = el.endpoint_id AND o.status = 'tls');

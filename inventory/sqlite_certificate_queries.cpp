@@ -65,9 +65,16 @@ std::vector<EndpointSummary> SqliteQueries::endpoints(const Filter& filter) {
     if (const std::string leaf = certificate_conditions(filter); !leaf.empty())
         where += " AND EXISTS (SELECT 1 FROM endpoint_sightings es JOIN certificates c ON c.id = es.certificate_id "
                  "WHERE es.scan_id = o.scan_id AND es.endpoint_id = o.endpoint_id AND es.position = 0" + leaf + ")";
+    // The current view knows which endpoints could not be seen again (place_states); a past view or one scan
+    // shows each as that scan found it.
+    const bool current = !filter.scan && !filter.as_of;
+    const std::string state = current ? "p.state, p.reason, (SELECT started_at FROM scans WHERE id = p.since_scan)"
+                                      : "NULL, NULL, NULL";
+    const std::string state_join =
+        current ? " LEFT JOIN place_states p ON p.kind = 1 AND p.place_id = o.endpoint_id AND p.state = 'unseen'" : "";
     Statement select(db_, (std::string("SELECT o.scan_id, o.endpoint_id, sc.started_at, ") + kEndpointFactsColumns +
-                           " FROM " + from + " JOIN endpoints e ON e.id = o.endpoint_id JOIN scans sc ON "
-                           "sc.id = o.scan_id WHERE " + where +
+                           ", " + state + " FROM " + from + " JOIN endpoints e ON e.id = o.endpoint_id JOIN scans sc ON "
+                           "sc.id = o.scan_id" + state_join + " WHERE " + where +
                            " ORDER BY o.earliest_expiry IS NULL, o.earliest_expiry, e.host, e.port, e.server_name")
                               .c_str());
     bind_view(select, filter);
@@ -79,6 +86,11 @@ std::vector<EndpointSummary> SqliteQueries::endpoints(const Filter& filter) {
         ids.push_back(select.integer(1));
         endpoint.observed_at = select.integer(2);
         endpoint.facts = read_endpoint_facts(select, 3);
+        if (const int state = 3 + kEndpointFactsColumnCount; !select.is_null(state)) {
+            endpoint.state = PlaceState::unseen;
+            endpoint.state_reason = select.text(state + 1);
+            endpoint.unseen_since = select.integer(state + 2);
+        }
         out.push_back(std::move(endpoint));
     }
     Statement chain(db_,

@@ -22,7 +22,7 @@ void SqliteInventory::finish_scan(ScanId scan, ScanStatus status, const ScanCoun
             .bind(8, scan)
             .run();
         mark_default_certificates(scan);
-        conclude(scan);
+        conclude(scan, status);
         if (evaluate) store_findings(scan, evaluate(*queries_, scan));
     });
     checkpoint_without_waiting();
@@ -59,9 +59,9 @@ void SqliteInventory::store_findings(ScanId scan, const std::vector<Finding>& fi
 }
 
 // What a scan adds to the views across scans, once it has ended (finished, interrupted, or found dead): the
-// current view of each place it looked at, the first and last scan of each certificate it saw, and the issuer
-// links of the certificates it added. Set-based, once per scan, rather than once per sighting.
-void SqliteInventory::conclude(ScanId scan) {
+// current view of each place it looked at and their states, the first and last scan of each certificate it saw,
+// and the issuer links of the certificates it added. Set-based, once per scan, rather than once per sighting.
+void SqliteInventory::conclude(ScanId scan, ScanStatus status) {
     // One statement per table the scan wrote, each reading it in its index's order (a UNION of two would sort
     // every row through a temporary B-tree first).
     // A row already as recent (or as old) as the scan is left alone, so the second table of a pair rewrites
@@ -78,15 +78,20 @@ void SqliteInventory::conclude(ScanId scan) {
                     "WHERE scan_id = ?1") + kLatestPlace,
         std::string("INSERT INTO location_latest (location_id, scan_id) SELECT location_id, ?1 FROM key_sightings "
                     "WHERE scan_id = ?1") + kLatestPlace,
+        // An endpoint keeps pointing at the certificates it last presented when this probe found none.
         "INSERT INTO endpoint_latest (endpoint_id, scan_id) SELECT endpoint_id, ?1 FROM endpoint_observations "
         "WHERE scan_id = ?1 ORDER BY endpoint_id ON CONFLICT (endpoint_id) DO UPDATE SET scan_id = "
-        "excluded.scan_id WHERE excluded.scan_id > scan_id",
+        "excluded.scan_id WHERE excluded.scan_id > scan_id AND (EXISTS (SELECT 1 FROM endpoint_observations o "
+        "WHERE o.scan_id = excluded.scan_id AND o.endpoint_id = excluded.endpoint_id AND o.status = 'tls') OR NOT "
+        "EXISTS (SELECT 1 FROM endpoint_observations o WHERE o.scan_id = endpoint_latest.scan_id AND o.endpoint_id "
+        "= endpoint_latest.endpoint_id AND o.status = 'tls'))",
         std::string("INSERT INTO certificate_seen (certificate_id, first_scan, last_scan) SELECT certificate_id, "
                     "?1, ?1 FROM sightings WHERE scan_id = ?1") + kSeen,
         std::string("INSERT INTO certificate_seen (certificate_id, first_scan, last_scan) SELECT certificate_id, "
                     "?1, ?1 FROM endpoint_sightings WHERE scan_id = ?1") + kSeen,
     };
     for (const auto& sql : conclusions) Statement(db_, sql.c_str()).bind(1, scan).run();
+    conclude_place_states(scan, status);
     link_issuers(scan);
 }
 

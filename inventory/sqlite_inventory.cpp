@@ -140,7 +140,7 @@ void SqliteInventory::mark_abandoned_scans() {
         in_transaction([&] {
             Statement mark(db_, "UPDATE scans SET status = 'interrupted' WHERE id = ? AND status = 'running'");
             mark.bind(1, id).run();
-            if (sqlite3_changes(db_) > 0) conclude(id);  // another process may have marked it meanwhile
+            if (sqlite3_changes(db_) > 0) conclude(id, ScanStatus::interrupted);  // another process may have marked it meanwhile
         });
     }
 }

@@ -34,6 +34,7 @@ public:
     void reopen_scan(ScanId scan) override;
     void record_progress(ScanId scan, const std::string& resume_key, std::uint64_t position) override;
     std::vector<Bytes> intermediate_certificates() override;
+    std::vector<Place> forget(const std::function<bool(const Place&)>& matches, bool dry_run) override;
     InventoryQueries& queries() override { return *queries_; }
 
 private:
@@ -130,8 +131,15 @@ private:
     // sqlite_conclusions.cpp
     void mark_default_certificates(ScanId scan);
     void store_findings(ScanId scan, const std::vector<Finding>& findings);
-    void conclude(ScanId scan);
+    void conclude(ScanId scan, ScanStatus status);
     void link_issuers(ScanId scan);
+
+    // sqlite_place_states.cpp
+    void conclude_place_states(ScanId scan, ScanStatus status);
+    void mark_present_again(ScanId scan);
+    void stage_probe_outcomes(ScanId scan);
+    void stage_missing_files(ScanId scan);
+    void stage_dropped_endpoints(ScanId scan);
 
     std::string path_;
     sqlite3* db_ = nullptr;

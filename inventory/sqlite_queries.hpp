@@ -79,6 +79,8 @@ public:
     std::vector<AnchorSummary> anchors(const Filter& filter) override;
     std::vector<TrustStore> stores(const Filter& filter) override;
     AnchorPath path_to_anchor(const std::string& sha256, const Filter& filter) override;
+    std::vector<AbsentPlace> absent_places(const Filter& filter) override;
+    Coverage coverage(ScanId scan) override;
     std::optional<CertificateHistory> history(const std::string& sha256) override;
     ScanDiff diff(ScanId from, ScanId to) override;
     std::vector<Placement> placements(const Filter& filter) override;

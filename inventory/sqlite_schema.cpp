@@ -47,7 +47,8 @@ void migrate_schema(sqlite3* db) {
                          "'endpoints','endpoint_observations','endpoint_sightings','scan_progress',"
                          "'scan_labels','location_labels','endpoint_labels','anchor_sightings',"
                          "'certificate_issuers','location_latest','endpoint_latest','certificate_seen',"
-                         "'findings','scan_owners','key_certificate_sightings','system_anchor_sightings')");
+                         "'findings','scan_owners','key_certificate_sightings','system_anchor_sightings',"
+                         "'place_states','place_transitions')");
     tables.step();
     const bool foreign = tables.integer(0) > 0;
     tables.reset();

@@ -182,6 +182,7 @@ inline constexpr const char* kEndpointFactsColumns =
     // Rows stored before schema version 8 have no name check of their own: hostname_match held its outcome.
     "coalesce(o.name_check, CASE o.hostname_match WHEN 1 THEN 'matched' ELSE 'mismatched' END), "
     "o.name_check_detail";
+inline constexpr int kEndpointFactsColumnCount = 24;
 
 inline EndpointFacts read_endpoint_facts(const Statement& row, int first) {
     const auto col = [first](int i) { return first + i; };
@@ -225,7 +226,7 @@ inline void exec_sql(sqlite3* db, const char* sql) {
 
 // The schema version this certfleet writes (schema.sql's user_version); a reader finding an older file has the
 // writer bring it up to date first.
-inline constexpr int kSchemaVersion = 8;
+inline constexpr int kSchemaVersion = 9;
 
 inline std::int64_t schema_version(sqlite3* db) {
     Statement version(db, "PRAGMA user_version");

@@ -58,7 +58,7 @@ std::string label_condition(const char* own_table, const char* place_column, con
 
 LatestScans latest_scans(const Filter& filter) {
     if (filter.as_of) return {"temp.as_of_location", "temp.as_of_endpoint"};
-    return {"location_latest", "endpoint_latest"};
+    return {"current_locations", "current_endpoints"};
 }
 
 // A view starts from its latest-scan tables (one row per place) and looks each place's sightings up; CROSS JOIN
@@ -122,15 +122,25 @@ void SqliteQueries::as_of_view(const Filter& filter) {
                         "FROM key_sightings k WHERE k.scan_id = x.id AND k.location_id = ll.location_id)) ORDER BY "
                         "x.id DESC LIMIT 1) END FROM location_latest ll");
     locations.bind(1, *filter.as_of).run();
+    // An endpoint's certificates are those of its latest probe that presented any, as endpoint_latest keeps them.
     Statement endpoints(db_,
                         "INSERT INTO temp.as_of_endpoint SELECT el.endpoint_id, CASE WHEN el.scan_id <= ?1 THEN "
-                        "el.scan_id ELSE (SELECT x.id FROM scans x WHERE x.id <= ?1 AND EXISTS (SELECT 1 FROM "
-                        "endpoint_observations o WHERE o.scan_id = x.id AND o.endpoint_id = el.endpoint_id) ORDER BY "
-                        "x.id DESC LIMIT 1) END FROM endpoint_latest el");
+                        "el.scan_id ELSE coalesce((SELECT x.id FROM scans x WHERE x.id <= ?1 AND EXISTS (SELECT 1 "
+                        "FROM endpoint_observations o WHERE o.scan_id = x.id AND o.endpoint_id = el.endpoint_id AND "
+                        "o.status = 'tls') ORDER BY x.id DESC LIMIT 1), (SELECT x.id FROM scans x WHERE x.id <= ?1 "
+                        "AND EXISTS (SELECT 1 FROM endpoint_observations o WHERE o.scan_id = x.id AND o.endpoint_id = "
+                        "el.endpoint_id) ORDER BY x.id DESC LIMIT 1)) END FROM endpoint_latest el");
     endpoints.bind(1, *filter.as_of).run();
     exec_sql(db_,
              "DELETE FROM temp.as_of_location WHERE scan_id IS NULL; DELETE FROM temp.as_of_endpoint WHERE scan_id "
              "IS NULL");
+    // Places gone (or forgotten) by then leave that view as they leave the current one.
+    for (const char* sql :
+         {"DELETE FROM temp.as_of_location WHERE (SELECT t.state FROM place_transitions t WHERE t.kind = 0 AND "
+          "t.place_id = location_id AND t.scan_id <= ?1 ORDER BY t.scan_id DESC LIMIT 1) IN ('gone', 'forgotten')",
+          "DELETE FROM temp.as_of_endpoint WHERE (SELECT t.state FROM place_transitions t WHERE t.kind = 1 AND "
+          "t.place_id = endpoint_id AND t.scan_id <= ?1 ORDER BY t.scan_id DESC LIMIT 1) IN ('gone', 'forgotten')"})
+        Statement(db_, sql).bind(1, *filter.as_of).run();
     as_of_filled_ = filter.as_of;
 }
 

@@ -6,15 +6,15 @@
 namespace certfleet::pipeline {
 
 rules::CheckResult check_scan(inventory::InventoryQueries& queries, const rules::RuleSet& rules, inventory::ScanId scan,
-                              const rules::DaysLeftThresholds& days_left) {
+                              const rules::CheckPolicy& policy) {
     const auto snapshot = queries.snapshot();
     const auto latest = queries.latest_finished_scan();
-    return rules::check(queries, rules, scan, latest && latest->id == scan, now_utc(), days_left);
+    return rules::check(queries, rules, scan, latest && latest->id == scan, now_utc(), policy);
 }
 
 rules::CheckResult check_and_store(inventory::Inventory& inventory, const rules::RuleSet& rules, inventory::ScanId scan,
-                                   const rules::DaysLeftThresholds& days_left) {
-    auto result = check_scan(inventory.queries(), rules, scan, days_left);
+                                   const rules::CheckPolicy& policy) {
+    auto result = check_scan(inventory.queries(), rules, scan, policy);
     inventory.record_findings(scan, result.evaluation.findings);
     return result;
 }

@@ -107,6 +107,19 @@ std::vector<std::uint16_t> ports_to_probe(const std::string& ports) {
     return defaults;
 }
 
+// "The same targets" as the user names them: the arguments and the targets file by its path (its lines may
+// change: a host dropped from it is gone), and the shard. Ports and names are left out, so a port or name no
+// longer probed is gone too.
+std::string target_set_of(const ScanRequest& request, const scanner::Shard& shard) {
+    const std::string file =
+        request.targets_file.empty() ? "" : std::filesystem::absolute(request.targets_file).lexically_normal().string();
+    return nlohmann::json{{"targets", request.targets},
+                          {"targets_file", file},
+                          {"localhost", request.localhost},
+                          {"shard", std::to_string(shard.index + 1) + "/" + std::to_string(shard.count)}}
+        .dump();
+}
+
 std::optional<NetworkPlan> plan_network(const ScanRequest& request, std::vector<std::string>& notes) {
     std::vector<std::string> specs = request.targets;
     std::vector<std::string> excludes = request.excludes;
@@ -137,6 +150,7 @@ std::optional<NetworkPlan> plan_network(const ScanRequest& request, std::vector<
     }
     if (!request.shard.empty()) o.shard = scanner::parse_shard(request.shard);
     if (request.seed) o.seed = *request.seed;
+    plan.target_set = target_set_of(request, o.shard);
     const std::uint64_t targets_in_shard = plan.shard_targets();
     const std::uint64_t names = std::max<std::size_t>(1, o.sni_names.size());
     plan.probes = targets_in_shard > UINT64_MAX / names ? UINT64_MAX : targets_in_shard * names;
@@ -194,6 +208,7 @@ std::string ScanPlan::parameters_json(std::size_t trust_anchors) const {
         parameters["trust_anchors"] = trust_anchors;
         parameters["shard"] = std::to_string(network->options.shard.index + 1) + "/" +
                               std::to_string(network->options.shard.count);
+        parameters["target_set"] = network->target_set;
     }
     // A root whose name is not UTF-8 is recorded with U+FFFD for the bytes that are not, rather than failing the scan.
     return parameters.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

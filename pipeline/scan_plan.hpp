@@ -34,6 +34,8 @@ struct NetworkPlan {
     // it is probed on every address it resolves to, which is not known before the scan.
     std::uint64_t probes = 0;
     bool default_rate = false;  // paced at kLargeScanRate because it is large and no --rate was given
+    // Which earlier scans probed "the same targets": an endpoint they saw that this one does not is gone.
+    std::string target_set;
     std::uint64_t shard_targets() const { return targets.shard_size(options.shard); }
 };
 

@@ -145,6 +145,7 @@ public:
         if (stop_) {
             outcome_.status = inventory::ScanStatus::interrupted;
             inventory_.finish_scan(outcome_.scan, outcome_.status, counts);
+            outcome_.coverage = inventory_.queries().coverage(outcome_.scan);
             return;
         }
         // The findings are stored in the transaction that completes the scan: a scan is never complete without
@@ -162,6 +163,7 @@ public:
                                        return std::vector<Finding>{};
                                    }
                                });
+        outcome_.coverage = inventory_.queries().coverage(outcome_.scan);
     }
 
     void fail(const std::string& why) {

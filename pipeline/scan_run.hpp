@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
 #include "pipeline/scan_plan.hpp"
 
@@ -30,6 +31,7 @@ struct ScanOutcome {
     std::optional<std::size_t> findings;  // empty: the rules were not evaluated (see rules_error)
     std::string rules_error;
     std::string failure;  // why a failed scan failed
+    std::optional<inventory::Coverage> coverage;  // of the view after the scan, once it has ended
 
     // Nothing was looked at because no host name resolved: the scan's targets were all host names, none resolved,
     // and it read no files.

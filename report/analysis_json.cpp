@@ -103,6 +103,11 @@ public:
                   json["scan"] = e.scan;
                   json["observed_at"] = format_rfc3339(e.observed_at);
                   json["labels"] = labels_json(e.labels);
+                  json["state"] = to_string(e.state);
+                  if (e.state == inventory::PlaceState::unseen) {
+                      json["unseen_reason"] = e.state_reason;
+                      json["unseen_since"] = format_rfc3339(e.unseen_since);
+                  }
                   return json;
               }),
               out);

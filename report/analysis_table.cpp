@@ -11,6 +11,12 @@ namespace {
 
 using namespace inventory;
 
+// An unseen endpoint shows what its latest probe found, not the status of the probe its certificates are from.
+std::string status_text(const EndpointSummary& e) {
+    if (e.state == inventory::PlaceState::unseen) return "unseen: " + e.state_reason;
+    return to_string(e.facts.status);
+}
+
 constexpr std::size_t kLineWidth = 100;
 constexpr std::size_t kFieldLabelWidth = 12;
 
@@ -102,7 +108,7 @@ public:
             const auto& expiry = f.verdict.earliest_expiry;
             const std::string days = expiry ? std::to_string(days_until(*expiry)) : std::string("-");
             out << trim_right(fit(endpoint_text(f), 24, true) + " " +
-                              fit(f.server_name.empty() ? "-" : f.server_name, 20) + " " + fit(to_string(f.status), 17) +
+                              fit(f.server_name.empty() ? "-" : f.server_name, 20) + " " + fit(status_text(e), 17) +
                               fit(endpoint_verdict(f), 21) + " " + right(days, 5) + right(std::to_string(e.scan), 6))
                 << "\n";
         }

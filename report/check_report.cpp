@@ -30,11 +30,15 @@ void write_check_text(const rules::CheckResult& result, const ExpiryThresholds& 
     out << "CERTFLEET " << to_string(result.status) << " - " << result.critical << " critical, " << result.warning
         << " warning";
     if (result.other) out << ", " << result.other << " other";
+    const auto& coverage = result.coverage;
+    if (!coverage.unseen.empty()) out << ", " << coverage.unseen.size() << " unseen";
+    if (!coverage.unreadable_roots.empty()) out << ", " << coverage.unreadable_roots.size() << " unreadable roots";
     out << " | critical=" << result.critical << ";;;0 warning=" << result.warning << ";;;0";
     if (result.min_days_left)
         out << " min_days_left=" << *result.min_days_left << ";" << thresholds.warning_days << ";"
             << thresholds.critical_days << ";;";
-    out << "\n";
+    out << " unseen=" << coverage.unseen.size() << ";;;0 unreadable=" << coverage.unreadable_files
+        << ";;;0 unreachable=" << coverage.unreachable << ";;;0\n";
     // Nagios long output: one line per finding, whatever the names in it hold.
     for (const auto& f : result.evaluation.findings)
         out << to_string(f.severity) << " " << visible_text(f.rule_id) << " " << visible_text(f.location) << ": "
@@ -46,6 +50,11 @@ void write_check_text(const rules::CheckResult& result, const ExpiryThresholds& 
             << ", at or under " << words.flag << " " << hit.threshold_days << " [" << visible_text(hit.subject)
             << ", sha256 " << hit.sha256.substr(0, 16) << "]\n";
     }
+    for (const auto& root : coverage.unreadable_roots)
+        out << "unknown " << visible_text(root) << ": the root could not be read; what it held is unseen\n";
+    for (const auto& absent : coverage.unseen)
+        out << "unseen " << visible_text(absent.place.display()) << ": " << visible_text(absent.reason) << " since "
+            << date_of(absent.since) << " (scan " << absent.since_scan << "); its last certificates stay in the view\n";
     for (const auto& note : result.evaluation.notes) out << "note: " << visible_text(note) << "\n";
 }
 
@@ -75,6 +84,7 @@ void write_check_json(const rules::CheckResult& result, const ExpiryThresholds& 
         {"thresholds", ordered_json{{"warning_days", thresholds.warning_days}, {"critical_days", thresholds.critical_days}}},
         {"findings", findings},
         {"threshold_hits", threshold_hits},
+        {"coverage", coverage_json(result.coverage)},
         {"migrations", migrations},
         {"notes", result.evaluation.notes}};
     print_json(doc, out);

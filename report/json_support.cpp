@@ -129,4 +129,26 @@ void print_json(const ordered_json& document, std::ostream& out) {
     out << json_without_raw_controls(document.dump(2, ' ', false, ordered_json::error_handler_t::replace)) << '\n';
 }
 
+ordered_json coverage_json(const inventory::Coverage& coverage) {
+    ordered_json unseen = ordered_json::array();
+    for (const auto& absent : coverage.unseen) {
+        ordered_json place{{"place", absent.place.display()},
+                           {"kind", to_string(absent.place.kind)},
+                           {"reason", absent.reason},
+                           {"since", format_rfc3339(absent.since)},
+                           {"since_scan", absent.since_scan}};
+        add_exact_bytes(place, "place");
+        unseen.push_back(std::move(place));
+    }
+    ordered_json roots(coverage.unreadable_roots);
+    ordered_json json{{"unseen", unseen},
+                      {"gone", coverage.gone},
+                      {"gone_in_scan", coverage.gone_in_scan},
+                      {"unreadable_files", coverage.unreadable_files},
+                      {"unreachable", coverage.unreachable},
+                      {"unreadable_roots", roots}};
+    add_exact_bytes(json, "unreadable_roots");
+    return json;
+}
+
 }  // namespace certfleet::report

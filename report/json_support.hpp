@@ -10,6 +10,7 @@
 #include "core/cert_info.hpp"
 #include "core/finding.hpp"
 #include "core/observation.hpp"
+#include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
 
 namespace certfleet::report {
@@ -33,6 +34,9 @@ ordered_json finding_json(const Finding& finding, FindingSubject subject);
 // `object[key]` (a string, or an array of strings) no longer names the file. Then this adds `KEY_bytes`: the exact
 // bytes in base64 (for an array, one entry per string, null where a string is UTF-8). Nothing is added otherwise.
 void add_exact_bytes(ordered_json& object, const std::string& key);
+
+// What the scans behind a view could not look at: unseen places, gone, unreadable files and roots, unreachable.
+ordered_json coverage_json(const inventory::Coverage& coverage);
 
 // Prints a document, replacing invalid UTF-8 rather than failing: every output of certfleet is UTF-8.
 void print_json(const ordered_json& document, std::ostream& out);

@@ -140,6 +140,7 @@ void JsonWriter::write(const ReportModel& model, const ReportContext& context, s
                    {"errors", errors},
                    {"notes", notes},
                    {"findings", findings},
+                   {"coverage", coverage_json(model.coverage)},
                },
                out);
 }

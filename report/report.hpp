@@ -33,6 +33,7 @@ struct ReportModel {
     std::vector<inventory::ScanRecord> scans;          // every scan in the inventory, oldest first
     std::vector<rules::MigrationHistory> migrations;   // each migration rule's burn-down over those scans
     rules::RuleSet rules;                              // the rules the migrations point into
+    inventory::Coverage coverage;                      // what the scans behind the view after the scan missed
 
     ReportModel() = default;
     ReportModel(ReportModel&&) = default;

@@ -15,6 +15,7 @@ ReportModel build_report_model(inventory::InventoryQueries& queries, inventory::
     model.stores = queries.stores(this_scan);
     if (parts.shared) model.shared = queries.shared(this_scan, 2);
     if (parts.scans) model.scans = queries.scans();
+    model.coverage = queries.coverage(scan);
     model.rules = std::move(rules);
     if (parts.migrations) model.migrations = rules::migration_history(queries, model.rules, "");
     return model;

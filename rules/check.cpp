@@ -33,8 +33,21 @@ std::optional<ThresholdHit> threshold_hit(const Subject& s, const DaysLeftThresh
 
 }  // namespace
 
+CheckStatus more_urgent(CheckStatus a, CheckStatus b) {
+    const auto rank = [](CheckStatus s) {
+        switch (s) {
+            case CheckStatus::ok: return 0;
+            case CheckStatus::warning: return 1;
+            case CheckStatus::unknown: return 2;
+            case CheckStatus::critical: return 3;
+        }
+        return 2;
+    };
+    return rank(a) >= rank(b) ? a : b;
+}
+
 CheckResult check(inventory::InventoryQueries& queries, const RuleSet& rules, inventory::ScanId scan,
-                  bool scan_is_latest, UnixTime now, const DaysLeftThresholds& days_left) {
+                  bool scan_is_latest, UnixTime now, const CheckPolicy& policy) {
     CheckResult result;
     result.scan = scan;
     const auto subjects = gather_subjects(queries, view_after(scan, scan_is_latest), facts_tested_by(rules));
@@ -48,7 +61,7 @@ CheckResult check(inventory::InventoryQueries& queries, const RuleSet& rules, in
             ++result.other;
     }
     for (const auto& s : subjects)
-        if (auto hit = threshold_hit(s, days_left, now); hit && !exempted(rules.exemptions, s, now)) {
+        if (auto hit = threshold_hit(s, policy.days_left, now); hit && !exempted(rules.exemptions, s, now)) {
             ++(hit->status == CheckStatus::critical ? result.critical : result.warning);
             result.threshold_hits.push_back(std::move(*hit));
         }
@@ -58,6 +71,9 @@ CheckResult check(inventory::InventoryQueries& queries, const RuleSet& rules, in
                          return a.days_left < b.days_left;
                      });
     result.status = result.critical ? CheckStatus::critical : result.warning ? CheckStatus::warning : CheckStatus::ok;
+    result.coverage = queries.coverage(scan);
+    if (!result.coverage.unseen.empty()) result.status = more_urgent(result.status, policy.on_unseen);
+    if (!result.coverage.unreadable_roots.empty()) result.status = more_urgent(result.status, CheckStatus::unknown);
     for (const auto& s : subjects)
         if (s.leaf) {
             const auto days = validity_at(s.cert, now).days_left;

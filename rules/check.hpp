@@ -42,6 +42,13 @@ struct ThresholdHit {
     std::int64_t days_left = 0;
 };
 
+// How check judges a view: the day thresholds given on its command line, and what a place that held certificates
+// and could not be looked at again (unseen) makes of the status (--on-unseen).
+struct CheckPolicy {
+    DaysLeftThresholds days_left;
+    CheckStatus on_unseen = CheckStatus::warning;
+};
+
 struct CheckResult {
     inventory::ScanId scan = 0;
     CheckStatus status = CheckStatus::ok;
@@ -51,12 +58,18 @@ struct CheckResult {
     std::optional<std::int64_t> min_days_left;  // over the leaves of the view
     Evaluation evaluation;
     std::vector<ThresholdHit> threshold_hits;  // critical first, then fewest days left
+    inventory::Coverage coverage;              // what the scans behind the view could not look at
 };
 
 // Evaluates `rules` over the view as it stood after `scan`, adds the day thresholds' hits, and maps both to a
-// status. The file's exemptions for every rule cover the thresholds too.
+// status. The file's exemptions for every rule cover the thresholds too. A verdict is only as good as what was
+// looked at: unseen places raise the status to policy.on_unseen, and a root no scan could read makes it UNKNOWN,
+// unless it is CRITICAL (an unseen expired certificate is still expired).
 CheckResult check(inventory::InventoryQueries& queries, const RuleSet& rules, inventory::ScanId scan,
-                  bool scan_is_latest, UnixTime now, const DaysLeftThresholds& days_left = {});
+                  bool scan_is_latest, UnixTime now, const CheckPolicy& policy = {});
+
+// The more urgent of two statuses for a monitor: OK < WARNING < UNKNOWN < CRITICAL.
+CheckStatus more_urgent(CheckStatus a, CheckStatus b);
 
 struct ProgressPoint {
     inventory::ScanId scan = 0;

@@ -1,11 +1,11 @@
 #include "scanner/file_walker.hpp"
 
 #include "core/openssl_handles.hpp"
+#include "core/path_exclusion.hpp"
 #include "scanner/bounded_queue.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -131,12 +131,6 @@ private:
         record(path, errno_reason(error), action + ": " + std::strerror(error));
     }
 
-    bool excluded(const std::string& path, const std::string& name) const {
-        return std::any_of(options_.exclude_globs.begin(), options_.exclude_globs.end(), [&](const std::string& glob) {
-            return ::fnmatch(glob.c_str(), path.c_str(), 0) == 0 || ::fnmatch(glob.c_str(), name.c_str(), 0) == 0;
-        });
-    }
-
     void walk_root(const std::string& root) {
         std::string path = root;
         while (path.size() > 1 && path.ends_with('/')) path.pop_back();
@@ -197,7 +191,7 @@ private:
 
     void visit_entry(int dir_fd, const std::string& name, const std::string& path, unsigned depth,
                      unsigned char type) {
-        if (excluded(path, name)) return;
+        if (excluded_entry(options_.exclude_globs, path, name)) return;
         // Most entries are regular files and readdir says so: they are opened straight away and checked with
         // fstat on the open descriptor, which saves a stat call per file.
         if (type == DT_REG) {

@@ -40,7 +40,7 @@ TEST_CASE("e2e: check exits 0 OK, 1 WARNING, 2 CRITICAL with Nagios perfdata", "
     CHECK(ok.exit_code == 0);
     CHECK(std::regex_match(first_line(ok.out),
                            std::regex(R"(CERTFLEET OK - 0 critical, 0 warning \| critical=0;;;0 warning=0;;;0 )"
-                                      R"(min_days_left=(89|90);30;14;;)")));
+                                      R"(min_days_left=(89|90);30;14;; unseen=0;;;0 unreadable=0;;;0 unreachable=0;;;0)")));
     const auto quiet = run_certfleet(tree.db, {"check", "--quiet"});
     CHECK(quiet.exit_code == 0);
     CHECK(quiet.out.empty());
@@ -69,7 +69,7 @@ TEST_CASE("e2e: check exits 0 OK, 1 WARNING, 2 CRITICAL with Nagios perfdata", "
     CHECK(critical.exit_code == 2);
     CHECK(std::regex_search(first_line(critical.out),
                             std::regex(R"(^CERTFLEET CRITICAL - 1 critical, 1 warning \| critical=1;;;0 warning=1;;;0 )"
-                                       R"(min_days_left=-[34];30;14;;$)")));
+                                       R"(min_days_left=-[34];30;14;; unseen=0;;;0 unreadable=0;;;0 unreachable=0;;;0$)")));
 
     const auto as_json = run_certfleet(tree.db, {"check", "--format", "json"});
     CHECK(as_json.exit_code == 2);

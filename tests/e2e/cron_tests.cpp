@@ -90,7 +90,7 @@ TEST_CASE("e2e: cron: check --warning-days and --critical-days set the status by
     CHECK(critical.exit_code == 2);
     CHECK_THAT(first_line(critical.out),
                Catch::Matches(R"(CERTFLEET CRITICAL - 1 critical, 0 warning \| critical=1;;;0 warning=0;;;0 )"
-                              R"(min_days_left=(89|90);120;100;;)"));
+                              R"(min_days_left=(89|90);120;100;; unseen=0;;;0 unreadable=0;;;0 unreachable=0;;;0)"));
     CHECK_THAT(line_after(critical.out, "critical " + fleet.leaf_path),
                Catch::Matches(R"(: (89|90) days left, at or under --critical-days 100 \[CN=app\.example, sha256 )"
                               R"([0-9a-f]{16}\])"));
@@ -100,7 +100,7 @@ TEST_CASE("e2e: cron: check --warning-days and --critical-days set the status by
     CHECK(warning.exit_code == 1);
     CHECK_THAT(first_line(warning.out),
                Catch::Matches(R"(CERTFLEET WARNING - 0 critical, 1 warning \| critical=0;;;0 warning=1;;;0 )"
-                              R"(min_days_left=(89|90);120;30;;)"));
+                              R"(min_days_left=(89|90);120;30;; unseen=0;;;0 unreadable=0;;;0 unreachable=0;;;0)"));
     CHECK_THAT(line_after(warning.out, "warning " + fleet.leaf_path),
                Catch::StartsWith(": ") && Catch::EndsWith(" days left, at or under --warning-days 120 [CN=app.example, "
                                                           "sha256 " + fleet.chain.leaf.sha256().substr(0, 16) + "]"));
@@ -143,7 +143,7 @@ TEST_CASE("e2e: cron: only the day thresholds given on the command line set the 
     const auto defaults = run_certfleet(fleet.db, {"check", "--rules", rules});
     INFO(defaults.out);
     CHECK(defaults.exit_code == 0);
-    CHECK_THAT(first_line(defaults.out), Catch::Matches(R"(CERTFLEET OK - .* min_days_left=(9|10);30;14;;)"));
+    CHECK_THAT(first_line(defaults.out), Catch::Matches(R"(CERTFLEET OK - .* min_days_left=(9|10);30;14;; unseen=0;;;0 unreadable=0;;;0 unreachable=0;;;0)"));
 
     // --warning-days alone: WARNING, although 9 days is under the default --critical-days.
     const auto warning = run_certfleet(fleet.db, {"check", "--rules", rules, "--warning-days", "20"});

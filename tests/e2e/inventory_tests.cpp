@@ -164,8 +164,8 @@ TEST_CASE("e2e: inventory certs answers for the current view, one scan, and each
     CHECK(in_view.count(fleet.same_key_after.sha256()));
     CHECK_FALSE(in_view.count(fleet.same_key_before.sha256()));
     CHECK(in_view.count(fleet.fresh.sha256()));
-    // A file no later scan looked at keeps its last state.
-    CHECK(in_view.count(fleet.gone.sha256()));
+    // A file deleted under a root the later scan walked is gone: it leaves the view.
+    CHECK_FALSE(in_view.count(fleet.gone.sha256()));
     CHECK(view[0]["sha256"] == fleet.expiring.sha256());  // the soonest expiry first
     const json& copied = find_by(view, "/sha256", fleet.copied.sha256());
     CHECK(copied["places"] == 3);

@@ -201,7 +201,7 @@ TEST_CASE("inventory: an older inventory is brought up to date with its scans ke
               "DELETE FROM location_latest; PRAGMA user_version = 4");
 
     auto inv = inventory::open_sqlite_inventory(path);
-    CHECK(sql_value(path, "PRAGMA user_version") == "8");
+    CHECK(sql_value(path, "PRAGMA user_version") == "9");
     CHECK(sql_value(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('sightings_by_location', "
                           "'key_sightings_by_spki', 'certificates_by_spki')") == "0");
     CHECK(sql_value(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('certificates_by_first_seen_spki', "
@@ -246,7 +246,7 @@ TEST_CASE("inventory: a version 7 inventory gains name checks, its verdicts read
                     "DROP COLUMN name_check_detail; PRAGMA user_version = 7");
 
     auto inv = inventory::open_sqlite_inventory(path);
-    CHECK(sql_value(path, "PRAGMA user_version") == "8");
+    CHECK(sql_value(path, "PRAGMA user_version") == "9");
     CHECK(sql_value(path, "SELECT count(*) FROM pragma_table_info('endpoint_observations') WHERE name IN "
                           "('name_check', 'name_check_detail')") == "2");
     using Checks = std::vector<std::pair<NameCheck, std::string>>;
@@ -283,11 +283,55 @@ TEST_CASE("inventory: version 8 finds which certificates older versions stored w
     sql_value(path, "DROP TABLE key_certificate_sightings; DROP TABLE system_anchor_sightings; PRAGMA user_version = 7");
 
     auto inv = inventory::open_sqlite_inventory(path);
-    CHECK(sql_value(path, "PRAGMA user_version") == "8");
+    CHECK(sql_value(path, "PRAGMA user_version") == "9");
     const auto contents = inv->queries().scan_contents(scan);
     std::map<std::string, bool> with_key;
     for (const auto& stored : contents.certificates) with_key[stored.cert.subject] = stored.sightings.at(0).with_private_key;
     CHECK(with_key == std::map<std::string, bool>{{"CN=keyed", true}, {"CN=other", false}});
+}
+
+TEST_CASE("inventory: a version 8 inventory gains place states; an endpoint that timed out keeps its certificate",
+          "[inventory]") {
+    TempDir dir;
+    const auto path = (dir / "inv.db").string();
+    const auto cert = TestCert::make({.subject_cn = "timed-out.example"}, TestKey::shared({}, 3));
+    const auto probe = [&](EndpointStatus status) {
+        EndpointObservationRecord record;
+        record.facts.host = record.facts.address = "192.0.2.1";
+        record.facts.port = 443;
+        record.facts.status = status;
+        if (status == EndpointStatus::tls)
+            record.chain.push_back(ChainCertificate{std::make_shared<const CertInfo>(describe_certificate(cert.der)),
+                                                    std::make_shared<const Bytes>(cert.der)});
+        return record;
+    };
+    {
+        auto inv = inventory::open_sqlite_inventory(path);
+        for (const auto status : {EndpointStatus::tls, EndpointStatus::timeout}) {
+            const auto scan = inv->begin_scan("network", "{}", {});
+            inv->record_endpoints(scan, {probe(status)});
+            inv->finish_scan(scan, inventory::ScanStatus::complete, {});
+        }
+    }
+    // As version 8 left it: no place states, and the endpoint's current view at its latest probe, which found
+    // nothing.
+    sql_value(path, "DROP VIEW current_locations; DROP VIEW current_endpoints; DROP TABLE place_states; DROP TABLE "
+                    "place_transitions; UPDATE endpoint_latest SET scan_id = 2; PRAGMA user_version = 8");
+    REQUIRE(sql_value(path, "SELECT count(*) FROM endpoint_latest WHERE scan_id = 2") == "1");
+
+    auto inv = inventory::open_sqlite_inventory(path);
+    CHECK(sql_value(path, "PRAGMA user_version") == "9");
+    CHECK(sql_value(path, "SELECT scan_id FROM endpoint_latest") == "1");
+    const auto certificates = inv->queries().certificates(inventory::Filter{});
+    REQUIRE(certificates.size() == 1);
+    CHECK(certificates[0].cert.subject == "CN=timed-out.example");
+    // The next scan that times out finds it unseen.
+    const auto scan = inv->begin_scan("network", "{}", {});
+    inv->record_endpoints(scan, {probe(EndpointStatus::timeout)});
+    inv->finish_scan(scan, inventory::ScanStatus::complete, {});
+    const auto coverage = inv->queries().coverage(scan);
+    REQUIRE(coverage.unseen.size() == 1);
+    CHECK(coverage.unseen[0].reason == "timeout");
 }
 
 TEST_CASE("inventory: every id the writer stores names a row", "[inventory]") {

@@ -355,7 +355,7 @@ TEST_CASE("rules: check's day thresholds judge every certificate outside the tru
     const auto now = now_utc();
     const auto days_left = [&](const TestCert& c) { return validity_at(describe_certificate(c.der), now).days_left; };
     const auto check = [&](const rules::RuleSet& set, rules::DaysLeftThresholds thresholds) {
-        return rules::check(*queries, set, 1, true, now, thresholds);
+        return rules::check(*queries, set, 1, true, now, rules::CheckPolicy{thresholds});
     };
     const auto places = [](const rules::CheckResult& result) {
         std::vector<std::pair<rules::CheckStatus, std::string>> out;

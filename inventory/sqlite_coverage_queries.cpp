@@ -1,0 +1,103 @@
+// What the scans could not look at: gone and unseen places, and roots and files they could not read.
+#include <algorithm>
+#include <array>
+
+#include "inventory/sqlite_queries.hpp"
+
+namespace certfleet::inventory {
+
+namespace {
+
+// The probe outcomes of an endpoint that could not be reached (closed and not-tls are answers).
+constexpr std::array<const char*, 4> kUnreachableStatuses{"timeout", "unreachable", "unresolved", "handshake-failed"};
+
+bool unreachable_status(const std::string& status) {
+    return std::find(kUnreachableStatuses.begin(), kUnreachableStatuses.end(), status) != kUnreachableStatuses.end();
+}
+
+std::string unreachable_status_list() {
+    std::string list;
+    for (const char* status : kUnreachableStatuses) list += std::string(list.empty() ? "(" : ", ") + "'" + status + "'";
+    return list + ")";
+}
+
+}  // namespace
+
+std::vector<AbsentPlace> SqliteQueries::absent_places(const Filter& filter) {
+    if (filter.scan) return {};
+    // Now: place_states. As of a past scan: each place's latest transition up to it.
+    const std::string sql =
+        filter.as_of
+            ? "SELECT t.kind, t.place_id, t.state, t.reason, t.scan_id, sc.started_at FROM place_transitions t JOIN "
+              "scans sc ON sc.id = t.scan_id WHERE t.scan_id <= :as_of AND t.state IN ('gone', 'unseen') AND "
+              "t.scan_id = (SELECT max(t2.scan_id) FROM place_transitions t2 WHERE t2.kind = t.kind AND "
+              "t2.place_id = t.place_id AND t2.scan_id <= :as_of) ORDER BY t.state, t.kind, t.place_id"
+            : "SELECT p.kind, p.place_id, p.state, p.reason, p.since_scan, sc.started_at FROM place_states p JOIN "
+              "scans sc ON sc.id = p.since_scan ORDER BY p.state, p.kind, p.place_id";
+    Statement select(db_, sql.c_str());
+    if (filter.as_of) select.bind(":as_of", *filter.as_of);
+    std::vector<std::pair<PlaceKey, AbsentPlace>> rows;
+    while (select.step()) {
+        AbsentPlace absent;
+        absent.state = named_value(select.text(2), PlaceState::gone);
+        absent.reason = select.text(3);
+        absent.since_scan = select.integer(4);
+        absent.since = select.integer(5);
+        rows.emplace_back(PlaceKey{static_cast<int>(select.integer(0)), select.integer(1)}, std::move(absent));
+    }
+    std::vector<AbsentPlace> out;
+    for (auto& [key, absent] : rows) {
+        absent.place = place_of(key);
+        out.push_back(std::move(absent));
+    }
+    return out;
+}
+
+Coverage SqliteQueries::coverage(ScanId scan) {
+    Coverage coverage;
+    const auto latest = latest_finished_scan();
+    Filter view;
+    if (!latest || scan < latest->id) view.as_of = scan;
+    for (auto& absent : absent_places(view)) {
+        if (absent.state == PlaceState::unseen) {
+            coverage.unseen.push_back(std::move(absent));
+            continue;
+        }
+        ++coverage.gone;
+        if (absent.since_scan == scan) ++coverage.gone_in_scan;
+    }
+    // Each root as the latest scan up to `scan` that walked it found it: unreadable as a whole (an error at the
+    // root itself), or with errors under it.
+    static constexpr const char* kRoots =
+        "WITH walked AS (SELECT sc.id AS scan_id, r.value AS root FROM scans sc, json_each(sc.parameters, '$.files') "
+        "r WHERE sc.id <= ?1 AND sc.status != 'running'), latest AS (SELECT root, max(scan_id) AS scan_id FROM walked "
+        "GROUP BY root) ";
+    Statement roots(db_, (std::string(kRoots) +
+                          "SELECT l.root FROM latest l WHERE EXISTS (SELECT 1 FROM scan_events e WHERE e.scan_id = "
+                          "l.scan_id AND e.level = 'error' AND e.location = l.root) ORDER BY l.root")
+                             .c_str());
+    roots.bind(1, scan);
+    while (roots.step()) coverage.unreadable_roots.push_back(roots.text(0));
+    Statement errors(db_, (std::string(kRoots) +
+                           "SELECT count(*) FROM latest l JOIN scan_events e ON e.scan_id = l.scan_id AND e.level = "
+                           "'error' AND (e.location = l.root OR substr(e.location, 1, length(rtrim(l.root, '/')) + 1) "
+                           "= rtrim(l.root, '/') || '/')")
+                              .c_str());
+    errors.bind(1, scan);
+    if (errors.step()) coverage.unreadable_files = errors.integer(0);
+    errors.reset();
+    // The view's endpoints whose latest probe could not reach them. An unseen one points at its last certificates
+    // (and counts by its state's reason); any other at its latest probe.
+    if (view.as_of) as_of_view(view);
+    Statement unreachable(db_, (std::string("SELECT count(*) FROM ") + latest_scans(view).endpoints +
+                                " v JOIN endpoint_observations o ON o.scan_id = v.scan_id AND o.endpoint_id = "
+                                "v.endpoint_id WHERE o.status IN " + unreachable_status_list())
+                                   .c_str());
+    if (unreachable.step()) coverage.unreachable = unreachable.integer(0);
+    unreachable.reset();
+    for (const auto& absent : coverage.unseen)
+        if (absent.place.kind == Place::Kind::endpoint && unreachable_status(absent.reason)) ++coverage.unreachable;
+    return coverage;
+}
+
+}  // namespace certfleet::inventory
