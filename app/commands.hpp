@@ -102,7 +102,8 @@ rules::RuleSet load_rules(const std::string& path);
 // Throws UsageError naming the inventory when there is none.
 inventory::ScanRecord chosen_scan(inventory::InventoryQueries& queries, std::int64_t scan_id, const std::string& db_path);
 int run_report(const ReportOptions& options, const std::string& db_path);
-// The report model of scan `scan_id` (0: the latest finished), with the migration rules of `rules_path` (empty:
+// The report model of scan `scan_id` alone, or with 0 of the current view (after the latest finished scan),
+// with the migration rules of `rules_path` (empty:
 // the built-in policy) and the parts a writer asks for. Throws UsageError when there is no inventory file, no such
 // scan, or no scan yet.
 report::ReportModel load_report(const std::string& db_path, std::int64_t scan_id, const std::string& rules_path,

@@ -122,6 +122,9 @@ int main(int argc, char** argv) {
                        "Continue the latest interrupted scan of the same targets, ports, names, shard and seed");
     scan_cmd->add_flag("--dry-run", scan.dry_run, "Print the number of targets and the first ones; send nothing");
     scan_cmd->add_option("--label", request.labels, "Tag this scan's sightings, e.g. env=prod (repeatable)");
+    scan_cmd->add_option("--host", request.host,
+                         "The machine the --files are on, for a mounted image or a copied tree (default: a 'host' "
+                         "label, else this machine's name)");
     scan_cmd->add_option("--owner-map", request.owner_map,
                          "Labels by location: lines of 'CIDR|host-glob|/path-glob key=value ...'")
         ->check(CLI::ExistingFile);

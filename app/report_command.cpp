@@ -17,11 +17,16 @@ inventory::ScanRecord chosen_scan(inventory::InventoryQueries& queries, std::int
         if (!scan) throw UsageError("no scan " + std::to_string(scan_id) + " in " + db_path);
         return *scan;
     }
-    // A running scan has neither findings nor its share of the views yet: the latest finished one is the answer.
+    // A running scan has neither findings nor its share of the views yet, and a failed one never will: the latest
+    // that ended complete or interrupted is the answer.
     const auto latest = queries.latest_scan();
     if (!latest) throw UsageError("no scans in " + db_path + " yet: run 'certfleet scan' first");
-    if (latest->status != inventory::ScanStatus::running) return *latest;
+    if (latest->status == inventory::ScanStatus::complete || latest->status == inventory::ScanStatus::interrupted)
+        return *latest;
     const auto finished = queries.latest_finished_scan();
+    if (!finished && latest->status == inventory::ScanStatus::failed)
+        throw UsageError("no scan in " + db_path + " has ended yet: scan " + std::to_string(latest->id) +
+                         " failed ('certfleet report --scan " + std::to_string(latest->id) + "' says why)");
     if (!finished)
         throw UsageError("scan " + std::to_string(latest->id) + " in " + db_path +
                          " is still running and none has finished yet: wait for it, or give --scan " +
@@ -36,7 +41,9 @@ report::ReportModel load_report(const std::string& db_path, std::int64_t scan_id
     const auto queries = inventory::open_sqlite_queries(db_path);
     const auto snapshot = queries->snapshot();
     const auto scan = chosen_scan(*queries, scan_id, db_path);
-    return report::build_report_model(*queries, scan.id, std::move(rules), now, parts);
+    // --scan N is that scan alone; by default the current view, each place as the latest scan of it left it.
+    const auto scope = scan_id > 0 ? inventory::ContentsScope::one_scan : inventory::ContentsScope::view;
+    return report::build_report_model(*queries, scan.id, scope, std::move(rules), now, parts);
 }
 
 int run_report(const ReportOptions& options, const std::string& db_path) {

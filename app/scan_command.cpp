@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <functional>
 #include <iostream>
@@ -22,9 +23,26 @@ constexpr std::uint64_t kQuietFileErrorsShown = 20;
 std::atomic<bool> g_stop_requested{false};
 extern "C" void request_stop(int) { g_stop_requested = true; }
 
-pipeline::ScanPlan plan_or_usage_error(const pipeline::ScanRequest& request) {
+// A list the scan was told to read and could not is stored in an existing inventory as a failed scan, so check
+// turns UNKNOWN rather than judge a view this scan never refreshed; the rest of a bad request stores nothing, and
+// no inventory is made only to hold a failure.
+pipeline::ScanPlan plan_or_usage_error(const pipeline::ScanRequest& request, const std::string& db_path, bool dry_run) {
     try {
         return pipeline::plan_scan(request);
+    } catch (const pipeline::UnreadableListError& e) {
+        if (dry_run || !std::filesystem::exists(db_path)) throw UsageError(e.what());
+        std::string recorded;
+        try {
+            const auto [kind, parameters] = pipeline::refused_scan_kind_and_parameters(request, e);
+            auto inventory = inventory::open_sqlite_inventory(db_path);
+            const auto scan = inventory->record_refused_scan(
+                kind, parameters, {}, ScanEvent{e.path(), "unreadable", e.what(), EventLevel::error});
+            recorded = " (stored as failed scan " + std::to_string(scan) +
+                       ": 'certfleet check' is UNKNOWN until a scan reads it)";
+        } catch (const std::exception&) {
+            // The inventory cannot take it either: the message about the list is the one that matters.
+        }
+        throw UsageError(e.what() + recorded);
     } catch (const pipeline::PlanError& e) {
         throw UsageError(e.what());
     }
@@ -40,7 +58,7 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
     const auto note = [&](const std::string& text) {
         if (!options.quiet) std::cerr << "certfleet: " << text << "\n";
     };
-    const auto plan = plan_or_usage_error(options.request);
+    const auto plan = plan_or_usage_error(options.request, db_path, options.dry_run);
     for (const auto& plan_note : plan.notes) note(plan_note);
     if (options.dry_run) {
         print_dry_run(std::cout, plan);

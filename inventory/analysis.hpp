@@ -40,7 +40,7 @@ struct Place {
     Kind kind = Kind::file;
     std::string path;
     SourceFormat format = SourceFormat::pem;
-    std::string host;
+    std::string host;  // a file's machine; an endpoint's host as named
     std::string address;
     std::uint16_t port = 0;
     std::string server_name;
@@ -48,7 +48,8 @@ struct Place {
     bool trust_anchor = false;  // a trust-store entry, not a chain in use
     bool system_store = false;  // a trust-store entry of a store an OS package maintains (ca-certificates, cacerts)
 
-    // "path" for files, "host:port" (with "[addr]" for IPv6 and " sni=NAME" when a name was sent) for endpoints.
+    // For files "path" on this machine and "host:path" on another; for endpoints "host:port" (with "[addr]" for
+    // IPv6 and " sni=NAME" when a name was sent).
     std::string display() const;
 };
 
@@ -87,6 +88,9 @@ struct Coverage {
     std::int64_t gone_in_scan = 0;              // of those, the ones the scan asked about found gone
     std::int64_t unreadable_files = 0;          // errors under each root, in the latest scan that walked it
     std::vector<std::string> unreadable_roots;  // roots the latest scan that walked them could not read at all
+    // List files (targets, excludes, names, passwords) the latest scan that named them could not read, so it never
+    // started: "PATH: why (scan N)". A later scan that reads the file clears it.
+    std::vector<std::string> unreadable_lists;
     // Endpoints in the view whose latest probe could not reach them (timeout, unreachable, unresolved, a failed
     // handshake), whether or not they ever presented certificates.
     std::int64_t unreachable = 0;
@@ -211,11 +215,12 @@ struct Ancestor {
     int depth = 1;  // 1: a direct issuer
 };
 
-// What changed from one scan to another.
+// What changed from the view after one scan to the view after another (each place as the latest scan up to
+// then that looked at it left it).
 struct ScanDiff {
     ScanRecord from, to;
     std::vector<CertificateSummary> new_certificates, gone_certificates;
-    std::vector<PlaceSeen> new_places, gone_places;  // places (position 0 / leaf) only one of the two saw
+    std::vector<PlaceSeen> new_places, gone_places;  // places (position 0 / leaf) in only one of the two views
     std::vector<Rotation> rotated;
     struct VerdictChange {
         Place place;
@@ -241,12 +246,15 @@ public:
 
     virtual std::vector<ScanRecord> scans() = 0;
     virtual std::optional<ScanRecord> find_scan(ScanId scan) = 0;
-    // The latest scan, running or not; latest_finished_scan skips those still running (their findings and the
-    // views across scans come only when they finish).
+    // The latest scan, running or not; latest_finished_scan the latest that ended complete or interrupted (a
+    // running scan's findings and share of the views come only when it ends; a failed one has none).
     virtual std::optional<ScanRecord> latest_scan() = 0;
     virtual std::optional<ScanRecord> latest_finished_scan() = 0;
     // Everything one scan saw. Throws InventoryError when there is no such scan.
     virtual ScanContents scan_contents(ScanId scan) = 0;
+    // Everything in the view after `scan` (the current view when it is the latest finished scan), with that scan's
+    // events and findings. Throws InventoryError when there is no such scan.
+    virtual ScanContents view_contents(ScanId scan) = 0;
     virtual std::vector<CertificateSummary> certificates(const Filter& filter) = 0;
     // Full sha256 fingerprints starting with `prefix` (hex, any case), at most `limit`.
     virtual std::vector<std::string> fingerprints_starting_with(const std::string& prefix, std::size_t limit) = 0;

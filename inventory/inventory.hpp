@@ -56,6 +56,7 @@ struct StoredSighting {
     FileLocation location;
     bool system_store = false;      // a trust-store entry of a store an OS package maintains
     bool with_private_key = false;  // the certificate of a private key in the same file
+    std::string host;               // the machine the file is on
 };
 
 struct StoredEndpointSighting {
@@ -85,13 +86,19 @@ struct StoredKey {
     std::vector<FileLocation> locations;  // index is 0 for keys
 };
 
-// Everything one scan saw, for the reports.
+// What a report shows: the view after a scan (each place as the latest scan up to it that looked at it left it),
+// or only what one scan saw.
+enum class ContentsScope { view, one_scan };
+
+// Everything a view or one scan holds, for the reports.
 struct ScanContents {
-    ScanRecord scan;
+    ScanRecord scan;                              // the scan the view is after, or the one scan
+    ContentsScope scope = ContentsScope::one_scan;
     std::vector<StoredCertificate> certificates;  // ordered by not_after, then sha256
     std::vector<StoredKey> keys;                  // one per spki (or per location when the spki is unknown)
-    std::vector<ScanEvent> events;                // errors and notes
-    std::vector<StoredEndpoint> endpoints;        // ordered by host, port, server name
+    std::vector<ScanEvent> events;                // errors and notes of `scan`
+    std::vector<StoredEndpoint> endpoints;        // ordered by host, port, server name; in a view, each as its
+                                                  // latest probe that presented certificates found it
     std::vector<Finding> findings;                // as the latest evaluation stored them, most severe first;
                                                   // their subject is not stored
     std::uint64_t distinct_certificates() const { return certificates.size(); }
@@ -119,6 +126,10 @@ public:
     // its findings. A process killed meanwhile leaves it 'running', and the next scan marks it interrupted.
     virtual void finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts,
                              const FindingsEvaluator& evaluate = {}) = 0;
+    // A scan that could not start because an input it needed could not be read: stored as failed, with the error,
+    // so `check` does not judge a view the scan never refreshed as if it had.
+    virtual ScanId record_refused_scan(const std::string& kind, const std::string& parameters_json, const Labels& labels,
+                                       const ScanEvent& error) = 0;
     // Replaces the findings stored for a scan with these, in one transaction.
     virtual void record_findings(ScanId scan, const std::vector<Finding>& findings) = 0;
 

@@ -5,10 +5,12 @@
 #include <chrono>
 #include <set>
 
+#include "core/host_identity.hpp"
+
 namespace certfleet::inventory {
 
 std::string Place::display() const {
-    if (kind == Kind::file) return path;
+    if (kind == Kind::file) return host.empty() || host == this_host().name ? path : host + ":" + path;
     const bool v6 = host.find(':') != std::string::npos;
     std::string text = (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
     if (!server_name.empty() && server_name != host) text += " sni=" + server_name;

@@ -1,4 +1,4 @@
--- certfleet inventory, schema version 9: the single source of truth for the database layout.
+-- certfleet inventory, schema version 10: the single source of truth for the database layout.
 -- Every statement is idempotent and versions only add tables or replace indexes, so sqlite_inventory.cpp brings
 -- any older file up to date by applying all of it and raising PRAGMA user_version. Columns added to a table later
 -- (described here beside their version) are added by sqlite_schema.cpp to a file that lacks them: SQLite cannot
@@ -54,13 +54,15 @@ CREATE TABLE IF NOT EXISTS certificates (
     first_seen_scan     INTEGER NOT NULL REFERENCES scans(id)
 );
 
--- Where things are seen. A file location is (path, format); the network scanner adds endpoint columns.
+-- Where things are seen. A file location is (host, path, format): the host is the machine the file is on (version
+-- 10; sqlite_schema.cpp rebuilds an older table, its places on the host that migrates it). Endpoints are below.
 CREATE TABLE IF NOT EXISTS locations (
     id     INTEGER PRIMARY KEY,
+    host   TEXT NOT NULL,
     kind   TEXT NOT NULL CHECK (kind IN ('file')),
     path   TEXT NOT NULL,
     format TEXT NOT NULL,
-    UNIQUE (kind, path, format)
+    UNIQUE (host, kind, path, format)
 );
 
 -- A certificate seen at a location, at a position within it, in a scan.

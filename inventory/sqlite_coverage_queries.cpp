@@ -1,7 +1,9 @@
 // What the scans could not look at: gone and unseen places, and roots and files they could not read.
 #include <algorithm>
 #include <array>
+#include <limits>
 
+#include "core/host_identity.hpp"
 #include "inventory/sqlite_queries.hpp"
 
 namespace certfleet::inventory {
@@ -66,24 +68,40 @@ Coverage SqliteQueries::coverage(ScanId scan) {
         ++coverage.gone;
         if (absent.since_scan == scan) ++coverage.gone_in_scan;
     }
-    // Each root as the latest scan up to `scan` that walked it found it: unreadable as a whole (an error at the
-    // root itself), or with errors under it.
+    // Each root on each host as the latest scan up to `scan` that walked it found it: unreadable as a whole (an
+    // error at the root itself), or with errors under it. A scan that names no host was made on this one.
     static constexpr const char* kRoots =
-        "WITH walked AS (SELECT sc.id AS scan_id, r.value AS root FROM scans sc, json_each(sc.parameters, '$.files') "
-        "r WHERE sc.id <= ?1 AND sc.status != 'running'), latest AS (SELECT root, max(scan_id) AS scan_id FROM walked "
-        "GROUP BY root) ";
+        "WITH walked AS (SELECT sc.id AS scan_id, coalesce(json_extract(sc.parameters, '$.host'), ?2) AS host, "
+        "r.value AS root FROM scans sc, json_each(sc.parameters, '$.files') r WHERE sc.id <= ?1 AND sc.status != "
+        "'running'), latest AS (SELECT host, root, max(scan_id) AS scan_id FROM walked GROUP BY host, root) ";
     Statement roots(db_, (std::string(kRoots) +
-                          "SELECT l.root FROM latest l WHERE EXISTS (SELECT 1 FROM scan_events e WHERE e.scan_id = "
-                          "l.scan_id AND e.level = 'error' AND e.location = l.root) ORDER BY l.root")
+                          "SELECT l.host, l.root FROM latest l WHERE EXISTS (SELECT 1 FROM scan_events e WHERE "
+                          "e.scan_id = l.scan_id AND e.level = 'error' AND e.location = l.root) ORDER BY l.host, l.root")
                              .c_str());
-    roots.bind(1, scan);
-    while (roots.step()) coverage.unreadable_roots.push_back(roots.text(0));
+    roots.bind(1, scan).bind(2, this_host().name);
+    while (roots.step()) {
+        Place root;
+        root.host = roots.text(0);
+        root.path = roots.text(1);
+        coverage.unreadable_roots.push_back(root.display());
+    }
+    Statement lists(db_,
+                    "WITH named AS (SELECT sc.id AS scan_id, r.value AS list FROM scans sc, json_each(sc.parameters, "
+                    "'$.lists') r WHERE sc.id <= ?1 AND sc.status != 'running' AND json_valid(sc.parameters)), latest "
+                    "AS (SELECT list, max(scan_id) AS scan_id FROM named GROUP BY list) SELECT l.list, e.detail, "
+                    "l.scan_id FROM latest l JOIN scan_events e ON e.scan_id = l.scan_id AND e.level = 'error' AND "
+                    "e.location = l.list ORDER BY l.list");
+    // In the current view, a list a later scan could not read counts too: that scan never became part of it.
+    lists.bind(1, view.as_of ? scan : std::numeric_limits<ScanId>::max());
+    while (lists.step())
+        coverage.unreadable_lists.push_back(lists.text(0) + ": " + lists.text(1) + " (scan " +
+                                            std::to_string(lists.integer(2)) + ")");
     Statement errors(db_, (std::string(kRoots) +
                            "SELECT count(*) FROM latest l JOIN scan_events e ON e.scan_id = l.scan_id AND e.level = "
                            "'error' AND (e.location = l.root OR substr(e.location, 1, length(rtrim(l.root, '/')) + 1) "
                            "= rtrim(l.root, '/') || '/')")
                               .c_str());
-    errors.bind(1, scan);
+    errors.bind(1, scan).bind(2, this_host().name);
     if (errors.step()) coverage.unreadable_files = errors.integer(0);
     errors.reset();
     // The view's endpoints whose latest probe could not reach them. An unseen one points at its last certificates

@@ -33,40 +33,58 @@ std::optional<CertificateHistory> SqliteQueries::history(const std::string& sha2
     return history;
 }
 
+// The views after the two scans compared: a files scan after a network scan changes nothing about endpoints,
+// and a place gone between them is gone from the later view.
 ScanDiff SqliteQueries::diff(ScanId from, ScanId to) {
     ScanDiff diff;
     diff.from = scan_record(from);
     diff.to = scan_record(to);
-    const auto certificates_only_in = [&](ScanId in, ScanId not_in) {
-        Filter filter;
-        filter.scan = in;
-        return summaries(filter,
-                         " AND c.id NOT IN (SELECT certificate_id FROM sightings WHERE scan_id = :other UNION SELECT "
-                         "certificate_id FROM endpoint_sightings WHERE scan_id = :other)",
-                         [&](Statement& s) { s.bind(":other", not_in); });
+    const auto latest = latest_finished_scan();
+    const auto view_after = [&](ScanId scan) {
+        Filter view;
+        if (!latest || scan < latest->id) view.as_of = scan;
+        return view;
     };
-    diff.new_certificates = certificates_only_in(to, from);
-    diff.gone_certificates = certificates_only_in(from, to);
+    const auto summaries_after = [&](ScanId scan) {
+        std::map<std::string, CertificateSummary> by_sha;
+        for (auto& summary : summaries(view_after(scan), "", [](Statement&) {}))
+            by_sha.emplace(summary.cert.sha256, std::move(summary));
+        return by_sha;
+    };
+    const auto certificates_before = summaries_after(from), certificates_after = summaries_after(to);
+    for (const auto& [sha, summary] : certificates_after)
+        if (!certificates_before.contains(sha)) diff.new_certificates.push_back(summary);
+    for (const auto& [sha, summary] : certificates_before)
+        if (!certificates_after.contains(sha)) diff.gone_certificates.push_back(summary);
+    const auto by_expiry = [](const CertificateSummary& a, const CertificateSummary& b) {
+        return std::tie(a.cert.not_after, a.cert.sha256) < std::tie(b.cert.not_after, b.cert.sha256);
+    };
+    std::sort(diff.new_certificates.begin(), diff.new_certificates.end(), by_expiry);
+    std::sort(diff.gone_certificates.begin(), diff.gone_certificates.end(), by_expiry);
 
-    // What each scan saw at the head of every place: the first certificate of a file, an endpoint's leaf.
+    // What each view holds at the head of every place: the first certificate of a file that is not a trust
+    // store, an endpoint's leaf; with the scan that saw it there and its verdict then.
+    struct Head {
+        std::string sha256, spki, verdict;
+        ScanId scan = 0;
+    };
     const auto heads = [&](ScanId scan) {
-        Statement select(db_,
-                         "SELECT 0, s.location_id, c.sha256, c.spki_sha256, c.not_before, c.not_after, '' FROM "
-                         "sightings s JOIN certificates c ON c.id = s.certificate_id WHERE s.scan_id = ?1 AND "
-                         "s.position = 0 AND NOT EXISTS (SELECT 1 FROM anchor_sightings a WHERE a.scan_id = s.scan_id "
-                         "AND a.location_id = s.location_id AND a.position = 0) UNION ALL SELECT 1, o.endpoint_id, "
-                         "c.sha256, c.spki_sha256, c.not_before, c.not_after, CASE WHEN o.verified THEN 'verified' "
-                         "ELSE o.verify_error END FROM endpoint_observations o JOIN endpoint_sightings es ON "
-                         "es.scan_id = o.scan_id AND es.endpoint_id = o.endpoint_id AND es.position = 0 JOIN "
-                         "certificates c ON c.id = es.certificate_id WHERE o.scan_id = ?1");
-        select.bind(1, scan);
+        const Filter view = view_after(scan);
+        Statement select(db_, ("WITH " + view_cte(view) +
+                               " SELECT v.kind, v.place_id, c.sha256, c.spki_sha256, c.not_before, c.not_after, CASE "
+                               "WHEN v.kind = 1 THEN (SELECT CASE WHEN o.verified THEN 'verified' ELSE o.verify_error "
+                               "END FROM endpoint_observations o WHERE o.scan_id = v.scan_id AND o.endpoint_id = "
+                               "v.place_id) ELSE '' END, v.scan_id FROM view v JOIN certificates c ON c.id = "
+                               "v.certificate_id WHERE v.position = 0 AND v.anchor = 0")
+                                  .c_str());
+        bind_view(select, view);
         const UnixTime at = scan_started(scan);
-        std::map<PlaceKey, std::tuple<std::string, std::string, std::string>> out;  // sha, spki, verdict
+        std::map<PlaceKey, Head> out;
         while (select.step()) {
             std::string verdict = select.text(6);
-            if (select.integer(0) == kFileKind)
-                verdict = validity_verdict(select.integer(4), select.integer(5), at);
-            out[{static_cast<int>(select.integer(0)), select.integer(1)}] = {select.text(2), select.text(3), verdict};
+            if (select.integer(0) == kFileKind) verdict = validity_verdict(select.integer(4), select.integer(5), at);
+            out[{static_cast<int>(select.integer(0)), select.integer(1)}] =
+                Head{select.text(2), select.text(3), verdict, select.integer(7)};
         }
         return out;
     };
@@ -82,20 +100,19 @@ ScanDiff SqliteQueries::diff(ScanId from, ScanId to) {
     for (const auto& [key, head] : after) {
         auto it = before.find(key);
         if (it == before.end()) {
-            diff.new_places.push_back(seen_at(key, to));
+            diff.new_places.push_back(seen_at(key, head.scan));
             continue;
         }
-        const auto& [old_sha, old_spki, old_verdict] = it->second;
-        const auto& [new_sha, new_spki, new_verdict] = head;
-        if (old_sha != new_sha) {
-            diff.rotated.push_back(Rotation{place_of(key), from, to, diff.to.started_at, old_sha, new_sha,
-                                            old_spki != new_spki});
-        } else if (old_verdict != new_verdict) {
-            diff.changed_verdicts.push_back(ScanDiff::VerdictChange{place_of(key), new_sha, old_verdict, new_verdict});
+        const Head& old = it->second;
+        if (old.sha256 != head.sha256) {
+            diff.rotated.push_back(Rotation{place_of(key), from, to, diff.to.started_at, old.sha256, head.sha256,
+                                            old.spki != head.spki});
+        } else if (old.verdict != head.verdict) {
+            diff.changed_verdicts.push_back(ScanDiff::VerdictChange{place_of(key), head.sha256, old.verdict, head.verdict});
         }
     }
-    for (const auto& [key, unused] : before)
-        if (!after.contains(key)) diff.gone_places.push_back(seen_at(key, from));
+    for (const auto& [key, old] : before)
+        if (!after.contains(key)) diff.gone_places.push_back(seen_at(key, old.scan));
     return diff;
 }
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <thread>
 
+#include "core/host_identity.hpp"
 #include "inventory/process_identity.hpp"
 #include "inventory/sqlite_inventory.hpp"
 
@@ -80,6 +81,21 @@ ScanId SqliteInventory::begin_scan(const std::string& kind, const std::string& p
         Statement label(db_, "INSERT OR REPLACE INTO scan_labels (scan_id, key, value) VALUES (?,?,?)");
         for (const auto& l : labels) label.bind(1, scan).bind(2, l.key).bind(3, l.value).run();
     });
+    use_host_of(scan);
+    return scan;
+}
+
+ScanId SqliteInventory::record_refused_scan(const std::string& kind, const std::string& parameters_json,
+                                           const Labels& labels, const ScanEvent& error) {
+    const ScanId scan = begin_scan(kind, parameters_json, labels);
+    in_transaction([&] {
+        Statement event(db_, "INSERT INTO scan_events (scan_id, level, location, reason, detail) VALUES (?,?,?,?,?)");
+        event.bind(1, scan).bind(2, std::string(to_string(error.level))).bind(3, error.location).bind(4, error.reason)
+            .bind(5, error.detail).run();
+        Statement failed(db_, "UPDATE scans SET status = 'failed', finished_at = strftime('%s','now'), errors = 1 "
+                              "WHERE id = ?");
+        failed.bind(1, scan).run();
+    });
     return scan;
 }
 
@@ -101,6 +117,7 @@ void SqliteInventory::reopen_scan(ScanId scan) {
         update.bind(1, static_cast<std::int64_t>(::getpid())).bind(2, scan).run();
         record_owner(scan);
     });
+    use_host_of(scan);
 }
 
 void SqliteInventory::record_progress(ScanId scan, const std::string& resume_key, std::uint64_t position) {
@@ -116,6 +133,17 @@ std::vector<Bytes> SqliteInventory::intermediate_certificates() {
     std::vector<Bytes> out;
     while (select.step()) out.push_back(select.blob(0));
     return out;
+}
+
+// A scan's files are on the host its parameters name; a scan that names none (a caller other than the scan
+// pipeline) is of this machine.
+void SqliteInventory::use_host_of(ScanId scan) {
+    Statement select(db_, "SELECT coalesce(json_extract(parameters, '$.host'), '') FROM scans WHERE id = ? AND "
+                          "json_valid(parameters)");
+    select.bind(1, scan);
+    file_host_ = select.step() ? select.text(0) : std::string();
+    if (file_host_.empty()) file_host_ = this_host().name;
+    last_location_ = {};
 }
 
 void SqliteInventory::forget_cached_ids() {

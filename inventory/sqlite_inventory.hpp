@@ -30,6 +30,8 @@ public:
     void finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts,
                      const FindingsEvaluator& evaluate) override;
     void record_findings(ScanId scan, const std::vector<Finding>& findings) override;
+    ScanId record_refused_scan(const std::string& kind, const std::string& parameters_json, const Labels& labels,
+                               const ScanEvent& error) override;
     std::optional<std::pair<ScanId, std::uint64_t>> find_resumable(const std::string& resume_key) override;
     void reopen_scan(ScanId scan) override;
     void record_progress(ScanId scan, const std::string& resume_key, std::uint64_t position) override;
@@ -112,6 +114,7 @@ private:
 
     // sqlite_inventory.cpp
     void forget_cached_ids();
+    void use_host_of(ScanId scan);
     void mark_abandoned_scans();
     void record_owner(ScanId scan);
     void checkpoint_without_waiting();
@@ -149,6 +152,7 @@ private:
         SourceFormat format = SourceFormat::pem;
         std::int64_t id = 0;
     } last_location_;
+    std::string file_host_;  // the host of the file places the current scan records (its parameters' "host")
     std::unordered_map<std::string, std::vector<IssuerCandidate>> issuer_candidates_;  // by subject
     std::unique_ptr<SightingRows> rows_;
     std::unique_ptr<InventoryQueries> queries_;

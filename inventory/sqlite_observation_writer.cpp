@@ -29,13 +29,14 @@ std::int64_t SqliteInventory::location_id(const std::string& path, SourceFormat 
     const std::string format_name = to_string(format);
     const std::int64_t id = stored_id(
         [&] {
-            statement("INSERT INTO locations (kind, path, format) VALUES ('file', ?, ?)")
-                .bind(1, path)
-                .bind(2, format_name)
+            statement("INSERT INTO locations (host, kind, path, format) VALUES (?, 'file', ?, ?)")
+                .bind(1, file_host_)
+                .bind(2, path)
+                .bind(3, format_name)
                 .run();
         },
-        "SELECT id FROM locations WHERE kind = 'file' AND path = ? AND format = ?",
-        [&](Statement& select) { select.bind_unowned(1, path).bind_unowned(2, format_name); });
+        "SELECT id FROM locations WHERE host = ? AND kind = 'file' AND path = ? AND format = ?",
+        [&](Statement& select) { select.bind_unowned(1, file_host_).bind_unowned(2, path).bind_unowned(3, format_name); });
     last_location_.path.assign(path);  // into the capacity it has, not a new string per place
     last_location_.format = format;
     last_location_.id = id;

@@ -78,11 +78,12 @@ std::vector<PlaceRow> SqliteQueries::place_rows(const std::vector<std::int64_t>&
 Place SqliteQueries::place_of(const PlaceKey& key) {
     Place place;
     if (key.kind == kFileKind) {
-        auto& select = statement("SELECT path, format FROM locations WHERE id = ?");
+        auto& select = statement("SELECT path, format, host FROM locations WHERE id = ?");
         select.bind(1, key.id);
         if (select.step()) {
             place.path = select.text(0);
             place.format = named_value(select.text(1), SourceFormat::pem);
+            place.host = select.text(2);
         }
         select.reset();
         return place;
@@ -128,10 +129,10 @@ std::vector<std::pair<std::string, Place>> SqliteQueries::key_files(const Filter
     std::string where = filter.scan ? "k.scan_id = :scan" : "1";
     for (std::size_t i = 0; i < filter.labels.size(); ++i)
         where += label_condition("location_labels", "location_id", "k", i);
-    Statement select(db_, ("SELECT DISTINCT k.spki_sha256, l.path, l.format FROM " + source +
+    Statement select(db_, ("SELECT DISTINCT k.spki_sha256, l.path, l.format, l.host FROM " + source +
                            " JOIN locations l ON l.id = k.location_id WHERE " + where +
                            " AND k.state != 'encrypted' AND k.spki_sha256 " + spki_condition +
-                           " ORDER BY k.spki_sha256, l.path")
+                           " ORDER BY k.spki_sha256, l.path, l.host")
                               .c_str());
     bind_view(select, filter);
     bind_extra(select);
@@ -140,6 +141,7 @@ std::vector<std::pair<std::string, Place>> SqliteQueries::key_files(const Filter
         Place place;
         place.path = select.text(1);
         place.format = named_value(select.text(2), SourceFormat::pem);
+        place.host = select.text(3);
         out.emplace_back(select.text(0), std::move(place));
     }
     return out;

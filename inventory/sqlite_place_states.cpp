@@ -84,10 +84,11 @@ void SqliteInventory::stage_missing_files(ScanId scan) {
         "'error' AND (e.location = l.path OR (length(e.location) < length(l.path) AND substr(l.path, 1, "
         "length(e.location) + 1) = e.location || '/')) LIMIT 1) FROM json_each((SELECT parameters FROM scans WHERE "
         "id = ?1), '$.files') r JOIN locations l ON l.kind = 'file' AND l.path >= r.value AND l.path < "
-        "rtrim(r.value, '/') || '0' JOIN location_latest ll ON ll.location_id = l.id AND ll.scan_id < ?1 WHERE "
+        "rtrim(r.value, '/') || '0' AND l.host = ?2 JOIN location_latest ll ON ll.location_id = l.id AND "
+        "ll.scan_id < ?1 WHERE "
         "(l.path = r.value OR substr(l.path, length(rtrim(r.value, '/')) + 1, 1) = '/') AND NOT EXISTS (SELECT 1 "
         "FROM place_states p WHERE p.kind = 0 AND p.place_id = l.id AND p.state = 'gone')");
-    candidates.bind(1, scan);
+    candidates.bind(1, scan).bind(2, file_host_);
     Statement stage(db_, "INSERT OR REPLACE INTO temp.incoming_states VALUES (0, ?, ?, ?)");
     while (candidates.step()) {
         if (excluded_under_root(exclude_globs, candidates.text(2), candidates.text(1))) continue;
@@ -126,7 +127,7 @@ std::vector<Place> SqliteInventory::forget(const std::function<bool(const Place&
     };
     std::vector<Chosen> chosen;
     Statement places(db_,
-                     "SELECT 0, l.id, l.path, l.format, '', '', 0, '' FROM current_locations v JOIN locations l ON "
+                     "SELECT 0, l.id, l.path, l.format, l.host, '', 0, '' FROM current_locations v JOIN locations l ON "
                      "l.id = v.location_id UNION ALL SELECT 1, e.id, '', '', e.host, e.address, e.port, e.server_name "
                      "FROM current_endpoints v JOIN endpoints e ON e.id = v.endpoint_id ORDER BY 1, 3, 5, 7, 8");
     while (places.step()) {

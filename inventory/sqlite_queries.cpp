@@ -64,8 +64,6 @@ std::optional<ScanRecord> SqliteQueries::latest_scan() { return load_scan_record
 
 std::optional<ScanRecord> SqliteQueries::latest_finished_scan() { return load_scan_record(db_, std::nullopt, true); }
 
-ScanContents SqliteQueries::scan_contents(ScanId scan) { return load_scan_contents(db_, scan, path_); }
-
 Statement& SqliteQueries::statement(const std::string& sql) {
     auto it = statements_.find(sql);
     if (it == statements_.end()) it = statements_.emplace(sql, std::make_unique<Statement>(db_, sql.c_str())).first;

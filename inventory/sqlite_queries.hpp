@@ -70,6 +70,7 @@ public:
     std::optional<ScanRecord> latest_scan() override;
     std::optional<ScanRecord> latest_finished_scan() override;
     ScanContents scan_contents(ScanId scan) override;
+    ScanContents view_contents(ScanId scan) override;
     std::vector<CertificateSummary> certificates(const Filter& filter) override;
     std::vector<std::string> fingerprints_starting_with(const std::string& prefix, std::size_t limit) override;
     std::optional<CertificateDetail> certificate(const std::string& sha256, const Filter& filter) override;
@@ -104,6 +105,12 @@ private:
     Labels labels_of(const PlaceKey& key, ScanId scan);
     std::vector<std::pair<std::string, Place>> key_files(const Filter& filter, const std::string& spki_condition,
                                                          const std::function<void(Statement&)>& bind_extra);
+
+    // sqlite_scan_contents.cpp: what the reports show of a filter's view or scan.
+    ScanContents contents(const Filter& filter, ScanId scan);
+    void load_certificates(const Filter& filter, ScanContents& contents);
+    void load_endpoints(const Filter& filter, ScanContents& contents);
+    void load_keys(const Filter& filter, ScanContents& contents);
 
     // sqlite_anchor_queries.cpp
     std::unordered_map<std::int64_t, std::string> anchors_reached(const std::vector<std::int64_t>& ids,

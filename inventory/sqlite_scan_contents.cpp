@@ -1,109 +1,14 @@
-// A scan's contents as the reports read them: its certificates with their sightings and history, keys, events,
-// endpoints and findings. Every statement here is meant to run inside one read transaction (ReadSnapshot), so the
-// answers agree with each other even while a scan is being written.
+// What the reports show: the certificates of a view or of one scan with their sightings and history, keys,
+// endpoints, and the scan's events and findings. Every statement here is meant to run inside one read transaction
+// (ReadSnapshot), so the answers agree with each other even while a scan is being written.
 #include <unordered_map>
+#include <unordered_set>
 
-#include "inventory/sqlite_support.hpp"
+#include "inventory/sqlite_queries.hpp"
 
 namespace certfleet::inventory {
 
 namespace {
-
-void load_certificates(sqlite3* db, ScanId scan, ScanContents& contents) {
-    Statement select(db,
-                     (std::string("SELECT ") + kCertificateColumns +
-                      " FROM certificates WHERE id IN (SELECT certificate_id FROM sightings WHERE "
-                      "scan_id = ?1 UNION SELECT certificate_id FROM endpoint_sightings WHERE scan_id = ?1) "
-                      "ORDER BY not_after, sha256")
-                         .c_str());
-    select.bind(1, scan);
-    std::unordered_map<std::string, std::size_t> index_of;
-    while (select.step()) {
-        CertInfo c = read_certificate(select, 0);
-        index_of.emplace(c.sha256, contents.certificates.size());
-        contents.certificates.push_back(StoredCertificate{std::move(c), {}, {}});
-    }
-
-    Statement history(db,
-                      "SELECT c.sha256, f.started_at, l.started_at FROM certificate_seen cs JOIN certificates c ON "
-                      "c.id = cs.certificate_id JOIN scans f ON f.id = cs.first_scan JOIN scans l ON "
-                      "l.id = cs.last_scan WHERE cs.certificate_id IN (SELECT certificate_id FROM sightings WHERE "
-                      "scan_id = ?1 UNION SELECT certificate_id FROM endpoint_sightings WHERE scan_id = ?1)");
-    history.bind(1, scan);
-    while (history.step()) {
-        auto& stored = contents.certificates[index_of.at(history.text(0))];
-        stored.first_seen = history.integer(1);
-        stored.last_seen = history.integer(2);
-    }
-
-    Statement files(db, ("SELECT c.sha256, l.path, l.format, s.position, " +
-                         sighting_has("system_anchor_sightings", "s.scan_id", "s.location_id", "s.position") + ", " +
-                         sighting_has("key_certificate_sightings", "s.scan_id", "s.location_id", "s.position") +
-                         " FROM sightings s JOIN certificates c ON c.id = s.certificate_id JOIN locations l ON "
-                         "l.id = s.location_id WHERE s.scan_id = ? ORDER BY l.path, s.position")
-                            .c_str());
-    files.bind(1, scan);
-    while (files.step()) {
-        const auto format = named_value(files.text(2), SourceFormat::pem);
-        contents.certificates[index_of.at(files.text(0))].sightings.push_back(
-            StoredSighting{FileLocation{files.text(1), format, static_cast<int>(files.integer(3))},
-                           files.integer(4) != 0, files.integer(5) != 0});
-    }
-
-    Statement endpoints(db,
-                        "SELECT c.sha256, e.host, e.address, e.port, e.server_name, es.position FROM "
-                        "endpoint_sightings es JOIN certificates c ON c.id = es.certificate_id JOIN endpoints e "
-                        "ON e.id = es.endpoint_id WHERE es.scan_id = ? ORDER BY e.host, e.port, e.server_name, "
-                        "e.address, es.position");
-    endpoints.bind(1, scan);
-    while (endpoints.step()) {
-        contents.certificates[index_of.at(endpoints.text(0))].endpoint_sightings.push_back(
-            StoredEndpointSighting{endpoints.text(1), endpoints.text(2), static_cast<std::uint16_t>(endpoints.integer(3)),
-                                   endpoints.text(4), static_cast<int>(endpoints.integer(5))});
-    }
-}
-
-void load_endpoints(sqlite3* db, ScanId scan, ScanContents& contents) {
-    Statement select(db,
-                     (std::string("SELECT e.id, ") + kEndpointFactsColumns +
-                      " FROM endpoint_observations o JOIN endpoints e ON e.id = o.endpoint_id "
-                      "WHERE o.scan_id = ? ORDER BY e.host, e.port, e.server_name, e.address")
-                         .c_str());
-    select.bind(1, scan);
-    std::unordered_map<std::int64_t, std::size_t> index_of;
-    while (select.step()) {
-        EndpointFacts f = read_endpoint_facts(select, 1);
-        index_of.emplace(select.integer(0), contents.endpoints.size());
-        contents.endpoints.push_back(StoredEndpoint{std::move(f), {}});
-    }
-    Statement chains(db,
-                     "SELECT es.endpoint_id, c.sha256 FROM endpoint_sightings es JOIN certificates c ON "
-                     "c.id = es.certificate_id WHERE es.scan_id = ? ORDER BY es.endpoint_id, es.position");
-    chains.bind(1, scan);
-    while (chains.step()) {
-        auto it = index_of.find(chains.integer(0));
-        if (it != index_of.end()) contents.endpoints[it->second].chain.push_back(chains.text(1));
-    }
-}
-
-void load_keys(sqlite3* db, ScanId scan, ScanContents& contents) {
-    Statement select(db,
-                     "SELECT k.spki_sha256, k.state, l.path, l.format FROM key_sightings k "
-                     "JOIN locations l ON l.id = k.location_id WHERE k.scan_id = ? "
-                     "ORDER BY k.spki_sha256 IS NULL, k.spki_sha256, l.path, k.id");
-    select.bind(1, scan);
-    while (select.step()) {
-        std::optional<std::string> spki;
-        if (!select.is_null(0)) spki = select.text(0);
-        const FileLocation location{select.text(2),
-                                    named_value(select.text(3), SourceFormat::pem), 0};
-        if (spki && !contents.keys.empty() && contents.keys.back().spki_sha256 == spki) {
-            contents.keys.back().locations.push_back(location);
-            continue;
-        }
-        contents.keys.push_back(StoredKey{spki, named_value(select.text(1), KeyState::readable), {location}});
-    }
-}
 
 void load_findings(sqlite3* db, ScanId scan, ScanContents& contents) {
     Statement select(db,
@@ -138,7 +43,7 @@ void load_events(sqlite3* db, ScanId scan, ScanContents& contents) {
 std::optional<ScanRecord> load_scan_record(sqlite3* db, std::optional<ScanId> scan, bool finished_only) {
     std::string sql = std::string("SELECT ") + kScanColumns + " FROM scans";
     if (scan) sql += " WHERE id = ?1";
-    else if (finished_only) sql += " WHERE status != 'running'";
+    else if (finished_only) sql += " WHERE status IN ('complete', 'interrupted')";
     sql += " ORDER BY id DESC LIMIT 1";
     Statement select(db, sql.c_str());
     if (scan) select.bind(1, *scan);
@@ -148,17 +53,136 @@ std::optional<ScanRecord> load_scan_record(sqlite3* db, std::optional<ScanId> sc
     return record;
 }
 
-ScanContents load_scan_contents(sqlite3* db, ScanId scan, const std::string& path) {
-    ScanContents contents;
-    auto record = load_scan_record(db, scan, false);
-    if (!record) throw InventoryError("no scan " + std::to_string(scan) + " in " + path);
-    contents.scan = *record;
-    load_certificates(db, scan, contents);
-    load_keys(db, scan, contents);
-    load_events(db, scan, contents);
-    load_endpoints(db, scan, contents);
-    load_findings(db, scan, contents);
-    return contents;
+ScanContents SqliteQueries::scan_contents(ScanId scan) {
+    Filter one_scan;
+    one_scan.scan = scan;
+    return contents(one_scan, scan);
+}
+
+ScanContents SqliteQueries::view_contents(ScanId scan) {
+    Filter view;
+    const auto latest = latest_finished_scan();
+    if (!latest || scan < latest->id) view.as_of = scan;
+    ScanContents out = contents(view, scan);
+    out.scope = ContentsScope::view;
+    return out;
+}
+
+ScanContents SqliteQueries::contents(const Filter& filter, ScanId scan) {
+    ScanContents out;
+    auto record = load_scan_record(db_, scan, false);
+    if (!record) throw InventoryError("no scan " + std::to_string(scan) + " in " + path_);
+    out.scan = *record;
+    load_certificates(filter, out);
+    load_keys(filter, out);
+    load_events(db_, scan, out);
+    load_endpoints(filter, out);
+    load_findings(db_, scan, out);
+    if (filter.scan) {
+        // The findings stored with a scan judge the view after it: of one scan alone, those about what it saw.
+        std::unordered_set<std::string> seen;
+        for (const auto& stored : out.certificates) seen.insert(stored.cert.sha256);
+        std::erase_if(out.findings, [&](const Finding& f) { return !f.sha256.empty() && !seen.contains(f.sha256); });
+    }
+    return out;
+}
+
+void SqliteQueries::load_certificates(const Filter& filter, ScanContents& contents) {
+    const std::string with = "WITH " + view_cte(filter) + " ";
+    Statement select(db_, (with + "SELECT " + kCertificateColumns +
+                           " FROM certificates WHERE id IN (SELECT certificate_id FROM view) ORDER BY not_after, sha256")
+                              .c_str());
+    bind_view(select, filter);
+    std::unordered_map<std::string, std::size_t> index_of;
+    while (select.step()) {
+        CertInfo c = read_certificate(select, 0);
+        index_of.emplace(c.sha256, contents.certificates.size());
+        contents.certificates.push_back(StoredCertificate{std::move(c), {}, {}});
+    }
+
+    Statement history(db_, (with + "SELECT c.sha256, f.started_at, l.started_at FROM certificate_seen cs JOIN "
+                                   "certificates c ON c.id = cs.certificate_id JOIN scans f ON f.id = cs.first_scan "
+                                   "JOIN scans l ON l.id = cs.last_scan WHERE cs.certificate_id IN (SELECT "
+                                   "certificate_id FROM view)")
+                               .c_str());
+    bind_view(history, filter);
+    while (history.step()) {
+        auto& stored = contents.certificates[index_of.at(history.text(0))];
+        stored.first_seen = history.integer(1);
+        stored.last_seen = history.integer(2);
+    }
+
+    Statement files(db_, (with + "SELECT c.sha256, l.path, l.format, v.position, l.host, " +
+                          sighting_has("system_anchor_sightings", "v.scan_id", "v.place_id", "v.position") + ", " +
+                          sighting_has("key_certificate_sightings", "v.scan_id", "v.place_id", "v.position") +
+                          " FROM view v JOIN certificates c ON c.id = v.certificate_id JOIN locations l ON l.id = "
+                          "v.place_id WHERE v.kind = 0 ORDER BY l.path, l.host, v.position")
+                             .c_str());
+    bind_view(files, filter);
+    while (files.step()) {
+        const auto format = named_value(files.text(2), SourceFormat::pem);
+        contents.certificates[index_of.at(files.text(0))].sightings.push_back(
+            StoredSighting{FileLocation{files.text(1), format, static_cast<int>(files.integer(3))},
+                           files.integer(5) != 0, files.integer(6) != 0, files.text(4)});
+    }
+
+    Statement endpoints(db_, (with + "SELECT c.sha256, e.host, e.address, e.port, e.server_name, v.position FROM "
+                                     "view v JOIN certificates c ON c.id = v.certificate_id JOIN endpoints e ON e.id = "
+                                     "v.place_id WHERE v.kind = 1 ORDER BY e.host, e.port, e.server_name, e.address, "
+                                     "v.position")
+                                 .c_str());
+    bind_view(endpoints, filter);
+    while (endpoints.step()) {
+        contents.certificates[index_of.at(endpoints.text(0))].endpoint_sightings.push_back(
+            StoredEndpointSighting{endpoints.text(1), endpoints.text(2), static_cast<std::uint16_t>(endpoints.integer(3)),
+                                   endpoints.text(4), static_cast<int>(endpoints.integer(5))});
+    }
+}
+
+// One scan's probes; in a view, each endpoint's latest probe that presented certificates.
+void SqliteQueries::load_endpoints(const Filter& filter, ScanContents& contents) {
+    const std::string probes =
+        filter.scan ? "endpoint_observations o JOIN endpoints e ON e.id = o.endpoint_id WHERE o.scan_id = :scan"
+                    : std::string(latest_scans(filter).endpoints) +
+                          " el CROSS JOIN endpoint_observations o ON o.scan_id = el.scan_id AND o.endpoint_id = "
+                          "el.endpoint_id JOIN endpoints e ON e.id = o.endpoint_id";
+    Statement select(db_, (std::string("SELECT e.id, o.scan_id, ") + kEndpointFactsColumns + " FROM " + probes +
+                           " ORDER BY e.host, e.port, e.server_name, e.address")
+                              .c_str());
+    bind_view(select, filter);
+    std::vector<std::pair<std::int64_t, ScanId>> probed;
+    while (select.step()) {
+        probed.emplace_back(select.integer(0), select.integer(1));
+        contents.endpoints.push_back(StoredEndpoint{read_endpoint_facts(select, 2), {}});
+    }
+    auto& chain = statement("SELECT c.sha256 FROM endpoint_sightings es JOIN certificates c ON c.id = es.certificate_id "
+                            "WHERE es.scan_id = ? AND es.endpoint_id = ? ORDER BY es.position");
+    for (std::size_t i = 0; i < probed.size(); ++i) {
+        chain.bind(1, probed[i].second).bind(2, probed[i].first);
+        while (chain.step()) contents.endpoints[i].chain.push_back(chain.text(0));
+    }
+}
+
+void SqliteQueries::load_keys(const Filter& filter, ScanContents& contents) {
+    const std::string source =
+        filter.scan ? "key_sightings k JOIN locations l ON l.id = k.location_id WHERE k.scan_id = :scan"
+                    : std::string(latest_scans(filter).locations) +
+                          " ll CROSS JOIN key_sightings k ON k.scan_id = ll.scan_id AND k.location_id = ll.location_id "
+                          "JOIN locations l ON l.id = k.location_id";
+    Statement select(db_, ("SELECT k.spki_sha256, k.state, l.path, l.format FROM " + source +
+                           " ORDER BY k.spki_sha256 IS NULL, k.spki_sha256, l.path, k.id")
+                              .c_str());
+    bind_view(select, filter);
+    while (select.step()) {
+        std::optional<std::string> spki;
+        if (!select.is_null(0)) spki = select.text(0);
+        const FileLocation location{select.text(2), named_value(select.text(3), SourceFormat::pem), 0};
+        if (spki && !contents.keys.empty() && contents.keys.back().spki_sha256 == spki) {
+            contents.keys.back().locations.push_back(location);
+            continue;
+        }
+        contents.keys.push_back(StoredKey{spki, named_value(select.text(1), KeyState::readable), {location}});
+    }
 }
 
 }  // namespace certfleet::inventory

@@ -1,4 +1,5 @@
 // Connections to the inventory's file, and its schema: created in a new file, an older one brought up to date.
+#include "core/host_identity.hpp"
 #include "inventory/sqlite_support.hpp"
 
 namespace certfleet::inventory {
@@ -34,6 +35,26 @@ void add_missing_columns(sqlite3* db) {
     }
 }
 
+// Version 10 keys file places by host as well as path, a UNIQUE constraint SQLite cannot change in place: an
+// older table is copied into the new shape, its places on this machine (where its scans were made), keeping ids.
+void add_location_hosts(sqlite3* db) {
+    Statement has_table(db, "SELECT count(*) FROM pragma_table_info('locations')");
+    has_table.step();
+    const bool exists = has_table.integer(0) > 0;
+    has_table.reset();
+    Statement has_host(db, "SELECT count(*) FROM pragma_table_info('locations') WHERE name = 'host'");
+    has_host.step();
+    const bool missing = exists && has_host.integer(0) == 0;
+    has_host.reset();
+    if (!missing) return;
+    exec_sql(db,
+             "CREATE TABLE locations_by_host (id INTEGER PRIMARY KEY, host TEXT NOT NULL, kind TEXT NOT NULL CHECK "
+             "(kind IN ('file')), path TEXT NOT NULL, format TEXT NOT NULL, UNIQUE (host, kind, path, format))");
+    Statement copy(db, "INSERT INTO locations_by_host SELECT id, ?, kind, path, format FROM locations");
+    copy.bind(1, this_host().name).run();
+    exec_sql(db, "DROP TABLE locations; ALTER TABLE locations_by_host RENAME TO locations");
+}
+
 }  // namespace
 
 void migrate_schema(sqlite3* db) {
@@ -55,6 +76,7 @@ void migrate_schema(sqlite3* db) {
     if (current == 0 && foreign) throw InventoryError("not a certfleet inventory (it holds other tables)");
     exec_sql(db, "BEGIN IMMEDIATE");
     try {
+        add_location_hosts(db);
         exec_sql(db, kSchemaSql);
         add_missing_columns(db);
         exec_sql(db, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());

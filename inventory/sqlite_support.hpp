@@ -226,7 +226,7 @@ inline void exec_sql(sqlite3* db, const char* sql) {
 
 // The schema version this certfleet writes (schema.sql's user_version); a reader finding an older file has the
 // writer bring it up to date first.
-inline constexpr int kSchemaVersion = 9;
+inline constexpr int kSchemaVersion = 10;
 
 inline std::int64_t schema_version(sqlite3* db) {
     Statement version(db, "PRAGMA user_version");
@@ -248,10 +248,9 @@ void migrate_schema(sqlite3* db);
 // Migrates the inventory at `path` on a read-write connection of its own, closed after.
 void upgrade_sqlite_schema(const std::string& path);
 
-// The scan `scan`, or with none the latest (only among finished ones with `finished_only`).
+// The scan `scan`, or with none the latest (only among those that ended complete or interrupted with
+// `finished_only`).
 std::optional<ScanRecord> load_scan_record(sqlite3* db, std::optional<ScanId> scan, bool finished_only);
-// Everything one scan saw; throws InventoryError naming `path` when there is no such scan.
-ScanContents load_scan_contents(sqlite3* db, ScanId scan, const std::string& path);
 // Questions asked on a connection the caller owns and keeps open while the answerer lives: the writer's, so a
 // scan's findings are evaluated in the transaction that concludes it.
 std::unique_ptr<InventoryQueries> queries_on_connection(sqlite3* db, const std::string& path);

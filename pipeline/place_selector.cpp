@@ -7,6 +7,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/host_identity.hpp"
+
 namespace certfleet::pipeline {
 
 namespace {
@@ -58,8 +60,12 @@ PlaceSelector PlaceSelector::parse(const std::string& text) {
     selector.text_ = text;
     const auto fail = [&](const std::string& why) { return SelectorError("'" + text + "': " + why); };
     if (text.empty()) throw fail("empty: give a path, a host or address, host:port, or an address block");
-    if (text.front() == '/') {
-        selector.pattern_ = text.size() > 1 && text.back() == '/' ? text.substr(0, text.size() - 1) : text;
+    const auto host_end = text.find(":/");
+    const bool file_on_host = host_end != std::string::npos && host_end > 0 && !host_name_problem(text.substr(0, host_end));
+    if (text.front() == '/' || file_on_host) {
+        const std::string path = file_on_host ? text.substr(host_end + 1) : text;
+        selector.file_host_ = file_on_host ? normalized_host_name(text.substr(0, host_end)) : this_host().name;
+        selector.pattern_ = path.size() > 1 && path.back() == '/' ? path.substr(0, path.size() - 1) : path;
         return selector;
     }
     if (const auto slash = text.find('/'); slash != std::string::npos) {
@@ -106,12 +112,12 @@ bool PlaceSelector::matches(const inventory::Place& place) const {
     using inventory::Place;
     switch (kind_) {
         case Kind::path:
-            return place.kind == Place::Kind::file &&
+            return place.kind == Place::Kind::file && lowercase(place.host) == file_host_ &&
                    (place.path == pattern_ || place.path.starts_with(pattern_ + "/") ||
                     ::fnmatch(pattern_.c_str(), place.path.c_str(), 0) == 0);
         case Kind::host:
-            return place.kind == Place::Kind::endpoint && (lowercase(place.host) == pattern_ || place.address == pattern_) &&
-                   (!port_ || place.port == *port_);
+            if (place.kind == Place::Kind::file) return !port_ && lowercase(place.host) == pattern_;
+            return (lowercase(place.host) == pattern_ || place.address == pattern_) && (!port_ || place.port == *port_);
         case Kind::block: {
             if (place.kind != Place::Kind::endpoint) return false;
             const auto address = address_of(place.address);

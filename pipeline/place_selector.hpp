@@ -16,9 +16,10 @@ public:
 };
 
 // One selector:
-//   /srv/legacy  /srv/legacy/old.crt     a file, or every file under a directory
+//   /srv/legacy  /srv/legacy/old.crt     a file on this machine, or every file under a directory
 //   '/srv/*/old.crt'                     a glob over file paths ('*' also crosses '/')
-//   web1.internal  192.0.2.7  [2001:db8::7]   every endpoint of that host name or address
+//   web2:/srv/legacy  'web2:/srv/*.crt'  the same on another machine (as places show its files)
+//   web1.internal  192.0.2.7  [2001:db8::7]   every endpoint of that host name or address, and a name's files
 //   web1.internal:8443  192.0.2.7:443  [2001:db8::7]:443   one port of it
 //   192.0.2.0/24  2001:db8::/64          every endpoint whose address is in the block
 class PlaceSelector {
@@ -34,6 +35,7 @@ private:
     Kind kind_ = Kind::path;
     std::string text_;
     std::string pattern_;  // path or glob, host name or address (lowercase), block network address
+    std::string file_host_;  // for a path: the machine (lowercase)
     std::optional<std::uint16_t> port_;
     unsigned prefix_ = 0;  // for a block
 };

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "core/host_identity.hpp"
+
 namespace certfleet::pipeline {
 
 namespace {
@@ -22,7 +24,7 @@ std::vector<std::string> read_lines(const std::string& path, const std::string& 
     try {
         content = scanner::read_operator_file(path, kMaxListFileBytes);
     } catch (const scanner::InputFileError& e) {
-        throw PlanError(flag + " " + path + ": " + e.what());
+        throw UnreadableListError(flag, path, path + ": " + e.what());
     }
     std::vector<std::string> lines;
     std::size_t start = 0;
@@ -123,16 +125,24 @@ std::string target_set_of(const ScanRequest& request, const scanner::Shard& shar
 std::optional<NetworkPlan> plan_network(const ScanRequest& request, std::vector<std::string>& notes) {
     std::vector<std::string> specs = request.targets;
     std::vector<std::string> excludes = request.excludes;
-    if (!request.targets_file.empty())
-        for (auto& spec : scanner::read_target_file(request.targets_file)) specs.push_back(std::move(spec));
-    if (!request.exclude_file.empty())
-        for (auto& spec : scanner::read_exclude_file(request.exclude_file)) excludes.push_back(std::move(spec));
+    try {
+        if (!request.targets_file.empty())
+            for (auto& spec : scanner::read_target_file(request.targets_file)) specs.push_back(std::move(spec));
+    } catch (const scanner::TargetFileError& e) {
+        throw UnreadableListError("--targets-file", request.targets_file, e.what());
+    }
+    try {
+        if (!request.exclude_file.empty())
+            for (auto& spec : scanner::read_exclude_file(request.exclude_file)) excludes.push_back(std::move(spec));
+    } catch (const scanner::TargetFileError& e) {
+        throw UnreadableListError("--exclude-file", request.exclude_file, e.what());
+    }
     if (request.localhost) specs.push_back("localhost");
     if (specs.empty()) return std::nullopt;
 
     auto ports = ports_to_probe(request.ports);
     auto targets = scanner::TargetSet::parse(specs, ports, excludes);  // every bad target at once
-    NetworkPlan plan{std::move(specs), std::move(ports), std::move(targets), {}, {}};
+    NetworkPlan plan{std::move(specs), std::move(ports), std::move(targets), {}, {}, 0, false, {}};
     auto& o = plan.options;
     o.concurrency = fit_concurrency_to_descriptors(request.concurrency, notes);
     o.max_per_host = request.max_per_host;
@@ -160,6 +170,22 @@ std::optional<NetworkPlan> plan_network(const ScanRequest& request, std::vector<
     return plan;
 }
 
+// The machine a scan's files are on: --host (a mounted image or a copied tree is of the host it came from), else
+// a "host" label the user gave them, else this one.
+std::string files_host(const ScanRequest& request, const Labels& labels, bool scans_files) {
+    if (!request.host.empty() && !scans_files)
+        throw PlanError("--host " + request.host + ": it names the machine the files are on; give --files PATH");
+    std::string host = request.host;
+    std::string given_as = "--host " + request.host;
+    if (host.empty())
+        for (const auto& label : labels)
+            if (label.key == "host" && scans_files) host = label.value, given_as = "--label host=" + label.value;
+    if (host.empty()) return this_host().name;
+    if (const auto problem = host_name_problem(host))
+        throw PlanError(given_as + ": not a host name (" + *problem + ")");
+    return normalized_host_name(host);
+}
+
 }  // namespace
 
 ScanPlan plan_scan(const ScanRequest& request) {
@@ -180,6 +206,9 @@ ScanPlan plan_scan(const ScanRequest& request) {
     }
     if (!plan.files && !plan.network && !request.system_dirs)
         throw PlanError("nothing to scan: give TARGETs, --targets-file, --localhost, --files PATH or --system-dirs");
+    for (const auto* list : {&request.targets_file, &request.exclude_file, &request.sni_file, &request.password_file})
+        if (!list->empty()) plan.list_files.push_back(*list);
+    plan.host = files_host(request, plan.labels, plan.files.has_value() || request.system_dirs);
     if (request.resume && !plan.network)
         throw PlanError("--resume continues a network scan: give the same targets as before");
     plan.resume = request.resume;
@@ -190,11 +219,25 @@ ScanPlan plan_scan(const ScanRequest& request) {
     return plan;
 }
 
+std::pair<std::string, std::string> refused_scan_kind_and_parameters(const ScanRequest& request,
+                                                                     const UnreadableListError& error) {
+    const bool network = !request.targets.empty() || !request.targets_file.empty() || request.localhost;
+    const bool files = !request.files.empty() || request.system_dirs;
+    nlohmann::json parameters{{"lists", {error.path()}}};
+    if (!request.targets.empty()) parameters["targets"] = request.targets;
+    const std::string kind = files && network ? "files+network" : network ? "network" : "files";
+    return {kind, parameters.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+}
+
 std::string ScanPlan::kind() const { return files && network ? "files+network" : network ? "network" : "files"; }
 
 std::string ScanPlan::parameters_json(std::size_t trust_anchors) const {
     nlohmann::json parameters = nlohmann::json::object();
     if (!owner_map_file.empty()) parameters["owner_map"] = owner_map_file;
+    // Whose files these are, and which machine scanned (its name may change; its machine id does not).
+    parameters["host"] = host;
+    if (!list_files.empty()) parameters["lists"] = list_files;
+    parameters["scanner"] = {{"host", this_host().name}, {"machine_id", this_host().machine_id}};
     if (files) {
         parameters["files"] = files->roots;
         parameters["exclude_paths"] = files->exclude_globs;

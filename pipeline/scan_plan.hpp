@@ -4,6 +4,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/observation.hpp"
@@ -22,6 +23,19 @@ namespace certfleet::pipeline {
 class PlanError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
+};
+
+// A list file the scan was told to read (--targets-file, --exclude-file, --sni-file) that could not be read at
+// all: the scan cannot say what it should have looked at, so it is recorded as failed for check to see.
+class UnreadableListError : public PlanError {
+public:
+    UnreadableListError(std::string flag, std::string path, const std::string& problem)
+        : PlanError(flag + " " + problem), flag_(std::move(flag)), path_(std::move(path)) {}
+    const std::string& flag() const { return flag_; }
+    const std::string& path() const { return path_; }
+
+private:
+    std::string flag_, path_;
 };
 
 struct NetworkPlan {
@@ -52,6 +66,8 @@ struct ScanPlan {
     // Things the user may not expect (a lowered --concurrency, no system directory found), for them to read.
     std::vector<std::string> notes;
     std::string owner_map_file, password_file;  // as given, for the scan's stored parameters
+    std::string host;  // the machine the files are on: --host, a "host" label, or this one
+    std::vector<std::string> list_files;  // --targets-file, --exclude-file and --sni-file as given
 
     std::string kind() const;  // files, network or files+network
     // What the scan stores as its parameters; `trust_anchors` is how many the verifier loaded.
@@ -63,6 +79,10 @@ struct ScanPlan {
 // Reads the list files, parses every target, label, owner map and rules file. Throws PlanError when any of them
 // is bad; finds nothing to scan to be a PlanError too.
 ScanPlan plan_scan(const ScanRequest& request);
+
+// A scan refused because it could not read `error.path()`: its kind and the parameters it is stored with.
+std::pair<std::string, std::string> refused_scan_kind_and_parameters(const ScanRequest& request,
+                                                                     const UnreadableListError& error);
 
 // Where certificates live on common Linux hosts; --system-dirs scans those that exist.
 const std::vector<std::string>& system_certificate_dirs();

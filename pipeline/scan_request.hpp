@@ -50,6 +50,7 @@ struct ScanRequest {
     bool resume = false;
     // both
     std::vector<std::string> labels;  // key=value, for every sighting of the scan
+    std::string host;                 // the machine the files are on (empty: a "host" label, else this one)
     std::string owner_map;            // file of location pattern -> labels
     std::string rules;                // rules evaluated when the scan ends (empty: the built-in policy)
 };

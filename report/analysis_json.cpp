@@ -26,6 +26,7 @@ ordered_json place_json(const Place& p) {
     if (p.kind == Place::Kind::file) {
         json["path"] = p.path;
         add_exact_bytes(json, "path");
+        json["host"] = p.host;
         json["format"] = to_string(p.format);
     } else {
         json["host"] = p.host;

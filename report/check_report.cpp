@@ -33,6 +33,7 @@ void write_check_text(const rules::CheckResult& result, const ExpiryThresholds& 
     const auto& coverage = result.coverage;
     if (!coverage.unseen.empty()) out << ", " << coverage.unseen.size() << " unseen";
     if (!coverage.unreadable_roots.empty()) out << ", " << coverage.unreadable_roots.size() << " unreadable roots";
+    if (!coverage.unreadable_lists.empty()) out << ", " << coverage.unreadable_lists.size() << " unreadable lists";
     out << " | critical=" << result.critical << ";;;0 warning=" << result.warning << ";;;0";
     if (result.min_days_left)
         out << " min_days_left=" << *result.min_days_left << ";" << thresholds.warning_days << ";"
@@ -52,6 +53,8 @@ void write_check_text(const rules::CheckResult& result, const ExpiryThresholds& 
     }
     for (const auto& root : coverage.unreadable_roots)
         out << "unknown " << visible_text(root) << ": the root could not be read; what it held is unseen\n";
+    for (const auto& list : coverage.unreadable_lists)
+        out << "unknown " << visible_text(list) << "; that scan could not start, and what it lists is unseen\n";
     for (const auto& absent : coverage.unseen)
         out << "unseen " << visible_text(absent.place.display()) << ": " << visible_text(absent.reason) << " since "
             << date_of(absent.since) << " (scan " << absent.since_scan << "); its last certificates stay in the view\n";

@@ -481,7 +481,7 @@ void write_stores(std::ostream& out, const std::vector<inventory::TrustStore>& s
     out << "<h3>Trust stores</h3>";
     const std::vector<Column> columns{{"store", "Store"}, {"format", "Format"}, {"anchors", "Anchors", kNumber},
                                       {"seen", "Last seen", kNumber}};
-    if (!open_table(out, "stores", "by store path, anchor", columns, stores.size(), "No trust store in this scan."))
+    if (!open_table(out, "stores", "by store path, anchor", columns, stores.size(), "No trust store in this report."))
         return;
     for (const auto& store : stores) {
         std::vector<std::string> anchors;
@@ -498,7 +498,7 @@ void write_anchors(std::ostream& out, const std::vector<inventory::AnchorSummary
     out << "<h3>Anchors</h3>";
     const std::vector<Column> columns{{"anchor", "Anchor"}, {"stores", "Stores", kNumber}, {"issues", "Issues live", kNumber},
                                       {"days", "Days left", kNumber}, {"remarks", "Remarks"}};
-    if (!open_table(out, "anchors", "by subject, store", columns, anchors.size(), "No trust anchor in this scan.")) return;
+    if (!open_table(out, "anchors", "by subject, store", columns, anchors.size(), "No trust anchor in this report.")) return;
     for (const auto& anchor : anchors) {
         const CertInfo& c = anchor.summary.cert;
         std::string remarks;
@@ -547,14 +547,15 @@ void write_findings(std::ostream& out, const std::vector<Finding>& findings) {
 void HtmlWriter::write(const ReportModel& model, const ReportContext& context, std::ostream& out) const {
     const auto& contents = model.contents;
     const auto& scan = contents.scan;
-    const std::string title = "certfleet report: scan " + std::to_string(scan.id);
+    const std::string title = "certfleet report: " + scope_title(contents);
     out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
         << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         << "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
         << csp_hash(html_assets::kStyle) << "; script-src " << csp_hash(html_assets::kScript)
         << "; base-uri 'none'; form-action 'none'\">\n"
         << "<title>" << escape(title) << "</title>\n<style>" << html_assets::kStyle << "</style></head>\n<body>\n"
-        << "<header><h1>Certificate fleet report</h1><p class=\"meta\">Scan " << scan.id << " (" << escape(scan.kind)
+        << "<header><h1>Certificate fleet report</h1><p class=\"meta\">" << escape(scope_title(contents)) << " ("
+        << escape(scan.kind)
         << ", " << to_string(scan.status) << ") started " << date_time(scan.started_at) << " · "
         << count_of(scan.counts.files_walked, "file") << " read, " << count_of(scan.counts.errors, "input error")
         << " · generated " << date_time(context.now) << "</p>\n"

@@ -140,14 +140,16 @@ ordered_json coverage_json(const inventory::Coverage& coverage) {
         add_exact_bytes(place, "place");
         unseen.push_back(std::move(place));
     }
-    ordered_json roots(coverage.unreadable_roots);
+    ordered_json roots(coverage.unreadable_roots), lists(coverage.unreadable_lists);
     ordered_json json{{"unseen", unseen},
                       {"gone", coverage.gone},
                       {"gone_in_scan", coverage.gone_in_scan},
                       {"unreadable_files", coverage.unreadable_files},
                       {"unreachable", coverage.unreachable},
-                      {"unreadable_roots", roots}};
+                      {"unreadable_roots", roots},
+                      {"unreadable_lists", lists}};
     add_exact_bytes(json, "unreadable_roots");
+    add_exact_bytes(json, "unreadable_lists");
     return json;
 }
 

@@ -34,6 +34,7 @@ ordered_json certificate_json(const inventory::StoredCertificate& stored, UnixTi
     for (const auto& s : stored.sightings) {
         ordered_json sighting{{"kind", to_string(inventory::Place::Kind::file)},
                               {"path", s.location.path},
+                              {"host", s.host},
                               {"format", to_string(s.location.format)},
                               {"index", s.location.index},
                               {"system_store", s.system_store},
@@ -131,6 +132,7 @@ void JsonWriter::write(const ReportModel& model, const ReportContext& context, s
     print_json(ordered_json{
                    {"schema", 1},
                    {"generated_at", format_rfc3339(context.now)},
+                   {"scope", contents.scope == inventory::ContentsScope::view ? "view" : "scan"},
                    {"scan", scan_json(contents)},
                    {"certificates", certificates},
                    {"endpoints", endpoints},

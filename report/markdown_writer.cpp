@@ -107,7 +107,7 @@ void write_findings(const std::vector<Finding>& findings, std::ostream& out) {
 
 void MarkdownWriter::write(const ReportModel& model, const ReportContext& context, std::ostream& out) const {
     const auto& scan = model.contents.scan;
-    out << "# certfleet scan " << scan.id << "\n\n"
+    out << "# certfleet: " << scope_title(model.contents) << "\n\n"
         << cell(scan.kind) << " scan, " << to_string(scan.status) << ", started " << date_time(scan.started_at)
         << "; report generated " << date_time(context.now) << ".\n\n";
     write_summary(model, context, out);

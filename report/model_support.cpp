@@ -17,11 +17,17 @@ bool AnchorStores::held_by(const std::string& sha256, const std::string& store) 
     return it != stores_.end() && it->second.contains(store);
 }
 
+std::string scope_title(const inventory::ScanContents& contents) {
+    const std::string id = std::to_string(contents.scan.id);
+    return contents.scope == inventory::ContentsScope::view ? "Current view after scan " + id : "Scan " + id + " alone";
+}
+
 std::vector<inventory::Place> sighting_places(const inventory::StoredCertificate& stored, const AnchorStores& anchors) {
     std::vector<inventory::Place> places;
     for (const auto& s : stored.sightings) {
         inventory::Place& place = places.emplace_back();
         place.path = s.location.path;
+        place.host = s.host;
         place.format = s.location.format;
         place.position = s.location.index;
         place.trust_anchor = anchors.held_by(stored.cert.sha256, s.location.path);

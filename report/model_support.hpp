@@ -27,6 +27,9 @@ private:
 };
 
 // Every sighting of a certificate as a place: files first (by path and position), then endpoints.
+// What a report is about, for its header: "Current view after scan 7" or "Scan 7 alone".
+std::string scope_title(const inventory::ScanContents& contents);
+
 std::vector<inventory::Place> sighting_places(const inventory::StoredCertificate& stored, const AnchorStores& anchors);
 
 // Sightings cut to one per place a replacement must reach, the first of each: files by path, endpoints by (host,

@@ -85,7 +85,7 @@ void write_certificates(const ReportModel& model, const ReportContext& context, 
     metrics.family("x509_cert_expired", "1 when the certificate has expired at the time of the report, else 0, per place.");
     for (const auto& p : placed) metrics.sample(p.labels, validity_at(*p.cert, context.now).expired);
 
-    metrics.family("x509_cert_info", "Attributes of each certificate of the scan; the value is always 1.");
+    metrics.family("x509_cert_info", "Attributes of each certificate in the report; the value is always 1.");
     for (const auto& stored : model.contents.certificates) {
         const CertInfo& c = stored.cert;
         metrics.sample({{"sha256", c.sha256},
@@ -100,7 +100,7 @@ void write_certificates(const ReportModel& model, const ReportContext& context, 
                         {"role", certificate_role(c, anchors.is_anchor(c.sha256))}},
                        1);
     }
-    metrics.family("x509_cert_locations", "Places the scan saw the certificate at (files by path, endpoints by host, "
+    metrics.family("x509_cert_locations", "Places the certificate is at in the report (files by path, endpoints by host, "
                                           "port and server name): where a replacement must go.");
     for (const auto& stored : model.contents.certificates)
         metrics.sample({{"sha256", stored.cert.sha256}}, static_cast<std::int64_t>(location_count(stored)));
@@ -117,7 +117,7 @@ void write_keys(const ReportModel& model, Exposition& metrics) {
 }
 
 void write_trust(const ReportModel& model, Exposition& metrics) {
-    metrics.family("x509_trust_store_anchors", "Trust anchors each trust store of the scan holds.");
+    metrics.family("x509_trust_store_anchors", "Trust anchors each trust store in the report holds.");
     for (const auto& store : model.stores)
         metrics.sample(place_labels(store.place), static_cast<std::int64_t>(store.anchors.size()));
     metrics.family("x509_trust_anchor_info", "A trust store holds this anchor; the value is always 1.");

@@ -22,14 +22,15 @@ struct ModelParts {
     bool migrations = false;  // each migration rule's burn-down (evaluates the rules over every scan's view)
 };
 
-// What a report of one scan shows: everything the scan saw, and the inventory's answers about that scan.
+// What a report shows: everything in the view after a scan (or that scan alone), and the inventory's answers
+// about the same view.
 // Move-only: `migrations` point into `rules`.
 struct ReportModel {
     inventory::ScanContents contents;
     std::vector<inventory::ReusedKey> reused_keys;  // keys in two or more certificates or key files
-    std::vector<inventory::AnchorSummary> anchors;  // trust-store entries the scan saw
-    std::vector<inventory::SharedCertificate> shared;  // certificates at two or more places in the scan
-    std::vector<inventory::TrustStore> stores;         // trust stores the scan saw, with their anchors
+    std::vector<inventory::AnchorSummary> anchors;  // trust-store entries in the view
+    std::vector<inventory::SharedCertificate> shared;  // certificates at two or more places in the view
+    std::vector<inventory::TrustStore> stores;         // trust stores in the view, with their anchors
     std::vector<inventory::ScanRecord> scans;          // every scan in the inventory, oldest first
     std::vector<rules::MigrationHistory> migrations;   // each migration rule's burn-down over those scans
     rules::RuleSet rules;                              // the rules the migrations point into
@@ -42,10 +43,10 @@ struct ReportModel {
     ReportModel& operator=(const ReportModel&) = delete;
 };
 
-// The model of `scan` with the parts a writer asks for, read from `queries` in one snapshot; `rules` are those
-// whose migrations it charts.
-ReportModel build_report_model(inventory::InventoryQueries& queries, inventory::ScanId scan, rules::RuleSet rules,
-                               UnixTime now, ModelParts parts);
+// The model of the view after `scan`, or of that scan alone, with the parts a writer asks for, read from `queries`
+// in one snapshot; `rules` are those whose migrations it charts.
+ReportModel build_report_model(inventory::InventoryQueries& queries, inventory::ScanId scan,
+                               inventory::ContentsScope scope, rules::RuleSet rules, UnixTime now, ModelParts parts);
 
 class ReportWriter {
 public:

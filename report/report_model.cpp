@@ -2,18 +2,24 @@
 
 namespace certfleet::report {
 
-ReportModel build_report_model(inventory::InventoryQueries& queries, inventory::ScanId scan, rules::RuleSet rules,
-                               UnixTime now, ModelParts parts) {
+ReportModel build_report_model(inventory::InventoryQueries& queries, inventory::ScanId scan,
+                               inventory::ContentsScope scope, rules::RuleSet rules, UnixTime now, ModelParts parts) {
     const auto snapshot = queries.snapshot();
     ReportModel model;
-    model.contents = queries.scan_contents(scan);
-    inventory::Filter this_scan;
-    this_scan.scan = scan;
-    this_scan.now = now;
-    model.reused_keys = queries.reused_keys(this_scan);
-    model.anchors = queries.anchors(this_scan);
-    model.stores = queries.stores(this_scan);
-    if (parts.shared) model.shared = queries.shared(this_scan, 2);
+    inventory::Filter filter;
+    filter.now = now;
+    if (scope == inventory::ContentsScope::one_scan) {
+        model.contents = queries.scan_contents(scan);
+        filter.scan = scan;
+    } else {
+        model.contents = queries.view_contents(scan);
+        const auto latest = queries.latest_finished_scan();
+        if (!latest || scan < latest->id) filter.as_of = scan;
+    }
+    model.reused_keys = queries.reused_keys(filter);
+    model.anchors = queries.anchors(filter);
+    model.stores = queries.stores(filter);
+    if (parts.shared) model.shared = queries.shared(filter, 2);
     if (parts.scans) model.scans = queries.scans();
     model.coverage = queries.coverage(scan);
     model.rules = std::move(rules);

@@ -25,7 +25,11 @@ std::string where_seen(const inventory::StoredCertificate& stored) {
     if (!stored.sightings.empty()) {
         const auto own = std::find_if(stored.sightings.begin(), stored.sightings.end(),
                                       [](const inventory::StoredSighting& s) { return !s.system_store; });
-        first = (own != stored.sightings.end() ? *own : stored.sightings.front()).location.path;
+        const auto& shown = own != stored.sightings.end() ? *own : stored.sightings.front();
+        inventory::Place place;
+        place.path = shown.location.path;
+        place.host = shown.host;
+        first = place.display();
     } else {
         const auto& e = stored.endpoint_sightings.front();
         const bool v6 = e.address.find(':') != std::string::npos;
@@ -131,7 +135,7 @@ void write_anchors(const std::vector<inventory::AnchorSummary>& anchors, const R
 void TableWriter::write(const ReportModel& model, const ReportContext& context, std::ostream& out) const {
     const auto& contents = model.contents;
     const auto& scan = contents.scan;
-    out << "Scan " << scan.id << " (" << scan.kind << ", " << to_string(scan.status) << ") started "
+    out << scope_title(contents) << " (" << scan.kind << ", " << to_string(scan.status) << ") started "
         << format_rfc3339(scan.started_at) << "\n";
     if (scan.kind != "network") {
         out << scan.counts.files_walked << " files read, " << scan.counts.certificates_seen

@@ -73,7 +73,8 @@ CheckResult check(inventory::InventoryQueries& queries, const RuleSet& rules, in
     result.status = result.critical ? CheckStatus::critical : result.warning ? CheckStatus::warning : CheckStatus::ok;
     result.coverage = queries.coverage(scan);
     if (!result.coverage.unseen.empty()) result.status = more_urgent(result.status, policy.on_unseen);
-    if (!result.coverage.unreadable_roots.empty()) result.status = more_urgent(result.status, CheckStatus::unknown);
+    if (!result.coverage.unreadable_roots.empty() || !result.coverage.unreadable_lists.empty())
+        result.status = more_urgent(result.status, CheckStatus::unknown);
     for (const auto& s : subjects)
         if (s.leaf) {
             const auto days = validity_at(s.cert, now).days_left;

@@ -250,7 +250,7 @@ std::string read_spec_file_content(const std::string& path) {
     const FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (file.get() < 0) {
         const int error = errno;
-        throw TargetError(path + ": cannot open: " + std::strerror(error));
+        throw TargetFileError(path + ": cannot open: " + std::strerror(error));
     }
     std::string content;
     char buffer[65536];
@@ -260,11 +260,11 @@ std::string read_spec_file_content(const std::string& path) {
         if (got < 0) {
             const int error = errno;
             if (error == EINTR) continue;
-            throw TargetError(path + ": cannot read: " + std::strerror(error));
+            throw TargetFileError(path + ": cannot read: " + std::strerror(error));
         }
         content.append(buffer, static_cast<std::size_t>(got));
         if (content.size() > kMaxSpecFileSize)
-            throw TargetError(path + ": is over 64 MiB, the limit for a list of targets");
+            throw TargetFileError(path + ": is over 64 MiB, the limit for a list of targets");
     }
 }
 

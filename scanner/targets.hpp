@@ -42,6 +42,12 @@ private:
     std::vector<std::string> problems_;
 };
 
+// A list file that could not be read at all (missing, unreadable, too large), as opposed to one with bad lines.
+class TargetFileError : public TargetError {
+public:
+    using TargetError::TargetError;
+};
+
 // Ports where the TLS handshake starts at once: https 443, smtps 465, ldaps 636, DNS over TLS 853, ftps data and
 // control 989/990, telnets 992, imaps 993, ircs 994, pop3s 995, Docker daemon 2376, Active Directory global
 // catalog 3269, SIP over TLS 5061, WinRM 5986, Kubernetes API 6443, IRC over TLS 6697, alternative https 8443 and

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "tests/e2e/certfleet_binary.hpp"
+#include "tests/e2e/certfleet_steps.hpp"
 #include "testkit/cert_factory.hpp"
 #include "testkit/fleet/fleet_control.hpp"
 
@@ -17,21 +17,7 @@ namespace {
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
-void scan_ok(const std::string& db, std::vector<std::string> args) {
-    args.insert(args.begin(), "scan");
-    args.push_back("--no-progress");
-    const auto r = run_certfleet(db, args);
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-}
 
-json json_of(const std::string& db, std::vector<std::string> args) {
-    args.push_back("--format");
-    args.push_back("json");
-    const auto r = run_certfleet(db, args);
-    INFO(r.err);
-    return json::parse(r.out);
-}
 
 TestCert expired_cert(const std::string& cn, int key) {
     return TestCert::make({.subject_cn = cn, .dns_names = {cn}, .not_before_days = -60, .not_after_days = -3},

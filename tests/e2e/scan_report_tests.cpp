@@ -312,10 +312,16 @@ TEST_CASE("e2e: the table report and the command line contract", "[e2e]") {
 
     // Another scan is a new scan; the first stays as it was.
     REQUIRE(fleet.scan({"--exclude-path", "p12"}).exit_code == 0);
-    const json second = report_json(fleet.db);
+    const json second = report_json(fleet.db, {"--scan", "3"});
     CHECK(second["scan"]["id"] == 3);
+    CHECK(second["scope"] == "scan");
     CHECK_FALSE(find_cert(second, fleet.rsa_cert.sha256()));
     CHECK(find_cert(report_json(fleet.db, {"--scan", "1"}), fleet.rsa_cert.sha256()));
+    // The current view keeps the excluded file as the scan before left it: excluding is not looking.
+    const json view = report_json(fleet.db);
+    CHECK(view["scope"] == "view");
+    CHECK(view["scan"]["id"] == 3);
+    CHECK(find_cert(view, fleet.rsa_cert.sha256()));
 }
 
 TEST_CASE("e2e: keytool-made JKS and JCEKS keystores", "[e2e]") {
@@ -418,7 +424,7 @@ TEST_CASE("e2e: Ctrl-C and kill -9 leave earlier scans intact and the database u
 
     // The next scan marks a killed one interrupted and works normally.
     REQUIRE(run_certfleet(db, {"scan", "--files", (tree / "d2").string(), "--no-progress"}).exit_code == 0);
-    const json after = report_json(db);
+    const json after = report_json(db, {"--scan", "4"});
     CHECK(after["scan"]["status"] == "complete");
     CHECK(after["certificates"].size() == 1);
     CHECK(after["certificates"][0]["sightings"].size() == 100);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/certificate.hpp"
+#include "core/host_identity.hpp"
 #include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
 #include "testkit/cert_factory.hpp"
@@ -201,7 +202,7 @@ TEST_CASE("inventory: an older inventory is brought up to date with its scans ke
               "DELETE FROM location_latest; PRAGMA user_version = 4");
 
     auto inv = inventory::open_sqlite_inventory(path);
-    CHECK(sql_value(path, "PRAGMA user_version") == "9");
+    CHECK(sql_value(path, "PRAGMA user_version") == "10");
     CHECK(sql_value(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('sightings_by_location', "
                           "'key_sightings_by_spki', 'certificates_by_spki')") == "0");
     CHECK(sql_value(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('certificates_by_first_seen_spki', "
@@ -246,7 +247,7 @@ TEST_CASE("inventory: a version 7 inventory gains name checks, its verdicts read
                     "DROP COLUMN name_check_detail; PRAGMA user_version = 7");
 
     auto inv = inventory::open_sqlite_inventory(path);
-    CHECK(sql_value(path, "PRAGMA user_version") == "9");
+    CHECK(sql_value(path, "PRAGMA user_version") == "10");
     CHECK(sql_value(path, "SELECT count(*) FROM pragma_table_info('endpoint_observations') WHERE name IN "
                           "('name_check', 'name_check_detail')") == "2");
     using Checks = std::vector<std::pair<NameCheck, std::string>>;
@@ -283,7 +284,7 @@ TEST_CASE("inventory: version 8 finds which certificates older versions stored w
     sql_value(path, "DROP TABLE key_certificate_sightings; DROP TABLE system_anchor_sightings; PRAGMA user_version = 7");
 
     auto inv = inventory::open_sqlite_inventory(path);
-    CHECK(sql_value(path, "PRAGMA user_version") == "9");
+    CHECK(sql_value(path, "PRAGMA user_version") == "10");
     const auto contents = inv->queries().scan_contents(scan);
     std::map<std::string, bool> with_key;
     for (const auto& stored : contents.certificates) with_key[stored.cert.subject] = stored.sightings.at(0).with_private_key;
@@ -320,7 +321,7 @@ TEST_CASE("inventory: a version 8 inventory gains place states; an endpoint that
     REQUIRE(sql_value(path, "SELECT count(*) FROM endpoint_latest WHERE scan_id = 2") == "1");
 
     auto inv = inventory::open_sqlite_inventory(path);
-    CHECK(sql_value(path, "PRAGMA user_version") == "9");
+    CHECK(sql_value(path, "PRAGMA user_version") == "10");
     CHECK(sql_value(path, "SELECT scan_id FROM endpoint_latest") == "1");
     const auto certificates = inv->queries().certificates(inventory::Filter{});
     REQUIRE(certificates.size() == 1);
@@ -332,6 +333,55 @@ TEST_CASE("inventory: a version 8 inventory gains place states; an endpoint that
     const auto coverage = inv->queries().coverage(scan);
     REQUIRE(coverage.unseen.size() == 1);
     CHECK(coverage.unseen[0].reason == "timeout");
+}
+
+TEST_CASE("inventory: a version 9 inventory keys its file places by host, all of them on this machine",
+          "[inventory]") {
+    TempDir dir;
+    const auto path = (dir / "inv.db").string();
+    const auto cert = TestCert::make({.subject_cn = "server"}, TestKey::shared({}, 3));
+    const auto rotated = TestCert::make({.subject_cn = "server"}, TestKey::shared({}, 4));
+    inventory::ScanId scan = 0;
+    {
+        auto inv = inventory::open_sqlite_inventory(path);
+        scan = inv->begin_scan("files", R"({"files":["/etc/nginx"]})", {});
+        FileObservations obs;
+        obs.certificates = {sighting(cert, "/etc/nginx/server.crt", SourceFormat::pem, 0)};
+        inv->record(scan, {obs});
+        inv->finish_scan(scan, inventory::ScanStatus::complete, {});
+    }
+    // As version 9 left it: a file place is (kind, path, format), and scans name no host.
+    sql_value(path, "CREATE TABLE old_locations (id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN "
+                    "('file')), path TEXT NOT NULL, format TEXT NOT NULL, UNIQUE (kind, path, format)); INSERT INTO "
+                    "old_locations SELECT id, kind, path, format FROM locations; DROP TABLE locations; ALTER TABLE "
+                    "old_locations RENAME TO locations; PRAGMA user_version = 9");
+
+    auto inv = inventory::open_sqlite_inventory(path);
+    CHECK(sql_value(path, "PRAGMA user_version") == "10");
+    CHECK(sql_value(path, "SELECT host || ' ' || path FROM locations") == this_host().name + " /etc/nginx/server.crt");
+    const auto places_of = [&](const TestCert& c) {
+        const auto detail = inv->queries().certificate(c.sha256(), inventory::Filter{});
+        return detail ? detail->places : std::vector<inventory::PlaceSeen>{};
+    };
+    const auto places = places_of(cert);
+    REQUIRE(places.size() == 1);
+    CHECK(places[0].place.display() == "/etc/nginx/server.crt");
+    // The same path on another host is another place: its certificate is no rotation of this one.
+    const auto other = inv->begin_scan("files", R"({"files":["/etc/nginx"],"host":"web2"})", {});
+    FileObservations obs;
+    obs.certificates = {sighting(rotated, "/etc/nginx/server.crt", SourceFormat::pem, 0)};
+    inv->record(other, {obs});
+    inv->finish_scan(other, inventory::ScanStatus::complete, {});
+    CHECK(places_of(cert).size() == 1);
+    const auto web2 = places_of(rotated);
+    REQUIRE(web2.size() == 1);
+    CHECK(web2[0].place.host == "web2");
+    CHECK(web2[0].place.display() == "web2:/etc/nginx/server.crt");
+    CHECK(inv->queries().coverage(other).gone == 0);
+    const auto diff = inv->queries().diff(scan, other);
+    CHECK(diff.rotated.empty());
+    REQUIRE(diff.new_places.size() == 1);
+    CHECK(diff.new_places[0].place.host == "web2");
 }
 
 TEST_CASE("inventory: every id the writer stores names a row", "[inventory]") {

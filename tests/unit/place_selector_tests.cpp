@@ -1,6 +1,7 @@
 // What `certfleet forget` takes as a place: paths and globs, hosts and addresses with or without a port, blocks.
 #include <catch2/catch.hpp>
 
+#include "core/host_identity.hpp"
 #include "pipeline/place_selector.hpp"
 
 using namespace certfleet;
@@ -9,11 +10,14 @@ using pipeline::PlaceSelector;
 
 namespace {
 
-Place file(const std::string& path) {
+Place file_on(const std::string& host, const std::string& path) {
     Place p;
+    p.host = host;
     p.path = path;
     return p;
 }
+
+Place file(const std::string& path) { return file_on(this_host().name, path); }
 
 Place endpoint(const std::string& host, const std::string& address, std::uint16_t port) {
     Place p;
@@ -52,6 +56,18 @@ TEST_CASE("place selector: hosts, addresses, ports and blocks match endpoints") 
     CHECK(PlaceSelector::parse("2001:db8::/64").matches(v6));
     CHECK_FALSE(PlaceSelector::parse("2001:db8::/64").matches(web));
     CHECK_FALSE(PlaceSelector::parse("web1.internal").matches(file("web1.internal")));
+}
+
+TEST_CASE("place selector: files are of this machine unless a host is named") {
+    const std::string other = this_host().name == "web2" ? "web3" : "web2";
+    CHECK_FALSE(PlaceSelector::parse("/etc/nginx").matches(file_on(other, "/etc/nginx/server.crt")));
+    CHECK(PlaceSelector::parse(other + ":/etc/nginx").matches(file_on(other, "/etc/nginx/server.crt")));
+    CHECK(PlaceSelector::parse(other + ":/etc/*.crt").matches(file_on(other, "/etc/nginx/server.crt")));
+    CHECK_FALSE(PlaceSelector::parse(other + ":/etc/nginx").matches(file("/etc/nginx/server.crt")));
+    // A host names its files as well as its endpoints; with a port, only endpoints.
+    CHECK(PlaceSelector::parse(other).matches(file_on(other, "/etc/nginx/server.crt")));
+    CHECK_FALSE(PlaceSelector::parse(other + ":443").matches(file_on(other, "/etc/nginx/server.crt")));
+    CHECK(PlaceSelector::parse("2001:db8::/64").matches(endpoint("h", "2001:db8::9", 443)));
 }
 
 TEST_CASE("place selector: a mistake names the text and what is wrong") {

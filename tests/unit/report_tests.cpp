@@ -66,6 +66,7 @@ TEST_CASE("report: the JSON document follows schema 1", "[report]") {
     const auto doc = nlohmann::json::parse(render("json", contents));
     CHECK(doc["schema"] == 1);
     CHECK(doc["generated_at"].get<std::string>().ends_with("Z"));
+    CHECK(doc["scope"] == "scan");
     CHECK(doc["scan"]["id"] == 7);
     CHECK(doc["scan"]["started_at"] == "2023-11-14T22:13:20Z");
     CHECK(doc["scan"]["finished_at"] == "2023-11-14T22:14:20Z");
@@ -86,8 +87,8 @@ TEST_CASE("report: the JSON document follows schema 1", "[report]") {
     CHECK(cert["self_signed"] == true);
     CHECK(cert["dns_names"] == nlohmann::json::array({"expired.example"}));
     CHECK(cert["sightings"][1] ==
-          nlohmann::json({{"kind", "file"}, {"path", "/srv/copy.p12"}, {"format", "pkcs12"}, {"index", 1},
-                          {"system_store", false}, {"with_private_key", false}}));
+          nlohmann::json({{"kind", "file"}, {"path", "/srv/copy.p12"}, {"host", ""}, {"format", "pkcs12"},
+                          {"index", 1}, {"system_store", false}, {"with_private_key", false}}));
     CHECK(doc["certificates"][1]["is_ca"] == true);
     CHECK(doc["keys"][0]["paths"] == nlohmann::json::array({"/srv/key.pem", "/srv/copy.p12"}));
     CHECK(doc["errors"] == nlohmann::json::array({{{"location", "/srv/huge.bin"}, {"reason", "too_large"},

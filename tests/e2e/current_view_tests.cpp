@@ -1,0 +1,117 @@
+// End-to-end: one view behind every output. A files-only scan after a network scan leaves the endpoints in every
+// report format, in the metrics and in diff; `--scan N` is that scan alone and says so. A targets list that cannot
+// be read is stored as a failed scan, and check is UNKNOWN until a scan reads it.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tests/e2e/certfleet_steps.hpp"
+#include "testkit/cert_factory.hpp"
+#include "testkit/fleet/fleet_control.hpp"
+
+using namespace certfleet;
+using namespace certfleet::testing;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string report(const std::string& db, std::vector<std::string> args) {
+    args.insert(args.begin(), "report");
+    const auto r = run_certfleet(db, args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return r.out;
+}
+
+TestCert healthy_cert(const std::string& cn, int key) {
+    return TestCert::make({.subject_cn = cn, .dns_names = {cn}, .not_before_days = -10, .not_after_days = 200},
+                          TestKey::shared({}, key));
+}
+
+}  // namespace
+
+TEST_CASE("e2e current view: a files-only scan after a network scan leaves the endpoints in every output",
+          "[e2e][view][network]") {
+    TempDir dir;
+    const std::string db = (dir / "inventory.db").string();
+    const auto served = healthy_cert("api.example", 41), stored = healthy_cert("stored.example", 42);
+    {
+        FleetEndpoint e;
+        e.kind = "tls";
+        e.address = "127.66.40.1";
+        e.port = 14443;
+        e.chain = {served};
+        e.key = TestKey::shared({}, 41);
+        TestFleet fleet({e});
+        scan_ok(db, {"127.66.40.1", "--ports", "14443", "--timeout-ms", "5000"});
+    }
+    write_file(dir / "tree/stored.pem", stored.pem());
+    scan_ok(db, {"--files", (dir / "tree").string()});
+
+    const json doc = json::parse(report(db, {"--format", "json"}));
+    CHECK(doc["scope"] == "view");
+    CHECK(doc["scan"]["id"] == 2);
+    REQUIRE(doc["endpoints"].size() == 1);
+    CHECK(doc["endpoints"][0]["address"] == "127.66.40.1");
+    CHECK(doc["certificates"].size() == 2);
+    for (const char* format : {"table", "csv", "markdown", "html", "prometheus"}) {
+        INFO(format);
+        const auto out = report(db, {"--format", format});
+        CHECK(out.find("127.66.40.1") != std::string::npos);
+        CHECK(out.find("stored.pem") != std::string::npos);
+    }
+    const auto prometheus = report(db, {"--format", "prometheus"});
+    CHECK(prometheus.find("sha256=\"" + served.sha256() + "\"") != std::string::npos);
+    CHECK(report(db, {"--format", "table"}).find("Current view after scan 2") != std::string::npos);
+
+    // That scan alone, and the header says so.
+    const auto alone = report(db, {"--format", "table", "--scan", "2"});
+    INFO(alone);
+    CHECK(alone.find("Scan 2 alone") != std::string::npos);
+    CHECK(alone.find("127.66.40.1") == std::string::npos);
+    CHECK(json::parse(report(db, {"--format", "json", "--scan", "2"}))["scope"] == "scan");
+
+    // diff compares the views: the files scan added a file and took no endpoint away.
+    const auto diff_run = run_certfleet(db, {"diff", "1", "2", "--format", "json"});
+    REQUIRE(diff_run.exit_code == 0);
+    const json diff = json::parse(diff_run.out)["diff"];
+    INFO(diff.dump(1));
+    CHECK(diff["gone_places"].empty());
+    CHECK(diff["gone_certificates"].empty());
+    REQUIRE(diff["new_places"].size() == 1);
+    CHECK(diff["new_places"][0]["place"]["kind"] == "file");
+}
+
+TEST_CASE("e2e current view: a targets list that cannot be read makes check UNKNOWN until a scan reads it",
+          "[e2e][view][check]") {
+    TempDir dir;
+    const std::string db = (dir / "inventory.db").string();
+    const TestChain chain = make_chain("ok.example");
+    write_file(dir / "tree/fullchain.pem", chain.leaf.pem() + chain.intermediate.pem());
+    scan_ok(db, {"--files", (dir / "tree").string()});
+    REQUIRE(run_certfleet(db, {"check"}).exit_code == 0);
+
+    const std::string list = (dir / "targets.txt").string();
+    const auto refused = run_certfleet(db, {"scan", "--targets-file", list, "--ports", "14443", "--no-progress"});
+    INFO(refused.err);
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.err.find("--targets-file " + list + ": cannot open") != std::string::npos);
+    CHECK(refused.err.find("stored as failed scan 2") != std::string::npos);
+
+    const auto unknown = run_certfleet(db, {"check"});
+    INFO(unknown.out);
+    CHECK(unknown.exit_code == 3);
+    CHECK(unknown.out.find(", 1 unreadable lists |") != std::string::npos);
+    CHECK(unknown.out.find("unknown " + list + ": ") != std::string::npos);
+    const auto check_json = json::parse(run_certfleet(db, {"check", "--format", "json"}).out);
+    CHECK(check_json["coverage"]["unreadable_lists"].size() == 1);
+    // The reports still show the view the earlier scan left.
+    CHECK(json::parse(report(db, {"--format", "json"}))["scan"]["id"] == 1);
+
+    // The list is back: a scan that reads it clears the alert (nothing listens there; the port is closed).
+    write_file(list, "127.66.41.1\n");
+    scan_ok(db, {"--targets-file", list, "--ports", "14443", "--timeout-ms", "2000"});
+    const auto ok = run_certfleet(db, {"check"});
+    INFO(ok.out);
+    CHECK(ok.exit_code == 0);
+}
