@@ -8,6 +8,7 @@
 
 #include "core/cert_info.hpp"
 #include "core/enum_names.hpp"
+#include "core/observation.hpp"
 
 namespace certfleet {
 
@@ -32,6 +33,7 @@ struct Finding {
     std::int64_t days_left = 0;
     std::optional<UnixTime> deadline;  // migration rules
     bool overdue = false;              // the deadline has passed
+    Labels labels;                     // the place's (owner, env, ...), to route the work to its owners
 };
 
 }  // namespace certfleet

@@ -57,6 +57,7 @@ struct StoredSighting {
     bool system_store = false;      // a trust-store entry of a store an OS package maintains
     bool with_private_key = false;  // the certificate of a private key in the same file
     std::string host;               // the machine the file is on
+    Labels labels;                  // the place's, with the scan's for keys it has none of
 };
 
 struct StoredEndpointSighting {
@@ -65,6 +66,7 @@ struct StoredEndpointSighting {
     std::uint16_t port = 0;
     std::string server_name;
     int chain_position = 0;
+    Labels labels;  // the place's, with the scan's for keys it has none of
 };
 
 struct StoredCertificate {

@@ -341,3 +341,8 @@ CREATE VIEW IF NOT EXISTS current_endpoints AS SELECT el.endpoint_id, el.scan_id
 INSERT OR REPLACE INTO endpoint_latest SELECT el.endpoint_id, (SELECT max(o.scan_id) FROM endpoint_observations o
     WHERE o.endpoint_id = el.endpoint_id AND o.status = 'tls') FROM endpoint_latest el WHERE EXISTS (SELECT 1 FROM
     endpoint_observations o WHERE o.endpoint_id = el.endpoint_id AND o.status = 'tls');
+
+-- Schema version 10: a file place is (host, path, format), in locations above. And added to findings by
+-- sqlite_schema.cpp:
+--   labels  TEXT NOT NULL DEFAULT '{}': the place's labels (owner, env, ...) as a JSON object, so the work a
+--           finding asks for can be routed to the place's owners; '{}' in rows stored before version 10.

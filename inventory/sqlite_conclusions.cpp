@@ -50,11 +50,11 @@ void SqliteInventory::store_findings(ScanId scan, const std::vector<Finding>& fi
     clear.bind(1, scan).run();
     Statement insert(db_,
                      "INSERT INTO findings (scan_id, rule_id, severity, sha256, location, message, days_left, "
-                     "deadline, overdue, evaluated_at) VALUES (?,?,?,?,?,?,?,?,?,strftime('%s','now'))");
+                     "deadline, overdue, labels, evaluated_at) VALUES (?,?,?,?,?,?,?,?,?,?,strftime('%s','now'))");
     for (const auto& f : findings) {
         insert.bind(1, scan).bind(2, f.rule_id).bind(3, std::string(to_string(f.severity))).bind(4, f.sha256).bind(5, f.location);
         insert.bind(6, f.message).bind(7, f.days_left).bind(8, f.deadline);
-        insert.bind(9, static_cast<std::int64_t>(f.overdue)).run();
+        insert.bind(9, static_cast<std::int64_t>(f.overdue)).bind(10, labels_json_text(f.labels)).run();
     }
 }
 

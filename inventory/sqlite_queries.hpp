@@ -111,6 +111,7 @@ private:
     void load_certificates(const Filter& filter, ScanContents& contents);
     void load_endpoints(const Filter& filter, ScanContents& contents);
     void load_keys(const Filter& filter, ScanContents& contents);
+    std::map<PlaceKey, Labels> place_labels(const Filter& filter);
 
     // sqlite_anchor_queries.cpp
     std::unordered_map<std::int64_t, std::string> anchors_reached(const std::vector<std::int64_t>& ids,

@@ -1,8 +1,12 @@
 // What the reports show: the certificates of a view or of one scan with their sightings and history, keys,
 // endpoints, and the scan's events and findings. Every statement here is meant to run inside one read transaction
 // (ReadSnapshot), so the answers agree with each other even while a scan is being written.
+#include <algorithm>
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
+
+#include <nlohmann/json.hpp>
 
 #include "inventory/sqlite_queries.hpp"
 
@@ -12,7 +16,8 @@ namespace {
 
 void load_findings(sqlite3* db, ScanId scan, ScanContents& contents) {
     Statement select(db,
-                     "SELECT rule_id, severity, sha256, location, message, days_left, deadline, overdue FROM findings "
+                     "SELECT rule_id, severity, sha256, location, message, days_left, deadline, overdue, labels FROM "
+                     "findings "
                      "WHERE scan_id = ? ORDER BY id");
     select.bind(1, scan);
     while (select.step()) {
@@ -25,6 +30,7 @@ void load_findings(sqlite3* db, ScanId scan, ScanContents& contents) {
         f.days_left = select.integer(5);
         if (!select.is_null(6)) f.deadline = select.integer(6);
         f.overdue = select.integer(7) != 0;
+        f.labels = labels_from_json_text(select.text(8));
         contents.findings.push_back(std::move(f));
     }
 }
@@ -39,6 +45,21 @@ void load_events(sqlite3* db, ScanId scan, ScanContents& contents) {
 }
 
 }  // namespace
+
+std::string labels_json_text(const Labels& labels) {
+    nlohmann::json object = nlohmann::json::object();
+    for (const auto& label : labels) object[label.key] = label.value;
+    return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Labels labels_from_json_text(const std::string& text) {
+    const auto object = nlohmann::json::parse(text, nullptr, false);
+    Labels labels;
+    if (!object.is_object()) return labels;
+    for (const auto& [key, value] : object.items())
+        if (value.is_string()) labels.push_back(Label{key, value.get<std::string>()});
+    return labels;
+}
 
 std::optional<ScanRecord> load_scan_record(sqlite3* db, std::optional<ScanId> scan, bool finished_only) {
     std::string sql = std::string("SELECT ") + kScanColumns + " FROM scans";
@@ -112,21 +133,28 @@ void SqliteQueries::load_certificates(const Filter& filter, ScanContents& conten
         stored.last_seen = history.integer(2);
     }
 
+    auto labels = place_labels(filter);
+    const auto labels_of = [&](int kind, std::int64_t place) {
+        const auto it = labels.find({kind, place});
+        return it == labels.end() ? Labels{} : it->second;
+    };
     Statement files(db_, (with + "SELECT c.sha256, l.path, l.format, v.position, l.host, " +
                           sighting_has("system_anchor_sightings", "v.scan_id", "v.place_id", "v.position") + ", " +
                           sighting_has("key_certificate_sightings", "v.scan_id", "v.place_id", "v.position") +
-                          " FROM view v JOIN certificates c ON c.id = v.certificate_id JOIN locations l ON l.id = "
-                          "v.place_id WHERE v.kind = 0 ORDER BY l.path, l.host, v.position")
+                          ", v.place_id FROM view v JOIN certificates c ON c.id = v.certificate_id JOIN locations l ON "
+                          "l.id = v.place_id WHERE v.kind = 0 ORDER BY l.path, l.host, v.position")
                              .c_str());
     bind_view(files, filter);
     while (files.step()) {
         const auto format = named_value(files.text(2), SourceFormat::pem);
         contents.certificates[index_of.at(files.text(0))].sightings.push_back(
             StoredSighting{FileLocation{files.text(1), format, static_cast<int>(files.integer(3))},
-                           files.integer(5) != 0, files.integer(6) != 0, files.text(4)});
+                           files.integer(5) != 0, files.integer(6) != 0, files.text(4),
+                           labels_of(kFileKind, files.integer(7))});
     }
 
-    Statement endpoints(db_, (with + "SELECT c.sha256, e.host, e.address, e.port, e.server_name, v.position FROM "
+    Statement endpoints(db_, (with + "SELECT c.sha256, e.host, e.address, e.port, e.server_name, v.position, "
+                                     "v.place_id FROM "
                                      "view v JOIN certificates c ON c.id = v.certificate_id JOIN endpoints e ON e.id = "
                                      "v.place_id WHERE v.kind = 1 ORDER BY e.host, e.port, e.server_name, e.address, "
                                      "v.position")
@@ -135,8 +163,38 @@ void SqliteQueries::load_certificates(const Filter& filter, ScanContents& conten
     while (endpoints.step()) {
         contents.certificates[index_of.at(endpoints.text(0))].endpoint_sightings.push_back(
             StoredEndpointSighting{endpoints.text(1), endpoints.text(2), static_cast<std::uint16_t>(endpoints.integer(3)),
-                                   endpoints.text(4), static_cast<int>(endpoints.integer(5))});
+                                   endpoints.text(4), static_cast<int>(endpoints.integer(5)),
+                                   labels_of(kEndpointKind, endpoints.integer(6))});
     }
+}
+
+// Each place's labels in the scan that put it in the filter's view: its own (owner map), then the scan's
+// (--label) for keys it has none of. Two statements for the whole view, not one per place.
+std::map<PlaceKey, Labels> SqliteQueries::place_labels(const Filter& filter) {
+    const std::string with =
+        "WITH " + view_cte(filter) + ", places AS (SELECT DISTINCT kind, place_id, scan_id FROM view) ";
+    std::map<PlaceKey, Labels> out;
+    Statement own(db_, (with + "SELECT 0, p.place_id, x.key, x.value FROM places p JOIN location_labels x ON p.kind = 0 "
+                               "AND x.scan_id = p.scan_id AND x.location_id = p.place_id UNION ALL SELECT 1, "
+                               "p.place_id, x.key, x.value FROM places p JOIN endpoint_labels x ON p.kind = 1 AND "
+                               "x.scan_id = p.scan_id AND x.endpoint_id = p.place_id ORDER BY 1, 2, 3")
+                            .c_str());
+    bind_view(own, filter);
+    while (own.step())
+        out[{static_cast<int>(own.integer(0)), own.integer(1)}].push_back(Label{own.text(2), own.text(3)});
+    Statement of_scan(db_, (with + "SELECT p.kind, p.place_id, sl.key, sl.value FROM places p JOIN scan_labels sl ON "
+                                   "sl.scan_id = p.scan_id ORDER BY 1, 2, 3")
+                               .c_str());
+    bind_view(of_scan, filter);
+    while (of_scan.step()) {
+        Labels& labels = out[{static_cast<int>(of_scan.integer(0)), of_scan.integer(1)}];
+        const std::string key = of_scan.text(2);
+        if (std::none_of(labels.begin(), labels.end(), [&](const Label& l) { return l.key == key; }))
+            labels.push_back(Label{key, of_scan.text(3)});
+    }
+    for (auto& [place, labels] : out)
+        std::sort(labels.begin(), labels.end(), [](const Label& a, const Label& b) { return a.key < b.key; });
+    return out;
 }
 
 // One scan's probes; in a view, each endpoint's latest probe that presented certificates.

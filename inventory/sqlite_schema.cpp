@@ -20,6 +20,8 @@ constexpr AddedColumn kAddedColumns[] = {
     // Version 8: the name each probe's certificate was checked against, and how that came out.
     {"endpoint_observations", "name_check", "TEXT CHECK (name_check IN ('matched', 'mismatched', 'not-checked'))"},
     {"endpoint_observations", "name_check_detail", "TEXT NOT NULL DEFAULT ''"},
+    // Version 10: the labels of a finding's place.
+    {"findings", "labels", "TEXT NOT NULL DEFAULT '{}'"},
 };
 
 void add_missing_columns(sqlite3* db) {

@@ -248,6 +248,10 @@ void migrate_schema(sqlite3* db);
 // Migrates the inventory at `path` on a read-write connection of its own, closed after.
 void upgrade_sqlite_schema(const std::string& path);
 
+// Labels as a JSON object in a TEXT column, and back (anything but an object of strings reads as no labels).
+std::string labels_json_text(const Labels& labels);
+Labels labels_from_json_text(const std::string& text);
+
 // The scan `scan`, or with none the latest (only among those that ended complete or interrupted with
 // `finished_only`).
 std::optional<ScanRecord> load_scan_record(sqlite3* db, std::optional<ScanId> scan, bool finished_only);

@@ -15,12 +15,6 @@ ordered_json array_of(const std::vector<Item>& items, ToJson to_json) {
     return array;
 }
 
-ordered_json labels_json(const Labels& labels) {
-    ordered_json object = ordered_json::object();
-    for (const auto& label : labels) object[label.key] = label.value;
-    return object;
-}
-
 ordered_json place_json(const Place& p) {
     ordered_json json{{"kind", to_string(p.kind)}, {"display", p.display()}};
     if (p.kind == Place::Kind::file) {

@@ -24,18 +24,26 @@ void write_row(const std::vector<std::string>& fields, std::ostream& out) {
     out << "\r\n";
 }
 
+// "env=prod;owner=payments": one field whatever the number of labels.
+std::string labels_text(const Labels& labels) {
+    std::string text;
+    for (const auto& label : labels) text += (text.empty() ? "" : ";") + label.key + "=" + label.value;
+    return text;
+}
+
 }  // namespace
 
 void CsvWriter::write(const ReportModel& model, const ReportContext& context, std::ostream& out) const {
     write_row({"sha256", "spki_sha256", "subject", "issuer", "serial", "not_before", "not_after", "days_left", "expired",
                "not_yet_valid", "self_signed", "is_ca", "key_type", "key_bits", "place_kind", "path", "format", "host",
-               "address", "port", "server_name", "position", "trust_anchor"},
+               "address", "port", "server_name", "position", "trust_anchor", "labels"},
               out);
     const AnchorStores anchors(model.anchors);
     for (const auto& stored : model.contents.certificates) {
         const CertInfo& c = stored.cert;
         const Validity v = validity_at(c, context.now);
-        for (const auto& place : sighting_places(stored, anchors)) {
+        for (const auto& seen : sighting_places(stored, anchors)) {
+            const auto& place = seen.place;
             const bool file = place.kind == inventory::Place::Kind::file;
             // Fields that do not apply to the place's kind are empty, never a placeholder.
             write_row({c.sha256, c.spki_sha256, c.subject, c.issuer, c.serial, format_rfc3339(c.not_before),
@@ -44,7 +52,7 @@ void CsvWriter::write(const ReportModel& model, const ReportContext& context, st
                        c.key_bits > 0 ? std::to_string(c.key_bits) : "", to_string(place.kind), place.path,
                        file ? to_string(place.format) : "", place.host, place.address,
                        file ? "" : std::to_string(place.port), place.server_name, std::to_string(place.position),
-                       true_false(place.trust_anchor)},
+                       true_false(place.trust_anchor), labels_text(seen.labels)},
                       out);
         }
     }

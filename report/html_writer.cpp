@@ -416,7 +416,7 @@ void write_certificates(std::ostream& out, const inventory::ScanContents& conten
         const CertInfo& c = stored.cert;
         const Validity v = validity_at(c, now);
         std::vector<std::string> places;
-        for (const auto& place : sighting_places(stored, anchors)) places.push_back(place_item(place));
+        for (const auto& seen : sighting_places(stored, anchors)) places.push_back(place_item(seen.place, seen.labels));
         write_record(out, "cert-" + c.sha256,
                      {{subject_html(c), ""}, text_cell(common_name_or_subject(c.issuer)), days_cell(v),
                       date_cell(c.not_after), text_cell(key_text(c)), text_cell(flags(c, v, true)),

@@ -94,6 +94,12 @@ ordered_json scan_header_json(const inventory::ScanRecord& scan) {
     };
 }
 
+ordered_json labels_json(const Labels& labels) {
+    ordered_json object = ordered_json::object();
+    for (const auto& label : labels) object[label.key] = label.value;
+    return object;
+}
+
 ordered_json finding_json(const Finding& f, FindingSubject subject) {
     ordered_json json{{"rule_id", f.rule_id}, {"severity", to_string(f.severity)}, {"sha256", f.sha256}};
     if (subject == FindingSubject::included) json["subject"] = f.subject;
@@ -102,6 +108,7 @@ ordered_json finding_json(const Finding& f, FindingSubject subject) {
     json["days_left"] = f.days_left;
     json["deadline"] = f.deadline ? ordered_json(format_rfc3339(*f.deadline)) : ordered_json();
     json["overdue"] = f.overdue;
+    json["labels"] = labels_json(f.labels);
     add_exact_bytes(json, "location");
     return json;
 }

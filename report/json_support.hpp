@@ -19,6 +19,7 @@ using nlohmann::ordered_json;
 
 ordered_json optional_time(const std::optional<UnixTime>& t);  // RFC 3339, or null
 ordered_json optional_text(const std::string& s);              // null when empty
+ordered_json labels_json(const Labels& labels);                 // {"owner": "payments", ...}
 
 // Every fact of the certificate model, with days_left and the expiry flags as of `now`.
 ordered_json certificate_facts_json(const CertInfo& cert, UnixTime now);

@@ -38,7 +38,8 @@ ordered_json certificate_json(const inventory::StoredCertificate& stored, UnixTi
                               {"format", to_string(s.location.format)},
                               {"index", s.location.index},
                               {"system_store", s.system_store},
-                              {"with_private_key", s.with_private_key}};
+                              {"with_private_key", s.with_private_key},
+                              {"labels", labels_json(s.labels)}};
         add_exact_bytes(sighting, "path");
         sightings.push_back(std::move(sighting));
     }
@@ -48,7 +49,8 @@ ordered_json certificate_json(const inventory::StoredCertificate& stored, UnixTi
                                          {"address", e.address},
                                          {"port", e.port},
                                          {"server_name", optional_text(e.server_name)},
-                                         {"chain_position", e.chain_position}});
+                                         {"chain_position", e.chain_position},
+                                         {"labels", labels_json(e.labels)}});
     }
     ordered_json json = certificate_facts_json(stored.cert, now);
     json["first_seen"] = format_rfc3339(stored.first_seen);

@@ -43,7 +43,8 @@ std::string places_cell(const inventory::StoredCertificate& stored, const Anchor
     const auto places = distinct_places(sighting_places(stored, anchors));
     std::string text;
     for (std::size_t i = 0; i < places.size() && i < kPlacesPerCell; ++i)
-        text += (i ? "<br>" : "") + cell(places[i].display() + (places[i].trust_anchor ? " (trust store)" : ""));
+        text += (i ? "<br>" : "") +
+                cell(places[i].place.display() + (places[i].place.trust_anchor ? " (trust store)" : ""));
     if (places.size() > kPlacesPerCell) text += "<br>… and " + std::to_string(places.size() - kPlacesPerCell) + " more";
     return text;
 }

@@ -22,10 +22,12 @@ std::string scope_title(const inventory::ScanContents& contents) {
     return contents.scope == inventory::ContentsScope::view ? "Current view after scan " + id : "Scan " + id + " alone";
 }
 
-std::vector<inventory::Place> sighting_places(const inventory::StoredCertificate& stored, const AnchorStores& anchors) {
-    std::vector<inventory::Place> places;
+std::vector<inventory::PlaceSeen> sighting_places(const inventory::StoredCertificate& stored,
+                                                  const AnchorStores& anchors) {
+    std::vector<inventory::PlaceSeen> places;
     for (const auto& s : stored.sightings) {
-        inventory::Place& place = places.emplace_back();
+        places.emplace_back().labels = s.labels;
+        inventory::Place& place = places.back().place;
         place.path = s.location.path;
         place.host = s.host;
         place.format = s.location.format;
@@ -34,7 +36,8 @@ std::vector<inventory::Place> sighting_places(const inventory::StoredCertificate
         place.system_store = s.system_store;
     }
     for (const auto& e : stored.endpoint_sightings) {
-        inventory::Place& place = places.emplace_back();
+        places.emplace_back().labels = e.labels;
+        inventory::Place& place = places.back().place;
         place.kind = inventory::Place::Kind::endpoint;
         place.host = e.host;
         place.address = e.address;
@@ -45,12 +48,13 @@ std::vector<inventory::Place> sighting_places(const inventory::StoredCertificate
     return places;
 }
 
-std::vector<inventory::Place> distinct_places(std::vector<inventory::Place> sightings) {
+std::vector<inventory::PlaceSeen> distinct_places(std::vector<inventory::PlaceSeen> sightings) {
     std::set<std::tuple<inventory::Place::Kind, std::string, std::string, std::uint16_t, std::string>> seen;
-    std::vector<inventory::Place> places;
-    for (auto& place : sightings) {
+    std::vector<inventory::PlaceSeen> places;
+    for (auto& sighting : sightings) {
+        const auto& place = sighting.place;
         if (seen.emplace(place.kind, place.path, place.host, place.port, place.server_name).second)
-            places.push_back(std::move(place));
+            places.push_back(std::move(sighting));
     }
     return places;
 }

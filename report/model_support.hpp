@@ -26,16 +26,17 @@ private:
     std::map<std::string, std::set<std::string>> stores_;  // sha256 -> display of each store holding it
 };
 
-// Every sighting of a certificate as a place: files first (by path and position), then endpoints.
 // What a report is about, for its header: "Current view after scan 7" or "Scan 7 alone".
 std::string scope_title(const inventory::ScanContents& contents);
 
-std::vector<inventory::Place> sighting_places(const inventory::StoredCertificate& stored, const AnchorStores& anchors);
+// Every sighting of a certificate as a place with its labels: files first (by path and position), then endpoints.
+std::vector<inventory::PlaceSeen> sighting_places(const inventory::StoredCertificate& stored,
+                                                  const AnchorStores& anchors);
 
 // Sightings cut to one per place a replacement must reach, the first of each: files by path, endpoints by (host,
 // port, server name). A bundle holding a certificate twice is one place; so is a host name that resolved to two
 // addresses.
-std::vector<inventory::Place> distinct_places(std::vector<inventory::Place> sightings);
+std::vector<inventory::PlaceSeen> distinct_places(std::vector<inventory::PlaceSeen> sightings);
 // How many such places the certificate is at: the JSON report's shared.locations.
 std::size_t location_count(const inventory::StoredCertificate& stored);
 

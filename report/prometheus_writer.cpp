@@ -1,6 +1,7 @@
 #include "report/prometheus_writer.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <utility>
 
@@ -54,12 +55,26 @@ private:
     std::string name_;
 };
 
-// Labels naming one place: files by path, endpoints by host, port and server name (the place as
-// distinct_places counts it, so no two places of a certificate share a label set).
-MetricLabels place_labels(const inventory::Place& place) {
+// A label key (letters, digits, '_', '-', '.', '/') as a Prometheus label name ([a-zA-Z0-9_] after a letter).
+std::string metric_label_name(const std::string& key) {
+    std::string name = key;
+    for (char& c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    return name;
+}
+
+// Labels naming one place: files by path and host, endpoints by host, port and server name (the place as
+// distinct_places counts it, so no two places of a certificate share a label set); then the place's own labels
+// as label_KEY (owner, env, ...), so alerts can be routed to the team that owns the place.
+MetricLabels place_labels(const inventory::PlaceSeen& seen) {
+    const auto& place = seen.place;
     const std::string kind = to_string(place.kind);
-    if (place.kind == inventory::Place::Kind::file) return {{"kind", kind}, {"path", place.path}};
-    return {{"kind", kind}, {"host", place.host}, {"port", std::to_string(place.port)}, {"sni", place.server_name}};
+    MetricLabels labels = place.kind == inventory::Place::Kind::file
+                              ? MetricLabels{{"kind", kind}, {"path", place.path}, {"host", place.host}}
+                              : MetricLabels{{"kind", kind}, {"host", place.host}, {"port", std::to_string(place.port)},
+                                             {"sni", place.server_name}};
+    for (const auto& label : seen.labels) labels.push_back({"label_" + metric_label_name(label.key), label.value});
+    return labels;
 }
 
 MetricLabels joined(MetricLabels labels, const MetricLabels& more) {
@@ -119,7 +134,7 @@ void write_keys(const ReportModel& model, Exposition& metrics) {
 void write_trust(const ReportModel& model, Exposition& metrics) {
     metrics.family("x509_trust_store_anchors", "Trust anchors each trust store in the report holds.");
     for (const auto& store : model.stores)
-        metrics.sample(place_labels(store.place), static_cast<std::int64_t>(store.anchors.size()));
+        metrics.sample(place_labels(inventory::PlaceSeen{.place = store.place}), static_cast<std::int64_t>(store.anchors.size()));
     metrics.family("x509_trust_anchor_info", "A trust store holds this anchor; the value is always 1.");
     for (const auto& anchor : model.anchors)
         for (const auto& store : anchor.stores) metrics.sample({{"sha256", anchor.summary.cert.sha256}, {"store", store}}, 1);

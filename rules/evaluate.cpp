@@ -150,6 +150,7 @@ Finding finding_for(const Rule& rule, const Subject& s, Severity severity, UnixT
     f.sha256 = s.cert.sha256;
     f.subject = s.cert.subject;
     f.location = s.place.display();
+    f.labels = s.labels;
     f.days_left = validity_at(s.cert, now).days_left;
     f.message = rule.description.empty() ? rule.id : rule.description;
     if (!rule.advice.empty()) f.message += ". " + rule.advice;

@@ -2,7 +2,9 @@
 // Runs the certfleet binary under test, as a user would from a shell.
 #include <signal.h>
 #include <sys/types.h>
+#include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -19,6 +21,15 @@ inline std::vector<std::string> certfleet_argv(const std::string& db, std::vecto
     std::vector<std::string> argv{kBinary, "--db", db};
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
+}
+
+// This machine's name as certfleet names the host of its files: the host name in lowercase.
+inline std::string this_host_name() {
+    char name[256] = {};
+    ::gethostname(name, sizeof name - 1);
+    std::string host = name;
+    for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return host.empty() ? "localhost" : host;
 }
 
 inline ProcessResult run_certfleet(const std::string& db, std::vector<std::string> args, ProcessOptions options = {}) {

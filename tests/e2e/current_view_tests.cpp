@@ -115,3 +115,30 @@ TEST_CASE("e2e current view: a targets list that cannot be read makes check UNKN
     INFO(ok.out);
     CHECK(ok.exit_code == 0);
 }
+
+TEST_CASE("e2e current view: labels and host reach every export, so work can be routed to its owners",
+          "[e2e][view]") {
+    TempDir dir;
+    const std::string db = (dir / "inventory.db").string();
+    const auto expired = TestCert::make(
+        {.subject_cn = "old.example", .dns_names = {"old.example"}, .not_before_days = -60, .not_after_days = -3},
+        TestKey::shared({}, 44));
+    write_file(dir / "srv/old.crt", expired.pem());
+    scan_ok(db, {"--files", (dir / "srv").string(), "--host", "web7", "--label", "owner=payments", "--label",
+                 "env=prod"});
+
+    const json doc = json::parse(report(db, {"--format", "json"}));
+    const json& sighting = doc["certificates"][0]["sightings"][0];
+    CHECK(sighting["host"] == "web7");
+    CHECK(sighting["labels"] == json({{"env", "prod"}, {"owner", "payments"}}));
+    REQUIRE_FALSE(doc["findings"].empty());
+    CHECK(doc["findings"][0]["labels"]["owner"] == "payments");
+    CHECK(report(db, {"--format", "csv"}).find(",web7,") != std::string::npos);
+    CHECK(report(db, {"--format", "csv"}).find("env=prod;owner=payments") != std::string::npos);
+    const auto metrics = report(db, {"--format", "prometheus"});
+    CHECK(metrics.find("host=\"web7\",label_env=\"prod\",label_owner=\"payments\"") != std::string::npos);
+    const json check = json_of(db, {"check"});
+    REQUIRE_FALSE(check["findings"].empty());
+    CHECK(check["findings"][0]["labels"]["owner"] == "payments");
+    CHECK(report(db, {"--format", "html"}).find("owner=payments") != std::string::npos);
+}

@@ -444,10 +444,12 @@ TEST_CASE("e2e: Prometheus, CSV and Markdown reports of a real scan", "[e2e]") {
     REQUIRE(written.exit_code == 0);
     CHECK_FALSE(fs::exists(prom + ".tmp"));
     const std::string metrics = to_string(read_file(prom));
+    // A file's series name its path and the host it is on.
+    const std::string host = ",host=\"" + this_host_name() + "\"";
     CHECK(metrics.find("x509_cert_not_after{sha256=\"" + fleet.chain.leaf.sha256() + "\",kind=\"file\",path=\"" + t +
-                       "/pem/bundle.pem\"} ") != std::string::npos);
+                       "/pem/bundle.pem\"" + host + "} ") != std::string::npos);
     CHECK(metrics.find("x509_cert_expired{sha256=\"" + fleet.expired.sha256() + "\",kind=\"file\",path=\"" + t +
-                       "/app/config.json\"} 1\n") != std::string::npos);
+                       "/app/config.json\"" + host + "} 1\n") != std::string::npos);
     CHECK(metrics.find("certfleet_findings{severity=\"critical\"} ") != std::string::npos);
     CHECK(metrics.find("x509_scan_last_success_timestamp_seconds ") != std::string::npos);
     if (std::system("command -v promtool >/dev/null 2>&1") != 0) {

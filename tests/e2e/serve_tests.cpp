@@ -34,7 +34,7 @@ TEST_CASE("e2e: serve answers Prometheus on /metrics, 4xx to anything else, and 
     CHECK(metrics.starts_with("HTTP/1.1 200 OK\r\n"));
     CHECK(metrics.find("\r\nContent-Type: text/plain; version=0.0.4") != std::string::npos);
     CHECK(metrics.find("\nx509_cert_not_after{sha256=\"" + cert.sha256() + "\",kind=\"file\",path=\"" +
-                       (dir / "tree/served.pem").string() + "\"} ") != std::string::npos);
+                       (dir / "tree/served.pem").string() + "\",host=\"" + this_host_name() + "\"} ") != std::string::npos);
 
     const std::string index = Connection(address, port).exchange(get("/"));
     CHECK(index.starts_with("HTTP/1.1 200 OK\r\n"));

@@ -88,7 +88,8 @@ TEST_CASE("report: the JSON document follows schema 1", "[report]") {
     CHECK(cert["dns_names"] == nlohmann::json::array({"expired.example"}));
     CHECK(cert["sightings"][1] ==
           nlohmann::json({{"kind", "file"}, {"path", "/srv/copy.p12"}, {"host", ""}, {"format", "pkcs12"},
-                          {"index", 1}, {"system_store", false}, {"with_private_key", false}}));
+                          {"index", 1}, {"system_store", false}, {"with_private_key", false},
+                          {"labels", nlohmann::json::object()}}));
     CHECK(doc["certificates"][1]["is_ca"] == true);
     CHECK(doc["keys"][0]["paths"] == nlohmann::json::array({"/srv/key.pem", "/srv/copy.p12"}));
     CHECK(doc["errors"] == nlohmann::json::array({{{"location", "/srv/huge.bin"}, {"reason", "too_large"},
