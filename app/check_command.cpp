@@ -70,7 +70,7 @@ int run_progress(const ProgressOptions& options, const std::string& db_path) {
     require_inventory_file(db_path);
     auto queries = inventory::open_sqlite_queries(db_path);
     ProgressLine progress(::isatty(STDERR_FILENO));
-    const auto history = rules::migration_history(*queries, rules, options.rule, [&](std::size_t done, std::size_t total) {
+    const auto history = rules::migration_history(*queries, rules, options.rule, std::nullopt, [&](std::size_t done, std::size_t total) {
         progress.show([&] { return "burn-down: " + std::to_string(done) + " of " + std::to_string(total) + " scans"; });
     });
     progress.clear();

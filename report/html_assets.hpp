@@ -15,7 +15,7 @@ inline constexpr std::string_view kStyle = R"css(
 [hidden] { display: none !important; }
 body { margin: 0; color: var(--ink); background: #fff;
   font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-header, main, footer { max-width: 1200px; margin: 0 auto; padding: 0 24px; }
+header, main, footer { max-width: 1680px; margin: 0 auto; padding: 0 24px; }
 header { padding-top: 24px; }
 h1 { font-size: 1.7rem; margin: 0 0 2px; }
 h2 { font-size: 1.25rem; margin: 36px 0 10px; padding-bottom: 4px; border-bottom: 2px solid var(--ink); }
@@ -41,7 +41,7 @@ nav { display: flex; flex-wrap: wrap; gap: 4px 18px; padding: 10px 0; border-bot
 
 figure { margin: 6px 0 4px; break-inside: avoid; }
 figcaption { font-size: .88rem; color: var(--muted); }
-svg.chart { display: block; width: 100%; max-width: 860px; height: auto; }
+svg.chart { display: block; width: 100%; max-width: 1100px; height: auto; }
 .chart text { font-size: 10px; fill: var(--muted); }
 .chart text.count { fill: var(--ink); font-weight: 600; }
 .chart .grid { stroke: var(--line); stroke-width: 1; }
@@ -50,10 +50,14 @@ svg.chart { display: block; width: 100%; max-width: 860px; height: auto; }
 .chart .bar.expired rect { fill: var(--critical); }
 .chart .unmet { stroke: var(--critical); fill: var(--critical); }
 .chart .met { stroke: var(--ok); fill: var(--ok); }
+.chart .exempt { stroke: var(--info); fill: var(--info); stroke-dasharray: 4 3; }
+.chart .deadline line { stroke: var(--ink); stroke-width: 1.5; stroke-dasharray: 6 4; }
+.chart .deadline text { fill: var(--ink); font-weight: 600; }
 .chart polyline { fill: none; stroke-width: 2; }
 .legend { font-size: .85rem; color: var(--muted); }
 .legend .key { display: inline-block; width: 12px; height: 3px; margin: 0 4px 3px 10px; vertical-align: middle; }
 .legend .key.unmet { background: var(--critical); } .legend .key.met { background: var(--ok); }
+.legend .key.exempt { background: var(--info); } .legend .key.deadline { background: var(--ink); width: 3px; height: 12px; }
 .migration { break-inside: avoid; }
 
 .table-tools { display: flex; align-items: center; gap: 12px; margin: 8px 0 4px; font-size: .88rem; color: var(--muted); }
@@ -67,8 +71,8 @@ table.data th button { all: unset; display: block; box-sizing: border-box; width
   padding: 6px 8px; font-weight: 650; }
 table.data th[aria-sort="ascending"] button::after { content: " \25B2"; font-size: .7em; }
 table.data th[aria-sort="descending"] button::after { content: " \25BC"; font-size: .7em; }
-table.data td { padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
-table.data .num { text-align: right; font-variant-numeric: tabular-nums; }
+table.data td { padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: break-word; }
+table.data .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.data th.num button { text-align: right; }
 tbody.record:hover > tr:first-child { background: var(--panel); }
 tr.details > td { background: var(--panel); padding: 8px 16px 14px 34px; }

@@ -1,217 +1,18 @@
 #include "report/html_writer.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
-#include <array>
 #include <map>
-#include <string_view>
+#include <set>
 
-#include "core/encoding.hpp"
 #include "report/html_assets.hpp"
+#include "report/html_support.hpp"
 #include "report/model_support.hpp"
-#include "report/table_support.hpp"
-#include "report/text_escape.hpp"
 
-// Every table row and chart is rendered here as markup; the page's script only sorts, filters and expands what
-// is already there. So nothing the certificates say is ever embedded in a script, and everything printed goes
-// through escape() once, as HTML text or a double-quoted attribute value.
 namespace certfleet::report {
 
 namespace {
 
-constexpr std::int64_t kSecondsPerDay = 86'400;
-constexpr std::int64_t kExpiringSoonDays = 30;
-constexpr int kTimelineWeeks = 26;
-
-// HTML text or a double-quoted attribute value, from the text as visible_text shows it: bytes that are not
-// UTF-8 and control characters are seen, not dropped or left to the browser.
-std::string escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : visible_text(text)) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
-
-std::string joined(const std::vector<std::string>& items, std::string_view separator = ", ") {
-    std::string out;
-    for (const auto& item : items) out += (out.empty() ? "" : std::string(separator)) + item;
-    return out;
-}
-
-// A Content-Security-Policy source for one inline block: the page runs and applies only its own script and
-// stylesheet, so even markup that slipped past escaping could neither run nor restyle anything.
-std::string csp_hash(std::string_view block) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int digest_size = 0;
-    EVP_Digest(block.data(), block.size(), digest.data(), &digest_size, EVP_sha256(), nullptr);
-    return "'sha256-" + base64_encode(std::span(digest.data(), digest_size)) + "'";
-}
-
-// ---- tables ----
-
-struct Column {
-    // number: sorts and aligns as a number; rank: sorts as a number (a severity) but reads as text.
-    enum class Kind { text, number, rank };
-    const char* key;  // the name #sort=TABLE:KEY uses
-    const char* title;
-    Kind kind = Kind::text;
-};
-constexpr auto kNumber = Column::Kind::number;
-
-// A cell's markup, and what it sorts by when that is not its text (days, dates, counts, severity ranks).
-struct Cell {
-    std::string html;
-    std::string sort_value;
-};
-
-Cell text_cell(std::string_view text) { return {escape(text), ""}; }
-Cell number_cell(std::int64_t value) { return {std::to_string(value), std::to_string(value)}; }
-
-// A table's filter box and header; or, when it has no records, only the note `none`, and false.
-bool open_table(std::ostream& out, std::string_view id, std::string_view what, const std::vector<Column>& columns,
-                std::size_t records, std::string_view none) {
-    if (records == 0) {
-        out << "<p class=\"note\">" << none << "</p>\n";
-        return false;
-    }
-    out << "<div class=\"table-tools\"><input type=\"search\" data-filter=\"" << id << "\" placeholder=\"Filter "
-        << what << "\" aria-label=\"Filter " << what << "\"><span data-shown=\"" << id << "\"></span></div>\n"
-        << "<div class=\"table-wrap\"><table class=\"data\" id=\"" << id << "\"><thead><tr>";
-    for (const auto& column : columns) {
-        out << "<th data-key=\"" << column.key << "\" aria-sort=\"none\"";
-        if (column.kind != Column::Kind::text) out << " data-type=\"number\"";
-        if (column.kind == kNumber) out << " class=\"num\"";
-        out << "><button type=\"button\">" << column.title << "</button></th>";
-    }
-    out << "</tr></thead>\n";
-    return true;
-}
-
-void close_table(std::ostream& out) { out << "</table></div>\n"; }
-
-// One record: a row of cells and, when there is more to say, a details row the first cell's button shows. Each
-// record is its own <tbody> so sorting moves a row and its details together.
-void write_record(std::ostream& out, std::string_view id, const std::vector<Cell>& cells, std::string_view details,
-                  const std::vector<Column>& columns) {
-    out << "<tbody class=\"record\"";
-    if (!id.empty()) out << " id=\"" << escape(id) << "\"";
-    out << "><tr>";
-    for (std::size_t i = 0; i < cells.size(); ++i) {
-        out << "<td";
-        if (columns[i].kind == kNumber) out << " class=\"num\"";
-        if (!cells[i].sort_value.empty()) out << " data-value=\"" << escape(cells[i].sort_value) << "\"";
-        out << ">";
-        if (i == 0 && !details.empty())
-            out << "<button type=\"button\" class=\"expand\" aria-expanded=\"false\" aria-label=\"Details\"></button>";
-        out << cells[i].html << "</td>";
-    }
-    out << "</tr>";
-    if (!details.empty()) out << "<tr class=\"details\" hidden><td colspan=\"" << cells.size() << "\">" << details << "</td></tr>";
-    out << "</tbody>\n";
-}
-
-// ---- certificates ----
-
-std::string days_text(const Validity& v) {
-    if (v.expired) return "expired " + std::to_string(-v.days_left) + " d ago";
-    return std::to_string(v.days_left) + " d";
-}
-
-Cell days_cell(const Validity& v) {
-    const char* tone = v.expired ? "days-expired" : v.days_left <= kExpiringSoonDays ? "days-soon" : "";
-    return {std::string("<span class=\"") + tone + "\">" + escape(days_text(v)) + "</span>", std::to_string(v.days_left)};
-}
-
-Cell date_cell(UnixTime t) { return {escape(date(t)), std::to_string(t)}; }
-
-std::string key_text(const CertInfo& c) {
-    std::string text = c.key_type;
-    if (c.key_bits > 0) text += " " + std::to_string(c.key_bits);
-    if (!c.key_curve.empty()) text += " (" + c.key_curve + ")";
-    return text;
-}
-
-void add_fact(std::string& html, std::string_view term, const std::string& value, bool monospace = false) {
-    if (value.empty()) return;
-    html += "<dt>" + std::string(term) + "</dt><dd" + (monospace ? " class=\"mono\"" : "") + ">" + escape(value) + "</dd>";
-}
-
-std::string certificate_facts(const CertInfo& c, UnixTime first_seen, UnixTime last_seen, UnixTime now) {
-    const Validity v = validity_at(c, now);
-    std::vector<std::string> names;
-    for (const auto* list : {&c.dns_names, &c.ip_addresses, &c.uris, &c.emails})
-        names.insert(names.end(), list->begin(), list->end());
-    std::string html = "<dl class=\"facts\">";
-    add_fact(html, "Subject", c.subject);
-    add_fact(html, "Issuer", c.issuer);
-    add_fact(html, "Valid", date_time(c.not_before) + " to " + date_time(c.not_after) + " (" + days_text(v) + ")");
-    add_fact(html, "Flags", flags(c, v, true));
-    add_fact(html, "Names", joined(names));
-    add_fact(html, "Key", key_text(c) + ", signed with " + c.signature_algorithm);
-    add_fact(html, "Key usage", joined(c.key_usage));
-    add_fact(html, "Extended key usage", joined(c.ext_key_usage));
-    add_fact(html, "Serial", c.serial, true);
-    add_fact(html, "SHA-256", c.sha256, true);
-    add_fact(html, "Key SHA-256", c.spki_sha256, true);
-    add_fact(html, "Seen", date(first_seen) + " (first) to " + date(last_seen) + " (latest)");
-    return html + "</dl>";
-}
-
-std::string labels_html(const Labels& labels) {
-    std::string html;
-    for (const auto& label : labels) html += " <span class=\"flag\">" + escape(label.key + "=" + label.value) + "</span>";
-    return html;
-}
-
-// One place as a list item: where it is, then how it holds the certificate there.
-std::string place_item(const inventory::Place& place, const Labels& labels = {}) {
-    std::vector<std::string> how;
-    if (place.kind == inventory::Place::Kind::file) {
-        how.push_back(std::string(to_string(place.format)) + " #" + std::to_string(place.position));
-    } else {
-        if (!place.address.empty() && place.address != place.host) how.push_back(place.address);
-        how.push_back("chain position " + std::to_string(place.position));
-    }
-    if (place.trust_anchor) how.push_back(place.system_store ? "trust anchor of a system store" : "trust anchor");
-    return "<li>" + escape(place.display()) + " <span class=\"muted\">" + escape(joined(how)) + "</span>" +
-           labels_html(labels) + "</li>";
-}
-
-std::string list_section(std::string_view title, const std::vector<std::string>& items) {
-    if (items.empty()) return "";
-    std::string html = "<h4>" + std::string(title) + " (" + std::to_string(items.size()) + ")</h4><ul class=\"list\">";
-    for (const auto& item : items) html += item;
-    return html + "</ul>";
-}
-
-std::string subject_html(const CertInfo& c) { return escape(common_name_or_subject(c.subject)); }
-
-// A certificate named in a list: who it is, when it expires, and its fingerprint to look it up.
-std::string certificate_item(const CertInfo& c) {
-    return "<li>" + subject_html(c) + " <span class=\"muted\">expires " + date(c.not_after) +
-           ", <span class=\"mono\">" + escape(short_sha256(c.sha256)) + "</span></span></li>";
-}
-
-// ---- sections ----
-
-// A section of the page: its heading, what it is for when that needs saying, then what `body` writes.
-template <typename Body>
-void write_section(std::ostream& out, std::string_view id, std::string_view title, std::string_view purpose, Body body) {
-    out << "<section id=\"" << id << "\"><h2>" << title << "</h2>";
-    if (!purpose.empty()) out << "<p class=\"note\">" << purpose << "</p>";
-    body();
-    out << "</section>\n";
-}
+using namespace html;
 
 struct SummaryCounts {
     std::int64_t self_signed_leaves = 0;
@@ -264,142 +65,11 @@ void write_summary(std::ostream& out, const inventory::ScanContents& contents, U
     out << "</div>\n";
 }
 
-// Certificates per week until expiry over the next half year, expired ones in a bar of their own.
-void write_timeline(std::ostream& out, const inventory::ScanContents& contents, UnixTime now) {
-    std::int64_t expired = 0, later = 0;
-    std::array<std::int64_t, kTimelineWeeks> weeks{};
-    for (const auto& stored : contents.certificates) {
-        if (only_in_system_stores(stored)) continue;
-        const Validity v = validity_at(stored.cert, now);
-        const std::int64_t week = v.days_left / 7;
-        if (v.expired) ++expired;
-        else if (week < kTimelineWeeks) ++weeks[week];
-        else ++later;
-    }
-    const std::int64_t tallest = std::max(expired, *std::max_element(weeks.begin(), weeks.end()));
-
-    constexpr int width = 860, height = 210, left = 34, right = 8, top = 18, bottom = 34;
-    constexpr int plot_height = height - top - bottom;
-    constexpr double slot = double(width - left - right) / (kTimelineWeeks + 2);  // the expired bar, a gap, the weeks
-    const auto bar_height = [&](std::int64_t count) { return tallest == 0 ? 0.0 : double(count) * plot_height / tallest; };
-    const auto write_bar = [&](double x, std::int64_t count, std::string_view kind, std::string_view week,
-                               const std::string& title) {
-        const double h = bar_height(count);
-        out << "<g class=\"bar " << kind << "\" data-week=\"" << week << "\" data-count=\"" << count << "\"><title>"
-            << escape(title) << "</title><rect x=\"" << x + 2 << "\" y=\"" << top + plot_height - h << "\" width=\""
-            << slot - 4 << "\" height=\"" << h << "\"/>";
-        if (count > 0)
-            out << "<text class=\"count\" x=\"" << x + slot / 2 << "\" y=\"" << top + plot_height - h - 4
-                << "\" text-anchor=\"middle\">" << count << "</text>";
-        out << "</g>";
-    };
-
-    out << "<figure>"
-        << "<svg class=\"chart\" viewBox=\"0 0 " << width << " " << height << "\" role=\"img\" aria-label=\""
-        << "Certificates per week until expiry\">";
-    for (const std::int64_t value : {std::int64_t{0}, tallest}) {
-        const double y = top + plot_height - bar_height(value);
-        out << "<line class=\"grid\" x1=\"" << left << "\" x2=\"" << width - right << "\" y1=\"" << y << "\" y2=\"" << y
-            << "\"/><text x=\"" << left - 6 << "\" y=\"" << y + 3 << "\" text-anchor=\"end\">" << value << "</text>";
-    }
-    write_bar(left, expired, "expired", "expired", count_of(expired, "certificate") + " expired");
-    out << "<text x=\"" << left + slot / 2 << "\" y=\"" << height - bottom + 14 << "\" text-anchor=\"middle\">expired</text>";
-    for (int week = 0; week < kTimelineWeeks; ++week) {
-        const double x = left + slot * (week + 2);
-        const UnixTime starts = now + week * 7 * kSecondsPerDay;
-        const std::string kind = week * 7 < kExpiringSoonDays ? "soon" : "later";
-        write_bar(x, weeks[week], kind, std::to_string(week),
-                  count_of(weeks[week], "certificate") + " expiring in the week of " + date(starts));
-        if (week % 4 == 0)
-            out << "<text x=\"" << x + slot / 2 << "\" y=\"" << height - bottom + 14 << "\" text-anchor=\"middle\">"
-                << date(starts).substr(5) << "</text>";
-    }
-    out << "<text x=\"" << left + slot * 2 << "\" y=\"" << height - 4 << "\">weeks from " << date(now)
-        << " (MM-DD the week starts)</text></svg>"
-        << "<figcaption>Certificates of this scan by the week they expire; " << count_of(later, "certificate")
-        << " expire later than " << kTimelineWeeks << " weeks from now.</figcaption></figure>\n";
-}
-
-// One line of a burn-down chart, a dot per scan that tells its figure on hover.
-template <typename ValueOf, typename XOf, typename YOf>
-void write_series(std::ostream& out, std::string_view series, const std::vector<rules::ProgressPoint>& points,
-                  ValueOf value_of, XOf x_of, YOf y_of) {
-    out << "<g class=\"" << series << "\"><polyline points=\"";
-    for (std::size_t i = 0; i < points.size(); ++i) out << x_of(i) << "," << y_of(value_of(points[i].progress)) << " ";
-    out << "\"/>";
-    for (std::size_t i = 0; i < points.size(); ++i) {
-        const std::int64_t value = value_of(points[i].progress);
-        out << "<circle r=\"3\" cx=\"" << x_of(i) << "\" cy=\"" << y_of(value) << "\"><title>scan " << points[i].scan
-            << " (" << date(points[i].at) << "): " << value << " " << series << "</title></circle>";
-    }
-    out << "</g>";
-}
-
-// Unmet and met places of one migration rule, scan after scan.
-void write_burn_down(std::ostream& out, const rules::MigrationHistory& history) {
-    const rules::Rule& rule = *history.rule;
-    const auto& points = history.points;
-    out << "<div class=\"migration\"><h3>" << escape(rule.id) << "</h3>";
-    if (!rule.description.empty()) out << "<p>" << escape(rule.description) << "</p>";
-    std::vector<std::string> terms;
-    if (rule.replace_with) terms.push_back("replace with " + *rule.replace_with);
-    if (rule.deadline) terms.push_back("deadline " + date(*rule.deadline));
-    if (!points.empty()) {
-        const auto& latest = points.back().progress;
-        terms.push_back("latest: " + std::to_string(latest.unmet) + " unmet, " + std::to_string(latest.met) + " met, " +
-                        std::to_string(latest.exempt) + " exempt, " + std::to_string(latest.overdue) + " overdue");
-    }
-    out << "<p class=\"note\">" << escape(joined(terms, " · ")) << "</p>";
-    if (points.empty()) {
-        out << "<p class=\"note\">No scans yet.</p></div>\n";
-        return;
-    }
-
-    std::int64_t tallest = 1;
-    for (const auto& p : points) tallest = std::max({tallest, p.progress.met, p.progress.unmet});
-    constexpr int width = 860, height = 170, left = 34, right = 16, top = 12, bottom = 30;
-    constexpr int plot_width = width - left - right, plot_height = height - top - bottom;
-    const auto x_of = [&](std::size_t i) {
-        return points.size() == 1 ? left + plot_width / 2.0 : left + double(i) * plot_width / double(points.size() - 1);
-    };
-    const auto y_of = [&](std::int64_t value) { return top + plot_height - double(value) * plot_height / tallest; };
-    const std::size_t label_every = (points.size() + 11) / 12;  // at most a dozen scan labels fit
-
-    out << "<figure><svg class=\"chart\" viewBox=\"0 0 " << width << " " << height << "\" role=\"img\" aria-label=\""
-        << "Unmet and met places per scan\">";
-    for (const std::int64_t value : {std::int64_t{0}, tallest}) {
-        out << "<line class=\"grid\" x1=\"" << left << "\" x2=\"" << width - right << "\" y1=\"" << y_of(value)
-            << "\" y2=\"" << y_of(value) << "\"/><text x=\"" << left - 6 << "\" y=\"" << y_of(value) + 3
-            << "\" text-anchor=\"end\">" << value << "</text>";
-    }
-    write_series(out, "unmet", points, [](const rules::MigrationProgress& p) { return p.unmet; }, x_of, y_of);
-    write_series(out, "met", points, [](const rules::MigrationProgress& p) { return p.met; }, x_of, y_of);
-    for (std::size_t i = 0; i < points.size(); i += label_every) {
-        out << "<text x=\"" << x_of(i) << "\" y=\"" << height - bottom + 14 << "\" text-anchor=\"middle\">#"
-            << points[i].scan << "</text>";
-    }
-    out << "<text x=\"" << left << "\" y=\"" << height - 2 << "\">scan</text></svg>"
-        << "<figcaption class=\"legend\"><span class=\"key unmet\"></span>unmet (still to migrate)"
-        << "<span class=\"key met\"></span>met</figcaption></figure>";
-    std::vector<std::string> regressed;
-    for (const auto& place : points.back().regressed) regressed.push_back("<li>" + escape(place) + "</li>");
-    out << list_section("Regressed since the previous scan", regressed) << "</div>\n";
-}
-
-void write_migrations(std::ostream& out, const std::vector<rules::MigrationHistory>& migrations) {
-    if (migrations.empty()) {
-        out << "<p class=\"note\">No migration rules: give <span class=\"mono\">report --rules FILE</span> with a rule "
-               "that has <span class=\"mono\">replace_with</span> or a <span class=\"mono\">deadline</span> to track "
-               "one here.</p>";
-    }
-    for (const auto& history : migrations) write_burn_down(out, history);
-}
-
 void write_certificates(std::ostream& out, const inventory::ScanContents& contents, const AnchorStores& anchors,
                         UnixTime now) {
     const std::vector<Column> columns{{"subject", "Subject"}, {"issuer", "Issuer"},  {"days", "Days left", kNumber},
                                       {"expires", "Expires", kNumber}, {"key", "Key"}, {"flags", "Flags"},
-                                      {"places", "Places", kNumber}};
+                                      {"places", "Places", kNumber}, {"labels", "Labels"}};
     // The user's own certificates first, then the distribution's roots, counted in one line.
     std::vector<const inventory::StoredCertificate*> ordered;
     for (const auto& stored : contents.certificates) ordered.push_back(&stored);
@@ -416,15 +86,96 @@ void write_certificates(std::ostream& out, const inventory::ScanContents& conten
         const CertInfo& c = stored.cert;
         const Validity v = validity_at(c, now);
         std::vector<std::string> places;
-        for (const auto& seen : sighting_places(stored, anchors)) places.push_back(place_item(seen.place, seen.labels));
+        std::set<std::pair<std::string, std::string>> labels;  // every label of its places, once
+        for (const auto& seen : sighting_places(stored, anchors)) {
+            places.push_back(place_item(seen.place, seen.labels));
+            for (const auto& label : seen.labels) labels.emplace(label.key, label.value);
+        }
+        Labels distinct;
+        for (const auto& [key, value] : labels) distinct.push_back(Label{key, value});
         write_record(out, "cert-" + c.sha256,
                      {{subject_html(c), ""}, text_cell(common_name_or_subject(c.issuer)), days_cell(v),
                       date_cell(c.not_after), text_cell(key_text(c)), text_cell(flags(c, v, true)),
-                      number_cell(static_cast<std::int64_t>(places.size()))},
+                      number_cell(static_cast<std::int64_t>(places.size())), {labels_html(distinct), ""}},
                      certificate_facts(c, stored.first_seen, stored.last_seen, now) + list_section("Locations", places),
                      columns);
     }
     close_table(out);
+}
+
+// Who presents what: each endpoint in the view with its leaf, verdict and days left; an unseen one (its latest
+// probe could not reach it) as its last probe that presented certificates left it.
+void write_endpoints(std::ostream& out, const inventory::ScanContents& contents, const inventory::Coverage& coverage,
+                     UnixTime now) {
+    std::map<std::string, const CertInfo*> certificates;
+    std::map<std::string, Labels> labels;  // by the endpoint's display
+    for (const auto& stored : contents.certificates) {
+        certificates.emplace(stored.cert.sha256, &stored.cert);
+        for (const auto& seen : sighting_places(stored, AnchorStores()))
+            if (seen.place.kind == inventory::Place::Kind::endpoint) labels.emplace(seen.place.display(), seen.labels);
+    }
+    std::map<std::string, const inventory::AbsentPlace*> unseen;
+    for (const auto& absent : coverage.unseen) unseen.emplace(absent.place.display(), &absent);
+    const std::vector<Column> columns{{"endpoint", "Endpoint"}, {"status", "Status"}, {"verdict", "Verdict"},
+                                      {"leaf", "Leaf"},         {"days", "Days left", kNumber}, {"tls", "TLS"},
+                                      {"labels", "Labels"}};
+    if (!open_table(out, "endpoints", "by endpoint, leaf, verdict, label", columns, contents.endpoints.size(),
+                    "No endpoint in this report: give certfleet scan TARGETs to probe some."))
+        return;
+    for (const auto& endpoint : contents.endpoints) {
+        const auto& f = endpoint.facts;
+        inventory::Place place;
+        place.kind = inventory::Place::Kind::endpoint;
+        place.host = f.host;
+        place.port = f.port;
+        place.server_name = f.server_name;
+        const std::string where = place.display();
+        const auto absent = unseen.find(where);
+        const std::string status = absent != unseen.end() ? "unseen: " + absent->second->reason + " since " +
+                                                                date(absent->second->since)
+                                                          : std::string(to_string(f.status));
+        const CertInfo* leaf = endpoint.chain.empty() ? nullptr : certificates[endpoint.chain.front()];
+        const auto label_list = labels.find(where);
+        const Labels& place_labels = label_list == labels.end() ? Labels{} : label_list->second;
+        std::string details = "<dl class=\"facts\">";
+        add_fact(details, "Address", f.address);
+        add_fact(details, "Name check", f.verdict.name_check_detail);
+        add_fact(details, "Verification", f.verdict.verify_detail);
+        add_fact(details, "Cipher", f.cipher);
+        details += "</dl>";
+        if (leaf) details += certificate_facts(*leaf, 0, 0, now);
+        write_record(out, "endpoint-" + where,
+                     {text_cell(where), {"<span class=\"" + std::string(absent != unseen.end() ? "flag" : "") + "\">" +
+                                             escape(status) + "</span>", ""},
+                      text_cell(f.verdict.verified ? "verified" : f.verdict.verify_error),
+                      leaf ? Cell{subject_html(*leaf), ""} : text_cell("-"),
+                      leaf ? days_cell(validity_at(*leaf, now)) : text_cell("-"), text_cell(f.tls_version),
+                      {labels_html(place_labels), ""}},
+                     details, columns);
+    }
+    close_table(out);
+}
+
+// What the view could not look at: places unseen since a date (still in the view, with their last certificates)
+// and places gone from it, so nobody reads a quiet report as a healthy fleet.
+void write_coverage(std::ostream& out, const inventory::Coverage& coverage) {
+    out << "<div class=\"tiles\">\n";
+    write_tile(out, "unseen", static_cast<std::int64_t>(coverage.unseen.size()), "places unseen",
+               coverage.unseen.empty() ? "ok" : "medium", "could not be looked at again");
+    write_tile(out, "gone", coverage.gone, "places gone", "info", "out of the view, in the history");
+    write_tile(out, "unreadable", coverage.unreadable_files, "unreadable files", coverage.unreadable_files ? "medium" : "ok");
+    write_tile(out, "unreachable", coverage.unreachable, "unreachable endpoints", coverage.unreachable ? "medium" : "ok");
+    out << "</div>\n";
+    std::vector<std::string> items;
+    for (const auto& root : coverage.unreadable_roots)
+        items.push_back("<li>" + escape(root) + " <span class=\"muted\">root could not be read</span></li>");
+    for (const auto& list : coverage.unreadable_lists)
+        items.push_back("<li>" + escape(list) + " <span class=\"muted\">list could not be read</span></li>");
+    for (const auto& absent : coverage.unseen)
+        items.push_back("<li>" + escape(absent.place.display()) + " <span class=\"muted\">" + escape(absent.reason) +
+                        " since " + date(absent.since) + " (scan " + std::to_string(absent.since_scan) +
+                        "); its last certificates stay in the view</span></li>");
+    out << list_section("Not seen by the latest look", items);
 }
 
 std::string label_split_text(const std::map<std::string, std::vector<std::string>>& split) {
@@ -530,7 +281,8 @@ void write_findings(std::ostream& out, const std::vector<Finding>& findings) {
         const std::string severity = to_string(rule.severity);
         std::vector<std::string> places;
         for (const auto& place : rule.places)
-            places.push_back("<li>" + escape(place.location) + "<span class=\"muted\">" + escape(place.remark()) + "</span></li>");
+            places.push_back("<li>" + escape(place.location) + "<span class=\"muted\">" + escape(place.remark()) +
+                             "</span>" + labels_html(place.labels) + "</li>");
         write_record(out, "finding-" + rule.rule_id,
                      {{"<span class=\"severity severity-" + escape(severity) + "\">" + escape(severity) + "</span>",
                        std::to_string(static_cast<int>(rule.severity))},
@@ -560,13 +312,16 @@ void HtmlWriter::write(const ReportModel& model, const ReportContext& context, s
         << count_of(scan.counts.files_walked, "file") << " read, " << count_of(scan.counts.errors, "input error")
         << " · generated " << date_time(context.now) << "</p>\n"
         << "<nav><a href=\"#summary\">Summary</a><a href=\"#timeline\">Expiry timeline</a>"
-        << "<a href=\"#migrations\">Migrations</a><a href=\"#certificates\">Certificates</a>"
+        << "<a href=\"#migrations\">Migrations</a><a href=\"#endpoints\">Endpoints</a>"
+        << "<a href=\"#certificates\">Certificates</a>"
         << "<a href=\"#shared\">Shared</a><a href=\"#key-reuse\">Key reuse</a><a href=\"#trust\">Trust anchors</a>"
-        << "<a href=\"#findings\">Findings</a></nav></header>\n<main>\n";
+        << "<a href=\"#findings\">Findings</a><a href=\"#coverage\">Coverage</a></nav></header>\n<main>\n";
     const UnixTime now = context.now;
     write_section(out, "summary", "Summary", "", [&] { write_summary(out, contents, now); });
     write_section(out, "timeline", "Expiry timeline", "", [&] { write_timeline(out, contents, now); });
     write_section(out, "migrations", "Migration burn-down", "", [&] { write_migrations(out, model.migrations); });
+    write_section(out, "endpoints", "Endpoints", "Who presents what: each endpoint's leaf certificate and verdict.",
+                  [&] { write_endpoints(out, contents, model.coverage, now); });
     write_section(out, "certificates", "Certificates", "",
                   [&] { write_certificates(out, contents, AnchorStores(model.anchors), now); });
     write_section(out, "shared", "Shared certificates",
@@ -582,6 +337,7 @@ void HtmlWriter::write(const ReportModel& model, const ReportContext& context, s
         write_anchors(out, model.anchors, now);
     });
     write_section(out, "findings", "Findings", "", [&] { write_findings(out, contents.findings); });
+    write_section(out, "coverage", "Coverage", "", [&] { write_coverage(out, model.coverage); });
     out << "</main>\n<footer>Generated by certfleet. This page is one file: it fetches nothing. Click a column to sort, "
            "type in a box to filter, and open a row for its details; the address keeps the view, so a link shares "
            "it.</footer>\n<script>"

@@ -98,7 +98,8 @@ std::vector<RuleFindings> findings_by_rule(const std::vector<Finding>& findings)
         auto place = std::find_if(group->places.begin(), group->places.end(), [&](const RuleFindings::AtPlace& p) {
             return p.location == f.location && p.note == note;
         });
-        if (place == group->places.end()) place = group->places.insert(group->places.end(), {f.location, 0, note});
+        if (place == group->places.end())
+            place = group->places.insert(group->places.end(), {f.location, 0, note, f.labels});
         ++place->certificates;
     }
     return groups;

@@ -56,6 +56,7 @@ struct RuleFindings {
         std::string location;
         std::size_t certificates = 0;  // found at this place
         std::string note;              // what a finding here adds to the message (an expired exemption), if any
+        Labels labels;                 // the place's (owner, env, ...)
         // " (3 certificates) note": what to print after the location, empty for one certificate and no note.
         std::string remark() const;
     };

@@ -23,7 +23,8 @@ ReportModel build_report_model(inventory::InventoryQueries& queries, inventory::
     if (parts.scans) model.scans = queries.scans();
     model.coverage = queries.coverage(scan);
     model.rules = std::move(rules);
-    if (parts.migrations) model.migrations = rules::migration_history(queries, model.rules, "");
+    // Drawn up to the scan asked about: the HTML of scan 8 does not show scan 9.
+    if (parts.migrations) model.migrations = rules::migration_history(queries, model.rules, "", scan);
     return model;
 }
 

@@ -84,7 +84,7 @@ CheckResult check(inventory::InventoryQueries& queries, const RuleSet& rules, in
 }
 
 std::vector<MigrationHistory> migration_history(inventory::InventoryQueries& queries, const RuleSet& rules,
-                                                const std::string& rule_id,
+                                                const std::string& rule_id, std::optional<inventory::ScanId> up_to,
                                                 const std::function<void(std::size_t, std::size_t)>& on_scan) {
     std::vector<MigrationHistory> out;
     RuleSet migrations;
@@ -98,24 +98,30 @@ std::vector<MigrationHistory> migration_history(inventory::InventoryQueries& que
         throw RulesError("no migration rule '" + rule_id + "' (a migration rule has a deadline or replace_with)");
     if (out.empty()) return out;  // nothing to follow: no view of any scan is needed
 
-    const auto scans = queries.scans();
+    // A running scan has no share of the views yet and a failed one never will.
+    std::vector<inventory::ScanRecord> scans;
+    for (auto& scan : queries.scans())
+        if ((scan.status == inventory::ScanStatus::complete || scan.status == inventory::ScanStatus::interrupted) &&
+            (!up_to || scan.id <= *up_to))
+            scans.push_back(std::move(scan));
+    const auto latest = queries.latest_finished_scan();
     const SubjectFacts facts = facts_tested_by(migrations);
     for (std::size_t i = 0; i < scans.size(); ++i) {
         const auto& scan = scans[i];
         // Each point is judged as of its own scan's start, so a deadline passes where it really passed.
         const auto evaluation = evaluate(
-            migrations, gather_subjects(queries, view_after(scan.id, i + 1 == scans.size()), facts), scan.started_at);
+            migrations, gather_subjects(queries, view_after(scan.id, latest && latest->id == scan.id), facts),
+            scan.started_at);
         for (std::size_t r = 0; r < out.size(); ++r) {
             ProgressPoint point{scan.id, scan.started_at, evaluation.migrations[r], {}};
-            if (!out[r].points.empty()) {
-                const auto& before = out[r].points.back().progress.met_places;
-                std::set<std::string> unmet;
-                for (const auto& f : evaluation.findings)
-                    if (f.rule_id == out[r].rule->id) unmet.insert(f.location);
-                for (const auto& place : before)
+            std::set<std::string> unmet;
+            for (const auto& f : evaluation.findings)
+                if (f.rule_id == out[r].rule->id) unmet.insert(f.location);
+            if (!out[r].points.empty())
+                for (const auto& place : out[r].points.back().progress.met_places)
                     if (unmet.contains(place)) point.regressed.push_back(place);
-            }
             out[r].points.push_back(std::move(point));
+            if (i + 1 == scans.size()) out[r].unmet_places.assign(unmet.begin(), unmet.end());
         }
         if (on_scan) on_scan(i + 1, scans.size());
     }

@@ -81,13 +81,15 @@ struct ProgressPoint {
 struct MigrationHistory {
     const Rule* rule = nullptr;
     std::vector<ProgressPoint> points;  // oldest scan first
+    std::vector<std::string> unmet_places;  // the places still to move in the last point's view
 };
 
-// Every migration rule (or only `rule_id`) over every scan's view, oldest first; `on_scan(done, total)` after each
-// scan's view (one view takes about a second on an inventory of a million sightings). Throws RulesError when
-// `rule_id` names no migration rule.
+// Every migration rule (or only `rule_id`) over the view after each scan that ended complete or interrupted, up
+// to `up_to` (nullopt: every one), oldest first; `on_scan(done, total)` after each scan's view (one view takes
+// about a second on an inventory of a million sightings). Throws RulesError when `rule_id` names no migration rule.
 std::vector<MigrationHistory> migration_history(
     inventory::InventoryQueries& queries, const RuleSet& rules, const std::string& rule_id,
+    std::optional<inventory::ScanId> up_to = std::nullopt,
     const std::function<void(std::size_t done, std::size_t total)>& on_scan = {});
 
 }  // namespace certfleet::rules

@@ -175,6 +175,10 @@ TEST_CASE("e2e: the HTML report in headless Chromium: counts, escaping, sorting,
         CHECK_THAT(dom, Catch::Contains("data-week=\"1\" data-count=\"1\""));  // expiring in 10 days
         // The burn-down of the migration rule over the two scans, and the blast radius of the copied leaf.
         CHECK_THAT(dom, Catch::Contains("move-to-other-root") && Catch::Contains("<g class=\"unmet\"><polyline"));
+        // Drawn by date to the deadline, with what is left to move.
+        CHECK_THAT(dom, Catch::Contains("deadline 2099-03-31") && Catch::Contains("<g class=\"exempt\"><polyline"));
+        CHECK_THAT(dom, Catch::Contains("Still to move ("));
+        CHECK_THAT(dom, Catch::Contains("<section id=\"endpoints\">") && Catch::Contains("<section id=\"coverage\">"));
         CHECK_THAT(dom, Catch::Contains("id=\"shared-" + fleet.chain.leaf.sha256() + "\""));
         CHECK_THAT(dom, Catch::Contains("id=\"key-" + fleet.chain.leaf_key.spki_sha256() + "\""));
         CHECK_THAT(dom, Catch::Contains("<table class=\"data\" id=\"stores\""));
@@ -220,17 +224,22 @@ TEST_CASE("e2e: the HTML report in headless Chromium: counts, escaping, sorting,
         CHECK(visible == expected);
     }
 
-    SECTION("a screenshot of the page is kept in the build directory") {
-        const fs::path screenshot = fs::path(CERTFLEET_TEST_ARTIFACTS_DIR) / "html-report.png";
-        fs::remove(screenshot);
-        const auto r = run_chromium(fleet.url(), {"--screenshot=" + screenshot.string(), "--window-size=1280,2000",
-                                                  "--hide-scrollbars"});
-        INFO(r.err);
-        REQUIRE_FALSE(r.timed_out);
-        REQUIRE(r.exit_code == 0);
-        REQUIRE(fs::exists(screenshot));
-        const Bytes png = read_file(screenshot);
-        REQUIRE(png.size() > 10'000);
-        CHECK(to_string(Bytes(png.begin(), png.begin() + 8)) == "\x89PNG\r\n\x1a\n");
+    SECTION("screenshots of the page, wide and narrow, are kept in the build directory") {
+        for (const int width : {1400, 800}) {
+            INFO(width);
+            const fs::path screenshot =
+                fs::path(CERTFLEET_TEST_ARTIFACTS_DIR) / ("html-report-" + std::to_string(width) + ".png");
+            fs::remove(screenshot);
+            const auto r = run_chromium(fleet.url(), {"--screenshot=" + screenshot.string(),
+                                                      "--window-size=" + std::to_string(width) + ",2000",
+                                                      "--hide-scrollbars"});
+            INFO(r.err);
+            REQUIRE_FALSE(r.timed_out);
+            REQUIRE(r.exit_code == 0);
+            REQUIRE(fs::exists(screenshot));
+            const Bytes png = read_file(screenshot);
+            REQUIRE(png.size() > 10'000);
+            CHECK(to_string(Bytes(png.begin(), png.begin() + 8)) == "\x89PNG\r\n\x1a\n");
+        }
     }
 }
