@@ -17,7 +17,7 @@ std::string status_text(const EndpointSummary& e) {
     return to_string(e.facts.status);
 }
 
-constexpr std::size_t kLineWidth = 100;
+constexpr std::size_t kLineWidth = 80;
 constexpr std::size_t kFieldLabelWidth = 12;
 
 std::string rule() { return std::string(kLineWidth - 1, '-') + "\n"; }
@@ -28,9 +28,10 @@ std::string labels_text(const Labels& labels) {
     return text;
 }
 
-std::string place_text(const Place& place) {
-    return visible_text(place.display()) + (place.trust_anchor ? " [anchor]" : "");
-}
+// A place as reports name it, and whether it is a trust-store entry there; not yet visible text.
+std::string place_name(const Place& place) { return place.display() + (place.trust_anchor ? " [anchor]" : ""); }
+
+std::string place_text(const Place& place) { return visible_text(place_name(place)); }
 
 // "Subject:   CN=..." lines of a detail view.
 void write_field(const char* label, const std::string& value, std::ostream& out) {
@@ -47,14 +48,13 @@ public:
     explicit AnalysisTableWriter(const ReportContext& context) : now_(context.now) {}
 
     void scans(const std::vector<ScanRecord>& scans, std::ostream& out) const override {
-        out << right("SCAN", 5) << "  " << fit("KIND", 9) << fit("STATUS", 12) << fit("STARTED", 22)
-            << right("FILES", 9) << right("CERTS", 9) << right("KEYS", 7) << right("ERRORS", 8) << "\n" << rule();
+        out << right("SCAN", 5) << "  " << fit("KIND", 14) << fit("STATUS", 12) << fit("STARTED", 21)
+            << right("FILES", 6) << right("CERTS", 7) << right("KEYS", 5) << right("ERRORS", 7) << "\n" << rule();
         for (const auto& s : scans) {
-            out << trim_right(right(std::to_string(s.id), 5) + "  " + fit(s.kind, 9) + fit(to_string(s.status), 12) +
-                              fit(date_time(s.started_at), 22) +
-                              right(std::to_string(s.counts.files_walked), 9) +
-                              right(std::to_string(s.counts.certificates_seen), 9) +
-                              right(std::to_string(s.counts.keys_seen), 7) + right(std::to_string(s.counts.errors), 8))
+            out << trim_right(right(std::to_string(s.id), 5) + "  " + fit(s.kind, 14) + fit(to_string(s.status), 12) +
+                              fit(date_time(s.started_at), 21) + right(std::to_string(s.counts.files_walked), 6) +
+                              right(std::to_string(s.counts.certificates_seen), 7) +
+                              right(std::to_string(s.counts.keys_seen), 5) + right(std::to_string(s.counts.errors), 7))
                 << "\n";
         }
     }
@@ -65,7 +65,7 @@ public:
             return;
         }
         write_certificate_table(certificates, out);
-        out << "\nFLAGS: EXP expired, NYV not yet valid, SS self-signed, CA certificate authority.\n";
+        out << "\nFLAGS: EXP expired, NYV not yet valid, SS self-signed, CA certificate authority\n";
     }
 
     void certificate(const CertificateReport& report, std::ostream& out) const override {
@@ -101,15 +101,16 @@ public:
             out << "No endpoints match.\n";
             return;
         }
-        out << fit("ENDPOINT", 25) << fit("NAME", 21) << fit("STATUS", 17) << fit("VERDICT", 22) << right("DAYS", 5)
-            << right("SCAN", 6) << "\n" << rule();
+        out << fit("ENDPOINT", 21) << fit("NAME", 14) << fit("STATUS", 17) << fit("VERDICT", 17) << right("DAYS", 5)
+            << right("SCAN", 5) << "\n" << rule();
         for (const auto& e : endpoints) {
             const EndpointFacts& f = e.facts;
             const auto& expiry = f.verdict.earliest_expiry;
             const std::string days = expiry ? std::to_string(days_until(*expiry)) : std::string("-");
-            out << trim_right(fit(endpoint_text(f), 24, true) + " " +
-                              fit(f.server_name.empty() ? "-" : f.server_name, 20) + " " + fit(status_text(e), 17) +
-                              fit(endpoint_verdict(f), 21) + " " + right(days, 5) + right(std::to_string(e.scan), 6))
+            out << trim_right(fit(endpoint_text(f), 20, true) + " " +
+                              fit(f.server_name.empty() ? "-" : f.server_name, 13) + " " + fit(status_text(e), 16) +
+                              " " + fit(endpoint_verdict(f), 16) + " " + right(days, 5) +
+                              right(std::to_string(e.scan), 5))
                 << "\n";
         }
     }
@@ -121,15 +122,16 @@ public:
         }
         for (const auto& s : shared) {
             const Validity v = validity_at(s.summary.cert, now_);
-            out << visible_text(common_name_or_subject(s.summary.cert.subject)) << "  " << s.summary.cert.sha256
-                << "\n";
-            out << "  " << count_of(s.places.size(), "place") << ", " << days_left_text(v.days_left);
+            // A fingerprint prefix is enough for `inventory cert`, and fits the line.
+            out << trim_right(fit(common_name_or_subject(s.summary.cert.subject), kLineWidth - 20)) << "  "
+                << s.summary.cert.sha256.substr(0, 16) << "\n";
+            std::string facts = count_of(s.places.size(), "place") + ", " + days_left_text(v.days_left);
             for (const auto& [key, values] : s.split) {
                 std::string joined;
                 for (const auto& value : values) joined += (joined.empty() ? "" : ", ") + value;
-                out << "; " << visible_text(key) << ": " << visible_text(joined);
+                facts += "; " + key + ": " + joined;
             }
-            out << "\n";
+            for (const auto& line : wrapped(facts, kLineWidth - 3)) out << "  " << line << "\n";
             write_place_table(s.places, out);
             out << "\n";
         }
@@ -141,8 +143,8 @@ public:
             return;
         }
         for (const auto& key : keys) {
-            out << "Key " << key.spki_sha256 << ": " << count_of(key.certificates.size(), "certificate") << ", "
-                << count_of(key.key_files.size(), "key file") << "\n";
+            out << "Key " << key.spki_sha256.substr(0, 16) << ": " << count_of(key.certificates.size(), "certificate")
+                << ", " << count_of(key.key_files.size(), "key file") << "\n";
             if (!key.certificates.empty()) write_certificate_table(key.certificates, out);
             for (const auto& file : key.key_files)
                 out << "  key file " << visible_text(file.display()) << " (" << to_string(file.format) << ")\n";
@@ -155,7 +157,7 @@ public:
             out << "No trust anchors seen.\n";
             return;
         }
-        out << right("DAYS", 5) << " " << fit("EXPIRES", 11) << fit("SUBJECT", 33) << right("LIVE", 5) << "  "
+        out << right("DAYS", 5) << " " << fit("EXPIRES", 11) << fit("SUBJECT", 27) << right("LIVE", 5) << "  "
             << right("STORES", 6) << "  REMARKS\n" << rule();
         for (const auto& a : anchors) {
             const CertInfo& c = a.summary.cert;
@@ -166,9 +168,10 @@ public:
             remark(a.pinned_leaf, "pinned leaf");
             remark(a.stale, "stale");
             remark(!a.missing_from.empty(), "missing from " + count_of(a.missing_from.size(), "store"));
-            out << trim_right(days_and_date(c) + fit(common_name_or_subject(c.subject), 32) + " " +
-                              right(std::to_string(a.issues_live), 5) + "  " + right(std::to_string(a.stores.size()), 6) +
-                              "  " + remarks)
+            out << trim_right(fit(days_and_date(c) + fit(common_name_or_subject(c.subject), 26) + " " +
+                                      right(std::to_string(a.issues_live), 5) + "  " +
+                                      right(std::to_string(a.stores.size()), 6) + "  " + remarks,
+                                  kLineWidth - 1))
                 << "\n";
             for (const auto& store : a.missing_from) out << "      missing from " << visible_text(store) << "\n";
         }
@@ -241,13 +244,14 @@ private:
     }
 
     void write_certificate_table(const std::vector<CertificateSummary>& certificates, std::ostream& out) const {
-        out << right("DAYS", 5) << " " << fit("EXPIRES", 11) << fit("FLAGS", 10) << fit("SUBJECT", 27)
-            << fit("ISSUER", 20) << right("PLACES", 6) << "  SHA256\n" << rule();
+        out << right("DAYS", 5) << " " << fit("FLAGS", 10) << fit("SUBJECT", 22) << fit("ISSUER", 16)
+            << right("PLACES", 6) << "  SHA256\n" << rule();
         for (const auto& s : certificates) {
             const CertInfo& c = s.cert;
-            out << days_and_date(c) + fit(flags(c, validity_at(c, now_)), 10) +
-                       fit(common_name_or_subject(c.subject), 26) + " " + fit(common_name_or_subject(c.issuer), 19) +
-                       " " + right(std::to_string(s.places), 6) + "  " + short_sha256(c.sha256)
+            out << right(std::to_string(validity_at(c, now_).days_left), 5) + " " +
+                       fit(flags(c, validity_at(c, now_)), 10) + fit(common_name_or_subject(c.subject), 21) + " " +
+                       fit(common_name_or_subject(c.issuer), 15) + " " + right(std::to_string(s.places), 6) + "  " +
+                       short_sha256(c.sha256)
                 << "\n";
         }
     }
@@ -259,13 +263,20 @@ private:
         write_certificate_table(certificates, out);
     }
 
-    // Paths are never cut: a path is what people copy to go and fix the place.
+    // A path is what people copy to go and fix the place: one too long for the rest of its row goes on a line of
+    // its own below it, cut at its start only if it is longer than the line (the JSON answer has it whole); the
+    // place's labels go below that, whole. Every line fits 80 columns.
     void write_place_table(const std::vector<PlaceSeen>& places, std::ostream& out) const {
-        out << fit("FIRST SEEN", 12) << fit("LAST SEEN", 12) << right("SCAN", 4) << "  " << fit("LABELS", 22)
-            << "WHERE\n" << rule();
+        constexpr std::size_t kFacts = 11 + 11 + 5 + 2;
+        out << fit("FIRST SEEN", 11) << fit("LAST SEEN", 11) << right("SCAN", 5) << "  WHERE, then its labels\n"
+            << rule();
         for (const auto& p : places) {
-            out << fit(date(p.first_seen), 12) << fit(date(p.last_seen), 12) << right(std::to_string(p.last_scan), 4)
-                << "  " << fit(labels_text(p.labels), 21) << " " << place_text(p.place) << "\n";
+            const std::string where = place_text(p.place);
+            out << fit(date(p.first_seen), 11) << fit(date(p.last_seen), 11) << right(std::to_string(p.last_scan), 5);
+            if (kFacts + display_width(where) < kLineWidth) out << "  " << where << "\n";
+            else out << "\n  " << trim_right(fit(place_name(p.place), kLineWidth - 3, true)) << "\n";
+            if (!p.labels.empty())
+                for (const auto& line : wrapped(labels_text(p.labels), kLineWidth - 5)) out << "    " << line << "\n";
         }
     }
 

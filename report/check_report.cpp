@@ -1,6 +1,7 @@
 #include "report/check_report.hpp"
 
 #include <cstdio>
+#include <map>
 
 #include "core/encoding.hpp"
 #include "report/json_support.hpp"
@@ -24,6 +25,40 @@ ThresholdWords threshold_words(rules::CheckStatus status) {
     return {"warning", "--warning-days"};
 }
 
+constexpr std::size_t kLineWidth = 80;
+
+// `text` as visible text (wrapped makes it so) in lines of at most 79 columns, those after the first indented.
+void write_wrapped(const std::string& text, std::ostream& out) {
+    const auto lines = wrapped(text, kLineWidth - 3);
+    for (std::size_t i = 0; i < lines.size(); ++i) out << (i ? "  " : "") << lines[i] << "\n";
+}
+
+// "  /srv/app/tls.pem [app.example, sha256 0123456789abcdef]", or when that is wider than 79 columns the place
+// alone (its start cut only if it cannot fit by itself: its end says which file) and the certificate below it.
+void write_place(const std::string& place, const std::string& subject, const std::string& sha256, std::ostream& out) {
+    std::string certificate;
+    if (!subject.empty()) certificate = trim_right(fit(common_name_or_subject(subject), 40)) + ", ";
+    certificate += "sha256 " + sha256.substr(0, 16);
+    const std::string shown = visible_text(place);
+    if (2 + display_width(shown) + 3 + display_width(certificate) <= kLineWidth - 1) {
+        out << "  " << shown << " [" << certificate << "]\n";
+        return;
+    }
+    out << "  " << trim_right(fit(place, kLineWidth - 3, true)) << "\n    " << certificate << "\n";
+}
+
+// The findings by rule, each rule where its first finding comes (most severe first), its findings in order.
+std::vector<std::vector<const Finding*>> findings_in_rule_order(const std::vector<Finding>& findings) {
+    std::vector<std::vector<const Finding*>> groups;
+    std::map<std::string, std::size_t> index_of;
+    for (const auto& f : findings) {
+        const auto [it, added] = index_of.emplace(f.rule_id, groups.size());
+        if (added) groups.emplace_back();
+        groups[it->second].push_back(&f);
+    }
+    return groups;
+}
+
 }  // namespace
 
 void write_check_text(const rules::CheckResult& result, const ExpiryThresholds& thresholds, std::ostream& out) {
@@ -40,25 +75,44 @@ void write_check_text(const rules::CheckResult& result, const ExpiryThresholds& 
             << thresholds.critical_days << ";;";
     out << " unseen=" << coverage.unseen.size() << ";;;0 unreadable=" << coverage.unreadable_files
         << ";;;0 unreachable=" << coverage.unreachable << ";;;0\n";
-    // Nagios long output: one line per finding, whatever the names in it hold.
-    for (const auto& f : result.evaluation.findings)
-        out << to_string(f.severity) << " " << visible_text(f.rule_id) << " " << visible_text(f.location) << ": "
-            << visible_text(f.message) << " [" << visible_text(f.subject) << ", sha256 " << f.sha256.substr(0, 16)
-            << "]\n";
-    for (const auto& hit : result.threshold_hits) {
-        const auto words = threshold_words(hit.status);
-        out << words.status << " " << visible_text(hit.location) << ": " << days_left_text(hit.days_left)
-            << ", at or under " << words.flag << " " << hit.threshold_days << " [" << visible_text(hit.subject)
-            << ", sha256 " << hit.sha256.substr(0, 16) << "]\n";
+    // Nagios long output in 80 columns, whatever the names in it hold: each rule once with what it says and
+    // advises, then every place it found something at.
+    for (const auto& group : findings_in_rule_order(result.evaluation.findings)) {
+        const Finding& first = *group.front();
+        write_wrapped(to_string(first.severity) + std::string(" ") + first.rule_id + ": " + first.message, out);
+        for (const Finding* f : group) {
+            write_place(f->location, f->subject, f->sha256, out);
+            // A message that differs adds to the rule's (an exemption that expired, say), or says something else.
+            if (f->message != first.message) {
+                const bool extends = f->message.rfind(first.message, 0) == 0;
+                for (const auto& line :
+                     wrapped(extends ? f->message.substr(first.message.size()) : f->message, kLineWidth - 5))
+                    out << "    " << line << "\n";
+            }
+        }
+    }
+    // The day thresholds' hits, critical first: one heading per threshold, then each place and its days left.
+    for (std::size_t i = 0; i < result.threshold_hits.size();) {
+        const auto words = threshold_words(result.threshold_hits[i].status);
+        std::size_t end = i;
+        while (end < result.threshold_hits.size() && result.threshold_hits[end].status == result.threshold_hits[i].status)
+            ++end;
+        out << words.status << " " << words.flag << " " << result.threshold_hits[i].threshold_days << ": "
+            << count_of(end - i, "place") << " at or under it\n";
+        for (; i < end; ++i) {
+            const auto& hit = result.threshold_hits[i];
+            write_place(hit.location + ": " + days_left_text(hit.days_left), hit.subject, hit.sha256, out);
+        }
     }
     for (const auto& root : coverage.unreadable_roots)
-        out << "unknown " << visible_text(root) << ": the root could not be read; what it held is unseen\n";
+        write_wrapped("unknown " + root + ": the root could not be read; what it held is unseen", out);
     for (const auto& list : coverage.unreadable_lists)
-        out << "unknown " << visible_text(list) << "; that scan could not start, and what it lists is unseen\n";
+        write_wrapped("unknown " + list + "; that scan could not start, and what it lists is unseen", out);
     for (const auto& absent : coverage.unseen)
-        out << "unseen " << visible_text(absent.place.display()) << ": " << visible_text(absent.reason) << " since "
-            << date_of(absent.since) << " (scan " << absent.since_scan << "); its last certificates stay in the view\n";
-    for (const auto& note : result.evaluation.notes) out << "note: " << visible_text(note) << "\n";
+        write_wrapped("unseen " + absent.place.display() + ": " + absent.reason + " since " + date_of(absent.since) +
+                          " (scan " + std::to_string(absent.since_scan) + "); its last certificates stay in the view",
+                      out);
+    for (const auto& note : result.evaluation.notes) write_wrapped("note: " + note, out);
 }
 
 void write_check_json(const rules::CheckResult& result, const ExpiryThresholds& thresholds, std::ostream& out) {

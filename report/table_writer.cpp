@@ -177,7 +177,7 @@ void TableWriter::write(const ReportModel& model, const ReportContext& context, 
             row += " " + where_seen(stored);
             out << trim_right(row) << "\n";
         }
-        out << "\nFLAGS: EXP expired, NYV not yet valid, SS self-signed, CA certificate authority.\n";
+        out << "\nFLAGS: EXP expired, NYV not yet valid, SS self-signed, CA certificate authority\n";
     }
     if (system_only)
         out << "+ " << count_of(system_only, "anchor") << " only in system trust stores (" << system_expired

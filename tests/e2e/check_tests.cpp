@@ -55,7 +55,7 @@ TEST_CASE("e2e: check exits 0 OK, 1 WARNING, 2 CRITICAL with Nagios perfdata", "
     INFO(warning.out);
     CHECK(warning.exit_code == 1);
     CHECK(first_line(warning.out).rfind("CERTFLEET WARNING - 0 critical, 1 warning | critical=0;;;0 warning=1;;;0", 0) == 0);
-    CHECK(warning.out.find("leaf-validity-too-long /") != std::string::npos);
+    CHECK(warning.out.find("\nmedium leaf-validity-too-long: ") != std::string::npos);
 
     // An expired one: CRITICAL, and min_days_left goes negative.
     write_file(tree.dir / "tree/old/cert.pem",

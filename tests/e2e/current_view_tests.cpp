@@ -1,7 +1,9 @@
 // End-to-end: one view behind every output. A files-only scan after a network scan leaves the endpoints in every
 // report format, in the metrics and in diff; `--scan N` is that scan alone and says so. A targets list that cannot
 // be read is stored as a failed scan, and check is UNKNOWN until a scan reads it.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "tests/e2e/certfleet_steps.hpp"
@@ -141,4 +143,36 @@ TEST_CASE("e2e current view: labels and host reach every export, so work can be 
     REQUIRE_FALSE(check["findings"].empty());
     CHECK(check["findings"][0]["labels"]["owner"] == "payments");
     CHECK(report(db, {"--format", "html"}).find("owner=payments") != std::string::npos);
+}
+
+TEST_CASE("e2e current view: every command's table fits 80 columns", "[e2e][view]") {
+    TempDir dir;
+    const std::string db = (dir / "inventory.db").string();
+    const TestChain chain = make_chain("a-rather-long-service-name.payments.internal.example");
+    const fs::path deep = dir / "srv/payments/production/eu-west-1/nginx/conf.d/tls";
+    write_file(deep / "fullchain.pem", chain.leaf.pem() + chain.intermediate.pem());
+    write_file(deep / "copy/fullchain.pem", chain.leaf.pem() + chain.intermediate.pem());
+    write_file(dir / "srv/old.pem", TestCert::make({.subject_cn = "old.example", .not_before_days = -60,
+                                                     .not_after_days = -3},
+                                                    TestKey::shared({}, 45))
+                                         .pem());
+    for (int i = 0; i < 2; ++i)
+        scan_ok(db, {"--files", (dir / "srv").string(), "--label", "owner=payments-platform-team", "--label",
+                     "env=production"});
+    const std::string leaf = chain.leaf.sha256();
+    for (const std::vector<std::string>& command :
+         {std::vector<std::string>{"inventory", "certs"}, {"inventory", "endpoints"}, {"inventory", "scans"},
+          {"inventory", "shared"}, {"inventory", "keys"}, {"inventory", "anchors"}, {"inventory", "stores"},
+          {"inventory", "cert", leaf}, {"inventory", "history", leaf}, {"diff", "1", "2"}, {"report"}, {"check"}}) {
+        const auto r = run_certfleet(db, command);
+        std::istringstream lines(r.out);
+        bool first = true;
+        for (std::string line; std::getline(lines, line); first = false) {
+            if (first && command.front() == "check") continue;  // the Nagios status line and its perfdata
+            INFO(command.front() << " " << command.back() << ": " << line);
+            const auto columns = std::count_if(line.begin(), line.end(),
+                                               [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+            CHECK(columns <= 80);
+        }
+    }
 }

@@ -2,6 +2,7 @@
 // bytes that are not UTF-8, scanned, then every output that names a place: no control character
 // reaches a terminal, no row or Nagios line is forged, every output is UTF-8, and JSON still names each file
 // exactly.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -107,6 +108,12 @@ std::size_t markdown_cells(const std::string& row) {
         else pipes += row[i] == '|';
     }
     return pipes - 1;
+}
+
+// Columns a line takes on a terminal: its UTF-8 characters (the reports print no wide ones).
+std::size_t display_columns(const std::string& line) {
+    return static_cast<std::size_t>(
+        std::count_if(line.begin(), line.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 std::string exact_path(const json& object, const std::string& key) {
@@ -251,17 +258,20 @@ TEST_CASE("e2e: file names with escape sequences, line breaks and bytes that are
         CHECK(report.out.find("\xc2\x9b") == std::string::npos);  // the C1 control is \u009b
     }
 
-    SECTION("check's Nagios output keeps one line per finding, and its JSON names each file exactly") {
+    SECTION("check's Nagios output keeps each finding on its own lines, and its JSON names each file exactly") {
         const auto check = run_clean(t.db, {"check"}, 2);
         const auto lines = lines_of(check.out);
         REQUIRE_FALSE(lines.empty());
         CHECK(lines.front().starts_with("CERTFLEET CRITICAL - "));
         std::size_t findings = 0;
+        // After the status line: a rule's first line, a line of what it says or of its places (indented), a note.
         for (std::size_t i = 1; i < lines.size(); ++i) {
             INFO(lines[i]);
             CHECK((lines[i].starts_with("critical ") || lines[i].starts_with("high ") ||
                    lines[i].starts_with("medium ") || lines[i].starts_with("low ") ||
-                   lines[i].starts_with("info ") || lines[i].starts_with("note: ") || lines[i].empty()));
+                   lines[i].starts_with("info ") || lines[i].starts_with("note: ") || lines[i].starts_with("  ") ||
+                   lines[i].empty()));
+            CHECK(display_columns(lines[i]) < 80);
             findings += lines[i].find(R"(line\nCERTFLEET OK - forged.pem)") != std::string::npos;
         }
         CHECK(findings >= 1);

@@ -521,7 +521,7 @@ TEST_CASE("report: Markdown tables keep their shape with a hostile subject", "[r
     CHECK((*finding)[2] == R"( /srv/a\|b.pem )");
 }
 
-TEST_CASE("report: check's Nagios text has one line per finding whatever the file is named", "[report][escaping]") {
+TEST_CASE("report: check's Nagios text keeps each finding on its lines whatever the file is named", "[report][escaping]") {
     rules::CheckResult result;
     result.status = rules::CheckStatus::critical;
     result.critical = 1;
@@ -534,11 +534,14 @@ TEST_CASE("report: check's Nagios text has one line per finding whatever the fil
     report::write_check_text(result, {}, text);
     const std::string out = text.str();
     INFO(out);
-    CHECK(std::count(out.begin(), out.end(), '\n') == 3);  // status line, the finding, the note
+    // The status line, the rule and what it says, the place and its certificate (too wide for one line), the note
+    // (wrapped in two).
+    CHECK(std::count(out.begin(), out.end(), '\n') == 6);
     CHECK(out.find('\x1b') == std::string::npos);
     CHECK(out.find('\a') == std::string::npos);
-    CHECK(out.find(R"(critical expired /srv/ansi\x1b]0;PWNED\x07\x1b[2J\nCERTFLEET OK - forged\xff.pem: )") !=
-          std::string::npos);
+    CHECK(out.find("\ncritical expired: Certificate has expired.\n") != std::string::npos);
+    CHECK(out.find(R"(  /srv/ansi\x1b]0;PWNED\x07\x1b[2J\nCERTFLEET OK - forged\xff.pem)") != std::string::npos);
+    CHECK(out.find("\nCERTFLEET OK") == std::string::npos);
 
     std::ostringstream json;
     report::write_check_json(result, {}, json);  // threw on the byte that is not UTF-8
