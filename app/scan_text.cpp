@@ -138,6 +138,11 @@ std::string scan_summary(const pipeline::ScanPlan& plan, const pipeline::ScanOut
         if (c.gone_in_scan) summary += count(c.gone_in_scan, "place") + " gone";
         if (!c.unseen.empty()) summary += count(c.unseen.size(), "place") + " unseen";
         if (!c.unreadable_roots.empty()) summary += count(c.unreadable_roots.size(), "root") + " unreadable";
+        // Sight compared with the previous look at the same targets: fewer places seen is worth a glance.
+        if (c.previous_scan)
+            summary += count(static_cast<std::size_t>(c.seen_in_scan), "place") + " seen (" +
+                       std::to_string(c.seen_in_previous) + " in scan " + std::to_string(*c.previous_scan) +
+                       " of the same targets)";
     }
     return summary;
 }

@@ -94,6 +94,12 @@ struct Coverage {
     // Endpoints in the view whose latest probe could not reach them (timeout, unreachable, unresolved, a failed
     // handshake), whether or not they ever presented certificates.
     std::int64_t unreachable = 0;
+    // Places the scan asked about saw (files holding certificates or keys, endpoints that spoke TLS), and as many
+    // in the previous scan of the same targets (same target set, roots and host), when there is one: a drop is
+    // sight lost, whatever the reason.
+    std::int64_t seen_in_scan = 0;
+    std::optional<ScanId> previous_scan;
+    std::int64_t seen_in_previous = 0;
 };
 
 // A certificate at one place, over the scans that saw it there.

@@ -55,6 +55,36 @@ std::vector<AbsentPlace> SqliteQueries::absent_places(const Filter& filter) {
     return out;
 }
 
+// The places `scan` saw, and the previous scan of the same targets (same target set, --files roots and host),
+// ended complete or interrupted, with the places it saw.
+void SqliteQueries::compare_with_previous_look(ScanId scan, Coverage& coverage) {
+    static constexpr const char* kTargets =
+        "coalesce(json_extract(parameters, '$.target_set'), '') || '|' || coalesce(json_extract(parameters, "
+        "'$.host'), '') || '|' || coalesce(json_extract(parameters, '$.files'), '')";
+    Statement previous(db_, (std::string("SELECT p.id FROM scans p, scans s WHERE s.id = ?1 AND p.id < ?1 AND "
+                                         "p.status IN ('complete', 'interrupted') AND json_valid(p.parameters) AND "
+                                         "json_valid(s.parameters) AND ") +
+                                "(SELECT " + kTargets + " FROM scans WHERE id = p.id) = (SELECT " + kTargets +
+                                " FROM scans WHERE id = s.id) ORDER BY p.id DESC LIMIT 1")
+                                   .c_str());
+    previous.bind(1, scan);
+    if (previous.step()) coverage.previous_scan = previous.integer(0);
+    previous.reset();
+    Statement seen(db_,
+                   "SELECT (SELECT count(*) FROM (SELECT location_id FROM sightings WHERE scan_id = ?1 UNION SELECT "
+                   "location_id FROM key_sightings WHERE scan_id = ?1)) + (SELECT count(*) FROM endpoint_observations "
+                   "WHERE scan_id = ?1 AND status = 'tls')");
+    const auto seen_in = [&](ScanId id) {
+        seen.bind(1, id);
+        seen.step();
+        const std::int64_t count = seen.integer(0);
+        seen.reset();
+        return count;
+    };
+    coverage.seen_in_scan = seen_in(scan);
+    if (coverage.previous_scan) coverage.seen_in_previous = seen_in(*coverage.previous_scan);
+}
+
 Coverage SqliteQueries::coverage(ScanId scan) {
     Coverage coverage;
     const auto latest = latest_finished_scan();
@@ -115,6 +145,7 @@ Coverage SqliteQueries::coverage(ScanId scan) {
     unreachable.reset();
     for (const auto& absent : coverage.unseen)
         if (absent.place.kind == Place::Kind::endpoint && unreachable_status(absent.reason)) ++coverage.unreachable;
+    compare_with_previous_look(scan, coverage);
     return coverage;
 }
 

@@ -126,7 +126,16 @@ std::unique_ptr<InventoryQueries> open_sqlite_queries(const std::string& path) {
     try {
         // Only the writer's connection may change the schema: an older inventory is brought up to this version
         // once, on a connection of its own. SQLite shares the file's locks between a process's connections.
-        if (schema_version(db) != kSchemaVersion) upgrade_sqlite_schema(path);
+        // A file with no schema yet is one a scan has only just created: its writer makes the schema, and a
+        // reader that tried too would race it for the locks.
+        const auto version = schema_version(db);
+        sqlite3_stmt* tables = nullptr;
+        const bool empty = version == 0 &&
+                     sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &tables, nullptr) == SQLITE_OK &&
+                     sqlite3_step(tables) == SQLITE_ROW && sqlite3_column_int64(tables, 0) == 0;
+        sqlite3_finalize(tables);
+        if (empty) throw InventoryError("holds no scans yet: run 'certfleet scan' first");
+        if (version != kSchemaVersion) upgrade_sqlite_schema(path);
         return std::make_unique<SqliteQueries>(db, path, true);
     } catch (const InventoryError& e) {
         sqlite3_close(db);

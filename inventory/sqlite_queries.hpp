@@ -106,6 +106,9 @@ private:
     std::vector<std::pair<std::string, Place>> key_files(const Filter& filter, const std::string& spki_condition,
                                                          const std::function<void(Statement&)>& bind_extra);
 
+    // sqlite_coverage_queries.cpp
+    void compare_with_previous_look(ScanId scan, Coverage& coverage);
+
     // sqlite_scan_contents.cpp: what the reports show of a filter's view or scan.
     ScanContents contents(const Filter& filter, ScanId scan);
     void load_certificates(const Filter& filter, ScanContents& contents);

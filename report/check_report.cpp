@@ -112,6 +112,11 @@ void write_check_text(const rules::CheckResult& result, const ExpiryThresholds& 
         write_wrapped("unseen " + absent.place.display() + ": " + absent.reason + " since " + date_of(absent.since) +
                           " (scan " + std::to_string(absent.since_scan) + "); its last certificates stay in the view",
                       out);
+    if (coverage.previous_scan && coverage.seen_in_scan < coverage.seen_in_previous)
+        write_wrapped("seen: " + count_of(static_cast<std::size_t>(coverage.seen_in_scan), "place") + " in scan " +
+                          std::to_string(result.scan) + ", " + std::to_string(coverage.seen_in_previous) +
+                          " in scan " + std::to_string(*coverage.previous_scan) + " of the same targets",
+                      out);
     for (const auto& note : result.evaluation.notes) write_wrapped("note: " + note, out);
 }
 

@@ -160,6 +160,11 @@ void write_endpoints(std::ostream& out, const inventory::ScanContents& contents,
 // and places gone from it, so nobody reads a quiet report as a healthy fleet.
 void write_coverage(std::ostream& out, const inventory::Coverage& coverage) {
     out << "<div class=\"tiles\">\n";
+    write_tile(out, "seen", coverage.seen_in_scan, "places seen by the scan",
+               coverage.previous_scan && coverage.seen_in_scan < coverage.seen_in_previous ? "medium" : "info",
+               coverage.previous_scan ? std::to_string(coverage.seen_in_previous) + " in scan " +
+                                            std::to_string(*coverage.previous_scan) + " of the same targets"
+                                      : "");
     write_tile(out, "unseen", static_cast<std::int64_t>(coverage.unseen.size()), "places unseen",
                coverage.unseen.empty() ? "ok" : "medium", "could not be looked at again");
     write_tile(out, "gone", coverage.gone, "places gone", "info", "out of the view, in the history");

@@ -154,7 +154,10 @@ ordered_json coverage_json(const inventory::Coverage& coverage) {
                       {"unreadable_files", coverage.unreadable_files},
                       {"unreachable", coverage.unreachable},
                       {"unreadable_roots", roots},
-                      {"unreadable_lists", lists}};
+                      {"unreadable_lists", lists},
+                      {"seen_in_scan", coverage.seen_in_scan},
+                      {"previous_scan", coverage.previous_scan ? ordered_json(*coverage.previous_scan) : ordered_json()},
+                      {"seen_in_previous", coverage.seen_in_previous}};
     add_exact_bytes(json, "unreadable_roots");
     add_exact_bytes(json, "unreadable_lists");
     return json;

@@ -176,3 +176,26 @@ TEST_CASE("e2e current view: every command's table fits 80 columns", "[e2e][view
         }
     }
 }
+
+TEST_CASE("e2e current view: a scan compares what it saw with the previous scan of the same targets",
+          "[e2e][view]") {
+    TempDir dir;
+    const std::string db = (dir / "inventory.db").string(), tree = (dir / "srv").string();
+    const TestChain chain = make_chain("seen.example");
+    write_file(dir / "srv/a/fullchain.pem", chain.leaf.pem() + chain.intermediate.pem());
+    write_file(dir / "srv/b/fullchain.pem", chain.leaf.pem() + chain.intermediate.pem());
+    const auto first = run_certfleet(db, {"scan", "--files", tree, "--no-progress"});
+    CHECK(first.err.find("of the same targets") == std::string::npos);  // nothing to compare with yet
+    scan_ok(db, {"--files", (dir / "srv/a").string()});                // other targets: not compared
+    fs::remove(dir / "srv/b/fullchain.pem");
+    const auto third = run_certfleet(db, {"scan", "--files", tree, "--no-progress"});
+    INFO(third.err);
+    CHECK(third.err.find("; 1 place seen (2 in scan 1 of the same targets)") != std::string::npos);
+    const auto check = run_certfleet(db, {"check"});
+    INFO(check.out);
+    CHECK(check.out.find("\nseen: 1 place in scan 3, 2 in scan 1 of the same targets\n") != std::string::npos);
+    const json coverage = json_of(db, {"check"})["coverage"];
+    CHECK(coverage["seen_in_scan"] == 1);
+    CHECK(coverage["previous_scan"] == 1);
+    CHECK(coverage["seen_in_previous"] == 2);
+}
