@@ -55,7 +55,7 @@ struct InventoryOptions {
 };
 
 struct DiffOptions {
-    std::int64_t from = 0, to = 0;  // 0: the two latest scans; FROM alone is compared with the latest
+    std::string from, to;  // scan ids, dates or ages; none: the two latest scans; FROM alone: against the latest
     std::string format = "table";
 };
 

@@ -21,7 +21,7 @@ int run_forget(const ForgetOptions& options, const std::string& db_path) {
     require_inventory_file(db_path);
     auto inventory = inventory::open_sqlite_inventory(db_path);
     std::vector<std::size_t> matched(selectors.size(), 0);
-    const auto places = inventory->forget(
+    const auto forgotten = inventory->forget(
         [&](const inventory::Place& place) {
             bool any = false;
             for (std::size_t i = 0; i < selectors.size(); ++i)
@@ -33,10 +33,18 @@ int run_forget(const ForgetOptions& options, const std::string& db_path) {
         },
         options.dry_run);
 
+    const auto& places = forgotten.places;
+    const std::size_t inputs = forgotten.unreadable_roots.size() + forgotten.unreadable_lists.size();
     std::cout << (options.dry_run ? "would forget " : "forgot ") << places.size()
-              << (places.size() == 1 ? " place" : " places") << (places.empty() ? "\n" : ":\n");
+              << (places.size() == 1 ? " place" : " places");
+    if (inputs > 0) std::cout << " and " << inputs << (inputs == 1 ? " unreadable input" : " unreadable inputs");
+    std::cout << (places.empty() && inputs == 0 ? "\n" : ":\n");
     for (const auto& place : places)
         std::cout << "  " << to_string(place.kind) << " " << report::visible_text(place.display()) << "\n";
+    for (const auto& root : forgotten.unreadable_roots)
+        std::cout << "  unreadable files root " << report::visible_text(root.display()) << "\n";
+    for (const auto& list : forgotten.unreadable_lists)
+        std::cout << "  unreadable list file " << report::visible_text(list.display()) << "\n";
     int exit_code = kExitOk;
     for (std::size_t i = 0; i < selectors.size(); ++i)
         if (matched[i] == 0) {

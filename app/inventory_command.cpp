@@ -4,12 +4,14 @@
 #include <cctype>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 
 #include "app/commands.hpp"
 #include "core/encoding.hpp"
 #include "inventory/analysis.hpp"
 #include "report/analysis_report.hpp"
 #include "core/label.hpp"
+#include "rules/rules_values.hpp"
 
 namespace certfleet::app {
 
@@ -170,22 +172,46 @@ int run_inventory(const InventoryOptions& options, const std::string& db_path) {
     return finish_output();
 }
 
+namespace {
+
+// FROM or TO of diff as a scan id: a scan id itself, a day (YYYY-MM-DD, the view at its end, UTC) or an age ("7d",
+// "2w": the view that long ago).
+std::int64_t diff_scan(const std::string& text, const std::vector<ScanRecord>& scans, const std::string& db_path,
+                       UnixTime now) {
+    const bool all_digits = std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
+    if (all_digits) {
+        const auto id = rules::values::parse_positive(text);
+        if (!id || !has_scan(scans, *id)) throw UsageError("no scan " + text + " in " + db_path);
+        return *id;
+    }
+    std::optional<UnixTime> moment = rules::values::parse_end_of_day(text);
+    if (!moment) {
+        if (const auto days = rules::values::parse_days(text)) moment = now - *days * 86400;
+    }
+    if (!moment)
+        throw UsageError("diff: '" + text + "' is not a scan id, a date (YYYY-MM-DD) or an age (7d, 2w, 1y)");
+    const auto scan = inventory::scan_current_at(scans, *moment);
+    if (scan) return scan->id;
+    const auto first = inventory::scan_current_at(scans, std::numeric_limits<UnixTime>::max());
+    throw UsageError("no scan in " + db_path + " had finished by " + format_rfc3339(*moment) +
+                     (first && first->finished_at ? "; the first finished at " + format_rfc3339(*first->finished_at)
+                                                  : std::string("; none has finished yet")));
+}
+
+}  // namespace
+
 int run_diff(const DiffOptions& options, const std::string& db_path) {
-    const auto writer = report::make_analysis_writer(options.format, report::ReportContext{now_utc()});
+    const UnixTime now = now_utc();
+    const auto writer = report::make_analysis_writer(options.format, report::ReportContext{now});
     if (!writer) throw UsageError("unknown format " + options.format);
     const OpenedInventory opened = open_inventory(db_path);
     const auto& scans = opened.scans;
     if (scans.size() < 2)
         throw UsageError("diff compares two scans and the inventory at " + db_path + " has only scan " +
                          std::to_string(scans.front().id) + ": scan again first");
-    std::string unknown;
-    for (const std::int64_t id : {options.from, options.to})
-        if (id > 0 && !has_scan(scans, id)) unknown += (unknown.empty() ? "" : ", ") + std::to_string(id);
-    if (!unknown.empty()) throw UsageError("no scan " + unknown + " in " + db_path);
-
-    const std::int64_t latest = scans.back().id;
-    const std::int64_t from = options.from > 0 ? options.from : scans[scans.size() - 2].id;
-    const std::int64_t to = options.to > 0 ? options.to : latest;
+    const std::int64_t from =
+        options.from.empty() ? scans[scans.size() - 2].id : diff_scan(options.from, scans, db_path, now);
+    const std::int64_t to = options.to.empty() ? scans.back().id : diff_scan(options.to, scans, db_path, now);
     writer->diff(opened.queries->diff(from, to), std::cout);
     return finish_output();
 }

@@ -196,10 +196,11 @@ int main(int argc, char** argv) {
 
     DiffOptions diff_options;
     auto* diff_cmd = app.add_subcommand(
-        "diff", "What changed between two scans: new and gone certificates and places, rotations, verdicts.\n"
-                "Default: the two latest scans; with FROM alone, FROM against the latest.");
-    diff_cmd->add_option("FROM", diff_options.from, "Earlier scan id")->check(kScanId);
-    diff_cmd->add_option("TO", diff_options.to, "Later scan id")->check(kScanId);
+        "diff", "What changed between two views: new and gone certificates and places, rotations, verdicts.\n"
+                "FROM and TO are scan ids, dates (YYYY-MM-DD: the view at the end of that day, UTC) or ages\n"
+                "(7d, 2w: the view that long ago). Default: the two latest scans; FROM alone: against the latest.");
+    diff_cmd->add_option("FROM", diff_options.from, "Earlier scan id, date or age");
+    diff_cmd->add_option("TO", diff_options.to, "Later scan id, date or age");
     add_format(diff_cmd, diff_options.format);
 
     CheckOptions check_options;

@@ -53,6 +53,12 @@ struct Place {
     std::string display() const;
 };
 
+// What Inventory::forget took out of the view: places, files first, and unreadable files roots and list files.
+struct Forgotten {
+    std::vector<Place> places;
+    std::vector<Place> unreadable_roots, unreadable_lists;
+};
+
 // As rules files, the CSV and JSON reports and the metrics name the kinds of place.
 inline constexpr std::array<EnumName<Place::Kind>, 2> kPlaceKindNames{{
     {Place::Kind::file, "file"},
@@ -89,7 +95,7 @@ struct Coverage {
     std::int64_t unreadable_files = 0;          // errors under each root, in the latest scan that walked it
     std::vector<std::string> unreadable_roots;  // roots the latest scan that walked them could not read at all
     // List files (targets, excludes, names, passwords) the latest scan that named them could not read, so it never
-    // started: "PATH: why (scan N)". A later scan that reads the file clears it.
+    // started: "PATH: why (scan N)". A later scan that reads the file clears it, and so does forgetting it.
     std::vector<std::string> unreadable_lists;
     // Endpoints in the view whose latest probe could not reach them (timeout, unreachable, unresolved, a failed
     // handshake), whether or not they ever presented certificates.
@@ -235,6 +241,10 @@ struct ScanDiff {
     };
     std::vector<VerdictChange> changed_verdicts;
 };
+
+// The scan whose view was current at `moment`: the latest to end complete or interrupted by then (`scans` oldest
+// first, as InventoryQueries::scans gives them); nullopt when none had.
+std::optional<ScanRecord> scan_current_at(const std::vector<ScanRecord>& scans, UnixTime moment);
 
 // While it lives, every question asked of the InventoryQueries that made it reads the inventory as of one moment
 // (one read transaction), so the answers agree with each other while scans are written beside them.

@@ -108,6 +108,7 @@ struct ScanContents {
 
 class InventoryQueries;
 struct Place;
+struct Forgotten;
 
 // What the rules found in the view after a scan, asked of `queries` (the inventory as the scan's conclusions
 // left it, not yet committed) when the scan finishes.
@@ -146,8 +147,9 @@ public:
 
     // The places of the current view `matches` accepts, forgotten unless `dry_run`: each leaves the view as gone
     // (reason "forgotten") after the latest scan, in one transaction, and history records it; a later scan that
-    // sees it again brings it back. Returns them, files first.
-    virtual std::vector<Place> forget(const std::function<bool(const Place&)>& matches, bool dry_run) = 0;
+    // sees it again brings it back. So do the files roots and list files the view holds as unreadable (each as a
+    // file place at its path): coverage leaves them out until a scan names them again.
+    virtual Forgotten forget(const std::function<bool(const Place&)>& matches, bool dry_run) = 0;
 
     // Questions on this inventory's own connection: they see what it has written, committed or not.
     virtual InventoryQueries& queries() = 0;

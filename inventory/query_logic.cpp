@@ -161,4 +161,14 @@ std::string validity_verdict(UnixTime not_before, UnixTime not_after, UnixTime a
     return not_after < at ? "expired" : not_before > at ? "not-yet-valid" : "valid";
 }
 
+std::optional<ScanRecord> scan_current_at(const std::vector<ScanRecord>& scans, UnixTime moment) {
+    std::optional<ScanRecord> current;
+    for (const auto& scan : scans) {
+        const bool finished = scan.status == ScanStatus::complete || scan.status == ScanStatus::interrupted;
+        if (finished && scan.finished_at && *scan.finished_at <= moment && (!current || scan.id > current->id))
+            current = scan;
+    }
+    return current;
+}
+
 }  // namespace certfleet::inventory

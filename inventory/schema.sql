@@ -1,4 +1,4 @@
--- certfleet inventory, schema version 10: the single source of truth for the database layout.
+-- certfleet inventory, schema version 11: the single source of truth for the database layout.
 -- Every statement is idempotent and versions only add tables or replace indexes, so sqlite_inventory.cpp brings
 -- any older file up to date by applying all of it and raising PRAGMA user_version. Columns added to a table later
 -- (described here beside their version) are added by sqlite_schema.cpp to a file that lacks them: SQLite cannot
@@ -331,6 +331,15 @@ CREATE TABLE IF NOT EXISTS place_transitions (
     PRIMARY KEY (scan_id, kind, place_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS place_transitions_by_place ON place_transitions(kind, place_id);
+-- Schema version 11: files roots and list files the user forgot (`certfleet forget`) after the scan named them
+-- last could not read them; coverage leaves each out until a later scan names it again.
+CREATE TABLE IF NOT EXISTS forgotten_inputs (
+    kind    TEXT    NOT NULL CHECK (kind IN ('root', 'list')),
+    host    TEXT    NOT NULL,
+    path    TEXT    NOT NULL,
+    scan_id INTEGER NOT NULL REFERENCES scans(id),        -- the latest scan when it was forgotten
+    PRIMARY KEY (kind, host, path)
+) WITHOUT ROWID;
 -- The current view's places: gone (and forgotten) places left out.
 CREATE VIEW IF NOT EXISTS current_locations AS SELECT ll.location_id, ll.scan_id FROM location_latest ll WHERE
     NOT EXISTS (SELECT 1 FROM place_states p WHERE p.kind = 0 AND p.place_id = ll.location_id AND p.state = 'gone');

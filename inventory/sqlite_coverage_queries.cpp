@@ -23,6 +23,25 @@ std::string unreachable_status_list() {
     return list + ")";
 }
 
+// Each files root (by host) and list file a scan named, as the latest scan up to ?1 (roots) or ?4 (lists) that
+// named it left it, unless the user forgot it since (up to ?3). A scan that names no host was made on this one (?2).
+// Lists count up to ?4 because a scan that could not read one never started, so never joined a view.
+constexpr const char* kNamedInputs =
+    "WITH named AS (SELECT 'root' AS kind, sc.id AS scan_id, coalesce(json_extract(sc.parameters, '$.host'), ?2) "
+    "AS host, r.value AS path FROM scans sc, json_each(sc.parameters, '$.files') r WHERE sc.id <= ?1 AND "
+    "sc.status != 'running' AND json_valid(sc.parameters) UNION ALL SELECT 'list', sc.id, "
+    "coalesce(json_extract(sc.parameters, '$.host'), ?2), r.value FROM scans sc, json_each(sc.parameters, "
+    "'$.lists') r WHERE sc.id <= ?4 AND sc.status != 'running' AND json_valid(sc.parameters)), latest AS (SELECT "
+    "kind, host, path, max(scan_id) AS scan_id FROM named GROUP BY kind, host, path), kept AS (SELECT * FROM "
+    "latest l WHERE NOT EXISTS (SELECT 1 FROM forgotten_inputs f WHERE f.kind = l.kind AND f.host = l.host AND "
+    "f.path = l.path AND f.scan_id BETWEEN l.scan_id AND ?3)) ";
+
+void bind_named_inputs(Statement& statement, ScanId scan, bool current_view) {
+    const ScanId everything = std::numeric_limits<ScanId>::max();
+    statement.bind(1, scan).bind(2, this_host().name).bind(3, current_view ? everything : scan);
+    statement.bind(4, current_view ? everything : scan);
+}
+
 }  // namespace
 
 std::vector<AbsentPlace> SqliteQueries::absent_places(const Filter& filter) {
@@ -98,40 +117,20 @@ Coverage SqliteQueries::coverage(ScanId scan) {
         ++coverage.gone;
         if (absent.since_scan == scan) ++coverage.gone_in_scan;
     }
-    // Each root on each host as the latest scan up to `scan` that walked it found it: unreadable as a whole (an
-    // error at the root itself), or with errors under it. A scan that names no host was made on this one.
-    static constexpr const char* kRoots =
-        "WITH walked AS (SELECT sc.id AS scan_id, coalesce(json_extract(sc.parameters, '$.host'), ?2) AS host, "
-        "r.value AS root FROM scans sc, json_each(sc.parameters, '$.files') r WHERE sc.id <= ?1 AND sc.status != "
-        "'running'), latest AS (SELECT host, root, max(scan_id) AS scan_id FROM walked GROUP BY host, root) ";
-    Statement roots(db_, (std::string(kRoots) +
-                          "SELECT l.host, l.root FROM latest l WHERE EXISTS (SELECT 1 FROM scan_events e WHERE "
-                          "e.scan_id = l.scan_id AND e.level = 'error' AND e.location = l.root) ORDER BY l.host, l.root")
-                             .c_str());
-    roots.bind(1, scan).bind(2, this_host().name);
-    while (roots.step()) {
-        Place root;
-        root.host = roots.text(0);
-        root.path = roots.text(1);
-        coverage.unreadable_roots.push_back(root.display());
+    for (const auto& input : unreadable_inputs(db_, scan, !view.as_of)) {
+        const std::string where = input.place().display();
+        if (input.kind == UnreadableInput::Kind::root)
+            coverage.unreadable_roots.push_back(where);
+        else
+            coverage.unreadable_lists.push_back(where + ": " + input.detail + " (scan " + std::to_string(input.scan) +
+                                                ")");
     }
-    Statement lists(db_,
-                    "WITH named AS (SELECT sc.id AS scan_id, r.value AS list FROM scans sc, json_each(sc.parameters, "
-                    "'$.lists') r WHERE sc.id <= ?1 AND sc.status != 'running' AND json_valid(sc.parameters)), latest "
-                    "AS (SELECT list, max(scan_id) AS scan_id FROM named GROUP BY list) SELECT l.list, e.detail, "
-                    "l.scan_id FROM latest l JOIN scan_events e ON e.scan_id = l.scan_id AND e.level = 'error' AND "
-                    "e.location = l.list ORDER BY l.list");
-    // In the current view, a list a later scan could not read counts too: that scan never became part of it.
-    lists.bind(1, view.as_of ? scan : std::numeric_limits<ScanId>::max());
-    while (lists.step())
-        coverage.unreadable_lists.push_back(lists.text(0) + ": " + lists.text(1) + " (scan " +
-                                            std::to_string(lists.integer(2)) + ")");
-    Statement errors(db_, (std::string(kRoots) +
-                           "SELECT count(*) FROM latest l JOIN scan_events e ON e.scan_id = l.scan_id AND e.level = "
-                           "'error' AND (e.location = l.root OR substr(e.location, 1, length(rtrim(l.root, '/')) + 1) "
-                           "= rtrim(l.root, '/') || '/')")
+    Statement errors(db_, (std::string(kNamedInputs) +
+                           "SELECT count(*) FROM kept l JOIN scan_events e ON e.scan_id = l.scan_id AND e.level = "
+                           "'error' AND (e.location = l.path OR substr(e.location, 1, length(rtrim(l.path, '/')) + 1) "
+                           "= rtrim(l.path, '/') || '/') WHERE l.kind = 'root'")
                               .c_str());
-    errors.bind(1, scan).bind(2, this_host().name);
+    bind_named_inputs(errors, scan, !view.as_of);
     if (errors.step()) coverage.unreadable_files = errors.integer(0);
     errors.reset();
     // The view's endpoints whose latest probe could not reach them. An unseen one points at its last certificates
@@ -147,6 +146,21 @@ Coverage SqliteQueries::coverage(ScanId scan) {
         if (absent.place.kind == Place::Kind::endpoint && unreachable_status(absent.reason)) ++coverage.unreachable;
     compare_with_previous_look(scan, coverage);
     return coverage;
+}
+
+std::vector<UnreadableInput> unreadable_inputs(sqlite3* db, ScanId scan, bool current_view) {
+    Statement inputs(db, (std::string(kNamedInputs) +
+                          "SELECT l.kind, l.host, l.path, l.scan_id, e.detail FROM kept l JOIN scan_events e ON "
+                          "e.scan_id = l.scan_id AND e.level = 'error' AND e.location = l.path GROUP BY l.kind, "
+                          "l.host, l.path ORDER BY l.kind DESC, l.host, l.path")
+                             .c_str());
+    bind_named_inputs(inputs, scan, current_view);
+    std::vector<UnreadableInput> out;
+    while (inputs.step())
+        out.push_back(UnreadableInput{inputs.text(0) == "root" ? UnreadableInput::Kind::root
+                                                               : UnreadableInput::Kind::list,
+                                      inputs.text(1), inputs.text(2), inputs.text(4), inputs.integer(3)});
+    return out;
 }
 
 }  // namespace certfleet::inventory

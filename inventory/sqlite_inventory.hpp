@@ -36,7 +36,7 @@ public:
     void reopen_scan(ScanId scan) override;
     void record_progress(ScanId scan, const std::string& resume_key, std::uint64_t position) override;
     std::vector<Bytes> intermediate_certificates() override;
-    std::vector<Place> forget(const std::function<bool(const Place&)>& matches, bool dry_run) override;
+    Forgotten forget(const std::function<bool(const Place&)>& matches, bool dry_run) override;
     InventoryQueries& queries() override { return *queries_; }
 
 private:

@@ -5,6 +5,7 @@
 #include "core/path_exclusion.hpp"
 #include "inventory/analysis.hpp"
 #include "inventory/sqlite_inventory.hpp"
+#include "inventory/sqlite_queries.hpp"
 
 namespace certfleet::inventory {
 
@@ -120,7 +121,7 @@ void SqliteInventory::stage_dropped_endpoints(ScanId scan) {
     dropped.bind(1, scan).bind(2, key).run();
 }
 
-std::vector<Place> SqliteInventory::forget(const std::function<bool(const Place&)>& matches, bool dry_run) {
+Forgotten SqliteInventory::forget(const std::function<bool(const Place&)>& matches, bool dry_run) {
     struct Chosen {
         std::int64_t kind, id;
         Place place;
@@ -142,11 +143,24 @@ std::vector<Place> SqliteInventory::forget(const std::function<bool(const Place&
         if (matches(place)) chosen.push_back({places.integer(0), places.integer(1), std::move(place)});
     }
     places.reset();
-    if (!dry_run && !chosen.empty()) {
+    std::vector<UnreadableInput> inputs;
+    if (const auto latest = queries_->latest_finished_scan()) {
+        for (auto& input : unreadable_inputs(db_, latest->id, true))
+            if (matches(input.place())) inputs.push_back(std::move(input));
+    }
+    if (!dry_run && (!chosen.empty() || !inputs.empty())) {
         in_transaction([&] {
             Statement latest(db_, "SELECT max(id) FROM scans");
             latest.step();
             const ScanId scan = latest.integer(0);
+            Statement input_forgotten(db_, "INSERT OR REPLACE INTO forgotten_inputs (kind, host, path, scan_id) "
+                                           "VALUES (?, ?, ?, ?)");
+            for (const auto& input : inputs)
+                input_forgotten.bind(1, std::string(input.kind == UnreadableInput::Kind::root ? "root" : "list"))
+                    .bind(2, input.host)
+                    .bind(3, input.path)
+                    .bind(4, scan)
+                    .run();
             Statement transition(db_,
                                  "INSERT OR REPLACE INTO place_transitions (scan_id, kind, place_id, state, reason) "
                                  "VALUES (?1, ?2, ?3, 'forgotten', 'forgotten')");
@@ -160,8 +174,11 @@ std::vector<Place> SqliteInventory::forget(const std::function<bool(const Place&
             }
         });
     }
-    std::vector<Place> out;
-    for (auto& c : chosen) out.push_back(std::move(c.place));
+    Forgotten out;
+    for (auto& c : chosen) out.places.push_back(std::move(c.place));
+    for (const auto& input : inputs)
+        (input.kind == UnreadableInput::Kind::root ? out.unreadable_roots : out.unreadable_lists)
+            .push_back(input.place());
     return out;
 }
 

@@ -58,6 +58,24 @@ std::string certificate_conditions(const Filter& filter);
 // "1,2,3": row ids for an IN list (ids of 0, which name no row, left out).
 std::string id_list(const std::vector<std::int64_t>& ids);
 
+// A files root a scan could not read at all, or a list file (targets, excludes, names, passwords) it could not
+// read, as the view after a scan holds it.
+struct UnreadableInput {
+    enum class Kind { root, list } kind = Kind::root;
+    std::string host, path;
+    std::string detail;  // why, as the scan recorded it
+    ScanId scan = 0;     // the latest scan that named it
+
+    Place place() const {
+        Place where;
+        where.host = host;
+        where.path = path;
+        return where;
+    }
+};
+// Those of the view after `scan` (the current view when `current_view`), roots first, less those forgotten.
+std::vector<UnreadableInput> unreadable_inputs(sqlite3* db, ScanId scan, bool current_view);
+
 class SqliteQueries final : public InventoryQueries {
 public:
     // On `db`, closing it at the end when `owns_connection`.

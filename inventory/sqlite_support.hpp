@@ -226,7 +226,7 @@ inline void exec_sql(sqlite3* db, const char* sql) {
 
 // The schema version this certfleet writes (schema.sql's user_version); a reader finding an older file has the
 // writer bring it up to date first.
-inline constexpr int kSchemaVersion = 10;
+inline constexpr int kSchemaVersion = 11;
 
 inline std::int64_t schema_version(sqlite3* db) {
     Statement version(db, "PRAGMA user_version");

@@ -134,7 +134,7 @@ void write_keys(const ReportModel& model, Exposition& metrics) {
 void write_trust(const ReportModel& model, Exposition& metrics) {
     metrics.family("x509_trust_store_anchors", "Trust anchors each trust store in the report holds.");
     for (const auto& store : model.stores)
-        metrics.sample(place_labels(inventory::PlaceSeen{.place = store.place}), static_cast<std::int64_t>(store.anchors.size()));
+        metrics.sample(place_labels(inventory::PlaceSeen{store.place, 0, 0, 0, {}}), static_cast<std::int64_t>(store.anchors.size()));
     metrics.family("x509_trust_anchor_info", "A trust store holds this anchor; the value is always 1.");
     for (const auto& anchor : model.anchors)
         for (const auto& store : anchor.stores) metrics.sample({{"sha256", anchor.summary.cert.sha256}, {"store", store}}, 1);

@@ -91,7 +91,7 @@ std::vector<MigrationHistory> migration_history(inventory::InventoryQueries& que
     migrations.exemptions = rules.exemptions;
     for (const auto& rule : rules.rules)
         if (rule.is_migration() && (rule_id.empty() || rule.id == rule_id)) {
-            out.push_back(MigrationHistory{&rule, {}});
+            out.push_back(MigrationHistory{&rule, {}, {}});
             migrations.rules.push_back(rule);
         }
     if (!rule_id.empty() && out.empty())

@@ -181,6 +181,9 @@ json time_queries(const fs::path& db_path, const QuerySubjects& subjects, double
              const auto h = q.history(subjects.issuing_ca);
              return h ? h->places.size() : 0;
          }},
+        {"scan_contents(latest)", [&](InventoryQueries& q) { return q.scan_contents(latest).certificates.size(); }},
+        {"view_contents(latest), as report reads it",
+         [&](InventoryQueries& q) { return q.view_contents(latest).certificates.size(); }},
         {"diff(latest two scans)",
          [&](InventoryQueries& q) {
              const auto d = q.diff(previous, latest);

@@ -110,6 +110,16 @@ TEST_CASE("e2e current view: a targets list that cannot be read makes check UNKN
     // The reports still show the view the earlier scan left.
     CHECK(json::parse(report(db, {"--format", "json"}))["scan"]["id"] == 1);
 
+    SECTION("a list abandoned on purpose is forgotten, until a scan names it again") {
+        const auto forgot = run_certfleet(db, {"forget", list});
+        INFO(forgot.out << forgot.err);
+        CHECK(forgot.exit_code == 0);
+        CHECK(forgot.out == "forgot 0 places and 1 unreadable input:\n  unreadable list file " + list + "\n");
+        CHECK(run_certfleet(db, {"check"}).exit_code == 0);
+        CHECK(run_certfleet(db, {"scan", "--targets-file", list, "--ports", "14443", "--no-progress"}).exit_code == 2);
+        CHECK(run_certfleet(db, {"check"}).exit_code == 3);
+        return;
+    }
     // The list is back: a scan that reads it clears the alert (nothing listens there; the port is closed).
     write_file(list, "127.66.41.1\n");
     scan_ok(db, {"--targets-file", list, "--ports", "14443", "--timeout-ms", "2000"});

@@ -162,4 +162,18 @@ TEST_CASE("e2e place states: a root that is missing makes check UNKNOWN", "[e2e]
     CHECK(check.out.find("\nunknown " + tree + ": the root could not be") != std::string::npos);
     // What the root held stays in the view, unseen.
     CHECK(json_of(db, {"inventory", "certs"}).dump().find("healthy.example") != std::string::npos);
+
+    // The tree was retired on purpose: forgetting it takes its files and the unreadable root out of every alert.
+    const auto forgot = run_certfleet(db, {"forget", tree});
+    INFO(forgot.out << forgot.err);
+    CHECK(forgot.exit_code == 0);
+    CHECK(forgot.out.rfind("forgot 1 place and 1 unreadable input:\n", 0) == 0);
+    CHECK(forgot.out.find("  unreadable files root " + tree + "\n") != std::string::npos);
+    const auto after = run_certfleet(db, {"check"});
+    INFO(after.out);
+    CHECK(after.exit_code == 0);
+    CHECK(json_of(db, {"inventory", "certs"})["certificates"].empty());
+    // A scan that walks the missing root again says so again.
+    scan_ok(db, {"--files", tree});
+    CHECK(run_certfleet(db, {"check"}).exit_code == 3);
 }

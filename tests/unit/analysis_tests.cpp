@@ -332,3 +332,24 @@ TEST_CASE("analysis: placements and ancestors, the inputs of rules", "[analysis]
     CHECK(up[1].subject.find("Test Root CA") != std::string::npos);
     CHECK_FALSE(ancestors.contains(f.copied.sha256()));
 }
+
+TEST_CASE("analysis: the view current at a moment is the latest scan that had ended by then", "[analysis][diff]") {
+    using inventory::ScanRecord;
+    using inventory::ScanStatus;
+    const auto scan = [](inventory::ScanId id, ScanStatus status, std::optional<UnixTime> finished) {
+        ScanRecord record;
+        record.id = id;
+        record.status = status;
+        record.started_at = finished.value_or(5000) - 10;
+        record.finished_at = finished;
+        return record;
+    };
+    const std::vector<ScanRecord> scans{scan(1, ScanStatus::complete, 1000), scan(2, ScanStatus::interrupted, 2000),
+                                        scan(3, ScanStatus::failed, 3000), scan(4, ScanStatus::running, std::nullopt),
+                                        scan(5, ScanStatus::complete, 4000)};
+    CHECK_FALSE(inventory::scan_current_at(scans, 999));
+    CHECK(inventory::scan_current_at(scans, 1000)->id == 1);
+    CHECK(inventory::scan_current_at(scans, 2500)->id == 2);
+    CHECK(inventory::scan_current_at(scans, 3500)->id == 2);  // a failed scan changed no view
+    CHECK(inventory::scan_current_at(scans, 9999)->id == 5);
+}

@@ -19,6 +19,9 @@ using namespace certfleet::testing;
 
 namespace {
 
+// The schema version this build migrates every older inventory to.
+const std::string kCurrentSchema = "11";
+
 CertificateSighting sighting(const TestCert& cert, const std::string& path, SourceFormat format, int index) {
     return CertificateSighting{std::make_shared<const CertInfo>(describe_certificate(cert.der)),
                                std::make_shared<const Bytes>(cert.der), FileLocation{path, format, index}};
@@ -202,7 +205,7 @@ TEST_CASE("inventory: an older inventory is brought up to date with its scans ke
               "DELETE FROM location_latest; PRAGMA user_version = 4");
 
     auto inv = inventory::open_sqlite_inventory(path);
-    CHECK(sql_value(path, "PRAGMA user_version") == "10");
+    CHECK(sql_value(path, "PRAGMA user_version") == kCurrentSchema);
     CHECK(sql_value(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('sightings_by_location', "
                           "'key_sightings_by_spki', 'certificates_by_spki')") == "0");
     CHECK(sql_value(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('certificates_by_first_seen_spki', "
@@ -247,7 +250,7 @@ TEST_CASE("inventory: a version 7 inventory gains name checks, its verdicts read
                     "DROP COLUMN name_check_detail; PRAGMA user_version = 7");
 
     auto inv = inventory::open_sqlite_inventory(path);
-    CHECK(sql_value(path, "PRAGMA user_version") == "10");
+    CHECK(sql_value(path, "PRAGMA user_version") == kCurrentSchema);
     CHECK(sql_value(path, "SELECT count(*) FROM pragma_table_info('endpoint_observations') WHERE name IN "
                           "('name_check', 'name_check_detail')") == "2");
     using Checks = std::vector<std::pair<NameCheck, std::string>>;
@@ -284,7 +287,7 @@ TEST_CASE("inventory: version 8 finds which certificates older versions stored w
     sql_value(path, "DROP TABLE key_certificate_sightings; DROP TABLE system_anchor_sightings; PRAGMA user_version = 7");
 
     auto inv = inventory::open_sqlite_inventory(path);
-    CHECK(sql_value(path, "PRAGMA user_version") == "10");
+    CHECK(sql_value(path, "PRAGMA user_version") == kCurrentSchema);
     const auto contents = inv->queries().scan_contents(scan);
     std::map<std::string, bool> with_key;
     for (const auto& stored : contents.certificates) with_key[stored.cert.subject] = stored.sightings.at(0).with_private_key;
@@ -321,7 +324,7 @@ TEST_CASE("inventory: a version 8 inventory gains place states; an endpoint that
     REQUIRE(sql_value(path, "SELECT count(*) FROM endpoint_latest WHERE scan_id = 2") == "1");
 
     auto inv = inventory::open_sqlite_inventory(path);
-    CHECK(sql_value(path, "PRAGMA user_version") == "10");
+    CHECK(sql_value(path, "PRAGMA user_version") == kCurrentSchema);
     CHECK(sql_value(path, "SELECT scan_id FROM endpoint_latest") == "1");
     const auto certificates = inv->queries().certificates(inventory::Filter{});
     REQUIRE(certificates.size() == 1);
@@ -357,7 +360,7 @@ TEST_CASE("inventory: a version 9 inventory keys its file places by host, all of
                     "old_locations RENAME TO locations; PRAGMA user_version = 9");
 
     auto inv = inventory::open_sqlite_inventory(path);
-    CHECK(sql_value(path, "PRAGMA user_version") == "10");
+    CHECK(sql_value(path, "PRAGMA user_version") == kCurrentSchema);
     CHECK(sql_value(path, "SELECT host || ' ' || path FROM locations") == this_host().name + " /etc/nginx/server.crt");
     const auto places_of = [&](const TestCert& c) {
         const auto detail = inv->queries().certificate(c.sha256(), inventory::Filter{});

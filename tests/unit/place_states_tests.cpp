@@ -173,16 +173,16 @@ TEST_CASE("place states: forget takes places out of the view, and a scan that se
     fleet.network_scan({probe("127.0.0.2", EndpointStatus::tls, &fleet.b)});
     const auto endpoint_only = [](const inventory::Place& p) { return p.kind == inventory::Place::Kind::endpoint; };
 
-    const auto listed = fleet.inv->forget(endpoint_only, true);
+    const auto listed = fleet.inv->forget(endpoint_only, true).places;
     REQUIRE(listed.size() == 1);
     CHECK(listed[0].address == "127.0.0.2");
     CHECK(fleet.current_subjects().size() == 2);  // a dry run forgets nothing
 
-    CHECK(fleet.inv->forget(endpoint_only, false).size() == 1);
+    CHECK(fleet.inv->forget(endpoint_only, false).places.size() == 1);
     CHECK(fleet.current_subjects() == std::set<std::string>{"CN=a.example"});
     REQUIRE(fleet.absent().size() == 1);
     CHECK(fleet.absent()[0].reason == "forgotten");
-    CHECK(fleet.inv->forget(endpoint_only, false).empty());
+    CHECK(fleet.inv->forget(endpoint_only, false).places.empty());
 
     fleet.network_scan({probe("127.0.0.2", EndpointStatus::tls, &fleet.b)});
     CHECK(fleet.current_subjects().size() == 2);
