@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/e2e/certfleet_steps.hpp"
+#include "tests/e2e/serve_support.hpp"
 #include "testkit/cert_factory.hpp"
 #include "testkit/fleet/fleet_control.hpp"
 
@@ -64,6 +65,14 @@ TEST_CASE("e2e current view: a files-only scan after a network scan leaves the e
     }
     const auto prometheus = report(db, {"--format", "prometheus"});
     CHECK(prometheus.find("sha256=\"" + served.sha256() + "\"") != std::string::npos);
+    {
+        // What Prometheus scrapes keeps the endpoint's series, so its expiry alert does not flap.
+        ServeProcess server(db);
+        const std::string metrics = server.get("/metrics");
+        CHECK(metrics.find("address=\"127.66.40.1\"") != std::string::npos);
+        CHECK(metrics.find("sha256=\"" + served.sha256() + "\"") != std::string::npos);
+        CHECK(server.stop() == 0);
+    }
     CHECK(report(db, {"--format", "table"}).find("Current view after scan 2") != std::string::npos);
 
     // That scan alone, and the header says so.
