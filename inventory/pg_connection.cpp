@@ -1,0 +1,298 @@
+#include "inventory/pg_connection.hpp"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdlib>
+
+namespace certfleet::inventory::pg {
+
+namespace {
+
+// libpq's connection keywords (PostgreSQL 15): a keyword string starts with one of them.
+constexpr std::array<const char*, 32> kKeywords{
+    "host", "hostaddr", "port", "dbname", "user", "password", "passfile", "channel_binding", "connect_timeout",
+    "client_encoding", "options", "application_name", "fallback_application_name", "keepalives", "keepalives_idle",
+    "keepalives_interval", "keepalives_count", "tcp_user_timeout", "replication", "gssencmode", "sslmode",
+    "requiressl", "sslcompression", "sslcert", "sslkey", "sslpassword", "sslrootcert", "sslcrl", "sslcrldir",
+    "sslsni", "service", "target_session_attrs"};
+
+bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+std::string trimmed_message(const char* message) {
+    std::string text = message ? message : "";
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+    return text.empty() ? "unknown error" : text;
+}
+
+// The end of a keyword string's value starting at `i`: single-quoted with backslash escapes, or up to whitespace.
+std::size_t value_end(const std::string& text, std::size_t i) {
+    if (i < text.size() && text[i] == '\'') {
+        for (++i; i < text.size() && text[i] != '\''; ++i)
+            if (text[i] == '\\') ++i;
+        return std::min(i + 1, text.size());
+    }
+    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    return i;
+}
+
+}  // namespace
+
+bool Error::connection_lost() const {
+    return sqlstate_.empty() || sqlstate_.starts_with("08") || sqlstate_ == "57P01" || sqlstate_ == "57P02" ||
+           sqlstate_ == "57P03";
+}
+
+bool is_connection_string(const std::string& db) {
+    if (db.starts_with("postgresql://") || db.starts_with("postgres://")) return true;
+    std::size_t i = 0;
+    while (i < db.size() && std::isspace(static_cast<unsigned char>(db[i]))) ++i;
+    std::size_t end = i;
+    while (end < db.size() && is_name_char(db[end])) ++end;
+    std::size_t equals = end;
+    while (equals < db.size() && std::isspace(static_cast<unsigned char>(db[equals]))) ++equals;
+    if (equals >= db.size() || db[equals] != '=') return false;
+    const std::string keyword = db.substr(i, end - i);
+    return std::any_of(kKeywords.begin(), kKeywords.end(), [&](const char* k) { return keyword == k; });
+}
+
+std::string redacted(const std::string& conninfo) {
+    std::string out = conninfo;
+    if (out.starts_with("postgresql://") || out.starts_with("postgres://")) {
+        // postgresql://user:secret@host/db?password=secret
+        const std::size_t authority = out.find("://") + 3;
+        const std::size_t at = out.find('@', authority);
+        const std::size_t slash = out.find('/', authority);
+        if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+            const std::size_t colon = out.find(':', authority);
+            if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+        }
+        for (std::size_t p = out.find("password="); p != std::string::npos; p = out.find("password=", p + 1)) {
+            if (p > 0 && out[p - 1] != '?' && out[p - 1] != '&') continue;
+            const std::size_t value = p + 9;
+            std::size_t end = out.find('&', value);
+            if (end == std::string::npos) end = out.size();
+            out.replace(value, end - value, "***");
+        }
+        return out;
+    }
+    for (std::size_t p = out.find("password"); p != std::string::npos; p = out.find("password", p + 1)) {
+        if (p > 0 && !std::isspace(static_cast<unsigned char>(out[p - 1]))) continue;
+        std::size_t value = p + 8;
+        while (value < out.size() && std::isspace(static_cast<unsigned char>(out[value]))) ++value;
+        if (value >= out.size() || out[value] != '=') continue;
+        ++value;
+        while (value < out.size() && std::isspace(static_cast<unsigned char>(out[value]))) ++value;
+        out.replace(value, value_end(out, value) - value, "***");
+    }
+    return out;
+}
+
+NumberedSql with_numbered_parameters(const std::string& sql) {
+    NumberedSql out;
+    auto& names = out.names;
+    const auto use = [&](std::size_t number) {
+        if (names.size() < number) names.resize(number);
+    };
+    for (std::size_t i = 0; i < sql.size();) {
+        const char c = sql[i];
+        const char next = i + 1 < sql.size() ? sql[i + 1] : '\0';
+        if (c == '\'' || c == '"') {  // a literal or quoted identifier; a doubled quote stays inside it
+            std::size_t end = i + 1;
+            while (end < sql.size() && !(sql[end] == c && (end + 1 >= sql.size() || sql[end + 1] != c)))
+                end += sql[end] == c ? 2 : 1;
+            out.sql.append(sql, i, end + 1 - i);
+            i = end + 1;
+        } else if (c == '-' && next == '-') {
+            const std::size_t end = std::min(sql.find('\n', i), sql.size());
+            out.sql.append(sql, i, end - i);
+            i = end;
+        } else if (c == '/' && next == '*') {
+            const std::size_t close = sql.find("*/", i + 2);
+            const std::size_t end = close == std::string::npos ? sql.size() : close + 2;
+            out.sql.append(sql, i, end - i);
+            i = end;
+        } else if (c == ':' && next == ':') {
+            out.sql += "::";
+            i += 2;
+        } else if (c == '?' || (c == '$' && std::isdigit(static_cast<unsigned char>(next)))) {
+            std::size_t end = i + 1;
+            while (end < sql.size() && std::isdigit(static_cast<unsigned char>(sql[end]))) ++end;
+            const std::size_t number = end > i + 1 ? std::stoul(sql.substr(i + 1, end - i - 1)) : names.size() + 1;
+            use(number);
+            out.sql += "$" + std::to_string(number);
+            i = end;
+        } else if ((c == ':' || c == '@' || c == '$') && (std::isalpha(static_cast<unsigned char>(next)) || next == '_')) {
+            std::size_t end = i + 1;
+            while (end < sql.size() && is_name_char(sql[end])) ++end;
+            const std::string name = sql.substr(i, end - i);
+            auto found = std::find(names.begin(), names.end(), name);
+            if (found == names.end()) {
+                names.push_back(name);
+                found = names.end() - 1;
+            }
+            out.sql += "$" + std::to_string(found - names.begin() + 1);
+            i = end;
+        } else {
+            out.sql += c;
+            ++i;
+        }
+    }
+    return out;
+}
+
+Connection::Connection(const std::string& conninfo, std::chrono::seconds timeout) : description_(redacted(conninfo)) {
+    // Ours first: with expand_dbname, what the user's string says overrides them.
+    const std::string seconds = std::to_string(std::max<std::int64_t>(1, timeout.count()));
+    const char* keywords[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
+    const char* values[] = {seconds.c_str(), "certfleet", conninfo.c_str(), nullptr};
+    conn_ = PQconnectdbParams(keywords, values, 1);
+    if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+        const std::string why = trimmed_message(conn_ ? PQerrorMessage(conn_) : "out of memory");
+        PQfinish(conn_);
+        conn_ = nullptr;
+        throw Error("cannot connect to the PostgreSQL inventory at " + description_ + ": " + why, "08001");
+    }
+    // Rows come back as text; this makes their form the same on every server.
+    exec("SET client_encoding = 'UTF8'; SET DateStyle = 'ISO'; SET extra_float_digits = 3");
+}
+
+Connection::~Connection() { PQfinish(conn_); }
+
+void ResultDeleter::operator()(pg_result* result) const { PQclear(result); }
+
+Result checked(Connection& connection, pg_result* raw, const std::string& what) {
+    Result result(raw);
+    const auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+    const char* state = result ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
+    std::string sqlstate = state ? state : "";
+    if (PQstatus(connection.get()) == CONNECTION_BAD) sqlstate = "08006";
+    const std::string why = trimmed_message(result && PQresultErrorMessage(result.get())[0]
+                                                ? PQresultErrorMessage(result.get())
+                                                : PQerrorMessage(connection.get()));
+    throw Error(what + " (PostgreSQL inventory at " + connection.description() + "): " + why, sqlstate);
+}
+
+void Connection::exec(const std::string& sql) { checked(*this, PQexec(conn_, sql.c_str()), "database error"); }
+
+std::optional<std::string> Connection::value(const std::string& sql) {
+    const Result result = checked(*this, PQexec(conn_, sql.c_str()), "database error");
+    if (PQntuples(result.get()) == 0 || PQnfields(result.get()) == 0 || PQgetisnull(result.get(), 0, 0))
+        return std::nullopt;
+    return std::string(PQgetvalue(result.get(), 0, 0), static_cast<std::size_t>(PQgetlength(result.get(), 0, 0)));
+}
+
+int Connection::server_version() const { return PQserverVersion(conn_); }
+
+Statement::Statement(Connection& connection, const std::string& sql)
+    : connection_(connection), name_(connection.next_statement_name()) {
+    NumberedSql numbered = with_numbered_parameters(sql);
+    names_ = std::move(numbered.names);
+    parameters_.resize(names_.size());
+    checked(connection_, PQprepare(connection_.get(), name_.c_str(), numbered.sql.c_str(), 0, nullptr),
+            "cannot prepare statement");
+}
+
+Statement::~Statement() {
+    // The connection may be gone (a lost server); a failed DEALLOCATE then changes nothing.
+    if (PQstatus(connection_.get()) == CONNECTION_OK)
+        PQclear(PQexec(connection_.get(), ("DEALLOCATE " + name_).c_str()));
+}
+
+Statement::Parameter& Statement::slot(int i) {
+    if (i < 1 || static_cast<std::size_t>(i) > parameters_.size())
+        throw InventoryError("cannot bind value: no parameter " + std::to_string(i));
+    return parameters_[static_cast<std::size_t>(i) - 1];
+}
+
+int Statement::parameter_index(const char* name) const {
+    const auto found = std::find(names_.begin(), names_.end(), name);
+    return found == names_.end() ? 0 : static_cast<int>(found - names_.begin()) + 1;
+}
+
+Statement& Statement::bind(int i, std::int64_t v) {
+    slot(i) = Parameter{std::to_string(v), false};
+    return *this;
+}
+
+Statement& Statement::bind(int i, const std::string& v) {
+    slot(i) = Parameter{v, false};
+    return *this;
+}
+
+Statement& Statement::bind(int i, const std::optional<std::string>& v) {
+    slot(i) = Parameter{v, false};
+    return *this;
+}
+
+Statement& Statement::bind(int i, std::optional<std::int64_t> v) {
+    slot(i) = Parameter{v ? std::optional<std::string>(std::to_string(*v)) : std::nullopt, false};
+    return *this;
+}
+
+Statement& Statement::bind_blob(int i, const Bytes& v) {
+    slot(i) = Parameter{std::string(v.begin(), v.end()), true};
+    return *this;
+}
+
+bool Statement::step() {
+    if (!result_) {
+        std::vector<const char*> values;
+        std::vector<int> lengths, formats;
+        for (const auto& p : parameters_) {
+            values.push_back(p.value ? p.value->c_str() : nullptr);
+            lengths.push_back(p.value ? static_cast<int>(p.value->size()) : 0);
+            formats.push_back(p.binary ? 1 : 0);
+        }
+        result_ = checked(connection_,
+                          PQexecPrepared(connection_.get(), name_.c_str(), static_cast<int>(values.size()),
+                                         values.data(), lengths.data(), formats.data(), 0),
+                          "database error");
+        const char* tuples = PQcmdTuples(result_.get());
+        changes_ = tuples && *tuples ? std::atoll(tuples) : 0;
+        row_ = 0;
+    } else {
+        ++row_;
+    }
+    if (row_ < PQntuples(result_.get())) return true;
+    reset();
+    return false;
+}
+
+void Statement::reset() {
+    result_.reset();
+    row_ = -1;
+    std::fill(parameters_.begin(), parameters_.end(), Parameter{});
+}
+
+bool Statement::is_null(int column) const { return !result_ || PQgetisnull(result_.get(), row_, column); }
+
+std::string Statement::text(int column) const {
+    if (is_null(column)) return {};
+    return std::string(PQgetvalue(result_.get(), row_, column),
+                       static_cast<std::size_t>(PQgetlength(result_.get(), row_, column)));
+}
+
+std::int64_t Statement::integer(int column) const {
+    if (is_null(column)) return 0;
+    const char* value = PQgetvalue(result_.get(), row_, column);
+    if (value[0] == 't' && value[1] == '\0') return 1;  // a boolean expression (EXISTS, comparisons)
+    if (value[0] == 'f' && value[1] == '\0') return 0;
+    return std::strtoll(value, nullptr, 10);
+}
+
+Bytes Statement::blob(int column) const {
+    if (is_null(column)) return {};
+    std::size_t length = 0;
+    unsigned char* bytes =
+        PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(result_.get(), row_, column)), &length);
+    if (!bytes) throw InventoryError("database error: cannot decode a bytea value");
+    Bytes out(bytes, bytes + length);
+    PQfreemem(bytes);
+    return out;
+}
+
+}  // namespace certfleet::inventory::pg

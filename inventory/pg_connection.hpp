@@ -1,0 +1,135 @@
+#pragma once
+// PostgreSQL plumbing for the central inventory: a libpq connection and statements with the interface of the SQLite
+// Statement (sqlite_support.hpp), so the same questions can be asked of either store. Internal to inventory/.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/cert_info.hpp"
+#include "inventory/inventory.hpp"
+
+struct pg_conn;
+struct pg_result;
+
+namespace certfleet::inventory::pg {
+
+// A failure the server reported, with its SQLSTATE: the store retries a transaction that lost a serialisation
+// race or a deadlock, and reconnects when the connection went away.
+class Error : public InventoryError {
+public:
+    Error(const std::string& message, std::string sqlstate) : InventoryError(message), sqlstate_(std::move(sqlstate)) {}
+    const std::string& sqlstate() const { return sqlstate_; }
+    // 40001 serialization_failure, 40P01 deadlock_detected: the same transaction may succeed when run again.
+    bool retryable() const { return sqlstate_ == "40001" || sqlstate_ == "40P01"; }
+    // Class 08 (connection exception), 57P01-57P03 (the server shutting down or not yet up), or no SQLSTATE at all
+    // (libpq lost the connection before the server could say).
+    bool connection_lost() const;
+
+private:
+    std::string sqlstate_;
+};
+
+// Whether `--db` names a PostgreSQL server: a postgresql:// or postgres:// URI, or a libpq keyword string
+// ("host=... dbname=...", "service=NAME"). Anything else is an SQLite file.
+bool is_connection_string(const std::string& db);
+// The connection string with any password in it replaced by "***", fit for messages and logs.
+std::string redacted(const std::string& conninfo);
+// SQL written for SQLite's parameters (?, ?NNN, :name, @name, $name) with PostgreSQL's ($1, $2 ...), numbered as
+// SQLite numbers them; string literals, quoted identifiers, comments and `::` casts are left alone.
+struct NumberedSql {
+    std::string sql;
+    std::vector<std::string> names;  // by number - 1: the named parameter's name with its prefix (":scan"), or ""
+};
+NumberedSql with_numbered_parameters(const std::string& sql);
+
+class Connection {
+public:
+    // Connects, waiting at most `timeout` (libpq's connect_timeout). Throws Error naming the server (password
+    // redacted) and libpq's reason.
+    Connection(const std::string& conninfo, std::chrono::seconds timeout);
+    ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    // Runs one or more statements without parameters (schema, BEGIN/COMMIT ...).
+    void exec(const std::string& sql);
+    // The first column of the first row of a query without parameters, or nullopt when it returns no row or NULL.
+    std::optional<std::string> value(const std::string& sql);
+    // The server's version as libpq reports it, e.g. 150018.
+    int server_version() const;
+    const std::string& description() const { return description_; }  // the connection string, redacted
+    pg_conn* get() const { return conn_; }
+    // A name for a new prepared statement, unique on this connection.
+    std::string next_statement_name() { return "s" + std::to_string(++statements_); }
+
+private:
+    pg_conn* conn_ = nullptr;
+    std::string description_;
+    std::uint64_t statements_ = 0;
+};
+
+// Throws Error when `result` is not a success; takes ownership of it either way.
+struct ResultDeleter {
+    void operator()(pg_result* result) const;
+};
+using Result = std::unique_ptr<pg_result, ResultDeleter>;
+Result checked(Connection& connection, pg_result* result, const std::string& what);
+
+// A prepared statement. Parameters are sent as text (blobs as binary) and their types inferred by the server;
+// rows come back as text. step() runs it on first call and walks the rows; at the end it resets, so the statement
+// can be bound and run again, as SQLite's is.
+class Statement {
+public:
+    Statement(Connection& connection, const std::string& sql);
+    ~Statement();
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    Statement& bind(int i, std::int64_t v);
+    Statement& bind(int i, const std::string& v);
+    Statement& bind(int i, const std::optional<std::string>& v);
+    Statement& bind(int i, std::optional<std::int64_t> v);
+    Statement& bind_unowned(int i, const std::string& v) { return bind(i, v); }
+    Statement& bind_blob(int i, const Bytes& v);
+    // Named parameters (":scan"); a name the statement does not use is ignored, as with SQLite.
+    template <typename Value>
+    Statement& bind(const char* name, const Value& v) {
+        const int i = parameter_index(name);
+        return i == 0 ? *this : bind(i, v);
+    }
+
+    bool step();
+    void run() {
+        while (step()) {
+        }
+    }
+    void reset();
+
+    std::int64_t integer(int column) const;
+    bool is_null(int column) const;
+    Bytes blob(int column) const;
+    std::string text(int column) const;
+    // Rows the last run changed (INSERT, UPDATE, DELETE).
+    std::int64_t changes() const { return changes_; }
+
+private:
+    struct Parameter {
+        std::optional<std::string> value;
+        bool binary = false;
+    };
+    int parameter_index(const char* name) const;
+    Parameter& slot(int i);
+
+    Connection& connection_;
+    std::string name_;
+    std::vector<std::string> names_;  // of the named parameters, by number - 1
+    std::vector<Parameter> parameters_;
+    Result result_;
+    int row_ = -1;
+    std::int64_t changes_ = 0;
+};
+
+}  // namespace certfleet::inventory::pg
