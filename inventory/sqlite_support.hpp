@@ -14,6 +14,7 @@
 #include "core/observation.hpp"
 #include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
+#include "inventory/schema_version.hpp"
 
 namespace certfleet::inventory {
 
@@ -223,10 +224,6 @@ inline void exec_sql(sqlite3* db, const char* sql) {
         throw InventoryError(message);
     }
 }
-
-// The schema version this certfleet writes (schema.sql's user_version); a reader finding an older file has the
-// writer bring it up to date first.
-inline constexpr int kSchemaVersion = 11;
 
 inline std::int64_t schema_version(sqlite3* db) {
     Statement version(db, "PRAGMA user_version");

@@ -3,25 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include "inventory/pg_connection.hpp"
-#include "testkit/postgres_cluster.hpp"
+#include "tests/unit/pg_test_cluster.hpp"
 
 using namespace certfleet;
 using namespace certfleet::inventory;
-using certfleet::testing::PostgresCluster;
-
-namespace {
-
-// The cluster this test process shares; fails the test (not skips it) when the machine cannot run one, since
-// scripts/install-deps installs the server.
-PostgresCluster& cluster() {
-    std::string why;
-    PostgresCluster* shared = PostgresCluster::shared(&why);
-    INFO(why);
-    REQUIRE(shared != nullptr);
-    return *shared;
-}
-
-}  // namespace
+using certfleet::testing::test_cluster;
 
 TEST_CASE("pg: a --db value names a PostgreSQL server only as a URI or a libpq keyword string", "[pg]") {
     CHECK(pg::is_connection_string("postgresql://scanner@db.internal/certfleet"));
@@ -61,7 +47,7 @@ TEST_CASE("pg: SQLite's parameters become PostgreSQL's, numbered as SQLite numbe
 }
 
 TEST_CASE("pg: statements bind, step and reset as SQLite's do, against a private cluster", "[pg][server]") {
-    auto& server = cluster();
+    auto& server = test_cluster();
     pg::Connection db(server.create_database("statements"), std::chrono::seconds(10));
     CHECK(db.server_version() >= 150000);
     db.exec("CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT, data BYTEA)");
@@ -97,7 +83,7 @@ TEST_CASE("pg: statements bind, step and reset as SQLite's do, against a private
 }
 
 TEST_CASE("pg: failures carry their SQLSTATE and name the server without its password", "[pg][server]") {
-    auto& server = cluster();
+    auto& server = test_cluster();
     pg::Connection db(server.create_database("failures"), std::chrono::seconds(10));
     try {
         db.exec("SELECT * FROM no_such_table");

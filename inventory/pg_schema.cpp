@@ -1,0 +1,62 @@
+#include "inventory/pg_schema.hpp"
+
+#include <string>
+
+#include "inventory/schema_version.hpp"
+
+namespace certfleet::inventory {
+
+extern const char* const kPgSchemaSql;
+
+namespace pg {
+
+namespace {
+
+// The advisory lock every certfleet takes to migrate: a fixed key ("cfschema" in ASCII), so all agree on it.
+constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7162823398758632801)";
+
+void refuse_newer(const Connection& db, std::int64_t version) {
+    throw InventoryError("the PostgreSQL inventory at " + db.description() + " has schema version " +
+                         std::to_string(version) + ", newer than this certfleet understands (" +
+                         std::to_string(kSchemaVersion) + "): upgrade certfleet");
+}
+
+}  // namespace
+
+std::int64_t schema_version(Connection& db) {
+    if (db.value("SELECT to_regclass('certfleet_schema') IS NOT NULL") != "t") return 0;
+    return std::stoll(db.value("SELECT coalesce(max(version), 0) FROM certfleet_schema").value_or("0"));
+}
+
+void migrate_schema(Connection& db) {
+    const std::int64_t seen = schema_version(db);
+    if (seen > kSchemaVersion) refuse_newer(db, seen);
+    if (seen == kSchemaVersion) return;
+    db.exec("BEGIN");
+    try {
+        db.exec(kMigrationLock);
+        const std::int64_t current = schema_version(db);  // another scanner may have migrated while this one waited
+        if (current > kSchemaVersion) refuse_newer(db, current);
+        if (current < kSchemaVersion) {
+            const auto tables = db.value("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()");
+            if (current == 0 && tables != "0")
+                throw InventoryError("the PostgreSQL database at " + db.description() +
+                                     " holds other tables: give certfleet a database (or a schema, with "
+                                     "options=-csearch_path=NAME) of its own");
+            db.exec(kPgSchemaSql);
+            db.exec("INSERT INTO certfleet_schema (version) VALUES (" + std::to_string(kSchemaVersion) + ")");
+        }
+        db.exec("COMMIT");
+    } catch (...) {
+        try {
+            db.exec("ROLLBACK");
+        } catch (const InventoryError&) {
+            // The connection is gone: the server rolled the transaction back itself.
+        }
+        throw;
+    }
+}
+
+}  // namespace pg
+
+}  // namespace certfleet::inventory

@@ -1,0 +1,81 @@
+// The PostgreSQL store's schema: made in an empty database, migrated once however many scanners start at once,
+// refused when newer than this certfleet or when the database holds someone else's tables.
+#include <catch2/catch.hpp>
+#include <thread>
+#include <vector>
+
+#include "inventory/pg_schema.hpp"
+#include "inventory/schema_version.hpp"
+#include "tests/unit/pg_test_cluster.hpp"
+
+using namespace certfleet;
+using namespace certfleet::inventory;
+using certfleet::testing::test_cluster;
+
+TEST_CASE("pg schema: fifty scanners starting at once migrate an empty database exactly once", "[pg][server]") {
+    auto& server = test_cluster();
+    const std::string url = server.create_database("migrate_once");
+    constexpr int kScanners = 50;
+    std::vector<std::string> failures(kScanners);
+    std::vector<std::thread> scanners;
+    for (int i = 0; i < kScanners; ++i)
+        scanners.emplace_back([&, i] {
+            try {
+                pg::Connection db(url, std::chrono::seconds(30));
+                pg::migrate_schema(db);
+            } catch (const std::exception& e) {
+                failures[static_cast<std::size_t>(i)] = e.what();
+            }
+        });
+    for (auto& scanner : scanners) scanner.join();
+    for (const auto& failure : failures) CHECK(failure.empty());
+
+    pg::Connection db(url, std::chrono::seconds(10));
+    CHECK(pg::schema_version(db) == kSchemaVersion);
+    CHECK(db.value("SELECT count(*) FROM certfleet_schema") == "1");
+    // The functions the shared questions use answer as SQLite's do.
+    CHECK(db.value("SELECT json_extract('{\"host\":\"web1\",\"n\":{\"a\":[1,2]}}', '$.host')") == "web1");
+    CHECK(db.value("SELECT json_extract('{\"n\":{\"a\":[1,2]}}', '$.n.a')") == "[1, 2]");
+    CHECK_FALSE(db.value("SELECT json_extract('{}', '$.missing')"));
+    CHECK(db.value("SELECT string_agg(value, ',' ORDER BY key) FROM json_each('{\"files\":[\"/a\",\"/b\"]}', "
+                   "'$.files')") == "/a,/b");
+    CHECK(db.value("SELECT count(*) FROM json_each('{\"files\":\"/a\"}', '$.files')") == "0");
+    CHECK(db.value("SELECT string_agg(value, ',') FROM json_each('[\"x\",\"y\"]')") == "x,y");
+    CHECK(db.value("SELECT json_valid('{') ") == "f");
+    CHECK(db.value("SELECT instr('[\"keyCertSign\"]', '\"keyCertSign\"')") == "2");
+    // Migrating again is a no-op.
+    pg::migrate_schema(db);
+    CHECK(db.value("SELECT count(*) FROM certfleet_schema") == "1");
+}
+
+TEST_CASE("pg schema: a newer inventory and someone else's database are refused, naming why", "[pg][server]") {
+    auto& server = test_cluster();
+    const std::string newer_url = server.create_database("newer");
+    {
+        pg::Connection db(newer_url, std::chrono::seconds(10));
+        pg::migrate_schema(db);
+        db.exec("INSERT INTO certfleet_schema (version) VALUES (" + std::to_string(kSchemaVersion + 1) + ")");
+    }
+    pg::Connection newer(newer_url, std::chrono::seconds(10));
+    try {
+        pg::migrate_schema(newer);
+        FAIL("a newer schema is refused");
+    } catch (const InventoryError& e) {
+        const std::string message = e.what();
+        CHECK(message.find("has schema version " + std::to_string(kSchemaVersion + 1) + ", newer than this "
+                           "certfleet understands") != std::string::npos);
+        CHECK(message.find("upgrade certfleet") != std::string::npos);
+    }
+
+    const std::string other_url = server.create_database("someone_else");
+    pg::Connection other(other_url, std::chrono::seconds(10));
+    other.exec("CREATE TABLE customers (id BIGINT)");
+    try {
+        pg::migrate_schema(other);
+        FAIL("a database with other tables is refused");
+    } catch (const InventoryError& e) {
+        CHECK(std::string(e.what()).find("holds other tables") != std::string::npos);
+    }
+    CHECK(pg::schema_version(other) == 0);
+    CHECK(other.value("SELECT to_regclass('scans') IS NULL") == "t");  // nothing was created
+}
