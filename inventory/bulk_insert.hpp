@@ -21,7 +21,7 @@ public:
     static constexpr std::size_t kRowsPerStatement = 64;
 
     // `head` is the statement up to VALUES, e.g. "INSERT OR IGNORE INTO t (a, b) VALUES".
-    BulkInsert(sqlite3* db, const std::string& head, std::size_t columns)
+    BulkInsert(SqlConnection& db, const std::string& head, std::size_t columns)
         : columns_(columns),
           one_row_(db, (head + placeholders(columns, 1)).c_str()),
           full_(db, (head + placeholders(columns, kRowsPerStatement)).c_str()) {

@@ -187,7 +187,9 @@ std::optional<std::string> Connection::value(const std::string& sql) {
 
 int Connection::server_version() const { return PQserverVersion(conn_); }
 
-Statement::Statement(Connection& connection, const std::string& sql)
+std::unique_ptr<SqlCursor> Connection::prepare(const std::string& sql) { return std::make_unique<Cursor>(*this, sql); }
+
+Cursor::Cursor(Connection& connection, const std::string& sql)
     : connection_(connection), name_(connection.next_statement_name()) {
     NumberedSql numbered = with_numbered_parameters(sql);
     names_ = std::move(numbered.names);
@@ -196,49 +198,32 @@ Statement::Statement(Connection& connection, const std::string& sql)
             "cannot prepare statement");
 }
 
-Statement::~Statement() {
+Cursor::~Cursor() {
     // The connection may be gone (a lost server); a failed DEALLOCATE then changes nothing.
     if (PQstatus(connection_.get()) == CONNECTION_OK)
         PQclear(PQexec(connection_.get(), ("DEALLOCATE " + name_).c_str()));
 }
 
-Statement::Parameter& Statement::slot(int i) {
+Cursor::Parameter& Cursor::slot(int i) {
     if (i < 1 || static_cast<std::size_t>(i) > parameters_.size())
         throw InventoryError("cannot bind value: no parameter " + std::to_string(i));
     return parameters_[static_cast<std::size_t>(i) - 1];
 }
 
-int Statement::parameter_index(const char* name) const {
+int Cursor::parameter_index(const char* name) const {
     const auto found = std::find(names_.begin(), names_.end(), name);
     return found == names_.end() ? 0 : static_cast<int>(found - names_.begin()) + 1;
 }
 
-Statement& Statement::bind(int i, std::int64_t v) {
-    slot(i) = Parameter{std::to_string(v), false};
-    return *this;
-}
+void Cursor::bind_integer(int i, std::int64_t v) { slot(i) = Parameter{std::to_string(v), false}; }
 
-Statement& Statement::bind(int i, const std::string& v) {
-    slot(i) = Parameter{v, false};
-    return *this;
-}
+void Cursor::bind_text(int i, const std::string& v, bool) { slot(i) = Parameter{v, false}; }
 
-Statement& Statement::bind(int i, const std::optional<std::string>& v) {
-    slot(i) = Parameter{v, false};
-    return *this;
-}
+void Cursor::bind_null(int i) { slot(i) = Parameter{}; }
 
-Statement& Statement::bind(int i, std::optional<std::int64_t> v) {
-    slot(i) = Parameter{v ? std::optional<std::string>(std::to_string(*v)) : std::nullopt, false};
-    return *this;
-}
+void Cursor::bind_blob(int i, const Bytes& v) { slot(i) = Parameter{std::string(v.begin(), v.end()), true}; }
 
-Statement& Statement::bind_blob(int i, const Bytes& v) {
-    slot(i) = Parameter{std::string(v.begin(), v.end()), true};
-    return *this;
-}
-
-bool Statement::step() {
+bool Cursor::step() {
     if (!result_) {
         std::vector<const char*> values;
         std::vector<int> lengths, formats;
@@ -262,21 +247,21 @@ bool Statement::step() {
     return false;
 }
 
-void Statement::reset() {
+void Cursor::reset() {
     result_.reset();
     row_ = -1;
     std::fill(parameters_.begin(), parameters_.end(), Parameter{});
 }
 
-bool Statement::is_null(int column) const { return !result_ || PQgetisnull(result_.get(), row_, column); }
+bool Cursor::is_null(int column) const { return !result_ || PQgetisnull(result_.get(), row_, column); }
 
-std::string Statement::text(int column) const {
+std::string Cursor::text(int column) const {
     if (is_null(column)) return {};
     return std::string(PQgetvalue(result_.get(), row_, column),
                        static_cast<std::size_t>(PQgetlength(result_.get(), row_, column)));
 }
 
-std::int64_t Statement::integer(int column) const {
+std::int64_t Cursor::integer(int column) const {
     if (is_null(column)) return 0;
     const char* value = PQgetvalue(result_.get(), row_, column);
     if (value[0] == 't' && value[1] == '\0') return 1;  // a boolean expression (EXISTS, comparisons)
@@ -284,7 +269,7 @@ std::int64_t Statement::integer(int column) const {
     return std::strtoll(value, nullptr, 10);
 }
 
-Bytes Statement::blob(int column) const {
+Bytes Cursor::blob(int column) const {
     if (is_null(column)) return {};
     std::size_t length = 0;
     unsigned char* bytes =

@@ -10,6 +10,7 @@
 
 #include "core/cert_info.hpp"
 #include "inventory/inventory.hpp"
+#include "inventory/sql_connection.hpp"
 
 struct pg_conn;
 struct pg_result;
@@ -45,7 +46,7 @@ struct NumberedSql {
 };
 NumberedSql with_numbered_parameters(const std::string& sql);
 
-class Connection {
+class Connection final : public SqlConnection {
 public:
     // Connects, waiting at most `timeout` (libpq's connect_timeout). Throws Error naming the server (password
     // redacted) and libpq's reason.
@@ -54,8 +55,10 @@ public:
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
+    SqlDialect dialect() const override { return SqlDialect::postgresql; }
+    std::unique_ptr<SqlCursor> prepare(const std::string& sql) override;
     // Runs one or more statements without parameters (schema, BEGIN/COMMIT ...).
-    void exec(const std::string& sql);
+    void exec(const std::string& sql) override;
     // The first column of the first row of a query without parameters, or nullopt when it returns no row or NULL.
     std::optional<std::string> value(const std::string& sql);
     // The server's version as libpq reports it, e.g. 150018.
@@ -78,49 +81,36 @@ struct ResultDeleter {
 using Result = std::unique_ptr<pg_result, ResultDeleter>;
 Result checked(Connection& connection, pg_result* result, const std::string& what);
 
-// A prepared statement. Parameters are sent as text (blobs as binary) and their types inferred by the server;
-// rows come back as text. step() runs it on first call and walks the rows; at the end it resets, so the statement
-// can be bound and run again, as SQLite's is.
-class Statement {
+// A prepared statement (sql_connection.hpp's SqlCursor). Parameters are sent as text (blobs as binary) and their
+// types inferred by the server; rows come back as text. step() runs it on first call and walks the rows; at the
+// end it resets, so the statement can be bound and run again, as SQLite's is.
+class Cursor final : public SqlCursor {
 public:
-    Statement(Connection& connection, const std::string& sql);
-    ~Statement();
-    Statement(const Statement&) = delete;
-    Statement& operator=(const Statement&) = delete;
+    Cursor(Connection& connection, const std::string& sql);
+    ~Cursor() override;
+    Cursor(const Cursor&) = delete;
+    Cursor& operator=(const Cursor&) = delete;
 
-    Statement& bind(int i, std::int64_t v);
-    Statement& bind(int i, const std::string& v);
-    Statement& bind(int i, const std::optional<std::string>& v);
-    Statement& bind(int i, std::optional<std::int64_t> v);
-    Statement& bind_unowned(int i, const std::string& v) { return bind(i, v); }
-    Statement& bind_blob(int i, const Bytes& v);
-    // Named parameters (":scan"); a name the statement does not use is ignored, as with SQLite.
-    template <typename Value>
-    Statement& bind(const char* name, const Value& v) {
-        const int i = parameter_index(name);
-        return i == 0 ? *this : bind(i, v);
-    }
+    void bind_integer(int i, std::int64_t v) override;
+    void bind_text(int i, const std::string& v, bool copy) override;
+    void bind_null(int i) override;
+    void bind_blob(int i, const Bytes& v) override;
+    int parameter_index(const char* name) const override;
 
-    bool step();
-    void run() {
-        while (step()) {
-        }
-    }
-    void reset();
+    bool step() override;
+    void reset() override;
 
-    std::int64_t integer(int column) const;
-    bool is_null(int column) const;
-    Bytes blob(int column) const;
-    std::string text(int column) const;
-    // Rows the last run changed (INSERT, UPDATE, DELETE).
-    std::int64_t changes() const { return changes_; }
+    std::int64_t integer(int column) const override;
+    bool is_null(int column) const override;
+    Bytes blob(int column) const override;
+    std::string text(int column) const override;
+    std::int64_t changes() const override { return changes_; }
 
 private:
     struct Parameter {
         std::optional<std::string> value;
         bool binary = false;
     };
-    int parameter_index(const char* name) const;
     Parameter& slot(int i);
 
     Connection& connection_;

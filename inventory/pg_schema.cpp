@@ -24,7 +24,11 @@ void refuse_newer(const Connection& db, std::int64_t version) {
 }  // namespace
 
 std::int64_t schema_version(Connection& db) {
-    if (db.value("SELECT to_regclass('certfleet_schema') IS NOT NULL") != "t") return 0;
+    // A query of the catalog, not to_regclass: its name cache may still miss a table another scanner has just
+    // created, until this session next takes a lock on a table.
+    if (db.value("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND "
+                 "tablename = 'certfleet_schema')") != "t")
+        return 0;
     return std::stoll(db.value("SELECT coalesce(max(version), 0) FROM certfleet_schema").value_or("0"));
 }
 

@@ -148,7 +148,7 @@ Coverage SqliteQueries::coverage(ScanId scan) {
     return coverage;
 }
 
-std::vector<UnreadableInput> unreadable_inputs(sqlite3* db, ScanId scan, bool current_view) {
+std::vector<UnreadableInput> unreadable_inputs(SqlConnection& db, ScanId scan, bool current_view) {
     Statement inputs(db, (std::string(kNamedInputs) +
                           "SELECT l.kind, l.host, l.path, l.scan_id, e.detail FROM kept l JOIN scan_events e ON "
                           "e.scan_id = l.scan_id AND e.level = 'error' AND e.location = l.path GROUP BY l.kind, "

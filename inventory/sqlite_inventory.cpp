@@ -41,7 +41,7 @@ SqliteInventory::SqliteInventory(const std::string& path) : path_(path), issuanc
     create_private_file(path);
     // One thread at a time uses an Inventory (its callers batch what they store), so the connection needs none of
     // SQLite's own locking, which takes a mutex in every call.
-    db_ = open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX);
+    db_ = SqliteConnection(open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX));
     try {
         exec("PRAGMA journal_mode = WAL");
         exec("PRAGMA synchronous = NORMAL");
@@ -50,12 +50,12 @@ SqliteInventory::SqliteInventory(const std::string& path) : path_(path), issuanc
         exec("PRAGMA cache_size = -8192");
         // Foreign keys are declared but not enforced: every id the writer stores comes from a row it has just read
         // or written, and a check would cost a parent lookup per sighting. A unit test runs foreign_key_check.
-        migrate_schema(db_);
+        migrate_schema(db_.handle());
         rows_ = std::make_unique<SightingRows>(db_);
-        queries_ = queries_on_connection(db_, path);
-        checkpointer_ = std::make_unique<WalCheckpointer>(db_, path);
+        queries_ = queries_on_connection(db_.handle(), path);
+        checkpointer_ = std::make_unique<WalCheckpointer>(db_.handle(), path);
     } catch (const InventoryError& e) {
-        sqlite3_close(db_);
+        sqlite3_close(db_.handle());
         throw InventoryError(path + ": " + e.what());
     }
 }
@@ -65,7 +65,7 @@ SqliteInventory::~SqliteInventory() {
     queries_.reset();
     rows_.reset();
     statements_.clear();
-    sqlite3_close(db_);
+    sqlite3_close(db_.handle());
 }
 
 ScanId SqliteInventory::begin_scan(const std::string& kind, const std::string& parameters_json, const Labels& labels) {
@@ -76,7 +76,7 @@ ScanId SqliteInventory::begin_scan(const std::string& kind, const std::string& p
                          "INSERT INTO scans (kind, status, started_at, pid, parameters) VALUES (?, 'running', "
                          "strftime('%s','now'), ?, ?)");
         insert.bind(1, kind).bind(2, static_cast<std::int64_t>(::getpid())).bind(3, parameters_json).run();
-        scan = sqlite3_last_insert_rowid(db_);
+        scan = sqlite3_last_insert_rowid(db_.handle());
         record_owner(scan);
         Statement label(db_, "INSERT OR REPLACE INTO scan_labels (scan_id, key, value) VALUES (?,?,?)");
         for (const auto& l : labels) label.bind(1, scan).bind(2, l.key).bind(3, l.value).run();
@@ -168,7 +168,7 @@ void SqliteInventory::mark_abandoned_scans() {
         in_transaction([&] {
             Statement mark(db_, "UPDATE scans SET status = 'interrupted' WHERE id = ? AND status = 'running'");
             mark.bind(1, id).run();
-            if (sqlite3_changes(db_) > 0) conclude(id, ScanStatus::interrupted);  // another process may have marked it meanwhile
+            if (sqlite3_changes(db_.handle()) > 0) conclude(id, ScanStatus::interrupted);  // another process may have marked it meanwhile
         });
     }
 }
@@ -183,10 +183,10 @@ void SqliteInventory::record_owner(ScanId scan) {
 // it copies what it can and leaves the rest to the checkpointer, never waiting on them (a TRUNCATE waits for
 // every reader, through the busy timeout).
 void SqliteInventory::checkpoint_without_waiting() {
-    sqlite3_busy_timeout(db_, 0);
-    if (sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr) == SQLITE_BUSY)
-        sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+    sqlite3_busy_timeout(db_.handle(), 0);
+    if (sqlite3_wal_checkpoint_v2(db_.handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr) == SQLITE_BUSY)
+        sqlite3_wal_checkpoint_v2(db_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    sqlite3_busy_timeout(db_.handle(), kBusyTimeoutMs);
 }
 
 // Prepared once per SQL text. Every caller passes a string literal, so its address names it: the writer looks

@@ -42,7 +42,7 @@ public:
 private:
     // The rows a scan writes per sighting, many to a statement; flushed before each batch commits.
     struct SightingRows {
-        explicit SightingRows(sqlite3* db)
+        explicit SightingRows(SqlConnection& db)
             : sightings(db, "INSERT OR IGNORE INTO sightings (scan_id, location_id, position, certificate_id) VALUES", 4),
               anchors(db, "INSERT OR IGNORE INTO anchor_sightings (scan_id, location_id, position) VALUES", 3),
               system_anchors(db, "INSERT OR IGNORE INTO system_anchor_sightings (scan_id, location_id, position) VALUES",
@@ -81,7 +81,7 @@ private:
 
     static constexpr std::size_t kMaxCachedIssuerNames = 4096;
 
-    void exec(const char* sql) { exec_sql(db_, sql); }
+    void exec(const char* sql) { db_.exec(sql); }
 
     template <typename Work>
     void in_transaction(Work&& work) {
@@ -90,7 +90,7 @@ private:
             work();
             exec("COMMIT");
         } catch (...) {
-            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
             rows_->discard();
             forget_cached_ids();  // they and the questions asked about them may name rows the rollback removed
             throw;
@@ -109,7 +109,7 @@ private:
             return id;
         }
         insert();
-        return sqlite3_last_insert_rowid(db_);
+        return sqlite3_last_insert_rowid(db_.handle());
     }
 
     // sqlite_inventory.cpp
@@ -145,7 +145,7 @@ private:
     void stage_dropped_endpoints(ScanId scan);
 
     std::string path_;
-    sqlite3* db_ = nullptr;
+    SqliteConnection db_;
     std::unordered_map<const char*, std::unique_ptr<Statement>> statements_;
     struct LastLocation {
         std::string path;

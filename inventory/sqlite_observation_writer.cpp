@@ -49,7 +49,7 @@ std::int64_t SqliteInventory::certificate_id(ScanId scan, const CertInfo& c, con
         [&] {
             insert_certificate(scan, c, *der);
             issuer_candidates_.erase(c.subject);  // it may have issued certificates still to come
-            if (!c.self_issued) ask_who_issued(sqlite3_last_insert_rowid(db_), c, der);
+            if (!c.self_issued) ask_who_issued(sqlite3_last_insert_rowid(db_.handle()), c, der);
         },
         "SELECT id FROM certificates WHERE sha256 = ?",
         [&](Statement& select) { select.bind_unowned(1, c.sha256); });

@@ -15,27 +15,27 @@ namespace {
 class SqliteReadSnapshot final : public ReadSnapshot {
 public:
     explicit SqliteReadSnapshot(sqlite3* db) : db_(db) {
-        exec_sql(db_, "BEGIN");
+        db_.exec("BEGIN");
         try {
-            exec_sql(db_, "SELECT count(*) FROM scans WHERE id = 0");
+            db_.exec("SELECT count(*) FROM scans WHERE id = 0");
         } catch (...) {
-            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
             throw;
         }
     }
-    ~SqliteReadSnapshot() override { sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr); }
+    ~SqliteReadSnapshot() override { sqlite3_exec(db_.handle(), "COMMIT", nullptr, nullptr, nullptr); }
     SqliteReadSnapshot(const SqliteReadSnapshot&) = delete;
     SqliteReadSnapshot& operator=(const SqliteReadSnapshot&) = delete;
 
 private:
-    sqlite3* db_;
+    SqliteConnection db_;
 };
 
 }  // namespace
 
 SqliteQueries::SqliteQueries(sqlite3* db, std::string path, bool owns_connection)
     : path_(std::move(path)), db_(db), owns_connection_(owns_connection) {
-    exec_sql(db_,
+    db_.exec(
              "PRAGMA temp_store = MEMORY; CREATE TEMP TABLE IF NOT EXISTS as_of_location (location_id INTEGER "
              "PRIMARY KEY, scan_id INTEGER); CREATE TEMP TABLE IF NOT EXISTS as_of_endpoint (endpoint_id INTEGER "
              "PRIMARY KEY, scan_id INTEGER)");
@@ -43,12 +43,12 @@ SqliteQueries::SqliteQueries(sqlite3* db, std::string path, bool owns_connection
 
 SqliteQueries::~SqliteQueries() {
     statements_.clear();
-    if (owns_connection_) sqlite3_close(db_);
+    if (owns_connection_) sqlite3_close(db_.handle());
 }
 
 std::unique_ptr<ReadSnapshot> SqliteQueries::snapshot() {
-    if (!sqlite3_get_autocommit(db_)) return std::make_unique<ReadSnapshot>();
-    return std::make_unique<SqliteReadSnapshot>(db_);
+    if (!sqlite3_get_autocommit(db_.handle())) return std::make_unique<ReadSnapshot>();
+    return std::make_unique<SqliteReadSnapshot>(db_.handle());
 }
 
 std::vector<ScanRecord> SqliteQueries::scans() {
@@ -128,7 +128,8 @@ std::unique_ptr<InventoryQueries> open_sqlite_queries(const std::string& path) {
         // once, on a connection of its own. SQLite shares the file's locks between a process's connections.
         // A file with no schema yet is one a scan has only just created: its writer makes the schema, and a
         // reader that tried too would race it for the locks.
-        const auto version = schema_version(db);
+        SqliteConnection connection(db);
+        const auto version = schema_version(connection);
         sqlite3_stmt* tables = nullptr;
         const bool empty = version == 0 &&
                      sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &tables, nullptr) == SQLITE_OK &&

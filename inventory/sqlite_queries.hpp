@@ -74,7 +74,7 @@ struct UnreadableInput {
     }
 };
 // Those of the view after `scan` (the current view when `current_view`), roots first, less those forgotten.
-std::vector<UnreadableInput> unreadable_inputs(sqlite3* db, ScanId scan, bool current_view);
+std::vector<UnreadableInput> unreadable_inputs(SqlConnection& db, ScanId scan, bool current_view);
 
 class SqliteQueries final : public InventoryQueries {
 public:
@@ -150,7 +150,7 @@ private:
     ScanRecord scan_record(ScanId scan);
 
     std::string path_;
-    sqlite3* db_ = nullptr;
+    SqliteConnection db_;
     bool owns_connection_ = true;
     std::map<std::string, std::unique_ptr<Statement>> statements_;
     std::unordered_map<std::string, std::int64_t> summary_ids_;  // sha256 -> row id of every certificate summarised

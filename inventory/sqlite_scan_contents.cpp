@@ -14,7 +14,7 @@ namespace certfleet::inventory {
 
 namespace {
 
-void load_findings(sqlite3* db, ScanId scan, ScanContents& contents) {
+void load_findings(SqlConnection& db, ScanId scan, ScanContents& contents) {
     Statement select(db,
                      "SELECT rule_id, severity, sha256, location, message, days_left, deadline, overdue, labels FROM "
                      "findings "
@@ -35,7 +35,7 @@ void load_findings(sqlite3* db, ScanId scan, ScanContents& contents) {
     }
 }
 
-void load_events(sqlite3* db, ScanId scan, ScanContents& contents) {
+void load_events(SqlConnection& db, ScanId scan, ScanContents& contents) {
     Statement select(db, "SELECT level, location, reason, detail FROM scan_events WHERE scan_id = ? ORDER BY id");
     select.bind(1, scan);
     while (select.step()) {
@@ -61,7 +61,7 @@ Labels labels_from_json_text(const std::string& text) {
     return labels;
 }
 
-std::optional<ScanRecord> load_scan_record(sqlite3* db, std::optional<ScanId> scan, bool finished_only) {
+std::optional<ScanRecord> load_scan_record(SqlConnection& db, std::optional<ScanId> scan, bool finished_only) {
     std::string sql = std::string("SELECT ") + kScanColumns + " FROM scans";
     if (scan) sql += " WHERE id = ?1";
     else if (finished_only) sql += " WHERE status IN ('complete', 'interrupted')";

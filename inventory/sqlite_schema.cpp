@@ -24,7 +24,7 @@ constexpr AddedColumn kAddedColumns[] = {
     {"findings", "labels", "TEXT NOT NULL DEFAULT '{}'"},
 };
 
-void add_missing_columns(sqlite3* db) {
+void add_missing_columns(SqlConnection& db) {
     Statement present(db, "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?");
     for (const auto& added : kAddedColumns) {
         present.bind(1, std::string(added.table)).bind(2, std::string(added.column));
@@ -32,14 +32,14 @@ void add_missing_columns(sqlite3* db) {
         const bool missing = present.integer(0) == 0;
         present.reset();
         if (missing)
-            exec_sql(db, (std::string("ALTER TABLE ") + added.table + " ADD COLUMN " + added.column + " " +
+            db.exec((std::string("ALTER TABLE ") + added.table + " ADD COLUMN " + added.column + " " +
                           added.declaration).c_str());
     }
 }
 
 // Version 10 keys file places by host as well as path, a UNIQUE constraint SQLite cannot change in place: an
 // older table is copied into the new shape, its places on this machine (where its scans were made), keeping ids.
-void add_location_hosts(sqlite3* db) {
+void add_location_hosts(SqlConnection& db) {
     Statement has_table(db, "SELECT count(*) FROM pragma_table_info('locations')");
     has_table.step();
     const bool exists = has_table.integer(0) > 0;
@@ -49,17 +49,17 @@ void add_location_hosts(sqlite3* db) {
     const bool missing = exists && has_host.integer(0) == 0;
     has_host.reset();
     if (!missing) return;
-    exec_sql(db,
-             "CREATE TABLE locations_by_host (id INTEGER PRIMARY KEY, host TEXT NOT NULL, kind TEXT NOT NULL CHECK "
+    db.exec("CREATE TABLE locations_by_host (id INTEGER PRIMARY KEY, host TEXT NOT NULL, kind TEXT NOT NULL CHECK "
              "(kind IN ('file')), path TEXT NOT NULL, format TEXT NOT NULL, UNIQUE (host, kind, path, format))");
     Statement copy(db, "INSERT INTO locations_by_host SELECT id, ?, kind, path, format FROM locations");
     copy.bind(1, this_host().name).run();
-    exec_sql(db, "DROP TABLE locations; ALTER TABLE locations_by_host RENAME TO locations");
+    db.exec("DROP TABLE locations; ALTER TABLE locations_by_host RENAME TO locations");
 }
 
 }  // namespace
 
-void migrate_schema(sqlite3* db) {
+void migrate_schema(sqlite3* handle) {
+    SqliteConnection db(handle);
     const std::int64_t current = schema_version(db);
     if (current > kSchemaVersion)
         throw InventoryError("inventory schema version " + std::to_string(current) +
@@ -71,20 +71,20 @@ void migrate_schema(sqlite3* db) {
                          "'scan_labels','location_labels','endpoint_labels','anchor_sightings',"
                          "'certificate_issuers','location_latest','endpoint_latest','certificate_seen',"
                          "'findings','scan_owners','key_certificate_sightings','system_anchor_sightings',"
-                         "'place_states','place_transitions')");
+                         "'place_states','place_transitions','forgotten_inputs')");
     tables.step();
     const bool foreign = tables.integer(0) > 0;
     tables.reset();
     if (current == 0 && foreign) throw InventoryError("not a certfleet inventory (it holds other tables)");
-    exec_sql(db, "BEGIN IMMEDIATE");
+    db.exec("BEGIN IMMEDIATE");
     try {
         add_location_hosts(db);
-        exec_sql(db, kSchemaSql);
+        db.exec(kSchemaSql);
         add_missing_columns(db);
-        exec_sql(db, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
-        exec_sql(db, "COMMIT");
+        db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+        db.exec("COMMIT");
     } catch (...) {
-        sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+        sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
 }

@@ -15,80 +15,89 @@
 #include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
 #include "inventory/schema_version.hpp"
+#include "inventory/sql_connection.hpp"
 
 namespace certfleet::inventory {
 
-class Statement {
+// A prepared SQLite statement (sql_connection.hpp's SqlCursor).
+class SqliteCursor final : public SqlCursor {
 public:
-    Statement(sqlite3* db, const char* sql) : db_(db) {
-        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+    SqliteCursor(sqlite3* db, const std::string& sql) : db_(db) {
+        if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK)
             throw InventoryError(std::string("cannot prepare statement: ") + sqlite3_errmsg(db));
     }
-    ~Statement() { sqlite3_finalize(stmt_); }
-    Statement(const Statement&) = delete;
-    Statement& operator=(const Statement&) = delete;
+    ~SqliteCursor() override { sqlite3_finalize(stmt_); }
+    SqliteCursor(const SqliteCursor&) = delete;
+    SqliteCursor& operator=(const SqliteCursor&) = delete;
 
-    Statement& bind(int i, std::int64_t v) { return check(sqlite3_bind_int64(stmt_, i, v)); }
-    Statement& bind(int i, const std::string& v) {
-        return check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    void bind_integer(int i, std::int64_t v) override { check(sqlite3_bind_int64(stmt_, i, v)); }
+    void bind_text(int i, const std::string& v, bool copy) override {
+        check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), copy ? SQLITE_TRANSIENT : SQLITE_STATIC));
     }
-    Statement& bind(int i, const std::optional<std::string>& v) {
-        return v ? bind(i, *v) : check(sqlite3_bind_null(stmt_, i));
+    void bind_null(int i) override { check(sqlite3_bind_null(stmt_, i)); }
+    void bind_blob(int i, const Bytes& v) override {
+        check(sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
     }
-    // Binds `v` without SQLite's copy of it (a malloc and a free per value): `v` must outlive the statement's run,
-    // i.e. the caller steps it to its end or resets it before `v` goes away.
-    Statement& bind_unowned(int i, const std::string& v) {
-        return check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
-    }
-    Statement& bind(int i, std::optional<std::int64_t> v) { return v ? bind(i, *v) : check(sqlite3_bind_null(stmt_, i)); }
-    Statement& bind_blob(int i, const Bytes& v) {
-        return check(sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
-    }
+    int parameter_index(const char* name) const override { return sqlite3_bind_parameter_index(stmt_, name); }
 
-    // Named parameters (":scan"), for queries assembled from optional filters.
-    template <typename Value>
-    Statement& bind(const char* name, const Value& v) {
-        const int i = sqlite3_bind_parameter_index(stmt_, name);
-        return i == 0 ? *this : bind(i, v);
-    }
-
-    // Returns true while rows come; resets itself when done so the statement can be reused.
-    bool step() {
+    bool step() override {
         const int rc = sqlite3_step(stmt_);
         if (rc == SQLITE_ROW) return true;
+        changes_ = sqlite3_changes(db_);
         sqlite3_reset(stmt_);
         sqlite3_clear_bindings(stmt_);
         if (rc != SQLITE_DONE) throw InventoryError(std::string("database error: ") + sqlite3_errmsg(db_));
         return false;
     }
-    void run() {
-        while (step()) {
-        }
-    }
-    void reset() {
+    void reset() override {
         sqlite3_reset(stmt_);
         sqlite3_clear_bindings(stmt_);
     }
 
-    std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
-    bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
-    Bytes blob(int column) const {
+    std::int64_t integer(int column) const override { return sqlite3_column_int64(stmt_, column); }
+    bool is_null(int column) const override { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+    Bytes blob(int column) const override {
         const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, column));
         return p ? Bytes(p, p + sqlite3_column_bytes(stmt_, column)) : Bytes();
     }
-    std::string text(int column) const {
+    std::string text(int column) const override {
         const auto* p = sqlite3_column_text(stmt_, column);
         return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
                  : std::string();
     }
+    std::int64_t changes() const override { return changes_; }
 
 private:
-    Statement& check(int rc) {
+    void check(int rc) {
         if (rc != SQLITE_OK) throw InventoryError(std::string("cannot bind value: ") + sqlite3_errmsg(db_));
-        return *this;
     }
     sqlite3* db_;
     sqlite3_stmt* stmt_ = nullptr;
+    std::int64_t changes_ = 0;
+};
+
+inline void exec_sql(sqlite3* db, const char* sql) {
+    char* error = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+        std::string message = error ? error : "unknown error";
+        sqlite3_free(error);
+        throw InventoryError(message);
+    }
+}
+
+// An SQLite connection as the stores' shared code sees it. It does not own the handle: whoever opened it closes it.
+class SqliteConnection final : public SqlConnection {
+public:
+    explicit SqliteConnection(sqlite3* db = nullptr) : db_(db) {}
+    SqlDialect dialect() const override { return SqlDialect::sqlite; }
+    std::unique_ptr<SqlCursor> prepare(const std::string& sql) override {
+        return std::make_unique<SqliteCursor>(db_, sql);
+    }
+    void exec(const std::string& sql) override { exec_sql(db_, sql.c_str()); }
+    sqlite3* handle() const { return db_; }
+
+private:
+    sqlite3* db_;
 };
 
 inline std::string json_list(const std::vector<std::string>& items) { return nlohmann::json(items).dump(); }
@@ -216,16 +225,7 @@ inline EndpointFacts read_endpoint_facts(const Statement& row, int first) {
     return f;
 }
 
-inline void exec_sql(sqlite3* db, const char* sql) {
-    char* error = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-        std::string message = error ? error : "unknown error";
-        sqlite3_free(error);
-        throw InventoryError(message);
-    }
-}
-
-inline std::int64_t schema_version(sqlite3* db) {
+inline std::int64_t schema_version(SqlConnection& db) {
     Statement version(db, "PRAGMA user_version");
     version.step();
     const std::int64_t current = version.integer(0);
@@ -251,7 +251,7 @@ Labels labels_from_json_text(const std::string& text);
 
 // The scan `scan`, or with none the latest (only among those that ended complete or interrupted with
 // `finished_only`).
-std::optional<ScanRecord> load_scan_record(sqlite3* db, std::optional<ScanId> scan, bool finished_only);
+std::optional<ScanRecord> load_scan_record(SqlConnection& db, std::optional<ScanId> scan, bool finished_only);
 // Questions asked on a connection the caller owns and keeps open while the answerer lives: the writer's, so a
 // scan's findings are evaluated in the transaction that concludes it.
 std::unique_ptr<InventoryQueries> queries_on_connection(sqlite3* db, const std::string& path);

@@ -111,7 +111,7 @@ void SqliteQueries::bind_view(Statement& statement, const Filter& filter) {
 void SqliteQueries::as_of_view(const Filter& filter) {
     if (!filter.as_of || filter.scan || as_of_filled_ == filter.as_of) return;
     as_of_filled_.reset();
-    exec_sql(db_, "DELETE FROM temp.as_of_location; DELETE FROM temp.as_of_endpoint");
+    db_.exec("DELETE FROM temp.as_of_location; DELETE FROM temp.as_of_endpoint");
     // From each place's latest scan now, back scan by scan: in a fleet scanned regularly a probe or two of the
     // primary keys, where grouping every sighting by place would sort them all. Places first seen after that
     // scan get NULL and are deleted after (a WHERE on the probe would run it twice).
@@ -131,7 +131,7 @@ void SqliteQueries::as_of_view(const Filter& filter) {
                         "AND EXISTS (SELECT 1 FROM endpoint_observations o WHERE o.scan_id = x.id AND o.endpoint_id = "
                         "el.endpoint_id) ORDER BY x.id DESC LIMIT 1)) END FROM endpoint_latest el");
     endpoints.bind(1, *filter.as_of).run();
-    exec_sql(db_,
+    db_.exec(
              "DELETE FROM temp.as_of_location WHERE scan_id IS NULL; DELETE FROM temp.as_of_endpoint WHERE scan_id "
              "IS NULL");
     // Places gone (or forgotten) by then leave that view as they leave the current one.

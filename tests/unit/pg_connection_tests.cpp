@@ -52,7 +52,7 @@ TEST_CASE("pg: statements bind, step and reset as SQLite's do, against a private
     CHECK(db.server_version() >= 150000);
     db.exec("CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT, data BYTEA)");
 
-    pg::Statement insert(db, "INSERT INTO t (id, name, data) VALUES (?, :name, ?3) ON CONFLICT (id) DO NOTHING");
+    Statement insert(db, "INSERT INTO t (id, name, data) VALUES (?, :name, ?3) ON CONFLICT (id) DO NOTHING");
     const Bytes bytes{0x00, 0xff, 0x5c, 0x27};
     insert.bind(1, std::int64_t{1}).bind(":name", std::string("o'brien")).bind_blob(3, bytes).run();
     CHECK(insert.changes() == 1);
@@ -60,7 +60,7 @@ TEST_CASE("pg: statements bind, step and reset as SQLite's do, against a private
     insert.bind(1, std::int64_t{2}).bind(":name", std::string("again")).bind_blob(3, Bytes{}).run();
     CHECK(insert.changes() == 0);
 
-    pg::Statement select(db, "SELECT id, name, data, id > 1 FROM t WHERE id >= :from ORDER BY id");
+    Statement select(db, "SELECT id, name, data, id > 1 FROM t WHERE id >= :from ORDER BY id");
     select.bind(":from", std::int64_t{1}).bind(":unused", std::int64_t{7});
     REQUIRE(select.step());
     CHECK(select.integer(0) == 1);

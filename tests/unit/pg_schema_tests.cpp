@@ -28,7 +28,10 @@ TEST_CASE("pg schema: fifty scanners starting at once migrate an empty database 
             }
         });
     for (auto& scanner : scanners) scanner.join();
-    for (const auto& failure : failures) CHECK(failure.empty());
+    for (const auto& failure : failures) {
+        INFO(failure);
+        CHECK(failure.empty());
+    }
 
     pg::Connection db(url, std::chrono::seconds(10));
     CHECK(pg::schema_version(db) == kSchemaVersion);
