@@ -20,11 +20,12 @@ public:
     using Value = std::variant<std::int64_t, std::string, std::nullopt_t>;
     static constexpr std::size_t kRowsPerStatement = 64;
 
-    // `head` is the statement up to VALUES, e.g. "INSERT OR IGNORE INTO t (a, b) VALUES".
-    BulkInsert(SqlConnection& db, const std::string& head, std::size_t columns)
+    // `head` is the statement up to VALUES, e.g. "INSERT INTO t (a, b) VALUES", `tail` what follows the rows,
+    // e.g. " ON CONFLICT DO NOTHING".
+    BulkInsert(SqlConnection& db, const std::string& head, std::size_t columns, const std::string& tail = "")
         : columns_(columns),
-          one_row_(db, (head + placeholders(columns, 1)).c_str()),
-          full_(db, (head + placeholders(columns, kRowsPerStatement)).c_str()) {
+          one_row_(db, head + placeholders(columns, 1) + tail),
+          full_(db, head + placeholders(columns, kRowsPerStatement) + tail) {
         pending_.reserve(columns * kRowsPerStatement);
     }
 

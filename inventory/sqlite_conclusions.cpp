@@ -113,7 +113,7 @@ void SqliteInventory::link_issuers(ScanId scan) {
         "OR instr(i.key_usage, '\"keyCertSign\"') > 0) AND "
         "(c.authority_key_id = '' OR i.subject_key_id = '' OR c.authority_key_id = i.subject_key_id) ORDER BY i.id"};
     IssuanceChecker checker;
-    Statement link(db_, "INSERT OR IGNORE INTO certificate_issuers (certificate_id, issuer_id) VALUES (?,?)");
+    Statement link(db_, "INSERT INTO certificate_issuers (certificate_id, issuer_id) VALUES (?,?) ON CONFLICT DO NOTHING");
     for (const char* sql : kCandidates) {
         Statement candidates(db_, sql);
         candidates.bind(1, scan);

@@ -78,7 +78,8 @@ ScanId SqliteInventory::begin_scan(const std::string& kind, const std::string& p
         insert.bind(1, kind).bind(2, static_cast<std::int64_t>(::getpid())).bind(3, parameters_json).run();
         scan = sqlite3_last_insert_rowid(db_.handle());
         record_owner(scan);
-        Statement label(db_, "INSERT OR REPLACE INTO scan_labels (scan_id, key, value) VALUES (?,?,?)");
+        Statement label(db_, "INSERT INTO scan_labels (scan_id, key, value) VALUES (?,?,?) ON CONFLICT (scan_id, key) DO UPDATE SET "
+                             "value = excluded.value");
         for (const auto& l : labels) label.bind(1, scan).bind(2, l.key).bind(3, l.value).run();
     });
     use_host_of(scan);
@@ -121,7 +122,8 @@ void SqliteInventory::reopen_scan(ScanId scan) {
 }
 
 void SqliteInventory::record_progress(ScanId scan, const std::string& resume_key, std::uint64_t position) {
-    statement("INSERT OR REPLACE INTO scan_progress (scan_id, resume_key, position) VALUES (?,?,?)")
+    statement("INSERT INTO scan_progress (scan_id, resume_key, position) VALUES (?,?,?) ON CONFLICT (scan_id) DO "
+              "UPDATE SET resume_key = excluded.resume_key, position = excluded.position")
         .bind(1, scan)
         .bind(2, resume_key)
         .bind(3, static_cast<std::int64_t>(position))
@@ -175,7 +177,8 @@ void SqliteInventory::mark_abandoned_scans() {
 
 void SqliteInventory::record_owner(ScanId scan) {
     const ProcessIdentity self = current_process();
-    Statement owner(db_, "INSERT OR REPLACE INTO scan_owners (scan_id, boot_id, start_ticks) VALUES (?,?,?)");
+    Statement owner(db_, "INSERT INTO scan_owners (scan_id, boot_id, start_ticks) VALUES (?,?,?) ON CONFLICT (scan_id) "
+                         "DO UPDATE SET boot_id = excluded.boot_id, start_ticks = excluded.start_ticks");
     owner.bind(1, scan).bind(2, self.boot_id).bind(3, static_cast<std::int64_t>(self.start_ticks)).run();
 }
 

@@ -43,20 +43,23 @@ private:
     // The rows a scan writes per sighting, many to a statement; flushed before each batch commits.
     struct SightingRows {
         explicit SightingRows(SqlConnection& db)
-            : sightings(db, "INSERT OR IGNORE INTO sightings (scan_id, location_id, position, certificate_id) VALUES", 4),
-              anchors(db, "INSERT OR IGNORE INTO anchor_sightings (scan_id, location_id, position) VALUES", 3),
-              system_anchors(db, "INSERT OR IGNORE INTO system_anchor_sightings (scan_id, location_id, position) VALUES",
-                             3),
-              key_certificates(db,
-                               "INSERT OR IGNORE INTO key_certificate_sightings (scan_id, location_id, position) VALUES",
-                               3),
+            : sightings(db, "INSERT INTO sightings (scan_id, location_id, position, certificate_id) VALUES", 4,
+                        kKeepFirst),
+              anchors(db, "INSERT INTO anchor_sightings (scan_id, location_id, position) VALUES", 3, kKeepFirst),
+              system_anchors(db, "INSERT INTO system_anchor_sightings (scan_id, location_id, position) VALUES", 3,
+                             kKeepFirst),
+              key_certificates(db, "INSERT INTO key_certificate_sightings (scan_id, location_id, position) VALUES", 3,
+                               kKeepFirst),
               keys(db, "INSERT INTO key_sightings (scan_id, location_id, spki_sha256, state) VALUES", 4),
-              location_labels(db, "INSERT OR REPLACE INTO location_labels (scan_id, location_id, key, value) VALUES", 4),
+              location_labels(db, "INSERT INTO location_labels (scan_id, location_id, key, value) VALUES", 4,
+                              " ON CONFLICT (scan_id, location_id, key) DO UPDATE SET value = excluded.value"),
               endpoint_sightings(db,
-                                 "INSERT OR IGNORE INTO endpoint_sightings (scan_id, endpoint_id, position, "
-                                 "certificate_id) VALUES",
-                                 4),
-              endpoint_labels(db, "INSERT OR REPLACE INTO endpoint_labels (scan_id, endpoint_id, key, value) VALUES", 4) {}
+                                 "INSERT INTO endpoint_sightings (scan_id, endpoint_id, position, certificate_id) "
+                                 "VALUES",
+                                 4, kKeepFirst),
+              endpoint_labels(db, "INSERT INTO endpoint_labels (scan_id, endpoint_id, key, value) VALUES", 4,
+                              " ON CONFLICT (scan_id, endpoint_id, key) DO UPDATE SET value = excluded.value") {}
+        static constexpr const char* kKeepFirst = " ON CONFLICT DO NOTHING";
         void flush() {
             for (auto* rows : all()) rows->flush();
         }

@@ -82,7 +82,7 @@ void SqliteInventory::ask_who_issued(std::int64_t id, const CertInfo& c, const s
 
 void SqliteInventory::store_issuer_links() {
     for (const auto& [certificate, issuer] : issuance_checks_.take_issued())
-        statement("INSERT OR IGNORE INTO certificate_issuers (certificate_id, issuer_id) VALUES (?,?)")
+        statement("INSERT INTO certificate_issuers (certificate_id, issuer_id) VALUES (?,?) ON CONFLICT DO NOTHING")
             .bind(1, certificate)
             .bind(2, issuer)
             .run();
@@ -157,11 +157,20 @@ void SqliteInventory::record_endpoint(ScanId scan, const EndpointObservationReco
     const EndpointFacts& f = record.facts;
     const std::int64_t endpoint = endpoint_id(f);
     auto& insert = statement(
-        "INSERT OR REPLACE INTO endpoint_observations (scan_id, endpoint_id, status, detail, starttls, "
+        "INSERT INTO endpoint_observations (scan_id, endpoint_id, status, detail, starttls, "
         "tls_version, cipher, ocsp_stapled, verified, verify_error, verify_detail, verify_errors, hostname_match, "
         "chain_trusted, order_correct, root_included, intermediates_missing, earliest_expiry, "
         "earliest_expiry_sha256, serves_default, elapsed_ms, name_check, name_check_detail) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (scan_id, endpoint_id) DO UPDATE SET "
+        "status = excluded.status, detail = excluded.detail, starttls = excluded.starttls, tls_version = "
+        "excluded.tls_version, cipher = excluded.cipher, ocsp_stapled = excluded.ocsp_stapled, verified = "
+        "excluded.verified, verify_error = excluded.verify_error, verify_detail = excluded.verify_detail, "
+        "verify_errors = excluded.verify_errors, hostname_match = excluded.hostname_match, chain_trusted = "
+        "excluded.chain_trusted, order_correct = excluded.order_correct, root_included = excluded.root_included, "
+        "intermediates_missing = excluded.intermediates_missing, earliest_expiry = excluded.earliest_expiry, "
+        "earliest_expiry_sha256 = excluded.earliest_expiry_sha256, serves_default = excluded.serves_default, "
+        "elapsed_ms = excluded.elapsed_ms, name_check = excluded.name_check, name_check_detail = "
+        "excluded.name_check_detail");
     const ChainVerdict& v = f.verdict;
     insert.bind(1, scan).bind(2, endpoint).bind(3, std::string(to_string(f.status))).bind(4, f.detail);
     insert.bind(5, f.starttls ? std::optional<std::string>(to_string(*f.starttls)) : std::nullopt);

@@ -22,10 +22,11 @@ void SqliteInventory::conclude_place_states(ScanId scan, ScanStatus status) {
     }
     // A transition for each place whose state changes; then the state, since the scan that first found it so.
     Statement transitions(db_,
-                          "INSERT OR REPLACE INTO place_transitions (scan_id, kind, place_id, state, reason) SELECT "
-                          "?1, i.kind, i.place_id, i.state, i.reason FROM temp.incoming_states i WHERE NOT EXISTS "
-                          "(SELECT 1 FROM place_states p WHERE p.kind = i.kind AND p.place_id = i.place_id AND "
-                          "p.state = i.state)");
+                          "INSERT INTO place_transitions (scan_id, kind, place_id, state, reason) SELECT ?1, i.kind, "
+                          "i.place_id, i.state, i.reason FROM temp.incoming_states i WHERE NOT EXISTS (SELECT 1 FROM "
+                          "place_states p WHERE p.kind = i.kind AND p.place_id = i.place_id AND p.state = i.state) "
+                          "ON CONFLICT (scan_id, kind, place_id) DO UPDATE SET state = excluded.state, reason = "
+                          "excluded.reason");
     transitions.bind(1, scan).run();
     Statement states(db_,
                      "INSERT INTO place_states (kind, place_id, state, reason, since_scan, last_scan) SELECT kind, "
@@ -40,12 +41,13 @@ void SqliteInventory::conclude_place_states(ScanId scan, ScanStatus status) {
 // Places the scan saw (certificates or keys in a file, a TLS handshake at an endpoint) that were gone or unseen.
 void SqliteInventory::mark_present_again(ScanId scan) {
     Statement present(db_,
-                      "INSERT OR REPLACE INTO place_transitions (scan_id, kind, place_id, state, reason) SELECT ?1, "
+                      "INSERT INTO place_transitions (scan_id, kind, place_id, state, reason) SELECT ?1, "
                       "p.kind, p.place_id, 'present', '' FROM place_states p WHERE (p.kind = 0 AND (EXISTS (SELECT 1 "
                       "FROM sightings s WHERE s.scan_id = ?1 AND s.location_id = p.place_id) OR EXISTS (SELECT 1 "
                       "FROM key_sightings k WHERE k.scan_id = ?1 AND k.location_id = p.place_id))) OR (p.kind = 1 "
                       "AND EXISTS (SELECT 1 FROM endpoint_observations o WHERE o.scan_id = ?1 AND o.endpoint_id = "
-                      "p.place_id AND o.status = 'tls'))");
+                      "p.place_id AND o.status = 'tls')) ON CONFLICT (scan_id, kind, place_id) DO UPDATE SET state = "
+                      "excluded.state, reason = excluded.reason");
     present.bind(1, scan).run();
     Statement clear(db_,
                     "DELETE FROM place_states WHERE EXISTS (SELECT 1 FROM place_transitions t WHERE t.scan_id = ?1 "
@@ -58,10 +60,11 @@ void SqliteInventory::mark_present_again(ScanId scan) {
 // still points at its last certificates (conclude leaves it there).
 void SqliteInventory::stage_probe_outcomes(ScanId scan) {
     Statement outcomes(db_,
-                       "INSERT OR REPLACE INTO temp.incoming_states SELECT 1, o.endpoint_id, CASE WHEN o.status IN "
+                       "INSERT INTO temp.incoming_states SELECT 1, o.endpoint_id, CASE WHEN o.status IN "
                        "('closed', 'not-tls') THEN 'gone' ELSE 'unseen' END, o.status FROM endpoint_observations o "
                        "JOIN endpoint_latest el ON el.endpoint_id = o.endpoint_id AND el.scan_id < ?1 WHERE "
-                       "o.scan_id = ?1 AND o.status != 'tls'");
+                       "o.scan_id = ?1 AND o.status != 'tls' ON CONFLICT (kind, place_id) DO UPDATE SET state = "
+                       "excluded.state, reason = excluded.reason");
     outcomes.bind(1, scan).run();
 }
 
@@ -90,7 +93,8 @@ void SqliteInventory::stage_missing_files(ScanId scan) {
         "(l.path = r.value OR substr(l.path, length(rtrim(r.value, '/')) + 1, 1) = '/') AND NOT EXISTS (SELECT 1 "
         "FROM place_states p WHERE p.kind = 0 AND p.place_id = l.id AND p.state = 'gone')");
     candidates.bind(1, scan).bind(2, file_host_);
-    Statement stage(db_, "INSERT OR REPLACE INTO temp.incoming_states VALUES (0, ?, ?, ?)");
+    Statement stage(db_, "INSERT INTO temp.incoming_states VALUES (0, ?, ?, ?) ON CONFLICT (kind, place_id) DO "
+                         "UPDATE SET state = excluded.state, reason = excluded.reason");
     while (candidates.step()) {
         if (excluded_under_root(exclude_globs, candidates.text(2), candidates.text(1))) continue;
         const bool unreadable = !candidates.is_null(3);
@@ -111,13 +115,13 @@ void SqliteInventory::stage_dropped_endpoints(ScanId scan) {
     target_set.reset();
     Statement dropped(
         db_,
-        "INSERT OR IGNORE INTO temp.incoming_states SELECT 1, el.endpoint_id, 'gone', 'not_in_targets' FROM "
+        "INSERT INTO temp.incoming_states SELECT 1, el.endpoint_id, 'gone', 'not_in_targets' FROM "
         "endpoint_latest el LEFT JOIN place_states p ON p.kind = 1 AND p.place_id = el.endpoint_id WHERE "
         "coalesce(p.state, '') != 'gone' AND max(el.scan_id, coalesce(p.last_scan, 0)) IN (SELECT id FROM scans "
         "WHERE id < ?1 AND json_extract(parameters, '$.target_set') = ?2) AND EXISTS (SELECT 1 FROM "
         "endpoint_observations o WHERE o.scan_id = el.scan_id AND o.endpoint_id = el.endpoint_id AND o.status = "
         "'tls') AND NOT EXISTS (SELECT 1 FROM endpoint_observations o WHERE o.scan_id = ?1 AND o.endpoint_id = "
-        "el.endpoint_id)");
+        "el.endpoint_id) ON CONFLICT DO NOTHING");
     dropped.bind(1, scan).bind(2, key).run();
 }
 
@@ -153,8 +157,9 @@ Forgotten SqliteInventory::forget(const std::function<bool(const Place&)>& match
             Statement latest(db_, "SELECT max(id) FROM scans");
             latest.step();
             const ScanId scan = latest.integer(0);
-            Statement input_forgotten(db_, "INSERT OR REPLACE INTO forgotten_inputs (kind, host, path, scan_id) "
-                                           "VALUES (?, ?, ?, ?)");
+            Statement input_forgotten(db_, "INSERT INTO forgotten_inputs (kind, host, path, scan_id) VALUES "
+                                           "(?, ?, ?, ?) ON CONFLICT (kind, host, path) DO UPDATE SET "
+                                           "scan_id = excluded.scan_id");
             for (const auto& input : inputs)
                 input_forgotten.bind(1, std::string(input.kind == UnreadableInput::Kind::root ? "root" : "list"))
                     .bind(2, input.host)
@@ -162,8 +167,9 @@ Forgotten SqliteInventory::forget(const std::function<bool(const Place&)>& match
                     .bind(4, scan)
                     .run();
             Statement transition(db_,
-                                 "INSERT OR REPLACE INTO place_transitions (scan_id, kind, place_id, state, reason) "
-                                 "VALUES (?1, ?2, ?3, 'forgotten', 'forgotten')");
+                                 "INSERT INTO place_transitions (scan_id, kind, place_id, state, reason) VALUES (?1, "
+                                 "?2, ?3, 'forgotten', 'forgotten') ON CONFLICT (scan_id, kind, place_id) DO UPDATE "
+                                 "SET state = excluded.state, reason = excluded.reason");
             Statement state(db_,
                             "INSERT INTO place_states (kind, place_id, state, reason, since_scan, last_scan) VALUES "
                             "(?2, ?3, 'gone', 'forgotten', ?1, ?1) ON CONFLICT (kind, place_id) DO UPDATE SET state "
