@@ -180,7 +180,7 @@ std::vector<Placement> SqliteQueries::placements(const Filter& filter) {
                            " SELECT v.kind, v.place_id, v.position, v.anchor, v.scan_id, sc.started_at, c.sha256, "
                            "v.anchor AND " + sighting_has("system_anchor_sightings", "v.scan_id", "v.place_id", "v.position") +
                            ", c.id FROM view v JOIN certificates c ON c.id = v.certificate_id JOIN scans sc ON sc.id = "
-                           "v.scan_id WHERE 1" + certificate_conditions(filter) + " ORDER BY v.kind, v.place_id, v.position")
+                           "v.scan_id WHERE true" + certificate_conditions(filter) + " ORDER BY v.kind, v.place_id, v.position")
                               .c_str());
     bind_view(select, filter);
     const auto leaves = used_as_leaf(filter);

@@ -1,5 +1,6 @@
 // What a scan's end adds: its status and counts, the views across scans (latest place, first and last seen,
 // issuer links), default certificates, and the findings of the rules.
+#include "core/encoding.hpp"
 #include "core/issuance.hpp"
 #include "inventory/sqlite_inventory.hpp"
 
@@ -9,9 +10,8 @@ void SqliteInventory::finish_scan(ScanId scan, ScanStatus status, const ScanCoun
                  const FindingsEvaluator& evaluate) {
     in_transaction([&] {
         Statement update(db_,
-                         "UPDATE scans SET status = ?, finished_at = strftime('%s','now'), files_walked = ?, "
-                         "files_skipped = ?, certificates_seen = ?, keys_seen = ?, errors = ?, notes = ? WHERE "
-                         "id = ?");
+                         "UPDATE scans SET status = ?, files_walked = ?, files_skipped = ?, certificates_seen = ?, "
+                         "keys_seen = ?, errors = ?, notes = ?, finished_at = ? WHERE id = ?");
         update.bind(1, std::string(to_string(status)))
             .bind(2, static_cast<std::int64_t>(counts.files_walked))
             .bind(3, static_cast<std::int64_t>(counts.files_skipped))
@@ -19,7 +19,8 @@ void SqliteInventory::finish_scan(ScanId scan, ScanStatus status, const ScanCoun
             .bind(5, static_cast<std::int64_t>(counts.keys_seen))
             .bind(6, static_cast<std::int64_t>(counts.errors))
             .bind(7, static_cast<std::int64_t>(counts.notes))
-            .bind(8, scan)
+            .bind(8, now_utc())
+            .bind(9, scan)
             .run();
         mark_default_certificates(scan);
         conclude(scan, status);
@@ -50,11 +51,12 @@ void SqliteInventory::store_findings(ScanId scan, const std::vector<Finding>& fi
     clear.bind(1, scan).run();
     Statement insert(db_,
                      "INSERT INTO findings (scan_id, rule_id, severity, sha256, location, message, days_left, "
-                     "deadline, overdue, labels, evaluated_at) VALUES (?,?,?,?,?,?,?,?,?,?,strftime('%s','now'))");
+                     "deadline, overdue, labels, evaluated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    const UnixTime now = now_utc();
     for (const auto& f : findings) {
         insert.bind(1, scan).bind(2, f.rule_id).bind(3, std::string(to_string(f.severity))).bind(4, f.sha256).bind(5, f.location);
         insert.bind(6, f.message).bind(7, f.days_left).bind(8, f.deadline);
-        insert.bind(9, static_cast<std::int64_t>(f.overdue)).bind(10, labels_json_text(f.labels)).run();
+        insert.bind(9, static_cast<std::int64_t>(f.overdue)).bind(10, labels_json_text(f.labels)).bind(11, now).run();
     }
 }
 
@@ -71,7 +73,8 @@ void SqliteInventory::conclude(ScanId scan, ScanStatus status) {
         "excluded.scan_id WHERE excluded.scan_id > scan_id";
     static constexpr const char* kSeen =
         " GROUP BY certificate_id ORDER BY certificate_id ON CONFLICT (certificate_id) DO UPDATE SET first_scan = "
-        "min(first_scan, excluded.first_scan), last_scan = max(last_scan, excluded.last_scan) WHERE "
+        "CASE WHEN excluded.first_scan < first_scan THEN excluded.first_scan ELSE first_scan END, last_scan = CASE "
+        "WHEN excluded.last_scan > last_scan THEN excluded.last_scan ELSE last_scan END WHERE "
         "excluded.first_scan < first_scan OR excluded.last_scan > last_scan";
     const std::string conclusions[] = {
         std::string("INSERT INTO location_latest (location_id, scan_id) SELECT location_id, ?1 FROM sightings "

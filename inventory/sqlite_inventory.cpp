@@ -7,6 +7,7 @@
 #include <cstring>
 #include <thread>
 
+#include "core/encoding.hpp"
 #include "core/host_identity.hpp"
 #include "inventory/process_identity.hpp"
 #include "inventory/sqlite_inventory.hpp"
@@ -73,9 +74,8 @@ ScanId SqliteInventory::begin_scan(const std::string& kind, const std::string& p
     ScanId scan = 0;
     in_transaction([&] {
         Statement insert(db_,
-                         "INSERT INTO scans (kind, status, started_at, pid, parameters) VALUES (?, 'running', "
-                         "strftime('%s','now'), ?, ?)");
-        insert.bind(1, kind).bind(2, static_cast<std::int64_t>(::getpid())).bind(3, parameters_json).run();
+                         "INSERT INTO scans (kind, status, started_at, pid, parameters) VALUES (?, 'running', ?, ?, ?)");
+        insert.bind(1, kind).bind(2, now_utc()).bind(3, static_cast<std::int64_t>(::getpid())).bind(4, parameters_json).run();
         scan = sqlite3_last_insert_rowid(db_.handle());
         record_owner(scan);
         Statement label(db_, "INSERT INTO scan_labels (scan_id, key, value) VALUES (?,?,?) ON CONFLICT (scan_id, key) DO UPDATE SET "
@@ -93,9 +93,8 @@ ScanId SqliteInventory::record_refused_scan(const std::string& kind, const std::
         Statement event(db_, "INSERT INTO scan_events (scan_id, level, location, reason, detail) VALUES (?,?,?,?,?)");
         event.bind(1, scan).bind(2, std::string(to_string(error.level))).bind(3, error.location).bind(4, error.reason)
             .bind(5, error.detail).run();
-        Statement failed(db_, "UPDATE scans SET status = 'failed', finished_at = strftime('%s','now'), errors = 1 "
-                              "WHERE id = ?");
-        failed.bind(1, scan).run();
+        Statement failed(db_, "UPDATE scans SET status = 'failed', finished_at = ?, errors = 1 WHERE id = ?");
+        failed.bind(1, now_utc()).bind(2, scan).run();
     });
     return scan;
 }

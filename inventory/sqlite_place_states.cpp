@@ -13,7 +13,7 @@ namespace certfleet::inventory {
 void SqliteInventory::conclude_place_states(ScanId scan, ScanStatus status) {
     exec("CREATE TEMP TABLE IF NOT EXISTS incoming_states (kind INTEGER NOT NULL, place_id INTEGER NOT NULL, "
          "state TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (kind, place_id)) WITHOUT ROWID; "
-         "DELETE FROM temp.incoming_states");
+         "DELETE FROM incoming_states");
     mark_present_again(scan);
     stage_probe_outcomes(scan);
     if (status == ScanStatus::complete) {
@@ -23,19 +23,19 @@ void SqliteInventory::conclude_place_states(ScanId scan, ScanStatus status) {
     // A transition for each place whose state changes; then the state, since the scan that first found it so.
     Statement transitions(db_,
                           "INSERT INTO place_transitions (scan_id, kind, place_id, state, reason) SELECT ?1, i.kind, "
-                          "i.place_id, i.state, i.reason FROM temp.incoming_states i WHERE NOT EXISTS (SELECT 1 FROM "
+                          "i.place_id, i.state, i.reason FROM incoming_states i WHERE NOT EXISTS (SELECT 1 FROM "
                           "place_states p WHERE p.kind = i.kind AND p.place_id = i.place_id AND p.state = i.state) "
                           "ON CONFLICT (scan_id, kind, place_id) DO UPDATE SET state = excluded.state, reason = "
                           "excluded.reason");
     transitions.bind(1, scan).run();
     Statement states(db_,
                      "INSERT INTO place_states (kind, place_id, state, reason, since_scan, last_scan) SELECT kind, "
-                     "place_id, state, reason, ?1, ?1 FROM temp.incoming_states WHERE 1 ON CONFLICT (kind, place_id) "
+                     "place_id, state, reason, ?1, ?1 FROM incoming_states WHERE true ON CONFLICT (kind, place_id) "
                      "DO UPDATE SET since_scan = CASE WHEN state = excluded.state THEN since_scan ELSE "
                      "excluded.since_scan END, state = excluded.state, reason = excluded.reason, last_scan = "
                      "excluded.last_scan");
     states.bind(1, scan).run();
-    exec("DELETE FROM temp.incoming_states");
+    exec("DELETE FROM incoming_states");
 }
 
 // Places the scan saw (certificates or keys in a file, a TLS handshake at an endpoint) that were gone or unseen.
@@ -60,7 +60,7 @@ void SqliteInventory::mark_present_again(ScanId scan) {
 // still points at its last certificates (conclude leaves it there).
 void SqliteInventory::stage_probe_outcomes(ScanId scan) {
     Statement outcomes(db_,
-                       "INSERT INTO temp.incoming_states SELECT 1, o.endpoint_id, CASE WHEN o.status IN "
+                       "INSERT INTO incoming_states SELECT 1, o.endpoint_id, CASE WHEN o.status IN "
                        "('closed', 'not-tls') THEN 'gone' ELSE 'unseen' END, o.status FROM endpoint_observations o "
                        "JOIN endpoint_latest el ON el.endpoint_id = o.endpoint_id AND el.scan_id < ?1 WHERE "
                        "o.scan_id = ?1 AND o.status != 'tls' ON CONFLICT (kind, place_id) DO UPDATE SET state = "
@@ -93,7 +93,7 @@ void SqliteInventory::stage_missing_files(ScanId scan) {
         "(l.path = r.value OR substr(l.path, length(rtrim(r.value, '/')) + 1, 1) = '/') AND NOT EXISTS (SELECT 1 "
         "FROM place_states p WHERE p.kind = 0 AND p.place_id = l.id AND p.state = 'gone')");
     candidates.bind(1, scan).bind(2, file_host_);
-    Statement stage(db_, "INSERT INTO temp.incoming_states VALUES (0, ?, ?, ?) ON CONFLICT (kind, place_id) DO "
+    Statement stage(db_, "INSERT INTO incoming_states VALUES (0, ?, ?, ?) ON CONFLICT (kind, place_id) DO "
                          "UPDATE SET state = excluded.state, reason = excluded.reason");
     while (candidates.step()) {
         if (excluded_under_root(exclude_globs, candidates.text(2), candidates.text(1))) continue;
@@ -115,9 +115,10 @@ void SqliteInventory::stage_dropped_endpoints(ScanId scan) {
     target_set.reset();
     Statement dropped(
         db_,
-        "INSERT INTO temp.incoming_states SELECT 1, el.endpoint_id, 'gone', 'not_in_targets' FROM "
+        "INSERT INTO incoming_states SELECT 1, el.endpoint_id, 'gone', 'not_in_targets' FROM "
         "endpoint_latest el LEFT JOIN place_states p ON p.kind = 1 AND p.place_id = el.endpoint_id WHERE "
-        "coalesce(p.state, '') != 'gone' AND max(el.scan_id, coalesce(p.last_scan, 0)) IN (SELECT id FROM scans "
+        "coalesce(p.state, '') != 'gone' AND CASE WHEN el.scan_id > coalesce(p.last_scan, 0) THEN el.scan_id ELSE "
+        "p.last_scan END IN (SELECT id FROM scans "
         "WHERE id < ?1 AND json_extract(parameters, '$.target_set') = ?2) AND EXISTS (SELECT 1 FROM "
         "endpoint_observations o WHERE o.scan_id = el.scan_id AND o.endpoint_id = el.endpoint_id AND o.status = "
         "'tls') AND NOT EXISTS (SELECT 1 FROM endpoint_observations o WHERE o.scan_id = ?1 AND o.endpoint_id = "

@@ -57,7 +57,7 @@ std::string label_condition(const char* own_table, const char* place_column, con
 }
 
 LatestScans latest_scans(const Filter& filter) {
-    if (filter.as_of) return {"temp.as_of_location", "temp.as_of_endpoint"};
+    if (filter.as_of) return {"as_of_location", "as_of_endpoint"};
     return {"current_locations", "current_endpoints"};
 }
 
@@ -71,10 +71,10 @@ std::string view_cte(const Filter& filter, const std::string& certificate_condit
     } else {
         const auto latest = latest_scans(filter);
         file_source = std::string(latest.locations) +
-                      " ll CROSS JOIN sightings s ON s.scan_id = ll.scan_id AND s.location_id = ll.location_id WHERE 1";
+                      " ll CROSS JOIN sightings s ON s.scan_id = ll.scan_id AND s.location_id = ll.location_id WHERE true";
         endpoint_source = std::string(latest.endpoints) +
                           " el CROSS JOIN endpoint_sightings es ON es.scan_id = el.scan_id AND es.endpoint_id = "
-                          "el.endpoint_id WHERE 1";
+                          "el.endpoint_id WHERE true";
     }
     if (!certificate_condition.empty()) {
         file_source += " AND s.certificate_id " + certificate_condition;
@@ -106,17 +106,17 @@ void SqliteQueries::bind_view(Statement& statement, const Filter& filter) {
     bind_filter(statement, filter);
 }
 
-// Fills temp.as_of_location and temp.as_of_endpoint with each place's latest scan up to the filter's as_of,
+// Fills as_of_location and as_of_endpoint with each place's latest scan up to the filter's as_of,
 // as location_latest and endpoint_latest hold it for now. Kept while the same scan is asked about.
 void SqliteQueries::as_of_view(const Filter& filter) {
     if (!filter.as_of || filter.scan || as_of_filled_ == filter.as_of) return;
     as_of_filled_.reset();
-    db_.exec("DELETE FROM temp.as_of_location; DELETE FROM temp.as_of_endpoint");
+    db_.exec("DELETE FROM as_of_location; DELETE FROM as_of_endpoint");
     // From each place's latest scan now, back scan by scan: in a fleet scanned regularly a probe or two of the
     // primary keys, where grouping every sighting by place would sort them all. Places first seen after that
     // scan get NULL and are deleted after (a WHERE on the probe would run it twice).
     Statement locations(db_,
-                        "INSERT INTO temp.as_of_location SELECT ll.location_id, CASE WHEN ll.scan_id <= ?1 THEN "
+                        "INSERT INTO as_of_location SELECT ll.location_id, CASE WHEN ll.scan_id <= ?1 THEN "
                         "ll.scan_id ELSE (SELECT x.id FROM scans x WHERE x.id <= ?1 AND (EXISTS (SELECT 1 FROM "
                         "sightings s WHERE s.scan_id = x.id AND s.location_id = ll.location_id) OR EXISTS (SELECT 1 "
                         "FROM key_sightings k WHERE k.scan_id = x.id AND k.location_id = ll.location_id)) ORDER BY "
@@ -124,7 +124,7 @@ void SqliteQueries::as_of_view(const Filter& filter) {
     locations.bind(1, *filter.as_of).run();
     // An endpoint's certificates are those of its latest probe that presented any, as endpoint_latest keeps them.
     Statement endpoints(db_,
-                        "INSERT INTO temp.as_of_endpoint SELECT el.endpoint_id, CASE WHEN el.scan_id <= ?1 THEN "
+                        "INSERT INTO as_of_endpoint SELECT el.endpoint_id, CASE WHEN el.scan_id <= ?1 THEN "
                         "el.scan_id ELSE coalesce((SELECT x.id FROM scans x WHERE x.id <= ?1 AND EXISTS (SELECT 1 "
                         "FROM endpoint_observations o WHERE o.scan_id = x.id AND o.endpoint_id = el.endpoint_id AND "
                         "o.status = 'tls') ORDER BY x.id DESC LIMIT 1), (SELECT x.id FROM scans x WHERE x.id <= ?1 "
@@ -132,13 +132,13 @@ void SqliteQueries::as_of_view(const Filter& filter) {
                         "el.endpoint_id) ORDER BY x.id DESC LIMIT 1)) END FROM endpoint_latest el");
     endpoints.bind(1, *filter.as_of).run();
     db_.exec(
-             "DELETE FROM temp.as_of_location WHERE scan_id IS NULL; DELETE FROM temp.as_of_endpoint WHERE scan_id "
+             "DELETE FROM as_of_location WHERE scan_id IS NULL; DELETE FROM as_of_endpoint WHERE scan_id "
              "IS NULL");
     // Places gone (or forgotten) by then leave that view as they leave the current one.
     for (const char* sql :
-         {"DELETE FROM temp.as_of_location WHERE (SELECT t.state FROM place_transitions t WHERE t.kind = 0 AND "
+         {"DELETE FROM as_of_location WHERE (SELECT t.state FROM place_transitions t WHERE t.kind = 0 AND "
           "t.place_id = location_id AND t.scan_id <= ?1 ORDER BY t.scan_id DESC LIMIT 1) IN ('gone', 'forgotten')",
-          "DELETE FROM temp.as_of_endpoint WHERE (SELECT t.state FROM place_transitions t WHERE t.kind = 1 AND "
+          "DELETE FROM as_of_endpoint WHERE (SELECT t.state FROM place_transitions t WHERE t.kind = 1 AND "
           "t.place_id = endpoint_id AND t.scan_id <= ?1 ORDER BY t.scan_id DESC LIMIT 1) IN ('gone', 'forgotten')"})
         Statement(db_, sql).bind(1, *filter.as_of).run();
     as_of_filled_ = filter.as_of;
@@ -165,7 +165,7 @@ std::vector<CertificateSummary> SqliteQueries::summaries(const Filter& filter, c
                            ", counted AS (SELECT certificate_id, count(DISTINCT place_id * 2 + kind) AS places FROM "
                            "view GROUP BY certificate_id) SELECT " +
                            kSummaryColumns + ", counted.places, c.id FROM counted JOIN certificates c ON c.id = "
-                           "counted.certificate_id" + kSummaryJoins + " WHERE 1" + certificate_conditions(filter) +
+                           "counted.certificate_id" + kSummaryJoins + " WHERE true" + certificate_conditions(filter) +
                            extra + " ORDER BY c.not_after, c.sha256")
                               .c_str());
     bind_view(select, filter);
