@@ -1,6 +1,6 @@
 #pragma once
-// PostgreSQL plumbing for the central inventory: a libpq connection and statements with the interface of the SQLite
-// Statement (sqlite_support.hpp), so the same questions can be asked of either store. Internal to inventory/.
+// PostgreSQL plumbing for the central inventory: a libpq connection and its cursors behind sql_connection.hpp's
+// interfaces, so the same questions can be asked of either store. Internal to inventory/.
 #include <chrono>
 #include <cstdint>
 #include <memory>

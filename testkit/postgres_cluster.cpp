@@ -101,15 +101,6 @@ void PostgresCluster::stop_server() {
     pid_ = 0;
 }
 
-void PostgresCluster::restart() {
-    const auto stopped = run_process(
-        as_server_user(dir_, {bin_dir_ + "/pg_ctl", "-D", dir_ + "/data", "-m", "fast", "-w", "-t", "60", "stop"}),
-        {.timeout = std::chrono::seconds(90)});
-    if (stopped.exit_code != 0) stop_server();
-    pid_ = 0;
-    start_server();
-}
-
 std::string PostgresCluster::connection_string(const std::string& database) const {
     return "host=" + dir_ + " user=postgres dbname=" + database;
 }

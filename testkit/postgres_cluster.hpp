@@ -29,10 +29,7 @@ public:
     std::string connection_string(const std::string& database) const;
     // Runs `sql` with psql against `database`; the exit code and psql's output.
     std::pair<int, std::string> psql(const std::string& database, const std::string& sql) const;
-    pid_t postmaster_pid() const { return pid_; }
     const std::string& socket_dir() const { return dir_; }
-    // Stops the server as an administrator would (fast shutdown) and starts it again on the same directory.
-    void restart();
 
     // The cluster every test of this process shares, started on first use; nullopt (with `why`) when this machine
     // cannot run one.
