@@ -114,6 +114,9 @@ NumberedSql with_numbered_parameters(const std::string& sql) {
             const std::size_t end = close == std::string::npos ? sql.size() : close + 2;
             out.sql.append(sql, i, end - i);
             i = end;
+        } else if (sql.compare(i, 11, "CROSS JOIN ") == 0 && (i == 0 || !is_name_char(sql[i - 1]))) {
+            out.sql += "JOIN ";  // SQLite's way to fix a join's order; PostgreSQL takes no ON after CROSS JOIN
+            i += 11;
         } else if (c == ':' && next == ':') {
             out.sql += "::";
             i += 2;
@@ -187,6 +190,8 @@ std::optional<std::string> Connection::value(const std::string& sql) {
 
 int Connection::server_version() const { return PQserverVersion(conn_); }
 
+bool Connection::in_transaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
+
 std::unique_ptr<SqlCursor> Connection::prepare(const std::string& sql) { return std::make_unique<Cursor>(*this, sql); }
 
 Cursor::Cursor(Connection& connection, const std::string& sql)
@@ -194,8 +199,9 @@ Cursor::Cursor(Connection& connection, const std::string& sql)
     NumberedSql numbered = with_numbered_parameters(sql);
     names_ = std::move(numbered.names);
     parameters_.resize(names_.size());
+    // The statement's text helps only whoever fixes certfleet: a prepare fails on certfleet's SQL, not on input.
     checked(connection_, PQprepare(connection_.get(), name_.c_str(), numbered.sql.c_str(), 0, nullptr),
-            "cannot prepare statement");
+            "cannot prepare statement [" + numbered.sql.substr(0, 2000) + "]");
 }
 
 Cursor::~Cursor() {

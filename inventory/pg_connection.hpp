@@ -39,7 +39,8 @@ bool is_connection_string(const std::string& db);
 // The connection string with any password in it replaced by "***", fit for messages and logs.
 std::string redacted(const std::string& conninfo);
 // SQL written for SQLite's parameters (?, ?NNN, :name, @name, $name) with PostgreSQL's ($1, $2 ...), numbered as
-// SQLite numbers them; string literals, quoted identifiers, comments and `::` casts are left alone.
+// SQLite numbers them, and its CROSS JOIN ... ON (a join order for SQLite's planner) as JOIN; string literals,
+// quoted identifiers, comments and `::` casts are left alone.
 struct NumberedSql {
     std::string sql;
     std::vector<std::string> names;  // by number - 1: the named parameter's name with its prefix (":scan"), or ""
@@ -59,6 +60,7 @@ public:
     std::unique_ptr<SqlCursor> prepare(const std::string& sql) override;
     // Runs one or more statements without parameters (schema, BEGIN/COMMIT ...).
     void exec(const std::string& sql) override;
+    bool in_transaction() const override;
     // The first column of the first row of a query without parameters, or nullopt when it returns no row or NULL.
     std::optional<std::string> value(const std::string& sql);
     // The server's version as libpq reports it, e.g. 150018.

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "inventory/schema_version.hpp"
+#include "inventory/sql_queries.hpp"
 
 namespace certfleet::inventory {
 
@@ -59,6 +60,13 @@ void migrate_schema(Connection& db) {
         }
         throw;
     }
+}
+
+std::unique_ptr<InventoryQueries> open_queries(const std::string& conninfo) {
+    auto db = std::make_unique<Connection>(conninfo, kConnectTimeout);
+    migrate_schema(*db);
+    const std::string where = "the PostgreSQL inventory at " + db->description();
+    return std::make_unique<SqlQueries>(std::move(db), where);
 }
 
 }  // namespace pg

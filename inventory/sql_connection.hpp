@@ -44,6 +44,8 @@ public:
     virtual std::unique_ptr<SqlCursor> prepare(const std::string& sql) = 0;
     // One or more statements without parameters.
     virtual void exec(const std::string& sql) = 0;
+    // Whether a transaction is open on the connection.
+    virtual bool in_transaction() const = 0;
 };
 
 // What the stores' code uses: a statement of either store, with typed binds.

@@ -53,7 +53,7 @@ SqliteInventory::SqliteInventory(const std::string& path) : path_(path), issuanc
         // or written, and a check would cost a parent lookup per sighting. A unit test runs foreign_key_check.
         migrate_schema(db_.handle());
         rows_ = std::make_unique<SightingRows>(db_);
-        queries_ = queries_on_connection(db_.handle(), path);
+        queries_ = queries_on_connection(db_, path);
         checkpointer_ = std::make_unique<WalCheckpointer>(db_.handle(), path);
     } catch (const InventoryError& e) {
         sqlite3_close(db_.handle());

@@ -5,7 +5,7 @@
 #include "core/path_exclusion.hpp"
 #include "inventory/analysis.hpp"
 #include "inventory/sqlite_inventory.hpp"
-#include "inventory/sqlite_queries.hpp"
+#include "inventory/sql_queries.hpp"
 
 namespace certfleet::inventory {
 

@@ -1,5 +1,8 @@
 // Connections to the inventory's file, and its schema: created in a new file, an older one brought up to date.
+#include <sys/stat.h>
+
 #include "core/host_identity.hpp"
+#include "inventory/sql_queries.hpp"
 #include "inventory/sqlite_support.hpp"
 
 namespace certfleet::inventory {
@@ -110,6 +113,38 @@ void upgrade_sqlite_schema(const std::string& path) {
         throw InventoryError(path + ": " + e.what());
     }
     sqlite3_close(db);
+}
+
+std::unique_ptr<InventoryQueries> open_sqlite_queries(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        throw InventoryError("no inventory at " + path + ": run 'certfleet scan' first (or give --db)");
+    sqlite3* db = open_connection(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX);
+    try {
+        // Only the writer's connection may change the schema: an older inventory is brought up to this version
+        // once, on a connection of its own. SQLite shares the file's locks between a process's connections.
+        // A file with no schema yet is one a scan has only just created: its writer makes the schema, and a
+        // reader that tried too would race it for the locks.
+        auto connection = std::make_unique<SqliteConnection>(db, true);
+        db = nullptr;  // the connection closes it from here on
+        const auto version = schema_version(*connection);
+        sqlite3_stmt* tables = nullptr;
+        const bool empty = version == 0 &&
+                     sqlite3_prepare_v2(connection->handle(), "SELECT count(*) FROM sqlite_master", -1, &tables,
+                                        nullptr) == SQLITE_OK &&
+                     sqlite3_step(tables) == SQLITE_ROW && sqlite3_column_int64(tables, 0) == 0;
+        sqlite3_finalize(tables);
+        if (empty) throw InventoryError("holds no scans yet: run 'certfleet scan' first");
+        if (version != kSchemaVersion) upgrade_sqlite_schema(path);
+        return std::make_unique<SqlQueries>(std::move(connection), path);
+    } catch (const InventoryError& e) {
+        sqlite3_close(db);
+        throw InventoryError(std::string(e.what()).starts_with(path) ? e.what() : path + ": " + e.what());
+    }
+}
+
+std::unique_ptr<InventoryQueries> queries_on_connection(SqlConnection& db, const std::string& path) {
+    return std::make_unique<SqlQueries>(db, path);
 }
 
 }  // namespace certfleet::inventory

@@ -1,5 +1,5 @@
 #pragma once
-// SQLite plumbing shared by the inventory's writer (sqlite_inventory.hpp) and its queries (sqlite_queries.hpp).
+// SQLite plumbing shared by the inventory's writer (sqlite_inventory.hpp) and its queries (sql_queries.hpp).
 // Internal to inventory/: nothing outside this module includes it.
 #include <sqlite3.h>
 
@@ -85,11 +85,22 @@ inline void exec_sql(sqlite3* db, const char* sql) {
     }
 }
 
-// An SQLite connection as the stores' shared code sees it. It does not own the handle: whoever opened it closes it.
+// An SQLite connection as the stores' shared code sees it; it closes the handle when it `owns` it.
 class SqliteConnection final : public SqlConnection {
 public:
-    explicit SqliteConnection(sqlite3* db = nullptr) : db_(db) {}
+    explicit SqliteConnection(sqlite3* db = nullptr, bool owns = false) : db_(db), owns_(owns) {}
+    ~SqliteConnection() override {
+        if (owns_) sqlite3_close(db_);
+    }
+    SqliteConnection(const SqliteConnection&) = delete;
+    SqliteConnection& operator=(const SqliteConnection&) = delete;
+    SqliteConnection& operator=(SqliteConnection&& other) noexcept {
+        std::swap(db_, other.db_);
+        std::swap(owns_, other.owns_);
+        return *this;
+    }
     SqlDialect dialect() const override { return SqlDialect::sqlite; }
+    bool in_transaction() const override { return !sqlite3_get_autocommit(db_); }
     std::unique_ptr<SqlCursor> prepare(const std::string& sql) override {
         return std::make_unique<SqliteCursor>(db_, sql);
     }
@@ -98,6 +109,7 @@ public:
 
 private:
     sqlite3* db_;
+    bool owns_;
 };
 
 inline std::string json_list(const std::vector<std::string>& items) { return nlohmann::json(items).dump(); }
@@ -117,6 +129,12 @@ inline std::string sighting_has(const char* table, const std::string& scan, cons
                                 const std::string& position) {
     return std::string("EXISTS (SELECT 1 FROM ") + table + " x WHERE x.scan_id = " + scan + " AND x.location_id = " +
            location + " AND x.position = " + position + ")";
+}
+// The same fact as a value, 1 or 0, in both stores (an EXISTS is a boolean in PostgreSQL, which neither sums nor
+// compares with numbers).
+inline std::string sighting_flag(const char* table, const std::string& scan, const std::string& location,
+                                 const std::string& position) {
+    return "CASE WHEN " + sighting_has(table, scan, location, position) + " THEN 1 ELSE 0 END";
 }
 
 // The value a column names, or `fallback` for a name this certfleet does not know.
@@ -254,6 +272,6 @@ Labels labels_from_json_text(const std::string& text);
 std::optional<ScanRecord> load_scan_record(SqlConnection& db, std::optional<ScanId> scan, bool finished_only);
 // Questions asked on a connection the caller owns and keeps open while the answerer lives: the writer's, so a
 // scan's findings are evaluated in the transaction that concludes it.
-std::unique_ptr<InventoryQueries> queries_on_connection(sqlite3* db, const std::string& path);
+std::unique_ptr<InventoryQueries> queries_on_connection(SqlConnection& db, const std::string& path);
 
 }  // namespace certfleet::inventory

@@ -2,11 +2,11 @@
 #include <algorithm>
 
 #include "inventory/query_logic.hpp"
-#include "inventory/sqlite_queries.hpp"
+#include "inventory/sql_queries.hpp"
 
 namespace certfleet::inventory {
 
-std::vector<PlaceRow> SqliteQueries::place_rows(const std::vector<std::int64_t>& ids, const Filter& filter, PlaceRows which) {
+std::vector<PlaceRow> SqlQueries::place_rows(const std::vector<std::int64_t>& ids, const Filter& filter, PlaceRows which) {
     if (ids.empty()) return {};
     const std::string list = id_list(ids);
     // With as_of, history after that scan does not exist. The indexes lead with the scan, so each scan is
@@ -75,7 +75,7 @@ std::vector<PlaceRow> SqliteQueries::place_rows(const std::vector<std::int64_t>&
     return out;
 }
 
-Place SqliteQueries::place_of(const PlaceKey& key) {
+Place SqlQueries::place_of(const PlaceKey& key) {
     Place place;
     if (key.kind == kFileKind) {
         auto& select = statement("SELECT path, format, host FROM locations WHERE id = ?");
@@ -102,7 +102,7 @@ Place SqliteQueries::place_of(const PlaceKey& key) {
 }
 
 // The labels a place carried in a scan: its own, and the scan's for keys it has none of.
-Labels SqliteQueries::labels_of(const PlaceKey& key, ScanId scan) {
+Labels SqlQueries::labels_of(const PlaceKey& key, ScanId scan) {
     auto& select = statement(
         key.kind == kFileKind
             ? "SELECT key, value FROM location_labels WHERE scan_id = ?1 AND location_id = ?2 UNION ALL SELECT key, "
@@ -119,14 +119,14 @@ Labels SqliteQueries::labels_of(const PlaceKey& key, ScanId scan) {
 
 // Readable private key files in the view (each file as its latest scan saw it, or the filter's scan), whose
 // spki meets `spki_condition`, as (spki, place).
-std::vector<std::pair<std::string, Place>> SqliteQueries::key_files(const Filter& filter, const std::string& spki_condition,
+std::vector<std::pair<std::string, Place>> SqlQueries::key_files(const Filter& filter, const std::string& spki_condition,
                                                      const std::function<void(Statement&)>& bind_extra) {
     // Each key file as its latest scan left it, then a lookup per place.
     const std::string source = filter.scan ? "key_sightings k"
                                            : std::string(latest_scans(filter).locations) +
                                                  " latest CROSS JOIN key_sightings k ON k.scan_id = latest.scan_id "
                                                  "AND k.location_id = latest.location_id";
-    std::string where = filter.scan ? "k.scan_id = :scan" : "1";
+    std::string where = filter.scan ? "k.scan_id = :scan" : "true";
     for (std::size_t i = 0; i < filter.labels.size(); ++i)
         where += label_condition("location_labels", "location_id", "k", i);
     Statement select(db_, ("SELECT DISTINCT k.spki_sha256, l.path, l.format, l.host FROM " + source +

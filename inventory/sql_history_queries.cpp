@@ -4,11 +4,11 @@
 #include <tuple>
 
 #include "inventory/query_logic.hpp"
-#include "inventory/sqlite_queries.hpp"
+#include "inventory/sql_queries.hpp"
 
 namespace certfleet::inventory {
 
-std::optional<CertificateHistory> SqliteQueries::history(const std::string& sha256) {
+std::optional<CertificateHistory> SqlQueries::history(const std::string& sha256) {
     const auto id = certificate_id(sha256);
     if (!id) return std::nullopt;
     CertificateHistory history;
@@ -35,7 +35,7 @@ std::optional<CertificateHistory> SqliteQueries::history(const std::string& sha2
 
 // The views after the two scans compared: a files scan after a network scan changes nothing about endpoints,
 // and a place gone between them is gone from the later view.
-ScanDiff SqliteQueries::diff(ScanId from, ScanId to) {
+ScanDiff SqlQueries::diff(ScanId from, ScanId to) {
     ScanDiff diff;
     diff.from = scan_record(from);
     diff.to = scan_record(to);
@@ -117,7 +117,7 @@ ScanDiff SqliteQueries::diff(ScanId from, ScanId to) {
 }
 
 // Every change of the certificate at the head of a place, between consecutive scans that looked at it.
-std::vector<Rotation> SqliteQueries::rotations_at(const PlaceKey& key) {
+std::vector<Rotation> SqlQueries::rotations_at(const PlaceKey& key) {
     Statement select(db_, key.kind == kFileKind
                               ? "SELECT sc.id, sc.started_at, c.sha256, c.spki_sha256 FROM scans sc CROSS JOIN "
                                 "sightings s ON s.scan_id = sc.id AND s.location_id = ?1 AND s.position = 0 JOIN "

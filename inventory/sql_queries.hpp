@@ -1,5 +1,5 @@
 #pragma once
-// The inventory's questions (analysis.hpp) in SQL: one class whose members live in the sqlite_*_queries.cpp files
+// The inventory's questions (analysis.hpp) in SQL: one class whose members live in the sql_*_queries.cpp files
 // by subject. Each question is one or a few statements over the indexes of schema.sql; C++ only assembles rows
 // into answers (with the store-neutral steps of query_logic.hpp). Internal to inventory/.
 #include <cstdint>
@@ -40,7 +40,7 @@ struct PlaceRow {
 enum class PlaceRows { all, in_view };
 
 // Each place's latest scan in a view: the current view's tables, kept up to date by the writer, or for a view
-// "as of" a past scan the connection's temporary tables of the same shape (SqliteQueries::as_of_view).
+// "as of" a past scan the connection's temporary tables of the same shape (SqlQueries::as_of_view).
 struct LatestScans {
     const char* locations;
     const char* endpoints;
@@ -76,11 +76,13 @@ struct UnreadableInput {
 // Those of the view after `scan` (the current view when `current_view`), roots first, less those forgotten.
 std::vector<UnreadableInput> unreadable_inputs(SqlConnection& db, ScanId scan, bool current_view);
 
-class SqliteQueries final : public InventoryQueries {
+class SqlQueries final : public InventoryQueries {
 public:
-    // On `db`, closing it at the end when `owns_connection`.
-    SqliteQueries(sqlite3* db, std::string path, bool owns_connection);
-    ~SqliteQueries() override;
+    // On `db`, which the caller keeps open while these queries live (the writer's connection), or on a connection
+    // of their own. `where` names the inventory in messages (a path, or a connection string with no password).
+    SqlQueries(SqlConnection& db, std::string where);
+    SqlQueries(std::unique_ptr<SqlConnection> db, std::string where);
+    ~SqlQueries() override;
 
     std::unique_ptr<ReadSnapshot> snapshot() override;
     std::vector<ScanRecord> scans() override;
@@ -106,7 +108,7 @@ public:
     std::map<std::string, std::vector<Ancestor>> ancestors(const std::vector<std::string>& sha256s) override;
 
 private:
-    // sqlite_view_queries.cpp: the view a filter looks at, and the certificate summaries in it.
+    // sql_view_queries.cpp: the view a filter looks at, and the certificate summaries in it.
     void bind_view(Statement& statement, const Filter& filter);
     void as_of_view(const Filter& filter);
     std::vector<CertificateSummary> summaries(const Filter& filter, const std::string& extra,
@@ -117,31 +119,31 @@ private:
     // filter's view: presented first by an endpoint, or held with their private key in a file.
     std::unordered_set<std::int64_t> used_as_leaf(const Filter& filter, const std::string& certificate_condition = "");
 
-    // sqlite_place_queries.cpp: where certificates and keys were seen.
+    // sql_place_queries.cpp: where certificates and keys were seen.
     std::vector<PlaceRow> place_rows(const std::vector<std::int64_t>& ids, const Filter& filter, PlaceRows which);
     Place place_of(const PlaceKey& key);
     Labels labels_of(const PlaceKey& key, ScanId scan);
     std::vector<std::pair<std::string, Place>> key_files(const Filter& filter, const std::string& spki_condition,
                                                          const std::function<void(Statement&)>& bind_extra);
 
-    // sqlite_coverage_queries.cpp
+    // sql_coverage_queries.cpp
     void compare_with_previous_look(ScanId scan, Coverage& coverage);
 
-    // sqlite_scan_contents.cpp: what the reports show of a filter's view or scan.
+    // sql_scan_contents.cpp: what the reports show of a filter's view or scan.
     ScanContents contents(const Filter& filter, ScanId scan);
     void load_certificates(const Filter& filter, ScanContents& contents);
     void load_endpoints(const Filter& filter, ScanContents& contents);
     void load_keys(const Filter& filter, ScanContents& contents);
     std::map<PlaceKey, Labels> place_labels(const Filter& filter);
 
-    // sqlite_anchor_queries.cpp
+    // sql_anchor_queries.cpp
     std::unordered_map<std::int64_t, std::string> anchors_reached(const std::vector<std::int64_t>& ids,
                                                                   const Filter& filter);
 
-    // sqlite_history_queries.cpp
+    // sql_history_queries.cpp
     std::vector<Rotation> rotations_at(const PlaceKey& key);
 
-    // sqlite_queries.cpp: row lookups by key.
+    // sql_queries.cpp: row lookups by key.
     Statement& statement(const std::string& sql);
     std::optional<std::int64_t> certificate_id(const std::string& sha256);
     std::string sha256_of(std::int64_t id);
@@ -150,8 +152,8 @@ private:
     ScanRecord scan_record(ScanId scan);
 
     std::string path_;
-    SqliteConnection db_;
-    bool owns_connection_ = true;
+    std::unique_ptr<SqlConnection> owned_;
+    SqlConnection& db_;
     std::map<std::string, std::unique_ptr<Statement>> statements_;
     std::unordered_map<std::string, std::int64_t> summary_ids_;  // sha256 -> row id of every certificate summarised
     std::optional<ScanId> as_of_filled_;                         // the scan the as-of tables hold

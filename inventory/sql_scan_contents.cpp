@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "inventory/sqlite_queries.hpp"
+#include "inventory/sql_queries.hpp"
 
 namespace certfleet::inventory {
 
@@ -74,13 +74,13 @@ std::optional<ScanRecord> load_scan_record(SqlConnection& db, std::optional<Scan
     return record;
 }
 
-ScanContents SqliteQueries::scan_contents(ScanId scan) {
+ScanContents SqlQueries::scan_contents(ScanId scan) {
     Filter one_scan;
     one_scan.scan = scan;
     return contents(one_scan, scan);
 }
 
-ScanContents SqliteQueries::view_contents(ScanId scan) {
+ScanContents SqlQueries::view_contents(ScanId scan) {
     Filter view;
     const auto latest = latest_finished_scan();
     if (!latest || scan < latest->id) view.as_of = scan;
@@ -89,7 +89,7 @@ ScanContents SqliteQueries::view_contents(ScanId scan) {
     return out;
 }
 
-ScanContents SqliteQueries::contents(const Filter& filter, ScanId scan) {
+ScanContents SqlQueries::contents(const Filter& filter, ScanId scan) {
     ScanContents out;
     auto record = load_scan_record(db_, scan, false);
     if (!record) throw InventoryError("no scan " + std::to_string(scan) + " in " + path_);
@@ -108,7 +108,7 @@ ScanContents SqliteQueries::contents(const Filter& filter, ScanId scan) {
     return out;
 }
 
-void SqliteQueries::load_certificates(const Filter& filter, ScanContents& contents) {
+void SqlQueries::load_certificates(const Filter& filter, ScanContents& contents) {
     const std::string with = "WITH " + view_cte(filter) + " ";
     Statement select(db_, (with + "SELECT " + kCertificateColumns +
                            " FROM certificates WHERE id IN (SELECT certificate_id FROM view) ORDER BY not_after, sha256")
@@ -170,7 +170,7 @@ void SqliteQueries::load_certificates(const Filter& filter, ScanContents& conten
 
 // Each place's labels in the scan that put it in the filter's view: its own (owner map), then the scan's
 // (--label) for keys it has none of. Two statements for the whole view, not one per place.
-std::map<PlaceKey, Labels> SqliteQueries::place_labels(const Filter& filter) {
+std::map<PlaceKey, Labels> SqlQueries::place_labels(const Filter& filter) {
     const std::string with =
         "WITH " + view_cte(filter) + ", places AS (SELECT DISTINCT kind, place_id, scan_id FROM view) ";
     std::map<PlaceKey, Labels> out;
@@ -198,7 +198,7 @@ std::map<PlaceKey, Labels> SqliteQueries::place_labels(const Filter& filter) {
 }
 
 // One scan's probes; in a view, each endpoint's latest probe that presented certificates.
-void SqliteQueries::load_endpoints(const Filter& filter, ScanContents& contents) {
+void SqlQueries::load_endpoints(const Filter& filter, ScanContents& contents) {
     const std::string probes =
         filter.scan ? "endpoint_observations o JOIN endpoints e ON e.id = o.endpoint_id WHERE o.scan_id = :scan"
                     : std::string(latest_scans(filter).endpoints) +
@@ -221,7 +221,7 @@ void SqliteQueries::load_endpoints(const Filter& filter, ScanContents& contents)
     }
 }
 
-void SqliteQueries::load_keys(const Filter& filter, ScanContents& contents) {
+void SqlQueries::load_keys(const Filter& filter, ScanContents& contents) {
     const std::string source =
         filter.scan ? "key_sightings k JOIN locations l ON l.id = k.location_id WHERE k.scan_id = :scan"
                     : std::string(latest_scans(filter).locations) +

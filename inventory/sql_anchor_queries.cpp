@@ -4,7 +4,7 @@
 #include <unordered_set>
 
 #include "inventory/query_logic.hpp"
-#include "inventory/sqlite_queries.hpp"
+#include "inventory/sql_queries.hpp"
 
 namespace certfleet::inventory {
 
@@ -20,7 +20,7 @@ std::string issuer_walk_cte(const std::string& start_sql) {
 
 }  // namespace
 
-std::vector<AnchorSummary> SqliteQueries::anchors(const Filter& filter) {
+std::vector<AnchorSummary> SqlQueries::anchors(const Filter& filter) {
     // Stores and their anchors, then how many live certificates in the view chain up to each anchor.
     const Filter unconditioned = without_certificate_conditions(filter);
     const auto all_stores = stores(unconditioned);
@@ -32,7 +32,7 @@ std::vector<AnchorSummary> SqliteQueries::anchors(const Filter& filter) {
                          "ON c.id = v.certificate_id WHERE v.anchor = 0 AND c.not_after > :now), " +
                          issuer_walk_cte("SELECT certificate_id, certificate_id, 0 FROM live") +
                          " SELECT c.sha256, count(DISTINCT up.start) FROM up JOIN certificates c ON "
-                         "c.id = up.certificate_id GROUP BY up.certificate_id")
+                         "c.id = up.certificate_id GROUP BY c.id")
                             .c_str());
     bind_view(live, unconditioned);
     std::unordered_map<std::string, std::int64_t> issues_live;
@@ -48,10 +48,10 @@ std::vector<AnchorSummary> SqliteQueries::anchors(const Filter& filter) {
     return summarize_anchors(all_stores, issues_live, leaves, filter);
 }
 
-std::vector<TrustStore> SqliteQueries::stores(const Filter& filter) {
+std::vector<TrustStore> SqlQueries::stores(const Filter& filter) {
     Statement select(db_, ("WITH " + view_cte(filter) +
                            " SELECT v.place_id, max(v.scan_id), v.certificate_id, max(" +
-                           sighting_has("system_anchor_sightings", "v.scan_id", "v.place_id", "v.position") +
+                           sighting_flag("system_anchor_sightings", "v.scan_id", "v.place_id", "v.position") +
                            ") FROM view v JOIN certificates c ON c.id = v.certificate_id WHERE v.anchor = 1 AND "
                            "v.kind = 0" + certificate_conditions(filter) +
                            " GROUP BY v.place_id, v.certificate_id ORDER BY v.place_id")
@@ -92,7 +92,7 @@ std::vector<TrustStore> SqliteQueries::stores(const Filter& filter) {
     return out;
 }
 
-AnchorPath SqliteQueries::path_to_anchor(const std::string& sha256, const Filter& filter) {
+AnchorPath SqlQueries::path_to_anchor(const std::string& sha256, const Filter& filter) {
     AnchorPath path;
     const auto start = certificate_id(sha256);
     if (!start) return path;
@@ -116,7 +116,7 @@ AnchorPath SqliteQueries::path_to_anchor(const std::string& sha256, const Filter
 
 // For each of these certificates that chains up (through the issuer links) to an anchor some trust store in
 // the filter's view holds, the nearest such anchor's sha256.
-std::unordered_map<std::int64_t, std::string> SqliteQueries::anchors_reached(const std::vector<std::int64_t>& ids,
+std::unordered_map<std::int64_t, std::string> SqlQueries::anchors_reached(const std::vector<std::int64_t>& ids,
                                                                              const Filter& filter) {
     std::unordered_map<std::int64_t, std::string> out;
     const std::string list = id_list(ids);
@@ -127,15 +127,17 @@ std::unordered_map<std::int64_t, std::string> SqliteQueries::anchors_reached(con
     Statement select(db_, ("WITH RECURSIVE " + view_cte(stores_only) +
                            ", anchors AS (SELECT DISTINCT certificate_id FROM view WHERE anchor = 1), " +
                            issuer_walk_cte("SELECT id, id, 0 FROM certificates WHERE id IN (" + list + ")") +
-                           " SELECT up.start, c.sha256, min(up.depth) FROM up JOIN anchors USING (certificate_id) "
-                           "JOIN certificates c ON c.id = up.certificate_id GROUP BY up.start")
+                           " SELECT start, sha256 FROM (SELECT up.start AS start, c.sha256 AS sha256, row_number() "
+                           "OVER (PARTITION BY up.start ORDER BY up.depth, c.sha256) AS nearness FROM up JOIN "
+                           "anchors USING (certificate_id) JOIN certificates c ON c.id = up.certificate_id) ranked "
+                           "WHERE nearness = 1")
                               .c_str());
     bind_view(select, stores_only);
     while (select.step()) out.emplace(select.integer(0), select.text(1));
     return out;
 }
 
-std::map<std::string, std::vector<Ancestor>> SqliteQueries::ancestors(const std::vector<std::string>& sha256s) {
+std::map<std::string, std::vector<Ancestor>> SqlQueries::ancestors(const std::vector<std::string>& sha256s) {
     std::map<std::string, std::vector<Ancestor>> out;
     if (sha256s.empty()) return out;
     std::vector<std::string> wanted;
@@ -145,8 +147,8 @@ std::map<std::string, std::vector<Ancestor>> SqliteQueries::ancestors(const std:
                                            "c.sha256 = w.value") +
                            " SELECT s.sha256, a.sha256, a.subject, a.spki_sha256, min(up.depth) FROM up JOIN "
                            "certificates s ON s.id = up.start JOIN certificates a ON a.id = up.certificate_id WHERE "
-                           "up.depth > 0 AND up.certificate_id != up.start GROUP BY up.start, up.certificate_id "
-                           "ORDER BY up.start, min(up.depth), a.sha256")
+                           "up.depth > 0 AND up.certificate_id != up.start GROUP BY s.id, a.id ORDER BY s.id, "
+                           "min(up.depth), a.sha256")
                               .c_str());
     select.bind(":wanted", json_list(wanted));
     while (select.step())

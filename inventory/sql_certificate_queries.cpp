@@ -5,15 +5,15 @@
 #include <set>
 
 #include "inventory/query_logic.hpp"
-#include "inventory/sqlite_queries.hpp"
+#include "inventory/sql_queries.hpp"
 
 namespace certfleet::inventory {
 
-std::vector<CertificateSummary> SqliteQueries::certificates(const Filter& filter) {
+std::vector<CertificateSummary> SqlQueries::certificates(const Filter& filter) {
     return summaries(filter, "", [](Statement&) {});
 }
 
-std::vector<std::string> SqliteQueries::fingerprints_starting_with(const std::string& prefix, std::size_t limit) {
+std::vector<std::string> SqlQueries::fingerprints_starting_with(const std::string& prefix, std::size_t limit) {
     const std::string hex = normalized_fingerprint(prefix);
     if (hex.empty() || !std::all_of(hex.begin(), hex.end(), ::isxdigit)) return {};
     // A range on the unique index: every sha256 >= prefix and < prefix followed by the highest digit.
@@ -24,7 +24,7 @@ std::vector<std::string> SqliteQueries::fingerprints_starting_with(const std::st
     return out;
 }
 
-std::optional<CertificateDetail> SqliteQueries::certificate(const std::string& sha256, const Filter& filter) {
+std::optional<CertificateDetail> SqlQueries::certificate(const std::string& sha256, const Filter& filter) {
     const auto id = certificate_id(sha256);
     if (!id) return std::nullopt;
     CertificateDetail detail;
@@ -53,12 +53,12 @@ std::optional<CertificateDetail> SqliteQueries::certificate(const std::string& s
     return detail;
 }
 
-std::vector<EndpointSummary> SqliteQueries::endpoints(const Filter& filter) {
+std::vector<EndpointSummary> SqlQueries::endpoints(const Filter& filter) {
     const std::string from = filter.scan ? "endpoint_observations o"
                                          : std::string(latest_scans(filter).endpoints) +
                                                " el CROSS JOIN endpoint_observations o ON o.scan_id = el.scan_id AND "
                                                "o.endpoint_id = el.endpoint_id";
-    std::string where = filter.scan ? "o.scan_id = :scan" : "1";
+    std::string where = filter.scan ? "o.scan_id = :scan" : "true";
     where += " AND o.status != 'closed'";
     for (std::size_t i = 0; i < filter.labels.size(); ++i)
         where += label_condition("endpoint_labels", "endpoint_id", "o", i);
@@ -111,7 +111,7 @@ std::vector<EndpointSummary> SqliteQueries::endpoints(const Filter& filter) {
     return out;
 }
 
-std::vector<SharedCertificate> SqliteQueries::shared(const Filter& filter, std::int64_t min_places) {
+std::vector<SharedCertificate> SqlQueries::shared(const Filter& filter, std::int64_t min_places) {
     // Trust-store entries are where a certificate is trusted, not where it is used: a CA in every bundle is
     // not "shared" the way one server certificate on forty hosts is.
     Statement select(db_, ("WITH " + view_cte(filter) +
@@ -143,7 +143,7 @@ std::vector<SharedCertificate> SqliteQueries::shared(const Filter& filter, std::
     return out;
 }
 
-std::vector<ReusedKey> SqliteQueries::reused_keys(const Filter& filter) {
+std::vector<ReusedKey> SqlQueries::reused_keys(const Filter& filter) {
     // One public key behind two or more certificates in the view, or one private key file at two or more paths.
     Statement select(db_, ("WITH " + view_cte(filter) +
                            " SELECT c.spki_sha256 FROM view v JOIN certificates c ON c.id = v.certificate_id "
@@ -175,10 +175,12 @@ std::vector<ReusedKey> SqliteQueries::reused_keys(const Filter& filter) {
     return out;
 }
 
-std::vector<Placement> SqliteQueries::placements(const Filter& filter) {
+std::vector<Placement> SqlQueries::placements(const Filter& filter) {
     Statement select(db_, ("WITH " + view_cte(filter) +
                            " SELECT v.kind, v.place_id, v.position, v.anchor, v.scan_id, sc.started_at, c.sha256, "
-                           "v.anchor AND " + sighting_has("system_anchor_sightings", "v.scan_id", "v.place_id", "v.position") +
+                           "CASE WHEN v.anchor = 1 AND " +
+                           sighting_has("system_anchor_sightings", "v.scan_id", "v.place_id", "v.position") +
+                           " THEN 1 ELSE 0 END" +
                            ", c.id FROM view v JOIN certificates c ON c.id = v.certificate_id JOIN scans sc ON sc.id = "
                            "v.scan_id WHERE true" + certificate_conditions(filter) + " ORDER BY v.kind, v.place_id, v.position")
                               .c_str());

@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "core/host_identity.hpp"
-#include "inventory/sqlite_queries.hpp"
+#include "inventory/sql_queries.hpp"
 
 namespace certfleet::inventory {
 
@@ -44,7 +44,7 @@ void bind_named_inputs(Statement& statement, ScanId scan, bool current_view) {
 
 }  // namespace
 
-std::vector<AbsentPlace> SqliteQueries::absent_places(const Filter& filter) {
+std::vector<AbsentPlace> SqlQueries::absent_places(const Filter& filter) {
     if (filter.scan) return {};
     // Now: place_states. As of a past scan: each place's latest transition up to it.
     const std::string sql =
@@ -76,7 +76,7 @@ std::vector<AbsentPlace> SqliteQueries::absent_places(const Filter& filter) {
 
 // The places `scan` saw, and the previous scan of the same targets (same target set, --files roots and host),
 // ended complete or interrupted, with the places it saw.
-void SqliteQueries::compare_with_previous_look(ScanId scan, Coverage& coverage) {
+void SqlQueries::compare_with_previous_look(ScanId scan, Coverage& coverage) {
     static constexpr const char* kTargets =
         "coalesce(json_extract(parameters, '$.target_set'), '') || '|' || coalesce(json_extract(parameters, "
         "'$.host'), '') || '|' || coalesce(json_extract(parameters, '$.files'), '')";
@@ -91,7 +91,7 @@ void SqliteQueries::compare_with_previous_look(ScanId scan, Coverage& coverage) 
     previous.reset();
     Statement seen(db_,
                    "SELECT (SELECT count(*) FROM (SELECT location_id FROM sightings WHERE scan_id = ?1 UNION SELECT "
-                   "location_id FROM key_sightings WHERE scan_id = ?1)) + (SELECT count(*) FROM endpoint_observations "
+                   "location_id FROM key_sightings WHERE scan_id = ?1) files) + (SELECT count(*) FROM endpoint_observations "
                    "WHERE scan_id = ?1 AND status = 'tls')");
     const auto seen_in = [&](ScanId id) {
         seen.bind(1, id);
@@ -104,7 +104,7 @@ void SqliteQueries::compare_with_previous_look(ScanId scan, Coverage& coverage) 
     if (coverage.previous_scan) coverage.seen_in_previous = seen_in(*coverage.previous_scan);
 }
 
-Coverage SqliteQueries::coverage(ScanId scan) {
+Coverage SqlQueries::coverage(ScanId scan) {
     Coverage coverage;
     const auto latest = latest_finished_scan();
     Filter view;
@@ -150,9 +150,10 @@ Coverage SqliteQueries::coverage(ScanId scan) {
 
 std::vector<UnreadableInput> unreadable_inputs(SqlConnection& db, ScanId scan, bool current_view) {
     Statement inputs(db, (std::string(kNamedInputs) +
-                          "SELECT l.kind, l.host, l.path, l.scan_id, e.detail FROM kept l JOIN scan_events e ON "
-                          "e.scan_id = l.scan_id AND e.level = 'error' AND e.location = l.path GROUP BY l.kind, "
-                          "l.host, l.path ORDER BY l.kind DESC, l.host, l.path")
+                          "SELECT * FROM (SELECT l.kind, l.host, l.path, l.scan_id, (SELECT e.detail FROM "
+                          "scan_events e WHERE e.scan_id = l.scan_id AND e.level = 'error' AND e.location = l.path "
+                          "ORDER BY e.id LIMIT 1) AS detail FROM kept l) u WHERE u.detail IS NOT NULL ORDER BY "
+                          "u.kind DESC, u.host, u.path")
                              .c_str());
     bind_named_inputs(inputs, scan, current_view);
     std::vector<UnreadableInput> out;

@@ -1,7 +1,7 @@
 // The view a filter looks at (the current view, the view as of a past scan, or one scan) as SQL, and the
 // certificate summaries in it.
 #include "inventory/query_logic.hpp"
-#include "inventory/sqlite_queries.hpp"
+#include "inventory/sql_queries.hpp"
 
 namespace certfleet::inventory {
 
@@ -86,7 +86,7 @@ std::string view_cte(const Filter& filter, const std::string& certificate_condit
     }
     return "view(kind, scan_id, place_id, position, certificate_id, anchor) AS ("
            "SELECT 0, s.scan_id, s.location_id, s.position, s.certificate_id, " +
-           sighting_has("anchor_sightings", "s.scan_id", "s.location_id", "s.position") + " FROM " + file_source +
+           sighting_flag("anchor_sightings", "s.scan_id", "s.location_id", "s.position") + " FROM " + file_source +
            " UNION ALL SELECT 1, es.scan_id, es.endpoint_id, es.position, es.certificate_id, 0 FROM " +
            endpoint_source + ")";
 }
@@ -101,14 +101,14 @@ std::string certificate_conditions(const Filter& filter) {
 
 // Binds the filter's parameters to a statement over its view, filling the as-of tables first when it asks
 // about a past scan.
-void SqliteQueries::bind_view(Statement& statement, const Filter& filter) {
+void SqlQueries::bind_view(Statement& statement, const Filter& filter) {
     as_of_view(filter);
     bind_filter(statement, filter);
 }
 
 // Fills as_of_location and as_of_endpoint with each place's latest scan up to the filter's as_of,
 // as location_latest and endpoint_latest hold it for now. Kept while the same scan is asked about.
-void SqliteQueries::as_of_view(const Filter& filter) {
+void SqlQueries::as_of_view(const Filter& filter) {
     if (!filter.as_of || filter.scan || as_of_filled_ == filter.as_of) return;
     as_of_filled_.reset();
     db_.exec("DELETE FROM as_of_location; DELETE FROM as_of_endpoint");
@@ -144,7 +144,7 @@ void SqliteQueries::as_of_view(const Filter& filter) {
     as_of_filled_ = filter.as_of;
 }
 
-std::unordered_set<std::int64_t> SqliteQueries::used_as_leaf(const Filter& filter,
+std::unordered_set<std::int64_t> SqlQueries::used_as_leaf(const Filter& filter,
                                                             const std::string& certificate_condition) {
     Statement select(db_, ("WITH " + view_cte(filter, certificate_condition) +
                            " SELECT DISTINCT v.certificate_id FROM view v WHERE (v.kind = 1 AND v.position = 0) OR "
@@ -159,7 +159,7 @@ std::unordered_set<std::int64_t> SqliteQueries::used_as_leaf(const Filter& filte
 
 // Certificates in the filter's view that meet its conditions and `extra` (SQL on `c`), soonest expiry first,
 // each with the number of distinct places it is at in the view.
-std::vector<CertificateSummary> SqliteQueries::summaries(const Filter& filter, const std::string& extra,
+std::vector<CertificateSummary> SqlQueries::summaries(const Filter& filter, const std::string& extra,
                                           const std::function<void(Statement&)>& bind_extra) {
     Statement select(db_, ("WITH " + view_cte(filter) +
                            ", counted AS (SELECT certificate_id, count(DISTINCT place_id * 2 + kind) AS places FROM "
@@ -179,12 +179,12 @@ std::vector<CertificateSummary> SqliteQueries::summaries(const Filter& filter, c
 }
 
 // The summaries of these certificates in the filter's view (places counted there), filter conditions applied.
-std::vector<CertificateSummary> SqliteQueries::summaries_of(const std::vector<std::int64_t>& ids, const Filter& filter) {
+std::vector<CertificateSummary> SqlQueries::summaries_of(const std::vector<std::int64_t>& ids, const Filter& filter) {
     if (ids.empty()) return {};
     return summaries(filter, " AND c.id IN (" + id_list(ids) + ")", [](Statement&) {});
 }
 
-CertificateSummary SqliteQueries::summary_of(std::int64_t id, const Filter& filter) {
+CertificateSummary SqlQueries::summary_of(std::int64_t id, const Filter& filter) {
     Statement select(db_, ("WITH " + view_cte(filter, "= :cert") + " SELECT " + kSummaryColumns +
                            ", (SELECT count(DISTINCT place_id * 2 + kind) FROM view) FROM certificates c" +
                            kSummaryJoins + " WHERE c.id = :cert")
