@@ -48,7 +48,7 @@ int run_check(const CheckOptions& options, const std::string& db_path) {
         require_ordered_thresholds(options);
         const auto rules = load_rules(options.rules);
         require_inventory_file(db_path);
-        auto inv = inventory::open_sqlite_inventory(db_path);
+        auto inv = inventory::open_inventory(db_path);
         const auto scan = chosen_scan(inv->queries(), options.scan, db_path);
         if (scan.status == inventory::ScanStatus::running)
             return unknown("scan " + std::to_string(scan.id) + " is still running: check it once it has finished");
@@ -68,7 +68,7 @@ int run_check(const CheckOptions& options, const std::string& db_path) {
 int run_progress(const ProgressOptions& options, const std::string& db_path) {
     const auto rules = load_rules(options.rules);
     require_inventory_file(db_path);
-    auto queries = inventory::open_sqlite_queries(db_path);
+    auto queries = inventory::open_queries(db_path);
     ProgressLine progress(::isatty(STDERR_FILENO));
     const auto history = rules::migration_history(*queries, rules, options.rule, std::nullopt, [&](std::size_t done, std::size_t total) {
         progress.show([&] { return "burn-down: " + std::to_string(done) + " of " + std::to_string(total) + " scans"; });

@@ -19,7 +19,7 @@ int run_forget(const ForgetOptions& options, const std::string& db_path) {
         }
     }
     require_inventory_file(db_path);
-    auto inventory = inventory::open_sqlite_inventory(db_path);
+    auto inventory = inventory::open_inventory(db_path);
     std::vector<std::size_t> matched(selectors.size(), 0);
     const auto forgotten = inventory->forget(
         [&](const inventory::Place& place) {

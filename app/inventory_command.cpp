@@ -34,12 +34,12 @@ struct OpenedInventory {
 
 OpenedInventory open_inventory(const std::string& db_path) {
     require_inventory_file(db_path);
-    auto queries = inventory::open_sqlite_queries(db_path);
+    auto queries = inventory::open_queries(db_path);
     auto snapshot = queries->snapshot();
     OpenedInventory opened{std::move(queries), std::move(snapshot), {}};
     opened.scans = opened.queries->scans();
     if (opened.scans.empty())
-        throw UsageError("the inventory at " + db_path + " has no scans yet: run 'certfleet scan' first");
+        throw UsageError("the inventory at " + inventory::display_name(db_path) + " has no scans yet: run 'certfleet scan' first");
     return opened;
 }
 
@@ -61,7 +61,7 @@ inventory::Filter make_filter(const InventoryOptions& options, const OpenedInven
     inventory::Filter filter;
     if (options.scan > 0) {
         if (!has_scan(opened.scans, options.scan))
-            throw UsageError("no scan " + std::to_string(options.scan) + " in " + db_path);
+            throw UsageError("no scan " + std::to_string(options.scan) + " in " + inventory::display_name(db_path));
         filter.scan = options.scan;
     }
     if (!options.expiring.empty()) filter.expiring_days = parse_expiring_days(options.expiring);
@@ -87,7 +87,7 @@ std::string resolve_fingerprint(InventoryQueries& queries, const std::string& te
         throw UsageError("'" + text + "' is not a sha256 fingerprint or a prefix of one (4 to 64 hex digits)");
     const auto matches = queries.fingerprints_starting_with(prefix, kMaxCandidates);
     if (matches.empty())
-        throw std::runtime_error("no certificate in " + db_path + " has a fingerprint starting with " + prefix);
+        throw std::runtime_error("no certificate in " + inventory::display_name(db_path) + " has a fingerprint starting with " + prefix);
     if (matches.size() > 1) {
         std::string message = "fingerprint prefix " + prefix + " is ambiguous; it starts";
         message += matches.size() == kMaxCandidates ? " at least" : "";
@@ -121,8 +121,8 @@ int finish_output() {
 }  // namespace
 
 void require_inventory_file(const std::string& db_path) {
-    if (!std::filesystem::exists(db_path))
-        throw UsageError("no inventory at " + db_path + ": run 'certfleet scan' first (or give --db)");
+    if (!inventory::is_server_inventory(db_path) && !std::filesystem::exists(db_path))
+        throw UsageError("no inventory at " + inventory::display_name(db_path) + ": run 'certfleet scan' first (or give --db)");
 }
 
 int run_inventory(const InventoryOptions& options, const std::string& db_path) {
@@ -150,7 +150,7 @@ int run_inventory(const InventoryOptions& options, const std::string& db_path) {
     } else if (question == "history") {
         const std::string sha256 = resolve_fingerprint(queries, options.fingerprint, db_path);
         const auto history = queries.history(sha256);
-        if (!history) throw std::runtime_error("no history of certificate " + sha256 + " in " + db_path);
+        if (!history) throw std::runtime_error("no history of certificate " + sha256 + " in " + inventory::display_name(db_path));
         writer->history(*history, out);
     } else if (question == "endpoints") {
         writer->endpoints(queries.endpoints(filter), out);
@@ -181,7 +181,7 @@ std::int64_t diff_scan(const std::string& text, const std::vector<ScanRecord>& s
     const bool all_digits = std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
     if (all_digits) {
         const auto id = rules::values::parse_positive(text);
-        if (!id || !has_scan(scans, *id)) throw UsageError("no scan " + text + " in " + db_path);
+        if (!id || !has_scan(scans, *id)) throw UsageError("no scan " + text + " in " + inventory::display_name(db_path));
         return *id;
     }
     std::optional<UnixTime> moment = rules::values::parse_end_of_day(text);
@@ -193,7 +193,7 @@ std::int64_t diff_scan(const std::string& text, const std::vector<ScanRecord>& s
     const auto scan = inventory::scan_current_at(scans, *moment);
     if (scan) return scan->id;
     const auto first = inventory::scan_current_at(scans, std::numeric_limits<UnixTime>::max());
-    throw UsageError("no scan in " + db_path + " had finished by " + format_rfc3339(*moment) +
+    throw UsageError("no scan in " + inventory::display_name(db_path) + " had finished by " + format_rfc3339(*moment) +
                      (first && first->finished_at ? "; the first finished at " + format_rfc3339(*first->finished_at)
                                                   : std::string("; none has finished yet")));
 }
@@ -207,7 +207,7 @@ int run_diff(const DiffOptions& options, const std::string& db_path) {
     const OpenedInventory opened = open_inventory(db_path);
     const auto& scans = opened.scans;
     if (scans.size() < 2)
-        throw UsageError("diff compares two scans and the inventory at " + db_path + " has only scan " +
+        throw UsageError("diff compares two scans and the inventory at " + inventory::display_name(db_path) + " has only scan " +
                          std::to_string(scans.front().id) + ": scan again first");
     const std::int64_t from =
         options.from.empty() ? scans[scans.size() - 2].id : diff_scan(options.from, scans, db_path, now);

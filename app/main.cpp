@@ -43,7 +43,9 @@ int main(int argc, char** argv) {
     // Subcommands inherit this, so an option a subcommand does not know is matched against its parents'.
     app.fallthrough();
     std::string db_path = "./certfleet.db";
-    app.add_option("--db", db_path, "Inventory database file (created mode 0600)")
+    app.add_option("--db", db_path,
+                   "Inventory: an SQLite file (created mode 0600), or a PostgreSQL server's connection string "
+                   "(postgresql://... or 'service=NAME'; passwords from ~/.pgpass or PGPASSWORD, never here)")
         ->envname("CERTFLEET_DB")
         ->capture_default_str();
 

@@ -14,21 +14,21 @@ namespace certfleet::app {
 inventory::ScanRecord chosen_scan(inventory::InventoryQueries& queries, std::int64_t scan_id, const std::string& db_path) {
     if (scan_id > 0) {
         auto scan = queries.find_scan(scan_id);
-        if (!scan) throw UsageError("no scan " + std::to_string(scan_id) + " in " + db_path);
+        if (!scan) throw UsageError("no scan " + std::to_string(scan_id) + " in " + inventory::display_name(db_path));
         return *scan;
     }
     // A running scan has neither findings nor its share of the views yet, and a failed one never will: the latest
     // that ended complete or interrupted is the answer.
     const auto latest = queries.latest_scan();
-    if (!latest) throw UsageError("no scans in " + db_path + " yet: run 'certfleet scan' first");
+    if (!latest) throw UsageError("no scans in " + inventory::display_name(db_path) + " yet: run 'certfleet scan' first");
     if (latest->status == inventory::ScanStatus::complete || latest->status == inventory::ScanStatus::interrupted)
         return *latest;
     const auto finished = queries.latest_finished_scan();
     if (!finished && latest->status == inventory::ScanStatus::failed)
-        throw UsageError("no scan in " + db_path + " has ended yet: scan " + std::to_string(latest->id) +
+        throw UsageError("no scan in " + inventory::display_name(db_path) + " has ended yet: scan " + std::to_string(latest->id) +
                          " failed ('certfleet report --scan " + std::to_string(latest->id) + "' says why)");
     if (!finished)
-        throw UsageError("scan " + std::to_string(latest->id) + " in " + db_path +
+        throw UsageError("scan " + std::to_string(latest->id) + " in " + inventory::display_name(db_path) +
                          " is still running and none has finished yet: wait for it, or give --scan " +
                          std::to_string(latest->id) + " to see it as it stands");
     return *finished;
@@ -38,7 +38,7 @@ report::ReportModel load_report(const std::string& db_path, std::int64_t scan_id
                                 UnixTime now, report::ModelParts parts) {
     auto rules = load_rules(rules_path);
     require_inventory_file(db_path);
-    const auto queries = inventory::open_sqlite_queries(db_path);
+    const auto queries = inventory::open_queries(db_path);
     const auto snapshot = queries->snapshot();
     const auto scan = chosen_scan(*queries, scan_id, db_path);
     // --scan N is that scan alone; by default the current view, each place as the latest scan of it left it.

@@ -30,11 +30,11 @@ pipeline::ScanPlan plan_or_usage_error(const pipeline::ScanRequest& request, con
     try {
         return pipeline::plan_scan(request);
     } catch (const pipeline::UnreadableListError& e) {
-        if (dry_run || !std::filesystem::exists(db_path)) throw UsageError(e.what());
+        if (dry_run || (!inventory::is_server_inventory(db_path) && !std::filesystem::exists(db_path))) throw UsageError(e.what());
         std::string recorded;
         try {
             const auto [kind, parameters] = pipeline::refused_scan_kind_and_parameters(request, e);
-            auto inventory = inventory::open_sqlite_inventory(db_path);
+            auto inventory = inventory::open_inventory(db_path);
             const auto scan = inventory->record_refused_scan(
                 kind, parameters, {}, ScanEvent{e.path(), "unreadable", e.what(), EventLevel::error});
             recorded = " (stored as failed scan " + std::to_string(scan) +
@@ -67,7 +67,7 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
     if (plan.needs_confirmation) throw UsageError(confirmation_refusal(plan));
     if (!options.quiet) print_plan_notes(std::cerr, plan, "certfleet: ");
 
-    auto inventory = inventory::open_sqlite_inventory(db_path);
+    auto inventory = inventory::open_inventory(db_path);
     const auto started = std::chrono::steady_clock::now();
     ProgressLine progress(!options.no_progress && !options.quiet && ::isatty(STDERR_FILENO));
     const std::uint64_t network_targets = plan.network ? plan.network->shard_targets() : 0;
@@ -116,7 +116,7 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
     std::snprintf(elapsed, sizeof elapsed, "%.1fs",
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     std::cerr << "certfleet: scan " << outcome.scan << (interrupted ? " interrupted" : " complete") << ": "
-              << scan_summary(plan, outcome) << " in " << elapsed << " -> " << report::visible_text(db_path) << "\n";
+              << scan_summary(plan, outcome) << " in " << elapsed << " -> " << report::visible_text(inventory::display_name(db_path)) << "\n";
     if (interrupted) return kExitInterrupted;
     // Each name that did not resolve has had its line; a scan that could look at nothing else has failed.
     return outcome.no_target_resolved() ? kExitFailure : kExitOk;

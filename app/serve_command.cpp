@@ -297,7 +297,7 @@ int run_serve(const ServeOptions& options, const std::string& db_path) {
         throw std::runtime_error("--listen " + options.listen + ": " + e.code().message());
     }
     std::cerr << "certfleet: serving http://" << options.listen << "/metrics (inventory "
-              << report::visible_text(db_path) << ")\n";
+              << report::visible_text(inventory::display_name(db_path)) << ")\n";
     server->run();
     return kExitOk;
 }

@@ -298,5 +298,7 @@ public:
 // brought up to date by the writer). Throws InventoryError naming the file when it is missing or not an inventory
 // this certfleet can read.
 std::unique_ptr<InventoryQueries> open_sqlite_queries(const std::string& path);
+// The questions on the inventory `db` names: a PostgreSQL server for a connection string, else an SQLite file.
+std::unique_ptr<InventoryQueries> open_queries(const std::string& db);
 
 }  // namespace certfleet::inventory

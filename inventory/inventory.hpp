@@ -158,5 +158,12 @@ public:
 // Opens (creating mode 0600, and migrating) an SQLite inventory. Throws InventoryError naming the file and the
 // problem when it cannot be opened or is not a certfleet inventory.
 std::unique_ptr<Inventory> open_sqlite_inventory(const std::string& path);
+// Opens the inventory `db` names: a PostgreSQL server for a connection string (a postgresql:// URI or a libpq
+// keyword string), else the SQLite file at that path. Throws InventoryError naming it, without its password.
+std::unique_ptr<Inventory> open_inventory(const std::string& db);
+// Whether `db` names a PostgreSQL server rather than an SQLite file.
+bool is_server_inventory(const std::string& db);
+// `db` as messages and logs show it: a connection string without its password.
+std::string display_name(const std::string& db);
 
 }  // namespace certfleet::inventory

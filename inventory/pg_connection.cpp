@@ -158,8 +158,10 @@ Connection::Connection(const std::string& conninfo, std::chrono::seconds timeout
         conn_ = nullptr;
         throw Error("cannot connect to the PostgreSQL inventory at " + description_ + ": " + why, "08001");
     }
-    // Rows come back as text; this makes their form the same on every server.
-    exec("SET client_encoding = 'UTF8'; SET DateStyle = 'ISO'; SET extra_float_digits = 3");
+    // Rows come back as text; this makes their form the same on every server. NOTICEs ("relation already exists,
+    // skipping") would reach stderr through libpq's default notice processor.
+    exec("SET client_encoding = 'UTF8'; SET DateStyle = 'ISO'; SET extra_float_digits = 3; "
+         "SET client_min_messages = warning");
 }
 
 Connection::~Connection() { PQfinish(conn_); }

@@ -22,5 +22,7 @@ inline constexpr std::chrono::seconds kConnectTimeout{15};
 // The inventory's questions on a connection of their own to the server `conninfo` names, its schema brought up
 // to date first. Throws Error (or InventoryError) naming the server, without its password.
 std::unique_ptr<InventoryQueries> open_queries(const std::string& conninfo);
+// The writer on the server `conninfo` names (pg_inventory.cpp), its schema brought up to date first.
+std::unique_ptr<certfleet::inventory::Inventory> open_inventory(const std::string& conninfo);
 
 }  // namespace certfleet::inventory::pg

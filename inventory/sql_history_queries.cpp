@@ -14,9 +14,10 @@ std::optional<CertificateHistory> SqlQueries::history(const std::string& sha256)
     CertificateHistory history;
     history.summary = summary_of(*id, Filter{});
     Statement scans(db_,
-                    "SELECT sc.id, sc.started_at, (SELECT count(*) FROM sightings s WHERE s.scan_id = sc.id AND "
-                    "s.certificate_id = ?1) + (SELECT count(*) FROM endpoint_sightings es WHERE es.scan_id = sc.id "
-                    "AND es.certificate_id = ?1) AS places FROM scans sc WHERE places > 0 ORDER BY sc.id");
+                    "SELECT id, started_at, places FROM (SELECT sc.id, sc.started_at, (SELECT count(*) FROM "
+                    "sightings s WHERE s.scan_id = sc.id AND s.certificate_id = ?1) + (SELECT count(*) FROM "
+                    "endpoint_sightings es WHERE es.scan_id = sc.id AND es.certificate_id = ?1) AS places FROM scans "
+                    "sc) counted WHERE places > 0 ORDER BY id");
     scans.bind(1, *id);
     while (scans.step()) history.scans.push_back(HistoryEntry{scans.integer(0), scans.integer(1), scans.integer(2)});
     std::set<PlaceKey> places;
@@ -72,7 +73,7 @@ ScanDiff SqlQueries::diff(ScanId from, ScanId to) {
         const Filter view = view_after(scan);
         Statement select(db_, ("WITH " + view_cte(view) +
                                " SELECT v.kind, v.place_id, c.sha256, c.spki_sha256, c.not_before, c.not_after, CASE "
-                               "WHEN v.kind = 1 THEN (SELECT CASE WHEN o.verified THEN 'verified' ELSE o.verify_error "
+                               "WHEN v.kind = 1 THEN (SELECT CASE WHEN o.verified != 0 THEN 'verified' ELSE o.verify_error "
                                "END FROM endpoint_observations o WHERE o.scan_id = v.scan_id AND o.endpoint_id = "
                                "v.place_id) ELSE '' END, v.scan_id FROM view v JOIN certificates c ON c.id = "
                                "v.certificate_id WHERE v.position = 0 AND v.anchor = 0")
@@ -113,6 +114,15 @@ ScanDiff SqlQueries::diff(ScanId from, ScanId to) {
     }
     for (const auto& [key, old] : before)
         if (!after.contains(key)) diff.gone_places.push_back(seen_at(key, old.scan));
+    // By place, not by row id: ids follow the order in which probes happened to answer.
+    const auto place_order = [](const Place& p) {
+        return std::tie(p.kind, p.host, p.path, p.address, p.port, p.server_name, p.format);
+    };
+    const auto by_place = [&](const auto& a, const auto& b) { return place_order(a.place) < place_order(b.place); };
+    std::sort(diff.new_places.begin(), diff.new_places.end(), by_place);
+    std::sort(diff.gone_places.begin(), diff.gone_places.end(), by_place);
+    std::sort(diff.rotated.begin(), diff.rotated.end(), by_place);
+    std::sort(diff.changed_verdicts.begin(), diff.changed_verdicts.end(), by_place);
     return diff;
 }
 

@@ -4,16 +4,16 @@
 
 #include "core/path_exclusion.hpp"
 #include "inventory/analysis.hpp"
-#include "inventory/sqlite_inventory.hpp"
+#include "inventory/sql_inventory.hpp"
 #include "inventory/sql_queries.hpp"
 
 namespace certfleet::inventory {
 
 // Gone only when the scan looked everywhere it meant to: an interrupted scan says nothing of what it did not reach.
-void SqliteInventory::conclude_place_states(ScanId scan, ScanStatus status) {
-    exec("CREATE TEMP TABLE IF NOT EXISTS incoming_states (kind INTEGER NOT NULL, place_id INTEGER NOT NULL, "
-         "state TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (kind, place_id)) WITHOUT ROWID; "
-         "DELETE FROM incoming_states");
+void SqlInventory::conclude_place_states(ScanId scan, ScanStatus status) {
+    db_.exec(std::string("CREATE TEMP TABLE IF NOT EXISTS incoming_states (kind INTEGER NOT NULL, place_id BIGINT NOT "
+                     "NULL, state TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (kind, place_id))") +
+         (db_.dialect() == SqlDialect::sqlite ? " WITHOUT ROWID" : "") + "; DELETE FROM incoming_states");
     mark_present_again(scan);
     stage_probe_outcomes(scan);
     if (status == ScanStatus::complete) {
@@ -31,15 +31,15 @@ void SqliteInventory::conclude_place_states(ScanId scan, ScanStatus status) {
     Statement states(db_,
                      "INSERT INTO place_states (kind, place_id, state, reason, since_scan, last_scan) SELECT kind, "
                      "place_id, state, reason, ?1, ?1 FROM incoming_states WHERE true ON CONFLICT (kind, place_id) "
-                     "DO UPDATE SET since_scan = CASE WHEN state = excluded.state THEN since_scan ELSE "
-                     "excluded.since_scan END, state = excluded.state, reason = excluded.reason, last_scan = "
+                     "DO UPDATE SET since_scan = CASE WHEN place_states.state = excluded.state THEN "
+                     "place_states.since_scan ELSE excluded.since_scan END, state = excluded.state, reason = excluded.reason, last_scan = "
                      "excluded.last_scan");
     states.bind(1, scan).run();
     exec("DELETE FROM incoming_states");
 }
 
 // Places the scan saw (certificates or keys in a file, a TLS handshake at an endpoint) that were gone or unseen.
-void SqliteInventory::mark_present_again(ScanId scan) {
+void SqlInventory::mark_present_again(ScanId scan) {
     Statement present(db_,
                       "INSERT INTO place_transitions (scan_id, kind, place_id, state, reason) SELECT ?1, "
                       "p.kind, p.place_id, 'present', '' FROM place_states p WHERE (p.kind = 0 AND (EXISTS (SELECT 1 "
@@ -58,7 +58,7 @@ void SqliteInventory::mark_present_again(ScanId scan) {
 // An endpoint that presented certificates before and now did not: a closed port or a server that no longer
 // speaks TLS is gone; one that timed out, failed its handshake or did not resolve is unseen. endpoint_latest
 // still points at its last certificates (conclude leaves it there).
-void SqliteInventory::stage_probe_outcomes(ScanId scan) {
+void SqlInventory::stage_probe_outcomes(ScanId scan) {
     Statement outcomes(db_,
                        "INSERT INTO incoming_states SELECT 1, o.endpoint_id, CASE WHEN o.status IN "
                        "('closed', 'not-tls') THEN 'gone' ELSE 'unseen' END, o.status FROM endpoint_observations o "
@@ -71,7 +71,7 @@ void SqliteInventory::stage_probe_outcomes(ScanId scan) {
 // File places under a root the scan walked where it found nothing: gone, unless it recorded an error at the
 // path or at a directory above it (unreadable, locked, a root that is missing), which leaves them unseen. A path
 // the scan's --exclude kept it from is left alone.
-void SqliteInventory::stage_missing_files(ScanId scan) {
+void SqlInventory::stage_missing_files(ScanId scan) {
     Statement parameters(db_, "SELECT parameters FROM scans WHERE id = ?");
     parameters.bind(1, scan);
     std::vector<std::string> exclude_globs;
@@ -107,7 +107,7 @@ void SqliteInventory::stage_missing_files(ScanId scan) {
 
 // Endpoints that an earlier scan of the same targets saw presenting certificates and this one did not probe at
 // all: a host, port or name dropped from those targets.
-void SqliteInventory::stage_dropped_endpoints(ScanId scan) {
+void SqlInventory::stage_dropped_endpoints(ScanId scan) {
     Statement target_set(db_, "SELECT json_extract(parameters, '$.target_set') FROM scans WHERE id = ?");
     target_set.bind(1, scan);
     if (!target_set.step() || target_set.is_null(0)) return;
@@ -126,7 +126,7 @@ void SqliteInventory::stage_dropped_endpoints(ScanId scan) {
     dropped.bind(1, scan).bind(2, key).run();
 }
 
-Forgotten SqliteInventory::forget(const std::function<bool(const Place&)>& matches, bool dry_run) {
+Forgotten SqlInventory::forget(const std::function<bool(const Place&)>& matches, bool dry_run) {
     struct Chosen {
         std::int64_t kind, id;
         Place place;
@@ -155,6 +155,7 @@ Forgotten SqliteInventory::forget(const std::function<bool(const Place&)>& match
     }
     if (!dry_run && (!chosen.empty() || !inputs.empty())) {
         in_transaction([&] {
+            serialize_conclusions();
             Statement latest(db_, "SELECT max(id) FROM scans");
             latest.step();
             const ScanId scan = latest.integer(0);

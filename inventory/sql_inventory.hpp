@@ -1,7 +1,8 @@
 #pragma once
-// The SQLite writer (inventory.hpp's Inventory): one class whose members live by subject in sqlite_inventory.cpp
-// (connection and scan lifecycle), sqlite_observation_writer.cpp (a scan's batches) and sqlite_conclusions.cpp
-// (what a scan's end adds). Internal to inventory/.
+// The writer (inventory.hpp's Inventory) on either store: one class whose members live by subject in
+// sql_inventory.cpp (scan lifecycle), sql_observation_writer.cpp (a scan's batches), sql_conclusions.cpp and
+// sql_place_states.cpp (what a scan's end adds). What differs between stores (transactions, who owns a running
+// scan, housekeeping) is left to SqliteInventory and pg::Inventory. Internal to inventory/.
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -15,14 +16,12 @@
 #include "inventory/concurrent_issuance.hpp"
 #include "inventory/inventory.hpp"
 #include "inventory/sqlite_support.hpp"
-#include "inventory/wal_checkpointer.hpp"
 
 namespace certfleet::inventory {
 
-class SqliteInventory final : public Inventory {
+class SqlInventory : public Inventory {
 public:
-    explicit SqliteInventory(const std::string& path);
-    ~SqliteInventory() override;
+    ~SqlInventory() override;
 
     ScanId begin_scan(const std::string& kind, const std::string& parameters_json, const Labels& labels) override;
     void record(ScanId scan, const std::vector<FileObservations>& batch) override;
@@ -38,6 +37,27 @@ public:
     std::vector<Bytes> intermediate_certificates() override;
     Forgotten forget(const std::function<bool(const Place&)>& matches, bool dry_run) override;
     InventoryQueries& queries() override { return *queries_; }
+
+protected:
+    // `db`: a connection to an inventory already at the current schema; `where` names it in messages.
+    SqlInventory(std::unique_ptr<SqlConnection> db, const std::string& where);
+
+    // Opens a write transaction: no other writer's may interleave with it where the store cannot order them.
+    virtual void begin_transaction() = 0;
+    // Whether a transaction that failed with `error` on attempt `attempt` (from 1) should run again, after the
+    // wait this returns true after.
+    virtual bool retry_after(const std::exception& error, int attempt) = 0;
+    // Makes the current transaction the only one concluding scans or forgetting places until it ends.
+    virtual void serialize_conclusions() = 0;
+    // Records that this process runs `scan` (begun or reopened), inside the transaction that does so.
+    virtual void claim_scan(ScanId scan) = 0;
+    // Of the scans stored as running, those whose process is gone.
+    virtual std::vector<ScanId> abandoned_scans() = 0;
+    // After a scan's end is committed.
+    virtual void after_scan_end() {}
+
+    std::unique_ptr<SqlConnection> connection_;  // declared first: every statement below is destroyed before it
+    SqlConnection& db_;
 
 private:
     // The rows a scan writes per sighting, many to a statement; flushed before each batch commits.
@@ -86,69 +106,73 @@ private:
 
     void exec(const char* sql) { db_.exec(sql); }
 
+    // Runs `work` in a write transaction, again from the start when the store says a failure was a lost race.
     template <typename Work>
     void in_transaction(Work&& work) {
-        exec("BEGIN IMMEDIATE");
-        try {
-            work();
-            exec("COMMIT");
-        } catch (...) {
-            sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-            rows_->discard();
-            forget_cached_ids();  // they and the questions asked about them may name rows the rollback removed
-            throw;
+        for (int attempt = 1;; ++attempt) {
+            begin_transaction();
+            try {
+                work();
+                exec("COMMIT");
+                return;
+            } catch (const std::exception& error) {
+                roll_back();
+                if (!retry_after(error, attempt)) throw;
+            }
         }
     }
+    void roll_back();
 
-    // The id of a unique row: from the table by `select_sql`, else by inserting the row. Every caller is inside an
-    // immediate transaction, so no other writer can add the row in between.
+    // The id of a unique row: from the table by `select_sql`, else the id `insert` returns (an INSERT ... ON
+    // CONFLICT DO NOTHING RETURNING id). When it returns none, another writer stored the row meanwhile.
     template <typename Insert, typename BindKey>
     std::int64_t stored_id(Insert&& insert, const char* select_sql, BindKey&& bind_key) {
-        auto& select = statement(select_sql);
-        bind_key(select);
-        if (select.step()) {
-            const std::int64_t id = select.integer(0);
-            select.reset();
+        const auto select = [&]() -> std::optional<std::int64_t> {
+            auto& query = statement(select_sql);
+            bind_key(query);
+            if (!query.step()) return std::nullopt;
+            const std::int64_t id = query.integer(0);
+            query.reset();
             return id;
-        }
-        insert();
-        return sqlite3_last_insert_rowid(db_.handle());
+        };
+        if (const auto id = select()) return *id;
+        if (const auto id = insert()) return *id;
+        if (const auto id = select()) return *id;
+        throw InventoryError("a row another writer stored could not be read back");
     }
+    // The id an INSERT ... RETURNING id returned, if it inserted a row.
+    static std::optional<std::int64_t> returned_id(Statement& insert);
 
-    // sqlite_inventory.cpp
+    // sql_inventory.cpp
     void forget_cached_ids();
     void use_host_of(ScanId scan);
     void mark_abandoned_scans();
-    void record_owner(ScanId scan);
-    void checkpoint_without_waiting();
     Statement& statement(const char* sql);
 
-    // sqlite_observation_writer.cpp
+    // sql_observation_writer.cpp
     void record_one(ScanId scan, const FileObservations& observations);
     void record_endpoint(ScanId scan, const EndpointObservationRecord& record);
     std::int64_t location_id(const std::string& path, SourceFormat format);
     std::int64_t certificate_id(ScanId scan, const CertInfo& c, const std::shared_ptr<const Bytes>& der);
     std::int64_t endpoint_id(const EndpointFacts& f);
-    void insert_certificate(ScanId scan, const CertInfo& c, const Bytes& der);
+    std::optional<std::int64_t> insert_certificate(ScanId scan, const CertInfo& c, const Bytes& der);
     void label_location(ScanId scan, std::int64_t location, const Labels& labels);
     void ask_who_issued(std::int64_t id, const CertInfo& c, const std::shared_ptr<const Bytes>& der);
     void store_issuer_links();
 
-    // sqlite_conclusions.cpp
+    // sql_conclusions.cpp
     void mark_default_certificates(ScanId scan);
     void store_findings(ScanId scan, const std::vector<Finding>& findings);
     void conclude(ScanId scan, ScanStatus status);
     void link_issuers(ScanId scan);
 
-    // sqlite_place_states.cpp
+    // sql_place_states.cpp
     void conclude_place_states(ScanId scan, ScanStatus status);
     void mark_present_again(ScanId scan);
     void stage_probe_outcomes(ScanId scan);
     void stage_missing_files(ScanId scan);
     void stage_dropped_endpoints(ScanId scan);
 
-    std::string path_;
-    SqliteConnection db_;
     std::unordered_map<const char*, std::unique_ptr<Statement>> statements_;
     struct LastLocation {
         std::string path;
@@ -159,7 +183,6 @@ private:
     std::unordered_map<std::string, std::vector<IssuerCandidate>> issuer_candidates_;  // by subject
     std::unique_ptr<SightingRows> rows_;
     std::unique_ptr<InventoryQueries> queries_;
-    std::unique_ptr<WalCheckpointer> checkpointer_;
     // Declared last, so its workers stop first.
     ConcurrentIssuanceChecks issuance_checks_;
 };

@@ -1,11 +1,11 @@
 // What a scan writes as it goes: each batch of file and endpoint observations, with the certificates, places and
 // issuer checks they bring.
 #include "core/issuance.hpp"
-#include "inventory/sqlite_inventory.hpp"
+#include "inventory/sql_inventory.hpp"
 
 namespace certfleet::inventory {
 
-void SqliteInventory::record(ScanId scan, const std::vector<FileObservations>& batch) {
+void SqlInventory::record(ScanId scan, const std::vector<FileObservations>& batch) {
     in_transaction([&] {
         store_issuer_links();
         for (const auto& observations : batch) record_one(scan, observations);
@@ -13,7 +13,7 @@ void SqliteInventory::record(ScanId scan, const std::vector<FileObservations>& b
     });
 }
 
-void SqliteInventory::record_endpoints(ScanId scan, const std::vector<EndpointObservationRecord>& batch) {
+void SqlInventory::record_endpoints(ScanId scan, const std::vector<EndpointObservationRecord>& batch) {
     in_transaction([&] {
         store_issuer_links();
         for (const auto& record : batch) record_endpoint(scan, record);
@@ -23,17 +23,17 @@ void SqliteInventory::record_endpoints(ScanId scan, const std::vector<EndpointOb
 
 // A scan sees each file once, and a file's certificates and keys come together: the last place is the only
 // one worth remembering.
-std::int64_t SqliteInventory::location_id(const std::string& path, SourceFormat format) {
+std::int64_t SqlInventory::location_id(const std::string& path, SourceFormat format) {
     if (last_location_.id != 0 && last_location_.format == format && last_location_.path == path)
         return last_location_.id;
     const std::string format_name = to_string(format);
     const std::int64_t id = stored_id(
         [&] {
-            statement("INSERT INTO locations (host, kind, path, format) VALUES (?, 'file', ?, ?)")
-                .bind(1, file_host_)
-                .bind(2, path)
-                .bind(3, format_name)
-                .run();
+            return returned_id(statement("INSERT INTO locations (host, kind, path, format) VALUES (?, 'file', ?, ?) "
+                                         "ON CONFLICT DO NOTHING RETURNING id")
+                                   .bind(1, file_host_)
+                                   .bind(2, path)
+                                   .bind(3, format_name));
         },
         "SELECT id FROM locations WHERE host = ? AND kind = 'file' AND path = ? AND format = ?",
         [&](Statement& select) { select.bind_unowned(1, file_host_).bind_unowned(2, path).bind_unowned(3, format_name); });
@@ -44,12 +44,14 @@ std::int64_t SqliteInventory::location_id(const std::string& path, SourceFormat 
 }
 
 // Not cached: a scan sees most certificates once, so a cache would cost more per certificate than its hits save.
-std::int64_t SqliteInventory::certificate_id(ScanId scan, const CertInfo& c, const std::shared_ptr<const Bytes>& der) {
+std::int64_t SqlInventory::certificate_id(ScanId scan, const CertInfo& c, const std::shared_ptr<const Bytes>& der) {
     return stored_id(
         [&] {
-            insert_certificate(scan, c, *der);
+            const auto id = insert_certificate(scan, c, *der);
+            if (!id) return id;  // another scan's, concluded with that scan
             issuer_candidates_.erase(c.subject);  // it may have issued certificates still to come
-            if (!c.self_issued) ask_who_issued(sqlite3_last_insert_rowid(db_.handle()), c, der);
+            if (!c.self_issued) ask_who_issued(*id, c, der);
+            return id;
         },
         "SELECT id FROM certificates WHERE sha256 = ?",
         [&](Statement& select) { select.bind_unowned(1, c.sha256); });
@@ -57,7 +59,7 @@ std::int64_t SqliteInventory::certificate_id(ScanId scan, const CertInfo& c, con
 
 // Asks the workers to check the new certificate's signature against each certificate in the inventory that
 // could have issued it (the same pairing link_issuers makes), so that check is done by the scan's end.
-void SqliteInventory::ask_who_issued(std::int64_t id, const CertInfo& c, const std::shared_ptr<const Bytes>& der) {
+void SqlInventory::ask_who_issued(std::int64_t id, const CertInfo& c, const std::shared_ptr<const Bytes>& der) {
     auto it = issuer_candidates_.find(c.issuer);
     if (it == issuer_candidates_.end()) {
         if (issuer_candidates_.size() >= kMaxCachedIssuerNames) issuer_candidates_.clear();
@@ -80,7 +82,7 @@ void SqliteInventory::ask_who_issued(std::int64_t id, const CertInfo& c, const s
     }
 }
 
-void SqliteInventory::store_issuer_links() {
+void SqlInventory::store_issuer_links() {
     for (const auto& [certificate, issuer] : issuance_checks_.take_issued())
         statement("INSERT INTO certificate_issuers (certificate_id, issuer_id) VALUES (?,?) ON CONFLICT DO NOTHING")
             .bind(1, certificate)
@@ -88,12 +90,12 @@ void SqliteInventory::store_issuer_links() {
             .run();
 }
 
-void SqliteInventory::insert_certificate(ScanId scan, const CertInfo& c, const Bytes& der) {
+std::optional<std::int64_t> SqlInventory::insert_certificate(ScanId scan, const CertInfo& c, const Bytes& der) {
     auto& insert = statement(
         "INSERT INTO certificates (sha256, spki_sha256, subject, issuer, serial, not_before, not_after, "
         "key_type, key_curve, key_bits, signature_algorithm, is_ca, path_length, self_issued, self_signed, "
         "subject_key_id, authority_key_id, dns_names, ip_addresses, uris, emails, key_usage, ext_key_usage, der, "
-        "first_seen_scan) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "first_seen_scan) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING RETURNING id");
     insert.bind(1, c.sha256).bind(2, c.spki_sha256).bind(3, c.subject).bind(4, c.issuer).bind(5, c.serial);
     insert.bind(6, c.not_before).bind(7, c.not_after).bind(8, c.key_type).bind(9, c.key_curve);
     insert.bind(10, static_cast<std::int64_t>(c.key_bits)).bind(11, c.signature_algorithm);
@@ -104,10 +106,10 @@ void SqliteInventory::insert_certificate(ScanId scan, const CertInfo& c, const B
     insert.bind(18, json_list(c.dns_names)).bind(19, json_list(c.ip_addresses)).bind(20, json_list(c.uris));
     insert.bind(21, json_list(c.emails)).bind(22, json_list(c.key_usage)).bind(23, json_list(c.ext_key_usage));
     insert.bind_blob(24, der).bind(25, scan);
-    insert.run();
+    return returned_id(insert);
 }
 
-void SqliteInventory::record_one(ScanId scan, const FileObservations& observations) {
+void SqlInventory::record_one(ScanId scan, const FileObservations& observations) {
     // Each place once: a file's certificates share it, and a keystore's keys are where its certificates are.
     std::int64_t labelled = 0;
     const auto place = [&](const std::string& path, SourceFormat format) {
@@ -139,21 +141,20 @@ void SqliteInventory::record_one(ScanId scan, const FileObservations& observatio
 }
 
 // Not cached: a scan probes each endpoint once.
-std::int64_t SqliteInventory::endpoint_id(const EndpointFacts& f) {
+std::int64_t SqlInventory::endpoint_id(const EndpointFacts& f) {
     const auto bind_endpoint = [&](Statement& query) -> Statement& {
         return query.bind(1, f.host).bind(2, f.address).bind(3, static_cast<std::int64_t>(f.port)).bind(4, f.server_name);
     };
     return stored_id(
         [&] {
-            bind_endpoint(statement("INSERT INTO endpoints (host, address, port, server_name) "
-                                    "VALUES (?,?,?,?)"))
-                .run();
+            return returned_id(bind_endpoint(statement("INSERT INTO endpoints (host, address, port, server_name) "
+                                                       "VALUES (?,?,?,?) ON CONFLICT DO NOTHING RETURNING id")));
         },
         "SELECT id FROM endpoints WHERE host = ? AND address = ? AND port = ? AND server_name = ?",
         bind_endpoint);
 }
 
-void SqliteInventory::record_endpoint(ScanId scan, const EndpointObservationRecord& record) {
+void SqlInventory::record_endpoint(ScanId scan, const EndpointObservationRecord& record) {
     const EndpointFacts& f = record.facts;
     const std::int64_t endpoint = endpoint_id(f);
     auto& insert = statement(
@@ -192,7 +193,7 @@ void SqliteInventory::record_endpoint(ScanId scan, const EndpointObservationReco
     for (const auto& l : record.labels) rows_->endpoint_labels.add(scan, endpoint, l.key, l.value);
 }
 
-void SqliteInventory::label_location(ScanId scan, std::int64_t location, const Labels& labels) {
+void SqlInventory::label_location(ScanId scan, std::int64_t location, const Labels& labels) {
     for (const auto& l : labels) rows_->location_labels.add(scan, location, l.key, l.value);
 }
 

@@ -2,11 +2,11 @@
 // issuer links), default certificates, and the findings of the rules.
 #include "core/encoding.hpp"
 #include "core/issuance.hpp"
-#include "inventory/sqlite_inventory.hpp"
+#include "inventory/sql_inventory.hpp"
 
 namespace certfleet::inventory {
 
-void SqliteInventory::finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts,
+void SqlInventory::finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts,
                  const FindingsEvaluator& evaluate) {
     in_transaction([&] {
         Statement update(db_,
@@ -26,16 +26,16 @@ void SqliteInventory::finish_scan(ScanId scan, ScanStatus status, const ScanCoun
         conclude(scan, status);
         if (evaluate) store_findings(scan, evaluate(*queries_, scan));
     });
-    checkpoint_without_waiting();
+    after_scan_end();
 }
 
-void SqliteInventory::record_findings(ScanId scan, const std::vector<Finding>& findings) {
+void SqlInventory::record_findings(ScanId scan, const std::vector<Finding>& findings) {
     in_transaction([&] { store_findings(scan, findings); });
 }
 
 // An address and port that answered several SNI names, all with the same leaf, serves a default
 // certificate whatever name is asked for.
-void SqliteInventory::mark_default_certificates(ScanId scan) {
+void SqlInventory::mark_default_certificates(ScanId scan) {
     Statement defaults(db_,
                        "UPDATE endpoint_observations SET serves_default = 1 WHERE scan_id = ?1 AND endpoint_id IN ("
                        "SELECT e.id FROM endpoints e WHERE (e.address, e.port) IN (SELECT e2.address, e2.port FROM "
@@ -46,7 +46,7 @@ void SqliteInventory::mark_default_certificates(ScanId scan) {
     defaults.bind(1, scan).run();
 }
 
-void SqliteInventory::store_findings(ScanId scan, const std::vector<Finding>& findings) {
+void SqlInventory::store_findings(ScanId scan, const std::vector<Finding>& findings) {
     Statement clear(db_, "DELETE FROM findings WHERE scan_id = ?");
     clear.bind(1, scan).run();
     Statement insert(db_,
@@ -63,19 +63,21 @@ void SqliteInventory::store_findings(ScanId scan, const std::vector<Finding>& fi
 // What a scan adds to the views across scans, once it has ended (finished, interrupted, or found dead): the
 // current view of each place it looked at and their states, the first and last scan of each certificate it saw,
 // and the issuer links of the certificates it added. Set-based, once per scan, rather than once per sighting.
-void SqliteInventory::conclude(ScanId scan, ScanStatus status) {
+void SqlInventory::conclude(ScanId scan, ScanStatus status) {
+    serialize_conclusions();
     // One statement per table the scan wrote, each reading it in its index's order (a UNION of two would sort
     // every row through a temporary B-tree first).
     // A row already as recent (or as old) as the scan is left alone, so the second table of a pair rewrites
     // only the rows the first did not bring.
     static constexpr const char* kLatestPlace =
         " GROUP BY location_id ORDER BY location_id ON CONFLICT (location_id) DO UPDATE SET scan_id = "
-        "excluded.scan_id WHERE excluded.scan_id > scan_id";
+        "excluded.scan_id WHERE excluded.scan_id > location_latest.scan_id";
     static constexpr const char* kSeen =
         " GROUP BY certificate_id ORDER BY certificate_id ON CONFLICT (certificate_id) DO UPDATE SET first_scan = "
-        "CASE WHEN excluded.first_scan < first_scan THEN excluded.first_scan ELSE first_scan END, last_scan = CASE "
-        "WHEN excluded.last_scan > last_scan THEN excluded.last_scan ELSE last_scan END WHERE "
-        "excluded.first_scan < first_scan OR excluded.last_scan > last_scan";
+        "CASE WHEN excluded.first_scan < certificate_seen.first_scan THEN excluded.first_scan ELSE "
+        "certificate_seen.first_scan END, last_scan = CASE WHEN excluded.last_scan > certificate_seen.last_scan THEN "
+        "excluded.last_scan ELSE certificate_seen.last_scan END WHERE excluded.first_scan < "
+        "certificate_seen.first_scan OR excluded.last_scan > certificate_seen.last_scan";
     const std::string conclusions[] = {
         std::string("INSERT INTO location_latest (location_id, scan_id) SELECT location_id, ?1 FROM sightings "
                     "WHERE scan_id = ?1") + kLatestPlace,
@@ -84,7 +86,7 @@ void SqliteInventory::conclude(ScanId scan, ScanStatus status) {
         // An endpoint keeps pointing at the certificates it last presented when this probe found none.
         "INSERT INTO endpoint_latest (endpoint_id, scan_id) SELECT endpoint_id, ?1 FROM endpoint_observations "
         "WHERE scan_id = ?1 ORDER BY endpoint_id ON CONFLICT (endpoint_id) DO UPDATE SET scan_id = "
-        "excluded.scan_id WHERE excluded.scan_id > scan_id AND (EXISTS (SELECT 1 FROM endpoint_observations o "
+        "excluded.scan_id WHERE excluded.scan_id > endpoint_latest.scan_id AND (EXISTS (SELECT 1 FROM endpoint_observations o "
         "WHERE o.scan_id = excluded.scan_id AND o.endpoint_id = excluded.endpoint_id AND o.status = 'tls') OR NOT "
         "EXISTS (SELECT 1 FROM endpoint_observations o WHERE o.scan_id = endpoint_latest.scan_id AND o.endpoint_id "
         "= endpoint_latest.endpoint_id AND o.status = 'tls'))",
@@ -102,7 +104,7 @@ void SqliteInventory::conclude(ScanId scan, ScanStatus status) {
 // everything in the inventory. Candidates come from names and key identifiers; the signature decides. The
 // workers have checked most pairs already (those whose issuer was stored before the certificate, in this
 // process); the rest, and the scans of processes that died, are checked here.
-void SqliteInventory::link_issuers(ScanId scan) {
+void SqlInventory::link_issuers(ScanId scan) {
     issuance_checks_.wait();
     store_issuer_links();
     static constexpr const char* kCandidates[] = {

@@ -1,0 +1,86 @@
+// The writer on a PostgreSQL server, one of any number writing at once: transactions that lost a race to another
+// writer run again, conclusions take turns, and a scan belongs to the session that holds its advisory lock.
+#include <chrono>
+#include <random>
+#include <thread>
+#include <unordered_set>
+
+#include "inventory/pg_schema.hpp"
+#include "inventory/sql_inventory.hpp"
+
+namespace certfleet::inventory::pg {
+
+namespace {
+
+// Advisory lock keys every certfleet agrees on ("cfconcl" and "cfscan" in ASCII, the latter the class of a
+// two-part key whose second part is the scan id).
+constexpr const char* kConclusionsLock = "SELECT pg_advisory_xact_lock(28548151520535404)";
+constexpr int kScanLockClass = 0x63667363;
+// A writer that keeps losing races gives up after this many attempts of one transaction.
+constexpr int kMaxAttempts = 12;
+
+class PgInventory final : public SqlInventory {
+public:
+    PgInventory(std::unique_ptr<Connection> db, const std::string& where) : SqlInventory(std::move(db), where) {}
+
+private:
+
+    // Read committed: each statement sees what other writers have committed; rows both insert are settled by
+    // the unique keys (ON CONFLICT), and a deadlock between two batches aborts one, which runs again.
+    void begin_transaction() override { db_.exec("BEGIN"); }
+
+    bool retry_after(const std::exception& error, int attempt) override {
+        const auto* failure = dynamic_cast<const Error*>(&error);
+        if (!failure || !failure->retryable() || attempt >= kMaxAttempts) return false;
+        // Backing off a random while, growing, so two writers that collided do not collide again in step.
+        thread_local std::minstd_rand jitter{std::random_device{}()};
+        const auto ceiling = std::min(2000, 10 << std::min(attempt, 8));
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(1, ceiling)(jitter)));
+        return true;
+    }
+
+    // Conclusions read and rewrite the views every scan shares (latest places, their states, issuer links): one
+    // transaction at a time does, so two scans ending together each see the other's whole conclusion or none.
+    void serialize_conclusions() override { db_.exec(kConclusionsLock); }
+
+    // A session-level advisory lock, held while this connection lives: when the process dies, or its server
+    // connection does, the lock goes with it, wherever the scanner ran.
+    void claim_scan(ScanId scan) override {
+        Statement lock(db_, "SELECT pg_advisory_lock(?1, ?2)");
+        lock.bind(1, static_cast<std::int64_t>(kScanLockClass)).bind(2, scan).run();
+        claimed_.insert(scan);
+    }
+
+    std::vector<ScanId> abandoned_scans() override {
+        Statement running(db_, "SELECT id FROM scans WHERE status = 'running' ORDER BY id");
+        std::vector<ScanId> candidates;
+        while (running.step()) {
+            if (!claimed_.contains(running.integer(0))) candidates.push_back(running.integer(0));
+        }
+        std::vector<ScanId> abandoned;
+        Statement try_lock(db_, "SELECT CASE WHEN pg_try_advisory_lock(?1, ?2) THEN 1 ELSE 0 END");
+        Statement unlock(db_, "SELECT pg_advisory_unlock(?1, ?2)");
+        for (const ScanId scan : candidates) {
+            try_lock.bind(1, static_cast<std::int64_t>(kScanLockClass)).bind(2, scan);
+            const bool owner_gone = try_lock.step() && try_lock.integer(0) == 1;
+            try_lock.reset();
+            if (!owner_gone) continue;
+            unlock.bind(1, static_cast<std::int64_t>(kScanLockClass)).bind(2, scan).run();
+            abandoned.push_back(scan);
+        }
+        return abandoned;
+    }
+
+    std::unordered_set<ScanId> claimed_;
+};
+
+}  // namespace
+
+std::unique_ptr<certfleet::inventory::Inventory> open_inventory(const std::string& conninfo) {
+    auto db = std::make_unique<Connection>(conninfo, kConnectTimeout);
+    migrate_schema(*db);
+    const std::string where = "the PostgreSQL inventory at " + db->description();
+    return std::make_unique<PgInventory>(std::move(db), where);
+}
+
+}  // namespace certfleet::inventory::pg

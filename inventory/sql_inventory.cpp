@@ -1,0 +1,157 @@
+// The writer's life of a scan on either store: beginning, resuming and abandoning scans, and its transactions.
+#include <unistd.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "core/encoding.hpp"
+#include "core/host_identity.hpp"
+#include "inventory/sql_inventory.hpp"
+
+namespace certfleet::inventory {
+
+namespace {
+
+// The writer's own thread does the SQL; other cores check issuer signatures meanwhile, and four keep up with any
+// rate the writer reaches.
+unsigned issuance_workers() {
+    const unsigned cores = std::thread::hardware_concurrency();
+    return std::clamp(cores > 1 ? cores - 1 : 1, 1u, 4u);
+}
+
+}  // namespace
+
+SqlInventory::SqlInventory(std::unique_ptr<SqlConnection> db, const std::string& where)
+    : connection_(std::move(db)), db_(*connection_), issuance_checks_(issuance_workers()) {
+    rows_ = std::make_unique<SightingRows>(db_);
+    queries_ = queries_on_connection(db_, where);
+}
+
+SqlInventory::~SqlInventory() {
+    queries_.reset();
+    rows_.reset();
+    statements_.clear();
+}
+
+void SqlInventory::roll_back() {
+    try {
+        exec("ROLLBACK");
+    } catch (const std::exception&) {
+        // The connection is gone or the store already ended the transaction: nothing of it was kept.
+    }
+    rows_->discard();
+    forget_cached_ids();  // they and the questions asked about them may name rows the rollback removed
+}
+
+std::optional<std::int64_t> SqlInventory::returned_id(Statement& insert) {
+    if (!insert.step()) return std::nullopt;
+    const std::int64_t id = insert.integer(0);
+    insert.reset();
+    return id;
+}
+
+ScanId SqlInventory::begin_scan(const std::string& kind, const std::string& parameters_json, const Labels& labels) {
+    mark_abandoned_scans();
+    ScanId scan = 0;
+    in_transaction([&] {
+        Statement insert(db_,
+                         "INSERT INTO scans (kind, status, started_at, pid, parameters) VALUES (?, 'running', ?, ?, ?) "
+                         "RETURNING id");
+        insert.bind(1, kind).bind(2, now_utc()).bind(3, static_cast<std::int64_t>(::getpid())).bind(4, parameters_json);
+        scan = returned_id(insert).value_or(0);
+        claim_scan(scan);
+        Statement label(db_, "INSERT INTO scan_labels (scan_id, key, value) VALUES (?,?,?) ON CONFLICT (scan_id, key) DO UPDATE SET "
+                             "value = excluded.value");
+        for (const auto& l : labels) label.bind(1, scan).bind(2, l.key).bind(3, l.value).run();
+    });
+    use_host_of(scan);
+    return scan;
+}
+
+ScanId SqlInventory::record_refused_scan(const std::string& kind, const std::string& parameters_json,
+                                           const Labels& labels, const ScanEvent& error) {
+    const ScanId scan = begin_scan(kind, parameters_json, labels);
+    in_transaction([&] {
+        Statement event(db_, "INSERT INTO scan_events (scan_id, level, location, reason, detail) VALUES (?,?,?,?,?)");
+        event.bind(1, scan).bind(2, std::string(to_string(error.level))).bind(3, error.location).bind(4, error.reason)
+            .bind(5, error.detail).run();
+        Statement failed(db_, "UPDATE scans SET status = 'failed', finished_at = ?, errors = 1 WHERE id = ?");
+        failed.bind(1, now_utc()).bind(2, scan).run();
+    });
+    return scan;
+}
+
+std::optional<std::pair<ScanId, std::uint64_t>> SqlInventory::find_resumable(const std::string& resume_key) {
+    mark_abandoned_scans();
+    Statement select(db_,
+                     "SELECT p.scan_id, p.position FROM scan_progress p JOIN scans s ON s.id = p.scan_id WHERE "
+                     "p.resume_key = ? AND s.status = 'interrupted' ORDER BY p.scan_id DESC LIMIT 1");
+    select.bind(1, resume_key);
+    if (!select.step()) return std::nullopt;
+    std::pair<ScanId, std::uint64_t> found{select.integer(0), static_cast<std::uint64_t>(select.integer(1))};
+    select.reset();
+    return found;
+}
+
+void SqlInventory::reopen_scan(ScanId scan) {
+    in_transaction([&] {
+        Statement update(db_, "UPDATE scans SET status = 'running', finished_at = NULL, pid = ? WHERE id = ?");
+        update.bind(1, static_cast<std::int64_t>(::getpid())).bind(2, scan).run();
+        claim_scan(scan);
+    });
+    use_host_of(scan);
+}
+
+void SqlInventory::record_progress(ScanId scan, const std::string& resume_key, std::uint64_t position) {
+    statement("INSERT INTO scan_progress (scan_id, resume_key, position) VALUES (?,?,?) ON CONFLICT (scan_id) DO "
+              "UPDATE SET resume_key = excluded.resume_key, position = excluded.position")
+        .bind(1, scan)
+        .bind(2, resume_key)
+        .bind(3, static_cast<std::int64_t>(position))
+        .run();
+}
+
+std::vector<Bytes> SqlInventory::intermediate_certificates() {
+    Statement select(db_, "SELECT der FROM certificates WHERE is_ca = 1 AND self_signed = 0");
+    std::vector<Bytes> out;
+    while (select.step()) out.push_back(select.blob(0));
+    return out;
+}
+
+// A scan's files are on the host its parameters name; a scan that names none (a caller other than the scan
+// pipeline) is of this machine.
+void SqlInventory::use_host_of(ScanId scan) {
+    Statement select(db_, "SELECT coalesce(json_extract(parameters, '$.host'), '') FROM scans WHERE id = ? AND "
+                          "json_valid(parameters)");
+    select.bind(1, scan);
+    file_host_ = select.step() ? select.text(0) : std::string();
+    if (file_host_.empty()) file_host_ = this_host().name;
+    last_location_ = {};
+}
+
+void SqlInventory::forget_cached_ids() {
+    last_location_ = {};
+    issuer_candidates_.clear();
+    issuance_checks_.discard();
+}
+
+// A scan whose process was killed (kill -9, power loss) never finished; say so rather than leave it running.
+void SqlInventory::mark_abandoned_scans() {
+    for (auto id : abandoned_scans()) {
+        in_transaction([&] {
+            Statement mark(db_, "UPDATE scans SET status = 'interrupted' WHERE id = ? AND status = 'running'");
+            mark.bind(1, id).run();
+            if (mark.changes() > 0) conclude(id, ScanStatus::interrupted);  // another process may have marked it meanwhile
+        });
+    }
+}
+
+// Prepared once per SQL text. Every caller passes a string literal, so its address names it: the writer looks
+// statements up once per row, and hashing the text each time would cost more than the lookup.
+Statement& SqlInventory::statement(const char* sql) {
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) it = statements_.emplace(sql, std::make_unique<Statement>(db_, sql)).first;
+    return *it->second;
+}
+
+}  // namespace certfleet::inventory
