@@ -1,0 +1,130 @@
+// End-to-end: many scanners writing one PostgreSQL inventory at the same moment, as the hosts of a fleet do.
+// Each certificate is one row however many scanners meet it at once, every place of every host is kept, issuer
+// links form across scanners, and the same scans run again leave the same inventory.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "tests/e2e/certfleet_binary.hpp"
+#include "testkit/cert_factory.hpp"
+#include "testkit/postgres_cluster.hpp"
+
+using namespace certfleet;
+using namespace certfleet::testing;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kScanners = 8;
+constexpr int kSharedCertificates = 20;
+constexpr int kOwnCertificates = 6;
+
+PostgresCluster& cluster() {
+    std::string why;
+    PostgresCluster* shared = PostgresCluster::shared(&why);
+    INFO(why);
+    REQUIRE(shared != nullptr);
+    return *shared;
+}
+
+// Every scanner's `certfleet scan --files TREE --host NAME`, all started together; their results in order.
+std::vector<ProcessResult> scan_all_at_once(const std::string& db, const fs::path& dir) {
+    std::vector<ProcessResult> results(kScanners);
+    std::vector<std::thread> scanners;
+    for (int i = 0; i < kScanners; ++i) {
+        scanners.emplace_back([&, i] {
+            results[static_cast<std::size_t>(i)] =
+                run_certfleet(db, {"scan", "--files", (dir / ("host-" + std::to_string(i))).string(), "--host",
+                                   "host-" + std::to_string(i), "--no-progress"});
+        });
+    }
+    for (auto& scanner : scanners) scanner.join();
+    return results;
+}
+
+json ask(const std::string& db, std::vector<std::string> args) {
+    args.push_back("--format");
+    args.push_back("json");
+    const auto r = run_certfleet(db, args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return json::parse(r.out);
+}
+
+// Each certificate's sha256 with the places the view holds it at, as "host:path".
+std::map<std::string, std::multiset<std::string>> places_by_certificate(const json& report) {
+    std::map<std::string, std::multiset<std::string>> out;
+    for (const auto& cert : report["certificates"]) {
+        auto& places = out[cert["sha256"].get<std::string>()];
+        for (const auto& s : cert["sightings"])
+            places.insert(s["host"].get<std::string>() + ":" + s["path"].get<std::string>());
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("e2e postgres: eight scanners writing at once, twice, keep one inventory", "[e2e][pg][server][concurrency]") {
+    TempDir dir;
+    const std::string db = cluster().create_database("eight_writers");
+
+    // One CA, known only to host-0; the leaves it signed are on every host; each host has certificates of its own.
+    const TestKey ca_key = TestKey::shared({}, 161);
+    const TestCert ca = TestCert::make({.subject_cn = "Writers CA", .not_before_days = -10, .not_after_days = 900,
+                                        .is_ca = true},
+                                       ca_key);
+    write_file(dir / "host-0/ca/writers-ca.pem", ca.pem());
+    std::vector<TestCert> shared;
+    for (int n = 0; n < kSharedCertificates; ++n) {
+        const std::string cn = "shared-" + std::to_string(n) + ".writers.test";
+        shared.push_back(TestCert::make({.subject_cn = cn, .dns_names = {cn}, .not_after_days = 30 + n},
+                                        TestKey::shared({}, 162), &ca, &ca_key));
+    }
+    for (int i = 0; i < kScanners; ++i) {
+        const fs::path tree = dir / ("host-" + std::to_string(i));
+        for (int n = 0; n < kSharedCertificates; ++n)
+            write_file(tree / "etc/shared" / (std::to_string(n) + ".pem"), shared[static_cast<std::size_t>(n)].pem());
+        for (int n = 0; n < kOwnCertificates; ++n) {
+            const std::string cn = "own-" + std::to_string(i) + "-" + std::to_string(n) + ".writers.test";
+            write_file(tree / "etc/own" / (std::to_string(n) + ".pem"),
+                       TestCert::make({.subject_cn = cn, .dns_names = {cn}}, TestKey::shared({}, 163)).pem());
+        }
+    }
+
+    std::map<std::string, std::multiset<std::string>> first_view;
+    for (int round = 1; round <= 2; ++round) {
+        INFO("round " << round);
+        for (const auto& result : scan_all_at_once(db, dir.path())) {
+            INFO(result.err);
+            CHECK(result.exit_code == 0);
+            CHECK(std::count(result.err.begin(), result.err.end(), '\n') == 1);  // its summary, no complaint
+        }
+        const json scans = ask(db, {"inventory", "scans"});
+        REQUIRE(scans["scans"].size() == static_cast<std::size_t>(kScanners * round));
+        for (const auto& scan : scans["scans"]) CHECK(scan["status"] == "complete");
+
+        const json report = ask(db, {"report"});
+        const auto view = places_by_certificate(report);
+        CHECK(view.size() == static_cast<std::size_t>(1 + kSharedCertificates + kScanners * kOwnCertificates));
+        for (const auto& cert : shared) {
+            INFO(cert.sha256());
+            REQUIRE(view.contains(cert.sha256()));
+            const auto& places = view.at(cert.sha256());
+            CHECK(places.size() == static_cast<std::size_t>(kScanners));  // one per host, none twice
+            CHECK(std::set<std::string>(places.begin(), places.end()).size() == places.size());
+        }
+        if (round == 1) first_view = view;
+        else CHECK(view == first_view);  // the same scans again: the same places, no duplicates
+
+        // Whichever scanner stored the CA and whichever its leaves, each leaf is linked to it.
+        for (const auto& cert : {shared.front(), shared.back()}) {
+            const json answer = ask(db, {"inventory", "cert", cert.sha256()});
+            INFO(answer.dump(1));
+            REQUIRE(answer["certificate"]["issuers"].size() == 1);
+            CHECK(answer["certificate"]["issuers"][0] == ca.sha256());
+        }
+    }
+}
