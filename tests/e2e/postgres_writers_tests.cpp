@@ -1,6 +1,7 @@
 // End-to-end: many scanners writing one PostgreSQL inventory at the same moment, as the hosts of a fleet do.
 // Each certificate is one row however many scanners meet it at once, every place of every host is kept, issuer
-// links form across scanners, and the same scans run again leave the same inventory.
+// links form across scanners, and the same scans run again leave the same inventory. A scan is abandoned only
+// when the session of the scanner that runs it is gone.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -8,6 +9,7 @@
 #include <thread>
 
 #include "tests/e2e/certfleet_binary.hpp"
+#include "tests/e2e/silent_listener.hpp"
 #include "testkit/cert_factory.hpp"
 #include "testkit/postgres_cluster.hpp"
 
@@ -127,4 +129,45 @@ TEST_CASE("e2e postgres: eight scanners writing at once, twice, keep one invento
             CHECK(answer["certificate"]["issuers"][0] == ca.sha256());
         }
     }
+}
+
+TEST_CASE("e2e postgres: a scan is judged abandoned only when its scanner's session is gone",
+          "[e2e][pg][server][network]") {
+    TempDir dir;
+    const std::string db = cluster().create_database("abandoned");
+    write_file(dir / "tree/a.pem", TestCert::make({.subject_cn = "a.test"}, TestKey::shared({}, 164)).pem());
+    write_file(dir / "other/b.pem", TestCert::make({.subject_cn = "b.test"}, TestKey::shared({}, 164)).pem());
+
+    // Scan 1 runs on, as a scanner on another machine would (no pid of it means anything here); scan 2 is killed
+    // once past its files.
+    SilentListener held;
+    RunningCertfleet alive(db, {"scan", held.target(), "--timeout-ms", "60000", "--no-progress"});
+    REQUIRE(held.wait_for_connection(std::chrono::seconds(60)));
+    {
+        SilentListener killed;
+        RunningCertfleet doomed(db, {"scan", killed.target(), "--files", (dir / "tree").string(), "--timeout-ms",
+                                     "60000", "--no-progress"});
+        REQUIRE(killed.wait_for_connection(std::chrono::seconds(60)));
+        const auto exit = doomed.stop_with(SIGKILL, std::chrono::seconds(30));
+        REQUIRE(exit);
+        CHECK(*exit == 128 + SIGKILL);
+    }
+    const auto statuses = [&] {
+        const json doc = ask(db, {"inventory", "scans"});
+        std::vector<std::string> out;
+        for (const auto& scan : doc["scans"]) out.push_back(scan["status"]);
+        return out;
+    };
+    CHECK(statuses() == std::vector<std::string>{"running", "running"});
+
+    // The next scanner to start finds scan 2's session gone and scan 1's still there.
+    REQUIRE(run_certfleet(db, {"scan", "--files", (dir / "other").string(), "--no-progress"}).exit_code == 0);
+    CHECK(statuses() == std::vector<std::string>{"running", "interrupted", "complete"});
+    const json killed_scan = ask(db, {"report", "--scan", "2"});
+    CHECK(killed_scan["certificates"].size() == 1);  // what it stored before it died is kept
+
+    const auto stopped = alive.stop_with(SIGINT, std::chrono::seconds(30));
+    REQUIRE(stopped);
+    CHECK(*stopped == 130);
+    CHECK(statuses() == std::vector<std::string>{"interrupted", "interrupted", "complete"});
 }
