@@ -24,6 +24,12 @@ bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) |
 std::string trimmed_message(const char* message) {
     std::string text = message ? message : "";
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+    // libpq indents a hint on a line of its own ("\n\tIs the server running ..."): one line reads better.
+    for (std::size_t at = text.find("\n\t"); at != std::string::npos; at = text.find("\n\t", at)) {
+        std::size_t end = at + 1;
+        while (end < text.size() && text[end] == '\t') ++end;
+        text.replace(at, end - at, " ");
+    }
     return text.empty() ? "unknown error" : text;
 }
 
@@ -158,10 +164,11 @@ Connection::Connection(const std::string& conninfo, std::chrono::seconds timeout
         conn_ = nullptr;
         throw Error("cannot connect to the PostgreSQL inventory at " + description_ + ": " + why, "08001");
     }
-    // Rows come back as text; this makes their form the same on every server. NOTICEs ("relation already exists,
-    // skipping") would reach stderr through libpq's default notice processor.
-    exec("SET client_encoding = 'UTF8'; SET DateStyle = 'ISO'; SET extra_float_digits = 3; "
-         "SET client_min_messages = warning");
+    // The server's notices and warnings ("relation already exists, skipping", "terminating connection due to
+    // immediate shutdown") would reach stderr through libpq's default processor; what matters comes as an error.
+    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+    // Rows come back as text; this makes their form the same on every server.
+    exec("SET client_encoding = 'UTF8'; SET DateStyle = 'ISO'; SET extra_float_digits = 3");
 }
 
 Connection::~Connection() { PQfinish(conn_); }
