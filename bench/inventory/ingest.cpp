@@ -24,7 +24,7 @@ void ingest_scan(const fs::path& db_path, const Simulation& sim, std::uint32_t s
     ScanId scan = 0;
     // Each scan opens the inventory anew, as each `certfleet scan` does: the writer's caches start empty.
     timed([&] {
-        inv = open_sqlite_inventory(db_path.string());
+        inv = open_inventory(db_path.string());
         scan = inv->begin_scan("files+network", R"({"bench":"inventory"})", kScanLabels);
     });
 

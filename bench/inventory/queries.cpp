@@ -60,7 +60,7 @@ json run_query_isolated(const fs::path& db, const std::function<std::size_t(Inve
         try {
             sqlite3_auto_extension(reinterpret_cast<void (*)()>(trace_connection));
             r["rss_base_kib"] = proc_status_kib("VmRSS");
-            auto q = open_sqlite_queries(db.string());
+            auto q = open_queries(db.string());
             reset_peak_rss();
             {
                 std::lock_guard lock(g_trace_mutex);
@@ -114,7 +114,7 @@ json run_query_isolated(const fs::path& db, const std::function<std::size_t(Inve
 
 json time_queries(const fs::path& db_path, const QuerySubjects& subjects, double timeout,
                   const std::vector<std::size_t>& skip) {
-    auto scans_connection = open_sqlite_queries(db_path.string());
+    auto scans_connection = open_queries(db_path.string());
     const auto scan_records = scans_connection->scans();
     scans_connection.reset();  // closed before the queries fork
     const auto filter = [&](auto&& adjust) {
