@@ -152,6 +152,75 @@ NumberedSql with_numbered_parameters(const std::string& sql) {
     return out;
 }
 
+namespace {
+
+constexpr std::uint32_t kByteCodePoints = 0x10FF00;  // U+10FF00 + b stands for the byte b
+
+// The length of the well-formed UTF-8 sequence at `at` (RFC 3629: no overlong forms, no surrogates, nothing
+// above U+10FFFF), with its code point; 0 when the bytes there are not one.
+std::size_t utf8_sequence(std::string_view text, std::size_t at, std::uint32_t& code_point) {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    const unsigned char lead = byte(at);
+    if (lead < 0x80) {
+        code_point = lead;
+        return 1;
+    }
+    const std::size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0;
+    if (length == 0 || lead > 0xF4 || at + length > text.size()) return 0;
+    code_point = lead & (0x7F >> length);
+    for (std::size_t i = 1; i < length; ++i) {
+        if ((byte(at + i) & 0xC0) != 0x80) return 0;
+        code_point = (code_point << 6) | (byte(at + i) & 0x3F);
+    }
+    static constexpr std::uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code_point < kSmallest[length] || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF))
+        return 0;
+    return length;
+}
+
+void append_byte_code_point(std::string& out, unsigned char b) {
+    const std::uint32_t cp = kByteCodePoints + b;
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+}
+
+}  // namespace
+
+std::string to_server_text(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t at = 0; at < text.size();) {
+        std::uint32_t code_point = 0;
+        const std::size_t length = utf8_sequence(text, at, code_point);
+        if (length > 0 && code_point < kByteCodePoints) {
+            out.append(text.substr(at, length));
+            at += length;
+        } else {
+            // Not UTF-8 (or one of the code points that stand for bytes): each byte of it as its code point.
+            for (std::size_t end = at + std::max<std::size_t>(length, 1); at < end; ++at)
+                append_byte_code_point(out, static_cast<unsigned char>(text[at]));
+        }
+    }
+    return out;
+}
+
+std::string from_server_text(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t at = 0; at < text.size();) {
+        std::uint32_t code_point = 0;
+        const std::size_t length = std::max<std::size_t>(utf8_sequence(text, at, code_point), 1);
+        if (length == 4 && code_point >= kByteCodePoints)
+            out += static_cast<char>(code_point - kByteCodePoints);
+        else
+            out.append(text.substr(at, length));
+        at += length;
+    }
+    return out;
+}
+
 Connection::Connection(const std::string& conninfo, std::chrono::seconds timeout) : description_(redacted(conninfo)) {
     // Ours first: with expand_dbname, what the user's string says overrides them.
     const std::string seconds = std::to_string(std::max<std::int64_t>(1, timeout.count()));
@@ -232,7 +301,7 @@ int Cursor::parameter_index(const char* name) const {
 
 void Cursor::bind_integer(int i, std::int64_t v) { slot(i) = Parameter{std::to_string(v), false}; }
 
-void Cursor::bind_text(int i, const std::string& v, bool) { slot(i) = Parameter{v, false}; }
+void Cursor::bind_text(int i, const std::string& v, bool) { slot(i) = Parameter{to_server_text(v), false}; }
 
 void Cursor::bind_null(int i) { slot(i) = Parameter{}; }
 
@@ -272,8 +341,8 @@ bool Cursor::is_null(int column) const { return !result_ || PQgetisnull(result_.
 
 std::string Cursor::text(int column) const {
     if (is_null(column)) return {};
-    return std::string(PQgetvalue(result_.get(), row_, column),
-                       static_cast<std::size_t>(PQgetlength(result_.get(), row_, column)));
+    return from_server_text(std::string_view(PQgetvalue(result_.get(), row_, column),
+                                             static_cast<std::size_t>(PQgetlength(result_.get(), row_, column))));
 }
 
 std::int64_t Cursor::integer(int column) const {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/cert_info.hpp"
@@ -46,6 +47,13 @@ struct NumberedSql {
     std::vector<std::string> names;  // by number - 1: the named parameter's name with its prefix (":scan"), or ""
 };
 NumberedSql with_numbered_parameters(const std::string& sql);
+
+// Text as the server stores it, and back. A PostgreSQL database in UTF-8 refuses bytes that are not (a Latin-1
+// file name from an old system); SQLite keeps them. Each byte of text that is not well-formed UTF-8 is sent as
+// the private-use code point U+10FF00 + byte, as is each byte of one of those code points, so every name is
+// stored, compared and read back exactly.
+std::string to_server_text(std::string_view text);
+std::string from_server_text(std::string_view text);
 
 class Connection final : public SqlConnection {
 public:

@@ -2,7 +2,8 @@
 // The writer (inventory.hpp's Inventory) on either store: one class whose members live by subject in
 // sql_inventory.cpp (scan lifecycle), sql_observation_writer.cpp (a scan's batches), sql_conclusions.cpp and
 // sql_place_states.cpp (what a scan's end adds). What differs between stores (transactions, who owns a running
-// scan, housekeeping) is left to SqliteInventory and pg::Inventory. Internal to inventory/.
+// scan, housekeeping) is left to SqliteInventory (sqlite_inventory.cpp) and PgInventory (pg_inventory.cpp).
+// Internal to inventory/.
 #include <array>
 #include <cstdint>
 #include <memory>

@@ -88,6 +88,7 @@ TEST_CASE("e2e postgres: the same fleet gives the same answers from SQLite and P
     write_file(dir / "tree/app/stored.pem", stored.pem());
     write_file(dir / "tree/app/copy.pem", stored.pem());
     write_file(dir / "tree/old/expired.pem", expired.pem());
+    write_file(dir / "tree/old/latin-\xe9t\xe9.pem", expired.pem());  // a name that is not UTF-8
     write_file(dir / "tree/broken.pem", std::string("-----BEGIN CERTIFICATE-----\nnot base64\n"));
 
     std::vector<FleetEndpoint> endpoints(2);

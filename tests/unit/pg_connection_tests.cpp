@@ -1,6 +1,7 @@
 // The PostgreSQL plumbing of the central inventory: which --db values name a server, passwords kept out of
 // messages, SQLite's parameters rewritten as PostgreSQL's, and statements run against a private test cluster.
 #include <catch2/catch.hpp>
+#include <random>
 
 #include "inventory/pg_connection.hpp"
 #include "tests/unit/pg_test_cluster.hpp"
@@ -114,5 +115,27 @@ TEST_CASE("pg: failures carry their SQLSTATE and name the server without its pas
         FAIL("a terminated session cannot run a query");
     } catch (const pg::Error& e) {
         CHECK(e.connection_lost());
+    }
+}
+
+TEST_CASE("pg text: every byte string goes to the server as UTF-8 and comes back exactly", "[pg]") {
+    CHECK(pg::to_server_text("plain/ascii.pem") == "plain/ascii.pem");
+    CHECK(pg::to_server_text("caf\xc3\xa9.pem") == "caf\xc3\xa9.pem");  // UTF-8 stays itself
+    CHECK(pg::to_server_text("latin-\xe9.pem") == "latin-\xf4\x8f\xbf\xa9.pem");
+    const std::vector<std::string> samples = {
+        "", "\xff", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "a\xe2\x82", "\xf4\x8f\xbf\xa9",
+        std::string("nul\0inside", 10), "\xf4\x8f\xbc\x80\xc3", "\xe2\x82\xac\x80\x80",
+    };
+    for (const auto& raw : samples) {
+        INFO(raw);
+        const std::string sent = pg::to_server_text(raw);
+        CHECK(pg::from_server_text(sent) == raw);
+        CHECK(pg::to_server_text(pg::from_server_text(sent)) == sent);
+    }
+    std::minstd_rand random(7);
+    for (int n = 0; n < 2000; ++n) {
+        std::string raw(static_cast<std::size_t>(random() % 12), '\0');
+        for (auto& c : raw) c = static_cast<char>(random() % 256);
+        CHECK(pg::from_server_text(pg::to_server_text(raw)) == raw);
     }
 }
