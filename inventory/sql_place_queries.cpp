@@ -14,14 +14,15 @@ std::vector<PlaceRow> SqlQueries::place_rows(const std::vector<std::int64_t>& id
     as_of_view(filter);
     const std::string until = filter.as_of && !filter.scan ? " AND sc.id <= :as_of" : "";
     const auto latest = latest_scans(filter);
+    // 1 or 0 on both stores: PostgreSQL has no max() of booleans.
     const std::string file_in_view =
-        filter.scan ? "max(s.scan_id = :scan)"
-                    : "max(s.scan_id) = (SELECT ll.scan_id FROM " + std::string(latest.locations) +
-                          " ll WHERE ll.location_id = s.location_id)";
+        filter.scan ? "max(CASE WHEN s.scan_id = :scan THEN 1 ELSE 0 END)"
+                    : "CASE WHEN max(s.scan_id) = (SELECT ll.scan_id FROM " + std::string(latest.locations) +
+                          " ll WHERE ll.location_id = s.location_id) THEN 1 ELSE 0 END";
     const std::string endpoint_in_view =
-        filter.scan ? "max(es.scan_id = :scan)"
-                    : "max(es.scan_id) = (SELECT el.scan_id FROM " + std::string(latest.endpoints) +
-                          " el WHERE el.endpoint_id = es.endpoint_id)";
+        filter.scan ? "max(CASE WHEN es.scan_id = :scan THEN 1 ELSE 0 END)"
+                    : "CASE WHEN max(es.scan_id) = (SELECT el.scan_id FROM " + std::string(latest.endpoints) +
+                          " el WHERE el.endpoint_id = es.endpoint_id) THEN 1 ELSE 0 END";
     Statement select(
         db_, ("SELECT g.*, g.kind = 0 AND " + sighting_has("anchor_sightings", "g.last_scan", "g.place_id", "g.position") +
               ", g.kind = 0 AND " + sighting_has("system_anchor_sightings", "g.last_scan", "g.place_id", "g.position") +
@@ -36,7 +37,7 @@ std::vector<PlaceRow> SqlQueries::place_rows(const std::vector<std::int64_t>& id
               endpoint_in_view + " FROM scans sc CROSS JOIN endpoint_sightings es ON es.scan_id = sc.id AND "
               "es.certificate_id IN (" + list + ")" + until +
               " GROUP BY es.certificate_id, es.endpoint_id, es.position) g" +
-              (which == PlaceRows::in_view ? " WHERE g.in_view" : ""))
+              (which == PlaceRows::in_view ? " WHERE g.in_view = 1" : ""))
                  .c_str());
     if (filter.scan) select.bind(":scan", *filter.scan);
     if (filter.as_of) select.bind(":as_of", *filter.as_of);

@@ -95,7 +95,8 @@ std::string certificate_conditions(const Filter& filter) {
     std::string sql;
     if (filter.expiring_days) sql += " AND c.not_after <= :deadline";
     if (filter.self_signed) sql += " AND c.self_signed = 1";
-    if (!filter.issuer.empty()) sql += " AND c.issuer LIKE :issuer ESCAPE '\\'";
+    // Case-insensitive in ASCII on both stores (PostgreSQL's LIKE is case-sensitive, SQLite's is not).
+    if (!filter.issuer.empty()) sql += " AND lower(c.issuer) LIKE lower(:issuer) ESCAPE '\\'";
     return sql;
 }
 

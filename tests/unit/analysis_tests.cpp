@@ -1,14 +1,16 @@
 // The inventory's questions over a small fleet built at test time: two scans with rotations between them, a
 // certificate copied to three places of two owners, a reused key, trust stores with a pinned self-signed leaf, a
-// stale root and a root missing from one store, an endpoint whose verdict changes.
+// stale root and a root missing from one store, an endpoint whose verdict changes. Asked of both stores.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <map>
 #include <set>
 
 #include "core/certificate.hpp"
 #include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
 #include "testkit/cert_factory.hpp"
+#include "tests/unit/store_fixture.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;
@@ -52,7 +54,7 @@ EndpointObservationRecord endpoint(const TestCert& leaf, bool verified, const st
 
 struct Fleet {
     TempDir dir;
-    std::string db = (dir / "inventory.db").string();
+    std::string db;
     TestChain shop = make_chain("shop.example");
     TestCert shop_reissued =
         TestCert::make({.subject_cn = "shop.example", .dns_names = {"shop.example"}}, shop.leaf_key, &shop.intermediate,
@@ -70,8 +72,8 @@ struct Fleet {
     TestCert other_root = TestCert::make({.subject_cn = "Other Root", .is_ca = true}, TestKey::shared({}, 10));
     inventory::ScanId first = 0, second = 0;
 
-    Fleet() {
-        auto inv = inventory::open_sqlite_inventory(db);
+    explicit Fleet(Store store) : db(new_inventory(store, dir)) {
+        auto inv = inventory::open_inventory(db);
         for (int round = 0; round < 2; ++round) {
             const auto scan = inv->begin_scan("files+network", "{}", {{"env", "prod"}});
             (round == 0 ? first : second) = scan;
@@ -96,9 +98,12 @@ struct Fleet {
     }
 };
 
-Fleet& fleet() {
-    static Fleet instance;
-    return instance;
+// One fleet per store, made once and asked by every test.
+Fleet& fleet(Store store) {
+    static std::map<Store, std::unique_ptr<Fleet>> fleets;
+    auto& made = fleets[store];
+    if (!made) made = std::make_unique<Fleet>(store);
+    return *made;
 }
 
 std::set<std::string> shas(const std::vector<inventory::CertificateSummary>& summaries) {
@@ -116,8 +121,8 @@ std::set<std::string> displays(const std::vector<inventory::PlaceSeen>& places) 
 }  // namespace
 
 TEST_CASE("analysis: the current view holds each place as its latest scan saw it", "[analysis]") {
-    auto& f = fleet();
-    auto q = inventory::open_sqlite_queries(f.db);
+    auto& f = fleet(GENERATE(Store::sqlite, Store::postgresql));
+    auto q = inventory::open_queries(f.db);
     const auto now = shas(q->certificates({}));
     CHECK(now.contains(f.shop_reissued.sha256()));
     CHECK_FALSE(now.contains(f.shop.leaf.sha256()));
@@ -140,8 +145,8 @@ TEST_CASE("analysis: the current view holds each place as its latest scan saw it
 }
 
 TEST_CASE("analysis: filters by expiry, self-signed, issuer and label", "[analysis]") {
-    auto& f = fleet();
-    auto q = inventory::open_sqlite_queries(f.db);
+    auto& f = fleet(GENERATE(Store::sqlite, Store::postgresql));
+    auto q = inventory::open_queries(f.db);
     CHECK(shas(q->certificates(Filter{.expiring_days = 30})) == std::set<std::string>{f.soon_renewed.sha256()});
     CHECK(shas(q->certificates(Filter{.scan = f.first, .expiring_days = 15})) == std::set<std::string>{f.soon.sha256()});
     const auto self_signed = shas(q->certificates(Filter{.self_signed = true}));
@@ -155,8 +160,8 @@ TEST_CASE("analysis: filters by expiry, self-signed, issuer and label", "[analys
 }
 
 TEST_CASE("analysis: fingerprint prefixes resolve like git's", "[analysis]") {
-    auto& f = fleet();
-    auto q = inventory::open_sqlite_queries(f.db);
+    auto& f = fleet(GENERATE(Store::sqlite, Store::postgresql));
+    auto q = inventory::open_queries(f.db);
     const std::string sha = f.copied.sha256();
     CHECK(q->fingerprints_starting_with(sha.substr(0, 12), 10) == std::vector<std::string>{sha});
     std::string colons;
@@ -169,8 +174,8 @@ TEST_CASE("analysis: fingerprint prefixes resolve like git's", "[analysis]") {
 }
 
 TEST_CASE("analysis: a shared certificate lists its blast radius and the owners it spans", "[analysis]") {
-    auto& f = fleet();
-    auto q = inventory::open_sqlite_queries(f.db);
+    auto& f = fleet(GENERATE(Store::sqlite, Store::postgresql));
+    auto q = inventory::open_queries(f.db);
     const auto shared = q->shared({}, 2);
     REQUIRE_FALSE(shared.empty());
     CHECK(shared.front().summary.cert.sha256 == f.copied.sha256());
@@ -188,8 +193,8 @@ TEST_CASE("analysis: a shared certificate lists its blast radius and the owners 
 }
 
 TEST_CASE("analysis: reused keys, in certificates and in key files", "[analysis]") {
-    auto& f = fleet();
-    auto q = inventory::open_sqlite_queries(f.db);
+    auto& f = fleet(GENERATE(Store::sqlite, Store::postgresql));
+    auto q = inventory::open_queries(f.db);
     const auto keys = q->reused_keys({});
     const auto it = std::find_if(keys.begin(), keys.end(),
                                  [&](const auto& k) { return k.spki_sha256 == f.reused_key.spki_sha256(); });
@@ -202,8 +207,8 @@ TEST_CASE("analysis: reused keys, in certificates and in key files", "[analysis]
 }
 
 TEST_CASE("analysis: trust stores, their anchors, pinned leaves, stale and missing roots", "[analysis]") {
-    auto& f = fleet();
-    auto q = inventory::open_sqlite_queries(f.db);
+    auto& f = fleet(GENERATE(Store::sqlite, Store::postgresql));
+    auto q = inventory::open_queries(f.db);
     const auto stores = q->stores({});
     REQUIRE(stores.size() == 2);
     CHECK(stores[0].place.path == "/etc/ssl/certs/ca-bundle.crt");
@@ -231,8 +236,8 @@ TEST_CASE("analysis: trust stores, their anchors, pinned leaves, stale and missi
 }
 
 TEST_CASE("analysis: the path from a certificate to its anchor", "[analysis]") {
-    auto& f = fleet();
-    auto q = inventory::open_sqlite_queries(f.db);
+    auto& f = fleet(GENERATE(Store::sqlite, Store::postgresql));
+    auto q = inventory::open_queries(f.db);
     const auto path = q->path_to_anchor(f.shop_reissued.sha256(), {});
     CHECK(path.chain == std::vector<std::string>{f.shop_reissued.sha256(), f.shop.intermediate.sha256(), f.shop.root.sha256()});
     REQUIRE(path.anchor);
@@ -252,8 +257,8 @@ TEST_CASE("analysis: the path from a certificate to its anchor", "[analysis]") {
 }
 
 TEST_CASE("analysis: history and rotations of a certificate", "[analysis]") {
-    auto& f = fleet();
-    auto q = inventory::open_sqlite_queries(f.db);
+    auto& f = fleet(GENERATE(Store::sqlite, Store::postgresql));
+    auto q = inventory::open_queries(f.db);
     const auto old_leaf = q->history(f.shop.leaf.sha256());
     REQUIRE(old_leaf);
     REQUIRE(old_leaf->scans.size() == 1);
@@ -270,8 +275,8 @@ TEST_CASE("analysis: history and rotations of a certificate", "[analysis]") {
 }
 
 TEST_CASE("analysis: diff of two scans", "[analysis]") {
-    auto& f = fleet();
-    auto q = inventory::open_sqlite_queries(f.db);
+    auto& f = fleet(GENERATE(Store::sqlite, Store::postgresql));
+    auto q = inventory::open_queries(f.db);
     const auto diff = q->diff(f.first, f.second);
     CHECK(shas(diff.new_certificates) == std::set<std::string>{f.shop_reissued.sha256(), f.soon_renewed.sha256()});
     CHECK(shas(diff.gone_certificates) == std::set<std::string>{f.shop.leaf.sha256(), f.soon.sha256()});
@@ -288,8 +293,8 @@ TEST_CASE("analysis: diff of two scans", "[analysis]") {
 }
 
 TEST_CASE("analysis: endpoints in the current view", "[analysis]") {
-    auto& f = fleet();
-    auto q = inventory::open_sqlite_queries(f.db);
+    auto& f = fleet(GENERATE(Store::sqlite, Store::postgresql));
+    auto q = inventory::open_queries(f.db);
     const auto endpoints = q->endpoints({});
     REQUIRE(endpoints.size() == 1);
     CHECK(endpoints[0].scan == f.second);
@@ -308,8 +313,8 @@ TEST_CASE("analysis: a missing inventory is named", "[analysis]") {
 }
 
 TEST_CASE("analysis: placements and ancestors, the inputs of rules", "[analysis]") {
-    auto& f = fleet();
-    auto q = inventory::open_sqlite_queries(f.db);
+    auto& f = fleet(GENERATE(Store::sqlite, Store::postgresql));
+    auto q = inventory::open_queries(f.db);
     const auto placements = q->placements({});
     std::set<std::string> where;
     for (const auto& p : placements)

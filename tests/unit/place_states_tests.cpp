@@ -1,6 +1,6 @@
 // The state of each place from what the scans looked at: a file gone from a walked root, an endpoint closed or no
 // longer among the same targets leaves the current view; one that could not be looked at stays, as unseen, with
-// its last certificates; `forget` removes what no scan revisits. Coverage counts all of it.
+// its last certificates; `forget` removes what no scan revisits. Coverage counts all of it. On both stores.
 #include <catch2/catch.hpp>
 #include <set>
 
@@ -8,6 +8,7 @@
 #include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
 #include "testkit/cert_factory.hpp"
+#include "tests/unit/store_fixture.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;
@@ -43,8 +44,9 @@ EndpointObservationRecord probe(const std::string& address, EndpointStatus statu
 }
 
 struct Inventory {
+    explicit Inventory(Store store) : inv(inventory::open_inventory(new_inventory(store, dir))) {}
     TempDir dir;
-    std::unique_ptr<inventory::Inventory> inv = inventory::open_sqlite_inventory((dir / "inventory.db").string());
+    std::unique_ptr<inventory::Inventory> inv;
     TestCert a = TestCert::make({.subject_cn = "a.example"}, TestKey::shared({}, 4));
     TestCert b = TestCert::make({.subject_cn = "b.example"}, TestKey::shared({}, 5));
 
@@ -73,7 +75,7 @@ struct Inventory {
 }  // namespace
 
 TEST_CASE("place states: a file deleted under a walked root is gone; one that cannot be read is unseen") {
-    Inventory fleet;
+    Inventory fleet(GENERATE(Store::sqlite, Store::postgresql));
     fleet.files_scan({file("/srv/a.pem", fleet.a), file("/srv/old/b.pem", fleet.b)});
     REQUIRE(fleet.current_subjects() == std::set<std::string>{"CN=a.example", "CN=b.example"});
 
@@ -131,7 +133,7 @@ TEST_CASE("place states: a file deleted under a walked root is gone; one that ca
 }
 
 TEST_CASE("place states: an endpoint that times out is unseen with its certificate; one closed or dropped is gone") {
-    Inventory fleet;
+    Inventory fleet(GENERATE(Store::sqlite, Store::postgresql));
     fleet.network_scan({probe("127.0.0.1", EndpointStatus::tls, &fleet.a), probe("127.0.0.2", EndpointStatus::tls, &fleet.b)});
 
     SECTION("a timeout keeps the certificate in the view, unseen") {
@@ -168,7 +170,7 @@ TEST_CASE("place states: an endpoint that times out is unseen with its certifica
 }
 
 TEST_CASE("place states: forget takes places out of the view, and a scan that sees one brings it back") {
-    Inventory fleet;
+    Inventory fleet(GENERATE(Store::sqlite, Store::postgresql));
     fleet.files_scan({file("/srv/a.pem", fleet.a)});
     fleet.network_scan({probe("127.0.0.2", EndpointStatus::tls, &fleet.b)});
     const auto endpoint_only = [](const inventory::Place& p) { return p.kind == inventory::Place::Kind::endpoint; };
