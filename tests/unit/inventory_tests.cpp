@@ -1,3 +1,5 @@
+// The inventory writer and its reader: files, migrations, transactions and dead scans. What is not about the SQLite
+// file itself (storing a scan whole, certificates once, snapshots, a scan killed as it finishes) runs on both stores.
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
 #include "testkit/cert_factory.hpp"
+#include "tests/unit/store_fixture.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;
@@ -72,7 +75,7 @@ TEST_CASE("inventory: refuses files that are not certfleet inventories, naming t
 
 TEST_CASE("inventory: stores a scan and gives it back whole", "[inventory]") {
     TempDir dir;
-    auto inv = inventory::open_sqlite_inventory((dir / "inv.db").string());
+    auto inv = inventory::open_inventory(new_inventory(GENERATE(Store::sqlite, Store::postgresql), dir));
     const auto chain = make_chain("shop.example");
     const auto scan = inv->begin_scan("files", R"({"files":["/etc/ssl"]})", {});
 
@@ -130,18 +133,18 @@ TEST_CASE("inventory: stores a scan and gives it back whole", "[inventory]") {
 
 TEST_CASE("inventory: scans are kept apart and certificates stored once", "[inventory]") {
     TempDir dir;
-    const auto path = (dir / "inv.db").string();
+    const auto path = new_inventory(GENERATE(Store::sqlite, Store::postgresql), dir);
     const auto cert = TestCert::make({.subject_cn = "shared"}, TestKey::shared());
     inventory::ScanId first = 0, second = 0;
     {
-        auto inv = inventory::open_sqlite_inventory(path);
+        auto inv = inventory::open_inventory(path);
         first = inv->begin_scan("files", "{}", {});
         FileObservations obs;
         obs.certificates = {sighting(cert, "/a.pem", SourceFormat::pem, 0)};
         inv->record(first, {obs});
         inv->finish_scan(first, inventory::ScanStatus::complete, {});
     }
-    auto inv = inventory::open_sqlite_inventory(path);  // reopening keeps everything
+    auto inv = inventory::open_inventory(path);  // reopening keeps everything
     second = inv->begin_scan("files", "{}", {});
     FileObservations obs;
     obs.certificates = {sighting(cert, "/b.pem", SourceFormat::pem, 0)};
@@ -493,10 +496,10 @@ TEST_CASE("inventory: a scan completes in one transaction with its conclusions a
 
 TEST_CASE("inventory: a reader's snapshot answers as of one moment while a writer goes on", "[inventory]") {
     TempDir dir;
-    const auto path = (dir / "inv.db").string();
-    auto inv = inventory::open_sqlite_inventory(path);
+    const auto path = new_inventory(GENERATE(Store::sqlite, Store::postgresql), dir);
+    auto inv = inventory::open_inventory(path);
     inv->finish_scan(inv->begin_scan("files", "{}", {}), inventory::ScanStatus::complete, {});
-    auto reader = inventory::open_sqlite_queries(path);
+    auto reader = inventory::open_queries(path);
     {
         const auto snapshot = reader->snapshot();
         CHECK(reader->scans().size() == 1);
@@ -509,25 +512,25 @@ TEST_CASE("inventory: a reader's snapshot answers as of one moment while a write
 
 TEST_CASE("inventory: the latest finished scan skips one still running", "[inventory]") {
     TempDir dir;
-    const auto path = (dir / "inv.db").string();
-    auto inv = inventory::open_sqlite_inventory(path);
+    const auto path = new_inventory(GENERATE(Store::sqlite, Store::postgresql), dir);
+    auto inv = inventory::open_inventory(path);
     const auto done = inv->begin_scan("files", "{}", {});
     inv->finish_scan(done, inventory::ScanStatus::complete, {});
     const auto running = inv->begin_scan("files", "{}", {});
-    auto reader = inventory::open_sqlite_queries(path);
+    auto reader = inventory::open_queries(path);
     CHECK(reader->latest_scan()->id == running);
     CHECK(reader->latest_finished_scan()->id == done);
 }
 
 TEST_CASE("inventory: a scan killed while it finishes is not complete, and the next scan concludes it", "[inventory]") {
     TempDir dir;
-    const auto path = (dir / "inv.db").string();
+    const auto path = new_inventory(GENERATE(Store::sqlite, Store::postgresql), dir);
     const auto cert = TestCert::make({.subject_cn = "kept"}, TestKey::shared());
-    { auto inv = inventory::open_sqlite_inventory(path); }
+    { auto inv = inventory::open_inventory(path); }
     const pid_t child = ::fork();
     REQUIRE(child >= 0);
     if (child == 0) {
-        auto inv = inventory::open_sqlite_inventory(path);
+        auto inv = inventory::open_inventory(path);
         const auto scan = inv->begin_scan("files", "{}", {});
         FileObservations obs;
         obs.certificates = {sighting(cert, "/kept.pem", SourceFormat::pem, 0)};
@@ -542,7 +545,7 @@ TEST_CASE("inventory: a scan killed while it finishes is not complete, and the n
     int status = 0;
     ::waitpid(child, &status, 0);
     REQUIRE(WEXITSTATUS(status) == 9);
-    auto inv = inventory::open_sqlite_inventory(path);
+    auto inv = inventory::open_inventory(path);
     CHECK(inv->queries().find_scan(1)->status == inventory::ScanStatus::running);
     inv->begin_scan("files", "{}", {});
     CHECK(inv->queries().find_scan(1)->status == inventory::ScanStatus::interrupted);

@@ -1,5 +1,6 @@
 // The rules engine over subjects built by hand (every match field and scope kind, exemptions, deadlines) and over
-// an inventory built at test time (the view's facts, check statuses, migration burn-down and regressions).
+// an inventory built at test time on both stores (the view's facts, check statuses, migration burn-down and
+// regressions).
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
@@ -12,6 +13,7 @@
 #include "rules/check.hpp"
 #include "rules/evaluate.hpp"
 #include "testkit/cert_factory.hpp"
+#include "tests/unit/store_fixture.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;
@@ -277,14 +279,14 @@ EndpointObservationRecord served(const std::string& address, const std::vector<T
 
 TEST_CASE("rules: check and burn-down over an inventory, with a regression", "[rules][evaluate]") {
     TempDir dir;
-    const std::string db = (dir / "inventory.db").string();
+    const std::string db = new_inventory(GENERATE(Store::sqlite, Store::postgresql), dir);
     const auto internal = make_chain("moved.example");
     const auto self_signed = TestCert::make({.subject_cn = "legacy.example", .dns_names = {"legacy.example"}},
                                             TestKey::shared({}, 11));
     // Scan 1: both endpoints self-signed. Scan 2: one moved to the internal CA. Scan 3: it went back.
     const std::vector<std::vector<TestCert>> first_endpoint{{self_signed}, {internal.leaf, internal.intermediate}, {self_signed}};
     {
-        auto inv = inventory::open_sqlite_inventory(db);
+        auto inv = inventory::open_inventory(db);
         for (const auto& chain : first_endpoint) {
             const auto scan = inv->begin_scan("network", "{}", {});
             FileObservations store;
@@ -301,7 +303,7 @@ TEST_CASE("rules: check and burn-down over an inventory, with a regression", "[r
                                         "    scope: {cidr: 10.20.0.0/16}\n"
                                         "    replace_with: 'CN=Test Root CA*'\n",
                                         "t.yaml");
-    auto queries = inventory::open_sqlite_queries(db);
+    auto queries = inventory::open_queries(db);
     const auto history = rules::migration_history(*queries, set, "");
     REQUIRE(history.size() == 1);
     REQUIRE(history[0].points.size() == 3);
@@ -327,7 +329,7 @@ TEST_CASE("rules: check and burn-down over an inventory, with a regression", "[r
 
 TEST_CASE("rules: check's day thresholds judge every certificate outside the trust stores", "[rules][check]") {
     TempDir dir;
-    const std::string db = (dir / "inventory.db").string();
+    const std::string db = new_inventory(GENERATE(Store::sqlite, Store::postgresql), dir);
     const auto chain = make_chain("app.example");  // a leaf with 89 days left, an intermediate with years
     const auto soon = TestCert::make({.subject_cn = "soon.example", .not_after_days = 10}, TestKey::shared({}, 11));
     const auto expired = TestCert::make({.subject_cn = "old.example", .not_before_days = -30, .not_after_days = -3},
@@ -335,7 +337,7 @@ TEST_CASE("rules: check's day thresholds judge every certificate outside the tru
     const auto anchor = TestCert::make({.subject_cn = "Ending Root CA", .not_after_days = 5, .is_ca = true},
                                        TestKey::shared({}, 13));
     {
-        auto inv = inventory::open_sqlite_inventory(db);
+        auto inv = inventory::open_inventory(db);
         const auto scan = inv->begin_scan("files", "{}", {});
         const auto file = [](std::vector<CertificateSighting> certificates) {
             FileObservations obs;
@@ -349,7 +351,7 @@ TEST_CASE("rules: check's day thresholds judge every certificate outside the tru
                            file({sighting(anchor, "/etc/ssl/certs/ending-root.pem", 0, true)})});
         inv->finish_scan(scan, inventory::ScanStatus::complete, {});
     }
-    auto queries = inventory::open_sqlite_queries(db);
+    auto queries = inventory::open_queries(db);
     const auto no_rules = rules::parse_rules(
         "rules:\n  - id: never\n    severity: critical\n    match: {subject: \"CN=no such certificate\"}\n", "t.yaml");
     const auto now = now_utc();
@@ -507,7 +509,7 @@ TEST_CASE("rules: an expired root of a system store is info unless the fleet rel
 
 TEST_CASE("rules: a certificate's role comes from its use in the view, not only from its CA flag", "[rules][evaluate]") {
     TempDir dir;
-    const std::string db = (dir / "inventory.db").string();
+    const std::string db = new_inventory(GENERATE(Store::sqlite, Store::postgresql), dir);
     // As `openssl req -x509` makes them: self-signed and CA:TRUE, without a key usage.
     const auto hand_made = [](const std::string& cn, int slot) {
         return TestCert::make({.subject_cn = cn, .is_ca = true}, TestKey::shared({}, slot));
@@ -517,7 +519,7 @@ TEST_CASE("rules: a certificate's role comes from its use in the view, not only 
     const TestCert real_ca = TestCert::make({.subject_cn = "Real CA", .is_ca = true, .key_usage = "critical,keyCertSign"},
                                             TestKey::shared({}, 23));
     {
-        auto inv = inventory::open_sqlite_inventory(db);
+        auto inv = inventory::open_inventory(db);
         const auto scan = inv->begin_scan("files+network", "{}", {});
         FileObservations keystore, ca_file, copy, store;
         keystore.certificates = {sighting(with_key, "/srv/app/keystore.p12", 0, false)};
@@ -533,7 +535,7 @@ TEST_CASE("rules: a certificate's role comes from its use in the view, not only 
         inv->record_endpoints(scan, {served("10.20.0.3", {served_leaf})});
         inv->finish_scan(scan, inventory::ScanStatus::complete, {});
     }
-    auto queries = inventory::open_sqlite_queries(db);
+    auto queries = inventory::open_queries(db);
     inventory::Filter view;
     std::map<std::string, std::pair<bool, bool>> leaf_and_pinned;  // by place and subject
     for (const auto& s : rules::gather_subjects(*queries, view))
