@@ -1,7 +1,7 @@
 // End-to-end: many scanners writing one PostgreSQL inventory at the same moment, as the hosts of a fleet do.
 // Each certificate is one row however many scanners meet it at once, every place of every host is kept, issuer
 // links form across scanners, and the same scans run again leave the same inventory. A scan is abandoned only
-// when the session of the scanner that runs it is gone.
+// when the session of the scanner that runs it is gone, and one killed and resumed leaves what one run leaves.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -11,6 +11,8 @@
 #include "tests/e2e/certfleet_binary.hpp"
 #include "tests/e2e/silent_listener.hpp"
 #include "testkit/cert_factory.hpp"
+#include "testkit/fleet/fleet_control.hpp"
+#include "testkit/wait.hpp"
 #include "testkit/postgres_cluster.hpp"
 
 using namespace certfleet;
@@ -170,4 +172,58 @@ TEST_CASE("e2e postgres: a scan is judged abandoned only when its scanner's sess
     REQUIRE(stopped);
     CHECK(*stopped == 130);
     CHECK(statuses() == std::vector<std::string>{"interrupted", "interrupted", "complete"});
+}
+
+TEST_CASE("e2e postgres: a scan killed with -9 and resumed leaves what one whole run leaves",
+          "[e2e][pg][server][network]") {
+    // One tarpit after another, each costing the whole timeout, so a kill once the first results are stored
+    // always lands part-way.
+    constexpr int kTargets = 16;
+    std::vector<FleetEndpoint> tarpits(kTargets);
+    for (int i = 0; i < kTargets; ++i) {
+        tarpits[static_cast<std::size_t>(i)].kind = "tarpit";
+        tarpits[static_cast<std::size_t>(i)].address = "127.66.54." + std::to_string(i + 1);
+        tarpits[static_cast<std::size_t>(i)].port = 14443;
+    }
+    TestFleet fleet(tarpits);
+    const std::string killed_db = cluster().create_database("killed_and_resumed");
+    TempDir dir;
+    const std::string whole_db = (dir / "run-once.db").string();  // the same scan, whole, on SQLite
+    const std::vector<std::string> args{"scan", "127.66.54.1-127.66.54.16", "--ports", "14443", "--concurrency",
+                                        "1", "--timeout-ms", "400", "--no-progress"};
+    {
+        RunningCertfleet first(killed_db, args);
+        const auto stored_endpoints = [&] {
+            const auto report = run_certfleet(killed_db, {"report", "--format", "json", "--scan", "1"});
+            return report.exit_code == 0 ? json::parse(report.out)["endpoints"].size() : 0;
+        };
+        // Killed once its first batch is stored; the ceiling is only for a scan that never stores one.
+        wait_until([&] { return first.has_exited() || stored_endpoints() > 0; }, std::chrono::seconds(60),
+                   std::chrono::milliseconds(20));
+        const auto exit = first.stop_with(SIGKILL, std::chrono::seconds(30));
+        REQUIRE(exit);
+        REQUIRE(*exit == 128 + SIGKILL);
+    }
+    auto resume_args = args;
+    resume_args.push_back("--resume");
+    const auto resumed = run_certfleet(killed_db, resume_args);
+    INFO(resumed.err);
+    REQUIRE(resumed.exit_code == 0);
+    CHECK(resumed.err.find("resuming scan 1 at target ") != std::string::npos);
+    const auto once = run_certfleet(whole_db, args);
+    REQUIRE(once.exit_code == 0);
+
+    // The same endpoints, each once, with the same outcome, as the scan that ran whole (on SQLite).
+    const auto endpoints = [&](const std::string& db, std::vector<std::string> question) {
+        std::multiset<std::string> out;
+        for (const auto& e : ask(db, question)["endpoints"])
+            out.insert(e["address"].get<std::string>() + " " + e["status"].get<std::string>());
+        return out;
+    };
+    CHECK(endpoints(killed_db, {"report", "--scan", "1"}) == endpoints(whole_db, {"report", "--scan", "1"}));
+    CHECK(endpoints(killed_db, {"report"}) == endpoints(whole_db, {"report"}));
+    const json scans = ask(killed_db, {"inventory", "scans"});
+    REQUIRE(scans["scans"].size() == 1);
+    CHECK(scans["scans"][0]["status"] == "complete");
+    CHECK(ask(killed_db, {"report"})["scan"]["endpoints"] == ask(whole_db, {"report"})["scan"]["endpoints"]);
 }
