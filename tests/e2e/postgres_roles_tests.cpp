@@ -5,7 +5,7 @@
 
 #include "tests/e2e/certfleet_binary.hpp"
 #include "testkit/cert_factory.hpp"
-#include "testkit/postgres_cluster.hpp"
+#include "tests/unit/pg_test_cluster.hpp"
 #include "testkit/process.hpp"
 
 using namespace certfleet;
@@ -13,17 +13,9 @@ using namespace certfleet::testing;
 
 namespace {
 
-PostgresCluster& cluster() {
-    std::string why;
-    PostgresCluster* shared = PostgresCluster::shared(&why);
-    INFO(why);
-    REQUIRE(shared != nullptr);
-    return *shared;
-}
-
 // psql as `user` on `database`, stopping at the first error.
 ProcessResult psql_as(const std::string& user, const std::string& database, std::vector<std::string> args) {
-    std::vector<std::string> argv{"psql", "host=" + cluster().socket_dir() + " user=" + user + " dbname=" + database,
+    std::vector<std::string> argv{"psql", "host=" + test_cluster().socket_dir() + " user=" + user + " dbname=" + database,
                                   "-X", "-q", "-v", "ON_ERROR_STOP=1"};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_process(argv, {.timeout = std::chrono::seconds(60)});
@@ -33,7 +25,7 @@ ProcessResult psql_as(const std::string& user, const std::string& database, std:
 
 TEST_CASE("e2e postgres: the scanner and reader roles of roles.sql", "[e2e][pg][server]") {
     TempDir dir;
-    const std::string owner_db = cluster().create_database("roles");
+    const std::string owner_db = test_cluster().create_database("roles");
     const auto as_user = [&](const std::string& user) { return owner_db + " user=" + user; };
     write_file(dir / "tree/a.pem", TestCert::make({.subject_cn = "a.roles.test"}, TestKey::shared({}, 171)).pem());
 

@@ -11,7 +11,7 @@
 #include "tests/e2e/certfleet_steps.hpp"
 #include "testkit/cert_factory.hpp"
 #include "testkit/fleet/fleet_control.hpp"
-#include "testkit/postgres_cluster.hpp"
+#include "tests/unit/pg_test_cluster.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;
@@ -19,14 +19,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-PostgresCluster& cluster() {
-    std::string why;
-    PostgresCluster* shared = PostgresCluster::shared(&why);
-    INFO(why);
-    REQUIRE(shared != nullptr);
-    return *shared;
-}
 
 // The answer without what depends on the moment it was asked or the store's pace: times and durations.
 json without_moments(json doc) {
@@ -71,7 +63,7 @@ TEST_CASE("e2e postgres: the same fleet gives the same answers from SQLite and P
           "[e2e][pg][server][network]") {
     TempDir dir;
     const std::string sqlite_db = (dir / "inventory.db").string();
-    const std::string pg_db = cluster().create_database("same_answers");
+    const std::string pg_db = test_cluster().create_database("same_answers");
 
     const CertSpec ca_spec{.subject_cn = "Same Answers CA", .not_before_days = -100, .not_after_days = 900, .is_ca = true};
     const TestCert ca = TestCert::make(ca_spec, TestKey::shared({}, 151));

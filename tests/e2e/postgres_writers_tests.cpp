@@ -13,7 +13,7 @@
 #include "testkit/cert_factory.hpp"
 #include "testkit/fleet/fleet_control.hpp"
 #include "testkit/wait.hpp"
-#include "testkit/postgres_cluster.hpp"
+#include "tests/unit/pg_test_cluster.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;
@@ -25,14 +25,6 @@ namespace {
 constexpr int kScanners = 8;
 constexpr int kSharedCertificates = 20;
 constexpr int kOwnCertificates = 6;
-
-PostgresCluster& cluster() {
-    std::string why;
-    PostgresCluster* shared = PostgresCluster::shared(&why);
-    INFO(why);
-    REQUIRE(shared != nullptr);
-    return *shared;
-}
 
 // Every scanner's `certfleet scan --files TREE --host NAME`, all started together; their results in order.
 std::vector<ProcessResult> scan_all_at_once(const std::string& db, const fs::path& dir) {
@@ -73,7 +65,7 @@ std::map<std::string, std::multiset<std::string>> places_by_certificate(const js
 
 TEST_CASE("e2e postgres: eight scanners writing at once, twice, keep one inventory", "[e2e][pg][server][concurrency]") {
     TempDir dir;
-    const std::string db = cluster().create_database("eight_writers");
+    const std::string db = test_cluster().create_database("eight_writers");
 
     // One CA, known only to host-0; the leaves it signed are on every host; each host has certificates of its own.
     const TestKey ca_key = TestKey::shared({}, 161);
@@ -136,7 +128,7 @@ TEST_CASE("e2e postgres: eight scanners writing at once, twice, keep one invento
 TEST_CASE("e2e postgres: a scan is judged abandoned only when its scanner's session is gone",
           "[e2e][pg][server][network]") {
     TempDir dir;
-    const std::string db = cluster().create_database("abandoned");
+    const std::string db = test_cluster().create_database("abandoned");
     write_file(dir / "tree/a.pem", TestCert::make({.subject_cn = "a.test"}, TestKey::shared({}, 164)).pem());
     write_file(dir / "other/b.pem", TestCert::make({.subject_cn = "b.test"}, TestKey::shared({}, 164)).pem());
 
@@ -186,7 +178,7 @@ TEST_CASE("e2e postgres: a scan killed with -9 and resumed leaves what one whole
         tarpits[static_cast<std::size_t>(i)].port = 14443;
     }
     TestFleet fleet(tarpits);
-    const std::string killed_db = cluster().create_database("killed_and_resumed");
+    const std::string killed_db = test_cluster().create_database("killed_and_resumed");
     TempDir dir;
     const std::string whole_db = (dir / "run-once.db").string();  // the same scan, whole, on SQLite
     const std::vector<std::string> args{"scan", "127.66.54.1-127.66.54.16", "--ports", "14443", "--concurrency",
