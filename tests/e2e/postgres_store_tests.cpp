@@ -6,11 +6,11 @@
 #include <chrono>
 #include <ctime>
 #include <regex>
-#include <thread>
 
 #include "tests/e2e/certfleet_steps.hpp"
 #include "testkit/cert_factory.hpp"
 #include "testkit/fleet/fleet_control.hpp"
+#include "testkit/wait.hpp"
 #include "tests/unit/pg_test_cluster.hpp"
 
 using namespace certfleet;
@@ -74,7 +74,7 @@ TEST_CASE("e2e postgres: the same fleet gives the same answers from SQLite and P
 
     // Whole days from their making: a scan in the second they were made sees one more day left than any later.
     const std::time_t made = std::time(nullptr);
-    while (std::time(nullptr) <= made) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE(wait_until([&] { return std::time(nullptr) > made; }, std::chrono::seconds(5)));
 
     write_file(dir / "tree/ca.pem", ca.pem());
     write_file(dir / "tree/app/stored.pem", stored.pem());
