@@ -208,7 +208,8 @@ TEST_CASE("e2e postgres: a scan killed with -9 and resumed leaves what one whole
     // The same endpoints, each once, with the same outcome, as the scan that ran whole (on SQLite).
     const auto endpoints = [&](const std::string& db, std::vector<std::string> question) {
         std::multiset<std::string> out;
-        for (const auto& e : ask(db, question)["endpoints"])
+        const json report = ask(db, question);  // a range-for over ask(...)[...] would read a destroyed temporary
+        for (const auto& e : report["endpoints"])
             out.insert(e["address"].get<std::string>() + " " + e["status"].get<std::string>());
         return out;
     };
