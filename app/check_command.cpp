@@ -49,10 +49,19 @@ int run_check(const CheckOptions& options, const std::string& db_path) {
         const auto rules = load_rules(options.rules);
         require_inventory_file(db_path);
         auto inv = inventory::open_inventory(db_path);
-        const auto scan = chosen_scan(inv->queries(), options.scan, db_path);
+        std::optional<inventory::RunSummary> run;
+        if (!options.run.empty()) {
+            run = chosen_run(inv->queries(), options.run, db_path);
+            if (run->members.empty())
+                return unknown("run " + options.run + ": no scan of it has ended yet (" + run->gaps() + ")");
+        }
+        const auto scan = run ? run->members.back() : chosen_scan(inv->queries(), options.scan, db_path);
         if (scan.status == inventory::ScanStatus::running)
             return unknown("scan " + std::to_string(scan.id) + " is still running: check it once it has finished");
-        const auto result = pipeline::check_and_store(*inv, rules, scan.id, options.policy);
+        auto result = pipeline::check_and_store(*inv, rules, scan.id, options.policy);
+        // A run with a shard or slot missing, running or cut short has places nobody looked at this time.
+        if (run && !run->complete()) result.status = rules::more_urgent(result.status, rules::CheckStatus::unknown);
+        result.run = std::move(run);
 
         if (options.format == "json")
             report::write_check_json(result, options.perfdata_days, std::cout);

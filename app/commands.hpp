@@ -34,6 +34,7 @@ struct ScanOptions {
 struct ReportOptions {
     std::string format = "table";
     std::int64_t scan = 0;  // 0: the latest
+    std::string run;        // --run NAME: that run's scans as one
     std::string output;
     std::string rules;  // whose migration rules the report charts (empty: the built-in policy, which has none)
 };
@@ -45,6 +46,7 @@ struct InventoryOptions {
     std::string format = "table";
     // filters
     std::int64_t scan = 0;  // 0: the current view (each place as the latest scan that looked at it left it)
+    std::string run;        // --run NAME: that run's scans as one
     std::string expiring;   // "30d", "4w": expiring within, or expired
     bool self_signed = false;
     std::vector<std::string> labels;  // key=value
@@ -63,6 +65,7 @@ struct DiffOptions {
 struct CheckOptions {
     std::string rules;  // empty: the built-in policy
     std::int64_t scan = 0;  // 0: the latest
+    std::string run;        // --run NAME: the view after that run, UNKNOWN while it is incomplete
     std::string format = "table";
     bool quiet = false;  // print nothing when OK, so cron mails only on trouble
     report::ExpiryThresholds perfdata_days;  // --warning-days, --critical-days or their defaults, for the perfdata
@@ -101,13 +104,14 @@ rules::RuleSet load_rules(const std::string& path);
 // The scan a report or check is about: `scan_id` when given (running or not), else the latest finished scan.
 // Throws UsageError naming the inventory when there is none.
 inventory::ScanRecord chosen_scan(inventory::InventoryQueries& queries, std::int64_t scan_id, const std::string& db_path);
+// The run `name` names (--run). Throws UsageError naming the inventory and the runs it has when there is none.
+inventory::RunSummary chosen_run(inventory::InventoryQueries& queries, const std::string& name, const std::string& db_path);
 int run_report(const ReportOptions& options, const std::string& db_path);
-// The report model of scan `scan_id` alone, or with 0 of the current view (after the latest finished scan),
-// with the migration rules of `rules_path` (empty:
-// the built-in policy) and the parts a writer asks for. Throws UsageError when there is no inventory file, no such
-// scan, or no scan yet.
-report::ReportModel load_report(const std::string& db_path, std::int64_t scan_id, const std::string& rules_path,
-                                UnixTime now, report::ModelParts parts);
+// The report model of run `run` when it names one, else of scan `scan_id` alone, or with 0 of the current view
+// (after the latest finished scan), with the migration rules of `rules_path` (empty: the built-in policy) and the
+// parts a writer asks for. Throws UsageError when there is no inventory file, no such run or scan, or no scan yet.
+report::ReportModel load_report(const std::string& db_path, std::int64_t scan_id, const std::string& run,
+                                const std::string& rules_path, UnixTime now, report::ModelParts parts);
 int run_inventory(const InventoryOptions& options, const std::string& db_path);
 int run_diff(const DiffOptions& options, const std::string& db_path);
 

@@ -62,7 +62,14 @@ inventory::Filter make_filter(const InventoryOptions& options, const OpenedInven
     if (options.scan > 0) {
         if (!has_scan(opened.scans, options.scan))
             throw UsageError("no scan " + std::to_string(options.scan) + " in " + inventory::display_name(db_path));
-        filter.scan = options.scan;
+        filter.scans = {options.scan};
+    }
+    if (!options.run.empty()) {
+        const auto run = chosen_run(*opened.queries, options.run, db_path);
+        if (run.members.empty())
+            throw UsageError("no scan of run '" + options.run + "' in " + inventory::display_name(db_path) +
+                             " has ended yet (" + run.gaps() + ")");
+        for (const auto& member : run.members) filter.scans.push_back(member.id);
     }
     if (!options.expiring.empty()) filter.expiring_days = parse_expiring_days(options.expiring);
     filter.self_signed = options.self_signed;
@@ -136,13 +143,17 @@ int run_inventory(const InventoryOptions& options, const std::string& db_path) {
 
     if (question == "scans") {
         writer->scans(opened.scans, out);
+    } else if (question == "runs") {
+        writer->runs(inventory::summarize_runs(opened.scans), out);
     } else if (question == "certs") {
         writer->certificates(queries.certificates(filter), out);
     } else if (question == "cert") {
         const std::string sha256 = resolve_fingerprint(queries, options.fingerprint, db_path);
         auto detail = queries.certificate(sha256, filter);
         if (!detail) {
-            const std::string view = filter.scan ? "scan " + std::to_string(*filter.scan) : "the current view";
+            const std::string view = !options.run.empty()     ? "run " + options.run
+                                     : !filter.scans.empty() ? "scan " + std::to_string(filter.scans.front())
+                                                             : "the current view";
             throw std::runtime_error("certificate " + sha256 + " is not in " + view + " (see 'inventory history')");
         }
         auto related = related_summaries(queries, *detail);

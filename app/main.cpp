@@ -122,6 +122,9 @@ int main(int argc, char** argv) {
     scan_cmd->add_option("--seed", request.seed, "Seed of the target order (same seed, same order)");
     scan_cmd->add_flag("--resume", request.resume,
                        "Continue the latest interrupted scan of the same targets, ports, names, shard and seed");
+    scan_cmd->add_option("--run", request.run,
+                         "Part of this run: the scans of one job (its shards, hosts or sites) that report, check and\n"
+                         "inventory then take as one with --run NAME; a scan run again stands in for the earlier one");
     scan_cmd->add_flag("--dry-run", scan.dry_run, "Print the number of targets and the first ones; send nothing");
     scan_cmd->add_option("--label", request.labels, "Tag this scan's sightings, e.g. env=prod (repeatable)");
     scan_cmd->add_option("--host", request.host,
@@ -146,7 +149,8 @@ int main(int argc, char** argv) {
     ReportOptions report_options;
     auto* report_cmd = app.add_subcommand("report", "Print a report of a scan from the inventory");
     add_format(report_cmd, report_options.format, certfleet::report::report_formats());
-    report_cmd->add_option("--scan", report_options.scan, "Scan id (default: the latest)")->check(kScanId);
+    auto* report_scan = report_cmd->add_option("--scan", report_options.scan, "Scan id (default: the latest)")->check(kScanId);
+    report_cmd->add_option("--run", report_options.run, "The scans of this run (scan --run NAME) as one")->excludes(report_scan);
     report_cmd->add_option("-o,--output", report_options.output, "Write to this file instead of stdout");
     report_cmd->add_option("--rules", report_options.rules, "Rules file whose migration rules the report tracks")
         ->check(CLI::ExistingFile);
@@ -157,7 +161,8 @@ int main(int argc, char** argv) {
                      "current view: each place as the latest scan that looked at it left it.");
     inventory_cmd->require_subcommand(1);
     const auto add_scan_filter = [&](CLI::App* cmd) {
-        cmd->add_option("--scan", inventory_options.scan, "Ask of this scan only")->check(kScanId);
+        auto* scan = cmd->add_option("--scan", inventory_options.scan, "Ask of this scan only")->check(kScanId);
+        cmd->add_option("--run", inventory_options.run, "Ask of this run's scans (scan --run NAME) only")->excludes(scan);
     };
     const auto add_filters = [&](CLI::App* cmd) {
         add_scan_filter(cmd);
@@ -195,6 +200,7 @@ int main(int argc, char** argv) {
     history_cmd->add_option("SHA256", inventory_options.fingerprint, "Fingerprint or a prefix of it (4+ hex digits)")
         ->required();
     add_question("scans", "Every scan in the inventory");
+    add_question("runs", "Every run (scan --run NAME): its scans, and whether it is complete or which shards are missing");
 
     DiffOptions diff_options;
     auto* diff_cmd = app.add_subcommand(
@@ -210,7 +216,11 @@ int main(int argc, char** argv) {
         "check", "Evaluate the rules over the latest scan, as a Nagios plugin: exit 0 OK, 1 WARNING, 2 CRITICAL,\n"
                  "3 UNKNOWN. First line: status, counts and perfdata. Findings are stored with the scan.");
     check_cmd->add_option("--rules", check_options.rules, "Rules file (YAML); default: the built-in policy");
-    check_cmd->add_option("--scan", check_options.scan, "Scan id (default: the latest)")->check(kScanId);
+    auto* check_scan = check_cmd->add_option("--scan", check_options.scan, "Scan id (default: the latest)")->check(kScanId);
+    check_cmd->add_option("--run", check_options.run,
+                          "The view after this run (scan --run NAME); UNKNOWN while a shard or slot of it is missing, "
+                          "running, failed or interrupted")
+        ->excludes(check_scan);
     check_cmd->add_option("--format", check_options.format, "Output format")
         ->check(CLI::IsMember({"table", "json"}))
         ->capture_default_str();

@@ -34,12 +34,31 @@ inventory::ScanRecord chosen_scan(inventory::InventoryQueries& queries, std::int
     return *finished;
 }
 
-report::ReportModel load_report(const std::string& db_path, std::int64_t scan_id, const std::string& rules_path,
-                                UnixTime now, report::ModelParts parts) {
+inventory::RunSummary chosen_run(inventory::InventoryQueries& queries, const std::string& name, const std::string& db_path) {
+    if (auto run = queries.find_run(name)) return *run;
+    constexpr std::size_t kRunsNamed = 5;
+    std::string known;
+    const auto runs = queries.runs();
+    // The latest few, as a reminder of how runs are named there.
+    for (std::size_t i = runs.size(); i > 0 && runs.size() - i < kRunsNamed; --i)
+        known += (known.empty() ? "" : ", ") + runs[i - 1].name;
+    throw UsageError("no run '" + name + "' in " + inventory::display_name(db_path) +
+                     (known.empty() ? ": a scan joins a run with 'certfleet scan --run NAME'" : " (latest runs: " + known + ")"));
+}
+
+report::ReportModel load_report(const std::string& db_path, std::int64_t scan_id, const std::string& run,
+                                const std::string& rules_path, UnixTime now, report::ModelParts parts) {
     auto rules = load_rules(rules_path);
     require_inventory_file(db_path);
     const auto queries = inventory::open_queries(db_path);
     const auto snapshot = queries->snapshot();
+    if (!run.empty()) {
+        const auto summary = chosen_run(*queries, run, db_path);
+        if (summary.members.empty())
+            throw UsageError("no scan of run '" + run + "' in " + inventory::display_name(db_path) + " has ended yet (" +
+                             summary.gaps() + ")");
+        return report::build_run_report_model(*queries, summary, std::move(rules), now, parts);
+    }
     const auto scan = chosen_scan(*queries, scan_id, db_path);
     // --scan N is that scan alone; by default the current view, each place as the latest scan of it left it.
     const auto scope = scan_id > 0 ? inventory::ContentsScope::one_scan : inventory::ContentsScope::view;
@@ -49,7 +68,7 @@ report::ReportModel load_report(const std::string& db_path, std::int64_t scan_id
 int run_report(const ReportOptions& options, const std::string& db_path) {
     auto writer = report::make_report_writer(options.format);
     const report::ReportContext context{now_utc()};
-    const auto model = load_report(db_path, options.scan, options.rules, context.now, writer->parts());
+    const auto model = load_report(db_path, options.scan, options.run, options.rules, context.now, writer->parts());
     if (options.output.empty()) {
         writer->write(model, context, std::cout);
         std::cout.flush();

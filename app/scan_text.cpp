@@ -70,6 +70,10 @@ void print_plan_notes(std::ostream& out, const pipeline::ScanPlan& plan, const s
 }
 
 void print_dry_run(std::ostream& out, const pipeline::ScanPlan& plan) {
+    if (const auto run = plan.run_membership(); !run.run.empty())
+        out << "run " << report::visible_text(run.run)
+            << (run.shards > 0 ? " (shard " + std::to_string(run.shard) + "/" + std::to_string(run.shards) + ")" : "")
+            << "\n";
     if (plan.files)
         for (const auto& root : plan.files->roots) out << "files " << report::visible_text(root) << "\n";
     if (!plan.network) return;

@@ -103,7 +103,7 @@ void without_body(Response& response) {
 std::string render_metrics(const std::string& db_path) {
     const report::ReportContext context{now_utc()};
     const auto writer = report::make_report_writer("prometheus");
-    const auto model = load_report(db_path, 0, "", context.now, writer->parts());
+    const auto model = load_report(db_path, 0, "", "", context.now, writer->parts());
     std::ostringstream text;
     writer->write(model, context, text);
     return std::move(text).str();

@@ -24,8 +24,8 @@ namespace certfleet::inventory {
 
 // What a question looks at, and which of it.
 struct Filter {
-    std::optional<ScanId> scan;                  // one scan instead of the current view
-    std::optional<ScanId> as_of;                 // the view as it stood after this scan (ignored with `scan`)
+    std::vector<ScanId> scans;                   // these scans (one, or a run's) instead of the current view
+    std::optional<ScanId> as_of;                 // the view as it stood after this scan (ignored with `scans`)
     std::optional<std::int64_t> expiring_days;   // certificates whose not_after is within N days (expired too)
     bool self_signed = false;                    // only self-signed certificates
     std::string issuer;                          // issuer DN contains this, ignoring ASCII case
@@ -242,6 +242,9 @@ struct ScanDiff {
     std::vector<VerdictChange> changed_verdicts;
 };
 
+// The runs `scans` (every scan of the inventory, oldest first) belong to, in the order each began.
+std::vector<RunSummary> summarize_runs(const std::vector<ScanRecord>& scans);
+
 // The scan whose view was current at `moment`: the latest to end complete or interrupted by then (`scans` oldest
 // first, as InventoryQueries::scans gives them); nullopt when none had.
 std::optional<ScanRecord> scan_current_at(const std::vector<ScanRecord>& scans, UnixTime moment);
@@ -266,11 +269,16 @@ public:
     // running scan's findings and share of the views come only when it ends; a failed one has none).
     virtual std::optional<ScanRecord> latest_scan() = 0;
     virtual std::optional<ScanRecord> latest_finished_scan() = 0;
+    virtual std::vector<RunSummary> runs() = 0;
+    virtual std::optional<RunSummary> find_run(const std::string& name) = 0;
     // Everything one scan saw. Throws InventoryError when there is no such scan.
     virtual ScanContents scan_contents(ScanId scan) = 0;
     // Everything in the view after `scan` (the current view when it is the latest finished scan), with that scan's
     // events and findings. Throws InventoryError when there is no such scan.
     virtual ScanContents view_contents(ScanId scan) = 0;
+    // Everything the run's members saw, as one scan: each certificate once with its sightings in all of them,
+    // every probe, every member's events and findings. Its record is its latest member's, with the counts summed.
+    virtual ScanContents run_contents(const RunSummary& run) = 0;
     virtual std::vector<CertificateSummary> certificates(const Filter& filter) = 0;
     // Full sha256 fingerprints starting with `prefix` (hex, any case), at most `limit`.
     virtual std::vector<std::string> fingerprints_starting_with(const std::string& prefix, std::size_t limit) = 0;

@@ -42,6 +42,15 @@ inline constexpr std::array<EnumName<ScanStatus>, 4> kScanStatusNames{{
 }};
 constexpr const auto& enum_names(ScanStatus) { return kScanStatusNames; }
 
+// A scan's part in a run (`scan --run NAME`): scans users see as one, such as the shards of one network scan or
+// the file scans of many hosts. The slot is what the scan looked at, so a rerun of a shard fills the same slot.
+struct RunMembership {
+    std::string run;  // empty: the scan is in no run
+    std::string slot;
+    int shard = 0;  // K of --shard K/N; 0 when the scan is not a shard
+    int shards = 0;  // N
+};
+
 struct ScanRecord {
     ScanId id = 0;
     std::string kind;
@@ -50,6 +59,25 @@ struct ScanRecord {
     std::optional<UnixTime> finished_at;
     std::string parameters_json;
     ScanCounts counts;
+    RunMembership run;
+};
+
+// A run (`scan --run NAME`) as its users see it: one scan made of several. In each slot (what one of its scans
+// looked at: a shard, a host's files, a site's targets) the latest of its scans to end complete or interrupted
+// stands for the slot, so a shard rerun after a failure, or run twice, counts once.
+struct RunSummary {
+    std::string name;
+    std::vector<ScanRecord> members;      // the scan standing for each slot, oldest first
+    std::vector<ScanRecord> pending;      // the latest scan of each slot none has ended in (running or failed)
+    std::vector<ScanId> superseded;       // scans a later one of the same slot stands in for
+    int shards = 0;                       // N, when the run's scans are shards (--shard K/N) of one scan
+    std::vector<int> missing_shards;      // K in 1..N no member stands for
+    UnixTime started_at = 0;              // of the run's first scan
+    std::optional<UnixTime> finished_at;  // of its last member to end
+    // Every slot ended complete and no shard is missing: what monitors may call done.
+    bool complete() const;
+    // What keeps it from being complete, in words: "shard 2/4 missing; scan 7 interrupted". Empty when complete.
+    std::string gaps() const;
 };
 
 struct StoredSighting {
@@ -103,6 +131,7 @@ struct ScanContents {
                                                   // latest probe that presented certificates found it
     std::vector<Finding> findings;                // as the latest evaluation stored them, most severe first;
                                                   // their subject is not stored
+    std::optional<RunSummary> run;                // when these are a run's contents: its members and gaps
     std::uint64_t distinct_certificates() const { return certificates.size(); }
 };
 
@@ -119,9 +148,10 @@ class Inventory {
 public:
     virtual ~Inventory() = default;
 
-    // Starts a scan, its sightings tagged with `labels`. Scans left 'running' by a process that no longer exists
-    // become 'interrupted' first.
-    virtual ScanId begin_scan(const std::string& kind, const std::string& parameters_json, const Labels& labels) = 0;
+    // Starts a scan, its sightings tagged with `labels`, in `run` when it names one. Scans left 'running' by a
+    // process that no longer exists become 'interrupted' first.
+    virtual ScanId begin_scan(const std::string& kind, const std::string& parameters_json, const Labels& labels,
+                              const RunMembership& run = {}) = 0;
     // Stores one batch atomically: all of it or, if the process dies, none of it.
     virtual void record(ScanId scan, const std::vector<FileObservations>& batch) = 0;
     virtual void record_endpoints(ScanId scan, const std::vector<EndpointObservationRecord>& batch) = 0;
@@ -132,7 +162,7 @@ public:
     // A scan that could not start because an input it needed could not be read: stored as failed, with the error,
     // so `check` does not judge a view the scan never refreshed as if it had.
     virtual ScanId record_refused_scan(const std::string& kind, const std::string& parameters_json, const Labels& labels,
-                                       const ScanEvent& error) = 0;
+                                       const ScanEvent& error, const RunMembership& run = {}) = 0;
     // Replaces the findings stored for a scan with these, in one transaction.
     virtual void record_findings(ScanId scan, const std::vector<Finding>& findings) = 0;
 

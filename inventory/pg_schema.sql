@@ -1,4 +1,4 @@
--- certfleet central inventory on PostgreSQL, schema version 11: the single source of truth for this store's layout.
+-- certfleet central inventory on PostgreSQL, schema version 12: the single source of truth for this store's layout.
 -- The logical model is schema.sql's at the same version (what each table and column means is said there); this
 -- file spells it in PostgreSQL's types: BIGINT for ids, times and counts (identity columns for row ids), BYTEA for
 -- DER, and every text column COLLATE "C" (bytewise, as SQLite compares text: path ranges and the reports' order
@@ -164,6 +164,14 @@ CREATE TABLE IF NOT EXISTS scan_progress (
     resume_key TEXT COLLATE "C"    NOT NULL,
     position   BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS scan_runs (
+    scan_id BIGINT PRIMARY KEY REFERENCES scans(id),
+    run     TEXT COLLATE "C" NOT NULL,
+    slot    TEXT COLLATE "C" NOT NULL,
+    shard   BIGINT NOT NULL DEFAULT 0,
+    shards  BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS scan_runs_by_run ON scan_runs(run, scan_id);
 CREATE TABLE IF NOT EXISTS scan_labels (
     scan_id BIGINT NOT NULL REFERENCES scans(id),
     key     TEXT COLLATE "C"    NOT NULL,

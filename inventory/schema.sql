@@ -1,4 +1,4 @@
--- certfleet inventory, schema version 11: the single source of truth for the database layout.
+-- certfleet inventory, schema version 12: the single source of truth for the database layout.
 -- Every statement is idempotent and versions only add tables or replace indexes, so sqlite_inventory.cpp brings
 -- any older file up to date by applying all of it and raising PRAGMA user_version. Columns added to a table later
 -- (described here beside their version) are added by sqlite_schema.cpp to a file that lacks them: SQLite cannot
@@ -150,6 +150,19 @@ CREATE TABLE IF NOT EXISTS scan_progress (
     resume_key TEXT    NOT NULL,
     position   INTEGER NOT NULL
 );
+
+-- Version 12: the run a scan is part of (`scan --run NAME`), for the scans users see as one: the shards of one
+-- network scan, or the scans of many hosts or sites. `slot` is what the scan looked at (its kind, host, roots,
+-- targets, ports, names and shard): a later scan of the run in the same slot stands in for an earlier one, so a
+-- shard run twice counts once. `shard` and `shards` are K and N of --shard K/N, 0 when the scan is not a shard.
+CREATE TABLE IF NOT EXISTS scan_runs (
+    scan_id INTEGER PRIMARY KEY REFERENCES scans(id),
+    run     TEXT    NOT NULL,
+    slot    TEXT    NOT NULL,
+    shard   INTEGER NOT NULL DEFAULT 0,
+    shards  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS scan_runs_by_run ON scan_runs(run, scan_id);
 
 -- Schema version 3: analysis across scans.
 

@@ -122,7 +122,7 @@ std::unordered_map<std::int64_t, std::string> SqlQueries::anchors_reached(const 
     const std::string list = id_list(ids);
     if (list.empty()) return out;
     Filter stores_only;
-    stores_only.scan = filter.scan;
+    stores_only.scans = filter.scans;
     stores_only.as_of = filter.as_of;
     Statement select(db_, ("WITH RECURSIVE " + view_cte(stores_only) +
                            ", anchors AS (SELECT DISTINCT certificate_id FROM view WHERE anchor = 1), " +

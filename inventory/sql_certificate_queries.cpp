@@ -54,11 +54,11 @@ std::optional<CertificateDetail> SqlQueries::certificate(const std::string& sha2
 }
 
 std::vector<EndpointSummary> SqlQueries::endpoints(const Filter& filter) {
-    const std::string from = filter.scan ? "endpoint_observations o"
+    const std::string from = !filter.scans.empty() ? "endpoint_observations o"
                                          : std::string(latest_scans(filter).endpoints) +
                                                " el CROSS JOIN endpoint_observations o ON o.scan_id = el.scan_id AND "
                                                "o.endpoint_id = el.endpoint_id";
-    std::string where = filter.scan ? "o.scan_id = :scan" : "true";
+    std::string where = !filter.scans.empty() ? "o.scan_id " + in_filter_scans(filter) : "true";
     where += " AND o.status != 'closed'";
     for (std::size_t i = 0; i < filter.labels.size(); ++i)
         where += label_condition("endpoint_labels", "endpoint_id", "o", i);
@@ -67,7 +67,7 @@ std::vector<EndpointSummary> SqlQueries::endpoints(const Filter& filter) {
                  "WHERE es.scan_id = o.scan_id AND es.endpoint_id = o.endpoint_id AND es.position = 0" + leaf + ")";
     // The current view knows which endpoints could not be seen again (place_states); a past view or one scan
     // shows each as that scan found it.
-    const bool current = !filter.scan && !filter.as_of;
+    const bool current = filter.scans.empty() && !filter.as_of;
     const std::string state = current ? "p.state, p.reason, (SELECT started_at FROM scans WHERE id = p.since_scan)"
                                       : "NULL, NULL, NULL";
     const std::string state_join =

@@ -45,7 +45,7 @@ void bind_named_inputs(Statement& statement, ScanId scan, bool current_view) {
 }  // namespace
 
 std::vector<AbsentPlace> SqlQueries::absent_places(const Filter& filter) {
-    if (filter.scan) return {};
+    if (!filter.scans.empty()) return {};
     // Now: place_states. As of a past scan: each place's latest transition up to it.
     const std::string sql =
         filter.as_of

@@ -50,7 +50,8 @@ std::optional<std::int64_t> SqlInventory::returned_id(Statement& insert) {
     return id;
 }
 
-ScanId SqlInventory::begin_scan(const std::string& kind, const std::string& parameters_json, const Labels& labels) {
+ScanId SqlInventory::begin_scan(const std::string& kind, const std::string& parameters_json, const Labels& labels,
+                                const RunMembership& run) {
     mark_abandoned_scans();
     ScanId scan = 0;
     in_transaction([&] {
@@ -63,14 +64,22 @@ ScanId SqlInventory::begin_scan(const std::string& kind, const std::string& para
         Statement label(db_, "INSERT INTO scan_labels (scan_id, key, value) VALUES (?,?,?) ON CONFLICT (scan_id, key) DO UPDATE SET "
                              "value = excluded.value");
         for (const auto& l : labels) label.bind(1, scan).bind(2, l.key).bind(3, l.value).run();
+        if (!run.run.empty())
+            Statement(db_, "INSERT INTO scan_runs (scan_id, run, slot, shard, shards) VALUES (?,?,?,?,?)")
+                .bind(1, scan)
+                .bind(2, run.run)
+                .bind(3, run.slot)
+                .bind(4, static_cast<std::int64_t>(run.shard))
+                .bind(5, static_cast<std::int64_t>(run.shards))
+                .run();
     });
     use_host_of(scan);
     return scan;
 }
 
 ScanId SqlInventory::record_refused_scan(const std::string& kind, const std::string& parameters_json,
-                                           const Labels& labels, const ScanEvent& error) {
-    const ScanId scan = begin_scan(kind, parameters_json, labels);
+                                           const Labels& labels, const ScanEvent& error, const RunMembership& run) {
+    const ScanId scan = begin_scan(kind, parameters_json, labels, run);
     in_transaction([&] {
         Statement event(db_, "INSERT INTO scan_events (scan_id, level, location, reason, detail) VALUES (?,?,?,?,?)");
         event.bind(1, scan).bind(2, std::string(to_string(error.level))).bind(3, error.location).bind(4, error.reason)
@@ -103,12 +112,14 @@ void SqlInventory::reopen_scan(ScanId scan) {
 }
 
 void SqlInventory::record_progress(ScanId scan, const std::string& resume_key, std::uint64_t position) {
-    statement("INSERT INTO scan_progress (scan_id, resume_key, position) VALUES (?,?,?) ON CONFLICT (scan_id) DO "
-              "UPDATE SET resume_key = excluded.resume_key, position = excluded.position")
-        .bind(1, scan)
-        .bind(2, resume_key)
-        .bind(3, static_cast<std::int64_t>(position))
-        .run();
+    in_transaction([&] {
+        statement("INSERT INTO scan_progress (scan_id, resume_key, position) VALUES (?,?,?) ON CONFLICT (scan_id) DO "
+                  "UPDATE SET resume_key = excluded.resume_key, position = excluded.position")
+            .bind(1, scan)
+            .bind(2, resume_key)
+            .bind(3, static_cast<std::int64_t>(position))
+            .run();
+    });
 }
 
 std::vector<Bytes> SqlInventory::intermediate_certificates() {

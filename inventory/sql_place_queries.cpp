@@ -12,15 +12,15 @@ std::vector<PlaceRow> SqlQueries::place_rows(const std::vector<std::int64_t>& id
     // With as_of, history after that scan does not exist. The indexes lead with the scan, so each scan is
     // probed in turn: scans are few next to their sightings.
     as_of_view(filter);
-    const std::string until = filter.as_of && !filter.scan ? " AND sc.id <= :as_of" : "";
+    const std::string until = filter.as_of && filter.scans.empty() ? " AND sc.id <= :as_of" : "";
     const auto latest = latest_scans(filter);
     // 1 or 0 on both stores: PostgreSQL has no max() of booleans.
     const std::string file_in_view =
-        filter.scan ? "max(CASE WHEN s.scan_id = :scan THEN 1 ELSE 0 END)"
+        !filter.scans.empty() ? "max(CASE WHEN s.scan_id " + in_filter_scans(filter) + " THEN 1 ELSE 0 END)"
                     : "CASE WHEN max(s.scan_id) = (SELECT ll.scan_id FROM " + std::string(latest.locations) +
                           " ll WHERE ll.location_id = s.location_id) THEN 1 ELSE 0 END";
     const std::string endpoint_in_view =
-        filter.scan ? "max(CASE WHEN es.scan_id = :scan THEN 1 ELSE 0 END)"
+        !filter.scans.empty() ? "max(CASE WHEN es.scan_id " + in_filter_scans(filter) + " THEN 1 ELSE 0 END)"
                     : "CASE WHEN max(es.scan_id) = (SELECT el.scan_id FROM " + std::string(latest.endpoints) +
                           " el WHERE el.endpoint_id = es.endpoint_id) THEN 1 ELSE 0 END";
     Statement select(
@@ -39,7 +39,6 @@ std::vector<PlaceRow> SqlQueries::place_rows(const std::vector<std::int64_t>& id
               " GROUP BY es.certificate_id, es.endpoint_id, es.position) g" +
               (which == PlaceRows::in_view ? " WHERE g.in_view = 1" : ""))
                  .c_str());
-    if (filter.scan) select.bind(":scan", *filter.scan);
     if (filter.as_of) select.bind(":as_of", *filter.as_of);
     std::vector<PlaceRow> out;
     while (select.step()) {
@@ -123,11 +122,11 @@ Labels SqlQueries::labels_of(const PlaceKey& key, ScanId scan) {
 std::vector<std::pair<std::string, Place>> SqlQueries::key_files(const Filter& filter, const std::string& spki_condition,
                                                      const std::function<void(Statement&)>& bind_extra) {
     // Each key file as its latest scan left it, then a lookup per place.
-    const std::string source = filter.scan ? "key_sightings k"
+    const std::string source = !filter.scans.empty() ? "key_sightings k"
                                            : std::string(latest_scans(filter).locations) +
                                                  " latest CROSS JOIN key_sightings k ON k.scan_id = latest.scan_id "
                                                  "AND k.location_id = latest.location_id";
-    std::string where = filter.scan ? "k.scan_id = :scan" : "true";
+    std::string where = !filter.scans.empty() ? "k.scan_id " + in_filter_scans(filter) : "true";
     for (std::size_t i = 0; i < filter.labels.size(); ++i)
         where += label_condition("location_labels", "location_id", "k", i);
     Statement select(db_, ("SELECT DISTINCT k.spki_sha256, l.path, l.format, l.host FROM " + source +

@@ -66,7 +66,7 @@ std::unique_ptr<ReadSnapshot> SqlQueries::snapshot() {
 }
 
 std::vector<ScanRecord> SqlQueries::scans() {
-    Statement select(db_, (std::string("SELECT ") + kScanColumns + " FROM scans ORDER BY id").c_str());
+    Statement select(db_, (std::string("SELECT ") + kScanColumns + " FROM " + kScanRows + " ORDER BY id").c_str());
     std::vector<ScanRecord> out;
     while (select.step()) out.push_back(read_scan_record(select));
     return out;

@@ -57,6 +57,8 @@ std::string label_condition(const char* own_table, const char* place_column, con
 std::string certificate_conditions(const Filter& filter);
 // "1,2,3": row ids for an IN list (ids of 0, which name no row, left out).
 std::string id_list(const std::vector<std::int64_t>& ids);
+// "IN (1,2)": the condition that a scan id is one of the filter's scans.
+inline std::string in_filter_scans(const Filter& filter) { return "IN (" + id_list(filter.scans) + ")"; }
 
 // A files root a scan could not read at all, or a list file (targets, excludes, names, passwords) it could not
 // read, as the view after a scan holds it.
@@ -91,6 +93,9 @@ public:
     std::optional<ScanRecord> latest_finished_scan() override;
     ScanContents scan_contents(ScanId scan) override;
     ScanContents view_contents(ScanId scan) override;
+    std::vector<RunSummary> runs() override;
+    std::optional<RunSummary> find_run(const std::string& name) override;
+    ScanContents run_contents(const RunSummary& run) override;
     std::vector<CertificateSummary> certificates(const Filter& filter) override;
     std::vector<std::string> fingerprints_starting_with(const std::string& prefix, std::size_t limit) override;
     std::optional<CertificateDetail> certificate(const std::string& sha256, const Filter& filter) override;

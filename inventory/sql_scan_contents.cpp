@@ -3,6 +3,8 @@
 // (ReadSnapshot), so the answers agree with each other even while a scan is being written.
 #include <algorithm>
 #include <map>
+#include <set>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -62,7 +64,7 @@ Labels labels_from_json_text(const std::string& text) {
 }
 
 std::optional<ScanRecord> load_scan_record(SqlConnection& db, std::optional<ScanId> scan, bool finished_only) {
-    std::string sql = std::string("SELECT ") + kScanColumns + " FROM scans";
+    std::string sql = std::string("SELECT ") + kScanColumns + " FROM " + kScanRows;
     if (scan) sql += " WHERE id = ?1";
     else if (finished_only) sql += " WHERE status IN ('complete', 'interrupted')";
     sql += " ORDER BY id DESC LIMIT 1";
@@ -76,7 +78,7 @@ std::optional<ScanRecord> load_scan_record(SqlConnection& db, std::optional<Scan
 
 ScanContents SqlQueries::scan_contents(ScanId scan) {
     Filter one_scan;
-    one_scan.scan = scan;
+    one_scan.scans = {scan};
     return contents(one_scan, scan);
 }
 
@@ -96,14 +98,24 @@ ScanContents SqlQueries::contents(const Filter& filter, ScanId scan) {
     out.scan = *record;
     load_certificates(filter, out);
     load_keys(filter, out);
-    load_events(db_, scan, out);
     load_endpoints(filter, out);
-    load_findings(db_, scan, out);
-    if (filter.scan) {
+    for (const ScanId each : filter.scans.empty() ? std::vector<ScanId>{scan} : filter.scans) {
+        load_events(db_, each, out);
+        load_findings(db_, each, out);
+    }
+    if (!filter.scans.empty()) {
         // The findings stored with a scan judge the view after it: of one scan alone, those about what it saw.
         std::unordered_set<std::string> seen;
         for (const auto& stored : out.certificates) seen.insert(stored.cert.sha256);
         std::erase_if(out.findings, [&](const Finding& f) { return !f.sha256.empty() && !seen.contains(f.sha256); });
+    }
+    if (filter.scans.size() > 1) {
+        // Several scans (a run's) judged some places alike: each verdict once, the most severe first.
+        std::set<std::tuple<std::string, std::string, std::string>> kept;
+        std::erase_if(out.findings,
+                      [&](const Finding& f) { return !kept.emplace(f.rule_id, f.sha256, f.location).second; });
+        std::stable_sort(out.findings.begin(), out.findings.end(),
+                         [](const Finding& a, const Finding& b) { return a.severity > b.severity; });
     }
     return out;
 }
@@ -200,7 +212,8 @@ std::map<PlaceKey, Labels> SqlQueries::place_labels(const Filter& filter) {
 // One scan's probes; in a view, each endpoint's latest probe that presented certificates.
 void SqlQueries::load_endpoints(const Filter& filter, ScanContents& contents) {
     const std::string probes =
-        filter.scan ? "endpoint_observations o JOIN endpoints e ON e.id = o.endpoint_id WHERE o.scan_id = :scan"
+        !filter.scans.empty()
+            ? "endpoint_observations o JOIN endpoints e ON e.id = o.endpoint_id WHERE o.scan_id " + in_filter_scans(filter)
                     : std::string(latest_scans(filter).endpoints) +
                           " el CROSS JOIN endpoint_observations o ON o.scan_id = el.scan_id AND o.endpoint_id = "
                           "el.endpoint_id JOIN endpoints e ON e.id = o.endpoint_id";
@@ -223,7 +236,8 @@ void SqlQueries::load_endpoints(const Filter& filter, ScanContents& contents) {
 
 void SqlQueries::load_keys(const Filter& filter, ScanContents& contents) {
     const std::string source =
-        filter.scan ? "key_sightings k JOIN locations l ON l.id = k.location_id WHERE k.scan_id = :scan"
+        !filter.scans.empty()
+            ? "key_sightings k JOIN locations l ON l.id = k.location_id WHERE k.scan_id " + in_filter_scans(filter)
                     : std::string(latest_scans(filter).locations) +
                           " ll CROSS JOIN key_sightings k ON k.scan_id = ll.scan_id AND k.location_id = ll.location_id "
                           "JOIN locations l ON l.id = k.location_id";

@@ -18,7 +18,6 @@ std::string like_pattern(const std::string& text) {
 
 // Binds the filter's parameters. A view as of a past scan needs its tables filled first (see as_of_view).
 void bind_filter(Statement& statement, const Filter& filter) {
-    if (filter.scan) statement.bind(":scan", *filter.scan);
     if (filter.as_of) statement.bind(":as_of", *filter.as_of);
     for (std::size_t i = 0; i < filter.labels.size(); ++i) {
         const std::string n = std::to_string(i);
@@ -65,9 +64,9 @@ LatestScans latest_scans(const Filter& filter) {
 // keeps SQLite from planning it the other way round, through every sighting ever recorded.
 std::string view_cte(const Filter& filter, const std::string& certificate_condition) {
     std::string file_source, endpoint_source;
-    if (filter.scan) {
-        file_source = "sightings s WHERE s.scan_id = :scan";
-        endpoint_source = "endpoint_sightings es WHERE es.scan_id = :scan";
+    if (!filter.scans.empty()) {
+        file_source = "sightings s WHERE s.scan_id " + in_filter_scans(filter);
+        endpoint_source = "endpoint_sightings es WHERE es.scan_id " + in_filter_scans(filter);
     } else {
         const auto latest = latest_scans(filter);
         file_source = std::string(latest.locations) +
@@ -110,7 +109,7 @@ void SqlQueries::bind_view(Statement& statement, const Filter& filter) {
 // Fills as_of_location and as_of_endpoint with each place's latest scan up to the filter's as_of,
 // as location_latest and endpoint_latest hold it for now. Kept while the same scan is asked about.
 void SqlQueries::as_of_view(const Filter& filter) {
-    if (!filter.as_of || filter.scan || as_of_filled_ == filter.as_of) return;
+    if (!filter.as_of || !filter.scans.empty() || as_of_filled_ == filter.as_of) return;
     as_of_filled_.reset();
     db_.exec("DELETE FROM as_of_location; DELETE FROM as_of_endpoint");
     // From each place's latest scan now, back scan by scan: in a fleet scanned regularly a probe or two of the

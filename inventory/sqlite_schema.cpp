@@ -74,7 +74,7 @@ void migrate_schema(sqlite3* handle) {
                          "'scan_labels','location_labels','endpoint_labels','anchor_sightings',"
                          "'certificate_issuers','location_latest','endpoint_latest','certificate_seen',"
                          "'findings','scan_owners','key_certificate_sightings','system_anchor_sightings',"
-                         "'place_states','place_transitions','forgotten_inputs')");
+                         "'place_states','place_transitions','forgotten_inputs','scan_runs')");
     tables.step();
     const bool foreign = tables.integer(0) > 0;
     tables.reset();

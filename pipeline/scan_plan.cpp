@@ -186,6 +186,20 @@ std::string files_host(const ScanRequest& request, const Labels& labels, bool sc
     return normalized_host_name(host);
 }
 
+// A run name is shown in reports and given again to --run: printable, one line, of a sensible length.
+std::string checked_run_name(const std::string& name) {
+    constexpr std::size_t kLongest = 200;
+    if (name.size() > kLongest)
+        throw PlanError("--run: a name of " + std::to_string(name.size()) + " bytes is too long (at most " +
+                        std::to_string(kLongest) + ")");
+    for (const unsigned char c : name)
+        if (c < 0x20 || c == 0x7f)
+            throw PlanError("--run: control characters are not allowed in a run name");
+    if (!name.empty() && name.find_first_not_of(' ') == std::string::npos)
+        throw PlanError("--run: the run name is blank");
+    return name;
+}
+
 }  // namespace
 
 ScanPlan plan_scan(const ScanRequest& request) {
@@ -209,6 +223,7 @@ ScanPlan plan_scan(const ScanRequest& request) {
     for (const auto* list : {&request.targets_file, &request.exclude_file, &request.sni_file, &request.password_file})
         if (!list->empty()) plan.list_files.push_back(*list);
     plan.host = files_host(request, plan.labels, plan.files.has_value() || request.system_dirs);
+    plan.run = checked_run_name(request.run);
     if (request.resume && !plan.network)
         throw PlanError("--resume continues a network scan: give the same targets as before");
     plan.resume = request.resume;
@@ -237,6 +252,7 @@ std::string ScanPlan::parameters_json(std::size_t trust_anchors) const {
     // Whose files these are, and which machine scanned (its name may change; its machine id does not).
     parameters["host"] = host;
     if (!list_files.empty()) parameters["lists"] = list_files;
+    if (!run.empty()) parameters["run"] = run;
     parameters["scanner"] = {{"host", this_host().name}, {"machine_id", this_host().machine_id}};
     if (files) {
         parameters["files"] = files->roots;
@@ -255,6 +271,27 @@ std::string ScanPlan::parameters_json(std::size_t trust_anchors) const {
     }
     // A root whose name is not UTF-8 is recorded with U+FFFD for the bytes that are not, rather than failing the scan.
     return parameters.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+inventory::RunMembership ScanPlan::run_membership() const {
+    if (run.empty()) return {};
+    nlohmann::json slot{{"kind", kind()}, {"host", host}};
+    if (files) slot["files"] = files->roots;
+    inventory::RunMembership membership{run, "", 0, 0};
+    if (network) {
+        const auto& o = network->options;
+        slot["targets"] = network->specs;
+        slot["ports"] = network->ports;
+        slot["sni"] = o.sni_names;
+        slot["starttls"] = o.starttls ? to_string(*o.starttls) : "";
+        slot["shard"] = std::to_string(o.shard.index + 1) + "/" + std::to_string(o.shard.count);
+        if (o.shard.count > 1) {
+            membership.shard = static_cast<int>(o.shard.index + 1);
+            membership.shards = static_cast<int>(o.shard.count);
+        }
+    }
+    membership.slot = slot.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return membership;
 }
 
 std::string ScanPlan::resume_key() const {

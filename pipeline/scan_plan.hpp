@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/observation.hpp"
+#include "inventory/inventory.hpp"
 #include "pipeline/scan_request.hpp"
 #include "rules/rules.hpp"
 #include "scanner/chain_verifier.hpp"
@@ -68,12 +69,16 @@ struct ScanPlan {
     std::string owner_map_file, password_file;  // as given, for the scan's stored parameters
     std::string host;  // the machine the files are on: --host, a "host" label, or this one
     std::vector<std::string> list_files;  // --targets-file, --exclude-file and --sni-file as given
+    std::string run;                       // --run NAME
 
     std::string kind() const;  // files, network or files+network
     // What the scan stores as its parameters; `trust_anchors` is how many the verifier loaded.
     std::string parameters_json(std::size_t trust_anchors) const;
     // What identifies "the same network scan" for --resume: targets, ports, names, shard, seed, STARTTLS.
     std::string resume_key() const;
+    // The scan's place in its run: the slot is what it looks at (kind, host, roots, targets, ports, names, shard),
+    // so the same command run again fills the same slot. Empty without --run.
+    inventory::RunMembership run_membership() const;
 };
 
 // Reads the list files, parses every target, label, owner map and rules file. Throws PlanError when any of them

@@ -53,6 +53,7 @@ struct ScanRequest {
     std::string host;                 // the machine the files are on (empty: a "host" label, else this one)
     std::string owner_map;            // file of location pattern -> labels
     std::string rules;                // rules evaluated when the scan ends (empty: the built-in policy)
+    std::string run;                  // the run this scan is part of (empty: none)
 };
 
 }  // namespace certfleet::pipeline

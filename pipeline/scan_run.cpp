@@ -82,7 +82,8 @@ public:
             }
         }
         if (outcome_.scan == 0)
-            outcome_.scan = inventory_.begin_scan(plan_.kind(), plan_.parameters_json(trust_anchors), plan_.labels);
+            outcome_.scan = inventory_.begin_scan(plan_.kind(), plan_.parameters_json(trust_anchors), plan_.labels,
+                                                 plan_.run_membership());
     }
 
     void walk_files() {

@@ -68,6 +68,10 @@ public:
         print("scans", array_of(scans, scan_record_json), out);
     }
 
+    void runs(const std::vector<inventory::RunSummary>& runs, std::ostream& out) const override {
+        print("runs", array_of(runs, run_json), out);
+    }
+
     void certificates(const std::vector<CertificateSummary>& certificates, std::ostream& out) const override {
         print("certificates", summaries_json(certificates), out);
     }

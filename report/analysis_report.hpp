@@ -23,6 +23,7 @@ class AnalysisWriter {
 public:
     virtual ~AnalysisWriter() = default;
     virtual void scans(const std::vector<inventory::ScanRecord>& scans, std::ostream& out) const = 0;
+    virtual void runs(const std::vector<inventory::RunSummary>& runs, std::ostream& out) const = 0;
     virtual void certificates(const std::vector<inventory::CertificateSummary>& certificates,
                               std::ostream& out) const = 0;
     virtual void certificate(const CertificateReport& report, std::ostream& out) const = 0;

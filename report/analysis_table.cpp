@@ -59,6 +59,21 @@ public:
         }
     }
 
+    void runs(const std::vector<inventory::RunSummary>& runs, std::ostream& out) const override {
+        if (runs.empty()) {
+            out << "No runs: a scan joins one with 'certfleet scan --run NAME'.\n";
+            return;
+        }
+        out << fit("RUN", 24) << fit("STARTED", 21) << fit("SCANS", 16) << "STATE\n" << rule();
+        for (const auto& run : runs) {
+            std::string scans;
+            for (const auto& member : run.members) scans += (scans.empty() ? "" : ",") + std::to_string(member.id);
+            out << trim_right(fit(visible_text(run.name), 24) + fit(date_time(run.started_at), 21) +
+                              fit(scans.empty() ? "-" : scans, 16) + (run.complete() ? "complete" : run.gaps()))
+                << "\n";
+        }
+    }
+
     void certificates(const std::vector<CertificateSummary>& certificates, std::ostream& out) const override {
         if (certificates.empty()) {
             out << "No certificates match.\n";

@@ -69,6 +69,7 @@ void write_check_text(const rules::CheckResult& result, const ExpiryThresholds& 
     if (!coverage.unseen.empty()) out << ", " << coverage.unseen.size() << " unseen";
     if (!coverage.unreadable_roots.empty()) out << ", " << coverage.unreadable_roots.size() << " unreadable roots";
     if (!coverage.unreadable_lists.empty()) out << ", " << coverage.unreadable_lists.size() << " unreadable lists";
+    if (result.run && !result.run->complete()) out << ", run " << visible_text(result.run->name) << " incomplete";
     out << " | critical=" << result.critical << ";;;0 warning=" << result.warning << ";;;0";
     if (result.min_days_left)
         out << " min_days_left=" << *result.min_days_left << ";" << thresholds.warning_days << ";"
@@ -117,6 +118,10 @@ void write_check_text(const rules::CheckResult& result, const ExpiryThresholds& 
                           std::to_string(result.scan) + ", " + std::to_string(coverage.seen_in_previous) +
                           " in scan " + std::to_string(*coverage.previous_scan) + " of the same targets",
                       out);
+    if (result.run && !result.run->complete())
+        write_wrapped("unknown run " + result.run->name + ": " + result.run->gaps() +
+                          "; what those scans look at is judged as earlier scans left it",
+                      out);
     for (const auto& note : result.evaluation.notes) write_wrapped("note: " + note, out);
 }
 
@@ -136,7 +141,7 @@ void write_check_json(const rules::CheckResult& result, const ExpiryThresholds& 
     for (const auto& m : result.evaluation.migrations)
         migrations.push_back(ordered_json{{"rule_id", m.rule_id}, {"in_scope", m.in_scope}, {"met", m.met},
                                           {"unmet", m.unmet}, {"exempt", m.exempt}, {"overdue", m.overdue}});
-    const ordered_json doc{
+    ordered_json doc{
         {"status", to_string(result.status)},
         {"exit_code", static_cast<int>(result.status)},
         {"scan", result.scan},
@@ -149,6 +154,7 @@ void write_check_json(const rules::CheckResult& result, const ExpiryThresholds& 
         {"coverage", coverage_json(result.coverage)},
         {"migrations", migrations},
         {"notes", result.evaluation.notes}};
+    if (result.run) doc["run"] = run_json(*result.run);
     print_json(doc, out);
 }
 

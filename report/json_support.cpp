@@ -84,7 +84,7 @@ ordered_json endpoint_facts_json(const EndpointFacts& f, const std::vector<std::
 }
 
 ordered_json scan_header_json(const inventory::ScanRecord& scan) {
-    return ordered_json{
+    ordered_json json{
         {"id", scan.id},
         {"kind", scan.kind},
         {"status", to_string(scan.status)},
@@ -92,6 +92,29 @@ ordered_json scan_header_json(const inventory::ScanRecord& scan) {
         {"finished_at", optional_time(scan.finished_at)},
         {"parameters", parameters(scan.parameters_json)},
     };
+    if (!scan.run.run.empty())
+        json["run"] = ordered_json{{"name", scan.run.run},
+                                   {"shard", scan.run.shard > 0 ? ordered_json(scan.run.shard) : ordered_json()},
+                                   {"shards", scan.run.shards > 0 ? ordered_json(scan.run.shards) : ordered_json()}};
+    return json;
+}
+
+ordered_json run_json(const inventory::RunSummary& run) {
+    const auto ids = [](const std::vector<inventory::ScanRecord>& scans) {
+        ordered_json out = ordered_json::array();
+        for (const auto& s : scans) out.push_back(s.id);
+        return out;
+    };
+    return ordered_json{{"name", run.name},
+                        {"complete", run.complete()},
+                        {"started_at", format_rfc3339(run.started_at)},
+                        {"finished_at", optional_time(run.finished_at)},
+                        {"scans", ids(run.members)},
+                        {"pending_scans", ids(run.pending)},
+                        {"superseded_scans", run.superseded},
+                        {"shards", run.shards > 0 ? ordered_json(run.shards) : ordered_json()},
+                        {"missing_shards", run.missing_shards},
+                        {"gaps", optional_text(run.gaps())}};
 }
 
 ordered_json labels_json(const Labels& labels) {

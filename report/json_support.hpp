@@ -27,6 +27,8 @@ ordered_json certificate_facts_json(const CertInfo& cert, UnixTime now);
 ordered_json endpoint_facts_json(const EndpointFacts& facts, const std::vector<std::string>& chain);
 // id, kind, status, started_at, finished_at and parameters.
 ordered_json scan_header_json(const inventory::ScanRecord& scan);
+// A run: the scans standing for its slots, what is pending or missing, and whether it is complete.
+ordered_json run_json(const inventory::RunSummary& run);
 // Whether a finding's JSON carries the certificate's subject: `check` has it, a scan's stored findings do not.
 enum class FindingSubject { omitted, included };
 ordered_json finding_json(const Finding& finding, FindingSubject subject);

@@ -131,10 +131,10 @@ void JsonWriter::write(const ReportModel& model, const ReportContext& context, s
     ordered_json findings = ordered_json::array();
     for (const auto& f : contents.findings) findings.push_back(finding_json(f, FindingSubject::omitted));
 
-    print_json(ordered_json{
+    ordered_json doc{
                    {"schema", 1},
                    {"generated_at", format_rfc3339(context.now)},
-                   {"scope", contents.scope == inventory::ContentsScope::view ? "view" : "scan"},
+                   {"scope", contents.run ? "run" : contents.scope == inventory::ContentsScope::view ? "view" : "scan"},
                    {"scan", scan_json(contents)},
                    {"certificates", certificates},
                    {"endpoints", endpoints},
@@ -145,8 +145,9 @@ void JsonWriter::write(const ReportModel& model, const ReportContext& context, s
                    {"notes", notes},
                    {"findings", findings},
                    {"coverage", coverage_json(model.coverage)},
-               },
-               out);
+               };
+    if (contents.run) doc["run"] = run_json(*contents.run);
+    print_json(doc, out);
 }
 
 }  // namespace certfleet::report

@@ -18,6 +18,13 @@ bool AnchorStores::held_by(const std::string& sha256, const std::string& store) 
 }
 
 std::string scope_title(const inventory::ScanContents& contents) {
+    if (contents.run) {
+        const auto& run = *contents.run;
+        std::string ids;
+        for (const auto& member : run.members) ids += (ids.empty() ? "" : ", ") + std::to_string(member.id);
+        return "Run " + run.name + ": scan" + (run.members.size() > 1 ? "s " : " ") + ids +
+               (run.complete() ? "" : ", incomplete: " + run.gaps());
+    }
     const std::string id = std::to_string(contents.scan.id);
     return contents.scope == inventory::ContentsScope::view ? "Current view after scan " + id : "Scan " + id + " alone";
 }

@@ -47,6 +47,10 @@ struct ReportModel {
 // in one snapshot; `rules` are those whose migrations it charts.
 ReportModel build_report_model(inventory::InventoryQueries& queries, inventory::ScanId scan,
                                inventory::ContentsScope scope, rules::RuleSet rules, UnixTime now, ModelParts parts);
+// The model of a run's members taken as one scan (InventoryQueries::run_contents). Throws InventoryError when no
+// member has ended yet.
+ReportModel build_run_report_model(inventory::InventoryQueries& queries, const inventory::RunSummary& run,
+                                   rules::RuleSet rules, UnixTime now, ModelParts parts);
 
 class ReportWriter {
 public:

@@ -59,6 +59,7 @@ struct CheckResult {
     Evaluation evaluation;
     std::vector<ThresholdHit> threshold_hits;  // critical first, then fewest days left
     inventory::Coverage coverage;              // what the scans behind the view could not look at
+    std::optional<inventory::RunSummary> run;  // check --run: the run the view is after
 };
 
 // Evaluates `rules` over the view as it stood after `scan`, adds the day thresholds' hits, and maps both to a

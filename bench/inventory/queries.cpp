@@ -146,7 +146,7 @@ json time_queries(const fs::path& db_path, const QuerySubjects& subjects, double
         {"certificates issuer 'issuing ca 2'",
          [&](InventoryQueries& q) { return q.certificates(filter([](Filter& f) { f.issuer = "issuing ca 2"; })).size(); }},
         {"certificates of the latest scan",
-         [&](InventoryQueries& q) { return q.certificates(filter([&](Filter& f) { f.scan = latest; })).size(); }},
+         [&](InventoryQueries& q) { return q.certificates(filter([&](Filter& f) { f.scans = {latest}; })).size(); }},
         {"certificates as of the middle scan",
          [&](InventoryQueries& q) { return q.certificates(filter([&](Filter& f) { f.as_of = middle; })).size(); }},
         {"shared as of the middle scan",

@@ -128,7 +128,7 @@ TEST_CASE("analysis: the current view holds each place as its latest scan saw it
     CHECK_FALSE(now.contains(f.shop.leaf.sha256()));
     CHECK(now.contains(f.soon_renewed.sha256()));
     CHECK_FALSE(now.contains(f.soon.sha256()));
-    const auto then = shas(q->certificates(Filter{.scan = f.first}));
+    const auto then = shas(q->certificates(Filter{.scans = {f.first}}));
     CHECK(then.contains(f.shop.leaf.sha256()));
     CHECK_FALSE(then.contains(f.shop_reissued.sha256()));
 
@@ -148,7 +148,7 @@ TEST_CASE("analysis: filters by expiry, self-signed, issuer and label", "[analys
     auto& f = fleet(GENERATE(Store::sqlite, Store::postgresql));
     auto q = inventory::open_queries(f.db);
     CHECK(shas(q->certificates(Filter{.expiring_days = 30})) == std::set<std::string>{f.soon_renewed.sha256()});
-    CHECK(shas(q->certificates(Filter{.scan = f.first, .expiring_days = 15})) == std::set<std::string>{f.soon.sha256()});
+    CHECK(shas(q->certificates(Filter{.scans = {f.first}, .expiring_days = 15})) == std::set<std::string>{f.soon.sha256()});
     const auto self_signed = shas(q->certificates(Filter{.self_signed = true}));
     CHECK(self_signed.contains(f.pinned.sha256()));
     CHECK_FALSE(self_signed.contains(f.shop_reissued.sha256()));
@@ -186,7 +186,7 @@ TEST_CASE("analysis: a shared certificate lists its blast radius and the owners 
     for (const auto& s : shared) CHECK(s.summary.cert.sha256 != f.pinned.sha256());
     CHECK(q->shared({}, 4).empty());
     // In the second scan alone the third copy is gone.
-    const auto second = q->shared(Filter{.scan = f.second}, 2);
+    const auto second = q->shared(Filter{.scans = {f.second}}, 2);
     REQUIRE(second.size() == 1);
     CHECK(second.front().places.size() == 2);
     CHECK(second.front().split.empty());
@@ -303,7 +303,7 @@ TEST_CASE("analysis: endpoints in the current view", "[analysis]") {
     CHECK(endpoints[0].labels == Labels{{"env", "prod"}});
     CHECK(endpoints[0].anchor == f.pinned.sha256());  // pinned: the store trusts the leaf itself
     CHECK(q->endpoints(Filter{.expiring_days = 30}).empty());
-    CHECK(q->endpoints(Filter{.scan = f.first}).front().facts.verdict.verify_error == "self-signed");
+    CHECK(q->endpoints(Filter{.scans = {f.first}}).front().facts.verdict.verify_error == "self-signed");
 }
 
 TEST_CASE("analysis: a missing inventory is named", "[analysis]") {

@@ -23,7 +23,7 @@ using namespace certfleet::testing;
 namespace {
 
 // The schema version this build migrates every older inventory to.
-const std::string kCurrentSchema = "11";
+const std::string kCurrentSchema = "12";
 
 CertificateSighting sighting(const TestCert& cert, const std::string& path, SourceFormat format, int index) {
     return CertificateSighting{std::make_shared<const CertInfo>(describe_certificate(cert.der)),
@@ -182,6 +182,29 @@ TEST_CASE("inventory: a scan whose process died is marked interrupted by the nex
     const auto next = inv->begin_scan("files", "{}", {});
     CHECK(inv->queries().find_scan(next - 1)->status == inventory::ScanStatus::interrupted);
     CHECK(inv->queries().find_scan(next)->status == inventory::ScanStatus::running);
+}
+
+TEST_CASE("inventory: a version 11 inventory gains runs, its scans in none", "[inventory]") {
+    TempDir dir;
+    const auto path = (dir / "inv.db").string();
+    inventory::ScanId scan = 0;
+    {
+        auto inv = inventory::open_sqlite_inventory(path);
+        scan = inv->begin_scan("files", "{}", {});
+        inv->finish_scan(scan, inventory::ScanStatus::complete, {});
+    }
+    sql_value(path, "DROP TABLE scan_runs; PRAGMA user_version = 11");
+
+    auto inv = inventory::open_sqlite_inventory(path);
+    CHECK(sql_value(path, "PRAGMA user_version") == kCurrentSchema);
+    const auto old = inv->queries().find_scan(scan);
+    REQUIRE(old);
+    CHECK(old->run.run.empty());
+    const auto joined = inv->begin_scan("files", "{}", {}, {"nightly", "slot", 0, 0});
+    inv->finish_scan(joined, inventory::ScanStatus::complete, {});
+    const auto runs = inv->queries().runs();
+    REQUIRE(runs.size() == 1);
+    CHECK(runs.front().members.at(0).id == joined);
 }
 
 TEST_CASE("inventory: an older inventory is brought up to date with its scans kept", "[inventory]") {

@@ -16,7 +16,7 @@ TEST_CASE("pg queries: every question answers on an empty PostgreSQL inventory",
     Filter as_of = view;
     as_of.as_of = 1;
     Filter one_scan = view;
-    one_scan.scan = 1;
+    one_scan.scans = {1};
     Filter narrowed = view;
     narrowed.expiring_days = 30;
     narrowed.self_signed = true;
