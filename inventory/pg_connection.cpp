@@ -236,8 +236,20 @@ Connection::Connection(const std::string& conninfo, std::chrono::seconds timeout
     // The server's notices and warnings ("relation already exists, skipping", "terminating connection due to
     // immediate shutdown") would reach stderr through libpq's default processor; what matters comes as an error.
     PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
-    // Rows come back as text; this makes their form the same on every server.
-    exec("SET client_encoding = 'UTF8'; SET DateStyle = 'ISO'; SET extra_float_digits = 3");
+    configure_session();
+}
+
+// Rows come back as text; this makes their form the same on every server.
+void Connection::configure_session() { exec("SET client_encoding = 'UTF8'; SET DateStyle = 'ISO'; SET extra_float_digits = 3"); }
+
+void Connection::reconnect() {
+    PQreset(conn_);  // the same parameters, connect_timeout included; the notice processor stays
+    if (PQstatus(conn_) != CONNECTION_OK)
+        throw Error("cannot reconnect to the PostgreSQL inventory at " + description_ + ": " +
+                        trimmed_message(PQerrorMessage(conn_)),
+                    "08001");
+    ++session_;
+    configure_session();
 }
 
 Connection::~Connection() { PQfinish(conn_); }
@@ -276,15 +288,21 @@ Cursor::Cursor(Connection& connection, const std::string& sql)
     : connection_(connection), name_(connection.next_statement_name()) {
     NumberedSql numbered = with_numbered_parameters(sql);
     names_ = std::move(numbered.names);
+    sql_ = std::move(numbered.sql);
     parameters_.resize(names_.size());
+    prepare();
+}
+
+void Cursor::prepare() {
     // The statement's text helps only whoever fixes certfleet: a prepare fails on certfleet's SQL, not on input.
-    checked(connection_, PQprepare(connection_.get(), name_.c_str(), numbered.sql.c_str(), 0, nullptr),
-            "cannot prepare statement [" + numbered.sql.substr(0, 2000) + "]");
+    checked(connection_, PQprepare(connection_.get(), name_.c_str(), sql_.c_str(), 0, nullptr),
+            "cannot prepare statement [" + sql_.substr(0, 2000) + "]");
+    prepared_in_ = connection_.session();
 }
 
 Cursor::~Cursor() {
-    // The connection may be gone (a lost server); a failed DEALLOCATE then changes nothing.
-    if (PQstatus(connection_.get()) == CONNECTION_OK)
+    // The connection may be gone (a lost server), or a new session never had it; a DEALLOCATE then changes nothing.
+    if (PQstatus(connection_.get()) == CONNECTION_OK && prepared_in_ == connection_.session())
         PQclear(PQexec(connection_.get(), ("DEALLOCATE " + name_).c_str()));
 }
 
@@ -309,6 +327,7 @@ void Cursor::bind_blob(int i, const Bytes& v) { slot(i) = Parameter{std::string(
 
 bool Cursor::step() {
     if (!result_) {
+        if (prepared_in_ != connection_.session()) prepare();
         std::vector<const char*> values;
         std::vector<int> lengths, formats;
         for (const auto& p : parameters_) {

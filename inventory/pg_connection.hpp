@@ -77,11 +77,20 @@ public:
     pg_conn* get() const { return conn_; }
     // A name for a new prepared statement, unique on this connection.
     std::string next_statement_name() { return "s" + std::to_string(++statements_); }
+    // Connects again with the same parameters, waiting at most the connect timeout, after the server went away
+    // (a restart, a failover). Throws Error when it cannot. The new session has none of the old one's prepared
+    // statements, locks or transaction: cursors prepare themselves again, the caller takes its locks again.
+    void reconnect();
+    // Counts sessions: a cursor prepared in an earlier one prepares again before it runs.
+    std::uint64_t session() const { return session_; }
 
 private:
+    void configure_session();
+
     pg_conn* conn_ = nullptr;
     std::string description_;
     std::uint64_t statements_ = 0;
+    std::uint64_t session_ = 1;
 };
 
 // Throws Error when `result` is not a success; takes ownership of it either way.
@@ -122,9 +131,12 @@ private:
         bool binary = false;
     };
     Parameter& slot(int i);
+    void prepare();
 
     Connection& connection_;
     std::string name_;
+    std::string sql_;  // numbered for PostgreSQL
+    std::uint64_t prepared_in_ = 0;  // the connection's session it was prepared in
     std::vector<std::string> names_;  // of the named parameters, by number - 1
     std::vector<Parameter> parameters_;
     Result result_;

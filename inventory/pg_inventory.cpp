@@ -16,14 +16,20 @@ namespace {
 // two-part key whose second part is the scan id).
 constexpr const char* kConclusionsLock = "SELECT pg_advisory_xact_lock(28548151520535404)";
 constexpr int kScanLockClass = 0x63667363;
-// A writer that keeps losing races gives up after this many attempts of one transaction.
+// A writer that keeps losing races, or its connection, gives up after this many attempts of one transaction.
 constexpr int kMaxAttempts = 12;
+// How long a writer waits for a server that went away (a restart, a failover) to come back before the scan stops,
+// what it stored kept and resumable; and the longest pause between two attempts to reconnect.
+constexpr std::chrono::seconds kReconnectWindow{60};
+constexpr std::chrono::milliseconds kLongestReconnectPause{5000};
 
 class PgInventory final : public SqlInventory {
 public:
-    PgInventory(std::unique_ptr<Connection> db, const std::string& where) : SqlInventory(std::move(db), where) {}
+    PgInventory(std::unique_ptr<Connection> db, const std::string& where) : PgInventory(db.get(), std::move(db), where) {}
 
 private:
+    PgInventory(Connection* server, std::unique_ptr<Connection>&& db, const std::string& where)
+        : SqlInventory(std::move(db), where), server_(server) {}
 
     // Read committed: each statement sees what other writers have committed; rows both insert are settled by
     // the unique keys (ON CONFLICT), and a deadlock between two batches aborts one, which runs again.
@@ -31,12 +37,42 @@ private:
 
     bool retry_after(const std::exception& error, int attempt) override {
         const auto* failure = dynamic_cast<const Error*>(&error);
-        if (!failure || !failure->retryable() || attempt >= kMaxAttempts) return false;
+        if (!failure || attempt >= kMaxAttempts) return false;
+        if (failure->connection_lost()) return reconnect(failure->what());
+        if (!failure->retryable()) return false;
         // Backing off a random while, growing, so two writers that collided do not collide again in step.
         thread_local std::minstd_rand jitter{std::random_device{}()};
         const auto ceiling = std::min(2000, 10 << std::min(attempt, 8));
         std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(1, ceiling)(jitter)));
         return true;
+    }
+
+    // Connects again with a growing pause between attempts, for at most kReconnectWindow, and takes back this
+    // writer's scans (another writer may have judged one abandoned meanwhile: it is running again). Throws Error
+    // saying what was lost when the server does not come back.
+    bool reconnect(const std::string& lost) {
+        const auto deadline = std::chrono::steady_clock::now() + kReconnectWindow;
+        std::chrono::milliseconds pause{250};
+        for (;;) {
+            try {
+                server_->reconnect();
+                for (const ScanId scan : claimed_) {
+                    Statement lock(db_, "SELECT pg_advisory_lock(?1, ?2)");
+                    lock.bind(1, static_cast<std::int64_t>(kScanLockClass)).bind(2, scan).run();
+                    Statement resume(db_, "UPDATE scans SET status = 'running', finished_at = NULL WHERE id = ? AND "
+                                          "status = 'interrupted'");
+                    resume.bind(1, scan).run();
+                }
+                return true;
+            } catch (const InventoryError& e) {
+                if (std::chrono::steady_clock::now() + pause >= deadline)
+                    throw Error(std::string(lost) + "; no connection again within " +
+                                    std::to_string(kReconnectWindow.count()) + " s (" + e.what() +
+                                    "): what was stored before is kept", "08006");
+            }
+            std::this_thread::sleep_for(pause);
+            pause = std::min(pause * 2, kLongestReconnectPause);
+        }
     }
 
     // Conclusions read and rewrite the views every scan shares (latest places, their states, issuer links): one
@@ -71,6 +107,7 @@ private:
         return abandoned;
     }
 
+    Connection* server_;  // the connection SqlInventory owns
     std::unordered_set<ScanId> claimed_;
 };
 

@@ -24,14 +24,15 @@ class SqlInventory : public Inventory {
 public:
     ~SqlInventory() override;
 
-    ScanId begin_scan(const std::string& kind, const std::string& parameters_json, const Labels& labels) override;
+    ScanId begin_scan(const std::string& kind, const std::string& parameters_json, const Labels& labels,
+                      const RunMembership& run = {}) override;
     void record(ScanId scan, const std::vector<FileObservations>& batch) override;
     void record_endpoints(ScanId scan, const std::vector<EndpointObservationRecord>& batch) override;
     void finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts,
                      const FindingsEvaluator& evaluate) override;
     void record_findings(ScanId scan, const std::vector<Finding>& findings) override;
     ScanId record_refused_scan(const std::string& kind, const std::string& parameters_json, const Labels& labels,
-                               const ScanEvent& error) override;
+                               const ScanEvent& error, const RunMembership& run = {}) override;
     std::optional<std::pair<ScanId, std::uint64_t>> find_resumable(const std::string& resume_key) override;
     void reopen_scan(ScanId scan) override;
     void record_progress(ScanId scan, const std::string& resume_key, std::uint64_t position) override;
@@ -111,8 +112,8 @@ private:
     template <typename Work>
     void in_transaction(Work&& work) {
         for (int attempt = 1;; ++attempt) {
-            begin_transaction();
             try {
+                begin_transaction();  // where a connection lost between transactions is found
                 work();
                 exec("COMMIT");
                 return;

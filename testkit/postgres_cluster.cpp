@@ -90,6 +90,11 @@ void PostgresCluster::start_server() {
     }
 }
 
+void PostgresCluster::restart() {
+    stop_server();
+    start_server();
+}
+
 // SIGQUIT is PostgreSQL's immediate shutdown: the postmaster and its backends exit without a checkpoint.
 void PostgresCluster::stop_server() {
     if (pid_ <= 0) return;

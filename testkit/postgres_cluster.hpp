@@ -30,6 +30,9 @@ public:
     // Runs `sql` with psql against `database`; the exit code and psql's output.
     std::pair<int, std::string> psql(const std::string& database, const std::string& sql) const;
     const std::string& socket_dir() const { return dir_; }
+    // Stops the server as a crash would (immediate shutdown: every session cut) and starts it again on the same
+    // data, as a server restart or failover does to its clients. Throws PostgresUnavailable if it does not start.
+    void restart();
 
     // The cluster every test of this process shares, started on first use; nullopt (with `why`) when this machine
     // cannot run one.

@@ -57,6 +57,12 @@ public:
         return exit_code_.has_value();
     }
 
+    // Waits for it to end by itself: its exit code, or nullopt if it still runs after `timeout`.
+    std::optional<int> wait_for_exit(std::chrono::seconds timeout) {
+        if (!exit_code_) exit_code_ = wait_process(pid_, timeout);
+        return exit_code_;
+    }
+
     // Sends `signal` unless it has already ended, and waits for its exit code: nullopt if it still runs after
     // `timeout`.
     std::optional<int> stop_with(int signal, std::chrono::seconds timeout = std::chrono::seconds(10)) {

@@ -1,7 +1,8 @@
 // End-to-end: many scanners writing one PostgreSQL inventory at the same moment, as the hosts of a fleet do.
 // Each certificate is one row however many scanners meet it at once, every place of every host is kept, issuer
 // links form across scanners, and the same scans run again leave the same inventory. A scan is abandoned only
-// when the session of the scanner that runs it is gone, and one killed and resumed leaves what one run leaves.
+// when the session of the scanner that runs it is gone, one killed and resumed leaves what one run leaves, and
+// one whose server restarts under it goes on.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include "testkit/cert_factory.hpp"
 #include "testkit/fleet/fleet_control.hpp"
 #include "testkit/wait.hpp"
+#include "testkit/postgres_cluster.hpp"
 #include "tests/unit/pg_test_cluster.hpp"
 
 using namespace certfleet;
@@ -219,4 +221,36 @@ TEST_CASE("e2e postgres: a scan killed with -9 and resumed leaves what one whole
     REQUIRE(scans["scans"].size() == 1);
     CHECK(scans["scans"][0]["status"] == "complete");
     CHECK(ask(killed_db, {"report"})["scan"]["endpoints"] == ask(whole_db, {"report"})["scan"]["endpoints"]);
+}
+
+TEST_CASE("e2e postgres: a scan goes on through a server restart, losing nothing", "[e2e][pg][server][network]") {
+    // A private cluster of this test's own: the restart cuts every session on it.
+    PostgresCluster cluster;
+    constexpr int kTargets = 16;
+    std::vector<FleetEndpoint> tarpits(kTargets);
+    for (int i = 0; i < kTargets; ++i) {
+        tarpits[static_cast<std::size_t>(i)].kind = "tarpit";
+        tarpits[static_cast<std::size_t>(i)].address = "127.66.58." + std::to_string(i + 1);
+        tarpits[static_cast<std::size_t>(i)].port = 14445;
+    }
+    TestFleet fleet(tarpits);
+    const std::string db = cluster.create_database("restarted");
+    RunningCertfleet scan(db, {"scan", "127.66.58.1-127.66.58.16", "--ports", "14445", "--concurrency", "1",
+                               "--timeout-ms", "400", "--no-progress"});
+    const auto stored_endpoints = [&] {
+        const auto report = run_certfleet(db, {"report", "--format", "json", "--scan", "1"});
+        return report.exit_code == 0 ? json::parse(report.out)["endpoints"].size() : 0;
+    };
+    // Restarted once the first batch is stored, while the scan goes on probing.
+    REQUIRE(wait_until([&] { return scan.has_exited() || stored_endpoints() > 0; }, std::chrono::seconds(60),
+                       std::chrono::milliseconds(20)));
+    REQUIRE_FALSE(scan.has_exited());
+    cluster.restart();
+    const auto exit = scan.wait_for_exit(std::chrono::seconds(120));
+    REQUIRE(exit);
+    CHECK(*exit == 0);
+    const json scans = ask(db, {"inventory", "scans"});
+    REQUIRE(scans["scans"].size() == 1);
+    CHECK(scans["scans"][0]["status"] == "complete");
+    CHECK(ask(db, {"report", "--scan", "1"})["endpoints"].size() == static_cast<std::size_t>(kTargets));
 }
