@@ -60,14 +60,17 @@ json endpoint_json(const FleetEndpoint& endpoint, PemFiles& pems) {
 
 }  // namespace
 
-TestFleet::TestFleet(std::vector<FleetEndpoint> endpoints, int max_seconds) {
+TestFleet::TestFleet(std::vector<FleetEndpoint> endpoints, int max_seconds, const std::string& netns) {
     PemFiles pems(dir_.path());
     json config{{"max_seconds", max_seconds}, {"endpoints", json::array()}};
     for (const FleetEndpoint& endpoint : endpoints) config["endpoints"].push_back(endpoint_json(endpoint, pems));
     const fs::path config_path = dir_ / "fleet.json", status_path = dir_ / "status";
     write_file(config_path, config.dump(2));
 
-    pid_ = spawn_process({CERTFLEET_TEST_FLEET_BINARY, config_path.string(), "--ready-file", status_path.string()});
+    std::vector<std::string> argv{CERTFLEET_TEST_FLEET_BINARY, config_path.string(), "--ready-file", status_path.string()};
+    // `ip netns exec` enters the namespace and execs the fleet: the PID stays the fleet's.
+    if (!netns.empty()) argv.insert(argv.begin(), {"ip", "netns", "exec", netns});
+    pid_ = spawn_process(argv);
     const std::string ready = "ready " + std::to_string(endpoints.size()) + "\n";
     const auto deadline = std::chrono::steady_clock::now() + kReadyTimeout;
     for (;;) {

@@ -38,8 +38,9 @@ struct FleetEndpoint {
 class TestFleet {
 public:
     // Returns once every endpoint listens. Throws std::runtime_error with the fleet's own message (a bind
-    // failure names the address:port) if it fails to start, or if it is not ready within 20 seconds.
-    explicit TestFleet(std::vector<FleetEndpoint> endpoints, int max_seconds = 120);
+    // failure names the address:port) if it fails to start, or if it is not ready within 20 seconds. Given a
+    // network namespace (`ip netns`), the fleet runs inside it: only what runs there reaches its endpoints.
+    explicit TestFleet(std::vector<FleetEndpoint> endpoints, int max_seconds = 120, const std::string& netns = "");
     // SIGTERM and a bounded wait; SIGKILL if the fleet does not go.
     ~TestFleet();
     TestFleet(const TestFleet&) = delete;
