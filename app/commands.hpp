@@ -91,7 +91,15 @@ struct ForgetOptions {
     bool dry_run = false;
 };
 
+// `certfleet push LOCAL [--to DB]`: a local inventory's scans copied into another, each once.
+struct PushOptions {
+    std::string from;   // the inventory whose scans are copied
+    std::string to;     // where to (empty: --db)
+    std::string rules;  // evaluated over each copied scan (empty: the built-in policy)
+};
+
 int run_scan(const ScanOptions& options, const std::string& db_path);
+int run_push(const PushOptions& options, const std::string& db_path);
 // Exit 0 when every selector matched a place of the current view, 1 when one matched none.
 int run_forget(const ForgetOptions& options, const std::string& db_path);
 // Serves until SIGINT or SIGTERM, then returns kExitOk.

@@ -276,6 +276,16 @@ int main(int argc, char** argv) {
         ->required();
     forget_cmd->add_flag("--dry-run", forget_options.dry_run, "List what would be forgotten, and forget nothing");
 
+    PushOptions push_options;
+    auto* push_cmd = app.add_subcommand(
+        "push", "Copy the scans of a local inventory (a laptop's, an air-gapped segment's, a host agent's) into the\n"
+                "central one, each once: pushing again copies nothing twice. Running scans wait for a later push.");
+    push_cmd->add_option("LOCAL", push_options.from, "The inventory whose scans are copied (an SQLite file)")->required();
+    push_cmd->add_option("--to", push_options.to, "The inventory they are copied into (default: --db)");
+    push_cmd->add_option("--rules", push_options.rules,
+                         "Rules evaluated over each copied scan, findings stored with it (default: built-in policy)")
+        ->check(CLI::ExistingFile);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -300,6 +310,7 @@ int main(int argc, char** argv) {
         }
         if (progress_cmd->parsed()) return run_progress(progress_options, db_path);
         if (forget_cmd->parsed()) return run_forget(forget_options, db_path);
+        if (push_cmd->parsed()) return run_push(push_options, db_path);
         if (serve_cmd->parsed()) return run_serve(serve_options, db_path);
         inventory_options.question = inventory_cmd->get_subcommands().front()->get_name();
         return run_inventory(inventory_options, db_path);

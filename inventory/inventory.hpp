@@ -60,6 +60,7 @@ struct ScanRecord {
     std::string parameters_json;
     ScanCounts counts;
     RunMembership run;
+    std::string uuid;  // its identity wherever it is copied (push)
 };
 
 // A run (`scan --run NAME`) as its users see it: one scan made of several. In each slot (what one of its scans
@@ -135,6 +136,15 @@ struct ScanContents {
     std::uint64_t distinct_certificates() const { return certificates.size(); }
 };
 
+// One scan as the observations that made it (InventoryQueries::scan_observations): replayed into another
+// inventory with begin_copied_scan, record, record_endpoints and finish_scan, they store what they stored here.
+struct ScanObservations {
+    ScanRecord scan;
+    Labels labels;  // the scan's own (scan --label)
+    std::vector<FileObservations> files;  // one per file place, then one holding the scan's events
+    std::vector<EndpointObservationRecord> endpoints;
+};
+
 class InventoryQueries;
 struct Place;
 struct Forgotten;
@@ -152,13 +162,18 @@ public:
     // process that no longer exists become 'interrupted' first.
     virtual ScanId begin_scan(const std::string& kind, const std::string& parameters_json, const Labels& labels,
                               const RunMembership& run = {}) = 0;
+    // Starts the copy of a scan another inventory recorded (push): under its UUID, kind, parameters, run and start
+    // time. nullopt when a scan with that UUID is here already: each scan is copied once.
+    virtual std::optional<ScanId> begin_copied_scan(const ScanRecord& origin, const Labels& labels) = 0;
     // Stores one batch atomically: all of it or, if the process dies, none of it.
     virtual void record(ScanId scan, const std::vector<FileObservations>& batch) = 0;
     virtual void record_endpoints(ScanId scan, const std::vector<EndpointObservationRecord>& batch) = 0;
     // Ends a scan in one transaction: its counts, its conclusions (the views across scans) and, given an evaluator,
     // its findings. A process killed meanwhile leaves it 'running', and the next scan marks it interrupted.
+    // A copied scan keeps the time it ended (`finished_at`); others end now.
     virtual void finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts,
-                             const FindingsEvaluator& evaluate = {}) = 0;
+                             const FindingsEvaluator& evaluate = {},
+                             std::optional<UnixTime> finished_at = std::nullopt) = 0;
     // A scan that could not start because an input it needed could not be read: stored as failed, with the error,
     // so `check` does not judge a view the scan never refreshed as if it had.
     virtual ScanId record_refused_scan(const std::string& kind, const std::string& parameters_json, const Labels& labels,

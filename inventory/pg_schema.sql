@@ -172,6 +172,9 @@ CREATE TABLE IF NOT EXISTS scan_runs (
     shards  BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS scan_runs_by_run ON scan_runs(run, scan_id);
+ALTER TABLE scans ADD COLUMN IF NOT EXISTS uuid TEXT COLLATE "C";
+UPDATE scans SET uuid = gen_random_uuid()::TEXT WHERE uuid IS NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS scans_by_uuid ON scans(uuid);
 CREATE TABLE IF NOT EXISTS scan_labels (
     scan_id BIGINT NOT NULL REFERENCES scans(id),
     key     TEXT COLLATE "C"    NOT NULL,

@@ -163,6 +163,10 @@ CREATE TABLE IF NOT EXISTS scan_runs (
     shards  INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS scan_runs_by_run ON scan_runs(run, scan_id);
+-- Also version 12, added to scans by sqlite_schema.cpp (with a unique index, scans_by_uuid), and given to every
+-- scan an older version stored:
+--   uuid  TEXT: the scan's identity wherever it is copied (`certfleet push` copies a scan once, whatever its id
+--         becomes there), a random (version 4) UUID.
 
 -- Schema version 3: analysis across scans.
 

@@ -7,7 +7,7 @@
 namespace certfleet::inventory {
 
 void SqlInventory::finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts,
-                 const FindingsEvaluator& evaluate) {
+                               const FindingsEvaluator& evaluate, std::optional<UnixTime> finished_at) {
     in_transaction([&] {
         Statement update(db_,
                          "UPDATE scans SET status = ?, files_walked = ?, files_skipped = ?, certificates_seen = ?, "
@@ -19,7 +19,7 @@ void SqlInventory::finish_scan(ScanId scan, ScanStatus status, const ScanCounts&
             .bind(5, static_cast<std::int64_t>(counts.keys_seen))
             .bind(6, static_cast<std::int64_t>(counts.errors))
             .bind(7, static_cast<std::int64_t>(counts.notes))
-            .bind(8, now_utc())
+            .bind(8, finished_at.value_or(now_utc()))
             .bind(9, scan)
             .run();
         mark_default_certificates(scan);

@@ -2,6 +2,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <random>
 #include <thread>
 
 #include "core/encoding.hpp"
@@ -14,6 +16,26 @@ namespace {
 
 // The writer's own thread does the SQL; other cores check issuer signatures meanwhile, and four keep up with any
 // rate the writer reaches.
+// A random (version 4) UUID: a scan's identity in every inventory it is copied to.
+std::string new_scan_uuid() {
+    std::random_device entropy;  // the kernel's random source
+    std::array<unsigned char, 16> bytes{};
+    for (std::size_t i = 0; i < bytes.size(); i += 4) {
+        const std::uint32_t word = entropy();
+        for (std::size_t j = 0; j < 4; ++j) bytes[i + j] = static_cast<unsigned char>(word >> (8 * j));
+    }
+    bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);
+    bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+        out += kHex[bytes[i] >> 4];
+        out += kHex[bytes[i] & 0x0f];
+    }
+    return out;
+}
+
 unsigned issuance_workers() {
     const unsigned cores = std::thread::hardware_concurrency();
     return std::clamp(cores > 1 ? cores - 1 : 1, 1u, 4u);
@@ -52,15 +74,36 @@ std::optional<std::int64_t> SqlInventory::returned_id(Statement& insert) {
 
 ScanId SqlInventory::begin_scan(const std::string& kind, const std::string& parameters_json, const Labels& labels,
                                 const RunMembership& run) {
+    ScanRecord origin;
+    origin.kind = kind;
+    origin.parameters_json = parameters_json;
+    origin.run = run;
+    origin.started_at = now_utc();
+    origin.uuid = new_scan_uuid();
+    return *insert_scan(origin, labels);
+}
+
+std::optional<ScanId> SqlInventory::begin_copied_scan(const ScanRecord& origin, const Labels& labels) {
+    return insert_scan(origin, labels);
+}
+
+std::optional<ScanId> SqlInventory::insert_scan(const ScanRecord& origin, const Labels& labels) {
     mark_abandoned_scans();
-    ScanId scan = 0;
+    std::optional<ScanId> inserted;
     in_transaction([&] {
         Statement insert(db_,
-                         "INSERT INTO scans (kind, status, started_at, pid, parameters) VALUES (?, 'running', ?, ?, ?) "
-                         "RETURNING id");
-        insert.bind(1, kind).bind(2, now_utc()).bind(3, static_cast<std::int64_t>(::getpid())).bind(4, parameters_json);
-        scan = returned_id(insert).value_or(0);
+                         "INSERT INTO scans (kind, status, started_at, pid, parameters, uuid) VALUES (?, 'running', ?, ?, "
+                         "?, ?) ON CONFLICT (uuid) DO NOTHING RETURNING id");
+        insert.bind(1, origin.kind)
+            .bind(2, origin.started_at)
+            .bind(3, static_cast<std::int64_t>(::getpid()))
+            .bind(4, origin.parameters_json)
+            .bind(5, origin.uuid);
+        inserted = returned_id(insert);
+        if (!inserted) return;  // a copy of a scan already here
+        const ScanId scan = *inserted;
         claim_scan(scan);
+        const auto& run = origin.run;
         Statement label(db_, "INSERT INTO scan_labels (scan_id, key, value) VALUES (?,?,?) ON CONFLICT (scan_id, key) DO UPDATE SET "
                              "value = excluded.value");
         for (const auto& l : labels) label.bind(1, scan).bind(2, l.key).bind(3, l.value).run();
@@ -73,8 +116,8 @@ ScanId SqlInventory::begin_scan(const std::string& kind, const std::string& para
                 .bind(5, static_cast<std::int64_t>(run.shards))
                 .run();
     });
-    use_host_of(scan);
-    return scan;
+    if (inserted) use_host_of(*inserted);
+    return inserted;
 }
 
 ScanId SqlInventory::record_refused_scan(const std::string& kind, const std::string& parameters_json,

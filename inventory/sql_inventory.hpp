@@ -28,8 +28,9 @@ public:
                       const RunMembership& run = {}) override;
     void record(ScanId scan, const std::vector<FileObservations>& batch) override;
     void record_endpoints(ScanId scan, const std::vector<EndpointObservationRecord>& batch) override;
-    void finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts,
-                     const FindingsEvaluator& evaluate) override;
+    void finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts, const FindingsEvaluator& evaluate = {},
+                     std::optional<UnixTime> finished_at = std::nullopt) override;
+    std::optional<ScanId> begin_copied_scan(const ScanRecord& origin, const Labels& labels) override;
     void record_findings(ScanId scan, const std::vector<Finding>& findings) override;
     ScanId record_refused_scan(const std::string& kind, const std::string& parameters_json, const Labels& labels,
                                const ScanEvent& error, const RunMembership& run = {}) override;
@@ -148,6 +149,9 @@ private:
     // sql_inventory.cpp
     void forget_cached_ids();
     void use_host_of(ScanId scan);
+    // A new scan row with the origin's identity and times (begin_scan's own, or a copied scan's); nullopt when
+    // its UUID is here already.
+    std::optional<ScanId> insert_scan(const ScanRecord& origin, const Labels& labels);
     void mark_abandoned_scans();
     Statement& statement(const char* sql);
 

@@ -25,7 +25,15 @@ constexpr AddedColumn kAddedColumns[] = {
     {"endpoint_observations", "name_check_detail", "TEXT NOT NULL DEFAULT ''"},
     // Version 10: the labels of a finding's place.
     {"findings", "labels", "TEXT NOT NULL DEFAULT '{}'"},
+    // Version 12: the scan's identity wherever it is copied.
+    {"scans", "uuid", "TEXT"},
 };
+
+// Version 12: every scan has a UUID, scans stored before included, each one of its own (version 4, random).
+constexpr const char* kScanUuids =
+    "UPDATE scans SET uuid = lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || "
+    "substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + abs(random()) % 4, 1) || substr(hex(randomblob(2)), 2) "
+    "|| '-' || hex(randomblob(6))) WHERE uuid IS NULL; CREATE UNIQUE INDEX IF NOT EXISTS scans_by_uuid ON scans(uuid)";
 
 void add_missing_columns(SqlConnection& db) {
     Statement present(db, "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?");
@@ -84,6 +92,7 @@ void migrate_schema(sqlite3* handle) {
         add_location_hosts(db);
         db.exec(kSchemaSql);
         add_missing_columns(db);
+        db.exec(kScanUuids);
         db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
         db.exec("COMMIT");
     } catch (...) {

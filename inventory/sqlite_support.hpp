@@ -120,7 +120,8 @@ inline std::vector<std::string> parse_list(const std::string& text) {
 // A scan's row, in the order read_scan_record reads it, from kScanRows.
 inline constexpr const char* kScanColumns =
     "id, kind, status, started_at, finished_at, parameters, files_walked, files_skipped, certificates_seen, "
-    "keys_seen, errors, notes, coalesce(r.run, ''), coalesce(r.slot, ''), coalesce(r.shard, 0), coalesce(r.shards, 0)";
+    "keys_seen, errors, notes, coalesce(r.run, ''), coalesce(r.slot, ''), coalesce(r.shard, 0), coalesce(r.shards, 0), "
+    "coalesce(uuid, '')";
 inline constexpr const char* kScanRows = "scans LEFT JOIN scan_runs r ON r.scan_id = scans.id";
 
 // The SQL condition that the file sighting at (`scan`, `location`, `position`), three column expressions, has a row
@@ -159,6 +160,7 @@ inline ScanRecord read_scan_record(const Statement& row) {
     r.counts.errors = static_cast<std::uint64_t>(row.integer(10));
     r.counts.notes = static_cast<std::uint64_t>(row.integer(11));
     r.run = {row.text(12), row.text(13), static_cast<int>(row.integer(14)), static_cast<int>(row.integer(15))};
+    r.uuid = row.text(16);
     return r;
 }
 

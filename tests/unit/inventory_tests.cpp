@@ -200,6 +200,8 @@ TEST_CASE("inventory: a version 11 inventory gains runs, its scans in none", "[i
     const auto old = inv->queries().find_scan(scan);
     REQUIRE(old);
     CHECK(old->run.run.empty());
+    CHECK(old->uuid.size() == 36);  // every scan stored before has an identity for push
+    CHECK(old->uuid[14] == '4');
     const auto joined = inv->begin_scan("files", "{}", {}, {"nightly", "slot", 0, 0});
     inv->finish_scan(joined, inventory::ScanStatus::complete, {});
     const auto runs = inv->queries().runs();
