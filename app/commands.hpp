@@ -76,6 +76,7 @@ struct CheckOptions {
 // `certfleet serve`: the Prometheus report of the latest scan on http://LISTEN/metrics.
 struct ServeOptions {
     std::string listen = "127.0.0.1:9793";  // ADDRESS:PORT, [IPv6]:PORT
+    std::string run;                        // --run NAME: that run's scans as one, not the current view
 };
 
 // `certfleet progress`: each migration rule's burn-down over the scans.

@@ -255,6 +255,8 @@ int main(int argc, char** argv) {
                  "scrape, until SIGINT or SIGTERM.");
     serve_cmd->add_option("--listen", serve_options.listen, "ADDRESS:PORT to listen on ([IPv6]:PORT for IPv6)")
         ->capture_default_str();
+    serve_cmd->add_option("--run", serve_options.run,
+                          "The metrics of this run's scans (scan --run NAME) as one, with certfleet_run_complete");
 
     ProgressOptions progress_options;
     auto* progress_cmd = app.add_subcommand(

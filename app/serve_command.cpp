@@ -100,10 +100,10 @@ void without_body(Response& response) {
 
 // The Prometheus text of the inventory's latest scan, as `report --format prometheus` writes it. Read anew on each
 // call, so a scan or a `check` since the last one shows; throws when the inventory cannot give it.
-std::string render_metrics(const std::string& db_path) {
+std::string render_metrics(const std::string& db_path, const std::string& run) {
     const report::ReportContext context{now_utc()};
     const auto writer = report::make_report_writer("prometheus");
-    const auto model = load_report(db_path, 0, "", "", context.now, writer->parts());
+    const auto model = load_report(db_path, 0, run, "", context.now, writer->parts());
     std::ostringstream text;
     writer->write(model, context, text);
     return std::move(text).str();
@@ -125,8 +125,9 @@ private:
 
 class MetricsServer {
 public:
-    MetricsServer(std::string db_path, const tcp::endpoint& listen)
-        : acceptor_(io_, listen), metrics_(io_.get_executor(), db_path, [db_path] { return render_metrics(db_path); }) {}
+    MetricsServer(std::string db_path, const std::string& run, const tcp::endpoint& listen)
+        : acceptor_(io_, listen),
+          metrics_(io_.get_executor(), db_path, [db_path, run] { return render_metrics(db_path, run); }) {}
 
     // Serves until SIGINT or SIGTERM.
     void run() {
@@ -292,7 +293,7 @@ int run_serve(const ServeOptions& options, const std::string& db_path) {
     const tcp::endpoint listen = parse_listen(options.listen);
     std::unique_ptr<MetricsServer> server;
     try {
-        server = std::make_unique<MetricsServer>(db_path, listen);
+        server = std::make_unique<MetricsServer>(db_path, options.run, listen);
     } catch (const boost::system::system_error& e) {
         throw std::runtime_error("--listen " + options.listen + ": " + e.code().message());
     }

@@ -202,8 +202,18 @@ void write_scan(const ReportModel& model, Exposition& metrics) {
             (!last_success || *scan.finished_at > *last_success))
             last_success = scan.finished_at;
     };
-    consider(contents.scan);  // the model's scans may be empty (a report built without the inventory's list)
-    for (const auto& scan : model.scans) consider(scan);
+    if (contents.run) {
+        // A run succeeded when it completed: every slot's standing scan complete, no shard missing.
+        const auto& run = *contents.run;
+        last_success = run.finished_at;
+        metrics.family("certfleet_run_complete", "1 when every shard and slot of the run reported has a complete scan.");
+        metrics.sample({{"run", run.name}}, run.complete() ? 1 : 0);
+        metrics.family("certfleet_run_missing_shards", "Shards of the run reported that no scan has ended in.");
+        metrics.sample({{"run", run.name}}, static_cast<std::int64_t>(run.missing_shards.size()));
+    } else {
+        consider(contents.scan);  // the model's scans may be empty (a report built without the inventory's list)
+        for (const auto& scan : model.scans) consider(scan);
+    }
     metrics.family("x509_scan_last_success_timestamp_seconds", "When the latest complete scan up to the one reported "
                                                                "finished, in seconds since the epoch.");
     if (last_success) metrics.sample({}, *last_success);

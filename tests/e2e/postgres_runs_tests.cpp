@@ -93,6 +93,15 @@ TEST_CASE("e2e postgres: the shards of one run, written at once and one of them 
     const json unknown = ask(db, {"check", "--run", "job-1"}, 3);
     CHECK(unknown["status"] == "UNKNOWN");
     CHECK(unknown["run"]["gaps"] == "shard 3/3 has no scan");
+    const auto metrics_of = [&] {
+        const auto r = run_certfleet(db, {"report", "--run", "job-1", "--format", "prometheus"});
+        REQUIRE(r.exit_code == 0);
+        return r.out;
+    };
+    const std::string partial_metrics = metrics_of();
+    CHECK(partial_metrics.find("certfleet_run_complete{run=\"job-1\"} 0\n") != std::string::npos);
+    CHECK(partial_metrics.find("certfleet_run_missing_shards{run=\"job-1\"} 1\n") != std::string::npos);
+    CHECK(partial_metrics.find("\nx509_scan_last_success_timestamp_seconds ") == std::string::npos);
 
     // The last shard and a rerun of shard 2 (a replaced pod), at once: complete, each endpoint once.
     scan_shards_at_once(db, {3, 2});
@@ -111,6 +120,9 @@ TEST_CASE("e2e postgres: the shards of one run, written at once and one of them 
     CHECK(certificates_of(report) == certificates_of(whole));
     CHECK(report["scan"]["endpoints"] == whole["scan"]["endpoints"]);
     CHECK(ask(db, {"inventory", "endpoints", "--run", "job-1"})["endpoints"].size() == static_cast<std::size_t>(kEndpoints));
+    const std::string metrics = metrics_of();
+    CHECK(metrics.find("certfleet_run_complete{run=\"job-1\"} 1\n") != std::string::npos);
+    CHECK(metrics.find("\nx509_scan_last_success_timestamp_seconds ") != std::string::npos);
 
     const auto checked = run_certfleet(db, {"check", "--run", "job-1", "--format", "json"});
     INFO(checked.out);
