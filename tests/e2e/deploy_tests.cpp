@@ -183,11 +183,13 @@ std::vector<std::vector<std::string>> certfleet_in_argv(const std::vector<std::s
 void collect_containers(const YAML::Node& node, std::vector<YAML::Node>& out) {
     if (node.IsMap()) {
         for (auto it = node.begin(); it != node.end(); ++it) {
+            // Copies: it-> yields a temporary, which a range-for over its member would outlive (ASan).
             const std::string key = it->first.as<std::string>();
-            if ((key == "containers" || key == "initContainers") && it->second.IsSequence())
-                for (const auto& container : it->second) out.push_back(container);
+            const YAML::Node value = it->second;
+            if ((key == "containers" || key == "initContainers") && value.IsSequence())
+                for (const auto& container : value) out.push_back(container);
             else
-                collect_containers(it->second, out);
+                collect_containers(value, out);
         }
     } else if (node.IsSequence()) {
         for (const auto& item : node) collect_containers(item, out);
