@@ -1,4 +1,4 @@
--- certfleet inventory, schema version 12: the single source of truth for the database layout.
+-- certfleet inventory, schema version 13: the single source of truth for the database layout.
 -- Every statement is idempotent and versions only add tables or replace indexes, so sqlite_inventory.cpp brings
 -- any older file up to date by applying all of it and raising PRAGMA user_version. Columns added to a table later
 -- (described here beside their version) are added by sqlite_schema.cpp to a file that lacks them: SQLite cannot
@@ -279,6 +279,7 @@ DROP INDEX IF EXISTS certificates_by_first_seen;
 DROP INDEX IF EXISTS certificates_by_subject;
 DROP INDEX IF EXISTS certificates_by_issuer;
 CREATE INDEX IF NOT EXISTS certificates_by_first_seen_spki ON certificates(first_seen_scan, spki_sha256);
+-- (Version 13 changed only PostgreSQL's copy of this index, to this condition.)
 CREATE INDEX IF NOT EXISTS certificates_by_signer_subject ON certificates(subject)
     WHERE key_usage = '[]' OR instr(key_usage, '"keyCertSign"') > 0;
 CREATE INDEX IF NOT EXISTS certificates_by_issuer ON certificates(issuer) WHERE self_issued = 0;

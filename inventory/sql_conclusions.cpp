@@ -8,6 +8,7 @@ namespace certfleet::inventory {
 
 void SqlInventory::finish_scan(ScanId scan, ScanStatus status, const ScanCounts& counts,
                                const FindingsEvaluator& evaluate, std::optional<UnixTime> finished_at) {
+    before_scan_end();
     in_transaction([&] {
         Statement update(db_,
                          "UPDATE scans SET status = ?, files_walked = ?, files_skipped = ?, certificates_seen = ?, "
@@ -34,15 +35,18 @@ void SqlInventory::record_findings(ScanId scan, const std::vector<Finding>& find
 }
 
 // An address and port that answered several SNI names, all with the same leaf, serves a default
-// certificate whatever name is asked for.
+// certificate whatever name is asked for. Those addresses are found once (MATERIALIZED): a planner that takes
+// the scan for a few rows (PostgreSQL, whose statistics never know the newest scan) would find them again for
+// every endpoint.
 void SqlInventory::mark_default_certificates(ScanId scan) {
     Statement defaults(db_,
-                       "UPDATE endpoint_observations SET serves_default = 1 WHERE scan_id = ?1 AND endpoint_id IN ("
-                       "SELECT e.id FROM endpoints e WHERE (e.address, e.port) IN (SELECT e2.address, e2.port FROM "
-                       "endpoint_observations o2 JOIN endpoints e2 ON e2.id = o2.endpoint_id JOIN endpoint_sightings "
-                       "s2 ON s2.scan_id = o2.scan_id AND s2.endpoint_id = o2.endpoint_id AND s2.position = 0 WHERE "
-                       "o2.scan_id = ?1 AND o2.status = 'tls' GROUP BY e2.address, e2.port HAVING "
-                       "count(DISTINCT e2.server_name) > 1 AND count(DISTINCT s2.certificate_id) = 1))");
+                       "WITH defaults AS MATERIALIZED (SELECT e2.address, e2.port FROM endpoint_observations o2 JOIN "
+                       "endpoints e2 ON e2.id = o2.endpoint_id JOIN endpoint_sightings s2 ON s2.scan_id = o2.scan_id "
+                       "AND s2.endpoint_id = o2.endpoint_id AND s2.position = 0 WHERE o2.scan_id = ?1 AND o2.status = "
+                       "'tls' GROUP BY e2.address, e2.port HAVING count(DISTINCT e2.server_name) > 1 AND "
+                       "count(DISTINCT s2.certificate_id) = 1) UPDATE endpoint_observations SET serves_default = 1 "
+                       "WHERE scan_id = ?1 AND endpoint_id IN (SELECT e.id FROM endpoints e JOIN defaults d ON "
+                       "d.address = e.address AND d.port = e.port)");
     defaults.bind(1, scan).run();
 }
 
@@ -118,7 +122,6 @@ void SqlInventory::link_issuers(ScanId scan) {
         "OR instr(i.key_usage, '\"keyCertSign\"') > 0) AND "
         "(c.authority_key_id = '' OR i.subject_key_id = '' OR c.authority_key_id = i.subject_key_id) ORDER BY i.id"};
     IssuanceChecker checker;
-    Statement link(db_, "INSERT INTO certificate_issuers (certificate_id, issuer_id) VALUES (?,?) ON CONFLICT DO NOTHING");
     for (const char* sql : kCandidates) {
         Statement candidates(db_, sql);
         candidates.bind(1, scan);
@@ -126,9 +129,10 @@ void SqlInventory::link_issuers(ScanId scan) {
             const IssuerLink pair{candidates.integer(0), candidates.integer(2)};
             if (issuance_checks_.answered_no(pair)) continue;
             if (checker.issued(candidates.blob(1), candidates.text(3), candidates.blob(4)))
-                link.bind(1, pair.first).bind(2, pair.second).run();
+                rows_->issuer_links.add(pair.first, pair.second);
         }
     }
+    rows_->issuer_links.flush();
 }
 
 }  // namespace certfleet::inventory

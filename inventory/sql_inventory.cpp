@@ -180,11 +180,11 @@ void SqlInventory::use_host_of(ScanId scan) {
     select.bind(1, scan);
     file_host_ = select.step() ? select.text(0) : std::string();
     if (file_host_.empty()) file_host_ = this_host().name;
-    last_location_ = {};
 }
 
 void SqlInventory::forget_cached_ids() {
-    last_location_ = {};
+    certificate_ids_.clear();
+    place_ids_.clear();
     issuer_candidates_.clear();
     issuance_checks_.discard();
 }

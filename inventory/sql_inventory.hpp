@@ -56,6 +56,8 @@ protected:
     virtual void claim_scan(ScanId scan) = 0;
     // Of the scans stored as running, those whose process is gone.
     virtual std::vector<ScanId> abandoned_scans() = 0;
+    // Before a scan's end is concluded, outside any transaction.
+    virtual void before_scan_end() {}
     // After a scan's end is committed.
     virtual void after_scan_end() {}
 
@@ -63,7 +65,8 @@ protected:
     SqlConnection& db_;
 
 private:
-    // The rows a scan writes per sighting, many to a statement; flushed before each batch commits.
+    // The rows a scan writes per sighting, and the issuer links its certificates bring, many to a statement;
+    // flushed before each batch commits.
     struct SightingRows {
         explicit SightingRows(SqlConnection& db)
             : sightings(db, "INSERT INTO sightings (scan_id, location_id, position, certificate_id) VALUES", 4,
@@ -81,7 +84,8 @@ private:
                                  "VALUES",
                                  4, kKeepFirst),
               endpoint_labels(db, "INSERT INTO endpoint_labels (scan_id, endpoint_id, key, value) VALUES", 4,
-                              " ON CONFLICT (scan_id, endpoint_id, key) DO UPDATE SET value = excluded.value") {}
+                              " ON CONFLICT (scan_id, endpoint_id, key) DO UPDATE SET value = excluded.value"),
+              issuer_links(db, "INSERT INTO certificate_issuers (certificate_id, issuer_id) VALUES", 2, kKeepFirst) {}
         static constexpr const char* kKeepFirst = " ON CONFLICT DO NOTHING";
         void flush() {
             for (auto* rows : all()) rows->flush();
@@ -89,12 +93,12 @@ private:
         void discard() {
             for (auto* rows : all()) rows->discard();
         }
-        std::array<BulkInsert*, 8> all() {
-            return {&sightings, &anchors, &system_anchors, &key_certificates, &keys, &location_labels,
-                    &endpoint_sightings, &endpoint_labels};
+        std::array<BulkInsert*, 9> all() {
+            return {&sightings, &anchors,   &system_anchors,     &key_certificates, &keys,
+                    &location_labels, &endpoint_sightings, &endpoint_labels,  &issuer_links};
         }
         BulkInsert sightings, anchors, system_anchors, key_certificates, keys, location_labels, endpoint_sightings,
-            endpoint_labels;
+            endpoint_labels, issuer_links;
     };
 
     // A certificate that could have issued others: the certificates named as their issuer.
@@ -158,13 +162,22 @@ private:
     // sql_observation_writer.cpp
     void record_one(ScanId scan, const FileObservations& observations);
     void record_endpoint(ScanId scan, const EndpointObservationRecord& record);
-    std::int64_t location_id(const std::string& path, SourceFormat format);
-    std::int64_t certificate_id(ScanId scan, const CertInfo& c, const std::shared_ptr<const Bytes>& der);
     std::int64_t endpoint_id(const EndpointFacts& f);
-    std::optional<std::int64_t> insert_certificate(ScanId scan, const CertInfo& c, const Bytes& der);
     void label_location(ScanId scan, std::int64_t location, const Labels& labels);
     void ask_who_issued(std::int64_t id, const CertInfo& c, const std::shared_ptr<const Bytes>& der);
     void store_issuer_links();
+
+    // sql_batch_ids.cpp: the ids a batch's rows name, found or stored before the rows are written.
+    struct CertificateRef {
+        const CertInfo* cert;
+        const std::shared_ptr<const Bytes>* der;
+    };
+    void resolve_certificates(ScanId scan, const std::vector<CertificateRef>& seen);
+    void resolve_places(const std::vector<FileObservations>& batch);
+    std::int64_t certificate_id(const CertInfo& c) const;
+    std::int64_t location_id(const std::string& path, SourceFormat format) const;
+    // A statement whose SQL is made at run time (a chunk's worth of rows), kept for the next chunk of that size.
+    Statement& generated_statement(const std::string& sql);
 
     // sql_conclusions.cpp
     void mark_default_certificates(ScanId scan);
@@ -180,11 +193,10 @@ private:
     void stage_dropped_endpoints(ScanId scan);
 
     std::unordered_map<const char*, std::unique_ptr<Statement>> statements_;
-    struct LastLocation {
-        std::string path;
-        SourceFormat format = SourceFormat::pem;
-        std::int64_t id = 0;
-    } last_location_;
+    std::unordered_map<std::string, std::unique_ptr<Statement>> generated_statements_;
+    // The current batch's, by sha256 and by place_key (sql_batch_ids.cpp).
+    std::unordered_map<std::string, std::int64_t> certificate_ids_;
+    std::unordered_map<std::string, std::int64_t> place_ids_;
     std::string file_host_;  // the host of the file places the current scan records (its parameters' "host")
     std::unordered_map<std::string, std::vector<IssuerCandidate>> issuer_candidates_;  // by subject
     std::unique_ptr<SightingRows> rows_;

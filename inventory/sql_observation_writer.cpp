@@ -6,55 +6,28 @@
 namespace certfleet::inventory {
 
 void SqlInventory::record(ScanId scan, const std::vector<FileObservations>& batch) {
+    std::vector<CertificateRef> certificates;
+    for (const auto& observations : batch)
+        for (const auto& sighting : observations.certificates) certificates.push_back({sighting.cert.get(), &sighting.der});
     in_transaction([&] {
         store_issuer_links();
+        resolve_certificates(scan, certificates);
+        resolve_places(batch);
         for (const auto& observations : batch) record_one(scan, observations);
         rows_->flush();
     });
 }
 
 void SqlInventory::record_endpoints(ScanId scan, const std::vector<EndpointObservationRecord>& batch) {
+    std::vector<CertificateRef> certificates;
+    for (const auto& record : batch)
+        for (const auto& link : record.chain) certificates.push_back({link.cert.get(), &link.der});
     in_transaction([&] {
         store_issuer_links();
+        resolve_certificates(scan, certificates);
         for (const auto& record : batch) record_endpoint(scan, record);
         rows_->flush();
     });
-}
-
-// A scan sees each file once, and a file's certificates and keys come together: the last place is the only
-// one worth remembering.
-std::int64_t SqlInventory::location_id(const std::string& path, SourceFormat format) {
-    if (last_location_.id != 0 && last_location_.format == format && last_location_.path == path)
-        return last_location_.id;
-    const std::string format_name = to_string(format);
-    const std::int64_t id = stored_id(
-        [&] {
-            return returned_id(statement("INSERT INTO locations (host, kind, path, format) VALUES (?, 'file', ?, ?) "
-                                         "ON CONFLICT DO NOTHING RETURNING id")
-                                   .bind(1, file_host_)
-                                   .bind(2, path)
-                                   .bind(3, format_name));
-        },
-        "SELECT id FROM locations WHERE host = ? AND kind = 'file' AND path = ? AND format = ?",
-        [&](Statement& select) { select.bind_unowned(1, file_host_).bind_unowned(2, path).bind_unowned(3, format_name); });
-    last_location_.path.assign(path);  // into the capacity it has, not a new string per place
-    last_location_.format = format;
-    last_location_.id = id;
-    return id;
-}
-
-// Not cached: a scan sees most certificates once, so a cache would cost more per certificate than its hits save.
-std::int64_t SqlInventory::certificate_id(ScanId scan, const CertInfo& c, const std::shared_ptr<const Bytes>& der) {
-    return stored_id(
-        [&] {
-            const auto id = insert_certificate(scan, c, *der);
-            if (!id) return id;  // another scan's, concluded with that scan
-            issuer_candidates_.erase(c.subject);  // it may have issued certificates still to come
-            if (!c.self_issued) ask_who_issued(*id, c, der);
-            return id;
-        },
-        "SELECT id FROM certificates WHERE sha256 = ?",
-        [&](Statement& select) { select.bind_unowned(1, c.sha256); });
 }
 
 // Asks the workers to check the new certificate's signature against each certificate in the inventory that
@@ -83,30 +56,7 @@ void SqlInventory::ask_who_issued(std::int64_t id, const CertInfo& c, const std:
 }
 
 void SqlInventory::store_issuer_links() {
-    for (const auto& [certificate, issuer] : issuance_checks_.take_issued())
-        statement("INSERT INTO certificate_issuers (certificate_id, issuer_id) VALUES (?,?) ON CONFLICT DO NOTHING")
-            .bind(1, certificate)
-            .bind(2, issuer)
-            .run();
-}
-
-std::optional<std::int64_t> SqlInventory::insert_certificate(ScanId scan, const CertInfo& c, const Bytes& der) {
-    auto& insert = statement(
-        "INSERT INTO certificates (sha256, spki_sha256, subject, issuer, serial, not_before, not_after, "
-        "key_type, key_curve, key_bits, signature_algorithm, is_ca, path_length, self_issued, self_signed, "
-        "subject_key_id, authority_key_id, dns_names, ip_addresses, uris, emails, key_usage, ext_key_usage, der, "
-        "first_seen_scan) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING RETURNING id");
-    insert.bind(1, c.sha256).bind(2, c.spki_sha256).bind(3, c.subject).bind(4, c.issuer).bind(5, c.serial);
-    insert.bind(6, c.not_before).bind(7, c.not_after).bind(8, c.key_type).bind(9, c.key_curve);
-    insert.bind(10, static_cast<std::int64_t>(c.key_bits)).bind(11, c.signature_algorithm);
-    insert.bind(12, static_cast<std::int64_t>(c.is_ca));
-    insert.bind(13, c.path_length ? std::optional<std::int64_t>(*c.path_length) : std::nullopt);
-    insert.bind(14, static_cast<std::int64_t>(c.self_issued)).bind(15, static_cast<std::int64_t>(c.self_signed));
-    insert.bind(16, c.subject_key_id).bind(17, c.authority_key_id);
-    insert.bind(18, json_list(c.dns_names)).bind(19, json_list(c.ip_addresses)).bind(20, json_list(c.uris));
-    insert.bind(21, json_list(c.emails)).bind(22, json_list(c.key_usage)).bind(23, json_list(c.ext_key_usage));
-    insert.bind_blob(24, der).bind(25, scan);
-    return returned_id(insert);
+    for (const auto& [certificate, issuer] : issuance_checks_.take_issued()) rows_->issuer_links.add(certificate, issuer);
 }
 
 void SqlInventory::record_one(ScanId scan, const FileObservations& observations) {
@@ -119,7 +69,7 @@ void SqlInventory::record_one(ScanId scan, const FileObservations& observations)
         return id;
     };
     for (const auto& sighting : observations.certificates) {
-        const std::int64_t cert = certificate_id(scan, *sighting.cert, sighting.der);
+        const std::int64_t cert = certificate_id(*sighting.cert);
         const std::int64_t location = place(sighting.location.path, sighting.location.format);
         const auto position = static_cast<std::int64_t>(sighting.location.index);
         rows_->sightings.add(scan, location, position, cert);
@@ -188,7 +138,7 @@ void SqlInventory::record_endpoint(ScanId scan, const EndpointObservationRecord&
     for (std::size_t position = 0; position < record.chain.size(); ++position) {
         const auto& link = record.chain[position];
         rows_->endpoint_sightings.add(scan, endpoint, static_cast<std::int64_t>(position),
-                                      certificate_id(scan, *link.cert, link.der));
+                                      certificate_id(*link.cert));
     }
     for (const auto& l : record.labels) rows_->endpoint_labels.add(scan, endpoint, l.key, l.value);
 }

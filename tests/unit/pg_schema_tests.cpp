@@ -82,3 +82,25 @@ TEST_CASE("pg schema: a newer inventory and someone else's database are refused,
     CHECK(pg::schema_version(other) == 0);
     CHECK(other.value("SELECT to_regclass('scans') IS NULL") == "t");  // nothing was created
 }
+
+TEST_CASE("pg schema: a version 12 inventory's index of signing certificates is remade so the questions use it",
+          "[pg][server]") {
+    auto& server = test_cluster();
+    const std::string url = server.create_database("signer_index");
+    {
+        pg::Connection db(url, std::chrono::seconds(10));
+        pg::migrate_schema(db);
+        // As version 12 made it: a condition the planner could not match to the questions' own.
+        db.exec("DROP INDEX certificates_by_signer_subject; CREATE INDEX certificates_by_signer_subject ON "
+                "certificates(subject) WHERE key_usage = '[]' OR strpos(key_usage, '\"keyCertSign\"') > 0; "
+                "DELETE FROM certfleet_schema; INSERT INTO certfleet_schema (version) VALUES (12)");
+    }
+    pg::Connection db(url, std::chrono::seconds(10));
+    pg::migrate_schema(db);
+    CHECK(pg::schema_version(db) == kSchemaVersion);
+    db.exec("SET enable_seqscan = off; SET enable_bitmapscan = off");
+    const auto plan = db.value("EXPLAIN SELECT id FROM certificates WHERE subject = 'CN=issuing ca' AND (key_usage = "
+                               "'[]' OR instr(key_usage, '\"keyCertSign\"') > 0)");
+    REQUIRE(plan);
+    CHECK(plan->find("Index Scan using certificates_by_signer_subject") != std::string::npos);
+}
