@@ -47,7 +47,7 @@ bool process_exists(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
 
 }  // namespace
 
-PostgresCluster::PostgresCluster() : bin_dir_(server_bin_dir()) {
+PostgresCluster::PostgresCluster(Durability durability) : bin_dir_(server_bin_dir()), durability_(durability) {
     std::string pattern = (fs::temp_directory_path() / "certfleet-pg-XXXXXX").string();
     if (!::mkdtemp(pattern.data())) throw PostgresUnavailable("cannot make a temporary directory for PostgreSQL");
     dir_ = pattern;
@@ -74,9 +74,9 @@ PostgresCluster::~PostgresCluster() {
 }
 
 void PostgresCluster::start_server() {
-    // No TCP listener (-h ''): the socket in the private directory is the only way in. fsync off: a test's data
-    // need not survive a power cut.
-    const std::string options = "-h '' -k " + dir_ + " -F -c max_connections=200 -c shared_buffers=64MB";
+    // No TCP listener (-h ''): the socket in the private directory is the only way in.
+    const std::string options = "-h '' -k " + dir_ + " -c max_connections=200" +
+                                (durability_ == Durability::test ? " -F -c shared_buffers=64MB" : "");
     const auto started = run_process(as_server_user(dir_, {bin_dir_ + "/pg_ctl", "-D", dir_ + "/data", "-l",
                                                            dir_ + "/server.log", "-o", options, "-w", "-t", "60",
                                                            "start"}),

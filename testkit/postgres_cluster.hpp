@@ -18,8 +18,11 @@ public:
 
 class PostgresCluster {
 public:
+    // `test`: fsync off, as data a test makes need not survive a power cut; `production`: PostgreSQL's defaults,
+    // for measurements.
+    enum class Durability { test, production };
     // Throws PostgresUnavailable naming what is missing or failed (with the server's log where there is one).
-    PostgresCluster();
+    explicit PostgresCluster(Durability durability = Durability::test);
     ~PostgresCluster();
     PostgresCluster(const PostgresCluster&) = delete;
     PostgresCluster& operator=(const PostgresCluster&) = delete;
@@ -44,6 +47,7 @@ private:
 
     std::string dir_;      // the socket lives here; the data under data/
     std::string bin_dir_;  // initdb, pg_ctl
+    Durability durability_;
     pid_t pid_ = 0;
 };
 

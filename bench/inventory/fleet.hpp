@@ -27,6 +27,11 @@ inline double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// The wall clock, which processes share (steady_clock's epoch is each process's own business).
+inline double unix_seconds() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 struct Scale {
     std::uint32_t locations = 30'000;  // certificate files (trust stores apart)
     std::uint32_t endpoints = 3'000;   // TLS endpoints, one per host

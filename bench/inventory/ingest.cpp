@@ -13,8 +13,9 @@ const Labels kScanLabels{{"env", "prod"}, {"source", "nightly"}};
 
 }  // namespace
 
-void ingest_scan(const fs::path& db_path, const Simulation& sim, std::uint32_t scan_number, CertCache& cache,
-                 const std::vector<LoadedCert>& fixed, std::int64_t created_at, IngestTotals& totals) {
+void ingest_scan(const std::string& db_path, const Simulation& sim, std::uint32_t scan_number, CertCache& cache,
+                 const std::vector<LoadedCert>& fixed, std::int64_t created_at, const FleetPart& part,
+                 IngestTotals& totals) {
     auto timed = [&](auto&& call) {
         const auto t = Clock::now();
         call();
@@ -22,10 +23,14 @@ void ingest_scan(const fs::path& db_path, const Simulation& sim, std::uint32_t s
     };
     std::unique_ptr<Inventory> inv;
     ScanId scan = 0;
-    // Each scan opens the inventory anew, as each `certfleet scan` does: the writer's caches start empty.
+    // Each scan opens the inventory anew, as each `certfleet scan` does: the writer's caches start empty. A part
+    // of the fleet is scanned as its own host, as the file scans of many hosts are.
+    const std::string parameters =
+        part.whole() ? R"({"bench":"inventory"})"
+                     : R"({"bench":"inventory","host":"part-)" + std::to_string(part.index) + R"("})";
     timed([&] {
-        inv = open_inventory(db_path.string());
-        scan = inv->begin_scan("files+network", R"({"bench":"inventory"})", kScanLabels);
+        inv = open_inventory(db_path);
+        scan = inv->begin_scan("files+network", parameters, kScanLabels);
     });
 
     // Certificates loaded for the current batch only, each once however many places hold it.
@@ -49,7 +54,7 @@ void ingest_scan(const fs::path& db_path, const Simulation& sim, std::uint32_t s
         return CertificateSighting{c.info, c.der, FileLocation{path, format, position}, anchor};
     };
     for (const auto& l : sim.locations()) {
-        if (!sim.host_up(l.host)) continue;
+        if (!part.holds_host(l.host) || !sim.host_up(l.host)) continue;
         FileObservations obs;
         const auto& leaf = cert(sim.current(l.deployment));
         obs.certificates.push_back(sighting(leaf, l.path, l.format, 0, false));
@@ -74,6 +79,7 @@ void ingest_scan(const fs::path& db_path, const Simulation& sim, std::uint32_t s
         if (files.size() >= kBatch) flush_files();
     }
     for (const auto& store : sim.stores()) {
+        if (part.index != 1) break;
         FileObservations obs;
         for (std::size_t p = 0; p < store.anchors.size(); ++p)
             obs.certificates.push_back(
@@ -99,6 +105,7 @@ void ingest_scan(const fs::path& db_path, const Simulation& sim, std::uint32_t s
     };
     for (std::uint32_t e = 0; e < sim.endpoints().size(); ++e, ++position) {
         const auto& ep = sim.endpoints()[e];
+        if (!part.holds_host(ep.host_index)) continue;
         EndpointObservationRecord record;
         auto& f = record.facts;
         f.host = ep.host;

@@ -47,57 +47,6 @@ using namespace certfleet::bench;
 using namespace certfleet::bench::inventory;
 using certfleet::testing::TempDir;
 
-// Runs this program with --child on `db`; the run writes its figures to `out` as JSON.
-ChildResult run_child(const Options& o, const Scale& scale, const fs::path& cache_dir, const fs::path& db,
-                      const fs::path& out, const std::vector<std::size_t>& skip, bool ingest = true) {
-    const std::string self = fs::read_symlink("/proc/self/exe").string();
-    std::vector<std::string> args{self,
-                                  "--child",
-                                  "--locations",
-                                  std::to_string(scale.locations),
-                                  "--endpoints",
-                                  std::to_string(scale.endpoints),
-                                  "--scans",
-                                  std::to_string(scale.scans),
-                                  "--certificates",
-                                  std::to_string(scale.certificates),
-                                  "--child-cache",
-                                  cache_dir.string(),
-                                  "--child-db",
-                                  db.string(),
-                                  "--child-out",
-                                  out.string(),
-                                  "--query-timeout",
-                                  std::to_string(o.query_timeout)};
-    if (!ingest) args.push_back("--child-queries-only");
-    if (!o.sqlite_pragma.empty()) args.insert(args.end(), {"--sqlite-pragma", o.sqlite_pragma});
-    if (o.explain) args.push_back("--explain");
-    if (!skip.empty()) {
-        std::string list;
-        for (const auto i : skip) list += (list.empty() ? "" : ",") + std::to_string(i);
-        args.insert(args.end(), {"--child-skip", list});
-    }
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const double busy_before = machine_busy_seconds();
-    const auto started = Clock::now();
-    const pid_t pid = ::fork();
-    if (pid < 0) die(std::string("fork: ") + std::strerror(errno));
-    if (pid == 0) {
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    const ChildUsage child = reap_child(pid);
-    ChildResult r;
-    r.wall = seconds_since(started);
-    r.others = std::max(0.0, (machine_busy_seconds() - busy_before - child.cpu) / r.wall);
-    if (!WIFEXITED(child.status) || WEXITSTATUS(child.status) != 0)
-        die("a measured run failed (status " + std::to_string(child.status) + ")");
-    r.figures = json::parse(read_text(out));
-    return r;
-}
-
 // The parent: prepares the caches, runs the children, prints the table.
 int run(const Options& o) {
     const fs::path cache_root = o.cache_root.empty() ? fs::temp_directory_path() : fs::path(o.cache_root);
@@ -120,8 +69,8 @@ int run(const Options& o) {
     TempDir scratch;
     print_run_header();
 
-    const ChildResult small_run =
-        run_child(o, small, small_cache, scratch.path() / "small.db", scratch.path() / "small.json", {});
+    const ChildResult small_run = run_child(
+        o, small, small_cache, {.db = (scratch.path() / "small.db").string(), .out = scratch.path() / "small.json"});
     print_run("s", small_run, full);
     fs::remove(scratch.path() / "small.db");
     // Each run ingests the fleet anew while that fits the budget; the rest time the queries on the last database.
@@ -133,8 +82,11 @@ int run(const Options& o) {
     for (unsigned i = 1; i <= o.runs; ++i) {
         const bool ingest = ingests == 0 || ingest_spent + ingest_spent / ingests <= o.ingest_budget;
         const fs::path db = ingest ? scratch.path() / ("run-" + std::to_string(i) + ".db") : last_db;
-        runs.push_back(
-            run_child(o, full, full_cache, db, scratch.path() / ("run-" + std::to_string(i) + ".json"), skip, ingest));
+        runs.push_back(run_child(o, full, full_cache,
+                                 {.db = db.string(),
+                                  .out = scratch.path() / ("run-" + std::to_string(i) + ".json"),
+                                  .skip = skip,
+                                  .ingest = ingest}));
         if (ingest) {
             ++ingests;
             ingest_spent += runs.back().figures["ingest_wall_seconds"].get<double>();
@@ -152,7 +104,8 @@ int run(const Options& o) {
         std::cout << "database kept    " << o.keep_db << "\n";
     }
     fs::remove(last_db);
-    print_report(o, small_run, runs, ingests);
+    const double sqlite_rate = print_report(o, small_run, runs, ingests);
+    if (o.postgres) run_postgres(o, small_cache, full_cache, sqlite_rate);
     return 0;
 }
 
@@ -171,7 +124,7 @@ int child_main(const Options& o) {
     const auto marker = read_marker(o.child_cache);
     CacheInfo info{o.child_cache, std::stoull(marker.at("count")), std::stoll(marker.at("created_at")), 0};
     const json out = run_measured(o.scale, info, o.child_db, !o.child_queries_only, !o.child_ingest_only, o.query_timeout,
-                                  o.child_skip, o.explain);
+                                  o.child_skip, o.explain, o.child_part);
     std::ofstream file(o.child_out);
     file << out.dump(1) << "\n";
     return file ? 0 : 1;
@@ -209,6 +162,14 @@ int main(int argc, char** argv) {
     app.add_flag("--child-ingest-only", o.child_ingest_only)->group("");
     app.add_option("--child-skip", o.child_skip)->group("")->delimiter(',');
     app.add_flag("--child-queries-only", o.child_queries_only)->group("");
+    std::string child_part;
+    app.add_option("--child-part", child_part)->group("");
+    app.add_flag("--postgres", o.postgres,
+                 "Also measure a PostgreSQL inventory on a private server started for the run (as root: it runs as "
+                 "the postgres user): one writer with every query, then --writers writers at once");
+    app.add_option("--writers", o.writers, "Writers of the PostgreSQL inventory at once")
+        ->capture_default_str()
+        ->check(CLI::Range(2u, 64u));
     app.add_option("--ingest-budget", o.ingest_budget,
                    "Seconds: a run ingests the fleet anew only while the ingests so far, plus one more like them, fit "
                    "in this; later runs time the queries on the last database")
@@ -229,6 +190,11 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? 0 : 2;
+    }
+    if (!child_part.empty()) {
+        const auto slash = child_part.find('/');
+        o.child_part = {static_cast<std::uint32_t>(std::stoul(child_part.substr(0, slash))),
+                        static_cast<std::uint32_t>(std::stoul(child_part.substr(slash + 1)))};
     }
     if (o.quick) {
         if (!locations->count()) o.scale.locations = 3'000;

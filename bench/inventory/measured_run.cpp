@@ -12,8 +12,9 @@
 
 namespace certfleet::bench::inventory {
 
-json run_measured(const Scale& scale, const CacheInfo& cache_info, const fs::path& db_path, bool ingest,
-                  bool queries_too, double timeout, const std::vector<std::size_t>& skip, bool trace_writer) {
+json run_measured(const Scale& scale, const CacheInfo& cache_info, const std::string& db_path, bool ingest,
+                  bool queries_too, double timeout, const std::vector<std::size_t>& skip, bool trace_writer,
+                  const FleetPart& part) {
     CertCache cache(cache_info);
     // The fleet's CA certificates are in every batch: kept, as the scanner's per-scan cache would.
     std::vector<LoadedCert> fixed;
@@ -21,17 +22,19 @@ json run_measured(const Scale& scale, const CacheInfo& cache_info, const fs::pat
 
     Simulation sim(scale);
     const double rss_base = proc_status_kib("VmRSS");  // the bench's own: libraries, the fleet model
-    if (ingest && fs::exists(db_path)) die(db_path.string() + " exists: a measured ingest starts from nothing");
+    if (ingest && fs::exists(db_path)) die(db_path + " exists: a measured ingest starts from nothing");
     if (ingest && trace_writer) sqlite3_auto_extension(reinterpret_cast<void (*)()>(trace_connection));
     IngestTotals totals;
     const auto ingest_started = Clock::now();
+    const double ingest_started_at = unix_seconds();
     std::uint32_t rotated_sample = 0;  // the certificate at the first location half-way through
     for (std::uint32_t s = 0; s < scale.scans; ++s) {
         sim.next_scan();
         if (s == scale.scans / 2) rotated_sample = sim.current(sim.locations()[0].deployment);
-        if (ingest) ingest_scan(db_path, sim, s, cache, fixed, cache_info.created_at, totals);
+        if (ingest) ingest_scan(db_path, sim, s, cache, fixed, cache_info.created_at, part, totals);
     }
     const double ingest_wall = seconds_since(ingest_started);
+    const double ingest_ended_at = unix_seconds();
     if (ingest && trace_writer) sqlite3_reset_auto_extension();
 
     json out;
@@ -51,11 +54,13 @@ json run_measured(const Scale& scale, const CacheInfo& cache_info, const fs::pat
     out["ingest_api_seconds"] = totals.api_seconds;
     out["ingest_finish_seconds"] = totals.finish_seconds;
     out["ingest_wall_seconds"] = ingest_wall;
+    out["ingest_started_at"] = ingest_started_at;  // so the parent can time writers that ran at once
+    out["ingest_ended_at"] = ingest_ended_at;
     std::uintmax_t db_bytes = 0;  // a server's files are not this process's to measure
     for (const char* suffix : {"", "-wal", "-shm"}) {
         std::error_code ec;
-        const auto part = fs::file_size(db_path.string() + suffix, ec);
-        if (!ec) db_bytes += part;
+        const auto bytes = fs::file_size(db_path + suffix, ec);
+        if (!ec) db_bytes += bytes;
     }
     out["db_bytes"] = db_bytes;
     if (ingest && trace_writer) {

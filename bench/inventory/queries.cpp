@@ -24,7 +24,7 @@ namespace {
 // Runs one query in a child of its own on a fresh connection, as each `certfleet` command opens the inventory
 // anew: its peak memory is its own, and one that runs away is stopped after `timeout` seconds rather than
 // holding up the rest. The child's figures come back as JSON through a pipe.
-json run_query_isolated(const fs::path& db, const std::function<std::size_t(InventoryQueries&)>& query, double timeout) {
+json run_query_isolated(const std::string& db, const std::function<std::size_t(InventoryQueries&)>& query, double timeout) {
     int fds[2];
     if (::pipe(fds) != 0) die(std::string("pipe: ") + std::strerror(errno));
     std::cout.flush();
@@ -60,7 +60,7 @@ json run_query_isolated(const fs::path& db, const std::function<std::size_t(Inve
         try {
             sqlite3_auto_extension(reinterpret_cast<void (*)()>(trace_connection));
             r["rss_base_kib"] = proc_status_kib("VmRSS");
-            auto q = open_queries(db.string());
+            auto q = open_queries(db);
             reset_peak_rss();
             {
                 std::lock_guard lock(g_trace_mutex);
@@ -70,7 +70,8 @@ json run_query_isolated(const fs::path& db, const std::function<std::size_t(Inve
             r["rows"] = query(*q);
             r["seconds"] = seconds_since(t);
             r["rss_kib"] = proc_status_kib("VmHWM");
-            sqlite3_trace_v2(g_traced_db, 0, nullptr, nullptr);  // planning is not part of the query
+            // Planning is not part of the query. A PostgreSQL inventory has no SQLite connection to trace.
+            if (g_traced_db) sqlite3_trace_v2(g_traced_db, 0, nullptr, nullptr);
             std::lock_guard lock(g_trace_mutex);
             r["statements"] = slowest_statements(3, g_traced_db);
         } catch (const std::exception& e) {
@@ -112,9 +113,9 @@ json run_query_isolated(const fs::path& db, const std::function<std::size_t(Inve
 
 }  // namespace
 
-json time_queries(const fs::path& db_path, const QuerySubjects& subjects, double timeout,
+json time_queries(const std::string& db_path, const QuerySubjects& subjects, double timeout,
                   const std::vector<std::size_t>& skip) {
-    auto scans_connection = open_queries(db_path.string());
+    auto scans_connection = open_queries(db_path);
     const auto scan_records = scans_connection->scans();
     scans_connection.reset();  // closed before the queries fork
     const auto filter = [&](auto&& adjust) {

@@ -55,8 +55,8 @@ void print_run(const std::string& label, const ChildResult& r, const Scale& full
     std::cout << line << std::flush;
 }
 
-void print_report(const Options& o, const ChildResult& small_run, const std::vector<ChildResult>& runs,
-                  unsigned ingests) {
+double print_report(const Options& o, const ChildResult& small_run, const std::vector<ChildResult>& runs,
+                    unsigned ingests) {
     const auto median_of = [&](auto&& get, bool ingested_only) {
         std::vector<double> values;
         for (const auto& r : runs)
@@ -179,46 +179,15 @@ void print_report(const Options& o, const ChildResult& small_run, const std::vec
         std::cout << line;
     }
 
-    std::cout << "\nquery (median of " << o.runs << ", fresh connection each)    seconds      rows   target     +RSS MiB   1/10 fleet s\n";
-    std::vector<std::string> misses;
-    const auto& names = first["queries"];
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        const std::string name = names[i]["name"];
-        std::string error;
-        bool timed_out = false;
-        const double seconds = median_of(
-            [&](const ChildResult& r) {
-                const auto& entry = r.figures["queries"][i];
-                if (entry.contains("error")) error = entry["error"];
-                if (entry.value("timed_out", false)) timed_out = true;
-                return entry["seconds"].get<double>();
-            },
-            false);
-        const auto& last = runs.front().figures["queries"][i];
-        const std::string rows = last.contains("rows") ? thousands(last["rows"].get<double>()) : "-";
-        const auto& small_entry = small_run.figures["queries"][i];
-        const bool ok = error.empty() && !timed_out && seconds <= kTargetQuery;
-        if (!ok) misses.push_back(name);
-        char time_text[32];
-        if (timed_out)
-            std::snprintf(time_text, sizeof time_text, "> %.0f", o.query_timeout);
-        else
-            std::snprintf(time_text, sizeof time_text, "%.3f", seconds);
-        std::snprintf(line, sizeof line, "%-44s %8s %9s   <= %.0f s %s %9.1f %13.3f%s%s\n", name.c_str(), time_text,
-                      rows.c_str(), kTargetQuery, verdict(ok),
-                      (last.value("rss_kib", 0.0) - last.value("rss_base_kib", last.value("rss_kib", 0.0))) / 1024.0,
-                      small_entry["seconds"].get<double>(), timed_out ? "   stopped: over the time limit" : "",
-                      error.empty() ? "" : ("   error: " + error).c_str());
-        std::cout << line;
-    }
-    std::cout << "\n"
-              << (misses.empty() ? std::string("every query within ") + std::to_string(static_cast<int>(kTargetQuery)) + " s\n"
+    const auto misses = print_query_table(o, runs, small_run);
+    std::cout << (misses.empty() ? std::string("every query within ") + std::to_string(static_cast<int>(kTargetQuery)) + " s\n"
                                  : std::to_string(misses.size()) + " queries over target\n");
-    if (misses.empty()) return;
+    if (misses.empty()) return rate;
     if (!o.explain) {
         std::cout << "(--explain shows the slowest SQL statements of each miss and how SQLite plans them)\n";
-        return;
+        return rate;
     }
+    const auto& names = first["queries"];
     // From the first run: the statement a stopped query was running, and the slowest ones of each miss.
     const auto print_statement = [](const std::string& heading, const std::string& sql,
                                     const std::vector<std::string>& plan) {
@@ -245,6 +214,49 @@ void print_report(const Options& o, const ChildResult& small_run, const std::vec
             print_statement(heading, st["sql"], st["plan"]);
         }
     }
+    return rate;
+}
+
+std::vector<std::string> print_query_table(const Options& o, const std::vector<ChildResult>& runs,
+                                           const ChildResult& small_run) {
+    const auto median_of = [&](auto&& get) {
+        std::vector<double> values;
+        for (const auto& r : runs) values.push_back(get(r));
+        return median(values);
+    };
+    char line[512];
+    std::cout << "\nquery (median of " << runs.size() << ", fresh connection each)    seconds      rows   target     +RSS MiB   1/10 fleet s\n";
+    std::vector<std::string> misses;
+    const auto& names = runs.front().figures["queries"];
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        const std::string name = names[i]["name"];
+        std::string error;
+        bool timed_out = false;
+        const double seconds = median_of([&](const ChildResult& r) {
+            const auto& entry = r.figures["queries"][i];
+            if (entry.contains("error")) error = entry["error"];
+            if (entry.value("timed_out", false)) timed_out = true;
+            return entry["seconds"].get<double>();
+        });
+        const auto& last = runs.front().figures["queries"][i];
+        const std::string rows = last.contains("rows") ? thousands(last["rows"].get<double>()) : "-";
+        const auto& small_entry = small_run.figures["queries"][i];
+        const bool ok = error.empty() && !timed_out && seconds <= kTargetQuery;
+        if (!ok) misses.push_back(name);
+        char time_text[32];
+        if (timed_out)
+            std::snprintf(time_text, sizeof time_text, "> %.0f", o.query_timeout);
+        else
+            std::snprintf(time_text, sizeof time_text, "%.3f", seconds);
+        std::snprintf(line, sizeof line, "%-44s %8s %9s   <= %.0f s %s %9.1f %13.3f%s%s\n", name.c_str(), time_text,
+                      rows.c_str(), kTargetQuery, verdict(ok),
+                      (last.value("rss_kib", 0.0) - last.value("rss_base_kib", last.value("rss_kib", 0.0))) / 1024.0,
+                      small_entry["seconds"].get<double>(), timed_out ? "   stopped: over the time limit" : "",
+                      error.empty() ? "" : ("   error: " + error).c_str());
+        std::cout << line;
+    }
+    std::cout << "\n";
+    return misses;
 }
 
 }  // namespace certfleet::bench::inventory
