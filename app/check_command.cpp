@@ -78,8 +78,10 @@ int run_progress(const ProgressOptions& options, const std::string& db_path) {
     const auto rules = load_rules(options.rules);
     require_inventory_file(db_path);
     auto queries = inventory::open_queries(db_path);
+    std::optional<inventory::ScanId> up_to;
+    if (!options.run.empty()) up_to = scan_ending_run(*queries, options.run, db_path);
     ProgressLine progress(::isatty(STDERR_FILENO));
-    const auto history = rules::migration_history(*queries, rules, options.rule, std::nullopt, [&](std::size_t done, std::size_t total) {
+    const auto history = rules::migration_history(*queries, rules, options.rule, up_to, [&](std::size_t done, std::size_t total) {
         progress.show([&] { return "burn-down: " + std::to_string(done) + " of " + std::to_string(total) + " scans"; });
     });
     progress.clear();

@@ -58,6 +58,8 @@ struct InventoryOptions {
 
 struct DiffOptions {
     std::string from, to;  // scan ids, dates or ages; none: the two latest scans; FROM alone: against the latest
+    // --run NAME: the view before the run against the view after it; --run OLD --run NEW: after each.
+    std::vector<std::string> runs;
     std::string format = "table";
 };
 
@@ -83,6 +85,7 @@ struct ServeOptions {
 struct ProgressOptions {
     std::string rules;
     std::string rule;  // only this rule's id
+    std::string run;   // the burn-down up to the view after this run
     std::string format = "table";
 };
 
@@ -115,6 +118,10 @@ rules::RuleSet load_rules(const std::string& path);
 inventory::ScanRecord chosen_scan(inventory::InventoryQueries& queries, std::int64_t scan_id, const std::string& db_path);
 // The run `name` names (--run). Throws UsageError naming the inventory and the runs it has when there is none.
 inventory::RunSummary chosen_run(inventory::InventoryQueries& queries, const std::string& name, const std::string& db_path);
+// The scan after which the view is run `name`'s: its latest member. A run with a shard or slot missing, running
+// or cut short is named on stderr with what it lacks (its places not reached show their older state). Throws
+// UsageError when no scan of the run has ended.
+inventory::ScanId scan_ending_run(inventory::InventoryQueries& queries, const std::string& name, const std::string& db_path);
 int run_report(const ReportOptions& options, const std::string& db_path);
 // The report model of run `run` when it names one, else of scan `scan_id` alone, or with 0 of the current view
 // (after the latest finished scan), with the migration rules of `rules_path` (empty: the built-in policy) and the

@@ -217,6 +217,25 @@ int run_diff(const DiffOptions& options, const std::string& db_path) {
     if (!writer) throw UsageError("unknown format " + options.format);
     const OpenedInventory opened = open_inventory(db_path);
     const auto& scans = opened.scans;
+    if (!options.runs.empty()) {
+        if (options.runs.size() > 2) throw UsageError("diff takes --run once (before and after that run) or twice");
+        const auto to = scan_ending_run(*opened.queries, options.runs.back(), db_path);
+        std::optional<std::int64_t> from;
+        if (options.runs.size() == 2) {
+            from = scan_ending_run(*opened.queries, options.runs.front(), db_path);
+        } else {
+            // Before the run: after the latest scan outside it that began before the run's first scan did.
+            const std::string& name = options.runs.front();
+            const auto first = std::find_if(scans.begin(), scans.end(), [&](const ScanRecord& s) { return s.run.run == name; });
+            for (auto it = scans.begin(); it != first; ++it)
+                if (it->finished_at) from = it->id;
+            if (!from)
+                throw UsageError("run '" + name + "' holds the first scans of " + inventory::display_name(db_path) +
+                                 ": there is no view before it to compare with");
+        }
+        writer->diff(opened.queries->diff(*from, to), std::cout);
+        return finish_output();
+    }
     if (scans.size() < 2)
         throw UsageError("diff compares two scans and the inventory at " + inventory::display_name(db_path) + " has only scan " +
                          std::to_string(scans.front().id) + ": scan again first");

@@ -207,8 +207,14 @@ int main(int argc, char** argv) {
         "diff", "What changed between two views: new and gone certificates and places, rotations, verdicts.\n"
                 "FROM and TO are scan ids, dates (YYYY-MM-DD: the view at the end of that day, UTC) or ages\n"
                 "(7d, 2w: the view that long ago). Default: the two latest scans; FROM alone: against the latest.");
-    diff_cmd->add_option("FROM", diff_options.from, "Earlier scan id, date or age");
-    diff_cmd->add_option("TO", diff_options.to, "Later scan id, date or age");
+    auto* diff_from = diff_cmd->add_option("FROM", diff_options.from, "Earlier scan id, date or age");
+    auto* diff_to = diff_cmd->add_option("TO", diff_options.to, "Later scan id, date or age");
+    diff_cmd
+        ->add_option("--run", diff_options.runs,
+                     "A run (scan --run NAME): the view before it against the view after it; given twice, the view "
+                     "after the first run against the view after the second")
+        ->excludes(diff_from)
+        ->excludes(diff_to);
     add_format(diff_cmd, diff_options.format);
 
     CheckOptions check_options;
@@ -264,6 +270,8 @@ int main(int argc, char** argv) {
                     "in every scan, and places that regressed.");
     progress_cmd->add_option("--rules", progress_options.rules, "Rules file (YAML); default: the built-in policy");
     progress_cmd->add_option("--rule", progress_options.rule, "Only this rule id");
+    progress_cmd->add_option("--run", progress_options.run,
+                             "The burn-down up to the view after this run (scan --run NAME)");
     add_format(progress_cmd, progress_options.format);
 
     ForgetOptions forget_options;

@@ -7,6 +7,7 @@
 #include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
 #include "report/report.hpp"
+#include "report/text_escape.hpp"
 #include "rules/check.hpp"
 
 namespace certfleet::app {
@@ -44,6 +45,17 @@ inventory::RunSummary chosen_run(inventory::InventoryQueries& queries, const std
         known += (known.empty() ? "" : ", ") + runs[i - 1].name;
     throw UsageError("no run '" + name + "' in " + inventory::display_name(db_path) +
                      (known.empty() ? ": a scan joins a run with 'certfleet scan --run NAME'" : " (latest runs: " + known + ")"));
+}
+
+inventory::ScanId scan_ending_run(inventory::InventoryQueries& queries, const std::string& name, const std::string& db_path) {
+    const auto run = chosen_run(queries, name, db_path);
+    if (run.members.empty())
+        throw UsageError("no scan of run '" + name + "' in " + inventory::display_name(db_path) + " has ended yet (" +
+                         run.gaps() + ")");
+    if (!run.complete())
+        std::cerr << "certfleet: run " << report::visible_text(name) << " is incomplete (" << run.gaps()
+                  << "): the places it has not reached show their older state\n";
+    return run.members.back().id;
 }
 
 report::ReportModel load_report(const std::string& db_path, std::int64_t scan_id, const std::string& run,
