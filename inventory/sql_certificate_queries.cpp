@@ -97,13 +97,16 @@ std::vector<EndpointSummary> SqlQueries::endpoints(const Filter& filter) {
                     "SELECT c.sha256, c.id FROM endpoint_sightings es JOIN certificates c ON c.id = es.certificate_id "
                     "WHERE es.scan_id = ? AND es.endpoint_id = ? ORDER BY es.position");
     std::vector<std::int64_t> leaves(out.size(), 0);
+    std::vector<std::pair<PlaceKey, ScanId>> labelled;
+    for (std::size_t i = 0; i < out.size(); ++i) labelled.emplace_back(PlaceKey{kEndpointKind, ids[i]}, out[i].scan);
+    const auto labels = labels_of_places(labelled);
     for (std::size_t i = 0; i < out.size(); ++i) {
         chain.bind(1, out[i].scan).bind(2, ids[i]);
         while (chain.step()) {
             if (out[i].chain.empty()) leaves[i] = chain.integer(1);
             out[i].chain.push_back(chain.text(0));
         }
-        out[i].labels = labels_of({kEndpointKind, ids[i]}, out[i].scan);
+        out[i].labels = labels.at(labelled[i]);
     }
     const auto reached = anchors_reached(leaves, filter);
     for (std::size_t i = 0; i < out.size(); ++i)
@@ -200,13 +203,13 @@ std::vector<Placement> SqlQueries::placements(const Filter& filter) {
         placement.used_as_leaf = leaves.contains(select.integer(8));
         out.push_back(std::move(placement));
     }
-    std::optional<PlaceKey> previous;
+    std::vector<std::pair<PlaceKey, ScanId>> labelled;
+    for (std::size_t i = 0; i < out.size(); ++i) labelled.emplace_back(keys[i], out[i].seen.last_scan);
+    const auto places = places_of(keys);
+    const auto labels = labels_of_places(labelled);
     for (std::size_t i = 0; i < out.size(); ++i) {
-        auto& seen = out[i].seen;
-        const bool same_place = previous && *previous == keys[i];
-        seen.place = with_sighting_facts(same_place ? out[i - 1].seen.place : place_of(keys[i]), seen.place);
-        seen.labels = same_place ? out[i - 1].seen.labels : labels_of(keys[i], seen.last_scan);
-        previous = keys[i];
+        out[i].seen.place = with_sighting_facts(places.at(keys[i]), out[i].seen.place);
+        out[i].seen.labels = labels.at(labelled[i]);
     }
     return out;
 }

@@ -54,17 +54,17 @@ std::vector<PlaceRow> SqlQueries::place_rows(const std::vector<std::int64_t>& id
         row.seen.place.system_store = select.integer(9) != 0;
         out.push_back(std::move(row));
     }
-    // A place holds several of the certificates asked about (a leaf and its CA), so each is looked up once.
-    std::map<PlaceKey, Place> places;
-    std::map<std::pair<PlaceKey, ScanId>, Labels> labels;
+    std::vector<PlaceKey> keys;
+    std::vector<std::pair<PlaceKey, ScanId>> labelled;
+    for (const auto& row : out) {
+        keys.push_back(row.key);
+        labelled.emplace_back(row.key, row.seen.last_scan);
+    }
+    const auto places = places_of(keys);
+    const auto labels = labels_of_places(labelled);
     for (auto& row : out) {
-        auto place = places.find(row.key);
-        if (place == places.end()) place = places.emplace(row.key, place_of(row.key)).first;
-        row.seen.place = with_sighting_facts(place->second, row.seen.place);
-        auto labelled = labels.find({row.key, row.seen.last_scan});
-        if (labelled == labels.end())
-            labelled = labels.emplace(std::make_pair(row.key, row.seen.last_scan), labels_of(row.key, row.seen.last_scan)).first;
-        row.seen.labels = labelled->second;
+        row.seen.place = with_sighting_facts(places.at(row.key), row.seen.place);
+        row.seen.labels = labels.at({row.key, row.seen.last_scan});
     }
     std::sort(out.begin(), out.end(), [](const PlaceRow& a, const PlaceRow& b) {
         return std::tie(a.certificate_id, a.key.kind, a.seen.place.path, a.seen.place.host, a.seen.place.port,
@@ -99,6 +99,102 @@ Place SqlQueries::place_of(const PlaceKey& key) {
     }
     select.reset();
     return place;
+}
+
+namespace {
+
+// Ids go to the store this many to a statement; a last chunk repeats its last id (IN ignores the repeats), so
+// one prepared statement serves every chunk.
+constexpr std::size_t kIdsPerStatement = 64;
+
+const std::string& id_parameters() {
+    static const std::string list = [] {
+        std::string out;
+        for (std::size_t i = 0; i < kIdsPerStatement; ++i) out += i == 0 ? "?" : ",?";
+        return out;
+    }();
+    return list;
+}
+
+// Each distinct id once, a chunk at a time: `bind` binds the chunk's ids from parameter `from` on.
+template <typename Run>
+void in_id_chunks(std::vector<std::int64_t> ids, int from, Run&& run) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    for (std::size_t first = 0; first < ids.size(); first += kIdsPerStatement)
+        run([&](Statement& statement) {
+            for (std::size_t i = 0; i < kIdsPerStatement; ++i)
+                statement.bind(from + static_cast<int>(i), ids[std::min(first + i, ids.size() - 1)]);
+        });
+}
+
+}  // namespace
+
+std::map<PlaceKey, Place> SqlQueries::places_of(const std::vector<PlaceKey>& keys) {
+    std::vector<std::int64_t> files, endpoints;
+    std::map<PlaceKey, Place> out;
+    for (const auto& key : keys) {
+        (key.kind == kFileKind ? files : endpoints).push_back(key.id);
+        // A place gone meanwhile (forgotten by another process) reads as an empty one of its kind, as place_of's.
+        if (key.kind != kFileKind) out[key].kind = Place::Kind::endpoint;
+    }
+    in_id_chunks(files, 1, [&](const auto& bind) {
+        auto& select = statement("SELECT id, path, format, host FROM locations WHERE id IN (" + id_parameters() + ")");
+        bind(select);
+        while (select.step()) {
+            Place& place = out[{kFileKind, select.integer(0)}];
+            place.path = select.text(1);
+            place.format = named_value(select.text(2), SourceFormat::pem);
+            place.host = select.text(3);
+        }
+    });
+    in_id_chunks(endpoints, 1, [&](const auto& bind) {
+        auto& select = statement("SELECT id, host, address, port, server_name FROM endpoints WHERE id IN (" +
+                                 id_parameters() + ")");
+        bind(select);
+        while (select.step()) {
+            Place& place = out[{kEndpointKind, select.integer(0)}];
+            place.host = select.text(1);
+            place.address = select.text(2);
+            place.port = static_cast<std::uint16_t>(select.integer(3));
+            place.server_name = select.text(4);
+        }
+    });
+    return out;
+}
+
+std::map<std::pair<PlaceKey, ScanId>, Labels> SqlQueries::labels_of_places(
+    const std::vector<std::pair<PlaceKey, ScanId>>& wanted) {
+    std::map<std::pair<ScanId, int>, std::vector<std::int64_t>> by_scan;
+    for (const auto& [key, scan] : wanted) by_scan[{scan, key.kind}].push_back(key.id);
+    std::map<std::pair<PlaceKey, ScanId>, Labels> out;
+    for (const auto& [scan_kind, ids] : by_scan) {
+        const auto [scan, kind] = scan_kind;
+        std::map<std::int64_t, Labels> own;
+        in_id_chunks(ids, 2, [&](const auto& bind) {
+            auto& select = statement(kind == kFileKind ? "SELECT location_id, key, value FROM location_labels WHERE "
+                                                         "scan_id = ? AND location_id IN (" + id_parameters() + ")"
+                                                       : "SELECT endpoint_id, key, value FROM endpoint_labels WHERE "
+                                                         "scan_id = ? AND endpoint_id IN (" + id_parameters() + ")");
+            select.bind(1, scan);
+            bind(select);
+            while (select.step()) own[select.integer(0)].push_back(Label{select.text(1), select.text(2)});
+        });
+        Labels of_scan;
+        auto& scan_labels = statement("SELECT key, value FROM scan_labels WHERE scan_id = ?");
+        scan_labels.bind(1, scan);
+        while (scan_labels.step()) of_scan.push_back(Label{scan_labels.text(0), scan_labels.text(1)});
+        // As labels_of: the place's own, then the scan's for keys it has none of, by key.
+        for (const auto id : ids) {
+            Labels labels = own[id];
+            for (const auto& label : of_scan)
+                if (std::none_of(labels.begin(), labels.end(), [&](const Label& l) { return l.key == label.key; }))
+                    labels.push_back(label);
+            std::sort(labels.begin(), labels.end());
+            out[{PlaceKey{kind, id}, scan}] = std::move(labels);
+        }
+    }
+    return out;
 }
 
 // The labels a place carried in a scan: its own, and the scan's for keys it has none of.

@@ -129,6 +129,9 @@ private:
     std::vector<PlaceRow> place_rows(const std::vector<std::int64_t>& ids, const Filter& filter, PlaceRows which);
     Place place_of(const PlaceKey& key);
     Labels labels_of(const PlaceKey& key, ScanId scan);
+    // The same for many places, a chunk of them to a statement (on a server each statement is a round trip).
+    std::map<PlaceKey, Place> places_of(const std::vector<PlaceKey>& keys);
+    std::map<std::pair<PlaceKey, ScanId>, Labels> labels_of_places(const std::vector<std::pair<PlaceKey, ScanId>>& wanted);
     std::vector<std::pair<std::string, Place>> key_files(const Filter& filter, const std::string& spki_condition,
                                                          const std::function<void(Statement&)>& bind_extra);
 
