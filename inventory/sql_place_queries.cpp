@@ -169,7 +169,8 @@ std::map<std::pair<PlaceKey, ScanId>, Labels> SqlQueries::labels_of_places(
     for (const auto& [key, scan] : wanted) by_scan[{scan, key.kind}].push_back(key.id);
     std::map<std::pair<PlaceKey, ScanId>, Labels> out;
     for (const auto& [scan_kind, ids] : by_scan) {
-        const auto [scan, kind] = scan_kind;
+        const ScanId scan = scan_kind.first;  // named, not bound: lambdas below capture them
+        const int kind = scan_kind.second;
         std::map<std::int64_t, Labels> own;
         in_id_chunks(ids, 2, [&](const auto& bind) {
             auto& select = statement(kind == kFileKind ? "SELECT location_id, key, value FROM location_labels WHERE "
