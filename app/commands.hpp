@@ -92,6 +92,7 @@ struct ProgressOptions {
 // `certfleet forget`: places no scan will revisit leave the current view.
 struct ForgetOptions {
     std::vector<std::string> selectors;  // see pipeline/place_selector.hpp
+    std::string site;                    // only endpoints of this site (scan --site); empty: any
     bool dry_run = false;
 };
 

@@ -23,6 +23,8 @@ int run_forget(const ForgetOptions& options, const std::string& db_path) {
     std::vector<std::size_t> matched(selectors.size(), 0);
     const auto forgotten = inventory->forget(
         [&](const inventory::Place& place) {
+            if (!options.site.empty() && (place.kind != inventory::Place::Kind::endpoint || place.site != options.site))
+                return false;
             bool any = false;
             for (std::size_t i = 0; i < selectors.size(); ++i)
                 if (selectors[i].matches(place)) {

@@ -130,6 +130,9 @@ int main(int argc, char** argv) {
     scan_cmd->add_option("--host", request.host,
                          "The machine the --files are on, for a mounted image or a copied tree (default: a 'host' "
                          "label, else this machine's name)");
+    scan_cmd->add_option("--site", request.site,
+                         "The network the TARGETs are probed from: its endpoints are its own, apart from the same\n"
+                         "addresses at other sites (default: a 'site' label, else none); also labels the scan site=NAME");
     scan_cmd->add_option("--owner-map", request.owner_map,
                          "Labels by location: lines of 'CIDR|host-glob|/path-glob key=value ...'")
         ->check(CLI::ExistingFile);
@@ -284,6 +287,8 @@ int main(int argc, char** argv) {
                      "A file path (a directory: every file under it) or glob, a host or address, HOST:PORT, or an "
                      "address block (CIDR)")
         ->required();
+    forget_cmd->add_option("--site", forget_options.site,
+                           "Only endpoints of this site (scan --site), where other sites have the same addresses");
     forget_cmd->add_flag("--dry-run", forget_options.dry_run, "List what would be forgotten, and forget nothing");
 
     PushOptions push_options;

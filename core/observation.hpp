@@ -177,6 +177,9 @@ struct EndpointFacts {
     std::string address;      // the address connected to; empty when the host did not resolve
     std::uint16_t port = 0;   // 0 for a host name that did not resolve: one row for the name, not one per port
     std::string server_name;  // SNI sent; empty for none
+    // The network the scanner was in (scan --site): sites with overlapping private addresses keep apart the
+    // endpoints each reached. Empty for a scan that named none.
+    std::string site;
     EndpointStatus status = EndpointStatus::closed;
     std::string detail;
     std::optional<StartTls> starttls;

@@ -44,12 +44,13 @@ struct Place {
     std::string address;
     std::uint16_t port = 0;
     std::string server_name;
+    std::string site;  // an endpoint's network (scan --site); empty for none
     int position = 0;
     bool trust_anchor = false;  // a trust-store entry, not a chain in use
     bool system_store = false;  // a trust-store entry of a store an OS package maintains (ca-certificates, cacerts)
 
     // For files "path" on this machine and "host:path" on another; for endpoints "host:port" (with "[addr]" for
-    // IPv6 and " sni=NAME" when a name was sent).
+    // IPv6, " sni=NAME" when a name was sent and " site=NAME" when the scan named its site).
     std::string display() const;
 };
 

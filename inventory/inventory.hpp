@@ -96,6 +96,7 @@ struct StoredEndpointSighting {
     std::string server_name;
     int chain_position = 0;
     Labels labels;  // the place's, with the scan's for keys it has none of
+    std::string site;
 };
 
 struct StoredCertificate {

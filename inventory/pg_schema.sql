@@ -1,4 +1,4 @@
--- certfleet central inventory on PostgreSQL, schema version 13: the single source of truth for this store's layout.
+-- certfleet central inventory on PostgreSQL, schema version 14: the single source of truth for this store's layout.
 -- The logical model is schema.sql's at the same version (what each table and column means is said there); this
 -- file spells it in PostgreSQL's types: BIGINT for ids, times and counts (identity columns for row ids), BYTEA for
 -- DER, and every text column COLLATE "C" (bytewise, as SQLite compares text: path ranges and the reports' order
@@ -123,8 +123,20 @@ CREATE TABLE IF NOT EXISTS endpoints (
     address     TEXT COLLATE "C"    NOT NULL,
     port        BIGINT NOT NULL,
     server_name TEXT COLLATE "C"    NOT NULL,
-    UNIQUE (host, address, port, server_name)
+    site        TEXT COLLATE "C"    NOT NULL DEFAULT '',
+    UNIQUE (host, address, port, server_name, site)
 );
+-- Version 14: an endpoint is of its site too; a table of an older version gets the column, its endpoints in no
+-- site, and the unique key with it.
+ALTER TABLE endpoints ADD COLUMN IF NOT EXISTS site TEXT COLLATE "C" NOT NULL DEFAULT '';
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'endpoints'::regclass AND
+               conname = 'endpoints_host_address_port_server_name_key') THEN
+        ALTER TABLE endpoints DROP CONSTRAINT endpoints_host_address_port_server_name_key;
+        ALTER TABLE endpoints ADD UNIQUE (host, address, port, server_name, site);
+    END IF;
+END $$;
 CREATE TABLE IF NOT EXISTS endpoint_observations (
     scan_id               BIGINT NOT NULL REFERENCES scans(id),
     endpoint_id           BIGINT NOT NULL REFERENCES endpoints(id),

@@ -14,6 +14,7 @@ std::string Place::display() const {
     const bool v6 = host.find(':') != std::string::npos;
     std::string text = (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
     if (!server_name.empty() && server_name != host) text += " sni=" + server_name;
+    if (!site.empty()) text += " site=" + site;
     return text;
 }
 

@@ -1,4 +1,4 @@
--- certfleet inventory, schema version 13: the single source of truth for the database layout.
+-- certfleet inventory, schema version 14: the single source of truth for the database layout.
 -- Every statement is idempotent and versions only add tables or replace indexes, so sqlite_inventory.cpp brings
 -- any older file up to date by applying all of it and raising PRAGMA user_version. Columns added to a table later
 -- (described here beside their version) are added by sqlite_schema.cpp to a file that lacks them: SQLite cannot
@@ -96,14 +96,16 @@ CREATE TABLE IF NOT EXISTS scan_events (
 );
 CREATE INDEX IF NOT EXISTS scan_events_by_scan ON scan_events(scan_id);
 
--- Schema version 2: the network scanner. An endpoint is (host as named, address connected to, port, SNI name).
+-- Schema version 2: the network scanner. An endpoint is (host as named, address connected to, port, SNI name,
+-- site). Version 14 adds the site (sqlite_schema.cpp rebuilds an older table, its endpoints in no site).
 CREATE TABLE IF NOT EXISTS endpoints (
     id          INTEGER PRIMARY KEY,
     host        TEXT    NOT NULL,
     address     TEXT    NOT NULL,              -- empty when the host did not resolve
     port        INTEGER NOT NULL,              -- 0 for a host name that did not resolve: one row, not one per port
     server_name TEXT    NOT NULL,              -- empty when no SNI was sent
-    UNIQUE (host, address, port, server_name)
+    site        TEXT    NOT NULL DEFAULT '',   -- the network the scanner was in (scan --site); empty for none
+    UNIQUE (host, address, port, server_name, site)
 );
 
 -- What one probe of an endpoint found in a scan, and what a client would conclude about it. Version 8 adds

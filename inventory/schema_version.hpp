@@ -4,6 +4,6 @@
 
 namespace certfleet::inventory {
 
-inline constexpr int kSchemaVersion = 13;
+inline constexpr int kSchemaVersion = 14;
 
 }  // namespace certfleet::inventory

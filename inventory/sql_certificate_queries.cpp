@@ -75,7 +75,7 @@ std::vector<EndpointSummary> SqlQueries::endpoints(const Filter& filter) {
     Statement select(db_, (std::string("SELECT o.scan_id, o.endpoint_id, sc.started_at, ") + kEndpointFactsColumns +
                            ", " + state + " FROM " + from + " JOIN endpoints e ON e.id = o.endpoint_id JOIN scans sc ON "
                            "sc.id = o.scan_id" + state_join + " WHERE " + where +
-                           " ORDER BY o.earliest_expiry IS NULL, o.earliest_expiry, e.host, e.port, e.server_name")
+                           " ORDER BY o.earliest_expiry IS NULL, o.earliest_expiry, e.host, e.port, e.server_name, e.site")
                               .c_str());
     bind_view(select, filter);
     std::vector<EndpointSummary> out;

@@ -116,7 +116,7 @@ ScanDiff SqlQueries::diff(ScanId from, ScanId to) {
         if (!after.contains(key)) diff.gone_places.push_back(seen_at(key, old.scan));
     // By place, not by row id: ids follow the order in which probes happened to answer.
     const auto place_order = [](const Place& p) {
-        return std::tie(p.kind, p.host, p.path, p.address, p.port, p.server_name, p.format);
+        return std::tie(p.kind, p.host, p.path, p.address, p.port, p.server_name, p.site, p.format);
     };
     const auto by_place = [&](const auto& a, const auto& b) { return place_order(a.place) < place_order(b.place); };
     std::sort(diff.new_places.begin(), diff.new_places.end(), by_place);

@@ -93,14 +93,15 @@ void SqlInventory::record_one(ScanId scan, const FileObservations& observations)
 // Not cached: a scan probes each endpoint once.
 std::int64_t SqlInventory::endpoint_id(const EndpointFacts& f) {
     const auto bind_endpoint = [&](Statement& query) -> Statement& {
-        return query.bind(1, f.host).bind(2, f.address).bind(3, static_cast<std::int64_t>(f.port)).bind(4, f.server_name);
+        return query.bind(1, f.host).bind(2, f.address).bind(3, static_cast<std::int64_t>(f.port)).bind(4, f.server_name)
+            .bind(5, f.site);
     };
     return stored_id(
         [&] {
-            return returned_id(bind_endpoint(statement("INSERT INTO endpoints (host, address, port, server_name) "
-                                                       "VALUES (?,?,?,?) ON CONFLICT DO NOTHING RETURNING id")));
+            return returned_id(bind_endpoint(statement("INSERT INTO endpoints (host, address, port, server_name, site) "
+                                                       "VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING RETURNING id")));
         },
-        "SELECT id FROM endpoints WHERE host = ? AND address = ? AND port = ? AND server_name = ?",
+        "SELECT id FROM endpoints WHERE host = ? AND address = ? AND port = ? AND server_name = ? AND site = ?",
         bind_endpoint);
 }
 

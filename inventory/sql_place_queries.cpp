@@ -68,38 +68,14 @@ std::vector<PlaceRow> SqlQueries::place_rows(const std::vector<std::int64_t>& id
     }
     std::sort(out.begin(), out.end(), [](const PlaceRow& a, const PlaceRow& b) {
         return std::tie(a.certificate_id, a.key.kind, a.seen.place.path, a.seen.place.host, a.seen.place.port,
-                        a.seen.place.server_name, a.seen.place.position) <
+                        a.seen.place.server_name, a.seen.place.site, a.seen.place.position) <
                std::tie(b.certificate_id, b.key.kind, b.seen.place.path, b.seen.place.host, b.seen.place.port,
-                        b.seen.place.server_name, b.seen.place.position);
+                        b.seen.place.server_name, b.seen.place.site, b.seen.place.position);
     });
     return out;
 }
 
-Place SqlQueries::place_of(const PlaceKey& key) {
-    Place place;
-    if (key.kind == kFileKind) {
-        auto& select = statement("SELECT path, format, host FROM locations WHERE id = ?");
-        select.bind(1, key.id);
-        if (select.step()) {
-            place.path = select.text(0);
-            place.format = named_value(select.text(1), SourceFormat::pem);
-            place.host = select.text(2);
-        }
-        select.reset();
-        return place;
-    }
-    auto& select = statement("SELECT host, address, port, server_name FROM endpoints WHERE id = ?");
-    select.bind(1, key.id);
-    place.kind = Place::Kind::endpoint;
-    if (select.step()) {
-        place.host = select.text(0);
-        place.address = select.text(1);
-        place.port = static_cast<std::uint16_t>(select.integer(2));
-        place.server_name = select.text(3);
-    }
-    select.reset();
-    return place;
-}
+Place SqlQueries::place_of(const PlaceKey& key) { return places_of({key}).at(key); }
 
 namespace {
 
@@ -149,7 +125,7 @@ std::map<PlaceKey, Place> SqlQueries::places_of(const std::vector<PlaceKey>& key
         }
     });
     in_id_chunks(endpoints, 1, [&](const auto& bind) {
-        auto& select = statement("SELECT id, host, address, port, server_name FROM endpoints WHERE id IN (" +
+        auto& select = statement("SELECT id, host, address, port, server_name, site FROM endpoints WHERE id IN (" +
                                  id_parameters() + ")");
         bind(select);
         while (select.step()) {
@@ -158,6 +134,7 @@ std::map<PlaceKey, Place> SqlQueries::places_of(const std::vector<PlaceKey>& key
             place.address = select.text(2);
             place.port = static_cast<std::uint16_t>(select.integer(3));
             place.server_name = select.text(4);
+            place.site = select.text(5);
         }
     });
     return out;

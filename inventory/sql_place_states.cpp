@@ -133,9 +133,9 @@ Forgotten SqlInventory::forget(const std::function<bool(const Place&)>& matches,
     };
     std::vector<Chosen> chosen;
     Statement places(db_,
-                     "SELECT 0, l.id, l.path, l.format, l.host, '', 0, '' FROM current_locations v JOIN locations l ON "
-                     "l.id = v.location_id UNION ALL SELECT 1, e.id, '', '', e.host, e.address, e.port, e.server_name "
-                     "FROM current_endpoints v JOIN endpoints e ON e.id = v.endpoint_id ORDER BY 1, 3, 5, 7, 8");
+                     "SELECT 0, l.id, l.path, l.format, l.host, '', 0, '', '' FROM current_locations v JOIN locations l ON "
+                     "l.id = v.location_id UNION ALL SELECT 1, e.id, '', '', e.host, e.address, e.port, e.server_name, "
+                     "e.site FROM current_endpoints v JOIN endpoints e ON e.id = v.endpoint_id ORDER BY 1, 3, 5, 7, 8, 9");
     while (places.step()) {
         Place place;
         place.kind = places.integer(0) == 0 ? Place::Kind::file : Place::Kind::endpoint;
@@ -145,6 +145,7 @@ Forgotten SqlInventory::forget(const std::function<bool(const Place&)>& matches,
         place.address = places.text(5);
         place.port = static_cast<std::uint16_t>(places.integer(6));
         place.server_name = places.text(7);
+        place.site = places.text(8);
         if (matches(place)) chosen.push_back({places.integer(0), places.integer(1), std::move(place)});
     }
     places.reset();

@@ -166,17 +166,17 @@ void SqlQueries::load_certificates(const Filter& filter, ScanContents& contents)
     }
 
     Statement endpoints(db_, (with + "SELECT c.sha256, e.host, e.address, e.port, e.server_name, v.position, "
-                                     "v.place_id FROM "
+                                     "v.place_id, e.site FROM "
                                      "view v JOIN certificates c ON c.id = v.certificate_id JOIN endpoints e ON e.id = "
                                      "v.place_id WHERE v.kind = 1 ORDER BY e.host, e.port, e.server_name, e.address, "
-                                     "v.position")
+                                     "e.site, v.position")
                                  .c_str());
     bind_view(endpoints, filter);
     while (endpoints.step()) {
         contents.certificates[index_of.at(endpoints.text(0))].endpoint_sightings.push_back(
             StoredEndpointSighting{endpoints.text(1), endpoints.text(2), static_cast<std::uint16_t>(endpoints.integer(3)),
                                    endpoints.text(4), static_cast<int>(endpoints.integer(5)),
-                                   labels_of(kEndpointKind, endpoints.integer(6))});
+                                   labels_of(kEndpointKind, endpoints.integer(6)), endpoints.text(7)});
     }
 }
 
@@ -218,7 +218,7 @@ void SqlQueries::load_endpoints(const Filter& filter, ScanContents& contents) {
                           " el CROSS JOIN endpoint_observations o ON o.scan_id = el.scan_id AND o.endpoint_id = "
                           "el.endpoint_id JOIN endpoints e ON e.id = o.endpoint_id";
     Statement select(db_, (std::string("SELECT e.id, o.scan_id, ") + kEndpointFactsColumns + " FROM " + probes +
-                           " ORDER BY e.host, e.port, e.server_name, e.address")
+                           " ORDER BY e.host, e.port, e.server_name, e.address, e.site")
                               .c_str());
     bind_view(select, filter);
     std::vector<std::pair<std::int64_t, ScanId>> probed;

@@ -35,36 +35,46 @@ constexpr const char* kScanUuids =
     "substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + abs(random()) % 4, 1) || substr(hex(randomblob(2)), 2) "
     "|| '-' || hex(randomblob(6))) WHERE uuid IS NULL; CREATE UNIQUE INDEX IF NOT EXISTS scans_by_uuid ON scans(uuid)";
 
-void add_missing_columns(SqlConnection& db) {
-    Statement present(db, "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?");
-    for (const auto& added : kAddedColumns) {
-        present.bind(1, std::string(added.table)).bind(2, std::string(added.column));
-        present.step();
-        const bool missing = present.integer(0) == 0;
-        present.reset();
-        if (missing)
-            db.exec((std::string("ALTER TABLE ") + added.table + " ADD COLUMN " + added.column + " " +
-                          added.declaration).c_str());
-    }
+// How many of `table`'s columns are named `column` (0 or 1), or all its columns when `column` is empty.
+std::int64_t column_count(SqlConnection& db, const std::string& table, const std::string& column = "") {
+    Statement count(db, "SELECT count(*) FROM pragma_table_info(?) WHERE ?2 = '' OR name = ?2");
+    count.bind(1, table).bind(2, column);
+    count.step();
+    return count.integer(0);
 }
 
-// Version 10 keys file places by host as well as path, a UNIQUE constraint SQLite cannot change in place: an
-// older table is copied into the new shape, its places on this machine (where its scans were made), keeping ids.
+// A table that exists without the column.
+bool lacks_column(SqlConnection& db, const std::string& table, const std::string& column) {
+    return column_count(db, table) > 0 && column_count(db, table, column) == 0;
+}
+
+void add_missing_columns(SqlConnection& db) {
+    for (const auto& added : kAddedColumns)
+        if (column_count(db, added.table, added.column) == 0)
+            db.exec((std::string("ALTER TABLE ") + added.table + " ADD COLUMN " + added.column + " " +
+                          added.declaration).c_str());
+}
+
+// Versions 10 and 14 widen a table's UNIQUE key, which SQLite cannot change in place: an older table is copied
+// into the new shape, keeping ids.
+// Version 10 keys file places by host as well as path: an older table's places are on this machine (where its
+// scans were made).
 void add_location_hosts(SqlConnection& db) {
-    Statement has_table(db, "SELECT count(*) FROM pragma_table_info('locations')");
-    has_table.step();
-    const bool exists = has_table.integer(0) > 0;
-    has_table.reset();
-    Statement has_host(db, "SELECT count(*) FROM pragma_table_info('locations') WHERE name = 'host'");
-    has_host.step();
-    const bool missing = exists && has_host.integer(0) == 0;
-    has_host.reset();
-    if (!missing) return;
+    if (!lacks_column(db, "locations", "host")) return;
     db.exec("CREATE TABLE locations_by_host (id INTEGER PRIMARY KEY, host TEXT NOT NULL, kind TEXT NOT NULL CHECK "
              "(kind IN ('file')), path TEXT NOT NULL, format TEXT NOT NULL, UNIQUE (host, kind, path, format))");
     Statement copy(db, "INSERT INTO locations_by_host SELECT id, ?, kind, path, format FROM locations");
     copy.bind(1, this_host().name).run();
     db.exec("DROP TABLE locations; ALTER TABLE locations_by_host RENAME TO locations");
+}
+
+// Version 14 keys endpoints by site as well: an older table's endpoints are in no site.
+void add_endpoint_sites(SqlConnection& db) {
+    if (!lacks_column(db, "endpoints", "site")) return;
+    db.exec("CREATE TABLE endpoints_by_site (id INTEGER PRIMARY KEY, host TEXT NOT NULL, address TEXT NOT NULL, port "
+            "INTEGER NOT NULL, server_name TEXT NOT NULL, site TEXT NOT NULL DEFAULT '', UNIQUE (host, address, port, "
+            "server_name, site)); INSERT INTO endpoints_by_site SELECT id, host, address, port, server_name, '' FROM "
+            "endpoints; DROP TABLE endpoints; ALTER TABLE endpoints_by_site RENAME TO endpoints");
 }
 
 }  // namespace
@@ -90,6 +100,7 @@ void migrate_schema(sqlite3* handle) {
     db.exec("BEGIN IMMEDIATE");
     try {
         add_location_hosts(db);
+        add_endpoint_sites(db);
         db.exec(kSchemaSql);
         add_missing_columns(db);
         db.exec(kScanUuids);

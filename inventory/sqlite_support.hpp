@@ -213,8 +213,8 @@ inline constexpr const char* kEndpointFactsColumns =
     "o.earliest_expiry_sha256, o.serves_default, o.elapsed_ms, "
     // Rows stored before schema version 8 have no name check of their own: hostname_match held its outcome.
     "coalesce(o.name_check, CASE o.hostname_match WHEN 1 THEN 'matched' ELSE 'mismatched' END), "
-    "o.name_check_detail";
-inline constexpr int kEndpointFactsColumnCount = 24;
+    "o.name_check_detail, e.site";
+inline constexpr int kEndpointFactsColumnCount = 25;
 
 inline EndpointFacts read_endpoint_facts(const Statement& row, int first) {
     const auto col = [first](int i) { return first + i; };
@@ -244,6 +244,7 @@ inline EndpointFacts read_endpoint_facts(const Statement& row, int first) {
     f.elapsed_ms = row.integer(col(21));
     v.name_check = named_value(row.text(col(22)), NameCheck::not_checked);
     v.name_check_detail = row.text(col(23));
+    f.site = row.text(col(24));
     return f;
 }
 

@@ -110,19 +110,21 @@ std::vector<std::uint16_t> ports_to_probe(const std::string& ports) {
 }
 
 // "The same targets" as the user names them: the arguments and the targets file by its path (its lines may
-// change: a host dropped from it is gone), and the shard. Ports and names are left out, so a port or name no
-// longer probed is gone too.
-std::string target_set_of(const ScanRequest& request, const scanner::Shard& shard) {
+// change: a host dropped from it is gone), the shard, and the site (the same addresses elsewhere are other
+// endpoints). Ports and names are left out, so a port or name no longer probed is gone too.
+std::string target_set_of(const ScanRequest& request, const scanner::Shard& shard, const std::string& site) {
     const std::string file =
         request.targets_file.empty() ? "" : std::filesystem::absolute(request.targets_file).lexically_normal().string();
-    return nlohmann::json{{"targets", request.targets},
-                          {"targets_file", file},
-                          {"localhost", request.localhost},
-                          {"shard", std::to_string(shard.index + 1) + "/" + std::to_string(shard.count)}}
-        .dump();
+    nlohmann::json set{{"targets", request.targets},
+                       {"targets_file", file},
+                       {"localhost", request.localhost},
+                       {"shard", std::to_string(shard.index + 1) + "/" + std::to_string(shard.count)}};
+    if (!site.empty()) set["site"] = site;
+    return set.dump();
 }
 
-std::optional<NetworkPlan> plan_network(const ScanRequest& request, std::vector<std::string>& notes) {
+std::optional<NetworkPlan> plan_network(const ScanRequest& request, const std::string& site,
+                                        std::vector<std::string>& notes) {
     std::vector<std::string> specs = request.targets;
     std::vector<std::string> excludes = request.excludes;
     try {
@@ -160,7 +162,7 @@ std::optional<NetworkPlan> plan_network(const ScanRequest& request, std::vector<
     }
     if (!request.shard.empty()) o.shard = scanner::parse_shard(request.shard);
     if (request.seed) o.seed = *request.seed;
-    plan.target_set = target_set_of(request, o.shard);
+    plan.target_set = target_set_of(request, o.shard, site);
     const std::uint64_t targets_in_shard = plan.shard_targets();
     const std::uint64_t names = std::max<std::size_t>(1, o.sni_names.size());
     plan.probes = targets_in_shard > UINT64_MAX / names ? UINT64_MAX : targets_in_shard * names;
@@ -186,18 +188,29 @@ std::string files_host(const ScanRequest& request, const Labels& labels, bool sc
     return normalized_host_name(host);
 }
 
-// A run name is shown in reports and given again to --run: printable, one line, of a sensible length.
-std::string checked_run_name(const std::string& name) {
+// A run or site name is shown in reports and given again to later commands: printable, one line, of a sensible
+// length.
+std::string checked_name(const std::string& flag, const std::string& name) {
     constexpr std::size_t kLongest = 200;
     if (name.size() > kLongest)
-        throw PlanError("--run: a name of " + std::to_string(name.size()) + " bytes is too long (at most " +
+        throw PlanError(flag + ": a name of " + std::to_string(name.size()) + " bytes is too long (at most " +
                         std::to_string(kLongest) + ")");
     for (const unsigned char c : name)
-        if (c < 0x20 || c == 0x7f)
-            throw PlanError("--run: control characters are not allowed in a run name");
-    if (!name.empty() && name.find_first_not_of(' ') == std::string::npos)
-        throw PlanError("--run: the run name is blank");
+        if (c < 0x20 || c == 0x7f) throw PlanError(flag + ": control characters are not allowed in a name");
+    if (!name.empty() && name.find_first_not_of(' ') == std::string::npos) throw PlanError(flag + ": the name is blank");
     return name;
+}
+
+// The network a scan's endpoints are in: --site (which also labels the scan site=NAME), else a "site" label the
+// user gave the scan; empty for none.
+std::string network_site(const ScanRequest& request, Labels& labels) {
+    const auto label = std::find_if(labels.begin(), labels.end(), [](const Label& l) { return l.key == "site"; });
+    if (request.site.empty()) return label == labels.end() ? "" : checked_name("--label site", label->value);
+    if (label != labels.end() && label->value != request.site)
+        throw PlanError("--site " + request.site + " and --label site=" + label->value +
+                        " name two sites: give one of them");
+    if (label == labels.end()) labels.push_back(Label{"site", request.site});
+    return checked_name("--site", request.site);
 }
 
 }  // namespace
@@ -205,9 +218,10 @@ std::string checked_run_name(const std::string& name) {
 ScanPlan plan_scan(const ScanRequest& request) {
     ScanPlan plan;
     try {
-        plan.files = plan_files(request, plan.notes);
-        plan.network = plan_network(request, plan.notes);
         for (const auto& text : request.labels) plan.labels.push_back(parse_label(text));
+        plan.site = network_site(request, plan.labels);
+        plan.files = plan_files(request, plan.notes);
+        plan.network = plan_network(request, plan.site, plan.notes);
         if (!request.owner_map.empty()) plan.owners = scanner::OwnerMap::read(request.owner_map);
         // A rules file with a mistake is found before the scan, not after an hour of probing.
         plan.rules = request.rules.empty() ? rules::builtin_policy() : rules::read_rules_file(request.rules);
@@ -223,7 +237,10 @@ ScanPlan plan_scan(const ScanRequest& request) {
     for (const auto* list : {&request.targets_file, &request.exclude_file, &request.sni_file, &request.password_file})
         if (!list->empty()) plan.list_files.push_back(*list);
     plan.host = files_host(request, plan.labels, plan.files.has_value() || request.system_dirs);
-    plan.run = checked_run_name(request.run);
+    plan.run = checked_name("--run", request.run);
+    if (!request.site.empty() && !plan.network)
+        throw PlanError("--site " + request.site + ": it names the network the TARGETs are probed from; give TARGETs, "
+                        "--targets-file or --localhost");
     if (request.resume && !plan.network)
         throw PlanError("--resume continues a network scan: give the same targets as before");
     plan.resume = request.resume;
@@ -268,6 +285,7 @@ std::string ScanPlan::parameters_json(std::size_t trust_anchors) const {
         parameters["shard"] = std::to_string(network->options.shard.index + 1) + "/" +
                               std::to_string(network->options.shard.count);
         parameters["target_set"] = network->target_set;
+        if (!site.empty()) parameters["site"] = site;
     }
     // A root whose name is not UTF-8 is recorded with U+FFFD for the bytes that are not, rather than failing the scan.
     return parameters.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -285,6 +303,7 @@ inventory::RunMembership ScanPlan::run_membership() const {
         slot["sni"] = o.sni_names;
         slot["starttls"] = o.starttls ? to_string(*o.starttls) : "";
         slot["shard"] = std::to_string(o.shard.index + 1) + "/" + std::to_string(o.shard.count);
+        if (!site.empty()) slot["site"] = site;
         if (o.shard.count > 1) {
             membership.shard = static_cast<int>(o.shard.index + 1);
             membership.shards = static_cast<int>(o.shard.count);
@@ -297,13 +316,14 @@ inventory::RunMembership ScanPlan::run_membership() const {
 std::string ScanPlan::resume_key() const {
     if (!network) return {};
     const auto& o = network->options;
-    return nlohmann::json{{"targets", network->specs},
-                          {"ports", network->ports},
-                          {"sni", o.sni_names},
-                          {"shard", std::to_string(o.shard.index + 1) + "/" + std::to_string(o.shard.count)},
-                          {"seed", o.seed},
-                          {"starttls", o.starttls ? to_string(*o.starttls) : ""}}
-        .dump();
+    nlohmann::json key{{"targets", network->specs},
+                       {"ports", network->ports},
+                       {"sni", o.sni_names},
+                       {"shard", std::to_string(o.shard.index + 1) + "/" + std::to_string(o.shard.count)},
+                       {"seed", o.seed},
+                       {"starttls", o.starttls ? to_string(*o.starttls) : ""}};
+    if (!site.empty()) key["site"] = site;
+    return key.dump();
 }
 
 const std::vector<std::string>& system_certificate_dirs() {

@@ -68,15 +68,16 @@ struct ScanPlan {
     std::vector<std::string> notes;
     std::string owner_map_file, password_file;  // as given, for the scan's stored parameters
     std::string host;  // the machine the files are on: --host, a "host" label, or this one
+    std::string site;  // the network the endpoints are in: --site, a "site" label, or none (empty)
     std::vector<std::string> list_files;  // --targets-file, --exclude-file and --sni-file as given
     std::string run;                       // --run NAME
 
     std::string kind() const;  // files, network or files+network
     // What the scan stores as its parameters; `trust_anchors` is how many the verifier loaded.
     std::string parameters_json(std::size_t trust_anchors) const;
-    // What identifies "the same network scan" for --resume: targets, ports, names, shard, seed, STARTTLS.
+    // What identifies "the same network scan" for --resume: targets, ports, names, shard, seed, STARTTLS, site.
     std::string resume_key() const;
-    // The scan's place in its run: the slot is what it looks at (kind, host, roots, targets, ports, names, shard),
+    // The scan's place in its run: the slot is what it looks at (kind, host, roots, targets, ports, names, shard, site),
     // so the same command run again fills the same slot. Empty without --run.
     inventory::RunMembership run_membership() const;
 };

@@ -51,6 +51,7 @@ struct ScanRequest {
     // both
     std::vector<std::string> labels;  // key=value, for every sighting of the scan
     std::string host;                 // the machine the files are on (empty: a "host" label, else this one)
+    std::string site;                 // the network the targets are probed from (empty: a "site" label, else none)
     std::string owner_map;            // file of location pattern -> labels
     std::string rules;                // rules evaluated when the scan ends (empty: the built-in policy)
     std::string run;                  // the run this scan is part of (empty: none)

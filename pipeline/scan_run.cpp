@@ -124,6 +124,7 @@ public:
             network.targets, options,
             [&](scanner::EndpointObservation&& o) {
                 auto record = to_record(std::move(o), verifier, cache_);
+                record.facts.site = plan_.site;
                 const auto& f = record.facts;
                 if (f.status == EndpointStatus::unresolved && progress_.problem)
                     progress_.problem("cannot resolve " + f.host + ": " + f.detail);

@@ -27,6 +27,7 @@ ordered_json place_json(const Place& p) {
         json["address"] = optional_text(p.address);
         json["port"] = p.port;
         json["server_name"] = optional_text(p.server_name);
+        json["site"] = optional_text(p.site);
     }
     json["position"] = p.position;
     json["trust_anchor"] = p.trust_anchor;

@@ -36,7 +36,7 @@ std::string labels_text(const Labels& labels) {
 void CsvWriter::write(const ReportModel& model, const ReportContext& context, std::ostream& out) const {
     write_row({"sha256", "spki_sha256", "subject", "issuer", "serial", "not_before", "not_after", "days_left", "expired",
                "not_yet_valid", "self_signed", "is_ca", "key_type", "key_bits", "place_kind", "path", "format", "host",
-               "address", "port", "server_name", "position", "trust_anchor", "labels"},
+               "address", "port", "server_name", "position", "trust_anchor", "labels", "site"},
               out);
     const AnchorStores anchors(model.anchors);
     for (const auto& stored : model.contents.certificates) {
@@ -52,7 +52,7 @@ void CsvWriter::write(const ReportModel& model, const ReportContext& context, st
                        c.key_bits > 0 ? std::to_string(c.key_bits) : "", to_string(place.kind), place.path,
                        file ? to_string(place.format) : "", place.host, place.address,
                        file ? "" : std::to_string(place.port), place.server_name, std::to_string(place.position),
-                       true_false(place.trust_anchor), labels_text(seen.labels)},
+                       true_false(place.trust_anchor), labels_text(seen.labels), place.site},
                       out);
         }
     }

@@ -129,6 +129,7 @@ void write_endpoints(std::ostream& out, const inventory::ScanContents& contents,
         place.host = f.host;
         place.port = f.port;
         place.server_name = f.server_name;
+        place.site = f.site;
         const std::string where = place.display();
         const auto absent = unseen.find(where);
         const std::string status = absent != unseen.end() ? "unseen: " + absent->second->reason + " since " +

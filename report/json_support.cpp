@@ -58,6 +58,7 @@ ordered_json endpoint_facts_json(const EndpointFacts& f, const std::vector<std::
         {"address", optional_text(f.address)},
         {"port", f.port},
         {"server_name", optional_text(f.server_name)},
+        {"site", optional_text(f.site)},
         {"status", to_string(f.status)},
         {"detail", optional_text(f.detail)},
         {"starttls", f.starttls ? ordered_json(to_string(*f.starttls)) : ordered_json()},

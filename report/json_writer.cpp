@@ -49,6 +49,7 @@ ordered_json certificate_json(const inventory::StoredCertificate& stored, UnixTi
                                          {"address", e.address},
                                          {"port", e.port},
                                          {"server_name", optional_text(e.server_name)},
+                                         {"site", optional_text(e.site)},
                                          {"chain_position", e.chain_position},
                                          {"labels", labels_json(e.labels)}});
     }

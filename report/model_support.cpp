@@ -50,17 +50,18 @@ std::vector<inventory::PlaceSeen> sighting_places(const inventory::StoredCertifi
         place.address = e.address;
         place.port = e.port;
         place.server_name = e.server_name;
+        place.site = e.site;
         place.position = e.chain_position;
     }
     return places;
 }
 
 std::vector<inventory::PlaceSeen> distinct_places(std::vector<inventory::PlaceSeen> sightings) {
-    std::set<std::tuple<inventory::Place::Kind, std::string, std::string, std::uint16_t, std::string>> seen;
+    std::set<std::tuple<inventory::Place::Kind, std::string, std::string, std::uint16_t, std::string, std::string>> seen;
     std::vector<inventory::PlaceSeen> places;
     for (auto& sighting : sightings) {
         const auto& place = sighting.place;
-        if (seen.emplace(place.kind, place.path, place.host, place.port, place.server_name).second)
+        if (seen.emplace(place.kind, place.path, place.host, place.port, place.server_name, place.site).second)
             places.push_back(std::move(sighting));
     }
     return places;

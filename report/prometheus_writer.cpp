@@ -63,9 +63,9 @@ std::string metric_label_name(const std::string& key) {
     return name;
 }
 
-// Labels naming one place: files by path and host, endpoints by host, port and server name (the place as
-// distinct_places counts it, so no two places of a certificate share a label set); then the place's own labels
-// as label_KEY (owner, env, ...), so alerts can be routed to the team that owns the place.
+// Labels naming one place: files by path and host, endpoints by host, port, server name and site where the scan
+// named one (the place as distinct_places counts it, so no two places of a certificate share a label set); then
+// the place's own labels as label_KEY (owner, env, ...), so alerts can be routed to the team that owns the place.
 MetricLabels place_labels(const inventory::PlaceSeen& seen) {
     const auto& place = seen.place;
     const std::string kind = to_string(place.kind);
@@ -73,6 +73,7 @@ MetricLabels place_labels(const inventory::PlaceSeen& seen) {
                               ? MetricLabels{{"kind", kind}, {"path", place.path}, {"host", place.host}}
                               : MetricLabels{{"kind", kind}, {"host", place.host}, {"port", std::to_string(place.port)},
                                              {"sni", place.server_name}};
+    if (!place.site.empty()) labels.push_back({"site", place.site});
     for (const auto& label : seen.labels) labels.push_back({"label_" + metric_label_name(label.key), label.value});
     return labels;
 }
@@ -157,7 +158,9 @@ void write_endpoints(const ReportModel& model, Exposition& metrics) {
         if (e.facts.status == EndpointStatus::tls) tls.push_back(&e.facts);
 
     const auto endpoint = [](const EndpointFacts& f) {
-        return MetricLabels{{"host", f.host}, {"address", f.address}, {"port", std::to_string(f.port)}, {"sni", f.server_name}};
+        MetricLabels labels{{"host", f.host}, {"address", f.address}, {"port", std::to_string(f.port)}, {"sni", f.server_name}};
+        if (!f.site.empty()) labels.push_back({"site", f.site});
+        return labels;
     };
     metrics.family("x509_endpoint_verified", "1 when the endpoint's chain verified (trusted, valid, no name mismatch), else 0.");
     for (const auto* f : tls) metrics.sample(endpoint(*f), f->verdict.verified);

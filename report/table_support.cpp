@@ -103,7 +103,8 @@ std::string endpoint_text(const EndpointFacts& f) {
     const bool v6 = f.address.find(':') != std::string::npos;
     const std::string address = f.address.empty() ? f.host : (v6 ? "[" + f.address + "]" : f.address);
     // Port 0: a host name that did not resolve, on none of its ports.
-    return f.port == 0 ? address : address + ":" + std::to_string(f.port);
+    const std::string text = f.port == 0 ? address : address + ":" + std::to_string(f.port);
+    return f.site.empty() ? text : text + " site=" + f.site;
 }
 
 const char* true_false(bool value) { return value ? "true" : "false"; }

@@ -35,6 +35,7 @@ std::string where_seen(const inventory::StoredCertificate& stored) {
         const bool v6 = e.address.find(':') != std::string::npos;
         first = (v6 ? "[" + e.address + "]" : e.address) + ":" + std::to_string(e.port);
         if (!e.server_name.empty()) first = e.server_name + " " + first;
+        if (!e.site.empty()) first += " site=" + e.site;
     }
     const std::string more = places > 1 ? " +" + std::to_string(places - 1) : "";
     std::string fitted = fit(first, kWhereWidth - more.size(), true);

@@ -33,8 +33,8 @@ bool any_glob_matches(const FieldValue& value, const std::vector<std::string>& t
 }
 
 std::string endpoint_key(const std::string& host, const std::string& address, std::uint16_t port,
-                         const std::string& server_name) {
-    return host + '\0' + address + '\0' + std::to_string(port) + '\0' + server_name;
+                         const std::string& server_name, const std::string& site) {
+    return host + '\0' + address + '\0' + std::to_string(port) + '\0' + server_name + '\0' + site;
 }
 
 std::string date_of(UnixTime t) { return format_rfc3339(t).substr(0, 10); }
@@ -269,7 +269,7 @@ std::vector<Subject> gather_subjects(inventory::InventoryQueries& queries, const
     if (facts.endpoints)
         for (auto& e : queries.endpoints(view)) {
             const auto& f = e.facts;
-            endpoints.emplace(endpoint_key(f.host, f.address, f.port, f.server_name), f);
+            endpoints.emplace(endpoint_key(f.host, f.address, f.port, f.server_name, f.site), f);
         }
     std::unordered_map<std::string, std::pair<std::int64_t, std::vector<std::string>>> shared;
     if (facts.shared)
@@ -300,7 +300,7 @@ std::vector<Subject> gather_subjects(inventory::InventoryQueries& queries, const
         s.leaf = endpoint ? s.place.position == 0 : !s.place.trust_anchor && leaf_role;
         // A probe's verdict is about the chain as a whole: it belongs to the leaf alone.
         if (endpoint && s.place.position == 0)
-            if (auto it = endpoints.find(endpoint_key(s.place.host, s.place.address, s.place.port, s.place.server_name));
+            if (auto it = endpoints.find(endpoint_key(s.place.host, s.place.address, s.place.port, s.place.server_name, s.place.site));
                 it != endpoints.end())
                 s.endpoint = it->second;
         if (auto it = shared.find(s.cert.sha256); it != shared.end()) {

@@ -23,9 +23,10 @@ namespace fs = std::filesystem;
 namespace {
 
 const fs::path kDeploy = fs::path(CERTFLEET_SOURCE_DIR) / "deploy";
-// What the scheduler sets when the command runs: the Indexed Job's index, the run (job) name, the node's name.
+// What the scheduler sets when the command runs: the Indexed Job's index, the run (job) name, the node's name,
+// the site the manifest names.
 const std::map<std::string, std::string> kExamples{
-    {"JOB_COMPLETION_INDEX", "0"}, {"RUN", "example"}, {"NODE_NAME", "node-1"}};
+    {"JOB_COMPLETION_INDEX", "0"}, {"RUN", "example"}, {"NODE_NAME", "node-1"}, {"SITE", "cluster-1"}};
 const std::string kExampleHost = "node-1.example";  // systemd's %H
 
 std::vector<fs::path> files_in(const fs::path& dir, const std::string& extension) {

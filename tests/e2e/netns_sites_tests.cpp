@@ -1,5 +1,6 @@
 // End-to-end: a fleet of sites on this machine. Each site is a network namespace the test creates, with TLS
-// endpoints only a scanner inside it can reach; a scanner per site and file scans of two hosts with the same paths
+// endpoints only a scanner inside it can reach, at the same addresses as the other site's (as private networks
+// overlap); a scanner per site and file scans of two hosts with the same paths
 // write one run into one PostgreSQL inventory (its Unix socket is a file, reachable from every namespace). The
 // central inventory must hold every endpoint and file place with its site and host, and the run's report must be
 // the union of its scans.
@@ -51,7 +52,7 @@ json ask(const std::string& db, std::vector<std::string> args) {
     return json::parse(r.out);
 }
 
-// Every (certificate, place) of a report, a place as "host:path" or "address:port site=LABEL".
+// Every (certificate, place) of a report, a place as "host:path" or "address:port site=SITE label=LABEL".
 std::set<std::string> placements(const json& report) {
     std::set<std::string> out;
     for (const auto& cert : report["certificates"]) {
@@ -60,7 +61,7 @@ std::set<std::string> placements(const json& report) {
             const std::string place =
                 s["kind"] == "file" ? s["host"].get<std::string>() + ":" + s["path"].get<std::string>()
                                     : s["address"].get<std::string>() + ":" + std::to_string(s["port"].get<int>()) +
-                                          " site=" + s["labels"].value("site", "");
+                                          " site=" + s.value("site", "") + " label=" + s["labels"].value("site", "");
             out.insert(sha + " " + place);
         }
     }
@@ -93,7 +94,7 @@ TEST_CASE("e2e sites: scanners in two network namespaces and two hosts' files ma
     const TestCert copied = TestCert::make({.subject_cn = "copied.site.test"}, copied_key);  // served at both sites
     TestFleet fleet_a({tls_endpoint("127.66.60.1", a_own, key_a), tls_endpoint("127.66.60.2", copied, copied_key)}, 120,
                       site_a.name());
-    TestFleet fleet_b({tls_endpoint("127.66.61.1", b_own, key_b), tls_endpoint("127.66.61.2", copied, copied_key)}, 120,
+    TestFleet fleet_b({tls_endpoint("127.66.60.1", b_own, key_b), tls_endpoint("127.66.60.2", copied, copied_key)}, 120,
                       site_b.name());
     const std::string db = test_cluster().create_database("sites");
 
@@ -105,17 +106,18 @@ TEST_CASE("e2e sites: scanners in two network namespaces and two hosts' files ma
                 .exit_code == 0);
     CHECK(ask(outside_db, {"report"})["certificates"].empty());
 
-    // One scanner inside each site, at once.
-    const auto site_scan = [&](const Site& site, const std::string& range, const std::string& label) {
+    // One scanner inside each site, at once, of the same targets: one names its site with --site, the other with
+    // a site label.
+    const auto site_scan = [&](const Site& site, const std::string& range, const std::string& site_flag) {
         auto argv = certfleet_argv(db, {"scan", range, "--ports", "15446", "--timeout-ms", "5000", "--run", "nightly",
-                                        "--label", "site=" + label, "--no-progress"});
+                                        site_flag, site_flag == "--site" ? "b" : "site=a", "--no-progress"});
         argv.insert(argv.begin(), {"ip", "netns", "exec", site.name()});
         return run_process(argv, {.timeout = std::chrono::seconds(120)});
     };
     ProcessResult scanned_a, scanned_b;
     {
-        std::thread a([&] { scanned_a = site_scan(site_a, "127.66.60.1-127.66.60.2", "a"); });
-        std::thread b([&] { scanned_b = site_scan(site_b, "127.66.61.1-127.66.61.2", "b"); });
+        std::thread a([&] { scanned_a = site_scan(site_a, "127.66.60.1-127.66.60.2", "--label"); });
+        std::thread b([&] { scanned_b = site_scan(site_b, "127.66.60.1-127.66.60.2", "--site"); });
         a.join();
         b.join();
     }
@@ -142,10 +144,10 @@ TEST_CASE("e2e sites: scanners in two network namespaces and two hosts' files ma
                       sha_copied = copied.sha256().substr(0, 16);
     const std::string file = path.string();
     CHECK(placements(report) == std::set<std::string>{
-                                    sha_a + " 127.66.60.1:15446 site=a",
-                                    sha_copied + " 127.66.60.2:15446 site=a",
-                                    sha_b + " 127.66.61.1:15446 site=b",
-                                    sha_copied + " 127.66.61.2:15446 site=b",
+                                    sha_a + " 127.66.60.1:15446 site=a label=a",
+                                    sha_copied + " 127.66.60.2:15446 site=a label=a",
+                                    sha_b + " 127.66.60.1:15446 site=b label=b",
+                                    sha_copied + " 127.66.60.2:15446 site=b label=b",
                                     host_1.sha256().substr(0, 16) + " host-1:" + file,
                                     host_2.sha256().substr(0, 16) + " host-2:" + file,
                                 });

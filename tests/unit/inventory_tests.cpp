@@ -23,7 +23,7 @@ using namespace certfleet::testing;
 namespace {
 
 // The schema version this build migrates every older inventory to.
-const std::string kCurrentSchema = "13";
+const std::string kCurrentSchema = "14";
 
 CertificateSighting sighting(const TestCert& cert, const std::string& path, SourceFormat format, int index) {
     return CertificateSighting{std::make_shared<const CertInfo>(describe_certificate(cert.der)),
@@ -207,6 +207,40 @@ TEST_CASE("inventory: a version 11 inventory gains runs, its scans in none", "[i
     const auto runs = inv->queries().runs();
     REQUIRE(runs.size() == 1);
     CHECK(runs.front().members.at(0).id == joined);
+}
+
+TEST_CASE("inventory: a version 13 inventory's endpoints are in no site; the same address at a site is another",
+          "[inventory]") {
+    TempDir dir;
+    const auto path = (dir / "inv.db").string();
+    const auto leaf = TestCert::make({.subject_cn = "vpn.example"}, TestKey::shared({}, 3));
+    EndpointObservationRecord probe;
+    probe.facts = EndpointFacts{.host = "10.0.0.5", .address = "10.0.0.5", .port = 443, .status = EndpointStatus::tls};
+    probe.chain.push_back(ChainCertificate{std::make_shared<const CertInfo>(describe_certificate(leaf.der)),
+                                           std::make_shared<const Bytes>(leaf.der)});
+    {
+        auto inv = inventory::open_sqlite_inventory(path);
+        const auto scan = inv->begin_scan("network", "{}", {});
+        inv->record_endpoints(scan, {probe});
+        inv->finish_scan(scan, inventory::ScanStatus::complete, {});
+    }
+    // As version 13 left it: an endpoint was (host, address, port, server name) wherever it was scanned from.
+    sql_value(path, "CREATE TABLE old_endpoints (id INTEGER PRIMARY KEY, host TEXT NOT NULL, address TEXT NOT NULL, "
+                    "port INTEGER NOT NULL, server_name TEXT NOT NULL, UNIQUE (host, address, port, server_name)); "
+                    "INSERT INTO old_endpoints SELECT id, host, address, port, server_name FROM endpoints; DROP TABLE "
+                    "endpoints; ALTER TABLE old_endpoints RENAME TO endpoints; PRAGMA user_version = 13");
+
+    auto inv = inventory::open_sqlite_inventory(path);
+    CHECK(sql_value(path, "PRAGMA user_version") == kCurrentSchema);
+    CHECK(sql_value(path, "SELECT count(*) FROM endpoints WHERE site = ''") == "1");
+    const auto elsewhere = inv->begin_scan("network", R"({"site":"dc2"})", {});
+    probe.facts.site = "dc2";
+    inv->record_endpoints(elsewhere, {probe});
+    inv->finish_scan(elsewhere, inventory::ScanStatus::complete, {});
+    const auto endpoints = inv->queries().endpoints(inventory::Filter{});
+    REQUIRE(endpoints.size() == 2);
+    CHECK(endpoints[0].facts.site.empty());
+    CHECK(endpoints[1].facts.site == "dc2");
 }
 
 TEST_CASE("inventory: an older inventory is brought up to date with its scans kept", "[inventory]") {

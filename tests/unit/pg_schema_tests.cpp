@@ -104,3 +104,27 @@ TEST_CASE("pg schema: a version 12 inventory's index of signing certificates is 
     REQUIRE(plan);
     CHECK(plan->find("Index Scan using certificates_by_signer_subject") != std::string::npos);
 }
+
+TEST_CASE("pg schema: a version 13 inventory's endpoints gain a site, theirs none, and the key includes it",
+          "[pg][server]") {
+    auto& server = test_cluster();
+    const std::string url = server.create_database("endpoint_sites");
+    {
+        pg::Connection db(url, std::chrono::seconds(10));
+        pg::migrate_schema(db);
+        // As version 13 made it: an endpoint was (host, address, port, server name) wherever it was scanned from.
+        db.exec("ALTER TABLE endpoints DROP COLUMN site; ALTER TABLE endpoints ADD CONSTRAINT "
+                "endpoints_host_address_port_server_name_key UNIQUE (host, address, port, server_name); "
+                "INSERT INTO endpoints (host, address, port, server_name) VALUES ('10.0.0.5', '10.0.0.5', 443, ''); "
+                "DELETE FROM certfleet_schema; INSERT INTO certfleet_schema (version) VALUES (13)");
+    }
+    pg::Connection db(url, std::chrono::seconds(10));
+    pg::migrate_schema(db);
+    CHECK(pg::schema_version(db) == kSchemaVersion);
+    CHECK(db.value("SELECT count(*) FROM endpoints WHERE site = ''") == "1");
+    db.exec("INSERT INTO endpoints (host, address, port, server_name, site) VALUES ('10.0.0.5', '10.0.0.5', 443, '', "
+            "'dc2')");
+    CHECK(db.value("SELECT count(*) FROM endpoints") == "2");
+    CHECK(db.value("SELECT count(*) FROM pg_constraint WHERE conname = 'endpoints_host_address_port_server_name_key'") ==
+          "0");
+}

@@ -31,8 +31,10 @@ FileObservations unreadable(const std::string& path, const std::string& reason) 
     return obs;
 }
 
-EndpointObservationRecord probe(const std::string& address, EndpointStatus status, const TestCert* leaf = nullptr) {
+EndpointObservationRecord probe(const std::string& address, EndpointStatus status, const TestCert* leaf = nullptr,
+                                const std::string& site = "") {
     EndpointObservationRecord record;
+    record.facts.site = site;
     record.facts.host = address;
     record.facts.address = address;
     record.facts.port = 443;
@@ -167,6 +169,30 @@ TEST_CASE("place states: an endpoint that times out is unseen with its certifica
         CHECK(absent[0].reason == "not_in_targets");
         CHECK(fleet.current_subjects() == std::set<std::string>{"CN=b.example"});
     }
+}
+
+TEST_CASE("place states: the same address at two sites is two endpoints; what one site's scans find leaves the "
+          "other's alone") {
+    Inventory fleet(GENERATE(Store::sqlite, Store::postgresql));
+    // Both sites probe the same private address with the same targets, and find different servers there.
+    fleet.network_scan({probe("10.0.0.5", EndpointStatus::tls, &fleet.a, "dc1")}, "fleet|dc1");
+    fleet.network_scan({probe("10.0.0.5", EndpointStatus::tls, &fleet.b, "dc2")}, "fleet|dc2");
+    CHECK(fleet.current_subjects() == std::set<std::string>{"CN=a.example", "CN=b.example"});
+    const auto endpoints = fleet.inv->queries().endpoints(Filter{});
+    REQUIRE(endpoints.size() == 2);
+    CHECK(endpoints[0].facts.site == "dc1");
+    CHECK(endpoints[1].facts.site == "dc2");
+    const auto a = fleet.inv->queries().certificate(fleet.a.sha256(), Filter{});
+    REQUIRE(a);
+    REQUIRE(a->places.size() == 1);
+    CHECK(a->places[0].place.display() == "10.0.0.5:443 site=dc1");
+
+    // dc2's server closes its port: dc2's endpoint is gone, dc1's still serves its certificate.
+    fleet.network_scan({probe("10.0.0.5", EndpointStatus::closed, nullptr, "dc2")}, "fleet|dc2");
+    CHECK(fleet.current_subjects() == std::set<std::string>{"CN=a.example"});
+    const auto absent = fleet.absent();
+    REQUIRE(absent.size() == 1);
+    CHECK(absent[0].place.site == "dc2");
 }
 
 TEST_CASE("place states: forget takes places out of the view, and a scan that sees one brings it back") {
