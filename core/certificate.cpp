@@ -10,6 +10,7 @@
 #include <cctype>
 #include <ctime>
 
+#include "core/algorithms.hpp"
 #include "core/encoding.hpp"
 #include "core/openssl_handles.hpp"
 
@@ -72,12 +73,24 @@ void read_subject_alt_names(X509* x509, CertInfo& info) {
     info.emails = std::move(names.emails);
 }
 
+// An algorithm OpenSSL has no name for: a post-quantum one by its name, any other by its short name or OID.
+std::string algorithm_name(const ASN1_OBJECT* object, bool short_name) {
+    char oid[128];
+    OBJ_obj2txt(oid, sizeof oid, object, 1);
+    if (auto name = post_quantum_name(oid)) return *name;
+    return object_name(object, short_name);
+}
+
 void read_key(X509* x509, CertInfo& info) {
     EVP_PKEY* key = X509_get0_pubkey(x509);
     if (key == nullptr) {
+        // OpenSSL 3.0 cannot load the key (ML-DSA, SLH-DSA, ...): named from its OID, sized by its encoding.
         ASN1_OBJECT* algorithm = nullptr;
-        X509_PUBKEY_get0_param(&algorithm, nullptr, nullptr, nullptr, X509_get_X509_PUBKEY(x509));
-        info.key_type = algorithm ? object_name(algorithm, true) : "unknown";
+        const unsigned char* encoded = nullptr;
+        int length = 0;
+        X509_PUBKEY_get0_param(&algorithm, &encoded, &length, nullptr, X509_get_X509_PUBKEY(x509));
+        info.key_type = algorithm ? algorithm_name(algorithm, true) : "unknown";
+        info.key_bits = length * 8;
         return;
     }
     info.key_bits = EVP_PKEY_get_bits(key);
@@ -192,7 +205,7 @@ CertInfo describe_certificate(X509* x509, std::span<const std::uint8_t> der) {
         X509_get0_signature(nullptr, &algorithm, x509);
         const ASN1_OBJECT* object = nullptr;
         X509_ALGOR_get0(&object, nullptr, nullptr, algorithm);
-        info.signature_algorithm = object ? object_name(object, false) : "unknown";
+        info.signature_algorithm = object ? algorithm_name(object, false) : "unknown";
     }
     read_subject_alt_names(x509, info);
     read_constraints_and_usages(x509, info);

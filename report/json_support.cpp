@@ -1,6 +1,9 @@
 #include "report/json_support.hpp"
 
 #include <algorithm>
+#include <cmath>
+
+#include "core/algorithms.hpp"
 
 #include "core/encoding.hpp"
 #include "report/text_escape.hpp"
@@ -9,6 +12,11 @@ namespace certfleet::report {
 
 ordered_json optional_time(const std::optional<UnixTime>& t) { return t ? ordered_json(format_rfc3339(*t)) : ordered_json(); }
 ordered_json optional_text(const std::string& s) { return s.empty() ? ordered_json() : ordered_json(s); }
+
+ordered_json self_signed_json(const CertInfo& c) {
+    const SelfSignature s = self_signature(c);
+    return s == SelfSignature::not_verifiable ? ordered_json(to_string(s)) : ordered_json(s == SelfSignature::yes);
+}
 
 namespace {
 ordered_json parameters(const std::string& text) {
@@ -19,6 +27,11 @@ ordered_json parameters(const std::string& text) {
 
 ordered_json certificate_facts_json(const CertInfo& c, UnixTime now) {
     const Validity v = validity_at(c, now);
+    const AlgorithmJudgement key = judge_key(c);
+    const auto when_known = [](int value) { return value > 0 ? ordered_json(value) : ordered_json(); };
+    // Whole days, rounded up: a lifetime one second over 90 days is over a 90-day limit.
+    const std::int64_t lifetime_days = (lifetime_seconds(c) + 86399) / 86400;
+    const double used = lifetime_used_percent(c, now);
     return ordered_json{
         {"sha256", c.sha256},
         {"spki_sha256", c.spki_sha256},
@@ -30,7 +43,7 @@ ordered_json certificate_facts_json(const CertInfo& c, UnixTime now) {
         {"days_left", v.days_left},
         {"expired", v.expired},
         {"not_yet_valid", v.not_yet_valid},
-        {"self_signed", c.self_signed},
+        {"self_signed", self_signed_json(c)},
         {"self_issued", c.self_issued},
         {"is_ca", c.is_ca},
         {"path_length", c.path_length ? ordered_json(*c.path_length) : ordered_json()},
@@ -38,6 +51,12 @@ ordered_json certificate_facts_json(const CertInfo& c, UnixTime now) {
         {"key_curve", optional_text(c.key_curve)},
         {"key_bits", c.key_bits},
         {"signature_algorithm", c.signature_algorithm},
+        {"key_algorithm", key.name},
+        {"quantum_vulnerable", key.quantum_vulnerable ? ordered_json(*key.quantum_vulnerable) : ordered_json()},
+        {"security_bits", when_known(key.classical_bits)},
+        {"nist_quantum_level", when_known(key.nist_quantum_level)},
+        {"lifetime_days", lifetime_days},
+        {"lifetime_used_percent", std::round(used * 10) / 10},
         {"dns_names", c.dns_names},
         {"ip_addresses", c.ip_addresses},
         {"uris", c.uris},

@@ -23,6 +23,8 @@ ordered_json labels_json(const Labels& labels);                 // {"owner": "pa
 
 // Every fact of the certificate model, with days_left and the expiry flags as of `now`.
 ordered_json certificate_facts_json(const CertInfo& cert, UnixTime now);
+// true, false, or "not-verifiable" for a self-issued certificate whose algorithm OpenSSL 3.0 cannot check.
+ordered_json self_signed_json(const CertInfo& cert);
 // An endpoint's probe result and verdict; the TLS and verdict fields are null unless the status is tls.
 ordered_json endpoint_facts_json(const EndpointFacts& facts, const std::vector<std::string>& chain);
 // id, kind, status, started_at, finished_at and parameters.

@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "core/algorithms.hpp"
 #include "report/model_support.hpp"
 #include "report/table_support.hpp"
 #include "report/text_escape.hpp"
@@ -104,15 +105,19 @@ void write_certificates(const ReportModel& model, const ReportContext& context, 
     metrics.family("x509_cert_info", "Attributes of each certificate in the report; the value is always 1.");
     for (const auto& stored : model.contents.certificates) {
         const CertInfo& c = stored.cert;
+        const AlgorithmJudgement key = judge_key(c);
         metrics.sample({{"sha256", c.sha256},
                         {"spki_sha256", c.spki_sha256},
                         {"serial", c.serial},
                         {"subject_cn", common_name(c.subject)},
                         {"issuer_cn", common_name(c.issuer)},
-                        {"self_signed", true_false(c.self_signed)},
+                        {"self_signed", to_string(self_signature(c))},
                         {"is_ca", true_false(c.is_ca)},
                         {"key_type", c.key_type},
                         {"key_bits", c.key_bits > 0 ? std::to_string(c.key_bits) : ""},
+                        {"key_algorithm", key.name},
+                        {"quantum_vulnerable", key.quantum_vulnerable ? true_false(*key.quantum_vulnerable) : ""},
+                        {"security_bits", key.classical_bits > 0 ? std::to_string(key.classical_bits) : ""},
                         {"role", certificate_role(c, anchors.is_anchor(c.sha256))}},
                        1);
     }

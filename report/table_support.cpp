@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "core/algorithms.hpp"
 #include "core/encoding.hpp"
 #include "report/text_escape.hpp"
 
@@ -90,6 +91,7 @@ std::string flags(const CertInfo& c, const Validity& v, bool spelled_out) {
     add(v.expired, "EXP", "expired");
     add(v.not_yet_valid, "NYV", "not yet valid");
     add(c.self_signed, "SS", "self-signed");
+    add(self_signature(c) == SelfSignature::not_verifiable, "SS?", "self-issued, signature not verifiable here");
     add(c.is_ca, "CA", "CA");
     return out;
 }

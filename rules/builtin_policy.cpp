@@ -101,6 +101,27 @@ rules:
       SHA-1 and MD5 signatures can be forged and current clients reject them. Reissue the certificate from a
       CA that signs with SHA-256 or better.
 
+  # NIST IR 8547 (initial public draft, 2024) deprecates 112-bit classical security after 2030 and disallows
+  # quantum-vulnerable signatures (RSA, ECDSA, EdDSA, DSA) after 2035: a certificate valid past either date
+  # will be out of policy before it expires.
+  - id: key-112-bit-beyond-2030
+    description: Key of 112-bit security in a certificate valid beyond 2030
+    severity: low
+    match: {trust_anchor: false, security_bits_below: 128, valid_beyond: 2030-12-31}
+    advice: >-
+      NIST deprecates 112-bit security (RSA-2048, DSA-2048, P-224) after 2030, and this certificate is still
+      valid then. Reissue it before then with a key of 128 bits or more (RSA-3072, P-256) or a post-quantum
+      algorithm, or with a validity that ends by 2030-12-31.
+
+  - id: quantum-vulnerable-beyond-2035
+    description: Quantum-vulnerable key in a certificate valid beyond 2035
+    severity: medium
+    match: {trust_anchor: false, quantum_vulnerable: true, valid_beyond: 2035-12-31}
+    advice: >-
+      NIST plans to disallow RSA, ECDSA and EdDSA signatures after 2035, when a quantum computer may break
+      them, and this certificate is still valid then. Plan its replacement with ML-DSA (FIPS 204) or
+      SLH-DSA (FIPS 205), or a composite of one with the current algorithm, and shorten its validity meanwhile.
+
   - id: leaf-validity-too-long
     description: Leaf certificate valid for more than 398 days
     severity: medium

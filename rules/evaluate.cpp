@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "core/address_block.hpp"
+#include "core/algorithms.hpp"
 #include "core/encoding.hpp"
 
 namespace certfleet::rules {
@@ -56,9 +57,15 @@ bool test_field(const Match& m, const Subject& s, UnixTime now) {
         return fact.has_value() && *fact == std::get<bool>(m.value);
     };
     const auto number = [&] { return std::get<std::int64_t>(m.value); };
+    const auto compared = [&] { return std::get<Comparison>(m.value); };
     const Validity validity = validity_at(s.cert, now);
     switch (m.field) {
-        case Field::self_signed: return flag(s.cert.self_signed);
+        // Unknown for a certificate whose algorithm OpenSSL cannot check: neither true nor false holds.
+        case Field::self_signed: {
+            const SelfSignature signature = self_signature(s.cert);
+            return flag(signature == SelfSignature::not_verifiable ? std::nullopt
+                                                                   : std::optional<bool>(signature == SelfSignature::yes));
+        }
         case Field::is_ca: return flag(s.cert.is_ca);
         case Field::expired: return flag(validity.expired);
         case Field::not_yet_valid: return flag(validity.not_yet_valid);
@@ -80,6 +87,19 @@ bool test_field(const Match& m, const Subject& s, UnixTime now) {
         case Field::intermediate_expires_before_leaf: return flag(s.intermediate_expires_before_leaf);
         case Field::expires_within: return !validity.expired && s.cert.not_after <= now + number() * kDay;
         case Field::validity_longer_than: return s.cert.not_after - s.cert.not_before > number() * kDay;
+        case Field::issued_more_than: return now - s.cert.not_before > number() * kDay;
+        case Field::quantum_vulnerable: return flag(judge_key(s.cert).quantum_vulnerable);
+        case Field::security_bits_below: {
+            const int bits = judge_key(s.cert).classical_bits;
+            return bits > 0 && bits < number();  // an algorithm of unknown strength is not judged weak
+        }
+        // Whole days, rounded up as the Baseline Requirements count: one second over 90 days is 91.
+        case Field::lifetime_days: return compared().holds_for(static_cast<double>((lifetime_seconds(s.cert) + kDay - 1) / kDay));
+        case Field::lifetime_used_percent: return compared().holds_for(lifetime_used_percent(s.cert, now));
+        // A date is stored as the last second of its day.
+        case Field::valid_beyond: return s.cert.not_after > number();
+        case Field::issued_before: return s.cert.not_before <= number() - kDay;
+        case Field::issued_on_or_after: return s.cert.not_before > number() - kDay;
         case Field::key_bits_below: return s.cert.key_bits < number();
         case Field::shared_locations_at_least: return s.shared_locations >= number();
         case Field::intermediates_missing_at_least:
@@ -242,6 +262,14 @@ void note_fields(const Match& m, SubjectFacts& facts) {
         case Field::intermediate_expires_before_leaf:
         case Field::expires_within:
         case Field::validity_longer_than:
+        case Field::issued_more_than:
+        case Field::quantum_vulnerable:
+        case Field::security_bits_below:
+        case Field::lifetime_days:
+        case Field::lifetime_used_percent:
+        case Field::valid_beyond:
+        case Field::issued_before:
+        case Field::issued_on_or_after:
         case Field::key_bits_below:
         case Field::key_type:
         case Field::signature_algorithm:

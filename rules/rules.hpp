@@ -34,9 +34,11 @@ struct SourceMark {
 // One test on a subject. The field decides the value's type:
 //   bool:      self_signed, is_ca, expired, not_yet_valid, has_san, hostname_match, chain_verified, key_reused,
 //              pinned_in_trust_store, trust_anchor, system_store, stale, leaf, order_correct, serves_default,
-//              intermediate_expires_before_leaf
-//   days:      expires_within, validity_longer_than            ("30d", "4w", "1y" or a number of days)
-//   integer:   key_bits_below, shared_locations_at_least, intermediates_missing_at_least
+//              intermediate_expires_before_leaf, quantum_vulnerable
+//   days:      expires_within, validity_longer_than, issued_more_than  ("30d", "4w", "1y" or a number of days)
+//   integer:   key_bits_below, shared_locations_at_least, intermediates_missing_at_least, security_bits_below
+//   compared:  lifetime_days, lifetime_used_percent            ("> 398", ">= 80": an operator and a number)
+//   date:      valid_beyond, issued_before, issued_on_or_after  (YYYY-MM-DD, UTC)
 //   any of:    key_type, signature_algorithm, verify_error, location_kind   (a string or a list; globs,
 //              case-insensitive)
 //   glob:      issuer, subject                                 (shell glob over the RFC 2253 name, case-insensitive)
@@ -44,15 +46,17 @@ struct SourceMark {
 enum class Field {
     self_signed, is_ca, expired, not_yet_valid, has_san, hostname_match, chain_verified, key_reused,
     pinned_in_trust_store, trust_anchor, system_store, stale, leaf, order_correct, serves_default,
-    intermediate_expires_before_leaf,
-    expires_within, validity_longer_than,
-    key_bits_below, shared_locations_at_least, intermediates_missing_at_least,
+    intermediate_expires_before_leaf, quantum_vulnerable,
+    expires_within, validity_longer_than, issued_more_than,
+    key_bits_below, shared_locations_at_least, intermediates_missing_at_least, security_bits_below,
+    lifetime_days, lifetime_used_percent,
+    valid_beyond, issued_before, issued_on_or_after,
     key_type, signature_algorithm, verify_error, location_kind,
     issuer, subject,
     shared_across_label,
 };
 // In the order of the enum (and of the comment above), which is the order messages list them in.
-inline constexpr std::array<EnumName<Field>, 28> kFieldNames{{
+inline constexpr std::array<EnumName<Field>, 36> kFieldNames{{
     {Field::self_signed, "self_signed"},
     {Field::is_ca, "is_ca"},
     {Field::expired, "expired"},
@@ -69,11 +73,19 @@ inline constexpr std::array<EnumName<Field>, 28> kFieldNames{{
     {Field::order_correct, "order_correct"},
     {Field::serves_default, "serves_default"},
     {Field::intermediate_expires_before_leaf, "intermediate_expires_before_leaf"},
+    {Field::quantum_vulnerable, "quantum_vulnerable"},
     {Field::expires_within, "expires_within"},
     {Field::validity_longer_than, "validity_longer_than"},
+    {Field::issued_more_than, "issued_more_than"},
     {Field::key_bits_below, "key_bits_below"},
     {Field::shared_locations_at_least, "shared_locations_at_least"},
     {Field::intermediates_missing_at_least, "intermediates_missing_at_least"},
+    {Field::security_bits_below, "security_bits_below"},
+    {Field::lifetime_days, "lifetime_days"},
+    {Field::lifetime_used_percent, "lifetime_used_percent"},
+    {Field::valid_beyond, "valid_beyond"},
+    {Field::issued_before, "issued_before"},
+    {Field::issued_on_or_after, "issued_on_or_after"},
     {Field::key_type, "key_type"},
     {Field::signature_algorithm, "signature_algorithm"},
     {Field::verify_error, "verify_error"},
@@ -84,7 +96,16 @@ inline constexpr std::array<EnumName<Field>, 28> kFieldNames{{
 }};
 constexpr const auto& enum_names(Field) { return kFieldNames; }
 
-using FieldValue = std::variant<bool, std::int64_t, std::string, std::vector<std::string>>;
+// A number a fact is compared with: `lifetime_days: "> 398"`.
+struct Comparison {
+    enum class Op { less, less_or_equal, equal, greater_or_equal, greater };
+    Op op = Op::greater;
+    std::int64_t value = 0;
+    bool holds_for(double fact) const;
+    bool operator==(const Comparison&) const = default;
+};
+
+using FieldValue = std::variant<bool, std::int64_t, std::string, std::vector<std::string>, Comparison>;
 
 // A tree of tests: every child (all), one of them (any), the negation of its one child (not), or a field test.
 struct Match {
@@ -92,7 +113,9 @@ struct Match {
     Kind kind = Kind::all;
     std::vector<Match> children;
     Field field = Field::self_signed;
-    FieldValue value;  // for tests: bool, days or integer (int64), glob or label key (string), any-of (vector)
+    // For tests: bool, days, integer or date (int64: a date as the last second of its day), glob or label key
+    // (string), any-of (vector), compared (Comparison).
+    FieldValue value;
     SourceMark mark;
 };
 

@@ -313,6 +313,10 @@ private:
             case ValueType::days:
                 return converted(value, parse_days, "a duration like 30d, 4w, 1y or a number of days (at most 100y)");
             case ValueType::integer: return converted(value, parse_positive, "a positive integer");
+            case ValueType::compared:
+                return converted(value, parse_comparison,
+                                 "a comparison: one of >, >=, <, <=, = and a number, quoted, like \"> 398\"");
+            case ValueType::date: return date(value);
             case ValueType::glob: return text(value, "a glob string");
             case ValueType::label_key: {
                 const std::string key = text(value, "a label key");

@@ -54,12 +54,20 @@ ValueType value_type(Field field) {
         case Field::leaf:
         case Field::order_correct:
         case Field::serves_default:
-        case Field::intermediate_expires_before_leaf: return ValueType::boolean;
+        case Field::intermediate_expires_before_leaf:
+        case Field::quantum_vulnerable: return ValueType::boolean;
         case Field::expires_within:
-        case Field::validity_longer_than: return ValueType::days;
+        case Field::validity_longer_than:
+        case Field::issued_more_than: return ValueType::days;
         case Field::key_bits_below:
         case Field::shared_locations_at_least:
-        case Field::intermediates_missing_at_least: return ValueType::integer;
+        case Field::intermediates_missing_at_least:
+        case Field::security_bits_below: return ValueType::integer;
+        case Field::lifetime_days:
+        case Field::lifetime_used_percent: return ValueType::compared;
+        case Field::valid_beyond:
+        case Field::issued_before:
+        case Field::issued_on_or_after: return ValueType::date;
         case Field::key_type:
         case Field::signature_algorithm:
         case Field::verify_error:
@@ -109,6 +117,21 @@ std::optional<std::uint16_t> parse_port(const std::string& text) {
     const auto number = parse_count(text);
     if (!number || *number < 1 || *number > 65535) return std::nullopt;
     return static_cast<std::uint16_t>(*number);
+}
+
+std::optional<Comparison> parse_comparison(const std::string& text) {
+    static const std::pair<std::string_view, Comparison::Op> kOperators[] = {
+        {">=", Comparison::Op::greater_or_equal}, {"<=", Comparison::Op::less_or_equal}, {">", Comparison::Op::greater},
+        {"<", Comparison::Op::less}, {"=", Comparison::Op::equal}};
+    for (const auto& [symbol, op] : kOperators) {
+        if (!text.starts_with(symbol)) continue;
+        std::string number = text.substr(symbol.size());
+        number.erase(0, number.find_first_not_of(' '));
+        const auto value = parse_count(number);
+        if (!value || *value > 1'000'000) return std::nullopt;
+        return Comparison{op, *value};
+    }
+    return std::nullopt;
 }
 
 std::optional<std::int64_t> parse_days(const std::string& text) {

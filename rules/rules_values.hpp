@@ -12,7 +12,7 @@
 
 namespace certfleet::rules::values {
 
-enum class ValueType { boolean, days, integer, any_of, glob, label_key };
+enum class ValueType { boolean, days, integer, compared, date, any_of, glob, label_key };
 
 ValueType value_type(Field field);
 
@@ -28,6 +28,8 @@ std::optional<std::int64_t> parse_positive(const std::string& text);
 std::optional<std::uint16_t> parse_port(const std::string& text);
 // "30d", "4w", "1y" (365 days) or a bare number of days, up to a hundred years.
 std::optional<std::int64_t> parse_days(const std::string& text);
+// "> 398", ">= 80", "<= 47", "< 30" or "= 90": an operator, then a number from 0 to a million.
+std::optional<Comparison> parse_comparison(const std::string& text);
 // The last second of a YYYY-MM-DD day, UTC: a deadline or an expiry holds through the whole day it names.
 std::optional<UnixTime> parse_end_of_day(const std::string& text);
 // An address or CIDR block, IPv4 or IPv6, as the evaluator will read it; kept as written.

@@ -3,6 +3,7 @@
 // regressions).
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -114,6 +115,78 @@ TEST_CASE("rules: every match field tests its fact", "[rules][evaluate]") {
     CHECK(holds("{shared_across_label: owner}", s));
     s.intermediate_expires_before_leaf = true;
     CHECK(holds("{intermediate_expires_before_leaf: true}", s));
+}
+
+TEST_CASE("rules: algorithm, lifetime and date fields fire on their case and not beside it", "[rules][evaluate][pqc]") {
+    Subject s = endpoint_subject();  // RSA-2048, issued 10 days before now, valid for 110 days
+    CHECK(holds("{quantum_vulnerable: true}", s));
+    CHECK(holds("{security_bits_below: 128}", s));  // RSA-2048: 112 bits
+    CHECK_FALSE(holds("{security_bits_below: 112}", s));
+    CHECK(holds("{issued_more_than: 9d}", s));
+    CHECK_FALSE(holds("{issued_more_than: 10d}", s));
+    // notAfter - notBefore is 110 days: with the second both ends count, it is over 110 days.
+    CHECK(holds("{lifetime_days: '> 110'}", s));
+    CHECK_FALSE(holds("{lifetime_days: '> 111'}", s));
+    CHECK(holds("{lifetime_days: '<= 111'}", s));
+    s.cert.not_after -= 1;  // now exactly 110 days
+    CHECK_FALSE(holds("{lifetime_days: '> 110'}", s));
+    CHECK(holds("{lifetime_days: '= 110'}", s));
+    CHECK(holds("{lifetime_used_percent: '>= 80'}", s, s.cert.not_before + 88 * kDay));
+    CHECK_FALSE(holds("{lifetime_used_percent: '>= 80'}", s));  // 10 of 110 days used
+    CHECK(holds("{lifetime_used_percent: '< 10'}", s));
+    CHECK(holds("{valid_beyond: 2027-04-24}", s));  // notAfter is 2027-04-25T07:59:59Z
+    CHECK_FALSE(holds("{valid_beyond: 2027-04-25}", s));
+    CHECK_FALSE(holds("{valid_beyond: 2030-12-31}", s));
+    CHECK(holds("{issued_on_or_after: 2027-01-05}", s));  // notBefore is 2027-01-05T08:00:00Z
+    CHECK_FALSE(holds("{issued_on_or_after: 2027-01-06}", s));
+    CHECK(holds("{issued_before: 2027-01-06}", s));
+    CHECK_FALSE(holds("{issued_before: 2027-01-05}", s));
+
+    s.cert.key_type = "ML-DSA-65";
+    s.cert.key_bits = 15616;
+    CHECK(holds("{quantum_vulnerable: false}", s));
+    CHECK_FALSE(holds("{security_bits_below: 192}", s));
+    // A key of an algorithm certfleet cannot name is neither vulnerable nor safe, nor weak.
+    s.cert.key_type = "1.2.3.4";
+    CHECK_FALSE(holds("{quantum_vulnerable: true}", s));
+    CHECK_FALSE(holds("{quantum_vulnerable: false}", s));
+    CHECK_FALSE(holds("{security_bits_below: 4096}", s));
+    // A self-issued certificate whose signature cannot be checked here is neither self-signed nor not.
+    s.cert.self_issued = true;
+    CHECK_FALSE(holds("{self_signed: true}", s));
+    CHECK_FALSE(holds("{self_signed: false}", s));
+
+    for (const char* bad : {"{lifetime_days: 398}", "{lifetime_days: '>> 3'}", "{lifetime_used_percent: '> x'}",
+                            "{valid_beyond: 2030-13-01}", "{issued_before: soon}"})
+        CHECK_THROWS_AS(holds(bad, s), rules::RulesError);
+}
+
+TEST_CASE("rules: the rotation example finds an old JWT certificate and a stalled renewal", "[rules][evaluate]") {
+    const auto examples = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "rules/examples";
+    const auto set = rules::read_rules_file((examples / "rotation.yaml").string());
+    const auto fired = [&](const Subject& s) {
+        std::set<std::string> ids;
+        for (const auto& f : rules::evaluate(set, {s}, kNow).findings) ids.insert(f.rule_id);
+        return ids;
+    };
+    Subject jwt = file_subject();
+    jwt.place.path = "/opt/petstore/config/primary.crt";
+    jwt.cert.not_before = kNow - 400 * kDay;
+    jwt.cert.not_after = kNow + 3000 * kDay;
+    CHECK(fired(jwt).contains("jwt-signing-certificate-older-than-a-year"));
+    jwt.cert.not_before = kNow - 100 * kDay;
+    CHECK_FALSE(fired(jwt).contains("jwt-signing-certificate-older-than-a-year"));
+    jwt.place.path = "/opt/petstore/tls/server.crt";  // not a JWT certificate: out of the rule's scope
+    jwt.cert.not_before = kNow - 400 * kDay;
+    CHECK_FALSE(fired(jwt).contains("jwt-signing-certificate-older-than-a-year"));
+
+    Subject acme = endpoint_subject();
+    acme.cert.not_before = kNow - 75 * kDay;  // a 90-day certificate, 75 days used: 83%, 15 days left
+    acme.cert.not_after = acme.cert.not_before + 90 * kDay - 1;
+    CHECK(fired(acme).contains("renewal-stalled"));
+    acme.cert.not_before = kNow - 50 * kDay;  // 56% used
+    acme.cert.not_after = acme.cert.not_before + 90 * kDay - 1;
+    CHECK_FALSE(fired(acme).contains("renewal-stalled"));
 }
 
 TEST_CASE("rules: endpoint facts never match a file", "[rules][evaluate]") {
@@ -443,6 +516,13 @@ TEST_CASE("rules: each built-in rule fires on its case and stays quiet on a heal
         {"weak-signature", with([](Subject& s) { s.cert.signature_algorithm = "sha1WithRSAEncryption"; })},
         {"weak-signature", with([](Subject& s) { s.cert.signature_algorithm = "md5WithRSAEncryption"; })},
         {"leaf-validity-too-long", with([](Subject& s) { s.cert.not_before = kNow - 400 * kDay; })},
+        {"key-112-bit-beyond-2030", with([](Subject& s) { s.cert.not_after = 1'938'000'000; })},  // 2031-05-31
+        {"quantum-vulnerable-beyond-2035", with([](Subject& s) {
+             s.cert.key_type = "EC";
+             s.cert.key_curve = "secp384r1";
+             s.cert.key_bits = 384;
+             s.cert.not_after = 2'096'000'000;  // 2036-06-02
+         })},
         {"leaf-without-san", with([](Subject& s) { s.cert.dns_names.clear(); })},
         {"ca-served-as-leaf", with([](Subject& s) { s.cert.is_ca = true; })},
         {"chain-out-of-order", with([](Subject& s) { s.endpoint->verdict.order_correct = false; })},
@@ -480,6 +560,23 @@ TEST_CASE("rules: each built-in rule fires on its case and stays quiet on a heal
         CHECK(fired(subject).contains(rule));
         covered.insert(rule);
     }
+    // The quantum-readiness rules stay quiet on a post-quantum key, and on a classical one that expires in time.
+    const std::set<std::string> quantum_rules{"key-112-bit-beyond-2030", "quantum-vulnerable-beyond-2035"};
+    const auto quantum_findings = [&](const Subject& s) {
+        std::set<std::string> out;
+        for (const auto& id : fired(s))
+            if (quantum_rules.contains(id)) out.insert(id);
+        return out;
+    };
+    CHECK(quantum_findings(with([](Subject& s) {
+              s.cert.key_type = "ML-DSA-65";
+              s.cert.not_after = 2'096'000'000;
+          })).empty());
+    CHECK(quantum_findings(with([](Subject& s) {
+              s.cert.key_type = "EC";
+              s.cert.key_bits = 256;
+              s.cert.not_after = 1'924'991'999;  // the last second of 2030
+          })).empty());
     // Every built-in rule has its case above.
     std::set<std::string> builtin;
     for (const auto& rule : rules::builtin_policy().rules) builtin.insert(rule.id);

@@ -88,6 +88,16 @@ TEST_CASE("rules: every match field parses its type and rejects a wrong one", "[
         {"issuer", "'*CN=Corp CA*'", std::string("*CN=Corp CA*"), "[a]", "expected a glob string, got a list"},
         {"subject", "CN=api", std::string("CN=api"), "", "expected a glob string, got nothing"},
         {"shared_across_label", "owner", std::string("owner"), "'own er'", "expected a label key"},
+        {"quantum_vulnerable", "true", true, "maybe", "expected true or false, got 'maybe'"},
+        {"issued_more_than", "1y", std::int64_t{365}, "yearly", "expected a duration like 30d"},
+        {"security_bits_below", "128", std::int64_t{128}, "strong", "expected a positive integer, got 'strong'"},
+        {"lifetime_days", "'> 398'", Comparison{Comparison::Op::greater, 398}, "398",
+         "expected a comparison: one of >, >=, <, <=, = and a number"},
+        {"lifetime_used_percent", "'>= 80'", Comparison{Comparison::Op::greater_or_equal, 80}, "'80%'",
+         "expected a comparison"},
+        {"valid_beyond", "2030-12-31", std::int64_t{1924991999}, "2030-02-30", "expected a real date as YYYY-MM-DD"},
+        {"issued_before", "2026-03-15", std::int64_t{1773619199}, "soon", "expected a real date as YYYY-MM-DD"},
+        {"issued_on_or_after", "2029-03-15", std::int64_t{1868313599}, "[2029-03-15]", "expected a real date"},
     };
     REQUIRE(cases.size() == names_of<Field>().size());
     for (const auto& c : cases) {
@@ -421,6 +431,10 @@ TEST_CASE("rules: read_rules_file reads the examples and refuses what it cannot 
     const auto hygiene = read_rules_file((examples_dir / "hygiene.yaml").string());
     CHECK(hygiene.rules.size() == builtin_policy().rules.size() + 2);
     CHECK(rule_named(hygiene, "expires-within-30-days").mark.line > 0);
+    const auto pqc = read_rules_file((examples_dir / "pqc-readiness.yaml").string());
+    CHECK(rule_named(pqc, "replace-quantum-vulnerable-ca-keys").is_migration());
+    const auto rotation = read_rules_file((examples_dir / "rotation.yaml").string());
+    CHECK(rotation.rules.size() == builtin_policy().rules.size() + 2);
 
     TempDir dir;
     CHECK_THROWS_WITH(read_rules_file((dir / "missing.yaml").string()), Catch::Contains("missing.yaml: cannot read"));
@@ -443,6 +457,8 @@ TEST_CASE("rules: the built-in policy has every hygiene rule, with advice", "[ru
         {"hostname-mismatch", Severity::high},
         {"weak-key", Severity::high},
         {"weak-signature", Severity::high},
+        {"key-112-bit-beyond-2030", Severity::low},
+        {"quantum-vulnerable-beyond-2035", Severity::medium},
         {"leaf-validity-too-long", Severity::medium},
         {"leaf-without-san", Severity::medium},
         {"ca-served-as-leaf", Severity::high},
