@@ -133,7 +133,7 @@ void require_inventory_file(const std::string& db_path) {
 }
 
 int run_inventory(const InventoryOptions& options, const std::string& db_path) {
-    const auto writer = report::make_analysis_writer(options.format, report::ReportContext{now_utc()});
+    const auto writer = report::make_analysis_writer(options.format, report::ReportContext{now_utc(), CERTFLEET_VERSION});
     if (!writer) throw UsageError("unknown format " + options.format);
     const OpenedInventory opened = open_inventory(db_path);
     InventoryQueries& queries = *opened.queries;
@@ -213,7 +213,7 @@ std::int64_t diff_scan(const std::string& text, const std::vector<ScanRecord>& s
 
 int run_diff(const DiffOptions& options, const std::string& db_path) {
     const UnixTime now = now_utc();
-    const auto writer = report::make_analysis_writer(options.format, report::ReportContext{now});
+    const auto writer = report::make_analysis_writer(options.format, report::ReportContext{now, CERTFLEET_VERSION});
     if (!writer) throw UsageError("unknown format " + options.format);
     const OpenedInventory opened = open_inventory(db_path);
     const auto& scans = opened.scans;

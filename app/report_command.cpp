@@ -79,7 +79,7 @@ report::ReportModel load_report(const std::string& db_path, std::int64_t scan_id
 
 int run_report(const ReportOptions& options, const std::string& db_path) {
     auto writer = report::make_report_writer(options.format);
-    const report::ReportContext context{now_utc()};
+    const report::ReportContext context{now_utc(), CERTFLEET_VERSION};
     const auto model = load_report(db_path, options.scan, options.run, options.rules, context.now, writer->parts());
     if (options.output.empty()) {
         writer->write(model, context, std::cout);

@@ -101,7 +101,7 @@ void without_body(Response& response) {
 // The Prometheus text of the inventory's latest scan, as `report --format prometheus` writes it. Read anew on each
 // call, so a scan or a `check` since the last one shows; throws when the inventory cannot give it.
 std::string render_metrics(const std::string& db_path, const std::string& run) {
-    const report::ReportContext context{now_utc()};
+    const report::ReportContext context{now_utc(), CERTFLEET_VERSION};
     const auto writer = report::make_report_writer("prometheus");
     const auto model = load_report(db_path, 0, run, "", context.now, writer->parts());
     std::ostringstream text;

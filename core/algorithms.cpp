@@ -1,6 +1,9 @@
 #include "core/algorithms.hpp"
 
+#include <openssl/objects.h>
+
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 namespace certfleet {
@@ -79,7 +82,8 @@ std::optional<std::size_t> composite_index(std::string_view oid) {
 }
 
 AlgorithmJudgement post_quantum(const PostQuantumAlgorithm& a) {
-    return {a.family, std::string(a.name), std::string(a.parameter_set), false, a.classical_bits, a.nist_level, false};
+    return {a.family, std::string(a.name), std::string(a.parameter_set), false, a.classical_bits, a.nist_level, false,
+            std::string(a.oid)};
 }
 
 // Looked up by the name certfleet stores or by the OID older versions stored.
@@ -92,6 +96,7 @@ std::optional<AlgorithmJudgement> judge_post_quantum(const std::string& key_type
         AlgorithmJudgement judged = post_quantum(ml_dsa(composite.ml_dsa));
         judged.family = AlgorithmFamily::composite_ml_dsa;
         judged.name = judged.parameter_set = std::string(composite.name);
+        judged.oid = std::string(kCompositeArcs[0]) + std::to_string(kCompositeFirst[0] + static_cast<int>(i));
         return judged;
     }
     return std::nullopt;
@@ -117,6 +122,19 @@ int elliptic_curve_strength(int bits) {
     return bits / 2;
 }
 
+// OpenSSL's table of OIDs by short or long name ("rsaEncryption", "sha256WithRSAEncryption").
+std::string openssl_oid(const std::string& name) {
+    const int nid = OBJ_txt2nid(name.c_str());
+    if (nid == NID_undef) return {};
+    char oid[128];
+    return OBJ_obj2txt(oid, sizeof oid, OBJ_nid2obj(nid), 1) > 0 ? std::string(oid) : std::string();
+}
+
+bool is_dotted_oid(const std::string& text) {
+    return !text.empty() && std::isdigit(static_cast<unsigned char>(text.front())) &&
+           text.find_first_not_of("0123456789.") == std::string::npos;
+}
+
 }  // namespace
 
 std::optional<std::string> post_quantum_name(std::string_view oid) {
@@ -124,6 +142,12 @@ std::optional<std::string> post_quantum_name(std::string_view oid) {
         if (oid == a.oid) return std::string(a.name);
     if (const auto index = composite_index(oid)) return std::string(kCompositeAlgorithms[*index].name);
     return std::nullopt;
+}
+
+std::string signature_algorithm_oid(const std::string& name) {
+    if (is_dotted_oid(name)) return name;
+    if (const auto judged = judge_post_quantum(name)) return judged->oid;
+    return openssl_oid(name);
 }
 
 int finite_field_strength(int bits) {
@@ -140,22 +164,27 @@ int finite_field_strength(int bits) {
 
 AlgorithmJudgement judge_key(const std::string& key_type, const std::string& key_curve, int key_bits) {
     const std::string bits = std::to_string(key_bits);
-    const auto finite_field = [&](AlgorithmFamily family, const std::string& prefix) {
-        return AlgorithmJudgement{family, prefix + "-" + bits, bits, true, finite_field_strength(key_bits), 0, true};
+    const auto finite_field = [&](AlgorithmFamily family, const std::string& prefix, const char* oid_name) {
+        return AlgorithmJudgement{family, prefix + "-" + bits, bits, true, finite_field_strength(key_bits), 0, true,
+                                  openssl_oid(oid_name)};
     };
-    if (key_type == "RSA" || key_type == "RSA-PSS") return finite_field(AlgorithmFamily::rsa, key_type);
-    if (key_type == "DSA") return finite_field(AlgorithmFamily::dsa, "DSA");
-    if (key_type == "DH" || key_type == "DHX") return finite_field(AlgorithmFamily::dh, "DH");
+    if (key_type == "RSA") return finite_field(AlgorithmFamily::rsa, key_type, "rsaEncryption");
+    if (key_type == "RSA-PSS") return finite_field(AlgorithmFamily::rsa, key_type, "RSASSA-PSS");
+    if (key_type == "DSA") return finite_field(AlgorithmFamily::dsa, "DSA", "dsaEncryption");
+    if (key_type == "DH" || key_type == "DHX") return finite_field(AlgorithmFamily::dh, "DH", "dhKeyAgreement");
     if (key_type == "EC") {
         const std::string curve = curve_name(key_curve);
-        return {AlgorithmFamily::ecdsa, "ECDSA " + curve, curve, true, elliptic_curve_strength(key_bits), 0, true};
+        return {AlgorithmFamily::ecdsa, "ECDSA " + curve, curve, true, elliptic_curve_strength(key_bits), 0, true,
+                openssl_oid("id-ecPublicKey")};
     }
     // SP 800-186: Ed25519 offers about 128 bits, Ed448 about 224.
-    if (key_type == "Ed25519") return {AlgorithmFamily::eddsa, "Ed25519", "Ed25519", true, 128, 0, true};
-    if (key_type == "Ed448") return {AlgorithmFamily::eddsa, "Ed448", "Ed448", true, 224, 0, true};
+    if (key_type == "Ed25519")
+        return {AlgorithmFamily::eddsa, "Ed25519", "Ed25519", true, 128, 0, true, openssl_oid("ED25519")};
+    if (key_type == "Ed448") return {AlgorithmFamily::eddsa, "Ed448", "Ed448", true, 224, 0, true, openssl_oid("ED448")};
     if (auto judged = judge_post_quantum(key_type)) return *judged;
     AlgorithmJudgement unknown;
     unknown.name = key_type;
+    if (is_dotted_oid(key_type)) unknown.oid = key_type;
     return unknown;
 }
 

@@ -37,11 +37,16 @@ struct AlgorithmJudgement {
     int classical_bits = 0;                  // security strength against classical attack; 0 when unknown
     int nist_quantum_level = 0;              // NIST PQC category 1-5; 0 for a classical or an unknown algorithm
     bool verifiable_here = false;            // OpenSSL 3.0 can check signatures made with it
+    std::string oid;                         // the key algorithm's OID; empty when unknown
 };
 
 // A post-quantum algorithm OpenSSL 3.0 does not know, by its dotted OID: its name ("ML-DSA-65",
 // "SLH-DSA-SHAKE-256f", "MLDSA65-ECDSA-P256-SHA512"), or nullopt for any other OID.
 std::optional<std::string> post_quantum_name(std::string_view oid);
+
+// The dotted OID of a signature algorithm as CertInfo names it (OpenSSL's long name, a post-quantum name, or an
+// OID already), or empty when it has none.
+std::string signature_algorithm_oid(const std::string& name);
 
 // The key of a certificate as CertInfo stores it: key_type ("RSA", "EC", a post-quantum name, or the dotted OID of
 // an algorithm older versions could not name), key_curve and key_bits.

@@ -124,13 +124,7 @@ void write_endpoints(std::ostream& out, const inventory::ScanContents& contents,
         return;
     for (const auto& endpoint : contents.endpoints) {
         const auto& f = endpoint.facts;
-        inventory::Place place;
-        place.kind = inventory::Place::Kind::endpoint;
-        place.host = f.host;
-        place.port = f.port;
-        place.server_name = f.server_name;
-        place.site = f.site;
-        const std::string where = place.display();
+        const std::string where = endpoint_place(f).display();
         const auto absent = unseen.find(where);
         const std::string status = absent != unseen.end() ? "unseen: " + absent->second->reason + " since " +
                                                                 date(absent->second->since)

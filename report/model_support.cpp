@@ -56,6 +56,16 @@ std::vector<inventory::PlaceSeen> sighting_places(const inventory::StoredCertifi
     return places;
 }
 
+inventory::Place endpoint_place(const EndpointFacts& facts) {
+    inventory::Place place;
+    place.kind = inventory::Place::Kind::endpoint;
+    place.host = facts.host;
+    place.port = facts.port;
+    place.server_name = facts.server_name;
+    place.site = facts.site;
+    return place;
+}
+
 std::vector<inventory::PlaceSeen> distinct_places(std::vector<inventory::PlaceSeen> sightings) {
     std::set<std::tuple<inventory::Place::Kind, std::string, std::string, std::uint16_t, std::string, std::string>> seen;
     std::vector<inventory::PlaceSeen> places;

@@ -33,6 +33,9 @@ std::string scope_title(const inventory::ScanContents& contents);
 std::vector<inventory::PlaceSeen> sighting_places(const inventory::StoredCertificate& stored,
                                                   const AnchorStores& anchors);
 
+// An endpoint's probe as the place it is: host, port, server name and site (what Place::display shows).
+inventory::Place endpoint_place(const EndpointFacts& facts);
+
 // Sightings cut to one per place a replacement must reach, the first of each: files by path, endpoints by (host,
 // port, server name). A bundle holding a certificate twice is one place; so is a host name that resolved to two
 // addresses.

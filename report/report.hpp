@@ -12,7 +12,8 @@
 namespace certfleet::report {
 
 struct ReportContext {
-    UnixTime now = 0;  // days_left and expiry flags are relative to this
+    UnixTime now = 0;          // days_left and expiry flags are relative to this
+    std::string tool_version;  // certfleet's, for formats that name the tool that made them
 };
 
 // The parts of a report model only some formats print; the rest every format prints.

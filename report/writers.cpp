@@ -1,5 +1,6 @@
 #include "report/analysis_report.hpp"
 #include "report/csv_writer.hpp"
+#include "report/cyclonedx_writer.hpp"
 #include "report/html_writer.hpp"
 #include "report/json_writer.hpp"
 #include "report/markdown_writer.hpp"
@@ -10,7 +11,7 @@
 namespace certfleet::report {
 
 const std::vector<std::string>& report_formats() {
-    static const std::vector<std::string> formats{"table", "json", "prometheus", "csv", "markdown", "html"};
+    static const std::vector<std::string> formats{"table", "json", "prometheus", "csv", "markdown", "html", "cyclonedx"};
     return formats;
 }
 
@@ -21,6 +22,7 @@ std::unique_ptr<ReportWriter> make_report_writer(const std::string& format) {
     if (format == "csv") return std::make_unique<CsvWriter>();
     if (format == "markdown") return std::make_unique<MarkdownWriter>();
     if (format == "html") return std::make_unique<HtmlWriter>();
+    if (format == "cyclonedx") return std::make_unique<CycloneDxWriter>();
     return nullptr;
 }
 
