@@ -188,6 +188,34 @@ AlgorithmJudgement judge_key(const std::string& key_type, const std::string& key
     return unknown;
 }
 
+AlgorithmJudgement judge_key_exchange(const std::string& name) {
+    const auto elliptic = [&](int bits) {
+        return AlgorithmJudgement{AlgorithmFamily::ecdh, name, name, true, bits, 0, true, {}};
+    };
+    if (name == "X25519" || name == "secp256r1" || name == "brainpoolP256r1") return elliptic(128);
+    if (name == "X448") return elliptic(224);
+    if (name == "secp384r1" || name == "brainpoolP384r1") return elliptic(192);
+    if (name == "secp521r1" || name == "brainpoolP512r1") return elliptic(256);
+    const auto finite_field = [&](std::string_view prefix) -> std::optional<AlgorithmJudgement> {
+        if (!name.starts_with(prefix)) return std::nullopt;
+        const std::string digits = name.substr(prefix.size());
+        if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos)
+            return std::nullopt;
+        return AlgorithmJudgement{AlgorithmFamily::dh, name, digits, true, finite_field_strength(std::stoi(digits)), 0,
+                                  true, {}};
+    };
+    if (auto judged = finite_field("ffdhe")) return *judged;
+    if (auto judged = finite_field("DH-")) return *judged;
+    // RSA key transport: whoever later breaks the server's RSA key decrypts every recorded session.
+    if (name == "RSA") return {AlgorithmFamily::rsa, "RSA", "", true, 0, 0, true, {}};
+    // Hybrids of a classical exchange with ML-KEM (draft-ietf-tls-ecdhe-mlkem): safe while ML-KEM is.
+    if (name.find("MLKEM768") != std::string::npos) return {AlgorithmFamily::ml_kem, name, "768", false, 192, 3, false, {}};
+    if (name.find("MLKEM1024") != std::string::npos) return {AlgorithmFamily::ml_kem, name, "1024", false, 256, 5, false, {}};
+    AlgorithmJudgement unknown;
+    unknown.name = name;
+    return unknown;
+}
+
 SelfSignature self_signature(const CertInfo& cert) {
     if (cert.self_signed) return SelfSignature::yes;
     if (!cert.self_issued) return SelfSignature::no;

@@ -14,11 +14,12 @@
 
 namespace certfleet {
 
-enum class AlgorithmFamily { rsa, dsa, dh, ecdsa, eddsa, ml_dsa, slh_dsa, ml_kem, composite_ml_dsa, unknown };
-inline constexpr std::array<EnumName<AlgorithmFamily>, 10> kAlgorithmFamilyNames{{
+enum class AlgorithmFamily { rsa, dsa, dh, ecdh, ecdsa, eddsa, ml_dsa, slh_dsa, ml_kem, composite_ml_dsa, unknown };
+inline constexpr std::array<EnumName<AlgorithmFamily>, 11> kAlgorithmFamilyNames{{
     {AlgorithmFamily::rsa, "RSA"},
     {AlgorithmFamily::dsa, "DSA"},
     {AlgorithmFamily::dh, "DH"},
+    {AlgorithmFamily::ecdh, "ECDH"},
     {AlgorithmFamily::ecdsa, "ECDSA"},
     {AlgorithmFamily::eddsa, "EdDSA"},
     {AlgorithmFamily::ml_dsa, "ML-DSA"},
@@ -54,6 +55,11 @@ AlgorithmJudgement judge_key(const std::string& key_type, const std::string& key
 inline AlgorithmJudgement judge_key(const CertInfo& cert) {
     return judge_key(cert.key_type, cert.key_curve, cert.key_bits);
 }
+
+// A TLS handshake's key exchange as EndpointFacts names it (X25519, secp256r1, ffdhe2048, DH-2048, RSA, or a
+// hybrid with ML-KEM such as X25519MLKEM768), judged as a key is: whether a recording of the session can be
+// decrypted once a quantum computer exists (harvest now, decrypt later), and its classical strength.
+AlgorithmJudgement judge_key_exchange(const std::string& name);
 
 // The classical security strength of an RSA, DSA or finite-field DH modulus of `bits` (SP 800-57 Table 2; below
 // 1024 bits, the estimate of SP 800-56B Rev. 2 Appendix D, rounded down).

@@ -185,6 +185,7 @@ struct EndpointFacts {
     std::optional<StartTls> starttls;
     std::string tls_version;
     std::string cipher;
+    std::string key_exchange;  // "X25519", "secp256r1", "ffdhe2048", "DH-2048", "RSA"; empty when not known
     bool ocsp_stapled = false;
     ChainVerdict verdict;     // of the presented chain; the defaults unless the status is tls
     bool serves_default = false;  // every SNI name probed on this address and port got the same leaf

@@ -1,4 +1,4 @@
--- certfleet inventory, schema version 14: the single source of truth for the database layout.
+-- certfleet inventory, schema version 15: the single source of truth for the database layout.
 -- Every statement is idempotent and versions only add tables or replace indexes, so sqlite_inventory.cpp brings
 -- any older file up to date by applying all of it and raising PRAGMA user_version. Columns added to a table later
 -- (described here beside their version) are added by sqlite_schema.cpp to a file that lacks them: SQLite cannot
@@ -375,3 +375,9 @@ INSERT OR REPLACE INTO endpoint_latest SELECT el.endpoint_id, (SELECT max(o.scan
 -- sqlite_schema.cpp:
 --   labels  TEXT NOT NULL DEFAULT '{}': the place's labels (owner, env, ...) as a JSON object, so the work a
 --           finding asks for can be routed to the place's owners; '{}' in rows stored before version 10.
+
+-- Schema version 15: how each probe's handshake agreed its keys. Added to endpoint_observations by
+-- sqlite_schema.cpp:
+--   key_exchange  TEXT NOT NULL DEFAULT '': the named group by its TLS name (X25519, secp256r1, ffdhe2048), a
+--                 TLS 1.2 DHE exchange as DH-BITS, RSA key transport as RSA; '' when not known (and in rows
+--                 stored before version 15).

@@ -4,6 +4,6 @@
 
 namespace certfleet::inventory {
 
-inline constexpr int kSchemaVersion = 14;
+inline constexpr int kSchemaVersion = 15;
 
 }  // namespace certfleet::inventory

@@ -27,6 +27,8 @@ constexpr AddedColumn kAddedColumns[] = {
     {"findings", "labels", "TEXT NOT NULL DEFAULT '{}'"},
     // Version 12: the scan's identity wherever it is copied.
     {"scans", "uuid", "TEXT"},
+    // Version 15: how each probe's handshake agreed its keys.
+    {"endpoint_observations", "key_exchange", "TEXT NOT NULL DEFAULT ''"},
 };
 
 // Version 12: every scan has a UUID, scans stored before included, each one of its own (version 4, random).

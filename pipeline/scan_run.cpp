@@ -46,6 +46,7 @@ EndpointObservationRecord to_record(scanner::EndpointObservation&& o, scanner::C
     f.starttls = o.starttls;
     f.tls_version = std::move(o.tls_version);
     f.cipher = std::move(o.cipher);
+    f.key_exchange = std::move(o.key_exchange);
     f.ocsp_stapled = o.ocsp_stapled;
     f.elapsed_ms = o.elapsed_ms;
     if (o.status == EndpointStatus::tls) {

@@ -16,12 +16,24 @@ namespace certfleet::report {
 
 namespace {
 
-const char* primitive_of(AlgorithmFamily family) {
+// What a certificate's key does: signs (or, for ML-KEM and DH keys, agrees keys).
+const char* key_primitive(AlgorithmFamily family) {
     switch (family) {
         case AlgorithmFamily::ml_kem: return "kem";
-        case AlgorithmFamily::dh: return "key-agree";
+        case AlgorithmFamily::dh:
+        case AlgorithmFamily::ecdh: return "key-agree";
         case AlgorithmFamily::unknown: return "unknown";
         default: return "signature";
+    }
+}
+
+// What a TLS key exchange is: RSA key transport encrypts, a hybrid with ML-KEM encapsulates, the rest agree.
+const char* key_exchange_primitive(AlgorithmFamily family) {
+    switch (family) {
+        case AlgorithmFamily::rsa: return "pke";
+        case AlgorithmFamily::ml_kem: return "kem";
+        case AlgorithmFamily::unknown: return "unknown";
+        default: return "key-agree";
     }
 }
 
@@ -60,14 +72,15 @@ ordered_json occurrences(const std::set<std::string>& locations) {
 
 class Bom {
 public:
-    // The key's algorithm, once: its ref.
-    std::string key_algorithm(const AlgorithmJudgement& key) {
+    // A key's or key exchange's algorithm, once: its ref.
+    std::string key_algorithm(const AlgorithmJudgement& key, const char* primitive) {
         const std::string id = ref("algorithm", key.name);
         if (components_.contains(id)) return id;
-        ordered_json properties{{"primitive", primitive_of(key.family)}};
-        if (!key.parameter_set.empty() && key.family != AlgorithmFamily::ecdsa)
+        ordered_json properties{{"primitive", primitive}};
+        if (!key.parameter_set.empty() && key.family != AlgorithmFamily::ecdsa && key.family != AlgorithmFamily::ecdh)
             properties["parameterSetIdentifier"] = key.parameter_set;
-        if (key.family == AlgorithmFamily::ecdsa) properties["curve"] = key.parameter_set;
+        if (key.family == AlgorithmFamily::ecdsa || key.family == AlgorithmFamily::ecdh)
+            properties["curve"] = key.parameter_set;
         if (key.classical_bits > 0) properties["classicalSecurityLevel"] = key.classical_bits;
         if (key.quantum_vulnerable) properties["nistQuantumSecurityLevel"] = key.nist_quantum_level;
         ordered_json crypto{{"assetType", "algorithm"}, {"algorithmProperties", properties}};
@@ -98,7 +111,7 @@ public:
 
     std::string public_key(const CertInfo& c) {
         const AlgorithmJudgement judged = judge_key(c);
-        const std::string algorithm = key_algorithm(judged);
+        const std::string algorithm = key_algorithm(judged, key_primitive(judged.family));
         const std::string id = ref("public-key", "spki-sha256:" + c.spki_sha256);
         if (components_.contains(id)) return id;
         ordered_json material{{"type", "public-key"}, {"id", c.spki_sha256}, {"algorithmRef", algorithm}};
@@ -161,7 +174,14 @@ public:
         const std::string id = ref("protocol", "tls:" + where);
         ordered_json properties{{"type", "tls"}};
         if (f.tls_version.starts_with("TLSv")) properties["version"] = f.tls_version.substr(4);
-        if (!f.cipher.empty()) properties["cipherSuites"] = ordered_json::array({{{"name", f.cipher}}});
+        if (!f.cipher.empty()) {
+            ordered_json suite{{"name", f.cipher}};
+            if (!f.key_exchange.empty()) {
+                const auto exchange = judge_key_exchange(f.key_exchange);
+                suite["algorithms"] = ordered_json::array({key_algorithm(exchange, key_exchange_primitive(exchange.family))});
+            }
+            properties["cipherSuites"] = ordered_json::array({suite});
+        }
         auto& component = add(id, "TLS", {{"assetType", "protocol"}, {"protocolProperties", properties}});
         component["evidence"] = {{"occurrences", occurrences({where})}};
         if (!endpoint.chain.empty() && components_.contains(certificate_ref(endpoint.chain.front())))

@@ -19,6 +19,12 @@ ordered_json self_signed_json(const CertInfo& c) {
 }
 
 namespace {
+// Harvest now, decrypt later: null where the exchange is not known.
+ordered_json key_exchange_vulnerable(const EndpointFacts& f) {
+    const auto judged = judge_key_exchange(f.key_exchange);
+    return judged.quantum_vulnerable ? ordered_json(*judged.quantum_vulnerable) : ordered_json();
+}
+
 ordered_json parameters(const std::string& text) {
     auto parsed = ordered_json::parse(text, nullptr, false);
     return parsed.is_discarded() ? ordered_json::object() : parsed;
@@ -83,6 +89,8 @@ ordered_json endpoint_facts_json(const EndpointFacts& f, const std::vector<std::
         {"starttls", f.starttls ? ordered_json(to_string(*f.starttls)) : ordered_json()},
         {"tls_version", when_tls(f.tls_version)},
         {"cipher", when_tls(f.cipher)},
+        {"key_exchange", when_tls(optional_text(f.key_exchange))},
+        {"key_exchange_quantum_vulnerable", when_tls(key_exchange_vulnerable(f))},
         {"ocsp_stapled", when_tls(f.ocsp_stapled)},
         {"chain", chain},
         {"verified", when_tls(v.verified)},

@@ -122,6 +122,17 @@ rules:
       them, and this certificate is still valid then. Plan its replacement with ML-DSA (FIPS 204) or
       SLH-DSA (FIPS 205), or a composite of one with the current algorithm, and shorten its validity meanwhile.
 
+  # Harvest now, decrypt later: a recording of today's session is read once a quantum computer breaks its key
+  # exchange. Nothing to do about it in OpenSSL 3.0 alone, so info: the inventory of where it will matter.
+  - id: quantum-vulnerable-key-exchange
+    description: Endpoint agrees its session keys by a quantum-vulnerable key exchange
+    severity: info
+    match: {leaf: true, location_kind: endpoint, key_exchange_quantum_vulnerable: true}
+    advice: >-
+      Traffic recorded today can be decrypted once a quantum computer breaks this exchange (ECDHE, DHE or RSA
+      key transport). Where the data must stay secret for years, offer the hybrid X25519MLKEM768 group
+      (OpenSSL 3.5, BoringSSL, recent Go and Java) and keep a classical one for older clients.
+
   - id: leaf-validity-too-long
     description: Leaf certificate valid for more than 398 days
     severity: medium

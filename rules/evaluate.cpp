@@ -89,6 +89,8 @@ bool test_field(const Match& m, const Subject& s, UnixTime now) {
         case Field::validity_longer_than: return s.cert.not_after - s.cert.not_before > number() * kDay;
         case Field::issued_more_than: return now - s.cert.not_before > number() * kDay;
         case Field::quantum_vulnerable: return flag(judge_key(s.cert).quantum_vulnerable);
+        case Field::key_exchange_quantum_vulnerable:
+            return flag(s.endpoint ? judge_key_exchange(s.endpoint->key_exchange).quantum_vulnerable : std::nullopt);
         case Field::security_bits_below: {
             const int bits = judge_key(s.cert).classical_bits;
             return bits > 0 && bits < number();  // an algorithm of unknown strength is not judged weak
@@ -244,6 +246,7 @@ void note_fields(const Match& m, SubjectFacts& facts) {
         case Field::order_correct:
         case Field::serves_default:
         case Field::intermediates_missing_at_least:
+        case Field::key_exchange_quantum_vulnerable:
         case Field::verify_error: facts.endpoints = true; return;
         case Field::shared_locations_at_least:
         case Field::shared_across_label: facts.shared = true; return;

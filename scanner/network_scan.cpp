@@ -97,6 +97,29 @@ struct StepFailure {
     std::string detail;
 };
 
+// How the handshake agreed its keys: the named group by its TLS name (RFC 8446 §4.2.7: X25519, secp256r1,
+// ffdhe2048), a TLS 1.2 DHE exchange over other parameters by size, or RSA key transport, which has none.
+std::string key_exchange_of(SSL* ssl) {
+    const int group = SSL_get_negotiated_group(ssl);
+    switch (group) {
+        case NID_X9_62_prime256v1: return "secp256r1";
+        case NID_undef: break;
+        default: {
+            const char* name = OBJ_nid2sn(group);
+            if (name != nullptr) return name;
+        }
+    }
+    EVP_PKEY* ephemeral = nullptr;
+    if (SSL_get_peer_tmp_key(ssl, &ephemeral) == 1 && ephemeral != nullptr) {
+        const bool dh = EVP_PKEY_get_base_id(ephemeral) == EVP_PKEY_DH;
+        const std::string name = dh ? "DH-" + std::to_string(EVP_PKEY_get_bits(ephemeral)) : "";
+        EVP_PKEY_free(ephemeral);
+        if (dh) return name;
+    }
+    const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+    return cipher != nullptr && SSL_CIPHER_get_kx_nid(cipher) == NID_kx_rsa ? "RSA" : "";
+}
+
 bool not_tls_reason(int reason) {
     switch (reason) {
         case SSL_R_WRONG_VERSION_NUMBER:
@@ -382,6 +405,7 @@ private:
         }
         observation.tls_version = SSL_get_version(ssl);
         observation.cipher = SSL_CIPHER_get_name(SSL_get_current_cipher(ssl));
+        observation.key_exchange = key_exchange_of(ssl);
         const unsigned char* ocsp = nullptr;
         observation.ocsp_stapled = SSL_get_tlsext_status_ocsp_resp(ssl, &ocsp) > 0 && ocsp != nullptr;
         co_return std::nullopt;

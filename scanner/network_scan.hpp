@@ -32,6 +32,7 @@ struct EndpointObservation {
     std::optional<StartTls> starttls;
     std::string tls_version;  // "TLSv1.3"
     std::string cipher;       // "TLS_AES_256_GCM_SHA384"
+    std::string key_exchange;  // the group or kind of key exchange: "X25519", "secp256r1", "ffdhe2048", "DH-2048", "RSA"
     bool ocsp_stapled = false;
     PresentedChain chain;     // in the order presented, leaf first, as the handshake parsed it
     std::int64_t elapsed_ms = 0;

@@ -32,7 +32,7 @@ const std::map<std::string, int, std::less<>> kVersions{{"TLSv1.2", TLS1_2_VERSI
 // A field that does not apply to the kind is rejected rather than ignored: a test that sets it expects an effect.
 std::vector<std::string_view> fields_of(Kind kind) {
     std::vector<std::string_view> fields{"kind", "address", "port"};
-    const std::vector<std::string_view> tls{"cert_chain", "key", "sni", "ocsp_staple", "min_version", "max_version"};
+    const std::vector<std::string_view> tls{"cert_chain", "key", "sni", "ocsp_staple", "min_version", "max_version", "groups"};
     if (kind == Kind::tls || kind == Kind::starttls) fields.insert(fields.end(), tls.begin(), tls.end());
     if (kind == Kind::starttls)
         fields.insert(fields.end(), {"protocol", "starttls_refuse", "starttls_verbose", "greeting_delay_ms"});
@@ -66,6 +66,7 @@ TlsSettings tls_settings(const json& spec) {
     tls.ocsp_staple = spec.value("ocsp_staple", false);
     if (spec.contains("min_version")) tls.min_version = lookup(kVersions, spec["min_version"], "min_version");
     if (spec.contains("max_version")) tls.max_version = lookup(kVersions, spec["max_version"], "max_version");
+    tls.groups = spec.value("groups", "");
     return tls;
 }
 

@@ -28,6 +28,7 @@ struct TlsSettings {
     bool ocsp_staple = false;
     int min_version = 0;  // an OpenSSL TLS*_VERSION; 0 keeps OpenSSL's default
     int max_version = 0;
+    std::string groups;  // SSL_CTX_set1_groups_list's list; empty keeps OpenSSL's default
 
     auto operator<=>(const TlsSettings&) const = default;
 };

@@ -50,6 +50,7 @@ json endpoint_json(const FleetEndpoint& endpoint, PemFiles& pems) {
     if (!endpoint.min_version.empty()) spec["min_version"] = endpoint.min_version;
     if (!endpoint.max_version.empty()) spec["max_version"] = endpoint.max_version;
     if (endpoint.ocsp_staple) spec["ocsp_staple"] = true;
+    if (!endpoint.groups.empty()) spec["groups"] = endpoint.groups;
     if (!endpoint.protocol.empty()) spec["protocol"] = endpoint.protocol;
     if (endpoint.refuse) spec["starttls_refuse"] = true;
     if (endpoint.verbose) spec["starttls_verbose"] = true;

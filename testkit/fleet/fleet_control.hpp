@@ -26,6 +26,7 @@ struct FleetEndpoint {
     std::map<std::string, std::pair<std::vector<TestCert>, TestKey>> sni;  // server name -> chain and key
     std::string min_version, max_version;  // "TLSv1.2" or "TLSv1.3"; empty keeps OpenSSL's defaults
     bool ocsp_staple = false;              // staple a well-formed but untrusted "good" OCSP response
+    std::string groups;                    // key-exchange groups it accepts, OpenSSL's list ("ffdhe2048", "P-384")
     // starttls:
     std::string protocol;  // smtp, imap, pop3, ftp, ldap, postgres, xmpp, mysql
     bool refuse = false;   // answer the upgrade request negatively

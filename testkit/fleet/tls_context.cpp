@@ -91,6 +91,8 @@ std::unique_ptr<TlsEndpointContext::Chain> TlsEndpointContext::load(const ChainF
         fail("cannot set min_version");
     if (settings.max_version != 0 && SSL_CTX_set_max_proto_version(ctx, settings.max_version) != 1)
         fail("cannot set max_version");
+    if (!settings.groups.empty() && SSL_CTX_set1_groups_list(ctx, settings.groups.c_str()) != 1)
+        fail("cannot set groups " + settings.groups);
     if (settings.ocsp_staple) {
         chain->ocsp_response = dummy_ocsp_response(ctx);
         SSL_CTX_set_tlsext_status_cb(ctx, staple_ocsp);

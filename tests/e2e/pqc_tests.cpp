@@ -2,10 +2,13 @@
 // every report names the algorithm, judges it not quantum-vulnerable, and says its self-signature is unknown.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <map>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "tests/e2e/certfleet_steps.hpp"
 #include "testkit/cert_factory.hpp"
+#include "testkit/fleet/fleet_control.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;
@@ -53,4 +56,54 @@ TEST_CASE("e2e pqc: ML-DSA certificates scan named, not quantum-vulnerable, self
     const auto table = run_certfleet(db, {"report", "--format", "table"});
     CHECK(table.exit_code == 0);
     CHECK(table.out.find("SS?") != std::string::npos);
+}
+
+TEST_CASE("e2e pqc: each endpoint's key exchange is recorded and judged for harvest now, decrypt later",
+          "[e2e][pqc]") {
+    TempDir dir;
+    const std::string db = (dir / "inventory.db").string();
+    const TestKey key = TestKey::shared({}, 195);
+    const TestCert cert = TestCert::make({.subject_cn = "kx.test"}, key);
+    // address -> the groups the server accepts and, for one, TLS 1.2 only; then what the probe must record.
+    const std::vector<std::tuple<std::string, std::string, std::string, std::string>> servers{
+        {"127.66.64.1", "X25519", "", "X25519"},
+        {"127.66.64.2", "P-256", "", "secp256r1"},
+        {"127.66.64.3", "P-384", "", "secp384r1"},
+        {"127.66.64.4", "ffdhe2048", "", "ffdhe2048"},
+        {"127.66.64.5", "P-521", "TLSv1.2", "secp521r1"},
+    };
+    std::vector<FleetEndpoint> endpoints;
+    for (const auto& [address, groups, max_version, expected] : servers) {
+        FleetEndpoint e;
+        e.kind = "tls";
+        e.address = address;
+        e.port = 15449;
+        e.chain = {cert};
+        e.key = key;
+        e.groups = groups;
+        e.max_version = max_version;
+        endpoints.push_back(e);
+    }
+    TestFleet fleet(endpoints);
+    scan_ok(db, {"127.66.64.1-127.66.64.5", "--ports", "15449", "--timeout-ms", "3000"});
+
+    const json report = json_of(db, {"report"});
+    std::map<std::string, json> by_address;
+    for (const auto& e : report["endpoints"]) by_address[e["address"]] = e;
+    for (const auto& [address, groups, max_version, expected] : servers) {
+        INFO(address);
+        REQUIRE(by_address.contains(address));
+        CHECK(by_address[address]["key_exchange"] == expected);
+        CHECK(by_address[address]["key_exchange_quantum_vulnerable"] == true);
+    }
+    CHECK(by_address["127.66.64.5"]["tls_version"] == "TLSv1.2");
+    // The built-in policy lists them as info: known, not alarming.
+    const json check = json_of(db, {"check"});
+    int infos = 0;
+    for (const auto& f : check["findings"]) {
+        if (f["rule_id"] != "quantum-vulnerable-key-exchange") continue;
+        ++infos;
+        CHECK(f["severity"] == "info");
+    }
+    CHECK(infos == 5);
 }

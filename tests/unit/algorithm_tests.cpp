@@ -179,6 +179,24 @@ TEST_CASE("algorithms: classical certificates are judged vulnerable, their self-
     CHECK(std::string(to_string(SelfSignature::not_verifiable)) == "not-verifiable");
 }
 
+TEST_CASE("algorithms: TLS key exchanges are judged for harvest now, decrypt later", "[model][pqc]") {
+    const std::vector<std::tuple<std::string, bool, int>> exchanges{
+        {"X25519", true, 128},   {"secp256r1", true, 128}, {"secp384r1", true, 192}, {"secp521r1", true, 256},
+        {"X448", true, 224},     {"ffdhe2048", true, 112}, {"ffdhe3072", true, 128}, {"DH-1024", true, 80},
+        {"X25519MLKEM768", false, 192}, {"SecP384r1MLKEM1024", false, 256},
+    };
+    for (const auto& [name, vulnerable, bits] : exchanges) {
+        INFO(name);
+        const auto judged = judge_key_exchange(name);
+        CHECK(judged.name == name);
+        CHECK(judged.quantum_vulnerable == vulnerable);
+        CHECK(judged.classical_bits == bits);
+    }
+    CHECK(judge_key_exchange("RSA").quantum_vulnerable == true);
+    CHECK_FALSE(judge_key_exchange("").quantum_vulnerable.has_value());
+    CHECK_FALSE(judge_key_exchange("ffdhe").quantum_vulnerable.has_value());
+}
+
 TEST_CASE("algorithms: a lifetime counts both ends, as the Baseline Requirements do", "[model]") {
     CertInfo cert;
     cert.not_before = 1'000'000;

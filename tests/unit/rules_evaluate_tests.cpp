@@ -142,6 +142,13 @@ TEST_CASE("rules: algorithm, lifetime and date fields fire on their case and not
     CHECK(holds("{issued_before: 2027-01-06}", s));
     CHECK_FALSE(holds("{issued_before: 2027-01-05}", s));
 
+    CHECK_FALSE(holds("{key_exchange_quantum_vulnerable: true}", s));  // the exchange is not known
+    s.endpoint->key_exchange = "X25519";
+    CHECK(holds("{key_exchange_quantum_vulnerable: true}", s));
+    s.endpoint->key_exchange = "X25519MLKEM768";
+    CHECK(holds("{key_exchange_quantum_vulnerable: false}", s));
+    CHECK_FALSE(holds("{key_exchange_quantum_vulnerable: true}", file_subject()));  // an endpoint's fact only
+
     s.cert.key_type = "ML-DSA-65";
     s.cert.key_bits = 15616;
     CHECK(holds("{quantum_vulnerable: false}", s));
@@ -517,6 +524,7 @@ TEST_CASE("rules: each built-in rule fires on its case and stays quiet on a heal
         {"weak-signature", with([](Subject& s) { s.cert.signature_algorithm = "md5WithRSAEncryption"; })},
         {"leaf-validity-too-long", with([](Subject& s) { s.cert.not_before = kNow - 400 * kDay; })},
         {"key-112-bit-beyond-2030", with([](Subject& s) { s.cert.not_after = 1'938'000'000; })},  // 2031-05-31
+        {"quantum-vulnerable-key-exchange", with([](Subject& s) { s.endpoint->key_exchange = "X25519"; })},
         {"quantum-vulnerable-beyond-2035", with([](Subject& s) {
              s.cert.key_type = "EC";
              s.cert.key_curve = "secp384r1";
