@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "core/algorithms.hpp"
 #include "report/analysis_report.hpp"
 #include "report/table_support.hpp"
 #include "report/text_escape.hpp"
@@ -316,8 +317,10 @@ private:
         std::string names;
         for (const auto* list : {&c.dns_names, &c.ip_addresses, &c.uris, &c.emails})
             for (const auto& name : *list) names += (names.empty() ? "" : ", ") + name;
-        std::string key = c.key_type + (c.key_curve.empty() ? "" : " " + c.key_curve) + ", " +
-                          std::to_string(c.key_bits) + " bits";
+        const AlgorithmJudgement judged = judge_key(c);
+        std::string key = judged.name + (c.key_bits > 0 ? ", " + std::to_string(c.key_bits) + " bits" : "");
+        if (judged.classical_bits > 0) key += ", " + std::to_string(judged.classical_bits) + "-bit security";
+        if (judged.quantum_vulnerable) key += *judged.quantum_vulnerable ? ", quantum-vulnerable" : ", post-quantum";
         out << "Certificate " << c.sha256 << "\n";
         write_field("Subject", c.subject, out);
         write_field("Issuer", c.issuer, out);

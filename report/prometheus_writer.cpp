@@ -1,6 +1,7 @@
 #include "report/prometheus_writer.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cctype>
 #include <map>
 #include <utility>
@@ -28,7 +29,15 @@ public:
     }
 
     // A label with an empty value is the same as no label to Prometheus, so it is left out.
-    void sample(const MetricLabels& labels, std::int64_t value) {
+    void sample(const MetricLabels& labels, std::int64_t value) { write_sample(labels, std::to_string(value)); }
+    void sample_fraction(const MetricLabels& labels, double value) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.4g", value);
+        write_sample(labels, text);
+    }
+
+private:
+    void write_sample(const MetricLabels& labels, const std::string& value) {
         out_ << name_;
         char separator = '{';
         for (const auto& [label, text] : labels) {
@@ -39,7 +48,6 @@ public:
         out_ << (separator == '{' ? "" : "}") << ' ' << value << '\n';
     }
 
-private:
     // A label value is the text as visible_text shows it (UTF-8, no line feed or other control character), with
     // backslash and double quote escaped as the format requires.
     static std::string escaped(const std::string& text) {
@@ -101,6 +109,11 @@ void write_certificates(const ReportModel& model, const ReportContext& context, 
     for (const auto& p : placed) metrics.sample(p.labels, p.cert->not_before);
     metrics.family("x509_cert_expired", "1 when the certificate has expired at the time of the report, else 0, per place.");
     for (const auto& p : placed) metrics.sample(p.labels, validity_at(*p.cert, context.now).expired);
+
+    metrics.family("x509_cert_lifetime_used_ratio",
+                   "How much of the certificate's validity has passed at the time of the report, 0 to 1, per place: a "
+                   "short-lived certificate whose renewal stalled shows here before its days left do.");
+    for (const auto& p : placed) metrics.sample_fraction(p.labels, lifetime_used_percent(*p.cert, context.now) / 100.0);
 
     metrics.family("x509_cert_info", "Attributes of each certificate in the report; the value is always 1.");
     for (const auto& stored : model.contents.certificates) {

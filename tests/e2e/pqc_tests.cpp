@@ -53,6 +53,7 @@ TEST_CASE("e2e pqc: ML-DSA certificates scan named, not quantum-vulnerable, self
     const auto metrics = run_certfleet(db, {"report", "--format", "prometheus"}).out;
     CHECK(metrics.find("key_algorithm=\"ML-DSA-87\"") != std::string::npos);
     CHECK(metrics.find("self_signed=\"not-verifiable\"") != std::string::npos);
+    CHECK(metrics.find("# TYPE x509_cert_lifetime_used_ratio gauge") != std::string::npos);
     const auto table = run_certfleet(db, {"report", "--format", "table"});
     CHECK(table.exit_code == 0);
     CHECK(table.out.find("SS?") != std::string::npos);
