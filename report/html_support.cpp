@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "core/algorithms.hpp"
 #include "core/encoding.hpp"
 #include "report/text_escape.hpp"
 
@@ -105,9 +106,10 @@ Cell days_cell(const Validity& v) {
 Cell date_cell(UnixTime t) { return {escape(date(t)), std::to_string(t)}; }
 
 std::string key_text(const CertInfo& c) {
-    std::string text = c.key_type;
-    if (c.key_bits > 0) text += " " + std::to_string(c.key_bits);
-    if (!c.key_curve.empty()) text += " (" + c.key_curve + ")";
+    const AlgorithmJudgement key = judge_key(c);
+    std::string text = key.name;
+    if (key.classical_bits > 0) text += ", " + std::to_string(key.classical_bits) + "-bit security";
+    if (key.quantum_vulnerable) text += *key.quantum_vulnerable ? ", quantum-vulnerable" : ", post-quantum";
     return text;
 }
 

@@ -84,6 +84,10 @@ void write_section(std::ostream& out, std::string_view id, std::string_view titl
     out << "</section>\n";
 }
 
+// The fleet's algorithms by strength and quantum standing, key exchanges, and lifetimes against the CA/Browser
+// Forum's steps.
+void write_crypto_agility(std::ostream& out, const inventory::ScanContents& contents);
+
 // Certificates per week until expiry over the next half year, expired ones in a bar of their own.
 void write_timeline(std::ostream& out, const inventory::ScanContents& contents, UnixTime now);
 // Each migration rule's burn-down by date, up to the report's scan, with its deadline and the places still to move.

@@ -313,7 +313,7 @@ void HtmlWriter::write(const ReportModel& model, const ReportContext& context, s
         << " · generated " << date_time(context.now) << "</p>\n"
         << "<nav><a href=\"#summary\">Summary</a><a href=\"#timeline\">Expiry timeline</a>"
         << "<a href=\"#migrations\">Migrations</a><a href=\"#endpoints\">Endpoints</a>"
-        << "<a href=\"#certificates\">Certificates</a>"
+        << "<a href=\"#certificates\">Certificates</a><a href=\"#agility\">Crypto agility</a>"
         << "<a href=\"#shared\">Shared</a><a href=\"#key-reuse\">Key reuse</a><a href=\"#trust\">Trust anchors</a>"
         << "<a href=\"#findings\">Findings</a><a href=\"#coverage\">Coverage</a></nav></header>\n<main>\n";
     const UnixTime now = context.now;
@@ -324,6 +324,11 @@ void HtmlWriter::write(const ReportModel& model, const ReportContext& context, s
                   [&] { write_endpoints(out, contents, model.coverage, now); });
     write_section(out, "certificates", "Certificates", "",
                   [&] { write_certificates(out, contents, AnchorStores(model.anchors), now); });
+    write_section(out, "agility", "Crypto agility",
+                  "Which algorithms the fleet's keys and key exchanges use, how strong they are, and what NIST's dates "
+                  "for retiring them (NIST IR 8547) and the CA/Browser Forum's lifetime steps (ballot SC-081) mean for "
+                  "them.",
+                  [&] { write_crypto_agility(out, contents); });
     write_section(out, "shared", "Shared certificates",
                   "Certificates at two or more places (trust-store entries not counted): rotating one means replacing "
                   "it at every place listed.",

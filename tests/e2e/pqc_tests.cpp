@@ -54,6 +54,15 @@ TEST_CASE("e2e pqc: ML-DSA certificates scan named, not quantum-vulnerable, self
     CHECK(metrics.find("key_algorithm=\"ML-DSA-87\"") != std::string::npos);
     CHECK(metrics.find("self_signed=\"not-verifiable\"") != std::string::npos);
     CHECK(metrics.find("# TYPE x509_cert_lifetime_used_ratio gauge") != std::string::npos);
+    // The HTML report's crypto-agility section counts each algorithm with its standing.
+    const auto html = run_certfleet(db, {"report", "--format", "html"}).out;
+    const auto agility = html.find("id=\"agility\"");
+    REQUIRE(agility != std::string::npos);
+    const auto ml_dsa_row = html.find("ML-DSA-65", agility);
+    REQUIRE(ml_dsa_row != std::string::npos);
+    CHECK(html.find("post-quantum", ml_dsa_row) < html.find("</tbody>", ml_dsa_row));
+    // The RSA certificate alone is quantum-vulnerable.
+    CHECK(html.find("1 of 4 certificates have a quantum-vulnerable key", agility) != std::string::npos);
     const auto table = run_certfleet(db, {"report", "--format", "table"});
     CHECK(table.exit_code == 0);
     CHECK(table.out.find("SS?") != std::string::npos);
