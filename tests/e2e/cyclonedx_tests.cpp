@@ -38,7 +38,7 @@ std::map<std::string, json> components_by_ref(const json& bom) {
 
 TEST_CASE("e2e cyclonedx: the BOM validates against the official schema and says what the inventory says",
           "[e2e][cyclonedx]") {
-    INFO("the schemas come from scripts/install-deps (make test runs it)");
+    INFO("the schemas come from scripts/install-deps (make test runs it), which fetches them from the npm registry");
     REQUIRE(fs::exists(kSchemas / "bom-1.6.SNAPSHOT.schema.json"));
     TempDir dir;
     const std::string db = (dir / "inventory.db").string();
