@@ -103,7 +103,9 @@ rules:
 
   # NIST IR 8547 (initial public draft, 2024) deprecates 112-bit classical security after 2030 and disallows
   # quantum-vulnerable signatures (RSA, ECDSA, EdDSA, DSA) after 2035: a certificate valid past either date
-  # will be out of policy before it expires.
+  # will be out of policy before it expires. Low, under check's default warning level: years ahead of the date,
+  # a monitor that stayed yellow until then would teach its readers to ignore it. Planners see them in reports
+  # and burn-downs; a team that wants them to alarm raises the severity in its rules file.
   - id: key-112-bit-beyond-2030
     description: Key of 112-bit security in a certificate valid beyond 2030
     severity: low
@@ -115,7 +117,7 @@ rules:
 
   - id: quantum-vulnerable-beyond-2035
     description: Quantum-vulnerable key in a certificate valid beyond 2035
-    severity: medium
+    severity: low
     match: {trust_anchor: false, quantum_vulnerable: true, valid_beyond: 2035-12-31}
     advice: >-
       NIST plans to disallow RSA, ECDSA and EdDSA signatures after 2035, when a quantum computer may break

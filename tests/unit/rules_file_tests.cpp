@@ -459,7 +459,7 @@ TEST_CASE("rules: the built-in policy has every hygiene rule, with advice", "[ru
         {"weak-key", Severity::high},
         {"weak-signature", Severity::high},
         {"key-112-bit-beyond-2030", Severity::low},
-        {"quantum-vulnerable-beyond-2035", Severity::medium},
+        {"quantum-vulnerable-beyond-2035", Severity::low},
         {"quantum-vulnerable-key-exchange", Severity::info},
         {"leaf-validity-too-long", Severity::medium},
         {"leaf-without-san", Severity::medium},
