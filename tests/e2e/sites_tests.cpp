@@ -16,21 +16,23 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kAddress = "127.66.62.1";
+// ctest runs test cases in parallel: each case that serves has its own address.
+constexpr const char* kTwoSitesAddress = "127.66.62.1";
+constexpr const char* kForgetAddress = "127.66.62.2";
 constexpr std::uint16_t kPort = 15447;
 
-FleetEndpoint serving(const TestCert& cert, const TestKey& key) {
+FleetEndpoint serving(const std::string& address, const TestCert& cert, const TestKey& key) {
     FleetEndpoint e;
     e.kind = "tls";
-    e.address = kAddress;
+    e.address = address;
     e.port = kPort;
     e.chain = {cert};
     e.key = key;
     return e;
 }
 
-void scan_site(const std::string& db, const std::string& site) {
-    scan_ok(db, {kAddress, "--ports", std::to_string(kPort), "--timeout-ms", "3000", "--site", site, "--run", "nightly"});
+void scan_site(const std::string& db, const std::string& address, const std::string& site) {
+    scan_ok(db, {address, "--ports", std::to_string(kPort), "--timeout-ms", "3000", "--site", site, "--run", "nightly"});
 }
 
 // "SUBJECT SITE" for every endpoint sighting of a JSON report.
@@ -51,12 +53,12 @@ TEST_CASE("e2e sites: the same address at two sites is two endpoints in every re
     const TestCert at_dc1 = TestCert::make({.subject_cn = "vpn.dc1.test"}, key_1);
     const TestCert at_dc2 = TestCert::make({.subject_cn = "vpn.dc2.test"}, key_2);
     {
-        TestFleet dc1({serving(at_dc1, key_1)});
-        scan_site(db, "dc1");
+        TestFleet dc1({serving(kTwoSitesAddress, at_dc1, key_1)});
+        scan_site(db, kTwoSitesAddress, "dc1");
     }
     std::optional<TestFleet> dc2;
-    dc2.emplace(std::vector<FleetEndpoint>{serving(at_dc2, key_2)});
-    scan_site(db, "dc2");
+    dc2.emplace(std::vector<FleetEndpoint>{serving(kTwoSitesAddress, at_dc2, key_2)});
+    scan_site(db, kTwoSitesAddress, "dc2");
 
     const json report = json_of(db, {"report"});
     INFO(report.dump(1));
@@ -80,7 +82,7 @@ TEST_CASE("e2e sites: the same address at two sites is two endpoints in every re
 
     // dc2's server goes away: dc2's endpoint is gone, dc1's certificate stays where it was seen.
     dc2.reset();
-    scan_site(db, "dc2");
+    scan_site(db, kTwoSitesAddress, "dc2");
     const json after = json_of(db, {"report"});
     INFO(after.dump(1));
     CHECK(endpoint_places(after) == std::set<std::string>{"CN=vpn.dc1.test dc1"});
@@ -93,7 +95,7 @@ TEST_CASE("e2e sites: --site needs targets and one name", "[e2e][sites]") {
     const auto files_only = run_certfleet(db, {"scan", "--files", (dir / "certs").string(), "--site", "dc1"});
     CHECK(files_only.exit_code == 2);
     CHECK(files_only.err.find("--site dc1: it names the network the TARGETs are probed from") != std::string::npos);
-    const auto two_names = run_certfleet(db, {"scan", kAddress, "--site", "dc1", "--label", "site=dc2", "--dry-run"});
+    const auto two_names = run_certfleet(db, {"scan", kTwoSitesAddress, "--site", "dc1", "--label", "site=dc2", "--dry-run"});
     CHECK(two_names.exit_code == 2);
     CHECK(two_names.err.find("--site dc1 and --label site=dc2 name two sites") != std::string::npos);
 }
@@ -104,11 +106,11 @@ TEST_CASE("e2e sites: forget --site takes one site's endpoint out of the view, n
     const TestKey key = TestKey::shared({}, 194);
     const TestCert cert = TestCert::make({.subject_cn = "vpn.test"}, key);
     {
-        TestFleet both({serving(cert, key)});
-        scan_site(db, "dc1");
-        scan_site(db, "dc2");
+        TestFleet both({serving(kForgetAddress, cert, key)});
+        scan_site(db, kForgetAddress, "dc1");
+        scan_site(db, kForgetAddress, "dc2");
     }
-    const auto forgot = run_certfleet(db, {"forget", std::string(kAddress) + ":" + std::to_string(kPort), "--site", "dc2"});
+    const auto forgot = run_certfleet(db, {"forget", std::string(kForgetAddress) + ":" + std::to_string(kPort), "--site", "dc2"});
     INFO(forgot.err);
     CHECK(forgot.exit_code == 0);
     CHECK(forgot.out.find("site=dc2") != std::string::npos);
