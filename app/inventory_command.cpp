@@ -177,6 +177,8 @@ int run_inventory(const InventoryOptions& options, const std::string& db_path) {
         writer->anchors(queries.anchors(filter), out);
     } else if (question == "stores") {
         writer->stores(queries.stores(filter), out);
+    } else if (question == "client-cas") {
+        writer->client_trust(queries.client_trust(filter), out);
     } else {
         throw UsageError("unknown question " + question);
     }

@@ -118,6 +118,10 @@ int main(int argc, char** argv) {
                          "Speak this protocol first on every port: smtp, imap, pop3, ftp, ldap, postgres, xmpp, mysql");
     scan_cmd->add_option("--trust", request.trust, "Trust anchors: a PEM bundle or a directory of them (repeatable)");
     scan_cmd->add_flag("--no-system-trust", request.no_system_trust, "Trust only --trust, not the system bundle");
+    scan_cmd->add_option("--public-roots", request.public_roots,
+                         "The roots that make a certificate public for the CA/Browser Forum lifetime rules: a PEM "
+                         "bundle or a directory of them (where the default is absent, the system store's roots)")
+        ->capture_default_str();
     scan_cmd->add_option("--shard", request.shard, "Probe only shard K of N (K/N), for splitting a scan across machines");
     scan_cmd->add_option("--seed", request.seed, "Seed of the target order (same seed, same order)");
     scan_cmd->add_flag("--resume", request.resume,
@@ -199,6 +203,9 @@ int main(int argc, char** argv) {
     add_filters(add_question("keys", "Public keys in several certificates, private key files at several paths"));
     add_filters(add_question("anchors", "Trust anchors: which stores hold them, what they issue, what is stale"));
     add_filters(add_question("stores", "Trust stores and the anchors each holds"));
+    add_filters(add_question("client-cas", "Mutual TLS: the CAs each service accepts client certificates from, and "
+                                           "for each such CA the services and the certificates in the inventory "
+                                           "that bear its name"));
     auto* history_cmd = add_question("history", "Every scan and place that saw a certificate, and its rotations");
     history_cmd->add_option("SHA256", inventory_options.fingerprint, "Fingerprint or a prefix of it (4+ hex digits)")
         ->required();

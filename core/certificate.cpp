@@ -16,8 +16,6 @@
 
 namespace certfleet {
 
-namespace {
-
 std::string name_rfc2253(const X509_NAME* name) {
     ossl::BioPtr bio(BIO_new(BIO_s_mem()));
     if (!bio || X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0) return {};
@@ -25,6 +23,8 @@ std::string name_rfc2253(const X509_NAME* name) {
     const long length = BIO_get_mem_data(bio.get(), &data);
     return std::string(data, static_cast<std::size_t>(length));
 }
+
+namespace {
 
 std::string serial_hex(const ASN1_INTEGER* serial) {
     std::unique_ptr<BIGNUM, ossl::Deleter<BN_free>> bn(ASN1_INTEGER_to_BN(serial, nullptr));

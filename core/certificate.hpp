@@ -7,6 +7,7 @@
 #include "core/cert_info.hpp"
 
 struct x509_st;
+struct X509_name_st;
 
 namespace certfleet {
 
@@ -22,6 +23,9 @@ CertInfo describe_certificate(std::span<const std::uint8_t> der);
 // parsing it again would cost a second public-key decode. Throws CertificateParseError when the key's
 // SubjectPublicKeyInfo cannot be encoded.
 CertInfo describe_certificate(x509_st* certificate, std::span<const std::uint8_t> der);
+
+// A distinguished name as the model spells subjects and issuers: RFC 2253, UTF-8 kept as is.
+std::string name_rfc2253(const X509_name_st* name);
 
 // A parsed certificate's subjectAltName entries, spelled as describe_certificate spells them: for a check of one
 // name, without describing the rest of the certificate.

@@ -148,6 +148,19 @@ inline constexpr std::array<EnumName<NameCheck>, 3> kNameCheckNames{{
 }};
 constexpr const auto& enum_names(NameCheck) { return kNameCheckNames; }
 
+// Whether the server asked the client for a certificate (mutual TLS: RFC 8446 §4.3.2, RFC 5246 §7.4.4).
+enum class ClientAuth {
+    none,       // it did not ask
+    requested,  // it asked, and went on without one
+    required,   // it asked, and ended the connection when none came (after presenting its own certificate)
+};
+inline constexpr std::array<EnumName<ClientAuth>, 3> kClientAuthNames{{
+    {ClientAuth::none, "none"},
+    {ClientAuth::requested, "requested"},
+    {ClientAuth::required, "required"},
+}};
+constexpr const auto& enum_names(ClientAuth) { return kClientAuthNames; }
+
 // What a client would conclude about a presented chain: trusted or not and why, valid now or not, and whether it
 // names the host.
 struct ChainVerdict {
@@ -160,6 +173,7 @@ struct ChainVerdict {
     NameCheck name_check = NameCheck::not_checked;  // RFC 6125 for names, IP SANs for addresses
     std::string name_check_detail;  // which name was checked against what: "api.example matches DNS:*.example"
     bool chain_trusted = false;     // a path to a trust anchor exists (validity aside)
+    bool public_root = false;       // that path ends at a public root (TrustOptions::public_roots)
     bool order_correct = false;     // each certificate is issued by the next one presented
     bool root_included = false;     // the last presented certificate is self-signed
     int intermediates_missing = 0;  // CAs the path needed that the server did not send
@@ -187,6 +201,10 @@ struct EndpointFacts {
     std::string cipher;
     std::string key_exchange;  // "X25519", "secp256r1", "ffdhe2048", "DH-2048", "RSA"; empty when not known
     bool ocsp_stapled = false;
+    ClientAuth client_auth = ClientAuth::none;
+    // The CA names (RFC 2253) the server listed as acceptable for client certificates: TLS 1.3's
+    // certificate_authorities extension or TLS 1.2's list; empty where it listed none (any CA it trusts).
+    std::vector<std::string> client_ca_names;
     ChainVerdict verdict;     // of the presented chain; the defaults unless the status is tls
     bool serves_default = false;  // every SNI name probed on this address and port got the same leaf
     std::int64_t elapsed_ms = 0;

@@ -189,6 +189,19 @@ struct TrustStore {
     std::vector<CertificateSummary> anchors;
 };
 
+// Who trusts whom for client certificates (mutual TLS), from the network side: each CA name servers listed as
+// acceptable, the certificates in the view with that subject, and the endpoints that listed it.
+struct ClientCa {
+    std::string name;                       // RFC 2253, as the servers listed it
+    std::vector<CertificateSummary> known;  // certificates in the view whose subject is that name
+    std::vector<EndpointSummary> services;  // endpoints that accept client certificates from it
+};
+
+struct ClientTrust {
+    std::vector<ClientCa> cas;              // by name
+    std::vector<EndpointSummary> services;  // every endpoint that asked for a client certificate, as listed
+};
+
 // A place whose certificate changed between two scans that looked at it.
 struct Rotation {
     Place place;
@@ -293,6 +306,9 @@ public:
     virtual std::vector<ReusedKey> reused_keys(const Filter& filter) = 0;
     virtual std::vector<AnchorSummary> anchors(const Filter& filter) = 0;
     virtual std::vector<TrustStore> stores(const Filter& filter) = 0;
+    // The CAs the filter's endpoints accept client certificates from, linked to the certificates of the filter's
+    // view (scans, as_of) whose subject each names; the filter's other conditions select the endpoints only.
+    virtual ClientTrust client_trust(const Filter& filter) = 0;
     virtual AnchorPath path_to_anchor(const std::string& sha256, const Filter& filter) = 0;
     virtual std::optional<CertificateHistory> history(const std::string& sha256) = 0;
     virtual ScanDiff diff(ScanId from, ScanId to) = 0;

@@ -172,4 +172,24 @@ std::optional<ScanRecord> scan_current_at(const std::vector<ScanRecord>& scans, 
     return current;
 }
 
+ClientTrust summarize_client_trust(const std::vector<EndpointSummary>& endpoints,
+                                   const std::vector<CertificateSummary>& certificates) {
+    ClientTrust trust;
+    std::map<std::string, ClientCa> by_name;
+    for (const auto& endpoint : endpoints) {
+        if (endpoint.facts.client_auth == ClientAuth::none) continue;
+        trust.services.push_back(endpoint);
+        for (const auto& name : endpoint.facts.client_ca_names) {
+            ClientCa& ca = by_name[name];
+            ca.name = name;
+            ca.services.push_back(endpoint);
+        }
+    }
+    for (const auto& certificate : certificates)
+        if (auto found = by_name.find(certificate.cert.subject); found != by_name.end())
+            found->second.known.push_back(certificate);
+    for (auto& [name, ca] : by_name) trust.cas.push_back(std::move(ca));
+    return trust;
+}
+
 }  // namespace certfleet::inventory

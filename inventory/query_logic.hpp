@@ -41,6 +41,11 @@ std::vector<AnchorSummary> summarize_anchors(const std::vector<TrustStore>& stor
                                              const std::unordered_map<std::string, std::int64_t>& issues_live,
                                              const std::unordered_set<std::string>& used_as_leaf, const Filter& filter);
 
+// Client-certificate trust over these endpoints (those whose latest probe saw a request) and the view's
+// certificates, which name the CAs listed where a subject matches.
+ClientTrust summarize_client_trust(const std::vector<EndpointSummary>& endpoints,
+                                   const std::vector<CertificateSummary>& certificates);
+
 // The way up from `start` through `issuers_of`, depth first: the first that ends where `is_anchor` holds, else the
 // longest known. Returns the ids from `start` up, and whether the last is an anchor.
 struct IssuerWalk {

@@ -1,4 +1,4 @@
--- certfleet inventory, schema version 15: the single source of truth for the database layout.
+-- certfleet inventory, schema version 16: the single source of truth for the database layout.
 -- Every statement is idempotent and versions only add tables or replace indexes, so sqlite_inventory.cpp brings
 -- any older file up to date by applying all of it and raising PRAGMA user_version. Columns added to a table later
 -- (described here beside their version) are added by sqlite_schema.cpp to a file that lacks them: SQLite cannot
@@ -381,3 +381,13 @@ INSERT OR REPLACE INTO endpoint_latest SELECT el.endpoint_id, (SELECT max(o.scan
 --   key_exchange  TEXT NOT NULL DEFAULT '': the named group by its TLS name (X25519, secp256r1, ffdhe2048), a
 --                 TLS 1.2 DHE exchange as DH-BITS, RSA key transport as RSA; '' when not known (and in rows
 --                 stored before version 15).
+
+-- Schema version 16: whether a trusted chain is a public TLS certificate's, and who the server trusts for client
+-- certificates. Added to endpoint_observations by sqlite_schema.cpp:
+--   public_root      INTEGER NOT NULL DEFAULT 0: 1 when the path built ended at a public root (Debian's copy of
+--                    the Mozilla root program, or scan --public-roots), so the CA/Browser Forum's lifetime limits
+--                    apply; 0 otherwise (and in rows stored before version 16).
+--   client_auth      TEXT NOT NULL DEFAULT 'none': none, requested (the server asked for a client certificate and
+--                    went on without one) or required (it ended the connection when none came).
+--   client_ca_names  TEXT NOT NULL DEFAULT '[]': the CA names (RFC 2253) the server listed as acceptable, a JSON
+--                    array; empty where it listed none.

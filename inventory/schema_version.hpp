@@ -4,6 +4,6 @@
 
 namespace certfleet::inventory {
 
-inline constexpr int kSchemaVersion = 15;
+inline constexpr int kSchemaVersion = 16;
 
 }  // namespace certfleet::inventory

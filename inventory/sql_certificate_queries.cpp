@@ -114,6 +114,13 @@ std::vector<EndpointSummary> SqlQueries::endpoints(const Filter& filter) {
     return out;
 }
 
+ClientTrust SqlQueries::client_trust(const Filter& filter) {
+    Filter view;
+    view.scans = filter.scans;
+    view.as_of = filter.as_of;
+    return summarize_client_trust(endpoints(filter), certificates(view));
+}
+
 std::vector<SharedCertificate> SqlQueries::shared(const Filter& filter, std::int64_t min_places) {
     // Trust-store entries are where a certificate is trusted, not where it is used: a CA in every bundle is
     // not "shared" the way one server certificate on forty hosts is.

@@ -105,6 +105,7 @@ public:
     std::vector<ReusedKey> reused_keys(const Filter& filter) override;
     std::vector<AnchorSummary> anchors(const Filter& filter) override;
     std::vector<TrustStore> stores(const Filter& filter) override;
+    ClientTrust client_trust(const Filter& filter) override;
     AnchorPath path_to_anchor(const std::string& sha256, const Filter& filter) override;
     std::vector<AbsentPlace> absent_places(const Filter& filter) override;
     Coverage coverage(ScanId scan) override;

@@ -29,6 +29,11 @@ constexpr AddedColumn kAddedColumns[] = {
     {"scans", "uuid", "TEXT"},
     // Version 15: how each probe's handshake agreed its keys.
     {"endpoint_observations", "key_exchange", "TEXT NOT NULL DEFAULT ''"},
+    // Version 16: whether a trusted chain ended at a public root.
+    {"endpoint_observations", "public_root", "INTEGER NOT NULL DEFAULT 0"},
+    // Version 16: whether the server asked for a client certificate, and from which CAs.
+    {"endpoint_observations", "client_auth", "TEXT NOT NULL DEFAULT 'none'"},
+    {"endpoint_observations", "client_ca_names", "TEXT NOT NULL DEFAULT '[]'"},
 };
 
 // Version 12: every scan has a UUID, scans stored before included, each one of its own (version 4, random).

@@ -168,7 +168,7 @@ std::optional<NetworkPlan> plan_network(const ScanRequest& request, const std::s
     plan.probes = targets_in_shard > UINT64_MAX / names ? UINT64_MAX : targets_in_shard * names;
     plan.default_rate = !request.rate && plan.probes > kLargeScanProbes;
     o.rate = request.rate.value_or(plan.default_rate ? kLargeScanRate : 0);
-    plan.trust = {!request.no_system_trust, request.trust};
+    plan.trust = {!request.no_system_trust, request.trust, request.public_roots};
     return plan;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "scanner/chain_verifier.hpp"
 #include "scanner/decode.hpp"
 
 namespace certfleet::pipeline {
@@ -45,6 +46,7 @@ struct ScanRequest {
     std::string starttls;
     std::vector<std::string> trust;
     bool no_system_trust = false;
+    std::string public_roots = scanner::kPublicRootsPath;
     std::string shard;
     std::optional<std::uint64_t> seed;
     bool resume = false;

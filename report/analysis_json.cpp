@@ -146,6 +146,17 @@ public:
               out);
     }
 
+    void client_trust(const ClientTrust& trust, std::ostream& out) const override {
+        const auto service_json = [](const EndpointSummary& e) { return endpoint_facts_json(e.facts, e.chain); };
+        ordered_json json{{"services", array_of(trust.services, service_json)},
+                          {"cas", array_of(trust.cas, [&](const ClientCa& ca) {
+                               return ordered_json{{"name", ca.name},
+                                                   {"certificates", summaries_json(ca.known)},
+                                                   {"services", array_of(ca.services, service_json)}};
+                           })}};
+        print("client_trust", json, out);
+    }
+
     void stores(const std::vector<TrustStore>& stores, std::ostream& out) const override {
         print("stores", array_of(stores, [&](const TrustStore& s) {
                   return ordered_json{{"place", place_json(s.place)},

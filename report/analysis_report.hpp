@@ -32,6 +32,7 @@ public:
     virtual void reused_keys(const std::vector<inventory::ReusedKey>& keys, std::ostream& out) const = 0;
     virtual void anchors(const std::vector<inventory::AnchorSummary>& anchors, std::ostream& out) const = 0;
     virtual void stores(const std::vector<inventory::TrustStore>& stores, std::ostream& out) const = 0;
+    virtual void client_trust(const inventory::ClientTrust& trust, std::ostream& out) const = 0;
     virtual void history(const inventory::CertificateHistory& history, std::ostream& out) const = 0;
     virtual void diff(const inventory::ScanDiff& diff, std::ostream& out) const = 0;
 };

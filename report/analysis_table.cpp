@@ -207,6 +207,28 @@ public:
         }
     }
 
+    void client_trust(const ClientTrust& trust, std::ostream& out) const override {
+        if (trust.services.empty()) {
+            out << "No endpoint asked for a client certificate.\n";
+            return;
+        }
+        out << fit("SERVICE", 24) << fit("CLIENT CERT", 12) << "ACCEPTS CAS NAMED\n" << rule();
+        for (const auto& service : trust.services) {
+            const EndpointFacts& f = service.facts;
+            const auto& names = f.client_ca_names;
+            out << trim_right(fit(endpoint_text(f), 23, true) + " " + fit(std::string(to_string(f.client_auth)), 11) +
+                              " " + (names.empty() ? std::string("(any it trusts: it listed none)") : visible_text(names[0])))
+                << "\n";
+            for (std::size_t i = 1; i < names.size(); ++i) out << std::string(36, ' ') << visible_text(names[i]) << "\n";
+        }
+        for (const auto& ca : trust.cas) {
+            out << "\n" << visible_text(ca.name) << ": accepted by " << count_of(ca.services.size(), "service") << "\n";
+            if (ca.known.empty()) out << "  no certificate of this name in the inventory\n";
+            for (const auto& known : ca.known)
+                out << "  " << known.cert.sha256.substr(0, 16) << "  " << days_and_date(known.cert) << "\n";
+        }
+    }
+
     void history(const CertificateHistory& history, std::ostream& out) const override {
         write_summary(history.summary, out);
         write_section_title("Scans", history.scans, out);

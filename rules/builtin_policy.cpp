@@ -135,6 +135,41 @@ rules:
       key transport). Where the data must stay secret for years, offer the hybrid X25519MLKEM768 group
       (OpenSSL 3.5, BoringSSL, recent Go and Java) and keep a classical one for older clients.
 
+  # Baseline Requirements 6.3.2 as ballot SC-081 amended it: the most a public TLS certificate may be valid for,
+  # by the date it was issued, counted inclusively (notAfter - notBefore + 1 s).
+  - id: public-leaf-over-cabf-maximum
+    description: Public TLS certificate valid for longer than the CA/Browser Forum allows for its issuance date
+    severity: high
+    match:
+      leaf: true
+      public_root: true
+      any:
+        - {issued_before: 2026-03-15, lifetime_days: "> 398"}
+        - {issued_on_or_after: 2026-03-15, issued_before: 2027-03-15, lifetime_days: "> 200"}
+        - {issued_on_or_after: 2027-03-15, issued_before: 2029-03-15, lifetime_days: "> 100"}
+        - {issued_on_or_after: 2029-03-15, lifetime_days: "> 47"}
+    advice: >-
+      The Baseline Requirements (6.3.2, ballot SC-081) cap a public TLS certificate at 398 days when issued
+      before 2026-03-15, 200 days from then, 100 days from 2027-03-15 and 47 days from 2029-03-15; clients
+      and root programs may refuse one issued over the limit. Ask the CA to revoke and reissue it within the
+      limit, and renew through ACME (RFC 8555) so every later certificate is short-lived too.
+
+  - id: public-leaf-renewal-outlasts-next-cabf-step
+    description: Public TLS certificate renews on a cycle longer than the CA/Browser Forum's next maximum
+    severity: low
+    match:
+      leaf: true
+      public_root: true
+      any:
+        - {issued_before: 2026-03-15, lifetime_days: "> 200"}
+        - {issued_on_or_after: 2026-03-15, issued_before: 2027-03-15, lifetime_days: "> 100"}
+        - {issued_on_or_after: 2027-03-15, issued_before: 2029-03-15, lifetime_days: "> 47"}
+    advice: >-
+      Within today's limit, but its next renewal falls under a shorter one (200 days from 2026-03-15, 100 from
+      2027-03-15, 47 from 2029-03-15): a renewal scheduled by calendar, a manual step, or an alert set for
+      the old cycle will break. Automate renewal (ACME, RFC 8555; ARI, RFC 9773) and time it by the
+      certificate's own lifetime, e.g. at two thirds of it.
+
   - id: leaf-validity-too-long
     description: Leaf certificate valid for more than 398 days
     severity: medium

@@ -76,6 +76,7 @@ bool test_field(const Match& m, const Subject& s, UnixTime now) {
             return flag(s.endpoint ? std::optional<bool>(s.endpoint->verdict.hostname_match()) : std::nullopt);
         case Field::chain_verified: return flag(verdict_fact(s, &ChainVerdict::verified));
         case Field::order_correct: return flag(verdict_fact(s, &ChainVerdict::order_correct));
+        case Field::public_root: return flag(verdict_fact(s, &ChainVerdict::public_root));
         case Field::serves_default:
             return flag(s.endpoint ? std::optional<bool>(s.endpoint->serves_default) : std::nullopt);
         case Field::key_reused: return flag(s.key_reused);
@@ -247,6 +248,7 @@ void note_fields(const Match& m, SubjectFacts& facts) {
         case Field::serves_default:
         case Field::intermediates_missing_at_least:
         case Field::key_exchange_quantum_vulnerable:
+        case Field::public_root:
         case Field::verify_error: facts.endpoints = true; return;
         case Field::shared_locations_at_least:
         case Field::shared_across_label: facts.shared = true; return;

@@ -34,7 +34,7 @@ struct SourceMark {
 // One test on a subject. The field decides the value's type:
 //   bool:      self_signed, is_ca, expired, not_yet_valid, has_san, hostname_match, chain_verified, key_reused,
 //              pinned_in_trust_store, trust_anchor, system_store, stale, leaf, order_correct, serves_default,
-//              intermediate_expires_before_leaf, quantum_vulnerable, key_exchange_quantum_vulnerable
+//              intermediate_expires_before_leaf, quantum_vulnerable, key_exchange_quantum_vulnerable, public_root
 //   days:      expires_within, validity_longer_than, issued_more_than  ("30d", "4w", "1y" or a number of days)
 //   integer:   key_bits_below, shared_locations_at_least, intermediates_missing_at_least, security_bits_below
 //   compared:  lifetime_days, lifetime_used_percent            ("> 398", ">= 80": an operator and a number)
@@ -46,7 +46,7 @@ struct SourceMark {
 enum class Field {
     self_signed, is_ca, expired, not_yet_valid, has_san, hostname_match, chain_verified, key_reused,
     pinned_in_trust_store, trust_anchor, system_store, stale, leaf, order_correct, serves_default,
-    intermediate_expires_before_leaf, quantum_vulnerable, key_exchange_quantum_vulnerable,
+    intermediate_expires_before_leaf, quantum_vulnerable, key_exchange_quantum_vulnerable, public_root,
     expires_within, validity_longer_than, issued_more_than,
     key_bits_below, shared_locations_at_least, intermediates_missing_at_least, security_bits_below,
     lifetime_days, lifetime_used_percent,
@@ -56,7 +56,7 @@ enum class Field {
     shared_across_label,
 };
 // In the order of the enum (and of the comment above), which is the order messages list them in.
-inline constexpr std::array<EnumName<Field>, 37> kFieldNames{{
+inline constexpr std::array<EnumName<Field>, 38> kFieldNames{{
     {Field::self_signed, "self_signed"},
     {Field::is_ca, "is_ca"},
     {Field::expired, "expired"},
@@ -75,6 +75,7 @@ inline constexpr std::array<EnumName<Field>, 37> kFieldNames{{
     {Field::intermediate_expires_before_leaf, "intermediate_expires_before_leaf"},
     {Field::quantum_vulnerable, "quantum_vulnerable"},
     {Field::key_exchange_quantum_vulnerable, "key_exchange_quantum_vulnerable"},
+    {Field::public_root, "public_root"},
     {Field::expires_within, "expires_within"},
     {Field::validity_longer_than, "validity_longer_than"},
     {Field::issued_more_than, "issued_more_than"},

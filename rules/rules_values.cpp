@@ -56,7 +56,8 @@ ValueType value_type(Field field) {
         case Field::serves_default:
         case Field::intermediate_expires_before_leaf:
         case Field::quantum_vulnerable:
-        case Field::key_exchange_quantum_vulnerable: return ValueType::boolean;
+        case Field::key_exchange_quantum_vulnerable:
+        case Field::public_root: return ValueType::boolean;
         case Field::expires_within:
         case Field::validity_longer_than:
         case Field::issued_more_than: return ValueType::days;

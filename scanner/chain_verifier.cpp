@@ -3,11 +3,14 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509_vfy.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <ctime>
+#include <set>
 
 #include "core/certificate.hpp"
 #include "core/encoding.hpp"
@@ -112,7 +115,19 @@ CertInfo PresentedChain::describe(std::size_t i) const {
 
 struct ChainVerifier::Store {
     X509StorePtr store{X509_STORE_new()};
+    std::set<std::string> given_anchors;  // SHA-256 of each --trust anchor: the rest come from the system store
+    std::set<std::string> public_roots;   // SHA-256 of each --public-roots certificate
+    bool public_roots_listed = false;     // else the system store's roots are the public ones
 };
+
+namespace {
+std::string sha256_of(X509* certificate) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    X509_digest(certificate, EVP_sha256(), digest, &length);
+    return to_hex(std::span<const unsigned char>(digest, length));
+}
+}  // namespace
 
 ChainVerifier::PathResult ChainVerifier::build_path(X509* leaf, const std::vector<X509*>& untrusted_certificates) {
     ossl::X509StackPtr untrusted(sk_X509_new_null());
@@ -127,7 +142,10 @@ ChainVerifier::PathResult ChainVerifier::build_path(X509* leaf, const std::vecto
     X509_STORE_CTX_set_app_data(ctx.get(), &result.errors);
     X509_verify_cert(ctx.get());
     ERR_clear_error();
-    if (STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(ctx.get())) result.length = sk_X509_num(built);
+    if (STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(ctx.get())) {
+        result.length = sk_X509_num(built);
+        if (result.length > 0) result.root_sha256 = sha256_of(sk_X509_value(built, result.length - 1));
+    }
     return result;
 }
 
@@ -137,32 +155,67 @@ void ChainVerifier::add_known_intermediates(const std::vector<Bytes>& certificat
     chain_verdicts_.clear();
 }
 
-ChainVerifier::ChainVerifier(const TrustOptions& options) : store_(std::make_unique<Store>()) {
+namespace {
+// The files of a FILE|DIR option: the file itself, or the directory's entries. Throws naming the option.
+std::vector<std::string> files_of(const std::string& option, const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) throw TrustError(option + " " + path + ": no such file or directory");
+    if (!S_ISDIR(st.st_mode)) return {path};
+    std::unique_ptr<DIR, ossl::Deleter<closedir>> dir(::opendir(path.c_str()));
+    if (!dir) throw TrustError(option + " " + path + ": cannot read the directory");
+    std::vector<std::string> files;
+    while (const dirent* entry = ::readdir(dir.get()))
+        if (entry->d_name[0] != '.') files.push_back(path + "/" + entry->d_name);
+    return files;
+}
+
+// SHA-256 of every PEM certificate in `files`.
+std::set<std::string> fingerprints_in(const std::vector<std::string>& files) {
+    std::set<std::string> out;
+    for (const auto& file : files) {
+        ossl::BioPtr bio(BIO_new_file(file.c_str(), "r"));
+        if (!bio) continue;
+        while (ossl::X509Ptr certificate{PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)})
+            out.insert(sha256_of(certificate.get()));
+    }
+    ERR_clear_error();
+    return out;
+}
+}  // namespace
+
+ChainVerifier::ChainVerifier(const TrustOptions& options)
+    : store_(std::make_unique<Store>()), system_trust_(options.system_trust) {
     X509_STORE* store = store_->store.get();
-    if (options.system_trust) X509_STORE_set_default_paths(store);
     for (const auto& path : options.trust_paths) {
-        struct stat st {};
-        if (::stat(path.c_str(), &st) != 0) throw TrustError("--trust " + path + ": no such file or directory");
-        std::vector<std::string> files;
-        if (S_ISDIR(st.st_mode)) {
-            std::unique_ptr<DIR, ossl::Deleter<closedir>> dir(::opendir(path.c_str()));
-            if (!dir) throw TrustError("--trust " + path + ": cannot read the directory");
-            while (const dirent* entry = ::readdir(dir.get()))
-                if (entry->d_name[0] != '.') files.push_back(path + "/" + entry->d_name);
-        } else {
-            files.push_back(path);
-        }
         std::size_t loaded = 0;
-        for (const auto& file : files) loaded += X509_STORE_load_file(store, file.c_str()) == 1;
+        for (const auto& file : files_of("--trust", path)) loaded += X509_STORE_load_file(store, file.c_str()) == 1;
         ERR_clear_error();
         if (loaded == 0) throw TrustError("--trust " + path + ": holds no PEM certificate");
     }
+    struct stat st {};
+    if (options.public_roots != kPublicRootsPath || ::stat(kPublicRootsPath, &st) == 0) {
+        store_->public_roots = fingerprints_in(files_of("--public-roots", options.public_roots));
+        if (store_->public_roots.empty())
+            throw TrustError("--public-roots " + options.public_roots + ": holds no PEM certificate");
+        store_->public_roots_listed = true;
+    }
+    // The anchors given so far are the user's; the system's are added after, some of them only as a path needs them.
+    STACK_OF(X509_OBJECT)* given = X509_STORE_get0_objects(store);
+    for (int i = 0; i < sk_X509_OBJECT_num(given); ++i)
+        if (X509* anchor = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(given, i))) store_->given_anchors.insert(sha256_of(anchor));
+    if (options.system_trust) X509_STORE_set_default_paths(store);
     STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(store);
     for (int i = 0; i < sk_X509_OBJECT_num(objects); ++i)
         anchor_count_ += X509_OBJECT_get_type(sk_X509_OBJECT_value(objects, i)) == X509_LU_X509;
 }
 
 ChainVerifier::~ChainVerifier() = default;
+
+bool ChainVerifier::is_public_root(const std::string& root_sha256) const {
+    if (root_sha256.empty()) return false;
+    if (store_->public_roots_listed) return store_->public_roots.contains(root_sha256);
+    return system_trust_ && !store_->given_anchors.contains(root_sha256);
+}
 
 ChainVerifier::NameCheckResult ChainVerifier::check_name(X509* leaf, const std::string& server_name,
                                                         const std::string& address) {
@@ -237,6 +290,7 @@ ChainVerdict ChainVerifier::verify(const PresentedChain& presented_chain, const 
             verdict.chain_trusted = std::none_of(verdict.errors.begin(), verdict.errors.end(), [](const std::string& e) {
                 return rank(e) < rank("expired");
             });
+            verdict.public_root = verdict.chain_trusted && is_public_root(path.root_sha256);
             // The path OpenSSL built holds whatever it took from the store beyond what was presented, and beyond
             // the anchor itself.
             const int anchor = verdict.root_included ? 0 : 1;

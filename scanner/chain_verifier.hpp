@@ -44,9 +44,16 @@ private:
     std::vector<std::shared_ptr<x509_st>> parsed_;  // one per DER entry, or none
 };
 
+// Debian's copy of the Mozilla root program (package ca-certificates): the roots public TLS certificates chain to,
+// without the private CAs an organisation adds to the system store.
+inline constexpr const char* kPublicRootsPath = "/usr/share/ca-certificates/mozilla";
+
 struct TrustOptions {
     bool system_trust = true;              // the system bundle (OpenSSL's default paths)
     std::vector<std::string> trust_paths;  // --trust FILE|DIR: PEM bundles, or directories of them
+    // --public-roots FILE|DIR: a trusted path ending at one of these is a public TLS certificate's. Where the
+    // default is absent (not Debian), the system store's roots count as public, those given by --trust not.
+    std::string public_roots = kPublicRootsPath;
 };
 
 struct TrustError : std::runtime_error {
@@ -75,8 +82,10 @@ private:
     struct PathResult {
         std::vector<int> errors;  // every X509_V_ERR_* met on the way
         int length = 0;           // of the path built, anchor included
+        std::string root_sha256;  // of the path's last certificate
     };
     PathResult build_path(x509_st* leaf, const std::vector<x509_st*>& untrusted);
+    bool is_public_root(const std::string& root_sha256) const;
     struct NameCheckResult {
         NameCheck check = NameCheck::not_checked;
         std::string detail;
@@ -84,6 +93,7 @@ private:
     static NameCheckResult check_name(x509_st* leaf, const std::string& server_name, const std::string& address);
     std::vector<std::shared_ptr<x509_st>> known_intermediates_;
     std::unique_ptr<Store> store_;
+    bool system_trust_ = true;
     std::size_t anchor_count_ = 0;
     std::map<std::string, ChainVerdict> chain_verdicts_;
     std::map<std::string, NameCheckResult> name_checks_;  // by leaf fingerprint and the name checked

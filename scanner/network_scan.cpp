@@ -5,6 +5,7 @@
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <exception>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/certificate.hpp"
 #include "scanner/bounded_queue.hpp"
 #include "scanner/starttls_client.hpp"
 
@@ -120,6 +122,29 @@ std::string key_exchange_of(SSL* ssl) {
     return cipher != nullptr && SSL_CIPHER_get_kx_nid(cipher) == NID_kx_rsa ? "RSA" : "";
 }
 
+// Where the callback below notes that the server asked for a client certificate: a flag of the probe's own.
+int certificate_request_index() {
+    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return index;
+}
+
+// certfleet never authenticates as a client: it notes that the server asked, and answers with no certificate.
+int note_certificate_request(SSL* ssl, X509**, EVP_PKEY**) {
+    if (auto* requested = static_cast<bool*>(SSL_get_ex_data(ssl, certificate_request_index()))) *requested = true;
+    return 0;
+}
+
+// The CA names a server lists for client certificates: a bound on what one can make us store.
+constexpr int kMaxClientCaNames = 256;
+
+std::vector<std::string> acceptable_client_ca_names(SSL* ssl) {
+    std::vector<std::string> names;
+    const STACK_OF(X509_NAME)* listed = SSL_get0_peer_CA_list(ssl);
+    for (int i = 0; i < std::min(sk_X509_NAME_num(listed), kMaxClientCaNames); ++i)
+        names.push_back(name_rfc2253(sk_X509_NAME_value(listed, i)));
+    return names;
+}
+
 bool not_tls_reason(int reason) {
     switch (reason) {
         case SSL_R_WRONG_VERSION_NUMBER:
@@ -155,6 +180,7 @@ public:
         // verified once afterwards (and cached), so the handshake's own pass is skipped.
         SSL_CTX_set_cert_verify_callback(ctx, [](X509_STORE_CTX*, void*) { return 1; }, nullptr);
         SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0");
+        SSL_CTX_set_client_cert_cb(ctx, note_certificate_request);
     }
 
     NetworkScanStats run() {
@@ -383,9 +409,21 @@ private:
         SSL* ssl = stream.native_handle();
         if (!name.empty()) SSL_set_tlsext_host_name(ssl, name.c_str());
         SSL_set_tlsext_status_type(ssl, TLSEXT_STATUSTYPE_ocsp);
+        bool certificate_requested = false;
+        SSL_set_ex_data(ssl, certificate_request_index(), &certificate_requested);
         state.arm(deadline);
+        const auto started = Clock::now();
         auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::client, nothrow);
-        if (ec) {
+        SSL_set_ex_data(ssl, certificate_request_index(), nullptr);
+        if (certificate_requested) {
+            observation.client_auth = ClientAuth::requested;
+            observation.client_ca_names = acceptable_client_ca_names(ssl);
+        }
+        // A TLS 1.2 server that requires a client certificate ends the handshake when none comes, after
+        // presenting its own: that certificate is the server's all the same.
+        const bool refused_after_certificate =
+            ec && certificate_requested && !state.deadline_hit && sk_X509_num(SSL_get_peer_cert_chain(ssl)) > 0;
+        if (ec && !refused_after_certificate) {
             ERR_clear_error();
             if (state.deadline_hit) co_return StepFailure{EndpointStatus::timeout, "TLS handshake timed out"};
             if (ec == asio::ssl::error::stream_truncated || ec == asio::error::eof)
@@ -408,7 +446,32 @@ private:
         observation.key_exchange = key_exchange_of(ssl);
         const unsigned char* ocsp = nullptr;
         observation.ocsp_stapled = SSL_get_tlsext_status_ocsp_resp(ssl, &ocsp) > 0 && ocsp != nullptr;
+        if (refused_after_certificate) {
+            ERR_clear_error();
+            observation.client_auth = ClientAuth::required;
+            observation.detail = "the server requires a client certificate: " + ec.message();
+        } else if (certificate_requested && SSL_version(ssl) >= TLS1_3_VERSION) {
+            co_await await_certificate_refusal(state, stream, deadline, Clock::now() - started, observation);
+        }
         co_return std::nullopt;
+    }
+
+    // A TLS 1.3 server checks the client's (empty) certificate after the client has finished its handshake, so a
+    // refusal comes as an alert just after: wait for one as long as a round trip or two took, within the deadline.
+    asio::awaitable<void> await_certificate_refusal(ProbeState& state, asio::ssl::stream<tcp::socket&>& stream,
+                                                    Clock::time_point deadline, Clock::duration handshake_took,
+                                                    EndpointObservation& observation) {
+        const Clock::duration wait = std::clamp<Clock::duration>(2 * handshake_took, std::chrono::milliseconds(100),
+                                                                 std::chrono::milliseconds(1000));
+        state.arm(std::min(deadline, Clock::now() + wait));
+        std::array<char, 512> discarded;
+        auto [ec, read] = co_await stream.async_read_some(asio::buffer(discarded), nothrow);
+        ERR_clear_error();
+        // Only an alert is a refusal: a server that says nothing, or speaks first (a banner), accepted the client.
+        if (ec && !state.deadline_hit && ec.category() == asio::error::get_ssl_category()) {
+            observation.client_auth = ClientAuth::required;
+            observation.detail = "the server requires a client certificate: " + ec.message();
+        }
     }
 
     asio::awaitable<std::optional<StepFailure>> upgrade(ProbeState& state, StartTls protocol, const std::string& name,

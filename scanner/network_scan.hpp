@@ -34,6 +34,8 @@ struct EndpointObservation {
     std::string cipher;       // "TLS_AES_256_GCM_SHA384"
     std::string key_exchange;  // the group or kind of key exchange: "X25519", "secp256r1", "ffdhe2048", "DH-2048", "RSA"
     bool ocsp_stapled = false;
+    ClientAuth client_auth = ClientAuth::none;
+    std::vector<std::string> client_ca_names;  // RFC 2253, as the server listed them
     PresentedChain chain;     // in the order presented, leaf first, as the handshake parsed it
     std::int64_t elapsed_ms = 0;
 };

@@ -243,12 +243,14 @@ TestCert TestCert::make(const CertSpec& spec, const TestKey& subject_key, const 
     return out;
 }
 
-TestChain make_chain(const std::string& leaf_cn) {
-    TestChain chain{TestKey::shared({}, 1), TestKey::shared({}, 2), TestKey::shared({}, 3), {}, {}, {}};
-    CertSpec root{.subject_cn = "Test Root CA", .subject_o = "certfleet tests", .not_after_days = 3650,
+TestChain make_chain(const std::string& leaf_cn, const std::string& ca_name) {
+    const bool usual = ca_name == "Test";
+    TestChain chain{usual ? TestKey::shared({}, 1) : TestKey::generate(), usual ? TestKey::shared({}, 2) : TestKey::generate(),
+                    TestKey::shared({}, 3), {}, {}, {}};
+    CertSpec root{.subject_cn = ca_name + " Root CA", .subject_o = "certfleet tests", .not_after_days = 3650,
                   .is_ca = true, .key_usage = "critical,keyCertSign,cRLSign"};
     chain.root = TestCert::make(root, chain.root_key);
-    CertSpec intermediate{.subject_cn = "Test Intermediate CA", .subject_o = "certfleet tests",
+    CertSpec intermediate{.subject_cn = ca_name + " Intermediate CA", .subject_o = "certfleet tests",
                           .not_after_days = 1825, .is_ca = true, .path_length = 0,
                           .key_usage = "critical,keyCertSign,cRLSign"};
     chain.intermediate = TestCert::make(intermediate, chain.intermediate_key, &chain.root, &chain.root_key);

@@ -85,7 +85,9 @@ struct TestChain {
     TestKey root_key, intermediate_key, leaf_key;
     TestCert root, intermediate, leaf;
 };
-TestChain make_chain(const std::string& leaf_cn = "leaf.example");
+// A root, an intermediate and a leaf. Chains made with the same `ca_name` share their CAs' names and keys, so
+// each verifies under the other's root; give another name for an unrelated PKI.
+TestChain make_chain(const std::string& leaf_cn = "leaf.example", const std::string& ca_name = "Test");
 
 Bytes pkcs7_der(const std::vector<TestCert>& certs);
 std::string pkcs7_pem(const std::vector<TestCert>& certs);

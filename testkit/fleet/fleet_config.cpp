@@ -28,11 +28,14 @@ const std::map<std::string, StartTlsProtocol, std::less<>> kProtocols{
 };
 
 const std::map<std::string, int, std::less<>> kVersions{{"TLSv1.2", TLS1_2_VERSION}, {"TLSv1.3", TLS1_3_VERSION}};
+const std::map<std::string, ClientAuthMode, std::less<>> kClientAuthModes{{"request", ClientAuthMode::request},
+                                                                         {"require", ClientAuthMode::require}};
 
 // A field that does not apply to the kind is rejected rather than ignored: a test that sets it expects an effect.
 std::vector<std::string_view> fields_of(Kind kind) {
     std::vector<std::string_view> fields{"kind", "address", "port"};
-    const std::vector<std::string_view> tls{"cert_chain", "key", "sni", "ocsp_staple", "min_version", "max_version", "groups"};
+    const std::vector<std::string_view> tls{"cert_chain", "key", "sni", "ocsp_staple", "min_version", "max_version", "groups",
+                                              "client_auth", "client_cas"};
     if (kind == Kind::tls || kind == Kind::starttls) fields.insert(fields.end(), tls.begin(), tls.end());
     if (kind == Kind::starttls)
         fields.insert(fields.end(), {"protocol", "starttls_refuse", "starttls_verbose", "greeting_delay_ms"});
@@ -67,6 +70,8 @@ TlsSettings tls_settings(const json& spec) {
     if (spec.contains("min_version")) tls.min_version = lookup(kVersions, spec["min_version"], "min_version");
     if (spec.contains("max_version")) tls.max_version = lookup(kVersions, spec["max_version"], "max_version");
     tls.groups = spec.value("groups", "");
+    if (spec.contains("client_auth")) tls.client_auth = lookup(kClientAuthModes, spec["client_auth"], "client_auth");
+    tls.client_cas = spec.value("client_cas", "");
     return tls;
 }
 

@@ -22,6 +22,8 @@ struct ChainFiles {
     auto operator<=>(const ChainFiles&) const = default;
 };
 
+enum class ClientAuthMode { none, request, require };
+
 struct TlsSettings {
     ChainFiles default_chain;
     std::map<std::string, ChainFiles> sni;  // lower-case server name -> chain
@@ -29,6 +31,8 @@ struct TlsSettings {
     int min_version = 0;  // an OpenSSL TLS*_VERSION; 0 keeps OpenSSL's default
     int max_version = 0;
     std::string groups;  // SSL_CTX_set1_groups_list's list; empty keeps OpenSSL's default
+    ClientAuthMode client_auth = ClientAuthMode::none;
+    std::filesystem::path client_cas;  // PEM: the CA names listed as acceptable for client certificates
 
     auto operator<=>(const TlsSettings&) const = default;
 };

@@ -51,6 +51,12 @@ json endpoint_json(const FleetEndpoint& endpoint, PemFiles& pems) {
     if (!endpoint.max_version.empty()) spec["max_version"] = endpoint.max_version;
     if (endpoint.ocsp_staple) spec["ocsp_staple"] = true;
     if (!endpoint.groups.empty()) spec["groups"] = endpoint.groups;
+    if (!endpoint.client_auth.empty()) spec["client_auth"] = endpoint.client_auth;
+    if (!endpoint.client_cas.empty()) {
+        std::string cas;
+        for (const TestCert& ca : endpoint.client_cas) cas += ca.pem();
+        spec["client_cas"] = pems.path_for(cas);
+    }
     if (!endpoint.protocol.empty()) spec["protocol"] = endpoint.protocol;
     if (endpoint.refuse) spec["starttls_refuse"] = true;
     if (endpoint.verbose) spec["starttls_verbose"] = true;

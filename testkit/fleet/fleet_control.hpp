@@ -27,6 +27,8 @@ struct FleetEndpoint {
     std::string min_version, max_version;  // "TLSv1.2" or "TLSv1.3"; empty keeps OpenSSL's defaults
     bool ocsp_staple = false;              // staple a well-formed but untrusted "good" OCSP response
     std::string groups;                    // key-exchange groups it accepts, OpenSSL's list ("ffdhe2048", "P-384")
+    std::string client_auth;               // "request" or "require" a client certificate; empty: neither
+    std::vector<TestCert> client_cas;      // the CAs whose names it lists as acceptable for client certificates
     // starttls:
     std::string protocol;  // smtp, imap, pop3, ftp, ldap, postgres, xmpp, mysql
     bool refuse = false;   // answer the upgrade request negatively

@@ -93,6 +93,17 @@ std::unique_ptr<TlsEndpointContext::Chain> TlsEndpointContext::load(const ChainF
         fail("cannot set max_version");
     if (!settings.groups.empty() && SSL_CTX_set1_groups_list(ctx, settings.groups.c_str()) != 1)
         fail("cannot set groups " + settings.groups);
+    if (settings.client_auth != ClientAuthMode::none) {
+        const bool required = settings.client_auth == ClientAuthMode::require;
+        // Any certificate a client sends would do: the fleet tests what clients see, not whom it lets in.
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | (required ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+                           [](int, X509_STORE_CTX*) { return 1; });
+    }
+    if (!settings.client_cas.empty()) {
+        STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(settings.client_cas.c_str());
+        if (names == nullptr) fail("cannot load client CAs " + settings.client_cas.string());
+        SSL_CTX_set_client_CA_list(ctx, names);
+    }
     if (settings.ocsp_staple) {
         chain->ocsp_response = dummy_ocsp_response(ctx);
         SSL_CTX_set_tlsext_status_cb(ctx, staple_ocsp);

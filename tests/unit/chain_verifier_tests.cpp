@@ -242,3 +242,26 @@ TEST_CASE("verify: a chain the handshake parsed gets the verdict and description
         CHECK(fresh.verify(chain, name, kAddress).verify_error == from_der.verify_error);
     }
 }
+
+TEST_CASE("verify: a trusted path is a public TLS certificate's only where it ends at a public root", "[verify]") {
+    Fixture f;
+    const std::string root = (f.dir / "root.pem").string();
+    // Trusted by --trust, but no public root: a private CA's leaf.
+    CHECK(f.verifier.verify({f.chain.leaf.der, f.chain.intermediate.der}, "api.example", kAddress).chain_trusted);
+    CHECK_FALSE(f.verifier.verify({f.chain.leaf.der, f.chain.intermediate.der}, "api.example", kAddress).public_root);
+
+    ChainVerifier public_ca(TrustOptions{false, {root}, root});
+    CHECK(public_ca.verify({f.chain.leaf.der, f.chain.intermediate.der}, "api.example", kAddress).public_root);
+    // Public whatever else fails: the name is another failure class.
+    CHECK(public_ca.verify({f.chain.leaf.der, f.chain.intermediate.der}, "other.example", kAddress).public_root);
+
+    // Listed as public but not trusted: no path, so no public root.
+    ChainVerifier listed_only(TrustOptions{false, {}, root});
+    CHECK_FALSE(listed_only.verify({f.chain.leaf.der, f.chain.intermediate.der}, "api.example", kAddress).public_root);
+
+    CHECK_THROWS_WITH(ChainVerifier(TrustOptions{false, {}, "/nonexistent/roots"}),
+                      Catch::StartsWith("--public-roots /nonexistent/roots: no such file"));
+    write_file(f.dir / "empty.pem", "no certificates here\n");
+    CHECK_THROWS_WITH(ChainVerifier(TrustOptions{false, {}, (f.dir / "empty.pem").string()}),
+                      Catch::Contains("holds no PEM certificate"));
+}

@@ -372,6 +372,12 @@ TEST_CASE("rules: each built-in rule fires on its case and stays quiet on a heal
              s.cert.key_bits = 384;
              s.cert.not_after = 2'096'000'000;  // 2036-06-02
          })},
+        // Issued 2027-01-05: 200 days at most, 100 from the next step.
+        {"public-leaf-over-cabf-maximum", with([](Subject& s) {
+             s.endpoint->verdict.public_root = true;
+             s.cert.not_after = s.cert.not_before + 210 * kDay;
+         })},
+        {"public-leaf-renewal-outlasts-next-cabf-step", with([](Subject& s) { s.endpoint->verdict.public_root = true; })},
         {"leaf-without-san", with([](Subject& s) { s.cert.dns_names.clear(); })},
         {"ca-served-as-leaf", with([](Subject& s) { s.cert.is_ca = true; })},
         {"chain-out-of-order", with([](Subject& s) { s.endpoint->verdict.order_correct = false; })},
@@ -525,4 +531,43 @@ TEST_CASE("rules: the inventory is asked only for the facts the rules test", "[r
     // The built-in policy tests them all.
     const auto builtin = rules::facts_tested_by(rules::parse_rules("include: builtin\n", "b.yaml"));
     CHECK((builtin.endpoints && builtin.shared && builtin.reused_keys && builtin.anchors));
+}
+
+TEST_CASE("rules: public TLS lifetimes are held to the CA/Browser Forum maximum of their issuance date, and warned "
+          "ahead of the next step", "[rules][evaluate]") {
+    constexpr UnixTime k2026_03_15 = 1'773'532'800, k2027_03_15 = 1'805'068'800, k2029_03_15 = 1'868'227'200;
+    // The two lifetime rules' findings for a leaf issued at `issued` and valid for `days` days and `seconds`
+    // more, counted as the Baseline Requirements count (notAfter - notBefore + 1 s).
+    const auto lifetime_findings = [](UnixTime issued, std::int64_t days, bool public_root = true, UnixTime seconds = 0) {
+        Subject s = endpoint_subject();
+        s.endpoint->verdict.public_root = public_root;
+        s.cert.not_before = issued;
+        s.cert.not_after = issued + days * kDay + seconds - 1;
+        std::set<std::string> out;
+        for (const auto& f : rules::evaluate(rules::builtin_policy(), {s}, kNow).findings)
+            if (f.rule_id.starts_with("public-leaf-")) out.insert(f.rule_id);
+        return out;
+    };
+    const std::set<std::string> none, over{"public-leaf-over-cabf-maximum"},
+        ahead{"public-leaf-renewal-outlasts-next-cabf-step"};
+    const std::set<std::string> both{"public-leaf-over-cabf-maximum", "public-leaf-renewal-outlasts-next-cabf-step"};
+    // Issued the second before the first step: 398 days allowed, 200 next.
+    CHECK(lifetime_findings(k2026_03_15 - 1, 398) == ahead);
+    CHECK(lifetime_findings(k2026_03_15 - 1, 399) == both);
+    CHECK(lifetime_findings(k2026_03_15 - 1, 200) == none);
+    // From 2026-03-15: 200, 100 next.
+    CHECK(lifetime_findings(k2026_03_15, 200) == ahead);
+    CHECK(lifetime_findings(k2026_03_15, 201) == both);
+    CHECK(lifetime_findings(k2026_03_15, 100) == none);
+    // From 2027-03-15: 100, 47 next.
+    CHECK(lifetime_findings(k2027_03_15, 100) == ahead);
+    CHECK(lifetime_findings(k2027_03_15 + 30 * kDay, 101) == both);
+    CHECK(lifetime_findings(k2027_03_15, 47) == none);
+    // From 2029-03-15: 47, and no next step known.
+    CHECK(lifetime_findings(k2029_03_15, 47) == none);
+    CHECK(lifetime_findings(k2029_03_15, 48) == over);
+    // One second over the limit is a day over it.
+    CHECK(lifetime_findings(k2029_03_15, 47, true, 1) == over);
+    // A private CA's certificate is not bound by the Baseline Requirements.
+    CHECK(lifetime_findings(k2026_03_15, 365, false) == none);
 }
