@@ -38,6 +38,18 @@ struct FleetEndpoint {
     std::size_t bytes = 0;  // how much to send before closing; 0 keeps the fleet's default, 10 MiB
 };
 
+// A TLS endpoint serving `chain` (leaf first) with `key`; tests set what else they need on it.
+inline FleetEndpoint tls_endpoint(const std::string& address, std::uint16_t port, std::vector<TestCert> chain,
+                                  const TestKey& key) {
+    FleetEndpoint e;
+    e.kind = "tls";
+    e.address = address;
+    e.port = port;
+    e.chain = std::move(chain);
+    e.key = key;
+    return e;
+}
+
 class TestFleet {
 public:
     // Returns once every endpoint listens. Throws std::runtime_error with the fleet's own message (a bind

@@ -19,12 +19,7 @@ constexpr std::uint16_t kPort = 15452;
 
 FleetEndpoint serving(const std::string& address, const TestCert& cert, const TestKey& key, const std::string& client_auth,
                       std::vector<TestCert> client_cas, const std::string& max_version = "") {
-    FleetEndpoint e;
-    e.kind = "tls";
-    e.address = address;
-    e.port = kPort;
-    e.chain = {cert};
-    e.key = key;
+    FleetEndpoint e = tls_endpoint(address, kPort, {cert}, key);
     e.client_auth = client_auth;
     e.client_cas = std::move(client_cas);
     e.max_version = max_version;

@@ -20,13 +20,9 @@ constexpr std::uint16_t kPort = 15451;
 FleetEndpoint serving(const std::string& address, const TestChain& chain, long long days) {
     CertSpec spec{.subject_cn = address, .ip_addresses = {address}, .not_after_days = days - 1};
     spec.ext_key_usage = "serverAuth";
-    FleetEndpoint e;
-    e.kind = "tls";
-    e.address = address;
-    e.port = kPort;
-    e.chain = {TestCert::make(spec, chain.leaf_key, &chain.intermediate, &chain.intermediate_key), chain.intermediate};
-    e.key = chain.leaf_key;
-    return e;
+    return tls_endpoint(address, kPort,
+                        {TestCert::make(spec, chain.leaf_key, &chain.intermediate, &chain.intermediate_key), chain.intermediate},
+                        chain.leaf_key);
 }
 
 }  // namespace

@@ -22,13 +22,7 @@ constexpr const char* kForgetAddress = "127.66.62.2";
 constexpr std::uint16_t kPort = 15447;
 
 FleetEndpoint serving(const std::string& address, const TestCert& cert, const TestKey& key) {
-    FleetEndpoint e;
-    e.kind = "tls";
-    e.address = address;
-    e.port = kPort;
-    e.chain = {cert};
-    e.key = key;
-    return e;
+    return tls_endpoint(address, kPort, {cert}, key);
 }
 
 void scan_site(const std::string& db, const std::string& address, const std::string& site) {
