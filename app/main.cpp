@@ -54,7 +54,8 @@ int main(int argc, char** argv) {
     auto* scan_cmd = app.add_subcommand(
         "scan", "Scan file trees and network targets for certificates into the inventory.\n"
                 "TARGET: IPv4/IPv6 address, CIDR (10.0.0.0/24), range (10.0.0.1-10.0.0.40), host name, host:port,\n"
-                "[v6]:port. Without --ports, targets are probed on the default TLS and STARTTLS ports.");
+                "[v6]:port, URL (https://host:8443/path). Without --ports, targets are probed on the default TLS and\n"
+                "STARTTLS ports.");
     scan_cmd->add_option("targets", request.targets, "Network targets to probe");
     scan_cmd->add_option("--files", request.files, "File or directory tree to scan (repeatable)");
     scan_cmd->add_flag("--system-dirs", request.system_dirs,

@@ -72,8 +72,52 @@ void refuse_target_given_as_path(const std::string& file) {
     } catch (const scanner::TargetError&) {
         return;
     }
-    throw PlanError("--files " + file + ": no such file or directory, and it reads as a scan target; --files takes "
-                    "every word after it, so give targets first: certfleet scan " + file + " --files PATH");
+    const std::string target = scanner::without_userinfo(file);
+    throw PlanError("--files " + target + ": no such file or directory, and it reads as a scan target; --files takes "
+                    "every word after it, so give targets first: certfleet scan " + target + " --files PATH");
+}
+
+// The mirror case: `scan c/srv` names a directory where a target goes. A word that is no target but names a file or
+// directory is refused with --files as the fix, instead of how it fails as an address.
+std::optional<std::string> path_given_as_target(const std::string& spec, const std::vector<std::uint16_t>& ports) {
+    std::error_code error;
+    const auto status = std::filesystem::status(spec, error);
+    if (error || !std::filesystem::exists(status)) return std::nullopt;
+    try {
+        scanner::TargetSet::parse({spec}, ports, {});
+        return std::nullopt;
+    } catch (const scanner::TargetError&) {
+    }
+    const char* kind = std::filesystem::is_directory(status) ? "a directory" : "a file";
+    return "target '" + spec + "': " + spec + " is " + kind + ", not a network target: scan it with --files " + spec;
+}
+
+// Every bad target at once, as TargetSet::parse gives them, with the arguments that name files or directories first.
+scanner::TargetSet parse_targets(const std::vector<std::string>& specs, std::size_t arguments,
+                                 const std::vector<std::uint16_t>& ports, const std::vector<std::string>& excludes) {
+    std::vector<std::string> problems;
+    std::vector<std::string> network_specs;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        const auto path_problem = i < arguments ? path_given_as_target(specs[i], ports) : std::nullopt;
+        if (path_problem)
+            problems.push_back(*path_problem);
+        else
+            network_specs.push_back(specs[i]);
+    }
+    try {
+        auto targets = scanner::TargetSet::parse(network_specs, ports, excludes);
+        if (problems.empty()) return targets;
+    } catch (const scanner::TargetError& e) {
+        problems.insert(problems.end(), e.problems().begin(), e.problems().end());
+    }
+    throw scanner::TargetError(std::move(problems));
+}
+
+// A URL's user name and password are not needed to probe it, and are never stored with the scan.
+std::vector<std::string> without_userinfo(const std::vector<std::string>& specs) {
+    std::vector<std::string> stripped;
+    for (const auto& spec : specs) stripped.push_back(scanner::without_userinfo(spec));
+    return stripped;
 }
 
 std::optional<scanner::WalkOptions> plan_files(const ScanRequest& request, std::vector<std::string>& notes) {
@@ -115,7 +159,7 @@ std::vector<std::uint16_t> ports_to_probe(const std::string& ports) {
 std::string target_set_of(const ScanRequest& request, const scanner::Shard& shard, const std::string& site) {
     const std::string file =
         request.targets_file.empty() ? "" : std::filesystem::absolute(request.targets_file).lexically_normal().string();
-    nlohmann::json set{{"targets", request.targets},
+    nlohmann::json set{{"targets", without_userinfo(request.targets)},
                        {"targets_file", file},
                        {"localhost", request.localhost},
                        {"shard", std::to_string(shard.index + 1) + "/" + std::to_string(shard.count)}};
@@ -125,11 +169,12 @@ std::string target_set_of(const ScanRequest& request, const scanner::Shard& shar
 
 std::optional<NetworkPlan> plan_network(const ScanRequest& request, const std::string& site,
                                         std::vector<std::string>& notes) {
-    std::vector<std::string> specs = request.targets;
+    std::vector<std::string> specs = without_userinfo(request.targets);
     std::vector<std::string> excludes = request.excludes;
     try {
         if (!request.targets_file.empty())
-            for (auto& spec : scanner::read_target_file(request.targets_file)) specs.push_back(std::move(spec));
+            for (auto& spec : scanner::read_target_file(request.targets_file))
+                specs.push_back(scanner::without_userinfo(spec));
     } catch (const scanner::TargetFileError& e) {
         throw UnreadableListError("--targets-file", request.targets_file, e.what());
     }
@@ -143,7 +188,7 @@ std::optional<NetworkPlan> plan_network(const ScanRequest& request, const std::s
     if (specs.empty()) return std::nullopt;
 
     auto ports = ports_to_probe(request.ports);
-    auto targets = scanner::TargetSet::parse(specs, ports, excludes);  // every bad target at once
+    auto targets = parse_targets(specs, request.targets.size(), ports, excludes);
     NetworkPlan plan{std::move(specs), std::move(ports), std::move(targets), {}, {}, 0, false, {}};
     auto& o = plan.options;
     o.concurrency = fit_concurrency_to_descriptors(request.concurrency, notes);
@@ -256,7 +301,7 @@ std::pair<std::string, std::string> refused_scan_kind_and_parameters(const ScanR
     const bool network = !request.targets.empty() || !request.targets_file.empty() || request.localhost;
     const bool files = !request.files.empty() || request.system_dirs;
     nlohmann::json parameters{{"lists", {error.path()}}};
-    if (!request.targets.empty()) parameters["targets"] = request.targets;
+    if (!request.targets.empty()) parameters["targets"] = without_userinfo(request.targets);
     const std::string kind = files && network ? "files+network" : network ? "network" : "files";
     return {kind, parameters.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }

@@ -14,10 +14,34 @@ bool all_digits(std::string_view text) {
     return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+std::string lowercase(std::string_view text) {
+    std::string lower(text);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; });
+    return lower;
+}
+
+constexpr std::string_view kSchemeSeparator = "://";
+
+// Where a URL's host starts: past "user:password@" when there is one. Taken to the last '@', so a password with a
+// '/' in it is never read as the host or a port, nor shown; parse_url refuses such a URL.
+std::size_t host_start(std::string_view url, std::size_t scheme_end) {
+    const std::size_t authority = scheme_end + kSchemeSeparator.size();
+    const std::size_t at = url.rfind('@');
+    return at == std::string_view::npos || at < authority ? authority : at + 1;
+}
+
 }  // namespace
 
 std::string quoted(std::string_view text) {
     constexpr std::size_t kMaxShown = 200;
+    std::string shown(text);
+    if (const std::size_t scheme_end = shown.find(kSchemeSeparator); scheme_end != std::string::npos) {
+        const std::size_t authority = scheme_end + kSchemeSeparator.size();
+        const std::size_t host = host_start(shown, scheme_end);
+        if (host > authority) shown.replace(authority, host - authority - 1, "***");
+    }
+    text = shown;
     std::string out = "'";
     for (const unsigned char c : text.substr(0, kMaxShown)) {
         if (c >= 0x20 && c < 0x7f) {
@@ -166,17 +190,115 @@ HostName parse_host_name(std::string_view text) {
         if (dot == std::string_view::npos) break;
         start = dot + 1;
     }
-    HostName host{std::string(text), std::string(name)};
-    for (std::string* s : {&host.name, &host.server_name})
-        std::transform(s->begin(), s->end(), s->begin(),
-                       [](char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; });
-    return host;
+    return HostName{lowercase(text), lowercase(name)};
+}
+
+// Schemes whose servers speak TLS from the first byte, on these ports. Each one's plaintext twin is its name
+// without the final 's' (http, ldap, redis), which is how a plaintext URL is told from an unknown one.
+struct TlsScheme {
+    std::string_view name;
+    std::uint16_t port;
+};
+constexpr TlsScheme kTlsSchemes[] = {
+    {"https", 443}, {"wss", 443},   {"davs", 443},   {"grpcs", 443},    {"smtps", 465},  {"ldaps", 636}, {"ftps", 990},
+    {"imaps", 993}, {"pop3s", 995}, {"amqps", 5671}, {"rediss", 6380}, {"ircs", 6697}, {"mqtts", 8883},
+};
+
+std::optional<std::uint16_t> tls_port_of_scheme(std::string_view scheme) {
+    for (const auto& known : kTlsSchemes)
+        if (known.name == scheme) return known.port;
+    return std::nullopt;
+}
+
+// A CIDR block's length read as a URL path: "/24" of https://10.0.0.0/24, with nothing after it but a port.
+bool is_prefix_length_path(std::string_view path) {
+    if (!path.starts_with('/')) return false;
+    const std::size_t end = std::min(path.find_first_of("/?#:", 1), path.size());
+    return all_digits(path.substr(1, end - 1)) && (end == path.size() || path[end] == ':');
+}
+
+// The one host of a URL. A block or range is refused, showing it as a spec without the scheme, on `port`.
+Hosts parse_url_host(std::string_view host, bool bracketed, std::string_view path, const std::string& scheme,
+                     const std::string& port) {
+    const auto refuse = [&](const char* kind, const std::string& spec) {
+        return Problem{std::string("a URL names one host, not ") + kind + ": give it without " + scheme +
+                       "://, as in " + spec};
+    };
+    if (bracketed) {
+        const std::string spec = "[" + std::string(host) + "]:" + port;
+        if (host.find('/') != std::string_view::npos) throw refuse("a CIDR block", spec);
+        if (host.find('-') != std::string_view::npos) throw refuse("a range", spec);
+        const uint128 address = parse_ipv6(host);
+        return Interval<uint128>{address, address};
+    }
+    // As in parse_spec, digits and dots are an address, never a name to resolve.
+    if (host.find_first_not_of("0123456789.-") != std::string_view::npos) return parse_host_name(host);
+    if (host.find('-') != std::string_view::npos) throw refuse("a range", std::string(host) + ":" + port);
+    if (is_prefix_length_path(path)) {
+        const std::string block = std::string(host) + std::string(path.substr(0, path.find_first_of("/?#", 1)));
+        throw refuse("a CIDR block", block.find(':') == std::string::npos ? block + ":" + port : block);
+    }
+    const std::uint32_t address = parse_ipv4(host);
+    return Interval<std::uint32_t>{address, address};
+}
+
+// scheme://[user:password@]host[:port][/path][?query][#fragment]: one host, on the URL's port or else its scheme's
+// TLS port. The path, query and fragment do not change the certificate, and the password is not needed to get it.
+ParsedSpec parse_url(std::string_view url, std::size_t scheme_end) {
+    const std::string scheme = lowercase(url.substr(0, scheme_end));
+    if (scheme.empty() || scheme.front() < 'a' || scheme.front() > 'z' ||
+        scheme.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789+-.") != std::string::npos)
+        throw Problem{quoted(url.substr(0, scheme_end)) + " is not a URL scheme; a URL starts like https://"};
+    const std::size_t authority = scheme_end + kSchemeSeparator.size();
+    const std::size_t host_begin = host_start(url, scheme_end);
+    if (url.substr(authority, host_begin - authority).find_first_of("/?#") != std::string_view::npos)
+        throw Problem{"an '@' after a '/', '?' or '#' leaves unclear where the host is: leave out the path, and write "
+                      "'/', '?' and '#' in a password as %2F, %3F and %23"};
+    const std::string_view rest = url.substr(host_begin);
+
+    std::string_view host;
+    std::string_view after_host;
+    const bool bracketed = rest.starts_with('[');
+    if (bracketed) {
+        const std::size_t close = rest.find(']');
+        if (close == std::string_view::npos) throw Problem{"'[' has no matching ']'"};
+        host = rest.substr(1, close - 1);
+        after_host = rest.substr(close + 1);
+        if (!after_host.empty() && after_host.find_first_of(":/?#") != 0)
+            throw Problem{quoted(after_host) + " after ']' is not ':port' or a path"};
+    } else {
+        const std::size_t end = std::min(rest.find_first_of(":/?#"), rest.size());
+        host = rest.substr(0, end);
+        after_host = rest.substr(end);
+    }
+    if (host.empty())
+        throw Problem{"the URL has no host; an IPv6 address goes in brackets: " + scheme + "://[2001:db8::7]/"};
+    std::optional<std::string_view> port_text;
+    std::string_view path = after_host;
+    if (after_host.starts_with(':')) {
+        const std::size_t port_end = std::min(after_host.find_first_of("/?#"), after_host.size());
+        port_text = after_host.substr(1, port_end - 1);
+        path = after_host.substr(port_end);
+    }
+    const std::optional<std::uint16_t> scheme_port = tls_port_of_scheme(scheme);
+    const std::string port_shown =
+        port_text ? std::string(*port_text) : scheme_port ? std::to_string(*scheme_port) : "PORT";
+    ParsedSpec parsed{parse_url_host(host, bracketed, path, scheme, port_shown), scheme_port};
+    if (port_text) parsed.port = parse_port(*port_text);
+    if (parsed.port) return parsed;
+    const std::string shown_host = bracketed ? "[" + std::string(host) + "]" : std::string(host);
+    if (tls_port_of_scheme(scheme + "s"))
+        throw Problem{scheme + " is not TLS; give " + scheme + "s://" + shown_host + " or " + shown_host + ":PORT"};
+    throw Problem{"certfleet does not know which port " + scheme + ":// URLs use for TLS; give it: " + scheme +
+                  "://" + shown_host + ":PORT"};
 }
 
 }  // namespace
 
 ParsedSpec parse_spec(std::string_view spec) {
     if (spec.empty()) throw Problem{"the target is empty"};
+    if (const std::size_t scheme_end = spec.find(kSchemeSeparator); scheme_end != std::string_view::npos)
+        return parse_url(spec, scheme_end);
     // Brackets hold any IPv6 form, blocks and ranges included, so each can carry a port.
     if (spec.front() == '[') {
         const std::size_t close = spec.find(']');
@@ -203,6 +325,18 @@ ParsedSpec parse_spec(std::string_view spec) {
     return parsed;
 }
 
+std::string spec_of_line(std::string_view line, std::string_view a_line_holds) {
+    constexpr std::string_view kSpace = " \t\r\f\v";
+    const std::size_t space = line.find_first_of(kSpace);
+    if (space == std::string_view::npos) return std::string(line);
+    const std::string_view host = line.substr(0, space);
+    const std::string_view port = line.substr(line.find_first_not_of(kSpace, space));
+    if (!all_digits(port)) throw Problem{"a line holds " + std::string(a_line_holds)};
+    const bool bare_ipv6 = std::count(host.begin(), host.end(), ':') >= 2 && !host.starts_with('[') &&
+                           host.find(kSchemeSeparator) == std::string_view::npos;
+    return bare_ipv6 ? "[" + std::string(host) + "]:" + std::string(port) : std::string(host) + ":" + std::string(port);
+}
+
 ParsedSpec parse_target(const std::string& spec, const std::vector<std::uint16_t>& ports) {
     return about("target", spec, [&] {
         ParsedSpec parsed = parse_spec(spec);
@@ -214,6 +348,8 @@ ParsedSpec parse_target(const std::string& spec, const std::vector<std::uint16_t
 
 Hosts parse_exclude(const std::string& spec) {
     return about("exclude", spec, [&] {
+        if (spec.find(kSchemeSeparator) != std::string::npos)
+            throw Problem{"an exclude is an address, CIDR block or range, not a URL"};
         ParsedSpec parsed = parse_spec(spec);
         if (parsed.port) throw Problem{"an exclude cannot have a port; it excludes the addresses on every port"};
         if (std::holds_alternative<HostName>(parsed.hosts))
@@ -227,3 +363,14 @@ void check_port_list(const std::vector<std::uint16_t>& ports) {
 }
 
 }  // namespace certfleet::scanner::target_spec
+
+namespace certfleet::scanner {
+
+std::string without_userinfo(const std::string& spec) {
+    const std::size_t scheme_end = spec.find(target_spec::kSchemeSeparator);
+    if (scheme_end == std::string::npos) return spec;
+    const std::size_t authority = scheme_end + target_spec::kSchemeSeparator.size();
+    return spec.substr(0, authority) + spec.substr(target_spec::host_start(spec, scheme_end));
+}
+
+}  // namespace certfleet::scanner

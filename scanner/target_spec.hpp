@@ -20,7 +20,7 @@ struct Problem {
     std::string message;
 };
 
-// Inputs come from files too, so what is echoed back is kept printable and short.
+// Inputs come from files too, so what is echoed back is kept printable and short; a URL's password is masked.
 std::string quoted(std::string_view text);
 
 // Runs `parse`, turning its Problem into a TargetError that names the input: "target '10.0.0.0/33': ...".
@@ -58,8 +58,12 @@ struct ParsedSpec {
     std::optional<std::uint16_t> port;
 };
 
-// Any spec of the syntax, whatever it is used for; throws Problem.
+// Any spec of the syntax, whatever it is used for; throws Problem. A URL always has a port: its own or its
+// scheme's.
 ParsedSpec parse_spec(std::string_view spec);
+// A trimmed line of a list file as a spec: the line itself, or ssl-cert-check's "HOST PORT" as HOST:PORT
+// ([HOST]:PORT for IPv6). Any other line with spaces throws Problem saying it holds `a_line_holds`.
+std::string spec_of_line(std::string_view line, std::string_view a_line_holds);
 // A target to scan: also needs a port, its own or the list's. Throws TargetError naming the spec.
 ParsedSpec parse_target(const std::string& spec, const std::vector<std::uint16_t>& ports);
 // Addresses, blocks and ranges, without a port. Throws TargetError naming the spec.

@@ -268,8 +268,10 @@ std::string read_spec_file_content(const std::string& path) {
     }
 }
 
+// `kind` and `a_line_holds` name what a line is for messages: "target", "one target, or ...".
 template <typename Check>
-std::vector<std::string> read_spec_file(const std::string& path, Check check) {
+std::vector<std::string> read_spec_file(const std::string& path, const char* kind, std::string_view a_line_holds,
+                                        Check check) {
     const std::string content = read_spec_file_content(path);
     std::vector<std::string> specs;
     std::size_t line_number = 0;
@@ -282,13 +284,15 @@ std::vector<std::string> read_spec_file(const std::string& path, Check check) {
         constexpr const char* kSpace = " \t\r\f\v";
         const std::size_t first = line.find_first_not_of(kSpace);
         if (first == std::string_view::npos) continue;
-        const std::string spec(line.substr(first, line.find_last_not_of(kSpace) - first + 1));
+        const std::string_view trimmed = line.substr(first, line.find_last_not_of(kSpace) - first + 1);
+        std::string spec;
         try {
+            spec = about(kind, trimmed, [&] { return spec_of_line(trimmed, a_line_holds); });
             check(spec);
         } catch (const TargetError& error) {
             throw TargetError(path + ":" + std::to_string(line_number) + ": " + error.what());
         }
-        specs.push_back(spec);
+        specs.push_back(std::move(spec));
     }
     return specs;
 }
@@ -362,13 +366,16 @@ Shard parse_shard(const std::string& text) {
 }
 
 std::vector<std::string> read_target_file(const std::string& path) {
-    return read_spec_file(path, [](const std::string& spec) {
-        about("target", spec, [&] { refuse_only_blocked(parse_spec(spec).hosts); });
-    });
+    return read_spec_file(path, "target", "one target, or a host and a port such as 'mail.example.com 993'",
+                          [](const std::string& spec) {
+                              about("target", spec, [&] { refuse_only_blocked(parse_spec(spec).hosts); });
+                          });
 }
 
+// "HOST PORT" is read here too, so such a line is refused as an exclude with a port.
 std::vector<std::string> read_exclude_file(const std::string& path) {
-    return read_spec_file(path, [](const std::string& spec) { parse_exclude(spec); });
+    return read_spec_file(path, "exclude", "one exclude: an address, CIDR block or range",
+                          [](const std::string& spec) { parse_exclude(spec); });
 }
 
 struct TargetSet::Data {

@@ -9,6 +9,9 @@
 //   192.0.2.1-192.0.2.40   2001:db8::1-2001:db8::ff   inclusive range of full addresses
 //   mail.example.com   mail.example.com.          host name (RFC 1123 labels, trailing dot allowed)
 //   host:993   192.0.2.7:443   192.0.2.0/30:8443   [2001:db8::7]:443   [2001:db8::/120]:443   only that port
+//   https://host:8443/path   ldaps://192.0.2.7   wss://[2001:db8::7]/   a URL: one host, on its port or else its
+//                                                 scheme's TLS port (https 443, ldaps 636...); user and password
+//                                                 are ignored, never shown; http:// and the like need a port
 // A target without a port is scanned on every port of the port list. Excludes are addresses, CIDR blocks and
 // ranges (no ports, no names); excluded addresses are never produced, and neither are blocked ones (kBlockedRanges).
 //
@@ -90,6 +93,10 @@ std::optional<BlockedRange> blocked_range_of(const std::string& address);
 // none is given. Any fixed value would do.
 inline constexpr std::uint64_t kDefaultShuffleSeed = 0x2545f4914f6cdd1d;
 
+// A URL spec without its user name and password, which no probe needs and no inventory should keep:
+// "https://user:pw@host/" -> "https://host/". Any other spec is returned as it is.
+std::string without_userinfo(const std::string& spec);
+
 // "443,8443,9000-9010" -> sorted, without duplicates. Throws TargetError naming the bad entry.
 std::vector<std::uint16_t> parse_ports(const std::string& list);
 
@@ -110,9 +117,9 @@ struct Shard {
 // "K/N" with 1 <= K <= N, K 1-based as people count shards.
 Shard parse_shard(const std::string& text);
 
-// One spec per line; '#' starts a comment; blank lines are skipped and whitespace is trimmed. Every line is checked
-// as a target (or an exclude) here, so a mistake is reported by line: "targets.txt:12: target '300.1.1.1': ...".
-// Files over 64 MiB are refused.
+// One spec per line; '#' starts a comment; blank lines are skipped and whitespace is trimmed. A line "HOST PORT", as
+// ssl-cert-check's files have them, is read as HOST:PORT. Every line is checked as a target (or an exclude) here, so
+// a mistake is reported by line: "targets.txt:12: target '300.1.1.1': ...". Files over 64 MiB are refused.
 std::vector<std::string> read_target_file(const std::string& path);
 std::vector<std::string> read_exclude_file(const std::string& path);
 

@@ -54,3 +54,15 @@ TEST_CASE("e2e: a target typed after --files is refused with the fix and not wal
     INFO(missing.err);
     CHECK(missing.exit_code == 0);
 }
+
+TEST_CASE("e2e: a directory typed as a target is refused with --files as the fix", "[e2e][cli]") {
+    TempDir dir;
+    write_file(dir / "srv/a.pem", TestCert::make({}, TestKey::shared()).pem());
+    const std::string db = (dir / "inventory.db").string(), srv = (dir / "srv").string();
+    const auto scan = run_certfleet(db, {"scan", srv, "--no-progress"});
+    INFO(scan.err);
+    CHECK(scan.exit_code == 2);
+    CHECK(scan.err.find(srv + " is a directory, not a network target: scan it with --files " + srv) !=
+          std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(db));
+}

@@ -31,6 +31,29 @@ TEST_CASE("pipeline: a plan names every bad target at once, and refuses what can
     CHECK_THAT(plan_error({.targets = {"127.0.0.1"}, .labels = {"novalue"}}), Catch::Contains("expected key=value"));
 }
 
+TEST_CASE("pipeline: a file or directory given as a target is refused with --files as the fix", "[pipeline]") {
+    TempDir dir;
+    write_file(dir / "srv/site.pem", "");
+    const std::string srv = (dir / "srv").string(), pem = (dir / "srv/site.pem").string();
+    CHECK(plan_error({.targets = {srv}}) ==
+          "target '" + srv + "': " + srv + " is a directory, not a network target: scan it with --files " + srv);
+    CHECK(plan_error({.targets = {"127.0.0.1", pem, "300.1.1.1"}}) ==
+          "target '" + pem + "': " + pem + " is a file, not a network target: scan it with --files " + pem +
+              "\n  target '300.1.1.1': '300.1.1.1' is not an IPv4 address: 300 is over 255");
+    // A path that does not exist fails as the target it reads as.
+    CHECK_THAT(plan_error({.targets = {(dir / "missing").string()}}), Catch::StartsWith("target '"));
+    CHECK_THAT(plan_error({.targets = {(dir / "missing").string()}}), !Catch::Contains("--files"));
+}
+
+TEST_CASE("pipeline: a URL's user name and password are not kept with the scan", "[pipeline]") {
+    const auto plan = pipeline::plan_scan({.targets = {"https://admin:s3cret@127.0.0.1:8443/"}});
+    REQUIRE(plan.network);
+    CHECK(plan.network->specs == std::vector<std::string>{"https://127.0.0.1:8443/"});
+    CHECK(plan.network->shard_targets() == 1);
+    CHECK(plan.parameters_json(0).find("s3cret") == std::string::npos);
+    CHECK(plan.resume_key().find("s3cret") == std::string::npos);
+}
+
 TEST_CASE("pipeline: a large network plan needs confirmation and is paced", "[pipeline]") {
     const auto large = pipeline::plan_scan({.targets = {"10.0.0.0/8"}, .ports = "443"});
     CHECK(large.needs_confirmation);
