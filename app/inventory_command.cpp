@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "app/commands.hpp"
+#include "core/duration.hpp"
 #include "core/encoding.hpp"
 #include "inventory/analysis.hpp"
 #include "report/analysis_report.hpp"
@@ -47,13 +48,9 @@ bool has_scan(const std::vector<ScanRecord>& scans, std::int64_t id) {
     return std::any_of(scans.begin(), scans.end(), [&](const ScanRecord& s) { return s.id == id; });
 }
 
-// "30d" or "4w" as a number of days.
-std::int64_t parse_expiring_days(const std::string& text) {
-    const bool well_formed = text.size() >= 2 && text.size() <= 7 && (text.back() == 'd' || text.back() == 'w') &&
-                             std::all_of(text.begin(), text.end() - 1, [](unsigned char c) { return std::isdigit(c); });
-    if (!well_formed) throw UsageError("--expiring " + text + ": expected a number of days or weeks, e.g. 30d or 4w");
-    const std::int64_t count = std::stoll(text.substr(0, text.size() - 1));
-    return text.back() == 'w' ? count * 7 : count;
+std::int64_t parsed_duration(const std::string& option, const std::string& text) {
+    if (const auto seconds = parse_duration(text)) return *seconds;
+    throw UsageError(option + ": " + duration_problem(text));
 }
 
 inventory::Filter make_filter(const InventoryOptions& options, const OpenedInventory& opened,
@@ -71,7 +68,7 @@ inventory::Filter make_filter(const InventoryOptions& options, const OpenedInven
                              " has ended yet (" + run.gaps() + ")");
         for (const auto& member : run.members) filter.scans.push_back(member.id);
     }
-    if (!options.expiring.empty()) filter.expiring_days = parse_expiring_days(options.expiring);
+    if (!options.expiring.empty()) filter.expiring_within = parsed_duration("--expiring", options.expiring);
     filter.self_signed = options.self_signed;
     filter.issuer = options.issuer;
     try {
@@ -199,10 +196,10 @@ std::int64_t diff_scan(const std::string& text, const std::vector<ScanRecord>& s
     }
     std::optional<UnixTime> moment = rules::values::parse_end_of_day(text);
     if (!moment) {
-        if (const auto days = rules::values::parse_days(text)) moment = now - *days * 86400;
+        if (const auto age = parse_duration(text)) moment = now - *age;
     }
     if (!moment)
-        throw UsageError("diff: '" + text + "' is not a scan id, a date (YYYY-MM-DD) or an age (7d, 2w, 1y)");
+        throw UsageError("diff: '" + text + "' is not a scan id, a date (YYYY-MM-DD) or an age (12h, 7d, 2w, 1y)");
     const auto scan = inventory::scan_current_at(scans, *moment);
     if (scan) return scan->id;
     const auto first = inventory::scan_current_at(scans, std::numeric_limits<UnixTime>::max());

@@ -175,7 +175,7 @@ int main(int argc, char** argv) {
     const auto add_filters = [&](CLI::App* cmd) {
         add_scan_filter(cmd);
         cmd->add_option("--expiring", inventory_options.expiring,
-                        "Only certificates expiring within this many days or weeks (30d, 4w), expired ones too");
+                        "Only certificates expiring within this time (30 days: 30 or 30d; 12h, 2w, 1y), expired ones too");
         cmd->add_flag("--self-signed", inventory_options.self_signed, "Only self-signed certificates");
         cmd->add_option("--label", inventory_options.labels,
                         "Only certificates seen at places labelled key=value (repeatable: all of them)");

@@ -26,11 +26,11 @@ namespace certfleet::inventory {
 struct Filter {
     std::vector<ScanId> scans;                   // these scans (one, or a run's) instead of the current view
     std::optional<ScanId> as_of;                 // the view as it stood after this scan (ignored with `scans`)
-    std::optional<std::int64_t> expiring_days;   // certificates whose not_after is within N days (expired too)
+    std::optional<std::int64_t> expiring_within;  // seconds: certificates whose not_after is that close (expired too)
     bool self_signed = false;                    // only self-signed certificates
     std::string issuer;                          // issuer DN contains this, ignoring ASCII case
     Labels labels;                               // seen at a location carrying every one of these labels
-    UnixTime now = 0;                            // for expiring_days; 0: the current time
+    UnixTime now = 0;                            // for expiring_within; 0: the current time
 };
 
 // Where a certificate was seen: a file (path, format, position in the file) or an endpoint (host, address,

@@ -38,7 +38,7 @@ bool has_labels(const Labels& have, const Labels& wanted) {
 }
 
 bool meets_certificate_conditions(const CertInfo& cert, const Filter& filter) {
-    if (filter.expiring_days && cert.not_after > filter_now(filter) + *filter.expiring_days * 86400) return false;
+    if (filter.expiring_within && cert.not_after > filter_now(filter) + *filter.expiring_within) return false;
     if (filter.self_signed && !cert.self_signed) return false;
     if (!filter.issuer.empty()) {
         const auto lower = [](std::string s) {
@@ -51,7 +51,7 @@ bool meets_certificate_conditions(const CertInfo& cert, const Filter& filter) {
 }
 
 Filter without_certificate_conditions(Filter filter) {
-    filter.expiring_days.reset();
+    filter.expiring_within.reset();
     filter.self_signed = false;
     filter.issuer.clear();
     return filter;

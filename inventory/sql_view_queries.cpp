@@ -25,7 +25,7 @@ void bind_filter(Statement& statement, const Filter& filter) {
         statement.bind((":lv" + n).c_str(), filter.labels[i].value);
     }
     const UnixTime now = filter_now(filter);
-    if (filter.expiring_days) statement.bind(":deadline", now + *filter.expiring_days * 86400);
+    if (filter.expiring_within) statement.bind(":deadline", now + *filter.expiring_within);
     if (!filter.issuer.empty()) statement.bind(":issuer", like_pattern(filter.issuer));
     statement.bind(":now", now);
 }
@@ -92,7 +92,7 @@ std::string view_cte(const Filter& filter, const std::string& certificate_condit
 
 std::string certificate_conditions(const Filter& filter) {
     std::string sql;
-    if (filter.expiring_days) sql += " AND c.not_after <= :deadline";
+    if (filter.expiring_within) sql += " AND c.not_after <= :deadline";
     if (filter.self_signed) sql += " AND c.self_signed = 1";
     // Case-insensitive in ASCII on both stores (PostgreSQL's LIKE is case-sensitive, SQLite's is not).
     if (!filter.issuer.empty()) sql += " AND lower(c.issuer) LIKE lower(:issuer) ESCAPE '\\'";

@@ -86,9 +86,9 @@ bool test_field(const Match& m, const Subject& s, UnixTime now) {
         case Field::stale: return flag(anchor_fact(s, s.stale));
         case Field::leaf: return flag(s.leaf);
         case Field::intermediate_expires_before_leaf: return flag(s.intermediate_expires_before_leaf);
-        case Field::expires_within: return !validity.expired && s.cert.not_after <= now + number() * kDay;
-        case Field::validity_longer_than: return s.cert.not_after - s.cert.not_before > number() * kDay;
-        case Field::issued_more_than: return now - s.cert.not_before > number() * kDay;
+        case Field::expires_within: return !validity.expired && s.cert.not_after <= now + number();
+        case Field::validity_longer_than: return s.cert.not_after - s.cert.not_before > number();
+        case Field::issued_more_than: return now - s.cert.not_before > number();
         case Field::quantum_vulnerable: return flag(judge_key(s.cert).quantum_vulnerable);
         case Field::key_exchange_quantum_vulnerable:
             return flag(s.endpoint ? judge_key_exchange(s.endpoint->key_exchange).quantum_vulnerable : std::nullopt);

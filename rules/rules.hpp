@@ -35,7 +35,7 @@ struct SourceMark {
 //   bool:      self_signed, is_ca, expired, not_yet_valid, has_san, hostname_match, chain_verified, key_reused,
 //              pinned_in_trust_store, trust_anchor, system_store, stale, leaf, order_correct, serves_default,
 //              intermediate_expires_before_leaf, quantum_vulnerable, key_exchange_quantum_vulnerable, public_root
-//   days:      expires_within, validity_longer_than, issued_more_than  ("30d", "4w", "1y" or a number of days)
+//   duration:  expires_within, validity_longer_than, issued_more_than  (core/duration.hpp: "30", "12h", "4w"; seconds)
 //   integer:   key_bits_below, shared_locations_at_least, intermediates_missing_at_least, security_bits_below
 //   compared:  lifetime_days, lifetime_used_percent            ("> 398", ">= 80": an operator and a number)
 //   date:      valid_beyond, issued_before, issued_on_or_after  (YYYY-MM-DD, UTC)
@@ -115,7 +115,7 @@ struct Match {
     Kind kind = Kind::all;
     std::vector<Match> children;
     Field field = Field::self_signed;
-    // For tests: bool, days, integer or date (int64: a date as the last second of its day), glob or label key
+    // For tests: bool, duration (seconds), integer or date (int64: a date as the last second of its day), glob or label key
     // (string), any-of (vector), compared (Comparison).
     FieldValue value;
     SourceMark mark;

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/duration.hpp"
 #include "rules/rules.hpp"
 #include "rules/rules_values.hpp"
 #include "rules/yaml_document.hpp"
@@ -168,6 +169,13 @@ private:
         return *result;
     }
 
+    // Seconds; the message is the one the command line gives for the same text.
+    static std::int64_t duration(const Located& value) {
+        if (!value.node.IsScalar()) fail_type(value, "a duration, " + std::string(kDurationSyntax));
+        if (const auto seconds = parse_duration(value.node.Scalar())) return *seconds;
+        fail(value.mark, value.key + ": " + duration_problem(value.node.Scalar()));
+    }
+
     static UnixTime date(const Located& value) { return converted(value, parse_end_of_day, "a real date as YYYY-MM-DD"); }
 
     static Severity severity(const Located& value) {
@@ -310,8 +318,7 @@ private:
     FieldValue parse_field_value(Field field, const Located& value) const {
         switch (value_type(field)) {
             case ValueType::boolean: return converted(value, parse_boolean, "true or false");
-            case ValueType::days:
-                return converted(value, parse_days, "a duration like 30d, 4w, 1y or a number of days (at most 100y)");
+            case ValueType::duration: return duration(value);
             case ValueType::integer: return converted(value, parse_positive, "a positive integer");
             case ValueType::compared:
                 return converted(value, parse_comparison,

@@ -11,8 +11,6 @@ namespace certfleet::rules::values {
 
 namespace {
 
-constexpr std::int64_t max_duration_days = 100 * 365;
-
 // Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours, the usual typos.
 std::size_t edit_distance(const std::string& a, const std::string& b) {
     std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
@@ -60,7 +58,7 @@ ValueType value_type(Field field) {
         case Field::public_root: return ValueType::boolean;
         case Field::expires_within:
         case Field::validity_longer_than:
-        case Field::issued_more_than: return ValueType::days;
+        case Field::issued_more_than: return ValueType::duration;
         case Field::key_bits_below:
         case Field::shared_locations_at_least:
         case Field::intermediates_missing_at_least:
@@ -134,23 +132,6 @@ std::optional<Comparison> parse_comparison(const std::string& text) {
         return Comparison{op, *value};
     }
     return std::nullopt;
-}
-
-std::optional<std::int64_t> parse_days(const std::string& text) {
-    std::int64_t unit = 1;
-    std::string_view digits = text;
-    if (!text.empty() && std::isalpha(static_cast<unsigned char>(text.back()))) {
-        switch (std::tolower(static_cast<unsigned char>(text.back()))) {
-            case 'd': unit = 1; break;
-            case 'w': unit = 7; break;
-            case 'y': unit = 365; break;
-            default: return std::nullopt;
-        }
-        digits.remove_suffix(1);
-    }
-    const auto count = parse_count(digits);
-    if (!count || *count > max_duration_days / unit) return std::nullopt;
-    return *count * unit;
 }
 
 std::optional<UnixTime> parse_end_of_day(const std::string& text) {

@@ -12,7 +12,7 @@
 
 namespace certfleet::rules::values {
 
-enum class ValueType { boolean, days, integer, compared, date, any_of, glob, label_key };
+enum class ValueType { boolean, duration, integer, compared, date, any_of, glob, label_key };
 
 ValueType value_type(Field field);
 
@@ -26,8 +26,6 @@ std::string suggestion(const std::string& word, const std::vector<std::string>& 
 std::optional<bool> parse_boolean(const std::string& text);
 std::optional<std::int64_t> parse_positive(const std::string& text);
 std::optional<std::uint16_t> parse_port(const std::string& text);
-// "30d", "4w", "1y" (365 days) or a bare number of days, up to a hundred years.
-std::optional<std::int64_t> parse_days(const std::string& text);
 // "> 398", ">= 80", "<= 47", "< 30" or "= 90": an operator, then a number from 0 to a million.
 std::optional<Comparison> parse_comparison(const std::string& text);
 // The last second of a YYYY-MM-DD day, UTC: a deadline or an expiry holds through the whole day it names.

@@ -137,7 +137,7 @@ json time_queries(const std::string& db_path, const QuerySubjects& subjects, dou
         {"scans()", [&](InventoryQueries& q) { return q.scans().size(); }},
         {"certificates (view, no filter)", [&](InventoryQueries& q) { return q.certificates(view).size(); }},
         {"certificates expiring 30 d",
-         [&](InventoryQueries& q) { return q.certificates(filter([](Filter& f) { f.expiring_days = 30; })).size(); }},
+         [&](InventoryQueries& q) { return q.certificates(filter([](Filter& f) { f.expiring_within = 30 * 86400; })).size(); }},
         {"certificates self_signed",
          [&](InventoryQueries& q) { return q.certificates(filter([](Filter& f) { f.self_signed = true; })).size(); }},
         {"certificates label owner=team-07",
@@ -155,7 +155,7 @@ json time_queries(const std::string& db_path, const QuerySubjects& subjects, dou
         {"certificates all filters",
          [&](InventoryQueries& q) {
              return q.certificates(filter([](Filter& f) {
-                         f.expiring_days = 30;
+                         f.expiring_within = 30 * 86400;
                          f.issuer = "issuing ca";
                          f.labels = {{"owner", "team-07"}, {"env", "prod"}};
                      }))

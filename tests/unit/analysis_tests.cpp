@@ -147,8 +147,8 @@ TEST_CASE("analysis: the current view holds each place as its latest scan saw it
 TEST_CASE("analysis: filters by expiry, self-signed, issuer and label", "[analysis]") {
     auto& f = fleet(GENERATE(Store::sqlite, Store::postgresql));
     auto q = inventory::open_queries(f.db);
-    CHECK(shas(q->certificates(Filter{.expiring_days = 30})) == std::set<std::string>{f.soon_renewed.sha256()});
-    CHECK(shas(q->certificates(Filter{.scans = {f.first}, .expiring_days = 15})) == std::set<std::string>{f.soon.sha256()});
+    CHECK(shas(q->certificates(Filter{.expiring_within = 30 * 86400})) == std::set<std::string>{f.soon_renewed.sha256()});
+    CHECK(shas(q->certificates(Filter{.scans = {f.first}, .expiring_within = 15 * 86400})) == std::set<std::string>{f.soon.sha256()});
     const auto self_signed = shas(q->certificates(Filter{.self_signed = true}));
     CHECK(self_signed.contains(f.pinned.sha256()));
     CHECK_FALSE(self_signed.contains(f.shop_reissued.sha256()));
@@ -302,7 +302,7 @@ TEST_CASE("analysis: endpoints in the current view", "[analysis]") {
     CHECK(endpoints[0].chain == std::vector<std::string>{f.pinned.sha256()});
     CHECK(endpoints[0].labels == Labels{{"env", "prod"}});
     CHECK(endpoints[0].anchor == f.pinned.sha256());  // pinned: the store trusts the leaf itself
-    CHECK(q->endpoints(Filter{.expiring_days = 30}).empty());
+    CHECK(q->endpoints(Filter{.expiring_within = 30 * 86400}).empty());
     CHECK(q->endpoints(Filter{.scans = {f.first}}).front().facts.verdict.verify_error == "self-signed");
 }
 

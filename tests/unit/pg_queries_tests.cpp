@@ -18,7 +18,7 @@ TEST_CASE("pg queries: every question answers on an empty PostgreSQL inventory",
     Filter one_scan = view;
     one_scan.scans = {1};
     Filter narrowed = view;
-    narrowed.expiring_days = 30;
+    narrowed.expiring_within = 30 * 86400;
     narrowed.self_signed = true;
     narrowed.issuer = "issuing ca";
     narrowed.labels = {{"owner", "team-07"}};

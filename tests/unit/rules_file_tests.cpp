@@ -74,8 +74,8 @@ TEST_CASE("rules: every match field parses its type and rejects a wrong one", "[
         {"order_correct", "false", false, "yes", boolean_complaint},
         {"serves_default", "true", true, "yes", boolean_complaint},
         {"intermediate_expires_before_leaf", "true", true, "[true]", "expected true or false, got a list"},
-        {"expires_within", "30d", std::int64_t{30}, "soon", "expected a duration like 30d"},
-        {"validity_longer_than", "1y", std::int64_t{365}, "-5d", "expected a duration like 30d"},
+        {"expires_within", "30d", std::int64_t{30 * 86400}, "soon", "'soon' does not start with a number"},
+        {"validity_longer_than", "1y", std::int64_t{365 * 86400}, "-5d", "'-5d' is negative"},
         {"key_bits_below", "2048", std::int64_t{2048}, "lots", "expected a positive integer, got 'lots'"},
         {"shared_locations_at_least", "3", std::int64_t{3}, "0", "expected a positive integer, got '0'"},
         {"intermediates_missing_at_least", "1", std::int64_t{1}, "-1", "expected a positive integer, got '-1'"},
@@ -91,7 +91,7 @@ TEST_CASE("rules: every match field parses its type and rejects a wrong one", "[
         {"quantum_vulnerable", "true", true, "maybe", "expected true or false, got 'maybe'"},
         {"key_exchange_quantum_vulnerable", "false", false, "no", "expected true or false, got 'no'"},
         {"public_root", "true", true, "public", "expected true or false, got 'public'"},
-        {"issued_more_than", "1y", std::int64_t{365}, "yearly", "expected a duration like 30d"},
+        {"issued_more_than", "1y", std::int64_t{365 * 86400}, "yearly", "'yearly' does not start with a number"},
         {"security_bits_below", "128", std::int64_t{128}, "strong", "expected a positive integer, got 'strong'"},
         {"lifetime_days", "'> 398'", Comparison{Comparison::Op::greater, 398}, "398",
          "expected a comparison: one of >, >=, <, <=, = and a number"},
@@ -115,14 +115,17 @@ TEST_CASE("rules: every match field parses its type and rejects a wrong one", "[
     }
 }
 
-TEST_CASE("rules: durations in days, weeks and years", "[rules]") {
-    CHECK(parsed_match("{expires_within: 4w}").value == FieldValue{std::int64_t{28}});
-    CHECK(parsed_match("{expires_within: 90}").value == FieldValue{std::int64_t{90}});
+TEST_CASE("rules: durations take the command line's syntax and are kept in seconds", "[rules]") {
+    constexpr std::int64_t kDay = 86400;
+    CHECK(parsed_match("{expires_within: 4w}").value == FieldValue{28 * kDay});
+    CHECK(parsed_match("{expires_within: 90}").value == FieldValue{90 * kDay});
     CHECK(parsed_match("{expires_within: 0d}").value == FieldValue{std::int64_t{0}});
-    CHECK(parsed_match("{validity_longer_than: 2Y}").value == FieldValue{std::int64_t{730}});
-    CHECK_THAT(match_error("{expires_within: 3m}"), Catch::Contains("expected a duration"));
-    CHECK_THAT(match_error("{expires_within: 101y}"), Catch::Contains("at most 100y"));
-    CHECK_THAT(match_error("{expires_within: 99999999999999999999d}"), Catch::Contains("expected a duration"));
+    CHECK(parsed_match("{expires_within: 12h}").value == FieldValue{std::int64_t{12 * 3600}});
+    CHECK(parsed_match("{validity_longer_than: 2Y}").value == FieldValue{730 * kDay});
+    CHECK_THAT(match_error("{expires_within: 3m}"), Catch::Contains("expires_within: '3m': certfleet has no month or minute unit; write 30d"));
+    CHECK_THAT(match_error("{expires_within: 101y}"), Catch::Contains("'101y' is over a hundred years"));
+    CHECK_THAT(match_error("{expires_within: 99999999999999999999d}"), Catch::Contains("is over a hundred years"));
+    CHECK_THAT(match_error("{expires_within: [30d]}"), Catch::Contains("expected a duration, a number of days (30)"));
 }
 
 TEST_CASE("rules: all, any and not nest; several keys in one map must all hold", "[rules]") {
@@ -362,8 +365,8 @@ TEST_CASE("rules: each error points at its line and column", "[rules]") {
                Catch::StartsWith("test.yaml:7:9: unknown match field 'self_sigend' (did you mean 'self_signed'?); "
                                  "allowed here: all, any, not, self_signed, is_ca,"));
     CHECK_THAT(error_of("rules:\n  - id: r\n    severity: high\n    match: {expires_within: soon}\n"),
-               Catch::StartsWith("test.yaml:4:29: expires_within: expected a duration like 30d, 4w, 1y or a number of "
-                                 "days (at most 100y), got 'soon'"));
+               Catch::StartsWith("test.yaml:4:29: expires_within: 'soon' does not start with a number: expected a number "
+                                 "of days (30) or a number with a unit: 12h, 30d, 2w, 1y"));
     CHECK_THAT(error_of("rules: [\n  {id: r\n"), Catch::StartsWith("test.yaml:") && Catch::Contains("YAML syntax error"));
     CHECK_THAT(error_of("rules:\n  - id: r\n   severity: high\n"), Catch::StartsWith("test.yaml:3:") && Catch::Contains("YAML syntax error"));
     CHECK_THAT(match_error("{signature_algorithm: *sha1*}"),
@@ -418,7 +421,7 @@ TEST_CASE("rules: JSON is read like YAML", "[rules]") {
     const Rule& rule = set.rules[0];
     CHECK(rule.id == "json-rule");
     REQUIRE(rule.match.children.size() == 3);
-    CHECK(rule.match.children[1].value == FieldValue{std::int64_t{30}});
+    CHECK(rule.match.children[1].value == FieldValue{std::int64_t{30 * 86400}});
     CHECK(rule.scope.ports == std::vector<std::uint16_t>{443});
     CHECK_THAT(error_of(R"({"rules": [{"id": "r", "severity": "high", "match": {"leaf": "yes"}}]})"),
                Catch::StartsWith("test.yaml:1:62: leaf: expected true or false, got 'yes'"));
