@@ -3,6 +3,7 @@
 #include <iostream>
 #include <limits>
 
+#include "app/cli_hints.hpp"
 #include "app/commands.hpp"
 #include "report/analysis_report.hpp"
 #include "report/report.hpp"
@@ -312,7 +313,10 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        const int code = app.exit(e);
+        const bool unexpected_word = dynamic_cast<const CLI::ExtrasError*>(&e) || dynamic_cast<const CLI::RequiredError*>(&e);
+        const auto hint = unexpected_word ? typo_hint(app, argc, argv) : std::nullopt;
+        if (hint) std::cerr << "certfleet: " << *hint << "\nRun with --help for more information.\n";
+        const int code = hint ? kExitUsage : app.exit(e);
         if (code == 0) return kExitOk;
         // A monitoring system reads any exit code of `check` as a status: a bad command line is UNKNOWN.
         for (int i = 1; i < argc; ++i)

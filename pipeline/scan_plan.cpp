@@ -77,19 +77,25 @@ void refuse_target_given_as_path(const std::string& file) {
                     "every word after it, so give targets first: certfleet scan " + target + " --files PATH");
 }
 
-// The mirror case: `scan c/srv` names a directory where a target goes. A word that is no target but names a file or
-// directory is refused with --files as the fix, instead of how it fails as an address.
+// The mirror case: `scan c/srv` names a directory where a target goes. A word that names a file or directory here
+// is refused with --files as the fix: as a target it is either no target at all, or a bare host name (`scan certs`
+// in /etc/ssl) that a user far more likely meant as the directory. A name with a port, an address or a URL is a
+// target whatever the working directory holds.
 std::optional<std::string> path_given_as_target(const std::string& spec, const std::vector<std::uint16_t>& ports) {
     std::error_code error;
     const auto status = std::filesystem::status(spec, error);
     if (error || !std::filesystem::exists(status)) return std::nullopt;
+    const char* kind = std::filesystem::is_directory(status) ? "a directory" : "a file";
+    const std::string refused = "target '" + spec + "': " + spec + " is " + kind + " here";
     try {
         scanner::TargetSet::parse({spec}, ports, {});
-        return std::nullopt;
     } catch (const scanner::TargetError&) {
+        return refused + ", not a network target: scan it with --files " + spec;
     }
-    const char* kind = std::filesystem::is_directory(status) ? "a directory" : "a file";
-    return "target '" + spec + "': " + spec + " is " + kind + ", not a network target: scan it with --files " + spec;
+    const bool bare_name = spec.find_first_of(":/[") == std::string::npos &&
+                           spec.find_first_not_of("0123456789.-") != std::string::npos;
+    if (!bare_name) return std::nullopt;
+    return refused + ": scan it with --files " + spec + ", or give " + spec + ":PORT to probe a host of that name";
 }
 
 // Every bad target at once, as TargetSet::parse gives them, with the arguments that name files or directories first.

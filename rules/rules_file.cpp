@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "core/duration.hpp"
+#include "core/suggestion.hpp"
 #include "rules/rules.hpp"
 #include "rules/rules_values.hpp"
 #include "rules/yaml_document.hpp"

@@ -1,7 +1,6 @@
 #pragma once
 // The values a rules file spells, each read and checked on its own: booleans, counts, ports, durations, dates,
-// addresses, fingerprints, label keys and rule ids; the type of value each match field takes; and a suggestion
-// for a misspelt word. Internal to rules/.
+// addresses, fingerprints, label keys and rule ids; and the type of value each match field takes. Internal to rules/.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,8 +17,6 @@ ValueType value_type(Field field);
 
 std::string lowercase(std::string text);
 std::string joined(const std::vector<std::string>& words);  // "a, b, c"
-// " (did you mean 'x'?)" when one known word is a likely typo of `word`, else nothing.
-std::string suggestion(const std::string& word, const std::vector<std::string>& known);
 
 // Each nullopt when the text is not such a value.
 // YAML 1.2's booleans only: "yes", "on" and friends are YAML 1.1 and too easily a typo.

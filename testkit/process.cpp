@@ -52,6 +52,7 @@ pid_t start(const std::vector<std::string>& argv, const ProcessOptions& options,
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
+    if (!options.working_directory.empty() && ::chdir(options.working_directory.c_str()) != 0) ::_exit(127);
     ::execvpe(args[0], args.data(), envp.data());
     ::_exit(127);
 }

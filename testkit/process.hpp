@@ -19,6 +19,7 @@ struct ProcessResult {
 struct ProcessOptions {
     std::map<std::string, std::string> env;  // added to (or replacing in) the inherited environment
     std::chrono::seconds timeout{120};
+    std::string working_directory;  // empty: the test's own
 };
 
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});

@@ -66,3 +66,54 @@ TEST_CASE("e2e: a directory typed as a target is refused with --files as the fix
           std::string::npos);
     CHECK_FALSE(std::filesystem::exists(db));
 }
+
+TEST_CASE("e2e: a bare name that is a directory here is refused, with --files or a port as the fix", "[e2e][cli]") {
+    TempDir dir;
+    write_file(dir / "certs/a.pem", TestCert::make({}, TestKey::shared()).pem());
+    const std::string db = (dir / "inventory.db").string();
+    const auto scan = run_process({kBinary, "--db", db, "scan", "certs", "--no-progress"},
+                                  ProcessOptions{.working_directory = dir.path().string()});
+    INFO(scan.err);
+    CHECK(scan.exit_code == 2);
+    CHECK(scan.err.find("certs is a directory here: scan it with --files certs, or give certs:PORT") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(db));
+}
+
+TEST_CASE("e2e: a mistyped command or option is named with the one meant", "[e2e][cli]") {
+    TempDir dir;
+    const std::string db = (dir / "inventory.db").string();
+    const auto command = run_certfleet(db, {"scna", "--files", dir.path().string()});
+    CHECK(command.exit_code == 2);
+    CHECK(command.err.find("unknown command 'scna' for 'certfleet'; did you mean 'scan'?") != std::string::npos);
+    const auto option = run_certfleet(db, {"scan", "--file", dir.path().string()});
+    CHECK(option.exit_code == 2);
+    CHECK(option.err.find("unknown option '--file' for 'certfleet scan'; did you mean '--files'?") != std::string::npos);
+    const auto nested = run_certfleet(db, {"inventory", "sahred"});
+    CHECK(nested.exit_code == 2);
+    CHECK(nested.err.find("unknown command 'sahred' for 'certfleet inventory'; did you mean 'shared'?") != std::string::npos);
+    const auto check = run_certfleet(db, {"check", "--warnign-days", "30"});
+    CHECK(check.exit_code == 3);  // a monitor reads a bad command line of check as UNKNOWN
+    CHECK(check.err.find("did you mean '--warning-days'?") != std::string::npos);
+    // Nothing near: CLI11's own message stands.
+    const auto far = run_certfleet(db, {"report", "--no-such-flag"});
+    CHECK(far.exit_code == 2);
+    CHECK(far.err.find("--no-such-flag") != std::string::npos);
+}
+
+TEST_CASE("e2e: --expiring takes the one duration syntax", "[e2e][cli]") {
+    TempDir dir;
+    write_file(dir / "tree/soon.pem", TestCert::make({.subject_cn = "soon.example", .not_after_days = 5}, TestKey::shared()).pem());
+    write_file(dir / "tree/later.pem", TestCert::make({.subject_cn = "later.example", .not_after_days = 60}, TestKey::shared()).pem());
+    const std::string db = (dir / "inventory.db").string();
+    REQUIRE(run_certfleet(db, {"scan", "--files", (dir / "tree").string(), "--no-progress"}).exit_code == 0);
+    for (const std::string within : {"30", "30d", "4w", "720h"}) {
+        const auto certs = run_certfleet(db, {"inventory", "certs", "--expiring", within, "--format", "json"});
+        INFO(within << ": " << certs.err);
+        CHECK(certs.exit_code == 0);
+        CHECK(certs.out.find("soon.example") != std::string::npos);
+        CHECK(certs.out.find("later.example") == std::string::npos);
+    }
+    const auto month = run_certfleet(db, {"inventory", "certs", "--expiring", "1m"});
+    CHECK(month.exit_code == 2);
+    CHECK(month.err.find("--expiring: '1m': certfleet has no month or minute unit; write 30d or 4w") != std::string::npos);
+}
