@@ -5,9 +5,11 @@
 
 #include "app/cli_hints.hpp"
 #include "app/commands.hpp"
+#include "inventory/library_versions.hpp"
 #include "report/analysis_report.hpp"
 #include "report/report.hpp"
 #include "report/text_escape.hpp"
+#include "scanner/library_versions.hpp"
 
 using namespace certfleet::app;
 
@@ -34,11 +36,19 @@ CLI::Validator at_least(double minimum, const std::string& requirement) {
 const CLI::Validator kScanId = at_least(1, "a scan id (1 or more)");
 const CLI::Validator kZeroOrMore = at_least(0, "0 or more");
 
+// certfleet's version, then one line per library it runs with.
+std::string version_text() {
+    std::string text = std::string("certfleet ") + CERTFLEET_VERSION;
+    for (const auto& library : certfleet::scanner::library_versions()) text += "\n" + library;
+    for (const auto& library : certfleet::inventory::library_versions()) text += "\n" + library;
+    return text;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"certfleet: find every TLS certificate in a fleet, keep an inventory, say what to do."};
-    app.set_version_flag("--version", std::string("certfleet ") + CERTFLEET_VERSION);
+    app.set_version_flag("--version", version_text());
     app.require_subcommand(1);
     // Global options are taken anywhere on the line, as users type them: `certfleet scan --files /etc/ssl --db x.db`.
     // Subcommands inherit this, so an option a subcommand does not know is matched against its parents'.

@@ -86,7 +86,7 @@ std::optional<std::string> path_given_as_target(const std::string& spec, const s
     const auto status = std::filesystem::status(spec, error);
     if (error || !std::filesystem::exists(status)) return std::nullopt;
     const char* kind = std::filesystem::is_directory(status) ? "a directory" : "a file";
-    const std::string refused = "target '" + spec + "': " + spec + " is " + kind + " here";
+    const std::string refused = "target '" + spec + "': " + spec + " is " + kind;
     try {
         scanner::TargetSet::parse({spec}, ports, {});
     } catch (const scanner::TargetError&) {
@@ -95,7 +95,7 @@ std::optional<std::string> path_given_as_target(const std::string& spec, const s
     const bool bare_name = spec.find_first_of(":/[") == std::string::npos &&
                            spec.find_first_not_of("0123456789.-") != std::string::npos;
     if (!bare_name) return std::nullopt;
-    return refused + ": scan it with --files " + spec + ", or give " + spec + ":PORT to probe a host of that name";
+    return refused + " here: scan it with --files " + spec + ", or give " + spec + ":PORT to probe a host of that name";
 }
 
 // Every bad target at once, as TargetSet::parse gives them, with the arguments that name files or directories first.

@@ -270,7 +270,9 @@ TEST_CASE("e2e: the table report and the command line contract", "[e2e]") {
     CHECK(to_file.exit_code == 0);
     CHECK(json::parse(to_string(read_file(fleet.dir / "out.json")))["schema"] == 1);
 
-    CHECK(run_process({kBinary, "--version"}).out.find("certfleet ") == 0);
+    const std::string version = run_process({kBinary, "--version"}).out;
+    CHECK(version.find("certfleet ") == 0);
+    for (const char* library : {"\nOpenSSL 3.", "\nBoost 1.", "\nSQLite 3.", "\nlibpq "}) CHECK(version.find(library) != std::string::npos);
     CHECK(run_process({kBinary, "--help"}).exit_code == 0);
     CHECK(run_process({kBinary, "scan", "--help"}).out.find("--password-file") != std::string::npos);
     CHECK(run_process({kBinary}).exit_code == 2);
