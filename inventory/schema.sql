@@ -84,6 +84,10 @@ CREATE TABLE IF NOT EXISTS key_sightings (
     state       TEXT NOT NULL CHECK (state IN ('readable', 'encrypted', 'in_keystore'))
 );
 CREATE INDEX IF NOT EXISTS key_sightings_by_scan_location ON key_sightings(scan_id, location_id);
+-- Version 17: `position`, the key's place among its file's keys, so a batch written again (or a file read again
+-- after --resume) adds no key twice while a file's two encrypted keys stay two. sqlite_schema.cpp adds the column
+-- (kAddedColumns), numbers an older file's keys in the order they were stored, and adds the unique index
+-- key_sightings_once (scan_id, location_id, position) (kKeysOnce).
 
 -- Problems with inputs (level 'error') and things worth knowing about them (level 'note').
 CREATE TABLE IF NOT EXISTS scan_events (
@@ -95,6 +99,9 @@ CREATE TABLE IF NOT EXISTS scan_events (
     detail   TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS scan_events_by_scan ON scan_events(scan_id);
+-- Version 17: each event once per scan, so a batch written again (its COMMIT went through but the answer was lost)
+-- or a place read again after --resume adds none. sqlite_schema.cpp (kEventsOnce) drops an older file's
+-- duplicates and adds the unique index scan_events_once (scan_id, level, location, reason, detail).
 
 -- Schema version 2: the network scanner. An endpoint is (host as named, address connected to, port, SNI name,
 -- site). Version 14 adds the site (sqlite_schema.cpp rebuilds an older table, its endpoints in no site).

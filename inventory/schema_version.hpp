@@ -4,6 +4,6 @@
 
 namespace certfleet::inventory {
 
-inline constexpr int kSchemaVersion = 16;
+inline constexpr int kSchemaVersion = 17;
 
 }  // namespace certfleet::inventory

@@ -124,7 +124,8 @@ ScanId SqlInventory::record_refused_scan(const std::string& kind, const std::str
                                            const Labels& labels, const ScanEvent& error, const RunMembership& run) {
     const ScanId scan = begin_scan(kind, parameters_json, labels, run);
     in_transaction([&] {
-        Statement event(db_, "INSERT INTO scan_events (scan_id, level, location, reason, detail) VALUES (?,?,?,?,?)");
+        Statement event(db_, "INSERT INTO scan_events (scan_id, level, location, reason, detail) VALUES (?,?,?,?,?) "
+                             "ON CONFLICT DO NOTHING");
         event.bind(1, scan).bind(2, std::string(to_string(error.level))).bind(3, error.location).bind(4, error.reason)
             .bind(5, error.detail).run();
         Statement failed(db_, "UPDATE scans SET status = 'failed', finished_at = ?, errors = 1 WHERE id = ?");

@@ -1,5 +1,7 @@
 // What a scan writes as it goes: each batch of file and endpoint observations, with the certificates, places and
 // issuer checks they bring.
+#include <unordered_map>
+
 #include "core/issuance.hpp"
 #include "inventory/sql_inventory.hpp"
 
@@ -77,10 +79,14 @@ void SqlInventory::record_one(ScanId scan, const FileObservations& observations)
         if (sighting.trust_anchor && sighting.system_store) rows_->system_anchors.add(scan, location, position);
         if (sighting.with_private_key) rows_->key_certificates.add(scan, location, position);
     }
-    for (const auto& key : observations.keys)
-        rows_->keys.add(scan, place(key.path, key.format), key.spki_sha256, std::string(to_string(key.state)));
+    std::unordered_map<std::int64_t, std::int64_t> keys_at;  // place -> its keys so far
+    for (const auto& key : observations.keys) {
+        const std::int64_t location = place(key.path, key.format);
+        rows_->keys.add(scan, location, keys_at[location]++, key.spki_sha256, std::string(to_string(key.state)));
+    }
     for (const auto& event : observations.events) {
-        statement("INSERT INTO scan_events (scan_id, level, location, reason, detail) VALUES (?,?,?,?,?)")
+        statement("INSERT INTO scan_events (scan_id, level, location, reason, detail) VALUES (?,?,?,?,?) "
+                  "ON CONFLICT DO NOTHING")
             .bind(1, scan)
             .bind(2, std::string(to_string(event.level)))
             .bind(3, event.location)

@@ -34,6 +34,8 @@ constexpr AddedColumn kAddedColumns[] = {
     // Version 16: whether the server asked for a client certificate, and from which CAs.
     {"endpoint_observations", "client_auth", "TEXT NOT NULL DEFAULT 'none'"},
     {"endpoint_observations", "client_ca_names", "TEXT NOT NULL DEFAULT '[]'"},
+    // Version 17: a key's place among its file's keys.
+    {"key_sightings", "position", "INTEGER NOT NULL DEFAULT 0"},
 };
 
 // Version 12: every scan has a UUID, scans stored before included, each one of its own (version 4, random).
@@ -41,6 +43,18 @@ constexpr const char* kScanUuids =
     "UPDATE scans SET uuid = lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || "
     "substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + abs(random()) % 4, 1) || substr(hex(randomblob(2)), 2) "
     "|| '-' || hex(randomblob(6))) WHERE uuid IS NULL; CREATE UNIQUE INDEX IF NOT EXISTS scans_by_uuid ON scans(uuid)";
+
+// Version 17: an event once per scan (schema.sql). Older files may hold a batch's events twice: the first is kept.
+constexpr const char* kEventsOnce =
+    "DELETE FROM scan_events WHERE id NOT IN (SELECT min(id) FROM scan_events GROUP BY scan_id, level, location, "
+    "reason, detail); CREATE UNIQUE INDEX IF NOT EXISTS scan_events_once ON scan_events(scan_id, level, location, "
+    "reason, detail)";
+
+// Version 17: a key once per place and position (schema.sql); an older file's keys numbered as they were stored.
+constexpr const char* kKeysOnce =
+    "UPDATE key_sightings SET position = r.n FROM (SELECT id, row_number() OVER (PARTITION BY scan_id, location_id "
+    "ORDER BY id) - 1 AS n FROM key_sightings) r WHERE r.id = key_sightings.id AND key_sightings.position != r.n; "
+    "CREATE UNIQUE INDEX IF NOT EXISTS key_sightings_once ON key_sightings(scan_id, location_id, position)";
 
 // How many of `table`'s columns are named `column` (0 or 1), or all its columns when `column` is empty.
 std::int64_t column_count(SqlConnection& db, const std::string& table, const std::string& column = "") {
@@ -111,6 +125,8 @@ void migrate_schema(sqlite3* handle) {
         db.exec(kSchemaSql);
         add_missing_columns(db);
         db.exec(kScanUuids);
+        db.exec(kEventsOnce);
+        db.exec(kKeysOnce);
         db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
         db.exec("COMMIT");
     } catch (...) {

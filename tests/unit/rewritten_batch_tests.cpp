@@ -1,0 +1,65 @@
+// At-least-once writing: a batch stored again in the same scan, as after a COMMIT whose answer the connection lost
+// (the writer cannot tell it went through) or a place read again after --resume, leaves what storing it once
+// leaves. On both stores.
+#include <catch2/catch.hpp>
+
+#include "core/certificate.hpp"
+#include "inventory/analysis.hpp"
+#include "inventory/inventory.hpp"
+#include "testkit/cert_factory.hpp"
+#include "tests/unit/store_fixture.hpp"
+
+using namespace certfleet;
+using namespace certfleet::testing;
+
+namespace {
+
+CertificateSighting sighting(const TestCert& cert, const std::string& path, int index) {
+    return CertificateSighting{std::make_shared<const CertInfo>(describe_certificate(cert.der)),
+                               std::make_shared<const Bytes>(cert.der), FileLocation{path, SourceFormat::pem, index}};
+}
+
+}  // namespace
+
+TEST_CASE("rewritten batch: files, keys, events, labels and endpoints stored twice are stored once",
+          "[inventory][pg]") {
+    TempDir dir;
+    auto inv = inventory::open_inventory(new_inventory(GENERATE(Store::sqlite, Store::postgresql), dir));
+    const auto chain = make_chain("twice.example");
+    const auto scan = inv->begin_scan("files+network", "{}", {});
+
+    FileObservations file;
+    file.certificates = {sighting(chain.leaf, "/srv/tls.pem", 0), sighting(chain.intermediate, "/srv/tls.pem", 1)};
+    file.keys = {KeySighting{"/srv/tls.pem", SourceFormat::pem, chain.leaf_key.spki_sha256(), KeyState::readable},
+                 KeySighting{"/srv/old.key", SourceFormat::pem, std::nullopt, KeyState::encrypted},
+                 KeySighting{"/srv/old.key", SourceFormat::pem, std::nullopt, KeyState::encrypted}};
+    file.events = {ScanEvent{"/srv/big.bin", "too_large", "11 MiB", EventLevel::error},
+                   ScanEvent{"/srv/store.jks", "integrity_unverified", "no password", EventLevel::note}};
+    file.labels = {{"owner", "payments"}};
+    EndpointObservationRecord endpoint;
+    endpoint.facts.host = endpoint.facts.address = "10.0.0.7";
+    endpoint.facts.port = 443;
+    endpoint.facts.status = EndpointStatus::tls;
+    endpoint.chain = {{file.certificates[0].cert, file.certificates[0].der}};
+    endpoint.labels = {{"owner", "payments"}};
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        inv->record(scan, {file});
+        inv->record_endpoints(scan, {endpoint});
+    }
+    inv->finish_scan(scan, inventory::ScanStatus::complete,
+                     {.files_walked = 3, .certificates_seen = 2, .keys_seen = 1, .errors = 1, .notes = 1});
+
+    const auto contents = inv->queries().scan_contents(scan);
+    REQUIRE(contents.certificates.size() == 2);
+    CHECK(contents.certificates[0].sightings.size() == 1);
+    CHECK(contents.certificates[0].endpoint_sightings.size() == 1);
+    CHECK(contents.certificates[1].sightings.size() == 1);
+    // The readable key once; the two encrypted keys of one file, each unknown, are two keys still.
+    REQUIRE(contents.keys.size() == 3);
+    CHECK(contents.keys[0].spki_sha256 == chain.leaf_key.spki_sha256());
+    CHECK(contents.keys[0].locations.size() == 1);
+    CHECK(contents.events.size() == 2);
+    REQUIRE(contents.endpoints.size() == 1);
+    CHECK(contents.endpoints[0].chain.size() == 1);
+    CHECK(contents.certificates[0].sightings[0].labels == Labels{{"owner", "payments"}});
+}
