@@ -33,7 +33,7 @@ std::vector<std::string> hosts_of(const std::string& db, const std::string& sha2
 
 }  // namespace
 
-TEST_CASE("e2e host identity: the same path on two hosts is two places; a rotation on one is that place's only",
+TEST_CASE("e2e host identity: the same path on two hosts is two places, a rotation on one is that place's only",
           "[e2e][hosts]") {
     TempDir dir;
     const std::string db = (dir / "inventory.db").string();

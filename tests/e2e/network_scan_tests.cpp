@@ -203,7 +203,7 @@ TEST_CASE("e2e network: host names resolve to every address, with SNI", "[e2e][n
     CHECK(found["verify_error"] == "untrusted-issuer");  // the test root is in no system store
 }
 
-TEST_CASE("e2e network: bad targets are all named before anything is sent; dry runs send nothing", "[e2e][network]") {
+TEST_CASE("e2e network: bad targets are all named before anything is sent, dry runs send nothing", "[e2e][network]") {
     TempDir dir;
     const std::string db = (dir / "db").string();
     const auto bad = run_process({kBinary, "--db", db, "scan", "10.0.0.0/33", "300.1.1.1", "a..b", "--ports", "443"});

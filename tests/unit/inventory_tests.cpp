@@ -209,7 +209,7 @@ TEST_CASE("inventory: a version 11 inventory gains runs, its scans in none", "[i
     CHECK(runs.front().members.at(0).id == joined);
 }
 
-TEST_CASE("inventory: a version 13 inventory's endpoints are in no site; the same address at a site is another",
+TEST_CASE("inventory: a version 13 inventory's endpoints are in no site, the same address at a site is another",
           "[inventory]") {
     TempDir dir;
     const auto path = (dir / "inv.db").string();
@@ -356,7 +356,7 @@ TEST_CASE("inventory: version 8 finds which certificates older versions stored w
     CHECK(with_key == std::map<std::string, bool>{{"CN=keyed", true}, {"CN=other", false}});
 }
 
-TEST_CASE("inventory: a version 8 inventory gains place states; an endpoint that timed out keeps its certificate",
+TEST_CASE("inventory: a version 8 inventory gains place states, an endpoint that timed out keeps its certificate",
           "[inventory]") {
     TempDir dir;
     const auto path = (dir / "inv.db").string();

@@ -7,7 +7,7 @@ using namespace certfleet;
 using certfleet::LabelError;
 using certfleet::scanner::OwnerMap;
 
-TEST_CASE("owner map: labels by CIDR, host glob and path glob; the first line to set a key wins", "[owner_map]") {
+TEST_CASE("owner map: labels by CIDR, host glob and path glob, the first line to set a key wins", "[owner_map]") {
     const auto map = OwnerMap::parse(
         "# who owns what\n"
         "10.20.0.0/16            owner=payments env=prod\n"

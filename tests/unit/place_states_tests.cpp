@@ -76,7 +76,7 @@ struct Inventory {
 
 }  // namespace
 
-TEST_CASE("place states: a file deleted under a walked root is gone; one that cannot be read is unseen") {
+TEST_CASE("place states: a file deleted under a walked root is gone, one that cannot be read is unseen") {
     Inventory fleet(GENERATE(Store::sqlite, Store::postgresql));
     fleet.files_scan({file("/srv/a.pem", fleet.a), file("/srv/old/b.pem", fleet.b)});
     REQUIRE(fleet.current_subjects() == std::set<std::string>{"CN=a.example", "CN=b.example"});
@@ -134,7 +134,7 @@ TEST_CASE("place states: a file deleted under a walked root is gone; one that ca
     }
 }
 
-TEST_CASE("place states: an endpoint that times out is unseen with its certificate; one closed or dropped is gone") {
+TEST_CASE("place states: an endpoint that times out is unseen with its certificate, one closed or dropped is gone") {
     Inventory fleet(GENERATE(Store::sqlite, Store::postgresql));
     fleet.network_scan({probe("127.0.0.1", EndpointStatus::tls, &fleet.a), probe("127.0.0.2", EndpointStatus::tls, &fleet.b)});
 
@@ -171,7 +171,7 @@ TEST_CASE("place states: an endpoint that times out is unseen with its certifica
     }
 }
 
-TEST_CASE("place states: the same address at two sites is two endpoints; what one site's scans find leaves the "
+TEST_CASE("place states: the same address at two sites is two endpoints, what one site's scans find leaves the "
           "other's alone") {
     Inventory fleet(GENERATE(Store::sqlite, Store::postgresql));
     // Both sites probe the same private address with the same targets, and find different servers there.

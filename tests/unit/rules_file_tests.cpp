@@ -128,7 +128,7 @@ TEST_CASE("rules: durations take the command line's syntax and are kept in secon
     CHECK_THAT(match_error("{expires_within: [30d]}"), Catch::Contains("expected a duration, a number of days (30)"));
 }
 
-TEST_CASE("rules: all, any and not nest; several keys in one map must all hold", "[rules]") {
+TEST_CASE("rules: all, any and not nest, several keys in one map must all hold", "[rules]") {
     const Match match = parsed_match("{any: [{all: [{leaf: true}, {not: {is_ca: true}}]}, {expired: true}]}");
     REQUIRE(match.kind == Match::Kind::any);
     REQUIRE(match.children.size() == 2);

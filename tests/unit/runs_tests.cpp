@@ -42,7 +42,7 @@ FileObservations file_with(const std::string& path, const TestCert& cert) {
 
 }  // namespace
 
-TEST_CASE("runs: the latest scan to end in each slot stands for it; a rerun counts once", "[runs]") {
+TEST_CASE("runs: the latest scan to end in each slot stands for it, a rerun counts once", "[runs]") {
     ScanRecord outside = shard_scan(5, 1, 3, ScanStatus::complete, 2'000);
     outside.run = {};
     std::vector<ScanRecord> scans{shard_scan(1, 1, 3, ScanStatus::complete, 1'100),
