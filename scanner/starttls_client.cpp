@@ -20,7 +20,28 @@ constexpr std::size_t kMaxReply = 16 * 1024;
 using Outcome = std::optional<std::string>;
 const Outcome kAgreed = std::nullopt;
 
-Outcome refused(const std::string& reply) { return "server refused STARTTLS: " + reply.substr(0, 200); }
+// What a server said, as a detail quotes it: at most 200 bytes, cut between UTF-8 characters, and control
+// characters as \xNN, so that its words cannot break a report's line.
+std::string server_words(std::string_view text) {
+    constexpr std::size_t kMaxQuoted = 200;
+    if (text.size() > kMaxQuoted) {
+        std::size_t cut = kMaxQuoted;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) --cut;
+        text = text.substr(0, cut);
+    }
+    std::string shown;
+    for (const unsigned char c : text) {
+        if (c >= 0x20 && c != 0x7f) {
+            shown += static_cast<char>(c);
+        } else {
+            constexpr char kHex[] = "0123456789abcdef";
+            shown += {'\\', 'x', kHex[c >> 4], kHex[c & 0xf]};
+        }
+    }
+    return shown;
+}
+
+Outcome refused(std::string_view reply) { return "server refused STARTTLS: " + server_words(reply); }
 
 // How a line protocol's reply spans lines: every line but the last is one a client skips.
 enum class ReplyShape {
@@ -53,7 +74,7 @@ struct Dialogue {
         auto [ec, n] =
             co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer, kMaxReply), delimiter, nothrow);
         if (ec == asio::error::not_found) co_return fail(too_long());
-        if (ec) co_return fail(closed());
+        if (ec) co_return fail(closed_after(buffer));
         std::string out = buffer.substr(0, n);
         buffer.erase(0, n);
         co_return out;
@@ -86,6 +107,10 @@ struct Dialogue {
 
 private:
     static std::string closed() { return "connection closed during the STARTTLS dialogue"; }
+    // A server that says why before it hangs up, without ending the line, is quoted too.
+    static std::string closed_after(std::string_view unfinished) {
+        return unfinished.empty() ? closed() : closed() + " after the server sent '" + server_words(unfinished) + "'";
+    }
     static std::string too_long() { return "STARTTLS reply longer than " + std::to_string(kMaxReply) + " bytes"; }
 
     std::nullopt_t fail(std::string why) {
@@ -142,7 +167,55 @@ asio::awaitable<Outcome> line_dialogue(Dialogue& d, const LineProtocol& protocol
 
 // The protocols that are not line protocols: binary messages, or XML.
 
-// RFC 4511 ExtendedRequest for StartTLS (OID 1.3.6.1.4.1.1466.20037), message id 1.
+std::size_t big_endian(std::string_view bytes) {
+    std::size_t value = 0;
+    for (const unsigned char byte : bytes) value = (value << 8) | byte;
+    return value;
+}
+
+std::size_t little_endian(std::string_view bytes) {
+    std::size_t value = 0;
+    for (std::size_t i = bytes.size(); i-- > 0;) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
+    return value;
+}
+
+struct BerElement {
+    unsigned char tag;
+    std::string_view value;
+};
+
+// Splits the BER element at the front of `input` off it; nullopt if it is cut short or its length is malformed.
+std::optional<BerElement> take_ber(std::string_view& input) {
+    if (input.size() < 2) return std::nullopt;
+    std::size_t length = static_cast<unsigned char>(input[1]);
+    std::size_t header = 2;
+    if (length & 0x80) {
+        const std::size_t octets = length & 0x7f;
+        if (octets == 0 || octets > 3 || input.size() < header + octets) return std::nullopt;
+        length = big_endian(input.substr(header, octets));
+        header += octets;
+    }
+    if (input.size() - header < length) return std::nullopt;
+    const BerElement element{static_cast<unsigned char>(input[0]), input.substr(header, length)};
+    input.remove_prefix(header + length);
+    return element;
+}
+
+// The result codes RFC 4511 §4.14.2 names for a refused StartTLS, and the usual others.
+std::string ldap_result_name(std::size_t code) {
+    switch (code) {
+        case 1: return " (operationsError)";
+        case 2: return " (protocolError)";
+        case 51: return " (busy)";
+        case 52: return " (unavailable)";
+        case 53: return " (unwillingToPerform)";
+        case 80: return " (other)";
+        default: return "";
+    }
+}
+
+// RFC 4511 ExtendedRequest for StartTLS (OID 1.3.6.1.4.1.1466.20037), message id 1. The answer is an
+// ExtendedResponse whose resultCode is 0 when TLS may start; a refusal carries the server's diagnosticMessage.
 asio::awaitable<Outcome> ldap(Dialogue& d) {
     static const std::string request = std::string("\x30\x1d\x02\x01\x01\x77\x18\x80\x16", 9) + "1.3.6.1.4.1.1466.20037";
     co_await d.send(request);
@@ -155,32 +228,91 @@ asio::awaitable<Outcome> ldap(Dialogue& d) {
         if (bytes == 0 || bytes > 3) co_return std::string("not an LDAP reply");
         auto extra = co_await d.exactly(bytes);
         if (!extra) co_return d.failure;
-        length = 0;
-        for (unsigned char c : *extra) length = (length << 8) | c;
+        length = big_endian(*extra);
     }
     if (length > kMaxReply) co_return std::string("LDAP reply too long");
     auto body = co_await d.exactly(length);
     if (!body) co_return d.failure;
-    // messageID INTEGER, then ExtendedResponse [APPLICATION 24] whose first field is resultCode ENUMERATED.
-    const auto response = body->find('\x78');
-    if (response == std::string::npos || response + 4 >= body->size()) co_return std::string("not an LDAP ExtendedResponse");
-    std::size_t at = response + 2;
-    if (static_cast<unsigned char>((*body)[response + 1]) & 0x80) at += static_cast<unsigned char>((*body)[response + 1]) & 0x7f;
-    if (at + 2 >= body->size() || (*body)[at] != '\x0a') co_return std::string("not an LDAP ExtendedResponse");
-    const int result = static_cast<unsigned char>((*body)[at + 2]);
-    if (result == 0) co_return kAgreed;
-    co_return refused("LDAP resultCode " + std::to_string(result));
+    // messageID INTEGER, then ExtendedResponse [APPLICATION 24]: resultCode, matchedDN, diagnosticMessage, ...
+    std::string_view fields = *body;
+    const auto message_id = take_ber(fields);
+    const auto response = take_ber(fields);
+    if (!message_id || !response || response->tag != 0x78) co_return std::string("not an LDAP ExtendedResponse");
+    std::string_view result_fields = response->value;
+    const auto result = take_ber(result_fields);
+    const auto matched_dn = take_ber(result_fields);
+    const auto diagnostic = take_ber(result_fields);
+    if (!result || result->tag != 0x0a || result->value.empty() || result->value.size() > 4)
+        co_return std::string("not an LDAP ExtendedResponse");
+    const std::size_t code = big_endian(result->value);
+    if (code == 0) co_return kAgreed;
+    const bool says_why = matched_dn && diagnostic && diagnostic->tag == 0x04 && !diagnostic->value.empty();
+    co_return refused("LDAP resultCode " + std::to_string(code) + ldap_result_name(code) +
+                      (says_why ? ": " + std::string(diagnostic->value) : ""));
 }
 
-// The PostgreSQL SSLRequest: length 8, code 80877103; the server answers 'S' or 'N'.
+// A PostgreSQL ErrorResponse: fields of a type byte and a NUL-terminated value, the last followed by a NUL.
+std::string postgres_error(std::string_view fields) {
+    std::string severity, code, message;
+    while (fields.size() > 1 && fields[0] != '\0') {
+        const char type = fields[0];
+        const std::size_t end = fields.find('\0', 1);
+        if (end == std::string_view::npos) break;
+        const std::string value(fields.substr(1, end - 1));
+        if (type == 'S') severity = value;
+        if (type == 'C') code = value;
+        if (type == 'M') message = value;
+        fields.remove_prefix(end + 1);
+    }
+    std::string words = severity;
+    for (const std::string* part : {&code, &message})
+        if (!part->empty()) words += (words.empty() ? "" : " ") + *part;
+    return "the PostgreSQL server refused the SSLRequest: " + server_words(words);
+}
+
+// The PostgreSQL SSLRequest: length 8, code 80877103; the server answers 'S' or 'N', or with an ErrorResponse.
 asio::awaitable<Outcome> postgres(Dialogue& d) {
     static const std::string request("\x00\x00\x00\x08\x04\xd2\x16\x2f", 8);
     co_await d.send(request);
     auto answer = co_await d.exactly(1);
     if (!answer) co_return d.failure;
     if (*answer == "S") co_return kAgreed;
-    const std::string why = *answer == "N" ? "N (no SSL)" : "unexpected reply";
-    co_return refused(why);
+    if (*answer == "N") co_return refused("N (no SSL)");
+    if (*answer != "E") co_return refused("unexpected reply");
+    auto length = co_await d.exactly(4);
+    if (!length) co_return d.failure;
+    // The length counts itself. A server from before protocol 3 sends its message without one: not read here.
+    const std::size_t size = big_endian(*length);
+    if (size <= 4 || size > kMaxReply) co_return refused("unexpected reply");
+    auto fields = co_await d.exactly(size - 4);
+    if (!fields) co_return d.failure;
+    co_return postgres_error(*fields);
+}
+
+// RFC 6120 §4.9: a <stream:error> holds an element named for its condition, and may hold a <text> saying more.
+std::string xmpp_stream_error(std::string_view error, const std::string& domain) {
+    std::string condition, text;
+    for (std::size_t at = error.find('<', 1); at != std::string_view::npos; at = error.find('<', at + 1)) {
+        const std::size_t name_end = error.find_first_of(" \t\r\n/>", at + 1);
+        if (name_end == std::string_view::npos) break;
+        std::string_view name = error.substr(at + 1, name_end - at - 1);
+        if (name.empty() || name.starts_with('/')) continue;
+        if (const std::size_t colon = name.find(':'); colon != std::string_view::npos) name.remove_prefix(colon + 1);
+        if (name == "text") {
+            const std::size_t start = error.find('>', name_end);
+            const std::size_t end = error.find('<', start);
+            if (start != std::string_view::npos && end != std::string_view::npos)
+                text = error.substr(start + 1, end - start - 1);
+        } else if (name != "error" && condition.empty()) {
+            condition = name;
+        }
+    }
+    std::string why = "the XMPP server refused the stream";
+    if (!condition.empty()) why += ": " + server_words(condition);
+    if (!text.empty()) why += ": " + server_words(text);
+    if (condition == "host-unknown" || condition == "host-gone")
+        why += " (it does not serve the domain '" + domain + "'; give its XMPP domain with --sni)";
+    return why;
 }
 
 asio::awaitable<Outcome> xmpp(Dialogue& d, const std::string& server_name) {
@@ -188,9 +320,22 @@ asio::awaitable<Outcome> xmpp(Dialogue& d, const std::string& server_name) {
     const std::string stream_header = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
                                       "xmlns:stream='http://etherx.jabber.org/streams' to='" + domain + "' version='1.0'>";
     co_await d.send(stream_header);
-    auto features = co_await d.through("</stream:features>");
-    if (!features) co_return d.failure;
-    if (features->find("starttls") == std::string::npos) co_return refused("no starttls feature");
+    // Element by element to the end of the features, or of a stream error: a server that sent one may keep the
+    // connection open, waiting for the client to close the stream (RFC 6120 §4.4).
+    std::string features;
+    for (;;) {
+        auto element = co_await d.through(">");
+        if (!element) co_return d.failure;
+        if (features.size() + element->size() > kMaxReply) co_return std::string("XMPP stream features too long");
+        features += *element;
+        if (const std::size_t error = features.find("<stream:error"); error != std::string::npos) {
+            if (features.find("</stream:error>", error) != std::string::npos)
+                co_return xmpp_stream_error(std::string_view(features).substr(error), domain);
+        } else if (features.find("</stream:features>") != std::string::npos) {
+            break;
+        }
+    }
+    if (features.find("starttls") == std::string::npos) co_return refused("no starttls feature");
     co_await d.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
     auto reply = co_await d.through(">");
     if (!reply) co_return d.failure;
@@ -198,21 +343,31 @@ asio::awaitable<Outcome> xmpp(Dialogue& d, const std::string& server_name) {
     co_return refused(*reply);
 }
 
+// An ERR packet where the handshake should be: the server turned this client away before any TLS. 0xff, a
+// 2-byte error code, '#' and a 5-character SQLSTATE where the server sends one, then the message.
+std::string mysql_error(std::string_view payload) {
+    const std::size_t code = little_endian(payload.substr(1, 2));
+    std::string_view message = payload.substr(3);
+    if (message.starts_with('#') && message.size() >= 6) message.remove_prefix(6);
+    constexpr std::size_t kHostNotAllowed = 1130;
+    return "the MySQL server refused this client before TLS: " + std::to_string(code) + " " + server_words(message) +
+           (code == kHostNotAllowed ? " (the server's grants do not allow this scanner's address)" : "");
+}
+
 // MySQL: the server's handshake packet says whether it supports SSL; the client answers with an SSLRequest.
 asio::awaitable<Outcome> mysql(Dialogue& d) {
     auto header = co_await d.exactly(4);
     if (!header) co_return d.failure;
-    const std::size_t length = static_cast<unsigned char>((*header)[0]) | static_cast<unsigned char>((*header)[1]) << 8 |
-                               static_cast<unsigned char>((*header)[2]) << 16;
-    if (length > kMaxReply || length < 2) co_return std::string("not a MySQL handshake");
+    const std::size_t length = little_endian(header->substr(0, 3));
+    if (length > kMaxReply || length < 3) co_return std::string("not a MySQL handshake");
     auto payload = co_await d.exactly(length);
     if (!payload) co_return d.failure;
+    if ((*payload)[0] == '\xff') co_return mysql_error(*payload);
     // protocol version, NUL-terminated server version, thread id (4), auth data (8), filler (1), capabilities (2)
     const auto version_end = payload->find('\0', 1);
     if ((*payload)[0] != '\x0a' || version_end == std::string::npos || version_end + 15 > payload->size())
         co_return std::string("not a MySQL handshake");
-    const std::size_t at = version_end + 1 + 4 + 8 + 1;
-    const unsigned capabilities = static_cast<unsigned char>((*payload)[at]) | static_cast<unsigned char>((*payload)[at + 1]) << 8;
+    const std::size_t capabilities = little_endian(payload->substr(version_end + 1 + 4 + 8 + 1, 2));
     constexpr unsigned kClientSsl = 0x0800, kClientProtocol41 = 0x0200;
     if (!(capabilities & kClientSsl)) co_return refused("server does not offer SSL");
     std::string request("\x20\x00\x00\x01", 4);  // 32-byte payload, sequence 1

@@ -38,7 +38,8 @@ std::vector<std::string_view> fields_of(Kind kind) {
                                               "client_auth", "client_cas"};
     if (kind == Kind::tls || kind == Kind::starttls) fields.insert(fields.end(), tls.begin(), tls.end());
     if (kind == Kind::starttls)
-        fields.insert(fields.end(), {"protocol", "starttls_refuse", "starttls_verbose", "greeting_delay_ms"});
+        fields.insert(fields.end(),
+                      {"protocol", "starttls_refuse", "starttls_verbose", "reject_client", "greeting_delay_ms"});
     if (kind == Kind::garbage) fields.push_back("bytes");
     return fields;
 }
@@ -96,6 +97,11 @@ Endpoint endpoint(const json& spec) {
         e.protocol = lookup(kProtocols, spec.at("protocol"), "protocol");
         e.starttls_refuse = spec.value("starttls_refuse", false);
         e.starttls_verbose = spec.value("starttls_verbose", false);
+        e.reject_client = spec.value("reject_client", false);
+        // An LDAP server does not greet: its only answer is to the StartTLS request.
+        if (e.reject_client && e.protocol == StartTlsProtocol::ldap)
+            throw std::runtime_error("reject_client is not served for protocol " + spec["protocol"].dump() +
+                                     "; use starttls_refuse");
         if (spec.contains("greeting_delay_ms"))
             e.greeting_delay =
                 std::chrono::milliseconds(unsigned_field(spec["greeting_delay_ms"], "greeting_delay_ms", 0, 60000));

@@ -47,6 +47,9 @@ struct Endpoint {
     // Multi-line greetings and replies where the protocol allows them, untagged IMAP lines before the tagged
     // reply: what real servers send and a client must skip.
     bool starttls_verbose = false;
+    // Turn the client away before any upgrade, in the protocol's words: a refusing greeting, an XMPP host-unknown
+    // stream error, a MySQL ERR 1130 greeting, a PostgreSQL ErrorResponse. Not for LDAP.
+    bool reject_client = false;
     std::chrono::milliseconds greeting_delay{0};  // before the server's first word
     std::size_t garbage_bytes = std::size_t{10} << 20;
 

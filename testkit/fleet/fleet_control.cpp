@@ -60,6 +60,7 @@ json endpoint_json(const FleetEndpoint& endpoint, PemFiles& pems) {
     if (!endpoint.protocol.empty()) spec["protocol"] = endpoint.protocol;
     if (endpoint.refuse) spec["starttls_refuse"] = true;
     if (endpoint.verbose) spec["starttls_verbose"] = true;
+    if (endpoint.reject_client) spec["reject_client"] = true;
     if (endpoint.greeting_delay.count() != 0) spec["greeting_delay_ms"] = endpoint.greeting_delay.count();
     if (endpoint.bytes != 0) spec["bytes"] = endpoint.bytes;
     return spec;

@@ -33,6 +33,9 @@ struct FleetEndpoint {
     std::string protocol;  // smtp, imap, pop3, ftp, ldap, postgres, xmpp, mysql
     bool refuse = false;   // answer the upgrade request negatively
     bool verbose = false;  // multi-line greetings and replies, untagged IMAP lines before the tagged reply
+    // Turn the client away before any upgrade: a refusing greeting, an XMPP host-unknown stream error, a MySQL
+    // ERR 1130 greeting, a PostgreSQL ErrorResponse. Not for ldap.
+    bool reject_client = false;
     std::chrono::milliseconds greeting_delay{0};  // before the greeting, or the first reply if the client speaks first
     // garbage:
     std::size_t bytes = 0;  // how much to send before closing; 0 keeps the fleet's default, 10 MiB

@@ -131,6 +131,7 @@ struct Reply {
 struct Manner {
     bool refuse = false;
     bool verbose = false;  // multi-line replies, untagged IMAP lines: whatever the protocol lets a server add
+    bool reject_client = false;
 };
 
 using Responder = Reply (*)(std::string_view line, Manner manner);
@@ -237,8 +238,22 @@ awaitable<bool> ldap(Plaintext& client, bool refuse) {
     }
 }
 
-// PostgreSQL: an 8-byte request (length 8, then a code) answered by a single 'S' or 'N'.
-awaitable<bool> postgres(Plaintext& client, bool refuse) {
+std::string big_endian(std::uint32_t value) {
+    std::string out;
+    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((value >> shift) & 0xff);
+    return out;
+}
+
+// What a server at its connection limit would say: an ErrorResponse of severity, code and message fields.
+std::string postgres_too_many_clients() {
+    const std::string fields = std::string("SFATAL") + '\0' + "VFATAL" + '\0' + "C53300" + '\0' +
+                               "Msorry, too many clients already" + '\0' + '\0';
+    return "E" + big_endian(static_cast<std::uint32_t>(fields.size() + 4)) + fields;
+}
+
+// PostgreSQL: an 8-byte request (length 8, then a code) answered by a single 'S' or 'N', or turned away with an
+// ErrorResponse.
+awaitable<bool> postgres(Plaintext& client, Manner manner) {
     constexpr std::uint32_t kSslRequest = 80877103, kGssEncRequest = 80877104;
     for (;;) {
         const std::string request = co_await client.read_exactly(8);
@@ -251,23 +266,46 @@ awaitable<bool> postgres(Plaintext& client, bool refuse) {
         }
         // Anything else is a StartupMessage: the client goes on without TLS, and the fake speaks no further.
         if (length != 8 || code != kSslRequest) co_return false;
-        co_await client.send(refuse ? "N" : "S");
-        if (!refuse) co_return true;
+        if (manner.reject_client) {
+            co_await client.send(postgres_too_many_clients());
+            co_return false;
+        }
+        co_await client.send(manner.refuse ? "N" : "S");
+        if (!manner.refuse) co_return true;
     }
 }
 
-awaitable<bool> xmpp(Plaintext& client, bool refuse) {
+// The value of attribute `name` in an XML start tag written with single quotes, as clients write stream headers.
+std::string attribute(std::string_view tag, std::string_view name) {
+    const std::string marker = " " + std::string(name) + "='";
+    const std::size_t start = tag.find(marker);
+    if (start == std::string_view::npos) return "";
+    const std::size_t value = start + marker.size();
+    return std::string(tag.substr(value, tag.find('\'', value) - value));
+}
+
+awaitable<bool> xmpp(Plaintext& client, Manner manner) {
     // Elements are told apart one '>' at a time; the fake only needs to see the stream open and the request.
     std::string element;
     do element = co_await client.read_through('>');
     while (element.find("<stream:stream") == std::string::npos);
-    co_await client.send(
+    const std::string stream_header =
         "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'"
-        " id='fleet' from='fleet' version='1.0'><stream:features>"
-        "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>");
+        " id='fleet' from='fleet' version='1.0'>";
+    if (manner.reject_client) {
+        // As Prosody answers a domain it does not serve. RFC 6120 §4.4: the server closes its stream, and may wait
+        // for the client to close its own before the connection goes; this one waits.
+        co_await client.send(stream_header +
+                             "<stream:error><host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+                             "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>This server does not serve " +
+                             attribute(element, "to") + "</text></stream:error></stream:stream>");
+        for (;;) co_await client.read_through('>');
+    }
+    co_await client.send(stream_header +
+                         "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>");
     do element = co_await client.read_through('>');
     while (element.find("<starttls") == std::string::npos);
-    if (refuse) {
+    if (manner.refuse) {
         // RFC 6120 §5.4.2.2: on failure the server closes the stream and the connection.
         co_await client.send("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>");
         co_return false;
@@ -276,13 +314,25 @@ awaitable<bool> xmpp(Plaintext& client, bool refuse) {
     co_return true;
 }
 
+// MariaDB's greeting to an address its grants do not allow: an ERR packet, error 1130, no SQLSTATE (the server
+// does not know yet whether the client reads one).
+std::string mysql_host_not_allowed(const std::string& client_address) {
+    const std::string payload = "\xff" + little_endian(1130, 2) + "Host '" + client_address +
+                                "' is not allowed to connect to this MariaDB server";
+    return little_endian(static_cast<std::uint32_t>(payload.size()), 3) + '\0' + payload;
+}
+
 // MySQL: the server speaks first with a protocol 10 handshake; a client that sees CLIENT_SSL among the capabilities
 // answers with a 32-byte SSLRequest and starts TLS. Refusing means not offering CLIENT_SSL at all.
-awaitable<bool> mysql(Plaintext& client, bool refuse) {
+awaitable<bool> mysql(Plaintext& client, Manner manner, const std::string& client_address) {
+    if (manner.reject_client) {
+        co_await client.send(mysql_host_not_allowed(client_address));
+        co_return false;
+    }
     constexpr std::uint32_t kClientSsl = 0x0800;
     // LONG_PASSWORD, FOUND_ROWS, LONG_FLAG, CONNECT_WITH_DB, PROTOCOL_41, TRANSACTIONS, SECURE_CONNECTION, PLUGIN_AUTH
     constexpr std::uint32_t kBaseCapabilities = 0x0008a20f;
-    const std::uint32_t capabilities = refuse ? kBaseCapabilities : kBaseCapabilities | kClientSsl;
+    const std::uint32_t capabilities = manner.refuse ? kBaseCapabilities : kBaseCapabilities | kClientSsl;
     std::string handshake{"\x0a"};
     handshake += std::string("8.0.36-fleet") + '\0';
     handshake += little_endian(1, 4);  // connection ID
@@ -304,11 +354,12 @@ awaitable<bool> mysql(Plaintext& client, bool refuse) {
     const std::string response = co_await client.read_exactly(length);
     // A full HandshakeResponse instead means the client logs in without TLS, which the fake does not serve.
     const bool ssl_request = length == 32 && (from_little_endian(std::string_view(response).substr(0, 4)) & kClientSsl);
-    co_return !refuse && ssl_request;
+    co_return !manner.refuse && ssl_request;
 }
 
 struct LineServer {
     std::string_view greeting;
+    std::string_view rejection;  // the greeting that turns a client away
     Responder respond;
 };
 
@@ -317,16 +368,24 @@ std::optional<LineServer> line_server(StartTlsProtocol protocol, bool verbose) {
     switch (protocol) {
         case StartTlsProtocol::smtp:
             return LineServer{
-                verbose ? "220-fleet ESMTP\r\n220-No unsolicited mail\r\n220 ready\r\n" : "220 fleet ESMTP\r\n", smtp};
-        case StartTlsProtocol::imap: return LineServer{"* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n", imap};
-        case StartTlsProtocol::pop3: return LineServer{"+OK ready\r\n", pop3};
+                verbose ? "220-fleet ESMTP\r\n220-No unsolicited mail\r\n220 ready\r\n" : "220 fleet ESMTP\r\n",
+                "554 5.7.1 fleet: access denied\r\n", smtp};
+        case StartTlsProtocol::imap:
+            return LineServer{"* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n", "* BYE fleet: access denied\r\n",
+                              imap};
+        case StartTlsProtocol::pop3: return LineServer{"+OK ready\r\n", "-ERR fleet: access denied\r\n", pop3};
         case StartTlsProtocol::ftp:
-            return LineServer{verbose ? "220-fleet FTP\r\n220-Be nice\r\n220 ready\r\n" : "220 ready\r\n", ftp};
+            return LineServer{verbose ? "220-fleet FTP\r\n220-Be nice\r\n220 ready\r\n" : "220 ready\r\n",
+                              "421 fleet: access denied\r\n", ftp};
         default: return std::nullopt;
     }
 }
 
 awaitable<bool> line_dialogue(Plaintext& client, const LineServer& server, Manner manner) {
+    if (manner.reject_client) {
+        co_await client.send(server.rejection);
+        co_return false;
+    }
     co_await client.send(server.greeting);
     for (;;) {
         const std::string line = co_await client.read_through('\n');
@@ -344,14 +403,15 @@ awaitable<bool> negotiate_starttls(tcp::socket& socket, const Endpoint& endpoint
         co_await delay.async_wait(asio::use_awaitable);
     }
     Plaintext client(socket);
-    const Manner manner{endpoint.starttls_refuse, endpoint.starttls_verbose};
+    const Manner manner{endpoint.starttls_refuse, endpoint.starttls_verbose, endpoint.reject_client};
     if (const auto server = line_server(endpoint.protocol, manner.verbose))
         co_return co_await line_dialogue(client, *server, manner);
     switch (endpoint.protocol) {
         case StartTlsProtocol::ldap: co_return co_await ldap(client, manner.refuse);
-        case StartTlsProtocol::postgres: co_return co_await postgres(client, manner.refuse);
-        case StartTlsProtocol::xmpp: co_return co_await xmpp(client, manner.refuse);
-        case StartTlsProtocol::mysql: co_return co_await mysql(client, manner.refuse);
+        case StartTlsProtocol::postgres: co_return co_await postgres(client, manner);
+        case StartTlsProtocol::xmpp: co_return co_await xmpp(client, manner);
+        case StartTlsProtocol::mysql:
+            co_return co_await mysql(client, manner, socket.remote_endpoint().address().to_string());
         default: break;
     }
     throw std::logic_error("unhandled STARTTLS protocol");

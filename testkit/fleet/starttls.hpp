@@ -9,8 +9,8 @@
 namespace certfleet::fleet {
 
 // True once the client may start the TLS handshake on `socket`; false when the dialogue ended without an
-// upgrade (refused and the client gave up or hung up). Speaks `endpoint`'s protocol in its manner (refusing,
-// verbose, slow to greet). Throws when the client leaves mid-dialogue.
+// upgrade (refused, or the client turned away, and it gave up or hung up). Speaks `endpoint`'s protocol in its
+// manner (refusing, turning clients away, verbose, slow to greet). Throws when the client leaves mid-dialogue.
 boost::asio::awaitable<bool> negotiate_starttls(boost::asio::ip::tcp::socket& socket, const Endpoint& endpoint);
 
 }  // namespace certfleet::fleet

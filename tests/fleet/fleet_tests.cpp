@@ -298,6 +298,47 @@ TEST_CASE("starttls: the plaintext dialogues when accepting and when refusing th
     }
 }
 
+TEST_CASE("starttls: turning the client away before any upgrade, in each protocol's words") {
+    const TestChain chain = make_chain("starttls.fleet");
+    const auto rejecting = [&](const std::string& address, const std::string& protocol) {
+        FleetEndpoint endpoint = tls_endpoint(address, 2525, chain);
+        endpoint.kind = "starttls";
+        endpoint.protocol = protocol;
+        endpoint.reject_client = true;
+        return endpoint;
+    };
+    TestFleet fleet({rejecting("127.64.14.1", "smtp"), rejecting("127.64.14.2", "xmpp"),
+                     rejecting("127.64.14.3", "mysql"), rejecting("127.64.14.4", "postgres")});
+
+    RawClient smtp("127.64.14.1", 2525);
+    CHECK(smtp.receive_all() == "554 5.7.1 fleet: access denied\r\n");
+
+    // Like Prosody for a domain it does not serve; the connection stays open until the client closes its stream.
+    RawClient xmpp("127.64.14.2", 2525);
+    xmpp.send("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+              "xmlns:stream='http://etherx.jabber.org/streams' to='elsewhere.example' version='1.0'>");
+    CHECK_THAT(xmpp.receive_until("</stream:stream>"),
+               Catch::EndsWith("<stream:error><host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+                               "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>This server does not serve "
+                               "elsewhere.example</text></stream:error></stream:stream>"));
+    CHECK(xmpp.receive(200ms).timed_out);
+
+    // MariaDB's ERR packet as its greeting: error 1130 naming the address the client came from.
+    RawClient mysql("127.64.14.3", 2525);
+    const std::string message = "Host '127.0.0.1' is not allowed to connect to this MariaDB server";
+    CHECK(mysql.receive_all() ==
+          std::string{static_cast<char>(message.size() + 3), 0, 0, 0, '\xff', '\x6a', '\x04'} + message);
+
+    RawClient postgres("127.64.14.4", 2525);
+    postgres.send(kPostgresSslRequest);
+    const std::string error = postgres.receive_all();
+    CHECK(error.starts_with('E'));
+    CHECK_THAT(error, Catch::Contains(std::string("C53300") + '\0' + "Msorry, too many clients already"));
+
+    CHECK_THROWS_WITH(TestFleet({rejecting("127.64.14.5", "ldap")}),
+                      Catch::Contains("reject_client is not served for protocol \"ldap\""));
+}
+
 TEST_CASE("starttls: verbose servers send multi-line and untagged replies, and a slow one greets late") {
     const TestChain chain = make_chain("starttls.fleet");
     const auto verbose = [&](const std::string& address, const std::string& protocol) {

@@ -77,16 +77,41 @@ Exchange run_dialogue(StartTls protocol, const std::string& script, Then then = 
     return exchange;
 }
 
+struct Case {
+    std::string what;
+    StartTls protocol;
+    std::string server_says;
+    std::optional<std::string> refusal;
+    std::string client_says;
+};
+
+void check_dialogues(const std::vector<Case>& cases) {
+    for (const Case& c : cases) {
+        INFO(c.what);
+        const Exchange exchange = run_dialogue(c.protocol, c.server_says);
+        CHECK(exchange.refusal == c.refusal);
+        CHECK(exchange.client_sent == c.client_says);
+    }
+}
+
+const std::string kPostgresSslRequest("\x00\x00\x00\x08\x04\xd2\x16\x2f", 8);
+const std::string kLdapStartTlsRequest =
+    std::string("\x30\x1d\x02\x01\x01\x77\x18\x80\x16", 9) + "1.3.6.1.4.1.1466.20037";
+
+// A MySQL packet of sequence 0: a 3-byte little-endian length, the sequence, the payload.
+std::string mysql_packet(const std::string& payload) {
+    return std::string{static_cast<char>(payload.size()), 0, 0, 0} + payload;
+}
+
+// A PostgreSQL message: its type, a 4-byte big-endian length that counts itself, the body.
+std::string postgres_message(char type, const std::string& body) {
+    const std::size_t length = body.size() + 4;
+    return std::string{type, 0, 0, static_cast<char>(length >> 8), static_cast<char>(length & 0xff)} + body;
+}
+
 }  // namespace
 
 TEST_CASE("starttls client: line dialogues skip continuation and untagged lines, and name a refusal") {
-    struct Case {
-        std::string what;
-        StartTls protocol;
-        std::string server_says;
-        std::optional<std::string> refusal;
-        std::string client_says;
-    };
     const std::string imap_greeting = "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n";
     const std::vector<Case> cases{
         {"IMAP: untagged lines before the tagged OK", StartTls::imap,
@@ -109,12 +134,54 @@ TEST_CASE("starttls client: line dialogues skip continuation and untagged lines,
         {"FTP: refused", StartTls::ftp, "220 ready\r\n431 no TLS\r\n", "server refused STARTTLS: 431 no TLS",
          "AUTH TLS\r\n"},
     };
-    for (const Case& c : cases) {
-        INFO(c.what);
-        const Exchange exchange = run_dialogue(c.protocol, c.server_says);
-        CHECK(exchange.refusal == c.refusal);
-        CHECK(exchange.client_sent == c.client_says);
-    }
+    check_dialogues(cases);
+}
+
+TEST_CASE("starttls client: a server that turns the client away is quoted in its own words") {
+    const std::string xmpp_open =
+        "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
+        "from='chat.test' id='s1' version='1.0'>";
+    const std::string xmpp_client_open =
+        "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
+        "to='mail.test' version='1.0'>";
+    const std::string ldap_unavailable = std::string("\x30\x1f\x02\x01\x01\x78\x1a\x0a\x01\x34\x04\x00\x04\x13", 14) +
+                                         "TLS not configured.";
+    const std::string postgres_fields = std::string("SFATAL") + '\0' + "VFATAL" + '\0' + "C53300" + '\0' +
+                                        "Msorry, too many clients already" + '\0' + '\0';
+    check_dialogues({
+        // The server keeps the connection open after its stream error, as RFC 6120 lets it: the error is enough.
+        {"XMPP: host-unknown", StartTls::xmpp,
+         xmpp_open + "<stream:error><host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+                     "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams' xml:lang='en'>Unknown host</text>"
+                     "</stream:error>",
+         "the XMPP server refused the stream: host-unknown: Unknown host (it does not serve the domain "
+         "'mail.test'; give its XMPP domain with --sni)",
+         xmpp_client_open},
+        {"XMPP: a condition alone", StartTls::xmpp,
+         xmpp_open + "<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>",
+         "the XMPP server refused the stream: policy-violation", xmpp_client_open},
+        {"MariaDB: this host is not allowed", StartTls::mysql,
+         mysql_packet("\xff\x6a\x04Host '127.0.0.1' is not allowed to connect to this MariaDB server"),
+         "the MySQL server refused this client before TLS: 1130 Host '127.0.0.1' is not allowed to connect to this "
+         "MariaDB server (the server's grants do not allow this scanner's address)",
+         ""},
+        {"MySQL: an error with its SQLSTATE", StartTls::mysql,
+         mysql_packet("\xff\x10\x04#08004Too many connections"),
+         "the MySQL server refused this client before TLS: 1040 Too many connections", ""},
+        {"PostgreSQL: an ErrorResponse to the SSLRequest", StartTls::postgres,
+         postgres_message('E', postgres_fields),
+         "the PostgreSQL server refused the SSLRequest: FATAL 53300 sorry, too many clients already",
+         kPostgresSslRequest},
+        {"LDAP: a refusal with a diagnostic message", StartTls::ldap, ldap_unavailable,
+         "server refused STARTTLS: LDAP resultCode 52 (unavailable): TLS not configured.", kLdapStartTlsRequest},
+        {"SMTP: control characters are shown, not sent on", StartTls::smtp, "554 no\x1b[2J\x07 thanks\r\n",
+         "server refused STARTTLS: 554 no\\x1b[2J\\x07 thanks", ""},
+    });
+}
+
+TEST_CASE("starttls client: words a server sends before hanging up, without a line end, are quoted") {
+    CHECK(run_dialogue(StartTls::smtp, "421 4.3.2 shutting down", Then::hang_up).refusal ==
+          "connection closed during the STARTTLS dialogue after the server sent '421 4.3.2 shutting down'");
 }
 
 TEST_CASE("starttls client: a refusal quotes at most 200 characters of the reply") {
