@@ -65,8 +65,8 @@ int main(int argc, char** argv) {
     auto* scan_cmd = app.add_subcommand(
         "scan", "Scan file trees and network targets for certificates into the inventory.\n"
                 "TARGET: IPv4/IPv6 address, CIDR (10.0.0.0/24), range (10.0.0.1-10.0.0.40), host name, host:port,\n"
-                "[v6]:port, URL (https://host:8443/path). Without --ports, targets are probed on the default TLS and\n"
-                "STARTTLS ports.");
+                "[v6]:port, URL (https://host:8443/path). Without --ports, targets are probed on the default list of\n"
+                "TLS and STARTTLS ports (--ports default).");
     scan_cmd->add_option("targets", request.targets, "Network targets to probe");
     scan_cmd->add_option("--files", request.files, "File or directory tree to scan (repeatable)");
     scan_cmd->add_flag("--system-dirs", request.system_dirs,
@@ -96,8 +96,10 @@ int main(int argc, char** argv) {
     scan_cmd->add_option("--threads", request.threads, "File decoder threads (default: one per core)")
         ->check(CLI::Range(0u, 64u));
     scan_cmd->add_option("--targets-file", request.targets_file, "Targets, one per line (# comments)");
-    scan_cmd->add_option("--ports", request.ports, "Ports to probe, e.g. 443,8443,9000-9010 (default: common TLS and "
-                                                "STARTTLS ports)");
+    scan_cmd->add_option("--ports", request.ports,
+                         "Ports to probe: numbers, ranges and named lists, e.g. 443,9000-9010 or web,8080. Lists: "
+                         "default (the TLS and STARTTLS ports most fleets use; used without --ports), web (443, "
+                         "4443, 8443, 9443), all-tls (every port certfleet knows; docs/network-scanning.md)");
     scan_cmd->add_option("--exclude", request.excludes, "Never probe these addresses, CIDRs or ranges (repeatable)");
     scan_cmd->add_option("--exclude-file", request.exclude_file, "Excludes, one per line");
     scan_cmd->add_option("--concurrency", request.concurrency, "Probes in flight at once")
@@ -127,7 +129,8 @@ int main(int argc, char** argv) {
     scan_cmd->add_option("--sni", request.sni_names, "Probe IP targets with this server name (repeatable; one probe each)");
     scan_cmd->add_option("--sni-file", request.sni_file, "Server names, one per line");
     scan_cmd->add_option("--starttls", request.starttls,
-                         "Speak this protocol first on every port: smtp, imap, pop3, ftp, ldap, postgres, xmpp, mysql");
+                         "Speak this protocol first on every port: smtp, imap, pop3, ftp, ldap, postgres, xmpp, mysql, "
+                         "nats");
     scan_cmd->add_option("--trust", request.trust, "Trust anchors: a PEM bundle or a directory of them (repeatable)");
     scan_cmd->add_flag("--no-system-trust", request.no_system_trust, "Trust only --trust, not the system bundle");
     scan_cmd->add_option("--public-roots", request.public_roots,

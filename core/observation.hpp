@@ -120,8 +120,8 @@ inline constexpr std::array<EnumName<EndpointStatus>, 7> kEndpointStatusNames{{
 constexpr const auto& enum_names(EndpointStatus) { return kEndpointStatusNames; }
 
 // The plaintext protocols that ask for TLS before the handshake.
-enum class StartTls { smtp, imap, pop3, ftp, ldap, postgres, xmpp, mysql };
-inline constexpr std::array<EnumName<StartTls>, 8> kStartTlsNames{{
+enum class StartTls { smtp, imap, pop3, ftp, ldap, postgres, xmpp, mysql, nats };
+inline constexpr std::array<EnumName<StartTls>, 9> kStartTlsNames{{
     {StartTls::smtp, "smtp"},
     {StartTls::imap, "imap"},
     {StartTls::pop3, "pop3"},
@@ -130,6 +130,7 @@ inline constexpr std::array<EnumName<StartTls>, 8> kStartTlsNames{{
     {StartTls::postgres, "postgres"},
     {StartTls::xmpp, "xmpp"},
     {StartTls::mysql, "mysql"},
+    {StartTls::nats, "nats"},
 }};
 constexpr const auto& enum_names(StartTls) { return kStartTlsNames; }
 

@@ -152,11 +152,7 @@ std::optional<scanner::WalkOptions> plan_files(const ScanRequest& request, std::
 }
 
 std::vector<std::uint16_t> ports_to_probe(const std::string& ports) {
-    if (!ports.empty()) return scanner::parse_ports(ports);
-    std::vector<std::uint16_t> defaults(scanner::kDefaultTlsPorts.begin(), scanner::kDefaultTlsPorts.end());
-    defaults.insert(defaults.end(), scanner::kDefaultStartTlsPorts.begin(), scanner::kDefaultStartTlsPorts.end());
-    std::sort(defaults.begin(), defaults.end());
-    return defaults;
+    return ports.empty() ? scanner::ports_on(scanner::PortList::default_ports) : scanner::parse_ports(ports);
 }
 
 // "The same targets" as the user names them: the arguments and the targets file by its path (its lines may

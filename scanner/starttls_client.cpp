@@ -165,7 +165,7 @@ asio::awaitable<Outcome> line_dialogue(Dialogue& d, const LineProtocol& protocol
     co_return kAgreed;
 }
 
-// The protocols that are not line protocols: binary messages, or XML.
+// The protocols that are not line protocols: binary messages, XML, or a line of JSON.
 
 std::size_t big_endian(std::string_view bytes) {
     std::size_t value = 0;
@@ -380,6 +380,31 @@ asio::awaitable<Outcome> mysql(Dialogue& d) {
     co_return kAgreed;
 }
 
+// Whether a JSON object's text sets `key` to true. NATS writes its INFO flat, so no nesting needs reading.
+bool sets_true(std::string_view json, std::string_view key) {
+    const std::string quoted_key = "\"" + std::string(key) + "\"";
+    for (std::size_t at = json.find(quoted_key); at != std::string_view::npos; at = json.find(quoted_key, at + 1)) {
+        std::string_view rest = json.substr(at + quoted_key.size());
+        while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+        if (!rest.starts_with(':')) continue;
+        rest.remove_prefix(1);
+        while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+        if (rest.starts_with("true")) return true;
+    }
+    return false;
+}
+
+// NATS: the server greets with "INFO {json}", and a client starts TLS right after it where the INFO requires it
+// or offers it (a server that allows both tells a TLS client by its first byte). The client sends nothing first.
+asio::awaitable<Outcome> nats(Dialogue& d) {
+    auto info = co_await d.reply(ReplyShape::single_line);
+    if (!info) co_return d.failure;
+    if (info->starts_with("-ERR")) co_return refused(*info);
+    if (!info->starts_with("INFO ")) co_return "not a NATS INFO line: '" + server_words(*info) + "'";
+    if (sets_true(*info, "tls_required") || sets_true(*info, "tls_available")) co_return kAgreed;
+    co_return refused("the NATS server offers no TLS (its INFO has neither tls_required nor tls_available true)");
+}
+
 }  // namespace
 
 asio::awaitable<std::optional<std::string>> starttls_dialogue(tcp::socket& socket, StartTls protocol,
@@ -394,6 +419,7 @@ asio::awaitable<std::optional<std::string>> starttls_dialogue(tcp::socket& socke
         case StartTls::postgres: co_return co_await postgres(d);
         case StartTls::xmpp: co_return co_await xmpp(d, server_name);
         case StartTls::mysql: co_return co_await mysql(d);
+        case StartTls::nats: co_return co_await nats(d);
     }
     co_return std::string("unknown STARTTLS protocol");
 }

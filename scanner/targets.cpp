@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include <unordered_set>
 #include <variant>
 
+#include "core/suggestion.hpp"
 #include "scanner/target_spec.hpp"
 
 namespace certfleet::scanner {
@@ -27,6 +29,18 @@ std::string joined_lines(const std::vector<std::string>& lines) {
 }
 
 using namespace target_spec;
+
+// An entry of a port list that starts with a letter: the name of a named list, in any case.
+std::vector<std::uint16_t> ports_of_list(std::string_view entry) {
+    std::string name(entry);
+    std::ranges::transform(name, name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (const auto list = parse_enum<PortList>(name)) return ports_on(*list);
+    const auto names = names_of<PortList>();
+    std::string listed;
+    for (const auto& known : names) listed += (listed.empty() ? "" : ", ") + known;
+    throw Problem{quoted(entry) + " is neither a port number nor a port list" + suggestion(name, names) +
+                  "; the lists are " + listed};
+}
 
 // More targets than anyone scans on purpose (years at thousands of probes a second), so a bigger set is a typo
 // such as a /32 for a /120. The limit also keeps every count and position well inside 64 bits.
@@ -302,21 +316,6 @@ std::vector<std::string> read_spec_file(const std::string& path, const char* kin
 TargetError::TargetError(std::vector<std::string> problems)
     : std::runtime_error(joined_lines(problems)), problems_(std::move(problems)) {}
 
-std::optional<StartTls> starttls_protocol_for_port(std::uint16_t port) {
-    switch (port) {
-        case 21: return StartTls::ftp;
-        case 25:
-        case 587: return StartTls::smtp;
-        case 110: return StartTls::pop3;
-        case 143: return StartTls::imap;
-        case 389: return StartTls::ldap;
-        case 3306: return StartTls::mysql;
-        case 5222: return StartTls::xmpp;
-        case 5432: return StartTls::postgres;
-        default: return std::nullopt;
-    }
-}
-
 std::vector<std::uint16_t> parse_ports(const std::string& list) {
     return about("ports", list, [&] {
         if (list.empty()) throw Problem{"no ports given"};
@@ -329,7 +328,10 @@ std::vector<std::uint16_t> parse_ports(const std::string& list) {
             while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
             if (entry.empty()) throw Problem{"an entry between commas is empty"};
             const std::size_t dash = entry.find('-');
-            if (dash == std::string_view::npos) {
+            if (std::isalpha(static_cast<unsigned char>(entry.front()))) {
+                const auto listed = ports_of_list(entry);
+                ports.insert(ports.end(), listed.begin(), listed.end());
+            } else if (dash == std::string_view::npos) {
                 ports.push_back(parse_port(entry));
             } else {
                 try {

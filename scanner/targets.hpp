@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "core/observation.hpp"
+#include "scanner/known_ports.hpp"
 
 namespace certfleet::scanner {
 
@@ -50,20 +51,6 @@ class TargetFileError : public TargetError {
 public:
     using TargetError::TargetError;
 };
-
-// Ports where the TLS handshake starts at once: https 443, smtps 465, ldaps 636, DNS over TLS 853, ftps data and
-// control 989/990, telnets 992, imaps 993, ircs 994, pop3s 995, Docker daemon 2376, Active Directory global
-// catalog 3269, SIP over TLS 5061, WinRM 5986, Kubernetes API 6443, IRC over TLS 6697, alternative https 8443 and
-// 9443, MQTT over TLS 8883, kubelet 10250.
-inline constexpr std::array<std::uint16_t, 20> kDefaultTlsPorts = {
-    443, 465, 636, 853, 989, 990, 992, 993, 994, 995, 2376, 3269, 5061, 5986, 6443, 6697, 8443, 8883, 9443, 10250};
-
-// Ports where a plaintext protocol has to ask for TLS first; starttls_protocol_for_port says which protocol.
-inline constexpr std::array<std::uint16_t, 9> kDefaultStartTlsPorts = {21, 25, 110, 143, 389, 587, 3306, 5222, 5432};
-
-// The protocol to speak before the handshake on a well-known port; nullopt where TLS starts at once or the port is
-// not known.
-std::optional<StartTls> starttls_protocol_for_port(std::uint16_t port);
 
 // Addresses no scan probes, whatever its targets say: they reach no single host, or reach the scanning host
 // itself (Linux connects 0.0.0.0 to the local host). zmap's default blocklist without its private ranges, which
@@ -97,7 +84,8 @@ inline constexpr std::uint64_t kDefaultShuffleSeed = 0x2545f4914f6cdd1d;
 // "https://user:pw@host/" -> "https://host/". Any other spec is returned as it is.
 std::string without_userinfo(const std::string& spec);
 
-// "443,8443,9000-9010" -> sorted, without duplicates. Throws TargetError naming the bad entry.
+// "443,8443,9000-9010", "web,9000-9010" -> sorted, without duplicates. An entry is a port, a range, or the name of a
+// port list (kPortListNames, any case). Throws TargetError naming the bad entry.
 std::vector<std::uint16_t> parse_ports(const std::string& list);
 
 struct Target {

@@ -25,6 +25,7 @@ const std::map<std::string, StartTlsProtocol, std::less<>> kProtocols{
     {"pop3", StartTlsProtocol::pop3}, {"ftp", StartTlsProtocol::ftp},
     {"ldap", StartTlsProtocol::ldap}, {"postgres", StartTlsProtocol::postgres},
     {"xmpp", StartTlsProtocol::xmpp}, {"mysql", StartTlsProtocol::mysql},
+    {"nats", StartTlsProtocol::nats},
 };
 
 const std::map<std::string, int, std::less<>> kVersions{{"TLSv1.2", TLS1_2_VERSION}, {"TLSv1.3", TLS1_3_VERSION}};
@@ -98,8 +99,9 @@ Endpoint endpoint(const json& spec) {
         e.starttls_refuse = spec.value("starttls_refuse", false);
         e.starttls_verbose = spec.value("starttls_verbose", false);
         e.reject_client = spec.value("reject_client", false);
-        // An LDAP server does not greet: its only answer is to the StartTLS request.
-        if (e.reject_client && e.protocol == StartTlsProtocol::ldap)
+        // Neither greets: an LDAP server's only answer is to the StartTLS request, and a NATS server sends its INFO
+        // before it would turn a client away.
+        if (e.reject_client && (e.protocol == StartTlsProtocol::ldap || e.protocol == StartTlsProtocol::nats))
             throw std::runtime_error("reject_client is not served for protocol " + spec["protocol"].dump() +
                                      "; use starttls_refuse");
         if (spec.contains("greeting_delay_ms"))

@@ -13,7 +13,7 @@
 namespace certfleet::fleet {
 
 enum class Kind { tls, starttls, tarpit, plaintext, garbage, close, reset };
-enum class StartTlsProtocol { smtp, imap, pop3, ftp, ldap, postgres, xmpp, mysql };
+enum class StartTlsProtocol { smtp, imap, pop3, ftp, ldap, postgres, xmpp, mysql, nats };
 
 struct ChainFiles {
     std::filesystem::path cert_chain;  // PEM, leaf first
@@ -48,7 +48,7 @@ struct Endpoint {
     // reply: what real servers send and a client must skip.
     bool starttls_verbose = false;
     // Turn the client away before any upgrade, in the protocol's words: a refusing greeting, an XMPP host-unknown
-    // stream error, a MySQL ERR 1130 greeting, a PostgreSQL ErrorResponse. Not for LDAP.
+    // stream error, a MySQL ERR 1130 greeting, a PostgreSQL ErrorResponse. Not for LDAP and NATS.
     bool reject_client = false;
     std::chrono::milliseconds greeting_delay{0};  // before the server's first word
     std::size_t garbage_bytes = std::size_t{10} << 20;

@@ -30,11 +30,11 @@ struct FleetEndpoint {
     std::string client_auth;               // "request" or "require" a client certificate; empty: neither
     std::vector<TestCert> client_cas;      // the CAs whose names it lists as acceptable for client certificates
     // starttls:
-    std::string protocol;  // smtp, imap, pop3, ftp, ldap, postgres, xmpp, mysql
+    std::string protocol;  // smtp, imap, pop3, ftp, ldap, postgres, xmpp, mysql, nats
     bool refuse = false;   // answer the upgrade request negatively
     bool verbose = false;  // multi-line greetings and replies, untagged IMAP lines before the tagged reply
     // Turn the client away before any upgrade: a refusing greeting, an XMPP host-unknown stream error, a MySQL
-    // ERR 1130 greeting, a PostgreSQL ErrorResponse. Not for ldap.
+    // ERR 1130 greeting, a PostgreSQL ErrorResponse. Not for ldap and nats.
     bool reject_client = false;
     std::chrono::milliseconds greeting_delay{0};  // before the greeting, or the first reply if the client speaks first
     // garbage:

@@ -357,6 +357,16 @@ awaitable<bool> mysql(Plaintext& client, Manner manner, const std::string& clien
     co_return !manner.refuse && ssl_request;
 }
 
+// NATS: the server speaks first with an INFO line; where it requires TLS, the client starts the handshake right
+// after it. Refusing means a plaintext-only server: no TLS in its INFO, and a wait for the client's CONNECT.
+awaitable<bool> nats(Plaintext& client, bool refuse) {
+    co_await client.send(std::string(R"(INFO {"server_id":"fleet","server_name":"fleet","version":"2.10.0",)") +
+                         R"("proto":1,"host":"0.0.0.0","port":4222,"headers":true,"max_payload":1048576)" +
+                         (refuse ? "" : R"(,"tls_required":true)") + "}\r\n");
+    if (refuse) co_await client.read_through('\n');  // the fake serves no plaintext session
+    co_return !refuse;
+}
+
 struct LineServer {
     std::string_view greeting;
     std::string_view rejection;  // the greeting that turns a client away
@@ -412,6 +422,7 @@ awaitable<bool> negotiate_starttls(tcp::socket& socket, const Endpoint& endpoint
         case StartTlsProtocol::xmpp: co_return co_await xmpp(client, manner);
         case StartTlsProtocol::mysql:
             co_return co_await mysql(client, manner, socket.remote_endpoint().address().to_string());
+        case StartTlsProtocol::nats: co_return co_await nats(client, manner.refuse);
         default: break;
     }
     throw std::logic_error("unhandled STARTTLS protocol");

@@ -1,5 +1,5 @@
 // End-to-end: the scanner's STARTTLS dialogues against servers that talk the way real ones do (untagged IMAP
-// lines before the tagged reply, multi-line SMTP and FTP replies, a greeting that takes its time)
+// lines before the tagged reply, multi-line SMTP and FTP replies, a greeting that takes its time, NATS's INFO)
 // upgrade to TLS and store the certificate; servers that turn the scanner away are recorded in their own words.
 // The fleet listens on 127.70.0.0/16, one /24 per test case, and for the cases added in issue 17 on
 // 127.66.67.x:15453, one address per test case.
@@ -125,6 +125,21 @@ TEST_CASE("e2e starttls: a slow greeting is waited for, up to the STARTTLS timeo
         scan_starttls((dir / "impatient.db").string(), slow, {"--starttls-timeout-ms", "200"}).entry;
     CHECK(impatient["status"] == "timeout");
     CHECK(impatient["detail"] == "STARTTLS smtp timed out");
+}
+
+TEST_CASE("e2e starttls: NATS upgrades after an INFO that requires TLS, and a plaintext-only one says so",
+          "[e2e][network][starttls]") {
+    const TestChain chain = make_chain("mail.fleet.test");
+    const FleetEndpoint nats = starttls_endpoint("127.66.67.1", kIssue17Port, "nats", chain);
+    FleetEndpoint plaintext_only = starttls_endpoint("127.66.67.2", kIssue17Port, "nats", chain);
+    plaintext_only.refuse = true;
+    TestFleet fleet({nats, plaintext_only});
+    TempDir dir;
+    check_upgraded(scan_starttls((dir / "nats.db").string(), nats), "nats", chain);
+    const json refused = scan_starttls((dir / "plaintext.db").string(), plaintext_only).entry;
+    CHECK(refused["status"] == "not-tls");
+    CHECK(refused["detail"] == "server refused STARTTLS: the NATS server offers no TLS (its INFO has neither "
+                               "tls_required nor tls_available true)");
 }
 
 TEST_CASE("e2e starttls: an XMPP host-unknown stream error names the domain asked for and the fix",

@@ -197,6 +197,7 @@ TEST_CASE("tls: staples a well-formed OCSP response when asked") {
 
 TEST_CASE("starttls: openssl s_client upgrades over every protocol") {
     const TestChain chain = make_chain("starttls.fleet");
+    // Every protocol s_client's -starttls speaks; NATS is not among them (the scanner's e2e tests upgrade it).
     const std::vector<std::string> protocols{"smtp", "imap", "pop3", "ftp", "ldap", "postgres", "xmpp", "mysql"};
     std::vector<FleetEndpoint> endpoints;
     for (std::size_t i = 0; i < protocols.size(); ++i) {
@@ -218,7 +219,8 @@ TEST_CASE("starttls: openssl s_client upgrades over every protocol") {
 
 TEST_CASE("starttls: the plaintext dialogues when accepting and when refusing the upgrade") {
     const TestChain chain = make_chain("starttls.fleet");
-    const std::vector<std::string> protocols{"smtp", "imap", "pop3", "ftp", "ldap", "postgres", "xmpp", "mysql"};
+    const std::vector<std::string> protocols{"smtp",     "imap", "pop3",  "ftp", "ldap",
+                                             "postgres", "xmpp", "mysql", "nats"};
     std::vector<FleetEndpoint> endpoints;
     for (const bool refuse : {false, true}) {
         for (std::size_t i = 0; i < protocols.size(); ++i) {
@@ -295,6 +297,13 @@ TEST_CASE("starttls: the plaintext dialogues when accepting and when refusing th
             const bool offers_tls = mysql_capabilities(handshake) & 0x0800;
             CHECK(offers_tls == !refuse);
         }
+        {
+            auto nats = client(refuse, "nats");
+            const std::string info = nats->receive_until("\r\n");
+            CHECK_THAT(info, Catch::StartsWith("INFO {") && Catch::EndsWith("}\r\n"));
+            const bool requires_tls = info.find(R"("tls_required":true)") != std::string::npos;
+            CHECK(requires_tls == !refuse);
+        }
     }
 }
 
@@ -335,8 +344,9 @@ TEST_CASE("starttls: turning the client away before any upgrade, in each protoco
     CHECK(error.starts_with('E'));
     CHECK_THAT(error, Catch::Contains(std::string("C53300") + '\0' + "Msorry, too many clients already"));
 
-    CHECK_THROWS_WITH(TestFleet({rejecting("127.64.14.5", "ldap")}),
-                      Catch::Contains("reject_client is not served for protocol \"ldap\""));
+    for (const std::string protocol : {"ldap", "nats"})
+        CHECK_THROWS_WITH(TestFleet({rejecting("127.64.14.5", protocol)}),
+                          Catch::Contains("reject_client is not served for protocol \"" + protocol + "\""));
 }
 
 TEST_CASE("starttls: verbose servers send multi-line and untagged replies, and a slow one greets late") {

@@ -137,6 +137,23 @@ TEST_CASE("starttls client: line dialogues skip continuation and untagged lines,
     check_dialogues(cases);
 }
 
+TEST_CASE("starttls client: NATS starts TLS after an INFO that requires or offers it, and sends nothing first") {
+    const std::string info = R"(INFO {"server_id":"NATS1","version":"2.10.0","proto":1,"max_payload":1048576)";
+    check_dialogues({
+        {"TLS required", StartTls::nats, info + R"(,"tls_required":true})" + "\r\n", std::nullopt, ""},
+        {"TLS offered beside plaintext", StartTls::nats, info + R"(, "tls_available" : true})" + "\r\n",
+         std::nullopt, ""},
+        {"plaintext only", StartTls::nats, info + R"(,"tls_required":false})" + "\r\n",
+         "server refused STARTTLS: the NATS server offers no TLS (its INFO has neither tls_required nor "
+         "tls_available true)",
+         ""},
+        {"an error instead of INFO", StartTls::nats, "-ERR 'maximum connections exceeded'\r\n",
+         "server refused STARTTLS: -ERR 'maximum connections exceeded'", ""},
+        {"not NATS", StartTls::nats, "HTTP/1.1 400 Bad Request\r\n",
+         "not a NATS INFO line: 'HTTP/1.1 400 Bad Request'", ""},
+    });
+}
+
 TEST_CASE("starttls client: a server that turns the client away is quoted in its own words") {
     const std::string xmpp_open =
         "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "

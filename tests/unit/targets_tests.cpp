@@ -265,7 +265,7 @@ TEST_CASE("targets: parse_ports sorts, merges and checks each entry", "[targets]
         {"0", "ports '0': port 0 is not a valid port"},
         {"443,70000", "ports '443,70000': port 70000 is over 65535"},
         {"9010-9000", "ports '9010-9000': range '9010-9000': it ends before it starts"},
-        {"443,x", "ports '443,x': 'x' is not a port number"},
+        {"443,x", "ports '443,x': 'x' is neither a port number nor a port list"},
         {"443,,8443", "ports '443,,8443': an entry between commas is empty"},
         {"443,", "ports '443,': an entry between commas is empty"},
         {"", "ports '': no ports given"},
@@ -279,29 +279,6 @@ TEST_CASE("targets: parse_ports sorts, merges and checks each entry", "[targets]
         INFO("list: " << list);
         CHECK_THAT(error_of([&list = list] { scanner::parse_ports(list); }), Catch::Contains(message));
     }
-}
-
-TEST_CASE("targets: default port lists and the STARTTLS protocol of each port", "[targets]") {
-    for (const auto port : scanner::kDefaultTlsPorts) {
-        INFO("port " << port);
-        CHECK_FALSE(scanner::starttls_protocol_for_port(port));
-    }
-    for (const auto port : scanner::kDefaultStartTlsPorts) {
-        INFO("port " << port);
-        CHECK(scanner::starttls_protocol_for_port(port));
-    }
-    const std::vector<std::pair<std::uint16_t, StartTls>> expected = {
-        {25, StartTls::smtp},       {587, StartTls::smtp},  {143, StartTls::imap},
-        {110, StartTls::pop3},      {21, StartTls::ftp},    {389, StartTls::ldap},
-        {5432, StartTls::postgres}, {5222, StartTls::xmpp}, {3306, StartTls::mysql}};
-    for (const auto& [port, protocol] : expected) CHECK(scanner::starttls_protocol_for_port(port) == protocol);
-    CHECK_FALSE(scanner::starttls_protocol_for_port(80));
-
-    for (const auto& [port, protocol] : expected)
-        CHECK(parse_enum<StartTls>(to_string(protocol)) == protocol);
-    CHECK(std::string(to_string(StartTls::postgres)) == "postgres");
-    CHECK_FALSE(parse_enum<StartTls>("smtps"));
-    CHECK_FALSE(parse_enum<StartTls>(""));
 }
 
 TEST_CASE("targets: excluded addresses are never produced", "[targets]") {
