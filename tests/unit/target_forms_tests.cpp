@@ -9,34 +9,12 @@
 
 #include "scanner/targets.hpp"
 #include "testkit/cert_factory.hpp"
+#include "tests/unit/target_test_support.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;
 using scanner::TargetError;
 using scanner::TargetSet;
-
-namespace {
-
-using Endpoint = std::pair<std::string, std::uint16_t>;
-
-std::set<Endpoint> endpoints_of(const std::vector<std::string>& specs, const std::vector<std::uint16_t>& ports) {
-    std::set<Endpoint> endpoints;
-    auto cursor = TargetSet::parse(specs, ports, {}).iterate(1);
-    while (const auto target = cursor.next()) endpoints.emplace(target->address, target->port);
-    return endpoints;
-}
-
-template <typename F>
-std::string error_of(F f) {
-    try {
-        f();
-    } catch (const TargetError& e) {
-        return e.what();
-    }
-    return "";
-}
-
-}  // namespace
 
 TEST_CASE("targets: a URL is one host on its port, or else on its scheme's TLS port", "[targets]") {
     const std::vector<std::uint16_t> listed{1, 2};

@@ -8,6 +8,7 @@
 
 #include "scanner/targets.hpp"
 #include "testkit/cert_factory.hpp"
+#include "tests/unit/target_test_support.hpp"
 
 using namespace certfleet;
 using namespace certfleet::testing;
@@ -17,27 +18,6 @@ using scanner::TargetError;
 using scanner::TargetSet;
 
 namespace {
-
-std::vector<Target> all_targets(const TargetSet& set, std::uint64_t seed = 1, Shard shard = {},
-                                std::uint64_t start = 0) {
-    std::vector<Target> targets;
-    auto cursor = set.iterate(seed, shard, start);
-    while (auto target = cursor.next()) targets.push_back(*target);
-    return targets;
-}
-
-using Endpoint = std::pair<std::string, std::uint16_t>;
-
-std::set<Endpoint> endpoints(const std::vector<Target>& targets) {
-    std::set<Endpoint> set;
-    for (const auto& t : targets) set.emplace(t.address, t.port);
-    return set;
-}
-
-std::set<Endpoint> endpoints_of(const std::vector<std::string>& specs, const std::vector<std::uint16_t>& ports,
-                                const std::vector<std::string>& excludes = {}) {
-    return endpoints(all_targets(TargetSet::parse(specs, ports, excludes)));
-}
 
 // Every address of the IPv4 range on every port, built without the module under test.
 std::set<Endpoint> ipv4_block(std::uint32_t first, std::uint32_t last, const std::vector<std::uint16_t>& ports) {
@@ -54,16 +34,6 @@ std::uint32_t ipv4_value(const std::string& text) {
     unsigned a = 0, b = 0, c = 0, d = 0;
     REQUIRE(std::sscanf(text.c_str(), "%u.%u.%u.%u", &a, &b, &c, &d) == 4);
     return a << 24 | b << 16 | c << 8 | d;
-}
-
-template <typename F>
-std::string error_of(F f) {
-    try {
-        f();
-    } catch (const TargetError& e) {
-        return e.what();
-    }
-    return "";
 }
 
 std::vector<std::string> addresses(const std::vector<Target>& targets) {
