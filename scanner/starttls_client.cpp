@@ -1,7 +1,10 @@
 #include "scanner/starttls_client.hpp"
 
+#include "scanner/xml_text.hpp"
+
 #include <algorithm>
 #include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <string_view>
 #include <vector>
 
@@ -91,6 +94,15 @@ struct Dialogue {
             while (!line->empty() && (line->back() == '\n' || line->back() == '\r')) line->pop_back();
             if (!continues(shape, *line)) co_return line;
         }
+    }
+
+    // Whether the server sends something (or closes) within `wait`; nothing is read.
+    asio::awaitable<bool> speaks_within(std::chrono::steady_clock::duration wait) {
+        if (!buffer.empty()) co_return true;
+        using namespace asio::experimental::awaitable_operators;
+        asio::steady_timer silence(socket.get_executor(), wait);
+        const auto first = co_await (socket.async_wait(tcp::socket::wait_read, nothrow) || silence.async_wait(nothrow));
+        co_return first.index() == 0;
     }
 
     asio::awaitable<std::optional<std::string>> exactly(std::size_t size) {
@@ -289,7 +301,8 @@ asio::awaitable<Outcome> postgres(Dialogue& d) {
     co_return postgres_error(*fields);
 }
 
-// RFC 6120 §4.9: a <stream:error> holds an element named for its condition, and may hold a <text> saying more.
+// RFC 6120 §4.9: a <stream:error> holds an element named for its condition, and may hold a <text> saying more,
+// quoted with its entities decoded ("Can&apos;t" is "Can't").
 std::string xmpp_stream_error(std::string_view error, const std::string& domain) {
     std::string condition, text;
     for (std::size_t at = error.find('<', 1); at != std::string_view::npos; at = error.find('<', at + 1)) {
@@ -302,7 +315,7 @@ std::string xmpp_stream_error(std::string_view error, const std::string& domain)
             const std::size_t start = error.find('>', name_end);
             const std::size_t end = error.find('<', start);
             if (start != std::string_view::npos && end != std::string_view::npos)
-                text = error.substr(start + 1, end - start - 1);
+                text = decode_xml_entities(error.substr(start + 1, end - start - 1));
         } else if (name != "error" && condition.empty()) {
             condition = name;
         }
@@ -396,7 +409,9 @@ bool sets_true(std::string_view json, std::string_view key) {
 
 // NATS: the server greets with "INFO {json}", and a client starts TLS right after it where the INFO requires it
 // or offers it (a server that allows both tells a TLS client by its first byte). The client sends nothing first.
-asio::awaitable<Outcome> nats(Dialogue& d) {
+// A server set to take the TLS handshake first sends no INFO until it has one: its silence is its agreement.
+asio::awaitable<Outcome> nats(Dialogue& d, std::chrono::steady_clock::duration silence_means_tls) {
+    if (!co_await d.speaks_within(silence_means_tls)) co_return kAgreed;
     auto info = co_await d.reply(ReplyShape::single_line);
     if (!info) co_return d.failure;
     if (info->starts_with("-ERR")) co_return refused(*info);
@@ -408,7 +423,8 @@ asio::awaitable<Outcome> nats(Dialogue& d) {
 }  // namespace
 
 asio::awaitable<std::optional<std::string>> starttls_dialogue(tcp::socket& socket, StartTls protocol,
-                                                              const std::string& server_name) {
+                                                              const std::string& server_name,
+                                                              std::chrono::steady_clock::duration silence_means_tls) {
     Dialogue d{socket, {}, {}};
     switch (protocol) {
         case StartTls::smtp: co_return co_await line_dialogue(d, kSmtp, server_name);
@@ -419,7 +435,7 @@ asio::awaitable<std::optional<std::string>> starttls_dialogue(tcp::socket& socke
         case StartTls::postgres: co_return co_await postgres(d);
         case StartTls::xmpp: co_return co_await xmpp(d, server_name);
         case StartTls::mysql: co_return co_await mysql(d);
-        case StartTls::nats: co_return co_await nats(d);
+        case StartTls::nats: co_return co_await nats(d, silence_means_tls);
     }
     co_return std::string("unknown STARTTLS protocol");
 }

@@ -142,6 +142,19 @@ TEST_CASE("e2e starttls: NATS upgrades after an INFO that requires TLS, and a pl
                                "tls_required nor tls_available true)");
 }
 
+TEST_CASE("e2e starttls: a NATS server that takes the TLS handshake first, sending no INFO, is scanned over TLS",
+          "[e2e][network][starttls]") {
+    const TestChain chain = make_chain("mail.fleet.test");
+    // A handshake_first server says nothing and waits for the ClientHello, as a plain TLS server does.
+    const FleetEndpoint handshake_first =
+        tls_endpoint("127.66.67.10", kIssue17Port, {chain.leaf, chain.intermediate}, chain.leaf_key);
+    TestFleet fleet({handshake_first});
+    TempDir dir;
+    FleetEndpoint as_nats = handshake_first;
+    as_nats.protocol = "nats";
+    check_upgraded(scan_starttls((dir / "nats.db").string(), as_nats, {"--timeout-ms", "4000"}), "nats", chain);
+}
+
 TEST_CASE("e2e starttls: an XMPP host-unknown stream error names the domain asked for and the fix",
           "[e2e][network][starttls]") {
     const TestChain chain = make_chain("mail.fleet.test");

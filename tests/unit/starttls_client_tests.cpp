@@ -44,7 +44,10 @@ asio::awaitable<void> scripted_server(tcp::socket& socket, std::string script, T
 
 // Runs the dialogue against the script. A deadline closes the client's socket, as the scanner's does, so that a
 // dialogue that would wait for ever fails the test instead of hanging it.
-Exchange run_dialogue(StartTls protocol, const std::string& script, Then then = Then::listen) {
+// A NATS server that says nothing for `silence_means_tls` is taken for one waiting for the TLS handshake: by
+// default half the test's deadline, which no scripted INFO comes near.
+Exchange run_dialogue(StartTls protocol, const std::string& script, Then then = Then::listen,
+                      std::chrono::steady_clock::duration silence_means_tls = kDeadline / 2) {
     asio::io_context io;
     tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0));
     tcp::socket client(io), server(io);
@@ -61,7 +64,7 @@ Exchange run_dialogue(StartTls protocol, const std::string& script, Then then = 
     });
     asio::co_spawn(io, scripted_server(server, script, then, exchange.client_sent), asio::detached);
     const std::string server_name = "mail.test";  // the dialogue holds a reference to it until io.run() returns
-    asio::co_spawn(io, certfleet::scanner::starttls_dialogue(client, protocol, server_name),
+    asio::co_spawn(io, certfleet::scanner::starttls_dialogue(client, protocol, server_name, silence_means_tls),
                    [&](std::exception_ptr failure, std::optional<std::string> refusal) {
                        if (failure) std::rethrow_exception(failure);
                        exchange.refusal = std::move(refusal);
@@ -154,6 +157,22 @@ TEST_CASE("starttls client: NATS starts TLS after an INFO that requires or offer
     });
 }
 
+TEST_CASE("starttls client: a NATS server that sends no INFO waits for the TLS handshake first, one that hangs up "
+          "does not") {
+    const auto started = std::chrono::steady_clock::now();
+    const Exchange silent = run_dialogue(StartTls::nats, "", Then::listen, std::chrono::milliseconds(100));
+    CHECK(silent.refusal == std::nullopt);
+    CHECK(silent.client_sent.empty());
+    CHECK(std::chrono::steady_clock::now() - started < kDeadline / 2);
+    CHECK(run_dialogue(StartTls::nats, "", Then::hang_up, std::chrono::milliseconds(100)).refusal ==
+          "connection closed during the STARTTLS dialogue");
+    // An INFO within the wait is read as ever.
+    CHECK(run_dialogue(StartTls::nats, R"(INFO {"tls_required":false})" "\r\n", Then::listen,
+                       std::chrono::seconds(1))
+              .refusal == "server refused STARTTLS: the NATS server offers no TLS (its INFO has neither tls_required "
+                          "nor tls_available true)");
+}
+
 TEST_CASE("starttls client: a server that turns the client away is quoted in its own words") {
     const std::string xmpp_open =
         "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
@@ -173,6 +192,13 @@ TEST_CASE("starttls client: a server that turns the client away is quoted in its
                      "</stream:error>",
          "the XMPP server refused the stream: host-unknown: Unknown host (it does not serve the domain "
          "'mail.test'; give its XMPP domain with --sni)",
+         xmpp_client_open},
+        {"XMPP: entities in the text are decoded", StartTls::xmpp,
+         xmpp_open + "<stream:error><not-authorized xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+                     "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>Can&apos;t serve &quot;mail.test&quot; &amp; "
+                     "&lt;others&gt; &#x263A;&#9731; &unknown; &#xD800;</text></stream:error>",
+         "the XMPP server refused the stream: not-authorized: Can't serve \"mail.test\" & <others> \xe2\x98\xba"
+         "\xe2\x98\x83 &unknown; &#xD800;",
          xmpp_client_open},
         {"XMPP: a condition alone", StartTls::xmpp,
          xmpp_open + "<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>",
