@@ -5,6 +5,8 @@
 
 #include "app/cli_hints.hpp"
 #include "app/commands.hpp"
+#include "core/observation.hpp"
+#include "core/suggestion.hpp"
 #include "inventory/library_versions.hpp"
 #include "report/analysis_report.hpp"
 #include "report/report.hpp"
@@ -129,8 +131,8 @@ int main(int argc, char** argv) {
     scan_cmd->add_option("--sni", request.sni_names, "Probe IP targets with this server name (repeatable; one probe each)");
     scan_cmd->add_option("--sni-file", request.sni_file, "Server names, one per line");
     scan_cmd->add_option("--starttls", request.starttls,
-                         "Speak this protocol first on every port: smtp, imap, pop3, ftp, ldap, postgres, xmpp, mysql, "
-                         "nats");
+                         "Speak this protocol first on every port: " +
+                             certfleet::joined(certfleet::names_of<certfleet::StartTls>()));
     scan_cmd->add_option("--trust", request.trust, "Trust anchors: a PEM bundle or a directory of them (repeatable)");
     scan_cmd->add_flag("--no-system-trust", request.no_system_trust, "Trust only --trust, not the system bundle");
     scan_cmd->add_option("--public-roots", request.public_roots,
@@ -153,7 +155,8 @@ int main(int argc, char** argv) {
                          "The network the TARGETs are probed from: its endpoints are its own, apart from the same\n"
                          "addresses at other sites (default: a 'site' label, else none); also labels the scan site=NAME");
     scan_cmd->add_option("--owner-map", request.owner_map,
-                         "Labels by location: lines of 'CIDR|host-glob|/path-glob key=value ...'")
+                         "Labels by location: lines of 'SELECTOR key=value ...', a selector being a CIDR, a host glob "
+                         "or a /path glob (docs/owner-map.md)")
         ->check(CLI::ExistingFile);
     scan_cmd->add_option("--rules", request.rules,
                          "Rules evaluated over the scan when it ends, findings stored with it (default: built-in policy)")

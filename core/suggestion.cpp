@@ -44,4 +44,10 @@ std::string suggestion(const std::string& word, const std::vector<std::string>& 
     return best ? " (did you mean '" + *best + "'?)" : "";
 }
 
+std::string joined(const std::vector<std::string>& words) {
+    std::string out;
+    for (const auto& word : words) out += (out.empty() ? "" : ", ") + word;
+    return out;
+}
+
 }  // namespace certfleet

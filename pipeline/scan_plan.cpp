@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/host_identity.hpp"
+#include "core/suggestion.hpp"
 
 namespace certfleet::pipeline {
 
@@ -205,7 +206,10 @@ std::optional<NetworkPlan> plan_network(const ScanRequest& request, const std::s
             if (!line.empty() && line[0] != '#') o.sni_names.push_back(line);
     if (!request.starttls.empty()) {
         o.starttls = parse_enum<StartTls>(request.starttls);
-        if (!o.starttls) throw PlanError("--starttls " + request.starttls + ": unknown protocol");
+        const auto known = names_of<StartTls>();
+        if (!o.starttls)
+            throw PlanError("--starttls " + request.starttls + ": unknown protocol" + suggestion(request.starttls, known) +
+                            "; the protocols are " + joined(known));
     }
     if (!request.shard.empty()) o.shard = scanner::parse_shard(request.shard);
     if (request.seed) o.seed = *request.seed;

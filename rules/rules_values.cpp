@@ -71,12 +71,6 @@ std::string lowercase(std::string text) {
     return text;
 }
 
-std::string joined(const std::vector<std::string>& words) {
-    std::string out;
-    for (const auto& word : words) out += (out.empty() ? "" : ", ") + word;
-    return out;
-}
-
 std::optional<bool> parse_boolean(const std::string& text) {
     const std::string word = lowercase(text);
     if (word == "true" || word == "false") return word == "true";

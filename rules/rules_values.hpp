@@ -16,7 +16,6 @@ enum class ValueType { boolean, duration, integer, compared, date, any_of, glob,
 ValueType value_type(Field field);
 
 std::string lowercase(std::string text);
-std::string joined(const std::vector<std::string>& words);  // "a, b, c"
 
 // Each nullopt when the text is not such a value.
 // YAML 1.2's booleans only: "yes", "on" and friends are YAML 1.1 and too easily a typo.

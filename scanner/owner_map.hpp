@@ -7,6 +7,7 @@
 //                                                       name and the server name probed (case-insensitive)
 //   /etc/payments/*         owner=payments              a path glob (starts with '/'; '*' also crosses '/')
 // Every matching line applies; when several set one key, the first of them wins, so put specific lines first.
+// The format, with what each selector matches, is described in docs/owner-map.md.
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -22,7 +23,8 @@ public:
     OwnerMap(OwnerMap&&) noexcept;
     OwnerMap& operator=(OwnerMap&&) noexcept;
 
-    // Throws LabelError as "FILE:LINE: problem" for the first bad line, or naming the file it cannot read.
+    // Throws LabelError as "FILE:LINE:COLUMN: problem, the fix" for the first mistake, as a rules file does, or
+    // naming the file it cannot read.
     static OwnerMap read(const std::string& path);
     static OwnerMap parse(const std::string& text, const std::string& source_name);
 

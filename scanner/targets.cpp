@@ -36,10 +36,8 @@ std::vector<std::uint16_t> ports_of_list(std::string_view entry) {
     std::ranges::transform(name, name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (const auto list = parse_enum<PortList>(name)) return ports_on(*list);
     const auto names = names_of<PortList>();
-    std::string listed;
-    for (const auto& known : names) listed += (listed.empty() ? "" : ", ") + known;
     throw Problem{quoted(entry) + " is neither a port number nor a port list" + suggestion(name, names) +
-                  "; the lists are " + listed};
+                  "; the lists are " + joined(names)};
 }
 
 // More targets than anyone scans on purpose (years at thousands of probes a second), so a bigger set is a typo

@@ -79,6 +79,31 @@ TEST_CASE("e2e: a bare name that is a directory here is refused, with --files or
     CHECK_FALSE(std::filesystem::exists(db));
 }
 
+TEST_CASE("e2e: a mistake in the owner map is refused before the scan, by file, line and column", "[e2e][cli]") {
+    TempDir dir;
+    write_file(dir / "srv/a.pem", TestCert::make({}, TestKey::shared()).pem());
+    write_file(dir / "owners.txt", "# who owns what\n/srv/* owner\n");
+    const std::string db = (dir / "inventory.db").string(), owners = (dir / "owners.txt").string();
+    const auto scan =
+        run_certfleet(db, {"scan", "--files", (dir / "srv").string(), "--owner-map", owners, "--no-progress"});
+    INFO(scan.err);
+    CHECK(scan.exit_code == 2);
+    CHECK(scan.err.find(owners + ":2:8: label 'owner': expected key=value, got no '=' (write owner=VALUE)") !=
+          std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(db));
+}
+
+TEST_CASE("e2e: an unknown --starttls protocol is answered with the one meant and the known ones", "[e2e][cli]") {
+    TempDir dir;
+    const std::string db = (dir / "inventory.db").string();
+    const auto scan = run_certfleet(db, {"scan", "127.0.0.1:25", "--starttls", "stmp", "--no-progress"});
+    INFO(scan.err);
+    CHECK(scan.exit_code == 2);
+    CHECK(scan.err.find("--starttls stmp: unknown protocol (did you mean 'smtp'?); the protocols are smtp, imap, pop3, "
+                        "ftp, ldap, postgres, xmpp, mysql, nats") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(db));
+}
+
 TEST_CASE("e2e: a mistyped command or option is named with the one meant", "[e2e][cli]") {
     TempDir dir;
     const std::string db = (dir / "inventory.db").string();

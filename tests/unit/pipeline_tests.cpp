@@ -31,6 +31,17 @@ TEST_CASE("pipeline: a plan names every bad target at once, and refuses what can
     CHECK_THAT(plan_error({.targets = {"127.0.0.1"}, .labels = {"novalue"}}), Catch::Contains("expected key=value"));
 }
 
+TEST_CASE("pipeline: an unknown --starttls protocol is answered with the closest name and every known one",
+          "[pipeline]") {
+    CHECK(plan_error({.targets = {"127.0.0.1"}, .starttls = "stmp"}) ==
+          "--starttls stmp: unknown protocol (did you mean 'smtp'?); the protocols are smtp, imap, pop3, ftp, ldap, "
+          "postgres, xmpp, mysql, nats");
+    // Nothing is close to gopher: the list alone, which is the StartTls enum's own names.
+    const std::string gopher = plan_error({.targets = {"127.0.0.1"}, .starttls = "gopher"});
+    CHECK_THAT(gopher, !Catch::Contains("did you mean"));
+    for (const auto& name : names_of<StartTls>()) CHECK_THAT(gopher, Catch::Contains(name));
+}
+
 TEST_CASE("pipeline: a file or directory given as a target is refused with --files as the fix", "[pipeline]") {
     TempDir dir;
     write_file(dir / "srv/site.pem", "");
