@@ -106,18 +106,18 @@ OwnerMap OwnerMap::parse(const std::string& text, const std::string& source_name
         if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
         const auto words = words_of(line);
         if (words.empty()) continue;
-        const auto fail = [&](std::size_t column, const std::string& message) {
+        const auto mistake = [&](std::size_t column, const std::string& message) {
             return LabelError(source_name + ":" + std::to_string(number) + ":" + std::to_string(column) + ": " + message);
         };
         const Word& selector = words.front();
         Rule rule;
         rule.pattern = selector.text;
-        if (const auto problem = selector_problem(selector.text)) throw fail(selector.column, *problem);
+        if (const auto problem = selector_problem(selector.text)) throw mistake(selector.column, *problem);
         if (rule.pattern.front() == '/') {
             rule.kind = Rule::Kind::path;
         } else if (looks_like_address(rule.pattern)) {
             rule.block = AddressBlock::parse(rule.pattern);
-            if (!rule.block) throw fail(selector.column, address_problem(rule.pattern));
+            if (!rule.block) throw mistake(selector.column, address_problem(rule.pattern));
             rule.kind = Rule::Kind::address;
         } else {
             rule.kind = Rule::Kind::host;
@@ -128,16 +128,16 @@ OwnerMap OwnerMap::parse(const std::string& text, const std::string& source_name
             try {
                 label = parse_label(words[i].text);
             } catch (const LabelError& e) {
-                throw fail(words[i].column, e.what());
+                throw mistake(words[i].column, e.what());
             }
             for (std::size_t j = 1; j < i; ++j)
                 if (rule.labels[j - 1].key == label.key)
-                    throw fail(words[i].column, "label key '" + label.key + "' is set twice on this line (first at column " +
+                    throw mistake(words[i].column, "label key '" + label.key + "' is set twice on this line (first at column " +
                                                     std::to_string(words[j].column) + "): keep one");
             rule.labels.push_back(std::move(label));
         }
         if (rule.labels.empty())
-            throw fail(selector.column + selector.text.size(),
+            throw mistake(selector.column + selector.text.size(),
                        "'" + selector.text + "' has no labels: add key=value labels after it, such as owner=payments");
         map.rules_.push_back(std::move(rule));
     }
