@@ -5,6 +5,7 @@ SAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
 DB ?= ./certfleet.db
+PREFIX ?= /usr/local
 
 # `make fuzz`: each fuzzer (or only those named in FUZZERS, e.g. FUZZERS="der pkcs12") for FUZZ_SECONDS, an input
 # slower than FUZZ_TIMEOUT seconds or holding more than FUZZ_RSS_MB being a failure (docs/fuzzing.md).
@@ -13,7 +14,7 @@ FUZZ_TIMEOUT ?= 10
 FUZZ_RSS_MB ?= 2048
 FUZZERS ?=
 
-.PHONY: all deps build demo test test-fast test-asan test-fuzz fuzz fuzz-build bench clean
+.PHONY: all deps build install package demo test test-fast test-asan test-fuzz fuzz fuzz-build bench clean
 
 all: build
 
@@ -23,6 +24,16 @@ deps:
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(BUILD) -j $(JOBS)
+
+# The same files as the package, under $(PREFIX) (docs/install.md), without a package manager to remove them.
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX) --strip
+
+# $(BUILD)/certfleet_VERSION_ARCH.deb, by CPack from the install rules (packaging/CMakeLists.txt, docs/install.md);
+# an older build's package is removed first, so that `apt-get install ./build/certfleet_*.deb` names one file.
+package: build
+	rm -f $(BUILD)/certfleet_*.deb
+	cd $(BUILD) && cpack -G DEB
 
 # The main job: scan this host's certificate directories and localhost's TLS ports into $(DB), print the report.
 demo: build
