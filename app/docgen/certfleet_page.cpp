@@ -30,14 +30,14 @@ void write_environment(RoffPage& page, const CommandLine& cli) {
                  "connection string."});
     page.paragraph("A PostgreSQL inventory is reached through libpq, which reads its own variables; passwords "
                    "never go on the command line, where ps(1) shows them:");
-    page.tagged(roff_bold("PGPASSFILE"), {"The password file, instead of ~/.pgpass."});
-    page.tagged(roff_bold("PGSERVICEFILE"),
-                {"The connection service file that 'service=NAME' is looked up in, instead of ~/.pg_service.conf."});
-    page.tagged(roff_bold("PGPASSWORD"), {"The password, for a secret store that sets it; a file is safer."});
-    page.tagged(roff_bold("PGHOST") + ", " + roff_bold("PGPORT") + ", " + roff_bold("PGDATABASE") + ", " +
-                    roff_bold("PGUSER") + ", " + roff_bold("PGSSLMODE") + ", " + roff_bold("PGSSLROOTCERT"),
-                {"Defaults for what the connection string leaves out; see the libpq documentation, \"Environment "
-                 "Variables\"."});
+    page.described(roff_bold("PGPASSFILE"), "The password file, instead of ~/.pgpass.");
+    page.described(roff_bold("PGSERVICEFILE"),
+                   "The connection service file that 'service=NAME' is looked up in, instead of ~/.pg_service.conf.");
+    page.described(roff_bold("PGPASSWORD"), "The password, for a secret store that sets it; a file is safer.");
+    page.described(roff_bold("PGHOST") + ", " + roff_bold("PGPORT") + ", " + roff_bold("PGDATABASE") + ", " +
+                       roff_bold("PGUSER") + ", " + roff_bold("PGSSLMODE") + ", " + roff_bold("PGSSLROOTCERT"),
+                   "Defaults for what the connection string leaves out; see the libpq documentation, \"Environment "
+                   "Variables\".");
 }
 
 void write_files(RoffPage& page, const CommandLine& cli) {
@@ -45,24 +45,24 @@ void write_files(RoffPage& page, const CommandLine& cli) {
     page.tagged(roff_italic(db_option(cli)->get_default_str()),
                 {"The inventory when neither " + roff_bold("--db") + " nor " + roff_bold("CERTFLEET_DB") +
                  " names one. " + roff_bold("scan") + " creates it, mode 0600; every other command needs it."});
-    page.tagged(roff_italic("~/.pgpass"), {"libpq's passwords for PostgreSQL inventories."});
-    page.tagged(roff_italic("~/.pg_service.conf"), {"libpq's connection services ('service=NAME')."});
+    page.described(roff_italic("~/.pgpass"), "libpq's passwords for PostgreSQL inventories.");
+    page.described(roff_italic("~/.pg_service.conf"), "libpq's connection services ('service=NAME').");
 }
 
 void write_exit_status(RoffPage& page) {
     page.section("EXIT STATUS");
     page.paragraph("Every command but check:");
-    page.tagged(roff_bold(std::to_string(kExitOk)), {"Success. A scan that could not read some inputs has still "
-                                                     "completed; its summary counts them."});
-    page.tagged(roff_bold(std::to_string(kExitFailure)),
-                {"Failure: the inventory cannot be opened or read, an output file cannot be written, a forget "
-                 "PLACE matched nothing, serve cannot listen."});
-    page.tagged(roff_bold(std::to_string(kExitUsage)),
-                {"Usage error: a bad flag or value, a bad target or rules file, an unknown scan id, no inventory "
-                 "or no scan yet, a large scan without --yes."});
-    page.tagged(roff_bold(std::to_string(kExitInterrupted)),
-                {"scan stopped by SIGINT or SIGTERM: what it found is kept, and the scan is recorded as "
-                 "interrupted."});
+    page.described(roff_bold(std::to_string(kExitOk)),
+                   "Success. A scan that could not read some inputs has still completed; its summary counts them.");
+    page.described(roff_bold(std::to_string(kExitFailure)),
+                   "Failure: the inventory cannot be opened or read, an output file cannot be written, a forget "
+                   "PLACE matched nothing, serve cannot listen.");
+    page.described(roff_bold(std::to_string(kExitUsage)),
+                   "Usage error: a bad flag or value, a bad target or rules file, an unknown scan id, no inventory "
+                   "or no scan yet, a large scan without --yes.");
+    page.described(roff_bold(std::to_string(kExitInterrupted)),
+                   "scan stopped by SIGINT or SIGTERM: what it found is kept, and the scan is recorded as "
+                   "interrupted.");
     page.paragraph("check exits with its Nagios status, a bad command line included:");
     for (const auto& [status, name] : rules::kCheckStatusNames)
         page.tagged(roff_bold(std::to_string(static_cast<int>(status))), {roff_literal(name)});

@@ -64,6 +64,10 @@ void RoffPage::tagged(const std::string& tag_roff, const std::vector<std::string
     }
 }
 
+void RoffPage::described(const std::string& tag_roff, std::string_view prose) {
+    tagged(tag_roff, {roff_prose(prose)});
+}
+
 void RoffPage::raw(const std::string& roff) { text_ += roff + "\n"; }
 
 void RoffPage::example(std::string_view comment, std::string_view command) {

@@ -26,6 +26,8 @@ public:
     void paragraph(std::string_view prose);    // .PP and the prose
     // .TP with a tag of roff already formatted, then lines of roff, each on a line of its own (.br between).
     void tagged(const std::string& tag_roff, const std::vector<std::string>& lines_roff);
+    // .TP with a tag of roff, then prose.
+    void described(const std::string& tag_roff, std::string_view prose);
     // Lines of roff as they are: a synopsis, an example.
     void raw(const std::string& roff);
     // An example, shown as typed in a no-fill block: a comment line, then the command's lines.

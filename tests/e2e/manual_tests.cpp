@@ -2,6 +2,7 @@
 // render without a warning, and complete as a user types.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <regex>
 #include <sstream>
 
 #include "tests/e2e/certfleet_binary.hpp"
@@ -132,6 +133,9 @@ TEST_CASE("e2e docs: the manual pages render without a warning", "[e2e][docs]") 
         const std::string page = entry.path().string();
         INFO(page);
         ++pages;
+        // An option word is written with \- each: a plain '-' renders as a hyphen that does not copy as typed.
+        static const std::regex bare_option_word("(^|[\n (\\[,'\"`])--?[a-z]");
+        CHECK_FALSE(std::regex_search(file_text(entry.path()), bare_option_word));
         const auto groff = run_process({"groff", "-man", "-ww", "-z", page});
         CHECK(groff.exit_code == 0);
         CHECK(groff.err.empty());
