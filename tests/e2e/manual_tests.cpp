@@ -104,7 +104,12 @@ TEST_CASE("e2e docs: every command is in certfleet.1 and the bash completion", "
             CHECK(contains(nested_completed, sub));
         }
     }
-    for (const auto& option : help_options({})) CHECK(overview.find(roff_word(option)) != std::string::npos);
+    const auto root_options = complete({"-"});
+    for (const auto& option : help_options({})) {
+        INFO(option);
+        CHECK(overview.find(roff_word(option)) != std::string::npos);
+        CHECK(contains(root_options, option));
+    }
 }
 
 TEST_CASE("e2e docs: every option --help shows is in its command's manual page and completes", "[e2e][docs]") {
