@@ -7,8 +7,8 @@ namespace certfleet::app::docgen {
 namespace {
 
 // The completion function itself: it finds the command path in the words before the cursor (skipping option
-// values), then completes a value, an option, a command or an argument there. The case tables it asks are
-// written below it from the command line.
+// values), then completes a value, an option, a command or an argument there. The case tables it asks come
+// before it in the script, written from the command line.
 constexpr const char* kCompleter = R"BASH(
 # Completes the value kind in $1: a path, free text (nothing), or a list of words.
 _certfleet_value_words() {
