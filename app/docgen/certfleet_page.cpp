@@ -125,10 +125,10 @@ ManualPage certfleet_page(const CommandLine& cli, const PageStamp& stamp) {
     std::vector<std::string> references;
     for (const CLI::App* command : subcommands_of(&cli.app))
         references.push_back(page_reference("certfleet-" + command->get_name()));
-    references.push_back(roff_italic("/usr/share/doc/certfleet/rules.md") + " (rules files and the built-in policy)");
-    references.push_back(roff_italic("/usr/share/doc/certfleet/json-schema.md") +
+    references.push_back(roff_italic(kInstalledDocs + "rules.md") + " (rules files and the built-in policy)");
+    references.push_back(roff_italic(kInstalledDocs + "json-schema.md") +
                          " (every JSON document certfleet prints)");
-    references.push_back(roff_italic("/usr/share/doc/certfleet/cli.md") + " (every command and flag)");
+    references.push_back(roff_italic(kInstalledDocs + "cli.md") + " (every command and flag)");
     page.raw(joined(references, ",\n") + ".");
     return {"certfleet.1", page.text()};
 }

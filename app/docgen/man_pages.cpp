@@ -11,9 +11,6 @@ namespace certfleet::app::docgen {
 
 namespace {
 
-// Where the docs are installed: the rules-file format and the JSON contract stay there, not in section 5.
-const std::string kDocDir = "/usr/share/doc/certfleet/";
-
 // What a command's page adds to its definition: the docs pages that explain it further, and what its own
 // subcommands are called.
 struct CommandNotes {
@@ -122,7 +119,7 @@ ManualPage command_page(const CommandLine& cli, const CLI::App* command, const P
 
     page.section("SEE ALSO");
     std::vector<std::string> references{page_reference("certfleet")};
-    for (const auto& doc : notes.docs) references.push_back(roff_italic(kDocDir + doc));
+    for (const auto& doc : notes.docs) references.push_back(roff_italic(kInstalledDocs + doc));
     page.raw(joined(references, ",\n"));
     return {"certfleet-" + name + ".1", page.text()};
 }

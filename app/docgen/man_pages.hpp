@@ -8,6 +8,10 @@
 
 namespace certfleet::app::docgen {
 
+// Where the Debian package and `make install` put docs/*.md (packaging/CMakeLists.txt), for SEE ALSO: the
+// rules-file format and the JSON contract stay docs pages there, not section-5 manual pages.
+inline const std::string kInstalledDocs = "/usr/share/doc/certfleet/docs/";
+
 struct ManualPage {
     std::string file_name;  // "certfleet-scan.1"
     std::string roff;
