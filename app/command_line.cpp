@@ -246,6 +246,11 @@ std::unique_ptr<CommandLine> make_command_line() {
     auto* history_cmd = add_question("history", "Every scan and place that saw a certificate, and its rotations");
     history_cmd->add_option("SHA256", cli->inventory.fingerprint, "Fingerprint or a prefix of it (4+ hex digits)")
         ->required();
+    auto* bom_cmd = cli->inventory_cmd->add_subcommand(
+        "bom", "The view as a CycloneDX 1.6 cryptographic bill of materials, as report --format cyclonedx writes it");
+    one_of(bom_cmd->add_option("--format", cli->inventory.format, "Output format: cyclonedx, the only one"),
+           {"cyclonedx"});
+    add_scan_filter(bom_cmd);
     add_question("scans", "Every scan in the inventory");
     add_question("runs", "Every run (scan --run NAME): its scans, and whether it is complete or which shards are missing");
 

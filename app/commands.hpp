@@ -41,7 +41,7 @@ struct ReportOptions {
 
 // `certfleet inventory QUESTION`: what the inventory knows across scans.
 struct InventoryOptions {
-    std::string question;     // certs, cert, endpoints, shared, keys, anchors, stores, history, scans
+    std::string question;     // certs, cert, endpoints, shared, keys, anchors, stores, history, scans, bom
     std::string fingerprint;  // cert and history: a sha256 or a prefix of one (hex, or colon-separated pairs)
     std::string format = "table";
     // filters

@@ -11,6 +11,7 @@
 #include "core/encoding.hpp"
 #include "inventory/analysis.hpp"
 #include "report/analysis_report.hpp"
+#include "report/cyclonedx_writer.hpp"
 #include "core/label.hpp"
 #include "rules/rules_values.hpp"
 
@@ -130,6 +131,13 @@ void require_inventory_file(const std::string& db_path) {
 }
 
 int run_inventory(const InventoryOptions& options, const std::string& db_path) {
+    // A BOM is a report of the view, not an answer of the analysis writers: the report's CBOM writer makes it.
+    if (options.question == "bom") {
+        const report::CycloneDxWriter writer;
+        const report::ReportContext context{now_utc(), CERTFLEET_VERSION};
+        writer.write(load_report(db_path, options.scan, options.run, "", context.now, writer.parts()), context, std::cout);
+        return finish_output();
+    }
     const auto writer = report::make_analysis_writer(options.format, report::ReportContext{now_utc(), CERTFLEET_VERSION});
     if (!writer) throw UsageError("unknown format " + options.format);
     const OpenedInventory opened = open_inventory(db_path);
