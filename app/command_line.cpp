@@ -148,6 +148,9 @@ std::unique_ptr<CommandLine> make_command_line() {
     scan_cmd->add_option("--handshake-timeout-ms", request.handshake_timeout_ms, "Deadline for the TLS handshake")
         ->check(kZeroOrMore);
     scan_cmd->add_option("--retries", request.retries, "Extra attempts after a timeout")->check(CLI::Range(0u, 10u));
+    scan_cmd->add_flag("--no-hybrid-probe", request.no_hybrid_probe,
+                       "Do not ask TLS 1.3 servers, on one more connection each, whether they would choose the hybrid "
+                       "post-quantum key exchange X25519MLKEM768");
     scan_cmd->add_option("--sni", request.sni_names, "Probe IP targets with this server name (repeatable; one probe each)");
     path(scan_cmd->add_option("--sni-file", request.sni_file, "Server names, one per line"));
     // The scan's plan checks the name against the same names, with a message of its own (pipeline/scan_plan.cpp).

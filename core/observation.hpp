@@ -201,6 +201,9 @@ struct EndpointFacts {
     std::string tls_version;
     std::string cipher;
     std::string key_exchange;  // "X25519", "secp256r1", "ffdhe2048", "DH-2048", "RSA"; empty when not known
+    // Hybrid post-quantum groups ("X25519MLKEM768") the server chose when certfleet offered each alone: what a
+    // client that offers one gets, though certfleet's own session above used the classical key_exchange.
+    std::vector<std::string> hybrid_groups;
     bool ocsp_stapled = false;
     ClientAuth client_auth = ClientAuth::none;
     // The CA names (RFC 2253) the server listed as acceptable for client certificates: TLS 1.3's
@@ -209,6 +212,12 @@ struct EndpointFacts {
     ChainVerdict verdict;     // of the presented chain; the defaults unless the status is tls
     bool serves_default = false;  // every SNI name probed on this address and port got the same leaf
     std::int64_t elapsed_ms = 0;
+
+    // The exchange a client that offers hybrid groups gets: the first hybrid group the server chose, else the one
+    // certfleet's own handshake negotiated. What harvest now, decrypt later is judged on.
+    const std::string& strongest_key_exchange() const {
+        return hybrid_groups.empty() ? key_exchange : hybrid_groups.front();
+    }
 };
 
 struct ChainCertificate {

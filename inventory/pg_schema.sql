@@ -1,4 +1,4 @@
--- certfleet central inventory on PostgreSQL, schema version 16: the single source of truth for this store's layout.
+-- certfleet central inventory on PostgreSQL, schema version 18: the single source of truth for this store's layout.
 -- The logical model is schema.sql's at the same version (what each table and column means is said there); this
 -- file spells it in PostgreSQL's types: BIGINT for ids, times and counts (identity columns for row ids), BYTEA for
 -- DER, and every text column COLLATE "C" (bytewise, as SQLite compares text: path ranges and the reports' order
@@ -176,6 +176,7 @@ CREATE TABLE IF NOT EXISTS endpoint_observations (
     public_root           BIGINT NOT NULL DEFAULT 0,
     client_auth           TEXT COLLATE "C" NOT NULL DEFAULT 'none',
     client_ca_names       TEXT COLLATE "C" NOT NULL DEFAULT '[]',
+    hybrid_groups         TEXT COLLATE "C" NOT NULL DEFAULT '[]',
     PRIMARY KEY (scan_id, endpoint_id)
 );
 -- Version 15: a table of an older version gets the key exchange, '' in its rows.
@@ -185,6 +186,8 @@ ALTER TABLE endpoint_observations ADD COLUMN IF NOT EXISTS public_root BIGINT NO
 -- Version 16: whether the server asked for a client certificate, and from which CAs; none in older rows.
 ALTER TABLE endpoint_observations ADD COLUMN IF NOT EXISTS client_auth TEXT COLLATE "C" NOT NULL DEFAULT 'none';
 ALTER TABLE endpoint_observations ADD COLUMN IF NOT EXISTS client_ca_names TEXT COLLATE "C" NOT NULL DEFAULT '[]';
+-- Version 18: the hybrid post-quantum key exchanges the server would choose; none in older rows.
+ALTER TABLE endpoint_observations ADD COLUMN IF NOT EXISTS hybrid_groups TEXT COLLATE "C" NOT NULL DEFAULT '[]';
 CREATE TABLE IF NOT EXISTS endpoint_sightings (
     scan_id        BIGINT NOT NULL REFERENCES scans(id),
     endpoint_id    BIGINT NOT NULL REFERENCES endpoints(id),

@@ -1,4 +1,4 @@
--- certfleet inventory, schema version 16: the single source of truth for the database layout.
+-- certfleet inventory, schema version 18: the single source of truth for the database layout.
 -- Every statement is idempotent and versions only add tables or replace indexes, so sqlite_inventory.cpp brings
 -- any older file up to date by applying all of it and raising PRAGMA user_version. Columns added to a table later
 -- (described here beside their version) are added by sqlite_schema.cpp to a file that lacks them: SQLite cannot
@@ -398,3 +398,9 @@ INSERT OR REPLACE INTO endpoint_latest SELECT el.endpoint_id, (SELECT max(o.scan
 --                    went on without one) or required (it ended the connection when none came).
 --   client_ca_names  TEXT NOT NULL DEFAULT '[]': the CA names (RFC 2253) the server listed as acceptable, a JSON
 --                    array; empty where it listed none.
+
+-- Schema version 18: the hybrid post-quantum key exchanges a TLS 1.3 server would choose, which OpenSSL 3.0 cannot
+-- negotiate. Added to endpoint_observations by sqlite_schema.cpp:
+--   hybrid_groups  TEXT NOT NULL DEFAULT '[]': a JSON array of TLS group names (X25519MLKEM768) the server chose
+--                  when certfleet offered each alone; empty where it chose none, where it was not asked (TLS 1.2,
+--                  scan --no-hybrid-probe) and in rows stored before version 18.

@@ -118,8 +118,8 @@ void SqlInventory::record_endpoint(ScanId scan, const EndpointObservationRecord&
         "INSERT INTO endpoint_observations (scan_id, endpoint_id, status, detail, starttls, "
         "tls_version, cipher, ocsp_stapled, verified, verify_error, verify_detail, verify_errors, hostname_match, "
         "chain_trusted, order_correct, root_included, intermediates_missing, earliest_expiry, "
-        "earliest_expiry_sha256, serves_default, elapsed_ms, name_check, name_check_detail, key_exchange, public_root, client_auth, client_ca_names) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (scan_id, endpoint_id) DO UPDATE SET "
+        "earliest_expiry_sha256, serves_default, elapsed_ms, name_check, name_check_detail, key_exchange, public_root, client_auth, client_ca_names, "
+        "hybrid_groups) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (scan_id, endpoint_id) DO UPDATE SET "
         "status = excluded.status, detail = excluded.detail, starttls = excluded.starttls, tls_version = "
         "excluded.tls_version, cipher = excluded.cipher, ocsp_stapled = excluded.ocsp_stapled, verified = "
         "excluded.verified, verify_error = excluded.verify_error, verify_detail = excluded.verify_detail, "
@@ -129,7 +129,7 @@ void SqlInventory::record_endpoint(ScanId scan, const EndpointObservationRecord&
         "earliest_expiry_sha256 = excluded.earliest_expiry_sha256, serves_default = excluded.serves_default, "
         "elapsed_ms = excluded.elapsed_ms, name_check = excluded.name_check, name_check_detail = "
         "excluded.name_check_detail, key_exchange = excluded.key_exchange, public_root = excluded.public_root, client_auth = excluded.client_auth, "
-        "client_ca_names = excluded.client_ca_names");
+        "client_ca_names = excluded.client_ca_names, hybrid_groups = excluded.hybrid_groups");
     const ChainVerdict& v = f.verdict;
     insert.bind(1, scan).bind(2, endpoint).bind(3, std::string(to_string(f.status))).bind(4, f.detail);
     insert.bind(5, f.starttls ? std::optional<std::string>(to_string(*f.starttls)) : std::nullopt);
@@ -143,7 +143,7 @@ void SqlInventory::record_endpoint(ScanId scan, const EndpointObservationRecord&
     insert.bind(20, static_cast<std::int64_t>(f.serves_default)).bind(21, f.elapsed_ms);
     insert.bind(22, std::string(to_string(v.name_check))).bind(23, v.name_check_detail).bind(24, f.key_exchange);
     insert.bind(25, static_cast<std::int64_t>(v.public_root)).bind(26, std::string(to_string(f.client_auth)));
-    insert.bind(27, json_list(f.client_ca_names));
+    insert.bind(27, json_list(f.client_ca_names)).bind(28, json_list(f.hybrid_groups));
     insert.run();
     for (std::size_t position = 0; position < record.chain.size(); ++position) {
         const auto& link = record.chain[position];

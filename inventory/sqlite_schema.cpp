@@ -36,6 +36,8 @@ constexpr AddedColumn kAddedColumns[] = {
     {"endpoint_observations", "client_ca_names", "TEXT NOT NULL DEFAULT '[]'"},
     // Version 17: a key's place among its file's keys.
     {"key_sightings", "position", "INTEGER NOT NULL DEFAULT 0"},
+    // Version 18: the hybrid post-quantum key exchanges the server would choose.
+    {"endpoint_observations", "hybrid_groups", "TEXT NOT NULL DEFAULT '[]'"},
 };
 
 // Version 12: every scan has a UUID, scans stored before included, each one of its own (version 4, random).

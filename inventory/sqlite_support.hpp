@@ -213,8 +213,8 @@ inline constexpr const char* kEndpointFactsColumns =
     "o.earliest_expiry_sha256, o.serves_default, o.elapsed_ms, "
     // Rows stored before schema version 8 have no name check of their own: hostname_match held its outcome.
     "coalesce(o.name_check, CASE o.hostname_match WHEN 1 THEN 'matched' ELSE 'mismatched' END), "
-    "o.name_check_detail, e.site, o.key_exchange, o.public_root, o.client_auth, o.client_ca_names";
-inline constexpr int kEndpointFactsColumnCount = 29;
+    "o.name_check_detail, e.site, o.key_exchange, o.public_root, o.client_auth, o.client_ca_names, o.hybrid_groups";
+inline constexpr int kEndpointFactsColumnCount = 30;
 
 inline EndpointFacts read_endpoint_facts(const Statement& row, int first) {
     const auto col = [first](int i) { return first + i; };
@@ -249,6 +249,7 @@ inline EndpointFacts read_endpoint_facts(const Statement& row, int first) {
     v.public_root = row.integer(col(26)) != 0;
     f.client_auth = named_value(row.text(col(27)), ClientAuth::none);
     f.client_ca_names = parse_list(row.text(col(28)));
+    f.hybrid_groups = parse_list(row.text(col(29)));
     return f;
 }
 

@@ -197,6 +197,7 @@ std::optional<NetworkPlan> plan_network(const ScanRequest& request, const std::s
     o.concurrency = fit_concurrency_to_descriptors(request.concurrency, notes);
     o.max_per_host = request.max_per_host;
     o.retries = request.retries;
+    o.probe_hybrid_groups = !request.no_hybrid_probe;
     const auto ms = [&](unsigned v) { return std::chrono::milliseconds(v ? v : request.timeout_ms); };
     o.timeouts = {ms(request.timeout_ms), ms(request.connect_timeout_ms), ms(request.starttls_timeout_ms),
                   ms(request.handshake_timeout_ms)};

@@ -41,6 +41,7 @@ struct ScanRequest {
     unsigned timeout_ms = 5000;
     unsigned connect_timeout_ms = 0, starttls_timeout_ms = 0, handshake_timeout_ms = 0;  // 0: timeout_ms
     unsigned retries = 0;
+    bool no_hybrid_probe = false;  // skip asking TLS 1.3 servers about hybrid post-quantum key exchanges
     std::vector<std::string> sni_names;
     std::string sni_file;
     std::string starttls;

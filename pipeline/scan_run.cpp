@@ -47,6 +47,7 @@ EndpointObservationRecord to_record(scanner::EndpointObservation&& o, scanner::C
     f.tls_version = std::move(o.tls_version);
     f.cipher = std::move(o.cipher);
     f.key_exchange = std::move(o.key_exchange);
+    f.hybrid_groups = std::move(o.hybrid_groups);
     f.client_auth = o.client_auth;
     f.client_ca_names = std::move(o.client_ca_names);
     f.ocsp_stapled = o.ocsp_stapled;

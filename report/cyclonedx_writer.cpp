@@ -182,6 +182,15 @@ public:
             }
             properties["cipherSuites"] = ordered_json::array({suite});
         }
+        // The hybrid groups the server would choose are not the suite certfleet's session used: the protocol's own.
+        if (!f.hybrid_groups.empty()) {
+            ordered_json hybrids = ordered_json::array();
+            for (const auto& group : f.hybrid_groups) {
+                const auto exchange = judge_key_exchange(group);
+                hybrids.push_back(key_algorithm(exchange, key_exchange_primitive(exchange.family)));
+            }
+            properties["cryptoRefArray"] = hybrids;
+        }
         auto& component = add(id, "TLS", {{"assetType", "protocol"}, {"protocolProperties", properties}});
         component["evidence"] = {{"occurrences", occurrences({where})}};
         if (!endpoint.chain.empty() && components_.contains(certificate_ref(endpoint.chain.front())))

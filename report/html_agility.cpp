@@ -73,9 +73,12 @@ void write_key_algorithms(std::ostream& out, const inventory::ScanContents& cont
 
 void write_key_exchanges(std::ostream& out, const inventory::ScanContents& contents) {
     std::map<std::string, std::int64_t> endpoints;
-    for (const auto& endpoint : contents.endpoints)
-        if (endpoint.facts.status == EndpointStatus::tls)
-            ++endpoints[endpoint.facts.key_exchange.empty() ? "not recorded" : endpoint.facts.key_exchange];
+    // By what a client offering hybrid groups gets, as harvest now, decrypt later is judged.
+    for (const auto& endpoint : contents.endpoints) {
+        if (endpoint.facts.status != EndpointStatus::tls) continue;
+        const std::string& exchange = endpoint.facts.strongest_key_exchange();
+        ++endpoints[exchange.empty() ? "not recorded" : exchange];
+    }
     out << "<h3>Key exchanges</h3>";
     const std::vector<Column> columns{{"exchange", "Key exchange"}, {"endpoints", "Endpoints", kNumber},
                                       {"quantum", "Harvest now, decrypt later"}};

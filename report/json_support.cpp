@@ -21,7 +21,7 @@ ordered_json self_signed_json(const CertInfo& c) {
 namespace {
 // Harvest now, decrypt later: null where the exchange is not known.
 ordered_json key_exchange_vulnerable(const EndpointFacts& f) {
-    const auto judged = judge_key_exchange(f.key_exchange);
+    const auto judged = judge_key_exchange(f.strongest_key_exchange());
     return judged.quantum_vulnerable ? ordered_json(*judged.quantum_vulnerable) : ordered_json();
 }
 
@@ -90,6 +90,7 @@ ordered_json endpoint_facts_json(const EndpointFacts& f, const std::vector<std::
         {"tls_version", when_tls(f.tls_version)},
         {"cipher", when_tls(f.cipher)},
         {"key_exchange", when_tls(optional_text(f.key_exchange))},
+        {"hybrid_groups", when_tls(f.hybrid_groups)},
         {"key_exchange_quantum_vulnerable", when_tls(key_exchange_vulnerable(f))},
         {"ocsp_stapled", when_tls(f.ocsp_stapled)},
         {"client_auth", when_tls(to_string(f.client_auth))},

@@ -59,6 +59,7 @@ void write_endpoints(const inventory::ScanContents& contents, std::ostream& out)
         if (f.status == EndpointStatus::closed) continue;
         std::string verdict = endpoint_verdict(f);
         if (f.status == EndpointStatus::tls && f.serves_default) verdict += ", default";
+        for (const auto& group : f.hybrid_groups) verdict += ", " + group;
         const std::string row = fit(to_string(f.status), 17) + fit(endpoint_text(f), 21, true) + " " +
                                 fit(f.server_name.empty() ? "-" : f.server_name, 15) + " " + fit(verdict, 24);
         out << trim_right(row) << "\n";

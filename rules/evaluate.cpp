@@ -91,7 +91,7 @@ bool test_field(const Match& m, const Subject& s, UnixTime now) {
         case Field::issued_more_than: return now - s.cert.not_before > number();
         case Field::quantum_vulnerable: return flag(judge_key(s.cert).quantum_vulnerable);
         case Field::key_exchange_quantum_vulnerable:
-            return flag(s.endpoint ? judge_key_exchange(s.endpoint->key_exchange).quantum_vulnerable : std::nullopt);
+            return flag(s.endpoint ? judge_key_exchange(s.endpoint->strongest_key_exchange()).quantum_vulnerable : std::nullopt);
         case Field::security_bits_below: {
             const int bits = judge_key(s.cert).classical_bits;
             return bits > 0 && bits < number();  // an algorithm of unknown strength is not judged weak

@@ -16,6 +16,7 @@
 
 #include "core/certificate.hpp"
 #include "scanner/bounded_queue.hpp"
+#include "scanner/hybrid_key_exchange.hpp"
 #include "scanner/starttls_client.hpp"
 
 namespace certfleet::scanner {
@@ -66,6 +67,12 @@ struct ProbeState : std::enable_shared_from_this<ProbeState> {
             error_code ignored;
             self->socket.close(ignored);
         });
+    }
+
+    void hang_up() {
+        watchdog.cancel();
+        error_code ignored;
+        socket.close(ignored);
     }
 
     tcp::socket socket;
@@ -338,24 +345,29 @@ private:
         co_return result;
     }
 
-    // The rate limit (a token bucket refilled `rate` times a second) and the per-host limit.
+    // The per-host limit, then the rate limit.
     asio::awaitable<void> wait_for_turn(const std::string& address) {
-        asio::steady_timer timer(io_);
         if (options_.max_per_host > 0) {
+            asio::steady_timer timer(io_);
             while (per_host_.count(address) && per_host_[address] >= options_.max_per_host) {
                 timer.expires_after(std::chrono::milliseconds(5));
                 co_await timer.async_wait(nothrow);
             }
         }
-        if (options_.rate > 0) {
-            const auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / options_.rate));
-            const auto now = Clock::now();
-            const auto slot = std::max(now, next_slot_);
-            next_slot_ = slot + interval;
-            if (slot > now) {
-                timer.expires_at(slot);
-                co_await timer.async_wait(nothrow);
-            }
+        co_await wait_for_rate();
+    }
+
+    // The rate limit: a token bucket refilled `rate` times a second, one token per new connection.
+    asio::awaitable<void> wait_for_rate() {
+        if (options_.rate <= 0) co_return;
+        const auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / options_.rate));
+        const auto now = Clock::now();
+        const auto slot = std::max(now, next_slot_);
+        next_slot_ = slot + interval;
+        if (slot > now) {
+            asio::steady_timer timer(io_);
+            timer.expires_at(slot);
+            co_await timer.async_wait(nothrow);
         }
     }
 
@@ -370,14 +382,10 @@ private:
         const auto started = Clock::now();
         const auto overall = started + options_.timeouts.overall;
         auto state = std::make_shared<ProbeState>(io_.get_executor());
-        auto phase_deadline = [&](std::chrono::milliseconds limit) { return std::min(overall, Clock::now() + limit); };
-
-        auto failure = co_await connect(*state, address, port, phase_deadline(options_.timeouts.connect));
-        if (!failure && starttls) failure = co_await upgrade(*state, *starttls, name, phase_deadline(options_.timeouts.starttls));
-        if (!failure) failure = co_await handshake(*state, name, phase_deadline(options_.timeouts.handshake), observation);
-        state->watchdog.cancel();
-        error_code ignored;
-        state->socket.close(ignored);
+        auto failure = co_await reach(*state, address, port, name, starttls, overall);
+        if (!failure)
+            failure = co_await handshake(*state, name, phase_deadline(overall, options_.timeouts.handshake), observation);
+        state->hang_up();
 
         if (failure) {
             observation.status = failure->status;
@@ -387,7 +395,45 @@ private:
         }
         observation.elapsed_ms =
             std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+        if (!failure && options_.probe_hybrid_groups && observation.tls_version == "TLSv1.3")
+            observation.hybrid_groups = co_await hybrid_groups_chosen(address, port, name, starttls, overall);
         co_return observation;
+    }
+
+    // The hybrid groups the server chooses when offered each alone, a connection each (hybrid_key_exchange.hpp):
+    // within the probe's overall deadline and its turn for this host, a token of the rate limit each.
+    asio::awaitable<std::vector<std::string>> hybrid_groups_chosen(const std::string& address, std::uint16_t port,
+                                                                   const std::string& name,
+                                                                   std::optional<StartTls> starttls,
+                                                                   Clock::time_point overall) {
+        std::vector<std::string> chosen;
+        for (const std::uint16_t group : kProbedHybridGroups) {
+            co_await wait_for_rate();
+            if (Clock::now() >= overall) break;
+            auto state = std::make_shared<ProbeState>(io_.get_executor());
+            if (!co_await reach(*state, address, port, name, starttls, overall)) {
+                state->arm(phase_deadline(overall, options_.timeouts.handshake));
+                if (co_await server_selects_hybrid(state->socket, group, name))
+                    chosen.push_back(hybrid_group_name(group).value_or(std::to_string(group)));
+            }
+            state->hang_up();
+        }
+        co_return chosen;
+    }
+
+    // A step's deadline: its own limit, within the endpoint's overall one.
+    static Clock::time_point phase_deadline(Clock::time_point overall, std::chrono::milliseconds limit) {
+        return std::min(overall, Clock::now() + limit);
+    }
+
+    // The steps before a ClientHello: connect, then the STARTTLS dialogue where the port has one.
+    asio::awaitable<std::optional<StepFailure>> reach(ProbeState& state, const std::string& address, std::uint16_t port,
+                                                      const std::string& name, std::optional<StartTls> starttls,
+                                                      Clock::time_point overall) {
+        auto failure = co_await connect(state, address, port, phase_deadline(overall, options_.timeouts.connect));
+        if (!failure && starttls)
+            failure = co_await upgrade(state, *starttls, name, phase_deadline(overall, options_.timeouts.starttls));
+        co_return failure;
     }
 
     asio::awaitable<std::optional<StepFailure>> connect(ProbeState& state, const std::string& address, std::uint16_t port,

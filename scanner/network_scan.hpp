@@ -33,6 +33,7 @@ struct EndpointObservation {
     std::string tls_version;  // "TLSv1.3"
     std::string cipher;       // "TLS_AES_256_GCM_SHA384"
     std::string key_exchange;  // the group or kind of key exchange: "X25519", "secp256r1", "ffdhe2048", "DH-2048", "RSA"
+    std::vector<std::string> hybrid_groups;  // hybrid post-quantum groups the server would choose (hybrid_key_exchange.hpp)
     bool ocsp_stapled = false;
     ClientAuth client_auth = ClientAuth::none;
     std::vector<std::string> client_ca_names;  // RFC 2253, as the server listed them
@@ -58,6 +59,9 @@ struct NetworkScanOptions {
     std::uint64_t seed = kDefaultShuffleSeed;  // target order
     Shard shard;
     std::uint64_t start_position = 0;         // --resume
+    // After a TLS 1.3 handshake, one more connection per probed hybrid group asks whether the server would choose
+    // it (hybrid_key_exchange.hpp); scan --no-hybrid-probe turns it off.
+    bool probe_hybrid_groups = true;
 };
 
 struct NetworkScanStats {

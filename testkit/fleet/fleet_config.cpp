@@ -36,7 +36,7 @@ const std::map<std::string, ClientAuthMode, std::less<>> kClientAuthModes{{"requ
 std::vector<std::string_view> fields_of(Kind kind) {
     std::vector<std::string_view> fields{"kind", "address", "port"};
     const std::vector<std::string_view> tls{"cert_chain", "key", "sni", "ocsp_staple", "min_version", "max_version", "groups",
-                                              "client_auth", "client_cas"};
+                                              "client_auth", "client_cas", "x25519mlkem768"};
     if (kind == Kind::tls || kind == Kind::starttls) fields.insert(fields.end(), tls.begin(), tls.end());
     if (kind == Kind::starttls)
         fields.insert(fields.end(),
@@ -93,7 +93,10 @@ Endpoint endpoint(const json& spec) {
         throw std::runtime_error("address must be an IPv4 address in 127.0.0.0/8, not " + spec["address"].dump());
     e.port = static_cast<std::uint16_t>(unsigned_field(spec.at("port"), "port", 1, 65535));
 
-    if (e.kind == Kind::tls || e.kind == Kind::starttls) e.tls = tls_settings(spec);
+    if (e.kind == Kind::tls || e.kind == Kind::starttls) {
+        e.tls = tls_settings(spec);
+        e.x25519mlkem768 = spec.value("x25519mlkem768", false);
+    }
     if (e.kind == Kind::starttls) {
         e.protocol = lookup(kProtocols, spec.at("protocol"), "protocol");
         e.starttls_refuse = spec.value("starttls_refuse", false);

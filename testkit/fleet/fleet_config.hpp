@@ -42,6 +42,9 @@ struct Endpoint {
     boost::asio::ip::address_v4 address;
     std::uint16_t port = 0;
     TlsSettings tls;  // tls and starttls
+    // tls and starttls: answer a ClientHello offering X25519MLKEM768 alone with a HelloRetryRequest for it
+    // (hybrid_retry.hpp), as a server supporting that hybrid post-quantum key exchange does.
+    bool x25519mlkem768 = false;
     StartTlsProtocol protocol = StartTlsProtocol::smtp;
     bool starttls_refuse = false;
     // Multi-line greetings and replies where the protocol allows them, untagged IMAP lines before the tagged

@@ -52,6 +52,7 @@ json endpoint_json(const FleetEndpoint& endpoint, PemFiles& pems) {
     if (endpoint.ocsp_staple) spec["ocsp_staple"] = true;
     if (!endpoint.groups.empty()) spec["groups"] = endpoint.groups;
     if (!endpoint.client_auth.empty()) spec["client_auth"] = endpoint.client_auth;
+    if (endpoint.x25519mlkem768) spec["x25519mlkem768"] = true;
     if (!endpoint.client_cas.empty()) {
         std::string cas;
         for (const TestCert& ca : endpoint.client_cas) cas += ca.pem();

@@ -29,6 +29,7 @@ struct FleetEndpoint {
     std::string groups;                    // key-exchange groups it accepts, OpenSSL's list ("ffdhe2048", "P-384")
     std::string client_auth;               // "request" or "require" a client certificate; empty: neither
     std::vector<TestCert> client_cas;      // the CAs whose names it lists as acceptable for client certificates
+    bool x25519mlkem768 = false;           // would choose the hybrid X25519MLKEM768 (a HelloRetryRequest for it)
     // starttls:
     std::string protocol;  // smtp, imap, pop3, ftp, ldap, postgres, xmpp, mysql, nats
     bool refuse = false;   // answer the upgrade request negatively

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "testkit/fleet/fleet_config.hpp"
+#include "testkit/fleet/hybrid_retry.hpp"
 #include "testkit/fleet/starttls.hpp"
 #include "testkit/fleet/tls_context.hpp"
 
@@ -61,7 +62,11 @@ awaitable<void> wait_for_hang_up(tcp::socket& socket) {
     }
 }
 
-awaitable<void> serve_tls(tcp::socket socket, asio::ssl::context& context) {
+awaitable<void> serve_tls(tcp::socket socket, asio::ssl::context& context, bool x25519mlkem768) {
+    if (x25519mlkem768 && co_await answered_hybrid_probe(socket)) {
+        co_await wait_for_hang_up(socket);
+        co_return;
+    }
     asio::ssl::stream<tcp::socket> stream(std::move(socket), context);
     co_await stream.async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
     // Like a server awaiting a request: hold the session until the client ends it, answering its close_notify.
@@ -106,10 +111,10 @@ awaitable<void> reset_after_client_hello(tcp::socket& socket) {
 awaitable<void> serve(tcp::socket socket, Listener& listener) {
     const Endpoint& config = listener.config;
     switch (config.kind) {
-        case Kind::tls: co_await serve_tls(std::move(socket), listener.tls->initial()); break;
+        case Kind::tls: co_await serve_tls(std::move(socket), listener.tls->initial(), config.x25519mlkem768); break;
         case Kind::starttls: {
             const bool upgrade = co_await negotiate_starttls(socket, config);
-            if (upgrade) co_await serve_tls(std::move(socket), listener.tls->initial());
+            if (upgrade) co_await serve_tls(std::move(socket), listener.tls->initial(), config.x25519mlkem768);
             break;
         }
         case Kind::tarpit: co_await wait_for_hang_up(socket); break;

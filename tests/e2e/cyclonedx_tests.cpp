@@ -85,6 +85,11 @@ void check_protocol(const json& bom, const json& endpoint, const std::string& le
     const json& tls = components.at(protocol)["cryptoProperties"]["protocolProperties"];
     CHECK("TLSv" + tls["version"].get<std::string>() == endpoint["tls_version"]);
     CHECK(tls["cipherSuites"][0]["name"] == endpoint["cipher"]);
+    // The hybrid groups the server would choose, beside the suite certfleet's own session used.
+    json hybrids = json::array();
+    for (const auto& group : endpoint["hybrid_groups"]) hybrids.push_back("algorithm:" + group.get<std::string>());
+    CHECK(tls.value("cryptoRefArray", json::array()) == hybrids);
+    for (const auto& ref : hybrids) CHECK(components.contains(ref));
     CHECK(dependencies_of(bom)[protocol] == std::vector<std::string>{"certificate:sha256:" + leaf});
 }
 
@@ -102,6 +107,7 @@ struct CbomFleet {
         endpoint.port = 15448;
         endpoint.chain = {chain.leaf, chain.intermediate};
         endpoint.key = chain.leaf_key;
+        endpoint.x25519mlkem768 = true;
         TestFleet fleet({endpoint});
         const auto tree = dir / "etc";
         write_file(tree / "shop.pem", chain.leaf.pem() + chain.intermediate.pem());
@@ -139,7 +145,8 @@ TEST_CASE("e2e cyclonedx: the BOM validates against the official schema and says
     CHECK(components.at("algorithm:ML-DSA-65")["cryptoProperties"]["oid"] == "2.16.840.1.101.3.4.3.18");
     CHECK(components.at("algorithm:ML-DSA-65")["cryptoProperties"]["algorithmProperties"]["nistQuantumSecurityLevel"] == 3);
 
-    // The endpoint's protocol, on its leaf.
+    // The endpoint's protocol, on its leaf, with the hybrid exchange it would choose.
+    CHECK(report["endpoints"][0]["hybrid_groups"] == json::array({"X25519MLKEM768"}));
     check_protocol(bom, report["endpoints"][0], chain.leaf.sha256());
 
     // The private key by place and public-key fingerprint only.

@@ -148,6 +148,11 @@ TEST_CASE("rules: algorithm, lifetime and date fields fire on their case and not
     CHECK(holds("{key_exchange_quantum_vulnerable: true}", s));
     s.endpoint->key_exchange = "X25519MLKEM768";
     CHECK(holds("{key_exchange_quantum_vulnerable: false}", s));
+    // certfleet's own session used X25519, but a client offering the hybrid gets it.
+    s.endpoint->key_exchange = "X25519";
+    s.endpoint->hybrid_groups = {"X25519MLKEM768"};
+    CHECK(holds("{key_exchange_quantum_vulnerable: false}", s));
+    s.endpoint->hybrid_groups.clear();
     CHECK_FALSE(holds("{key_exchange_quantum_vulnerable: true}", file_subject()));  // an endpoint's fact only
 
     s.cert.key_type = "ML-DSA-65";
