@@ -93,17 +93,17 @@ void check_protocol(const json& bom, const json& endpoint, const std::string& le
     CHECK(dependencies_of(bom)[protocol] == std::vector<std::string>{"certificate:sha256:" + leaf});
 }
 
-// An inventory of a chain served over TLS at 127.66.63.1:15448, and of files: that chain with its key and two
-// ML-DSA certificates.
+// An inventory of a chain served over TLS at `address`:15448, and of files: that chain with its key and two
+// ML-DSA certificates. Each test has an address of its own, as ctest runs them at once.
 struct CbomFleet {
     TempDir dir;
     std::string db = (dir / "inventory.db").string();
     TestChain chain = make_chain("shop.cbom.test");
 
-    CbomFleet() {
+    explicit CbomFleet(const std::string& address) {
         FleetEndpoint endpoint;
         endpoint.kind = "tls";
-        endpoint.address = "127.66.63.1";
+        endpoint.address = address;
         endpoint.port = 15448;
         endpoint.chain = {chain.leaf, chain.intermediate};
         endpoint.key = chain.leaf_key;
@@ -115,7 +115,7 @@ struct CbomFleet {
         for (const char* name : {"ML-DSA-44", "ML-DSA-65"})
             fs::copy_file(fs::path(CERTFLEET_SOURCE_DIR) / "tests/data/pqc" / (std::string(name) + ".crt"),
                           tree / (std::string(name) + ".crt"));
-        scan_ok(db, {"127.66.63.1", "--ports", "15448", "--files", tree.string(), "--timeout-ms", "3000"});
+        scan_ok(db, {address, "--ports", "15448", "--files", tree.string(), "--timeout-ms", "3000"});
     }
 };
 
@@ -125,7 +125,7 @@ TEST_CASE("e2e cyclonedx: the BOM validates against the official schema and says
           "[e2e][cyclonedx]") {
     INFO("the schemas come from scripts/install-deps (make test runs it), which fetches them from the npm registry");
     REQUIRE(fs::exists(kSchemas / "bom-1.6.SNAPSHOT.schema.json"));
-    const CbomFleet fleet;
+    const CbomFleet fleet("127.66.63.1");
     const auto& dir = fleet.dir;
     const std::string& db = fleet.db;
     const TestChain& chain = fleet.chain;
@@ -173,7 +173,7 @@ TEST_CASE("e2e cyclonedx: the BOM validates against the official schema and says
 TEST_CASE("e2e cyclonedx: inventory bom is the current view's BOM and says what inventory certs and endpoints say",
           "[e2e][cyclonedx]") {
     REQUIRE(fs::exists(kSchemas / "bom-1.6.SNAPSHOT.schema.json"));
-    const CbomFleet fleet;
+    const CbomFleet fleet("127.66.63.2");
     const json bom = valid_bom(fleet.db, {"inventory", "bom", "--format", "cyclonedx"}, fleet.dir / "view.json");
     const auto components = components_by_ref(bom);
     const json certificates = json_of(fleet.db, {"inventory", "certs"})["certificates"];
@@ -189,6 +189,6 @@ TEST_CASE("e2e cyclonedx: inventory bom is the current view's BOM and says what 
     CHECK(components_by_ref(later).size() == components.size());
     // --scan: that scan's alone, without the endpoint.
     const json files_only = valid_bom(fleet.db, {"inventory", "bom", "--scan", "2"}, fleet.dir / "scan2.json");
-    CHECK_FALSE(components_by_ref(files_only).contains("protocol:tls:127.66.63.1:15448"));
+    CHECK_FALSE(components_by_ref(files_only).contains("protocol:tls:127.66.63.2:15448"));
     CHECK(run_certfleet(fleet.db, {"inventory", "bom", "--format", "json"}).exit_code == 2);
 }
