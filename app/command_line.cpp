@@ -1,6 +1,5 @@
 #include "app/command_line.hpp"
 
-#include <cctype>
 #include <limits>
 
 #include "core/observation.hpp"
@@ -36,11 +35,6 @@ CLI::Validator at_least(double minimum, const std::string& requirement) {
 
 const CLI::Validator kScanId = at_least(1, "a scan id (1 or more)");
 const CLI::Validator kZeroOrMore = at_least(0, "0 or more");
-
-std::string lowercase(std::string text) {
-    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
-}
 
 }  // namespace
 

@@ -21,12 +21,12 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
     return d[a.size()][b.size()];
 }
 
+}  // namespace
+
 std::string lowercase(std::string text) {
     for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return text;
 }
-
-}  // namespace
 
 std::optional<std::string> closest_word(const std::string& word, const std::vector<std::string>& known) {
     const std::size_t tolerance = word.size() <= 4 ? 1 : 2;

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "core/address_block.hpp"
+#include "core/suggestion.hpp"
 
 namespace certfleet::rules::values {
 
@@ -63,12 +64,6 @@ ValueType value_type(Field field) {
         case Field::shared_across_label: return ValueType::label_key;
     }
     return ValueType::boolean;
-}
-
-std::string lowercase(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
 }
 
 std::optional<bool> parse_boolean(const std::string& text) {

@@ -15,8 +15,6 @@ enum class ValueType { boolean, duration, integer, compared, date, any_of, glob,
 
 ValueType value_type(Field field);
 
-std::string lowercase(std::string text);
-
 // Each nullopt when the text is not such a value.
 // YAML 1.2's booleans only: "yes", "on" and friends are YAML 1.1 and too easily a typo.
 std::optional<bool> parse_boolean(const std::string& text);
