@@ -1,4 +1,4 @@
--- certfleet inventory, schema version 18: the single source of truth for the database layout.
+-- certfleet inventory, schema version 19: the single source of truth for the database layout.
 -- Every statement is idempotent and versions only add tables or replace indexes, so sqlite_inventory.cpp brings
 -- any older file up to date by applying all of it and raising PRAGMA user_version. Columns added to a table later
 -- (described here beside their version) are added by sqlite_schema.cpp to a file that lacks them: SQLite cannot
@@ -404,3 +404,6 @@ INSERT OR REPLACE INTO endpoint_latest SELECT el.endpoint_id, (SELECT max(o.scan
 --   hybrid_groups  TEXT NOT NULL DEFAULT '[]': a JSON array of TLS group names (X25519MLKEM768) the server chose
 --                  when certfleet offered each alone; empty where it chose none, where it was not asked (TLS 1.2,
 --                  scan --no-hybrid-probe) and in rows stored before version 18.
+
+-- Schema version 19: no change here. On PostgreSQL (pg_schema.sql) the per-scan tables drop their foreign keys,
+-- which SQLite declares and never enforced; the version tells an older certfleet that the server's layout moved on.

@@ -136,6 +136,7 @@ TEST_CASE("e2e postgres: the same fleet gives the same answers from SQLite and P
         CHECK(from_pg.doc == from_sqlite.doc);
     }
     CHECK(ask(pg_db, {"report", "--scan", "1"}).doc["endpoints"].size() == 2);
+    CHECK(unreferenced_rows(test_cluster(), "same_answers") == "");
 }
 
 TEST_CASE("e2e postgres: a server that cannot be reached is named before anything is probed, without its password",

@@ -116,6 +116,7 @@ TEST_CASE("e2e postgres: eight scanners writing at once, twice, keep one invento
         }
         if (round == 1) first_view = view;
         else CHECK(view == first_view);  // the same scans again: the same places, no duplicates
+        CHECK(unreferenced_rows(test_cluster(), "eight_writers") == "");
 
         // Whichever scanner stored the CA and whichever its leaves, each leaf is linked to it.
         for (const auto& cert : {shared.front(), shared.back()}) {
@@ -221,6 +222,7 @@ TEST_CASE("e2e postgres: a scan killed with -9 and resumed leaves what one whole
     REQUIRE(scans["scans"].size() == 1);
     CHECK(scans["scans"][0]["status"] == "complete");
     CHECK(ask(killed_db, {"report"})["scan"]["endpoints"] == ask(whole_db, {"report"})["scan"]["endpoints"]);
+    CHECK(unreferenced_rows(test_cluster(), "killed_and_resumed") == "");
 }
 
 TEST_CASE("e2e postgres: a scan goes on through a server restart, losing nothing", "[e2e][pg][server][network]") {
@@ -253,4 +255,5 @@ TEST_CASE("e2e postgres: a scan goes on through a server restart, losing nothing
     REQUIRE(scans["scans"].size() == 1);
     CHECK(scans["scans"][0]["status"] == "complete");
     CHECK(ask(db, {"report", "--scan", "1"})["endpoints"].size() == static_cast<std::size_t>(kTargets));
+    CHECK(unreferenced_rows(cluster, "restarted") == "");
 }

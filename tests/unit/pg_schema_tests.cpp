@@ -12,6 +12,18 @@ using namespace certfleet;
 using namespace certfleet::inventory;
 using certfleet::testing::test_cluster;
 
+namespace {
+
+// A database as certfleet at `version` left it: the current schema, changed back by `sql`, marked `version`.
+void made_by_version(const std::string& url, int version, const std::string& sql) {
+    pg::Connection db(url, std::chrono::seconds(10));
+    pg::migrate_schema(db);
+    db.exec(sql + "; DELETE FROM certfleet_schema; INSERT INTO certfleet_schema (version) VALUES (" +
+            std::to_string(version) + ")");
+}
+
+}  // namespace
+
 TEST_CASE("pg schema: fifty scanners starting at once migrate an empty database exactly once", "[pg][server]") {
     auto& server = test_cluster();
     const std::string url = server.create_database("migrate_once");
@@ -87,14 +99,10 @@ TEST_CASE("pg schema: a version 12 inventory's index of signing certificates is 
           "[pg][server]") {
     auto& server = test_cluster();
     const std::string url = server.create_database("signer_index");
-    {
-        pg::Connection db(url, std::chrono::seconds(10));
-        pg::migrate_schema(db);
-        // As version 12 made it: a condition the planner could not match to the questions' own.
-        db.exec("DROP INDEX certificates_by_signer_subject; CREATE INDEX certificates_by_signer_subject ON "
-                "certificates(subject) WHERE key_usage = '[]' OR strpos(key_usage, '\"keyCertSign\"') > 0; "
-                "DELETE FROM certfleet_schema; INSERT INTO certfleet_schema (version) VALUES (12)");
-    }
+    // As version 12 made it: a condition the planner could not match to the questions' own.
+    made_by_version(url, 12,
+                    "DROP INDEX certificates_by_signer_subject; CREATE INDEX certificates_by_signer_subject ON "
+                    "certificates(subject) WHERE key_usage = '[]' OR strpos(key_usage, '\"keyCertSign\"') > 0");
     pg::Connection db(url, std::chrono::seconds(10));
     pg::migrate_schema(db);
     CHECK(pg::schema_version(db) == kSchemaVersion);
@@ -109,15 +117,11 @@ TEST_CASE("pg schema: a version 13 inventory's endpoints gain a site, theirs non
           "[pg][server]") {
     auto& server = test_cluster();
     const std::string url = server.create_database("endpoint_sites");
-    {
-        pg::Connection db(url, std::chrono::seconds(10));
-        pg::migrate_schema(db);
-        // As version 13 made it: an endpoint was (host, address, port, server name) wherever it was scanned from.
-        db.exec("ALTER TABLE endpoints DROP COLUMN site; ALTER TABLE endpoints ADD CONSTRAINT "
-                "endpoints_host_address_port_server_name_key UNIQUE (host, address, port, server_name); "
-                "INSERT INTO endpoints (host, address, port, server_name) VALUES ('10.0.0.5', '10.0.0.5', 443, ''); "
-                "DELETE FROM certfleet_schema; INSERT INTO certfleet_schema (version) VALUES (13)");
-    }
+    // As version 13 made it: an endpoint was (host, address, port, server name) wherever it was scanned from.
+    made_by_version(url, 13, "ALTER TABLE endpoints DROP COLUMN site; ALTER TABLE endpoints ADD CONSTRAINT "
+                    "endpoints_host_address_port_server_name_key UNIQUE (host, address, port, server_name); "
+                    "INSERT INTO endpoints (host, address, port, server_name) VALUES ('10.0.0.5', '10.0.0.5', 443, "
+                    "'')");
     pg::Connection db(url, std::chrono::seconds(10));
     pg::migrate_schema(db);
     CHECK(pg::schema_version(db) == kSchemaVersion);
@@ -127,4 +131,26 @@ TEST_CASE("pg schema: a version 13 inventory's endpoints gain a site, theirs non
     CHECK(db.value("SELECT count(*) FROM endpoints") == "2");
     CHECK(db.value("SELECT count(*) FROM pg_constraint WHERE conname = 'endpoints_host_address_port_server_name_key'") ==
           "0");
+}
+
+TEST_CASE("pg schema: a version 18 inventory's per-scan tables lose their foreign keys, the others keep theirs",
+          "[pg][server]") {
+    auto& server = test_cluster();
+    const std::string url = server.create_database("unchecked_facts");
+    const std::string foreign_keys_of =
+        "SELECT string_agg(conrelid::regclass::text, ',' ORDER BY conrelid::regclass::text) FROM pg_constraint "
+        "WHERE contype = 'f' AND conrelid::regclass::text IN ";
+    // As version 18 made them: every reference checked.
+    made_by_version(url, 18,
+                    "ALTER TABLE sightings ADD FOREIGN KEY (scan_id) REFERENCES scans(id), ADD FOREIGN KEY "
+                    "(certificate_id) REFERENCES certificates(id); ALTER TABLE location_labels ADD FOREIGN KEY "
+                    "(location_id) REFERENCES locations(id); ALTER TABLE certificate_seen ADD FOREIGN KEY (last_scan) "
+                    "REFERENCES scans(id)");
+    pg::Connection db(url, std::chrono::seconds(10));
+    pg::migrate_schema(db);
+    CHECK(pg::schema_version(db) == kSchemaVersion);
+    CHECK(db.value(foreign_keys_of + "('sightings', 'location_labels', 'certificate_seen')") == std::nullopt);
+    // Tables written once per scan or per new certificate still have theirs.
+    CHECK(db.value(foreign_keys_of + "('certificate_issuers', 'findings', 'scan_runs')") ==
+          "certificate_issuers,certificate_issuers,findings,scan_runs");
 }
