@@ -35,6 +35,13 @@ std::string rows_of(const std::string& row, std::size_t count) {
     return out;
 }
 
+// `select` `count` times, joined by UNION ALL.
+std::string union_of(const std::string& select, std::size_t count) {
+    std::string out;
+    for (std::size_t i = 0; i < count; ++i) out += (i == 0 ? "" : " UNION ALL ") + select;
+    return out;
+}
+
 std::string place_key(std::string_view path, std::string_view format) {
     std::string key(path);
     key += '\0';  // never in a path
@@ -79,10 +86,11 @@ void SqlInventory::resolve_certificates(ScanId scan, const std::vector<Certifica
         for (const auto& ref : seen)
             if (distinct.insert(ref.cert->sha256).second) wanted.push_back(&ref);
     }
+    // An equality per certificate, not `sha256 IN (...)`: before the table has statistics (a new server
+    // inventory's first scan) PostgreSQL planned the list as a read of the whole table, once per chunk.
     const auto read_stored = [&](const std::vector<const CertificateRef*>& refs) {
         for_each_chunk(refs.size(), [&](std::size_t first, std::size_t count) {
-            auto& select = generated_statement("SELECT id, sha256 FROM certificates WHERE sha256 IN (" +
-                                               parameters(count) + ")");
+            auto& select = generated_statement(union_of("SELECT id, sha256 FROM certificates WHERE sha256 = ?", count));
             for (std::size_t i = 0; i < count; ++i) select.bind_unowned(static_cast<int>(i + 1), refs[first + i]->cert->sha256);
             while (select.step()) certificate_ids_.emplace(select.text(1), select.integer(0));
         });
@@ -142,11 +150,9 @@ void SqlInventory::resolve_places(const std::vector<FileObservations>& batch) {
     // new server inventory's first scan) PostgreSQL would read every place of the host for each chunk.
     const auto read_stored = [&](const std::vector<const Place*>& places) {
         for_each_chunk(places.size(), [&](std::size_t first, std::size_t count) {
-            std::string sql;
-            for (std::size_t i = 0; i < count; ++i)
-                sql += std::string(i == 0 ? "" : " UNION ALL ") +
-                       "SELECT id, path, format FROM locations WHERE host = ?1 AND kind = 'file' AND path = ? AND format = ?";
-            auto& select = generated_statement(sql);
+            auto& select = generated_statement(union_of(
+                "SELECT id, path, format FROM locations WHERE host = ?1 AND kind = 'file' AND path = ? AND format = ?",
+                count));
             select.bind_unowned(1, file_host_);
             for (std::size_t i = 0; i < count; ++i) {
                 const auto at = static_cast<int>(2 * i);
