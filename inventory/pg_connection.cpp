@@ -189,6 +189,9 @@ void append_byte_code_point(std::string& out, unsigned char b) {
 }  // namespace
 
 std::string to_server_text(std::string_view text) {
+    // Nearly all text is ASCII, which is sent as it is: no byte to decode.
+    if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+        return std::string(text);
     std::string out;
     out.reserve(text.size());
     for (std::size_t at = 0; at < text.size();) {
@@ -207,6 +210,9 @@ std::string to_server_text(std::string_view text) {
 }
 
 std::string from_server_text(std::string_view text) {
+    // A code point that stands for a byte is U+10FF00 or above, which UTF-8 writes with a lead byte 0xF4: text
+    // without one is the text sent.
+    if (text.find('\xF4') == std::string_view::npos) return std::string(text);
     std::string out;
     out.reserve(text.size());
     for (std::size_t at = 0; at < text.size();) {

@@ -46,74 +46,102 @@ ScanDiff SqlQueries::diff(ScanId from, ScanId to) {
         if (!latest || scan < latest->id) view.as_of = scan;
         return view;
     };
-    const auto summaries_after = [&](ScanId scan) {
-        std::map<std::string, CertificateSummary> by_sha;
-        for (auto& summary : summaries(view_after(scan), "", [](Statement&) {}))
-            by_sha.emplace(summary.cert.sha256, std::move(summary));
-        return by_sha;
+    // What each view holds at the head of every place: the first certificate of a file that is not a trust
+    // store, an endpoint's leaf; with the scan that saw it there and its verdict then. And which certificates it
+    // holds anywhere, from the same pass over it.
+    struct Head {
+        std::string sha256, spki, verdict;
+        ScanId scan = 0;
     };
-    const auto certificates_before = summaries_after(from), certificates_after = summaries_after(to);
-    for (const auto& [sha, summary] : certificates_after)
-        if (!certificates_before.contains(sha)) diff.new_certificates.push_back(summary);
-    for (const auto& [sha, summary] : certificates_before)
-        if (!certificates_after.contains(sha)) diff.gone_certificates.push_back(summary);
+    struct View {
+        std::map<PlaceKey, Head> heads;
+        std::set<std::int64_t> certificates;
+    };
+    const auto view_of = [&](ScanId scan) {
+        const Filter view = view_after(scan);
+        Statement select(db_, ("WITH " + view_cte(view) +
+                               " SELECT v.kind, v.place_id, c.sha256, c.spki_sha256, c.not_before, c.not_after, CASE "
+                               "WHEN v.kind = 1 AND v.position = 0 THEN (SELECT CASE WHEN o.verified != 0 THEN "
+                               "'verified' ELSE o.verify_error END FROM endpoint_observations o WHERE o.scan_id = "
+                               "v.scan_id AND o.endpoint_id = v.place_id) ELSE '' END, v.scan_id, v.position = 0 AND "
+                               "v.anchor = 0, c.id FROM view v JOIN certificates c ON c.id = v.certificate_id")
+                                  .c_str());
+        bind_view(select, view);
+        const UnixTime at = scan_started(scan);
+        View out;
+        while (select.step()) {
+            out.certificates.insert(select.integer(9));
+            if (select.integer(8) == 0) continue;
+            std::string verdict = select.text(6);
+            if (select.integer(0) == kFileKind) verdict = validity_verdict(select.integer(4), select.integer(5), at);
+            out.heads[{static_cast<int>(select.integer(0)), select.integer(1)}] =
+                Head{select.text(2), select.text(3), verdict, select.integer(7)};
+        }
+        return out;
+    };
+    const View seen_before = view_of(from), seen_after = view_of(to);
+    const auto only_in = [](const View& one, const View& other) {
+        std::vector<std::int64_t> out;
+        std::set_difference(one.certificates.begin(), one.certificates.end(), other.certificates.begin(),
+                            other.certificates.end(), std::back_inserter(out));
+        return out;
+    };
+    // Summaries only of the certificates that came or went, each counted in the view it is in.
+    diff.new_certificates = summaries_of(only_in(seen_after, seen_before), view_after(to));
+    diff.gone_certificates = summaries_of(only_in(seen_before, seen_after), view_after(from));
     const auto by_expiry = [](const CertificateSummary& a, const CertificateSummary& b) {
         return std::tie(a.cert.not_after, a.cert.sha256) < std::tie(b.cert.not_after, b.cert.sha256);
     };
     std::sort(diff.new_certificates.begin(), diff.new_certificates.end(), by_expiry);
     std::sort(diff.gone_certificates.begin(), diff.gone_certificates.end(), by_expiry);
-
-    // What each view holds at the head of every place: the first certificate of a file that is not a trust
-    // store, an endpoint's leaf; with the scan that saw it there and its verdict then.
-    struct Head {
-        std::string sha256, spki, verdict;
-        ScanId scan = 0;
-    };
-    const auto heads = [&](ScanId scan) {
-        const Filter view = view_after(scan);
-        Statement select(db_, ("WITH " + view_cte(view) +
-                               " SELECT v.kind, v.place_id, c.sha256, c.spki_sha256, c.not_before, c.not_after, CASE "
-                               "WHEN v.kind = 1 THEN (SELECT CASE WHEN o.verified != 0 THEN 'verified' ELSE o.verify_error "
-                               "END FROM endpoint_observations o WHERE o.scan_id = v.scan_id AND o.endpoint_id = "
-                               "v.place_id) ELSE '' END, v.scan_id FROM view v JOIN certificates c ON c.id = "
-                               "v.certificate_id WHERE v.position = 0 AND v.anchor = 0")
-                                  .c_str());
-        bind_view(select, view);
-        const UnixTime at = scan_started(scan);
-        std::map<PlaceKey, Head> out;
-        while (select.step()) {
-            std::string verdict = select.text(6);
-            if (select.integer(0) == kFileKind) verdict = validity_verdict(select.integer(4), select.integer(5), at);
-            out[{static_cast<int>(select.integer(0)), select.integer(1)}] =
-                Head{select.text(2), select.text(3), verdict, select.integer(7)};
-        }
-        return out;
-    };
-    const auto before = heads(from), after = heads(to);
-    const auto seen_at = [&](const PlaceKey& key, ScanId scan) {
-        PlaceSeen seen;
-        seen.place = place_of(key);
-        seen.first_seen = seen.last_seen = scan_started(scan);
-        seen.last_scan = scan;
-        seen.labels = labels_of(key, scan);
-        return seen;
-    };
+    const auto& before = seen_before.heads;
+    const auto& after = seen_after.heads;
+    // Which places changed first, then their names and labels in a few statements for all of them: one or two
+    // per place cost a round trip each on a server, most of the diff's time where thousands of places changed.
+    std::vector<std::pair<PlaceKey, ScanId>> appeared, vanished;
+    std::vector<std::pair<PlaceKey, const Head*>> rotated, reverdicted;  // the head after; before.at(key) before
     for (const auto& [key, head] : after) {
-        auto it = before.find(key);
-        if (it == before.end()) {
-            diff.new_places.push_back(seen_at(key, head.scan));
-            continue;
-        }
-        const Head& old = it->second;
-        if (old.sha256 != head.sha256) {
-            diff.rotated.push_back(Rotation{place_of(key), from, to, diff.to.started_at, old.sha256, head.sha256,
-                                            old.spki != head.spki});
-        } else if (old.verdict != head.verdict) {
-            diff.changed_verdicts.push_back(ScanDiff::VerdictChange{place_of(key), head.sha256, old.verdict, head.verdict});
-        }
+        const auto it = before.find(key);
+        if (it == before.end()) appeared.emplace_back(key, head.scan);
+        else if (it->second.sha256 != head.sha256) rotated.emplace_back(key, &head);
+        else if (it->second.verdict != head.verdict) reverdicted.emplace_back(key, &head);
     }
     for (const auto& [key, old] : before)
-        if (!after.contains(key)) diff.gone_places.push_back(seen_at(key, old.scan));
+        if (!after.contains(key)) vanished.emplace_back(key, old.scan);
+    std::vector<PlaceKey> keys;
+    for (const auto* list : {&appeared, &vanished})
+        for (const auto& entry : *list) keys.push_back(entry.first);
+    for (const auto* list : {&rotated, &reverdicted})
+        for (const auto& entry : *list) keys.push_back(entry.first);
+    const auto places = places_of(keys);
+    std::vector<std::pair<PlaceKey, ScanId>> labelled(appeared);
+    labelled.insert(labelled.end(), vanished.begin(), vanished.end());
+    const auto labels = labels_of_places(labelled);
+    const auto place = [&](const PlaceKey& key) {
+        const auto it = places.find(key);  // a place forgotten meanwhile reads as an empty one, as place_of's
+        return it == places.end() ? place_of(key) : it->second;
+    };
+    std::map<ScanId, UnixTime> started;  // the few scans the places were last seen in
+    const auto seen_at = [&](const PlaceKey& key, ScanId scan) {
+        auto at = started.find(scan);
+        if (at == started.end()) at = started.emplace(scan, scan_started(scan)).first;
+        PlaceSeen seen;
+        seen.place = place(key);
+        seen.first_seen = seen.last_seen = at->second;
+        seen.last_scan = scan;
+        seen.labels = labels.at({key, scan});
+        return seen;
+    };
+    for (const auto& [key, scan] : appeared) diff.new_places.push_back(seen_at(key, scan));
+    for (const auto& [key, scan] : vanished) diff.gone_places.push_back(seen_at(key, scan));
+    for (const auto& [key, head] : rotated) {
+        const Head& old = before.at(key);
+        diff.rotated.push_back(
+            Rotation{place(key), from, to, diff.to.started_at, old.sha256, head->sha256, old.spki != head->spki});
+    }
+    for (const auto& [key, head] : reverdicted)
+        diff.changed_verdicts.push_back(
+            ScanDiff::VerdictChange{place(key), head->sha256, before.at(key).verdict, head->verdict});
     // By place, not by row id: ids follow the order in which probes happened to answer.
     const auto place_order = [](const Place& p) {
         return std::tie(p.kind, p.host, p.path, p.address, p.port, p.server_name, p.site, p.format);

@@ -92,6 +92,17 @@ const std::string& id_parameters() {
     return list;
 }
 
+// The labels of a chunk of places (parameters 2 on) in scan ?1: one equality per place, not `IN (...)`. Until
+// the server analyses the table again it takes the latest scan for one with no rows, and read every row of that
+// scan for each chunk (3.3 ms a chunk where this takes 0.2). UNION: a last chunk repeats its last id.
+std::string labels_of_chunk(const std::string& table, const std::string& column) {
+    std::string sql;
+    for (std::size_t i = 0; i < kIdsPerStatement; ++i)
+        sql += (i == 0 ? "SELECT " : " UNION SELECT ") + column + ", key, value FROM " + table +
+               " WHERE scan_id = ?1 AND " + column + " = ?" + std::to_string(i + 2);
+    return sql;
+}
+
 // Each distinct id once, a chunk at a time: `bind` binds the chunk's ids from parameter `from` on.
 template <typename Run>
 void in_id_chunks(std::vector<std::int64_t> ids, int from, Run&& run) {
@@ -150,10 +161,8 @@ std::map<std::pair<PlaceKey, ScanId>, Labels> SqlQueries::labels_of_places(
         const int kind = scan_kind.second;
         std::map<std::int64_t, Labels> own;
         in_id_chunks(ids, 2, [&](const auto& bind) {
-            auto& select = statement(kind == kFileKind ? "SELECT location_id, key, value FROM location_labels WHERE "
-                                                         "scan_id = ? AND location_id IN (" + id_parameters() + ")"
-                                                       : "SELECT endpoint_id, key, value FROM endpoint_labels WHERE "
-                                                         "scan_id = ? AND endpoint_id IN (" + id_parameters() + ")");
+            auto& select = statement(kind == kFileKind ? labels_of_chunk("location_labels", "location_id")
+                                                       : labels_of_chunk("endpoint_labels", "endpoint_id"));
             select.bind(1, scan);
             bind(select);
             while (select.step()) own[select.integer(0)].push_back(Label{select.text(1), select.text(2)});

@@ -37,25 +37,29 @@ private:
     SqlConnection& db_;
 };
 
-// The tables of a view as of a past scan (as_of_view), private to the connection.
-const char* as_of_tables(SqlDialect dialect) {
+// The tables of a view as of a past scan (as_of_view) and of a view read many times (view_rows), private to the
+// connection and made before any read transaction, in which PostgreSQL allows filling them but not making them.
+const char* session_tables(SqlDialect dialect) {
     return dialect == SqlDialect::postgresql
                ? "CREATE TEMP TABLE IF NOT EXISTS as_of_location (location_id BIGINT PRIMARY KEY, scan_id BIGINT); "
-                 "CREATE TEMP TABLE IF NOT EXISTS as_of_endpoint (endpoint_id BIGINT PRIMARY KEY, scan_id BIGINT)"
+                 "CREATE TEMP TABLE IF NOT EXISTS as_of_endpoint (endpoint_id BIGINT PRIMARY KEY, scan_id BIGINT); "
+                 "CREATE TEMP TABLE IF NOT EXISTS view_rows (kind BIGINT, scan_id BIGINT, place_id BIGINT, position "
+                 "BIGINT, certificate_id BIGINT, anchor BIGINT)"
                : "PRAGMA temp_store = MEMORY; CREATE TEMP TABLE IF NOT EXISTS as_of_location (location_id INTEGER "
                  "PRIMARY KEY, scan_id INTEGER); CREATE TEMP TABLE IF NOT EXISTS as_of_endpoint (endpoint_id "
-                 "INTEGER PRIMARY KEY, scan_id INTEGER)";
+                 "INTEGER PRIMARY KEY, scan_id INTEGER); CREATE TEMP TABLE IF NOT EXISTS view_rows (kind INTEGER, "
+                 "scan_id INTEGER, place_id INTEGER, position INTEGER, certificate_id INTEGER, anchor INTEGER)";
 }
 
 }  // namespace
 
 SqlQueries::SqlQueries(SqlConnection& db, std::string where) : path_(std::move(where)), db_(db) {
-    db_.exec(as_of_tables(db_.dialect()));
+    db_.exec(session_tables(db_.dialect()));
 }
 
 SqlQueries::SqlQueries(std::unique_ptr<SqlConnection> db, std::string where)
     : path_(std::move(where)), owned_(std::move(db)), db_(*owned_) {
-    db_.exec(as_of_tables(db_.dialect()));
+    db_.exec(session_tables(db_.dialect()));
 }
 
 SqlQueries::~SqlQueries() { statements_.clear(); }

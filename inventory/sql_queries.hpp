@@ -118,8 +118,10 @@ private:
     // sql_view_queries.cpp: the view a filter looks at, and the certificate summaries in it.
     void bind_view(Statement& statement, const Filter& filter);
     void as_of_view(const Filter& filter);
+    // `view_condition` (SQL on a certificate id, as view_cte's) narrows the view itself to some certificates.
     std::vector<CertificateSummary> summaries(const Filter& filter, const std::string& extra,
-                                              const std::function<void(Statement&)>& bind_extra);
+                                              const std::function<void(Statement&)>& bind_extra,
+                                              const std::string& view_condition = "");
     std::vector<CertificateSummary> summaries_of(const std::vector<std::int64_t>& ids, const Filter& filter);
     CertificateSummary summary_of(std::int64_t id, const Filter& filter);
     // The certificates (of those `certificate_condition` selects, as in view_cte) used as a leaf somewhere in the
@@ -141,10 +143,11 @@ private:
 
     // sql_scan_contents.cpp: what the reports show of a filter's view or scan.
     ScanContents contents(const Filter& filter, ScanId scan);
-    void load_certificates(const Filter& filter, ScanContents& contents);
+    std::string materialized_view(const Filter& filter);
+    void load_certificates(const Filter& filter, const std::string& view, ScanContents& contents);
     void load_endpoints(const Filter& filter, ScanContents& contents);
     void load_keys(const Filter& filter, ScanContents& contents);
-    std::map<PlaceKey, Labels> place_labels(const Filter& filter);
+    std::map<PlaceKey, Labels> place_labels(const Filter& filter, const std::string& view);
 
     // sql_anchor_queries.cpp
     std::unordered_map<std::int64_t, std::string> anchors_reached(const std::vector<std::int64_t>& ids,

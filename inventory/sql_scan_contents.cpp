@@ -96,7 +96,8 @@ ScanContents SqlQueries::contents(const Filter& filter, ScanId scan) {
     auto record = load_scan_record(db_, scan, false);
     if (!record) throw InventoryError("no scan " + std::to_string(scan) + " in " + path_);
     out.scan = *record;
-    load_certificates(filter, out);
+    const std::string view = materialized_view(filter);
+    load_certificates(filter, view, out);
     load_keys(filter, out);
     load_endpoints(filter, out);
     for (const ScanId each : filter.scans.empty() ? std::vector<ScanId>{scan} : filter.scans) {
@@ -120,8 +121,22 @@ ScanContents SqlQueries::contents(const Filter& filter, ScanId scan) {
     return out;
 }
 
-void SqlQueries::load_certificates(const Filter& filter, ScanContents& contents) {
-    const std::string with = "WITH " + view_cte(filter) + " ";
+// The filter's view computed once into view_rows, for questions that read it many times (contents reads it six
+// times, and on PostgreSQL each reading of the view's joins cost as much as all the rest); a CTE of view_cte's shape
+// that reads the rows back.
+std::string SqlQueries::materialized_view(const Filter& filter) {
+    db_.exec("DELETE FROM view_rows");
+    Statement fill(db_, ("INSERT INTO view_rows WITH " + view_cte(filter) + " SELECT * FROM view").c_str());
+    bind_view(fill, filter);
+    fill.run();
+    // Its size, for the planner's choice of joins: a temporary table is never analysed by the server itself.
+    if (db_.dialect() == SqlDialect::postgresql) db_.exec("ANALYZE view_rows");
+    return "view(kind, scan_id, place_id, position, certificate_id, anchor) AS (SELECT kind, scan_id, place_id, "
+           "position, certificate_id, anchor FROM view_rows)";
+}
+
+void SqlQueries::load_certificates(const Filter& filter, const std::string& view, ScanContents& contents) {
+    const std::string with = "WITH " + view + " ";
     Statement select(db_, (with + "SELECT " + kCertificateColumns +
                            " FROM certificates WHERE id IN (SELECT certificate_id FROM view) ORDER BY not_after, sha256")
                               .c_str());
@@ -145,7 +160,7 @@ void SqlQueries::load_certificates(const Filter& filter, ScanContents& contents)
         stored.last_seen = history.integer(2);
     }
 
-    auto labels = place_labels(filter);
+    auto labels = place_labels(filter, view);
     const auto labels_of = [&](int kind, std::int64_t place) {
         const auto it = labels.find({kind, place});
         return it == labels.end() ? Labels{} : it->second;
@@ -182,9 +197,8 @@ void SqlQueries::load_certificates(const Filter& filter, ScanContents& contents)
 
 // Each place's labels in the scan that put it in the filter's view: its own (owner map), then the scan's
 // (--label) for keys it has none of. Two statements for the whole view, not one per place.
-std::map<PlaceKey, Labels> SqlQueries::place_labels(const Filter& filter) {
-    const std::string with =
-        "WITH " + view_cte(filter) + ", places AS (SELECT DISTINCT kind, place_id, scan_id FROM view) ";
+std::map<PlaceKey, Labels> SqlQueries::place_labels(const Filter& filter, const std::string& view) {
+    const std::string with = "WITH " + view + ", places AS (SELECT DISTINCT kind, place_id, scan_id FROM view) ";
     std::map<PlaceKey, Labels> out;
     Statement own(db_, (with + "SELECT 0, p.place_id, x.key, x.value FROM places p JOIN location_labels x ON p.kind = 0 "
                                "AND x.scan_id = p.scan_id AND x.location_id = p.place_id UNION ALL SELECT 1, "
@@ -209,28 +223,34 @@ std::map<PlaceKey, Labels> SqlQueries::place_labels(const Filter& filter) {
     return out;
 }
 
-// One scan's probes; in a view, each endpoint's latest probe that presented certificates.
+// One scan's probes; in a view, each endpoint's latest probe that presented certificates. Their chains in one
+// statement, not one per probe: a round trip each on a server.
 void SqlQueries::load_endpoints(const Filter& filter, ScanContents& contents) {
+    const bool of_scans = !filter.scans.empty();
     const std::string probes =
-        !filter.scans.empty()
-            ? "endpoint_observations o JOIN endpoints e ON e.id = o.endpoint_id WHERE o.scan_id " + in_filter_scans(filter)
-                    : std::string(latest_scans(filter).endpoints) +
-                          " el CROSS JOIN endpoint_observations o ON o.scan_id = el.scan_id AND o.endpoint_id = "
-                          "el.endpoint_id JOIN endpoints e ON e.id = o.endpoint_id";
-    Statement select(db_, (std::string("SELECT e.id, o.scan_id, ") + kEndpointFactsColumns + " FROM " + probes +
+        of_scans ? std::string("endpoint_observations o JOIN endpoints e ON e.id = o.endpoint_id")
+                 : std::string(latest_scans(filter).endpoints) +
+                       " el CROSS JOIN endpoint_observations o ON o.scan_id = el.scan_id AND o.endpoint_id = "
+                       "el.endpoint_id JOIN endpoints e ON e.id = o.endpoint_id";
+    const std::string which = of_scans ? " WHERE o.scan_id " + in_filter_scans(filter) : "";
+    Statement select(db_, (std::string("SELECT e.id, o.scan_id, ") + kEndpointFactsColumns + " FROM " + probes + which +
                            " ORDER BY e.host, e.port, e.server_name, e.address, e.site")
                               .c_str());
     bind_view(select, filter);
-    std::vector<std::pair<std::int64_t, ScanId>> probed;
+    std::map<std::pair<std::int64_t, ScanId>, std::size_t> index_of;
     while (select.step()) {
-        probed.emplace_back(select.integer(0), select.integer(1));
+        index_of.emplace(std::pair(select.integer(0), select.integer(1)), contents.endpoints.size());
         contents.endpoints.push_back(StoredEndpoint{read_endpoint_facts(select, 2), {}});
     }
-    auto& chain = statement("SELECT c.sha256 FROM endpoint_sightings es JOIN certificates c ON c.id = es.certificate_id "
-                            "WHERE es.scan_id = ? AND es.endpoint_id = ? ORDER BY es.position");
-    for (std::size_t i = 0; i < probed.size(); ++i) {
-        chain.bind(1, probed[i].second).bind(2, probed[i].first);
-        while (chain.step()) contents.endpoints[i].chain.push_back(chain.text(0));
+    Statement chains(db_, ("SELECT o.endpoint_id, o.scan_id, c.sha256 FROM " + probes +
+                           " JOIN endpoint_sightings es ON es.scan_id = o.scan_id AND es.endpoint_id = o.endpoint_id "
+                           "JOIN certificates c ON c.id = es.certificate_id" + which +
+                           " ORDER BY o.endpoint_id, o.scan_id, es.position")
+                              .c_str());
+    bind_view(chains, filter);
+    while (chains.step()) {
+        const auto probe = index_of.find({chains.integer(0), chains.integer(1)});
+        if (probe != index_of.end()) contents.endpoints[probe->second].chain.push_back(chains.text(2));
     }
 }
 

@@ -160,8 +160,9 @@ std::unordered_set<std::int64_t> SqlQueries::used_as_leaf(const Filter& filter,
 // Certificates in the filter's view that meet its conditions and `extra` (SQL on `c`), soonest expiry first,
 // each with the number of distinct places it is at in the view.
 std::vector<CertificateSummary> SqlQueries::summaries(const Filter& filter, const std::string& extra,
-                                          const std::function<void(Statement&)>& bind_extra) {
-    Statement select(db_, ("WITH " + view_cte(filter) +
+                                                      const std::function<void(Statement&)>& bind_extra,
+                                                      const std::string& view_condition) {
+    Statement select(db_, ("WITH " + view_cte(filter, view_condition) +
                            ", counted AS (SELECT certificate_id, count(DISTINCT place_id * 2 + kind) AS places FROM "
                            "view GROUP BY certificate_id) SELECT " +
                            kSummaryColumns + ", counted.places, c.id FROM counted JOIN certificates c ON c.id = "
@@ -181,7 +182,9 @@ std::vector<CertificateSummary> SqlQueries::summaries(const Filter& filter, cons
 // The summaries of these certificates in the filter's view (places counted there), filter conditions applied.
 std::vector<CertificateSummary> SqlQueries::summaries_of(const std::vector<std::int64_t>& ids, const Filter& filter) {
     if (ids.empty()) return {};
-    return summaries(filter, " AND c.id IN (" + id_list(ids) + ")", [](Statement&) {});
+    // The view of these certificates alone: their places are counted the same, and the rest are not read.
+    const std::string in_ids = "IN (" + id_list(ids) + ")";
+    return summaries(filter, " AND c.id " + in_ids, [](Statement&) {}, in_ids);
 }
 
 CertificateSummary SqlQueries::summary_of(std::int64_t id, const Filter& filter) {
