@@ -137,27 +137,21 @@ std::string SqlQueries::materialized_view(const Filter& filter) {
 
 void SqlQueries::load_certificates(const Filter& filter, const std::string& view, ScanContents& contents) {
     const std::string with = "WITH " + view + " ";
-    Statement select(db_, (with + "SELECT " + kCertificateColumns +
-                           " FROM certificates WHERE id IN (SELECT certificate_id FROM view) ORDER BY not_after, sha256")
+    // Each certificate with when it was first and last seen, and its id, by which its sightings below find it.
+    Statement select(db_, (with + "SELECT " + kCertificateColumnsOfC +
+                           ", f.started_at, l.started_at, c.id FROM certificates c LEFT JOIN certificate_seen cs ON "
+                           "cs.certificate_id = c.id LEFT JOIN scans f ON f.id = cs.first_scan LEFT JOIN scans l ON "
+                           "l.id = cs.last_scan WHERE c.id IN (SELECT certificate_id FROM view) ORDER BY c.not_after, "
+                           "c.sha256")
                               .c_str());
     bind_view(select, filter);
-    std::unordered_map<std::string, std::size_t> index_of;
+    std::unordered_map<std::int64_t, std::size_t> index_of;
     while (select.step()) {
-        CertInfo c = read_certificate(select, 0);
-        index_of.emplace(c.sha256, contents.certificates.size());
-        contents.certificates.push_back(StoredCertificate{std::move(c), {}, {}});
-    }
-
-    Statement history(db_, (with + "SELECT c.sha256, f.started_at, l.started_at FROM certificate_seen cs JOIN "
-                                   "certificates c ON c.id = cs.certificate_id JOIN scans f ON f.id = cs.first_scan "
-                                   "JOIN scans l ON l.id = cs.last_scan WHERE cs.certificate_id IN (SELECT "
-                                   "certificate_id FROM view)")
-                               .c_str());
-    bind_view(history, filter);
-    while (history.step()) {
-        auto& stored = contents.certificates[index_of.at(history.text(0))];
-        stored.first_seen = history.integer(1);
-        stored.last_seen = history.integer(2);
+        StoredCertificate stored{read_certificate(select, 0), {}, {}};
+        stored.first_seen = select.integer(kCertificateColumnCount);
+        stored.last_seen = select.integer(kCertificateColumnCount + 1);
+        index_of.emplace(select.integer(kCertificateColumnCount + 2), contents.certificates.size());
+        contents.certificates.push_back(std::move(stored));
     }
 
     auto labels = place_labels(filter, view);
@@ -165,30 +159,29 @@ void SqlQueries::load_certificates(const Filter& filter, const std::string& view
         const auto it = labels.find({kind, place});
         return it == labels.end() ? Labels{} : it->second;
     };
-    Statement files(db_, (with + "SELECT c.sha256, l.path, l.format, v.position, l.host, " +
+    Statement files(db_, (with + "SELECT v.certificate_id, l.path, l.format, v.position, l.host, " +
                           sighting_has("system_anchor_sightings", "v.scan_id", "v.place_id", "v.position") + ", " +
                           sighting_has("key_certificate_sightings", "v.scan_id", "v.place_id", "v.position") +
-                          ", v.place_id FROM view v JOIN certificates c ON c.id = v.certificate_id JOIN locations l ON "
-                          "l.id = v.place_id WHERE v.kind = 0 ORDER BY l.path, l.host, v.position")
+                          ", v.place_id FROM view v JOIN locations l ON l.id = v.place_id WHERE v.kind = 0 ORDER BY "
+                          "l.path, l.host, v.position")
                              .c_str());
     bind_view(files, filter);
     while (files.step()) {
         const auto format = named_value(files.text(2), SourceFormat::pem);
-        contents.certificates[index_of.at(files.text(0))].sightings.push_back(
+        contents.certificates[index_of.at(files.integer(0))].sightings.push_back(
             StoredSighting{FileLocation{files.text(1), format, static_cast<int>(files.integer(3))},
                            files.integer(5) != 0, files.integer(6) != 0, files.text(4),
                            labels_of(kFileKind, files.integer(7))});
     }
 
-    Statement endpoints(db_, (with + "SELECT c.sha256, e.host, e.address, e.port, e.server_name, v.position, "
-                                     "v.place_id, e.site FROM "
-                                     "view v JOIN certificates c ON c.id = v.certificate_id JOIN endpoints e ON e.id = "
-                                     "v.place_id WHERE v.kind = 1 ORDER BY e.host, e.port, e.server_name, e.address, "
-                                     "e.site, v.position")
+    Statement endpoints(db_, (with + "SELECT v.certificate_id, e.host, e.address, e.port, e.server_name, "
+                                     "v.position, v.place_id, e.site FROM view v JOIN endpoints e ON e.id = v.place_id "
+                                     "WHERE v.kind = 1 ORDER BY e.host, e.port, e.server_name, e.address, e.site, "
+                                     "v.position")
                                  .c_str());
     bind_view(endpoints, filter);
     while (endpoints.step()) {
-        contents.certificates[index_of.at(endpoints.text(0))].endpoint_sightings.push_back(
+        contents.certificates[index_of.at(endpoints.integer(0))].endpoint_sightings.push_back(
             StoredEndpointSighting{endpoints.text(1), endpoints.text(2), static_cast<std::uint16_t>(endpoints.integer(3)),
                                    endpoints.text(4), static_cast<int>(endpoints.integer(5)),
                                    labels_of(kEndpointKind, endpoints.integer(6)), endpoints.text(7)});
