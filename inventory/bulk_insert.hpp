@@ -63,6 +63,9 @@ private:
     static Value to_value(std::int64_t number) { return number; }
     static Value to_value(const std::string& text) { return text; }
     static Value to_value(const std::optional<std::string>& text) { return text ? Value(*text) : Value(std::nullopt); }
+    static Value to_value(const std::optional<std::int64_t>& number) {
+        return number ? Value(*number) : Value(std::nullopt);
+    }
 
     static void bind(Statement& statement, int index, const Value& value) {
         if (const auto* number = std::get_if<std::int64_t>(&value))

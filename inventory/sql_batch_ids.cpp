@@ -1,8 +1,9 @@
-// The ids of the certificates and file places a batch names, looked up and stored many to a statement before
-// its rows are written. On a server every statement is a round trip: one per certificate and per place was most
-// of a scan's writing time there, and on SQLite a statement per key costs more than one per chunk of them.
+// The ids of the certificates, file places and endpoints a batch names, looked up and stored many to a statement
+// before its rows are written. On a server every statement is a round trip: one per certificate, place or endpoint
+// was most of a scan's writing time there, and on SQLite a statement per key costs more than one per chunk of them.
 #include <string_view>
 #include <unordered_set>
+#include <variant>
 
 #include "inventory/sql_inventory.hpp"
 
@@ -42,11 +43,58 @@ std::string union_of(const std::string& select, std::size_t count) {
     return out;
 }
 
-std::string place_key(std::string_view path, std::string_view format) {
-    std::string key(path);
-    key += '\0';  // never in a path
-    key += format;
+}  // namespace
+
+// A table of rows the writer names by id and finds by a unique key.
+struct KeyedTable {
+    const char* select_one;  // one row by its key's parameters: its id, then its key's columns
+    const char* insert;      // up to VALUES
+    const char* row;         // one row's values, with its key's parameters
+    const char* returning;   // the id and key's columns of the rows inserted
+    std::size_t key_columns;
+};
+
+namespace {
+
+constexpr KeyedTable kFilePlaces{
+    "SELECT id, host, path, format FROM locations WHERE host = ? AND kind = 'file' AND path = ? AND format = ?",
+    "INSERT INTO locations (host, kind, path, format) VALUES ", "?, 'file', ?, ?",
+    " ON CONFLICT DO NOTHING RETURNING id, host, path, format", 3};
+constexpr KeyedTable kEndpoints{
+    "SELECT id, host, address, port, server_name, site FROM endpoints WHERE host = ? AND address = ? AND port = ? AND "
+    "server_name = ? AND site = ?",
+    "INSERT INTO endpoints (host, address, port, server_name, site) VALUES ", "?, ?, ?, ?, ?",
+    " ON CONFLICT DO NOTHING RETURNING id, host, address, port, server_name, site", 5};
+
+// A key's columns as one string, as the store gives them back (a number in decimal).
+std::string key_text(const std::vector<BulkInsert::Value>& values) {
+    std::string key;
+    for (const auto& value : values) {
+        if (const auto* number = std::get_if<std::int64_t>(&value)) key += std::to_string(*number);
+        else if (const auto* text = std::get_if<std::string>(&value)) key += *text;
+        key += '\0';  // never in a name or path
+    }
     return key;
+}
+
+std::string key_text(Statement& row, std::size_t columns) {
+    std::string key;
+    for (std::size_t c = 1; c <= columns; ++c) (key += row.text(static_cast<int>(c))) += '\0';
+    return key;
+}
+
+void bind_value(Statement& statement, int index, const BulkInsert::Value& value) {
+    if (const auto* number = std::get_if<std::int64_t>(&value)) statement.bind(index, *number);
+    else if (const auto* text = std::get_if<std::string>(&value)) statement.bind_unowned(index, *text);
+    else statement.bind(index, std::optional<std::string>());
+}
+
+std::vector<BulkInsert::Value> file_place_key(const std::string& host, const std::string& path, SourceFormat format) {
+    return {host, path, std::string(to_string(format))};
+}
+
+std::vector<BulkInsert::Value> endpoint_key(const EndpointFacts& f) {
+    return {f.host, f.address, static_cast<std::int64_t>(f.port), f.server_name, f.site};
 }
 
 constexpr const char* kInsertCertificates =
@@ -126,66 +174,74 @@ void SqlInventory::resolve_certificates(ScanId scan, const std::vector<Certifica
     if (!not_yet_known(raced).empty()) throw InventoryError("a certificate another writer stored could not be read back");
 }
 
-void SqlInventory::resolve_places(const std::vector<FileObservations>& batch) {
-    place_ids_.clear();
-    struct Place {
-        const std::string* path;
-        std::string format;
+// The ids of these keys' rows in `ids` (by key_text), each looked up, or else stored. One equality on the whole
+// unique key per row, not `path IN (...)`: before the table has statistics (a new server inventory's first scan)
+// PostgreSQL would read every place of the host for each chunk.
+void SqlInventory::resolve_keys(const KeyedTable& table, const std::vector<std::vector<BulkInsert::Value>>& keys,
+                                std::unordered_map<std::string, std::int64_t>& ids) {
+    ids.clear();
+    struct Wanted {
+        const std::vector<BulkInsert::Value>* values;
         std::string key;
     };
-    std::vector<Place> wanted;
+    std::vector<Wanted> wanted;
     {
         std::unordered_set<std::string> distinct;
-        const auto want = [&](const std::string& path, SourceFormat format) {
-            Place place{&path, std::string(to_string(format)), {}};
-            place.key = place_key(path, place.format);
-            if (distinct.insert(place.key).second) wanted.push_back(std::move(place));
-        };
-        for (const auto& observations : batch) {
-            for (const auto& sighting : observations.certificates) want(sighting.location.path, sighting.location.format);
-            for (const auto& key : observations.keys) want(key.path, key.format);
+        for (const auto& values : keys) {
+            Wanted one{&values, key_text(values)};
+            if (distinct.insert(one.key).second) wanted.push_back(std::move(one));
         }
     }
-    // One equality on the whole unique key per place, not `path IN (...)`: before the table has statistics (a
-    // new server inventory's first scan) PostgreSQL would read every place of the host for each chunk.
-    const auto read_stored = [&](const std::vector<const Place*>& places) {
-        for_each_chunk(places.size(), [&](std::size_t first, std::size_t count) {
-            auto& select = generated_statement(union_of(
-                "SELECT id, path, format FROM locations WHERE host = ?1 AND kind = 'file' AND path = ? AND format = ?",
-                count));
-            select.bind_unowned(1, file_host_);
-            for (std::size_t i = 0; i < count; ++i) {
-                const auto at = static_cast<int>(2 * i);
-                select.bind_unowned(at + 2, *places[first + i]->path).bind_unowned(at + 3, places[first + i]->format);
-            }
-            while (select.step()) place_ids_.emplace(place_key(select.text(1), select.text(2)), select.integer(0));
+    const auto bind_keys = [&](Statement& statement, const std::vector<const Wanted*>& rows, std::size_t first,
+                               std::size_t count) {
+        for (std::size_t i = 0; i < count; ++i)
+            for (std::size_t c = 0; c < table.key_columns; ++c)
+                bind_value(statement, static_cast<int>(i * table.key_columns + c + 1), (*rows[first + i]->values)[c]);
+    };
+    const auto read_stored = [&](const std::vector<const Wanted*>& rows) {
+        for_each_chunk(rows.size(), [&](std::size_t first, std::size_t count) {
+            auto& select = generated_statement(union_of(table.select_one, count));
+            bind_keys(select, rows, first, count);
+            while (select.step()) ids.emplace(key_text(select, table.key_columns), select.integer(0));
         });
     };
-    const auto not_yet_known = [&](const std::vector<const Place*>& places) {
-        std::vector<const Place*> out;
-        for (const auto* place : places)
-            if (!place_ids_.contains(place->key)) out.push_back(place);
+    const auto not_yet_known = [&](const std::vector<const Wanted*>& rows) {
+        std::vector<const Wanted*> out;
+        for (const auto* row : rows)
+            if (!ids.contains(row->key)) out.push_back(row);
         return out;
     };
 
-    std::vector<const Place*> all;
-    for (const auto& place : wanted) all.push_back(&place);
+    std::vector<const Wanted*> all;
+    for (const auto& row : wanted) all.push_back(&row);
     read_stored(all);
     const auto missing = not_yet_known(all);
     for_each_chunk(missing.size(), [&](std::size_t first, std::size_t count) {
-        auto& insert = generated_statement("INSERT INTO locations (host, kind, path, format) VALUES " +
-                                           rows_of("?, 'file', ?, ?", count) +
-                                           " ON CONFLICT DO NOTHING RETURNING id, path, format");
-        for (std::size_t i = 0; i < count; ++i) {
-            const auto at = static_cast<int>(3 * i);
-            insert.bind_unowned(at + 1, file_host_).bind_unowned(at + 2, *missing[first + i]->path);
-            insert.bind_unowned(at + 3, missing[first + i]->format);
-        }
-        while (insert.step()) place_ids_.emplace(place_key(insert.text(1), insert.text(2)), insert.integer(0));
+        auto& insert =
+            generated_statement(std::string(table.insert) + rows_of(table.row, count) + table.returning);
+        bind_keys(insert, missing, first, count);
+        while (insert.step()) ids.emplace(key_text(insert, table.key_columns), insert.integer(0));
     });
+    // Stored by another writer between the look-up and the insert.
     const auto raced = not_yet_known(missing);
     read_stored(raced);
-    if (!not_yet_known(raced).empty()) throw InventoryError("a place another writer stored could not be read back");
+    if (!not_yet_known(raced).empty()) throw InventoryError("a row another writer stored could not be read back");
+}
+
+void SqlInventory::resolve_places(const std::vector<FileObservations>& batch) {
+    std::vector<std::vector<BulkInsert::Value>> keys;
+    for (const auto& observations : batch) {
+        for (const auto& sighting : observations.certificates)
+            keys.push_back(file_place_key(file_host_, sighting.location.path, sighting.location.format));
+        for (const auto& key : observations.keys) keys.push_back(file_place_key(file_host_, key.path, key.format));
+    }
+    resolve_keys(kFilePlaces, keys, place_ids_);
+}
+
+void SqlInventory::resolve_endpoints(const std::vector<EndpointObservationRecord>& batch) {
+    std::vector<std::vector<BulkInsert::Value>> keys;
+    for (const auto& record : batch) keys.push_back(endpoint_key(record.facts));
+    resolve_keys(kEndpoints, keys, endpoint_ids_);
 }
 
 std::int64_t SqlInventory::certificate_id(const CertInfo& c) const {
@@ -195,8 +251,14 @@ std::int64_t SqlInventory::certificate_id(const CertInfo& c) const {
 }
 
 std::int64_t SqlInventory::location_id(const std::string& path, SourceFormat format) const {
-    const auto it = place_ids_.find(place_key(path, to_string(format)));
+    const auto it = place_ids_.find(key_text(file_place_key(file_host_, path, format)));
     if (it == place_ids_.end()) throw InventoryError(path + " was not resolved for its batch");
+    return it->second;
+}
+
+std::int64_t SqlInventory::endpoint_id(const EndpointFacts& f) const {
+    const auto it = endpoint_ids_.find(key_text(endpoint_key(f)));
+    if (it == endpoint_ids_.end()) throw InventoryError(f.address + " was not resolved for its batch");
     return it->second;
 }
 

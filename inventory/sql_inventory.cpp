@@ -186,6 +186,7 @@ void SqlInventory::use_host_of(ScanId scan) {
 void SqlInventory::forget_cached_ids() {
     certificate_ids_.clear();
     place_ids_.clear();
+    endpoint_ids_.clear();
     issuer_candidates_.clear();
     issuance_checks_.discard();
 }

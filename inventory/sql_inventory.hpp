@@ -20,6 +20,8 @@
 
 namespace certfleet::inventory {
 
+struct KeyedTable;  // sql_batch_ids.cpp
+
 class SqlInventory : public Inventory {
 public:
     ~SqlInventory() override;
@@ -86,20 +88,40 @@ private:
                                  4, kKeepFirst),
               endpoint_labels(db, "INSERT INTO endpoint_labels (scan_id, endpoint_id, key, value) VALUES", 4,
                               " ON CONFLICT (scan_id, endpoint_id, key) DO UPDATE SET value = excluded.value"),
-              issuer_links(db, "INSERT INTO certificate_issuers (certificate_id, issuer_id) VALUES", 2, kKeepFirst) {}
+              issuer_links(db, "INSERT INTO certificate_issuers (certificate_id, issuer_id) VALUES", 2, kKeepFirst),
+              endpoint_observations(db, kEndpointObservationColumns, 28, kEndpointObservationUpdate) {}
         static constexpr const char* kKeepFirst = " ON CONFLICT DO NOTHING";
+        // A probe stored again (a batch written twice) is the later one.
+        static constexpr const char* kEndpointObservationColumns =
+            "INSERT INTO endpoint_observations (scan_id, endpoint_id, status, detail, starttls, tls_version, cipher, "
+            "ocsp_stapled, verified, verify_error, verify_detail, verify_errors, hostname_match, chain_trusted, "
+            "order_correct, root_included, intermediates_missing, earliest_expiry, earliest_expiry_sha256, "
+            "serves_default, elapsed_ms, name_check, name_check_detail, key_exchange, public_root, client_auth, "
+            "client_ca_names, hybrid_groups) VALUES";
+        static constexpr const char* kEndpointObservationUpdate =
+            " ON CONFLICT (scan_id, endpoint_id) DO UPDATE SET status = excluded.status, detail = excluded.detail, "
+            "starttls = excluded.starttls, tls_version = excluded.tls_version, cipher = excluded.cipher, ocsp_stapled "
+            "= excluded.ocsp_stapled, verified = excluded.verified, verify_error = excluded.verify_error, "
+            "verify_detail = excluded.verify_detail, verify_errors = excluded.verify_errors, hostname_match = "
+            "excluded.hostname_match, chain_trusted = excluded.chain_trusted, order_correct = excluded.order_correct, "
+            "root_included = excluded.root_included, intermediates_missing = excluded.intermediates_missing, "
+            "earliest_expiry = excluded.earliest_expiry, earliest_expiry_sha256 = excluded.earliest_expiry_sha256, "
+            "serves_default = excluded.serves_default, elapsed_ms = excluded.elapsed_ms, name_check = "
+            "excluded.name_check, name_check_detail = excluded.name_check_detail, key_exchange = "
+            "excluded.key_exchange, public_root = excluded.public_root, client_auth = excluded.client_auth, "
+            "client_ca_names = excluded.client_ca_names, hybrid_groups = excluded.hybrid_groups";
         void flush() {
             for (auto* rows : all()) rows->flush();
         }
         void discard() {
             for (auto* rows : all()) rows->discard();
         }
-        std::array<BulkInsert*, 9> all() {
-            return {&sightings, &anchors,   &system_anchors,     &key_certificates, &keys,
-                    &location_labels, &endpoint_sightings, &endpoint_labels,  &issuer_links};
+        std::array<BulkInsert*, 10> all() {
+            return {&sightings,          &anchors,         &system_anchors, &key_certificates,     &keys,
+                    &location_labels,    &endpoint_sightings, &endpoint_labels, &issuer_links, &endpoint_observations};
         }
         BulkInsert sightings, anchors, system_anchors, key_certificates, keys, location_labels, endpoint_sightings,
-            endpoint_labels, issuer_links;
+            endpoint_labels, issuer_links, endpoint_observations;
     };
 
     // A certificate that could have issued others: the certificates named as their issuer.
@@ -131,23 +153,6 @@ private:
     }
     void roll_back();
 
-    // The id of a unique row: from the table by `select_sql`, else the id `insert` returns (an INSERT ... ON
-    // CONFLICT DO NOTHING RETURNING id). When it returns none, another writer stored the row meanwhile.
-    template <typename Insert, typename BindKey>
-    std::int64_t stored_id(Insert&& insert, const char* select_sql, BindKey&& bind_key) {
-        const auto select = [&]() -> std::optional<std::int64_t> {
-            auto& query = statement(select_sql);
-            bind_key(query);
-            if (!query.step()) return std::nullopt;
-            const std::int64_t id = query.integer(0);
-            query.reset();
-            return id;
-        };
-        if (const auto id = select()) return *id;
-        if (const auto id = insert()) return *id;
-        if (const auto id = select()) return *id;
-        throw InventoryError("a row another writer stored could not be read back");
-    }
     // The id an INSERT ... RETURNING id returned, if it inserted a row.
     static std::optional<std::int64_t> returned_id(Statement& insert);
 
@@ -163,7 +168,6 @@ private:
     // sql_observation_writer.cpp
     void record_one(ScanId scan, const FileObservations& observations);
     void record_endpoint(ScanId scan, const EndpointObservationRecord& record);
-    std::int64_t endpoint_id(const EndpointFacts& f);
     void label_location(ScanId scan, std::int64_t location, const Labels& labels);
     void ask_who_issued(std::int64_t id, const CertInfo& c, const std::shared_ptr<const Bytes>& der);
     void store_issuer_links();
@@ -174,9 +178,13 @@ private:
         const std::shared_ptr<const Bytes>* der;
     };
     void resolve_certificates(ScanId scan, const std::vector<CertificateRef>& seen);
+    void resolve_keys(const KeyedTable& table, const std::vector<std::vector<BulkInsert::Value>>& keys,
+                      std::unordered_map<std::string, std::int64_t>& ids);
     void resolve_places(const std::vector<FileObservations>& batch);
+    void resolve_endpoints(const std::vector<EndpointObservationRecord>& batch);
     std::int64_t certificate_id(const CertInfo& c) const;
     std::int64_t location_id(const std::string& path, SourceFormat format) const;
+    std::int64_t endpoint_id(const EndpointFacts& f) const;
     // A statement whose SQL is made at run time (a chunk's worth of rows), kept for the next chunk of that size.
     Statement& generated_statement(const std::string& sql);
 
@@ -195,9 +203,10 @@ private:
 
     std::unordered_map<const char*, std::unique_ptr<Statement>> statements_;
     std::unordered_map<std::string, std::unique_ptr<Statement>> generated_statements_;
-    // The current batch's, by sha256 and by place_key (sql_batch_ids.cpp).
+    // The current batch's, by sha256 and by their keys (sql_batch_ids.cpp).
     std::unordered_map<std::string, std::int64_t> certificate_ids_;
     std::unordered_map<std::string, std::int64_t> place_ids_;
+    std::unordered_map<std::string, std::int64_t> endpoint_ids_;
     std::string file_host_;  // the host of the file places the current scan records (its parameters' "host")
     std::unordered_map<std::string, std::vector<IssuerCandidate>> issuer_candidates_;  // by subject
     std::unique_ptr<SightingRows> rows_;

@@ -1,6 +1,7 @@
 // What a scan writes as it goes: each batch of file and endpoint observations, with the certificates, places and
 // issuer checks they bring.
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/issuance.hpp"
 #include "inventory/sql_inventory.hpp"
@@ -27,7 +28,13 @@ void SqlInventory::record_endpoints(ScanId scan, const std::vector<EndpointObser
     in_transaction([&] {
         store_issuer_links();
         resolve_certificates(scan, certificates);
-        for (const auto& record : batch) record_endpoint(scan, record);
+        resolve_endpoints(batch);
+        std::unordered_set<std::int64_t> probed;
+        for (const auto& record : batch) {
+            // One statement may not update a row twice: an endpoint probed twice in a batch goes in another.
+            if (!probed.insert(endpoint_id(record.facts)).second) rows_->endpoint_observations.flush();
+            record_endpoint(scan, record);
+        }
         rows_->flush();
     });
 }
@@ -96,55 +103,22 @@ void SqlInventory::record_one(ScanId scan, const FileObservations& observations)
     }
 }
 
-// Not cached: a scan probes each endpoint once.
-std::int64_t SqlInventory::endpoint_id(const EndpointFacts& f) {
-    const auto bind_endpoint = [&](Statement& query) -> Statement& {
-        return query.bind(1, f.host).bind(2, f.address).bind(3, static_cast<std::int64_t>(f.port)).bind(4, f.server_name)
-            .bind(5, f.site);
-    };
-    return stored_id(
-        [&] {
-            return returned_id(bind_endpoint(statement("INSERT INTO endpoints (host, address, port, server_name, site) "
-                                                       "VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING RETURNING id")));
-        },
-        "SELECT id FROM endpoints WHERE host = ? AND address = ? AND port = ? AND server_name = ? AND site = ?",
-        bind_endpoint);
-}
-
 void SqlInventory::record_endpoint(ScanId scan, const EndpointObservationRecord& record) {
     const EndpointFacts& f = record.facts;
     const std::int64_t endpoint = endpoint_id(f);
-    auto& insert = statement(
-        "INSERT INTO endpoint_observations (scan_id, endpoint_id, status, detail, starttls, "
-        "tls_version, cipher, ocsp_stapled, verified, verify_error, verify_detail, verify_errors, hostname_match, "
-        "chain_trusted, order_correct, root_included, intermediates_missing, earliest_expiry, "
-        "earliest_expiry_sha256, serves_default, elapsed_ms, name_check, name_check_detail, key_exchange, public_root, client_auth, client_ca_names, "
-        "hybrid_groups) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (scan_id, endpoint_id) DO UPDATE SET "
-        "status = excluded.status, detail = excluded.detail, starttls = excluded.starttls, tls_version = "
-        "excluded.tls_version, cipher = excluded.cipher, ocsp_stapled = excluded.ocsp_stapled, verified = "
-        "excluded.verified, verify_error = excluded.verify_error, verify_detail = excluded.verify_detail, "
-        "verify_errors = excluded.verify_errors, hostname_match = excluded.hostname_match, chain_trusted = "
-        "excluded.chain_trusted, order_correct = excluded.order_correct, root_included = excluded.root_included, "
-        "intermediates_missing = excluded.intermediates_missing, earliest_expiry = excluded.earliest_expiry, "
-        "earliest_expiry_sha256 = excluded.earliest_expiry_sha256, serves_default = excluded.serves_default, "
-        "elapsed_ms = excluded.elapsed_ms, name_check = excluded.name_check, name_check_detail = "
-        "excluded.name_check_detail, key_exchange = excluded.key_exchange, public_root = excluded.public_root, client_auth = excluded.client_auth, "
-        "client_ca_names = excluded.client_ca_names, hybrid_groups = excluded.hybrid_groups");
     const ChainVerdict& v = f.verdict;
-    insert.bind(1, scan).bind(2, endpoint).bind(3, std::string(to_string(f.status))).bind(4, f.detail);
-    insert.bind(5, f.starttls ? std::optional<std::string>(to_string(*f.starttls)) : std::nullopt);
-    insert.bind(6, f.tls_version).bind(7, f.cipher).bind(8, static_cast<std::int64_t>(f.ocsp_stapled));
-    insert.bind(9, static_cast<std::int64_t>(v.verified)).bind(10, v.verify_error).bind(11, v.verify_detail);
-    insert.bind(12, json_list(v.errors)).bind(13, static_cast<std::int64_t>(v.hostname_match()));
-    insert.bind(14, static_cast<std::int64_t>(v.chain_trusted)).bind(15, static_cast<std::int64_t>(v.order_correct));
-    insert.bind(16, static_cast<std::int64_t>(v.root_included));
-    insert.bind(17, static_cast<std::int64_t>(v.intermediates_missing)).bind(18, v.earliest_expiry);
-    insert.bind(19, v.earliest_expiry_sha256.empty() ? std::nullopt : std::optional<std::string>(v.earliest_expiry_sha256));
-    insert.bind(20, static_cast<std::int64_t>(f.serves_default)).bind(21, f.elapsed_ms);
-    insert.bind(22, std::string(to_string(v.name_check))).bind(23, v.name_check_detail).bind(24, f.key_exchange);
-    insert.bind(25, static_cast<std::int64_t>(v.public_root)).bind(26, std::string(to_string(f.client_auth)));
-    insert.bind(27, json_list(f.client_ca_names)).bind(28, json_list(f.hybrid_groups));
-    insert.run();
+    rows_->endpoint_observations.add(
+        scan, endpoint, std::string(to_string(f.status)), f.detail,
+        f.starttls ? std::optional<std::string>(to_string(*f.starttls)) : std::nullopt, f.tls_version, f.cipher,
+        static_cast<std::int64_t>(f.ocsp_stapled), static_cast<std::int64_t>(v.verified), v.verify_error,
+        v.verify_detail, json_list(v.errors), static_cast<std::int64_t>(v.hostname_match()),
+        static_cast<std::int64_t>(v.chain_trusted), static_cast<std::int64_t>(v.order_correct),
+        static_cast<std::int64_t>(v.root_included), static_cast<std::int64_t>(v.intermediates_missing),
+        v.earliest_expiry,
+        v.earliest_expiry_sha256.empty() ? std::nullopt : std::optional<std::string>(v.earliest_expiry_sha256),
+        static_cast<std::int64_t>(f.serves_default), f.elapsed_ms, std::string(to_string(v.name_check)),
+        v.name_check_detail, f.key_exchange, static_cast<std::int64_t>(v.public_root),
+        std::string(to_string(f.client_auth)), json_list(f.client_ca_names), json_list(f.hybrid_groups));
     for (std::size_t position = 0; position < record.chain.size(); ++position) {
         const auto& link = record.chain[position];
         rows_->endpoint_sightings.add(scan, endpoint, static_cast<std::int64_t>(position),

@@ -1,6 +1,7 @@
 // At-least-once writing: a batch stored again in the same scan, as after a COMMIT whose answer the connection lost
 // (the writer cannot tell it went through) or a place read again after --resume, leaves what storing it once
 // leaves. On both stores.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "core/certificate.hpp"
@@ -62,4 +63,39 @@ TEST_CASE("rewritten batch: files, keys, events, labels and endpoints stored twi
     REQUIRE(contents.endpoints.size() == 1);
     CHECK(contents.endpoints[0].chain.size() == 1);
     CHECK(contents.certificates[0].sightings[0].labels == Labels{{"owner", "payments"}});
+}
+
+TEST_CASE("rewritten batch: an endpoint probed twice in one batch is stored once, as the later probe found it",
+          "[inventory][pg]") {
+    TempDir dir;
+    auto inv = inventory::open_inventory(new_inventory(GENERATE(Store::sqlite, Store::postgresql), dir));
+    const auto chain = make_chain("twice-in-one.example");
+    const auto scan = inv->begin_scan("network", "{}", {});
+    EndpointObservationRecord timed_out;
+    timed_out.facts.host = timed_out.facts.address = "10.0.0.8";
+    timed_out.facts.port = 8443;
+    timed_out.facts.status = EndpointStatus::timeout;
+    EndpointObservationRecord answered = timed_out;
+    answered.facts.status = EndpointStatus::tls;
+    answered.chain = {{std::make_shared<const CertInfo>(describe_certificate(chain.leaf.der)),
+                       std::make_shared<const Bytes>(chain.leaf.der)}};
+    // Both within the rows the writer sends in one statement (it sends 64 at a time).
+    std::vector<EndpointObservationRecord> batch{timed_out};
+    for (int i = 1; i < 70; ++i) {
+        EndpointObservationRecord other = timed_out;
+        other.facts.host = other.facts.address = "10.0.1." + std::to_string(i);
+        batch.push_back(other);
+        if (i == 10) batch.push_back(answered);
+    }
+    inv->record_endpoints(scan, batch);
+    inv->finish_scan(scan, inventory::ScanStatus::complete, {});
+
+    const auto contents = inv->queries().scan_contents(scan);
+    REQUIRE(contents.endpoints.size() == 70);
+    const auto probe = std::find_if(contents.endpoints.begin(), contents.endpoints.end(),
+                                    [](const auto& e) { return e.facts.address == "10.0.0.8"; });
+    REQUIRE(probe != contents.endpoints.end());
+    CHECK(probe->facts.status == EndpointStatus::tls);
+    CHECK(probe->facts.port == 8443);
+    CHECK(probe->chain == std::vector<std::string>{chain.leaf.sha256()});
 }
