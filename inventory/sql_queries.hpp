@@ -28,6 +28,14 @@ struct PlaceKey {
     auto operator<=>(const PlaceKey&) const = default;
 };
 
+// The labels of a view's places: each place's own (owner map) in the scan that put it in the view, and each
+// scan's (--label), which count for keys a place has none of.
+struct ViewLabels {
+    std::map<PlaceKey, Labels> own;
+    std::map<ScanId, Labels> of_scan;
+    Labels of(const PlaceKey& place, ScanId scan) const;
+};
+
 // One certificate at one place and position over the scans that saw it there.
 struct PlaceRow {
     std::int64_t certificate_id = 0;
@@ -147,7 +155,7 @@ private:
     void load_certificates(const Filter& filter, const std::string& view, ScanContents& contents);
     void load_endpoints(const Filter& filter, ScanContents& contents);
     void load_keys(const Filter& filter, ScanContents& contents);
-    std::map<PlaceKey, Labels> place_labels(const Filter& filter, const std::string& view);
+    ViewLabels place_labels(const Filter& filter, const std::string& view);
 
     // sql_anchor_queries.cpp
     std::unordered_map<std::int64_t, std::string> anchors_reached(const std::vector<std::int64_t>& ids,

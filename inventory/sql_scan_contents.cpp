@@ -154,16 +154,12 @@ void SqlQueries::load_certificates(const Filter& filter, const std::string& view
         contents.certificates.push_back(std::move(stored));
     }
 
-    auto labels = place_labels(filter, view);
-    const auto labels_of = [&](int kind, std::int64_t place) {
-        const auto it = labels.find({kind, place});
-        return it == labels.end() ? Labels{} : it->second;
-    };
+    const ViewLabels labels = place_labels(filter, view);
     Statement files(db_, (with + "SELECT v.certificate_id, l.path, l.format, v.position, l.host, " +
                           sighting_has("system_anchor_sightings", "v.scan_id", "v.place_id", "v.position") + ", " +
                           sighting_has("key_certificate_sightings", "v.scan_id", "v.place_id", "v.position") +
-                          ", v.place_id FROM view v JOIN locations l ON l.id = v.place_id WHERE v.kind = 0 ORDER BY "
-                          "l.path, l.host, v.position")
+                          ", v.place_id, v.scan_id FROM view v JOIN locations l ON l.id = v.place_id WHERE v.kind = 0 "
+                          "ORDER BY l.path, l.host, v.position")
                              .c_str());
     bind_view(files, filter);
     while (files.step()) {
@@ -171,11 +167,12 @@ void SqlQueries::load_certificates(const Filter& filter, const std::string& view
         contents.certificates[index_of.at(files.integer(0))].sightings.push_back(
             StoredSighting{FileLocation{files.text(1), format, static_cast<int>(files.integer(3))},
                            files.integer(5) != 0, files.integer(6) != 0, files.text(4),
-                           labels_of(kFileKind, files.integer(7))});
+                           labels.of({kFileKind, files.integer(7)}, files.integer(8))});
     }
 
     Statement endpoints(db_, (with + "SELECT v.certificate_id, e.host, e.address, e.port, e.server_name, "
-                                     "v.position, v.place_id, e.site FROM view v JOIN endpoints e ON e.id = v.place_id "
+                                     "v.position, v.place_id, e.site, v.scan_id FROM view v JOIN endpoints e ON e.id = "
+                                     "v.place_id "
                                      "WHERE v.kind = 1 ORDER BY e.host, e.port, e.server_name, e.address, e.site, "
                                      "v.position")
                                  .c_str());
@@ -184,15 +181,27 @@ void SqlQueries::load_certificates(const Filter& filter, const std::string& view
         contents.certificates[index_of.at(endpoints.integer(0))].endpoint_sightings.push_back(
             StoredEndpointSighting{endpoints.text(1), endpoints.text(2), static_cast<std::uint16_t>(endpoints.integer(3)),
                                    endpoints.text(4), static_cast<int>(endpoints.integer(5)),
-                                   labels_of(kEndpointKind, endpoints.integer(6)), endpoints.text(7)});
+                                   labels.of({kEndpointKind, endpoints.integer(6)}, endpoints.integer(8)),
+                                   endpoints.text(7)});
     }
 }
 
-// Each place's labels in the scan that put it in the filter's view: its own (owner map), then the scan's
-// (--label) for keys it has none of. Two statements for the whole view, not one per place.
-std::map<PlaceKey, Labels> SqlQueries::place_labels(const Filter& filter, const std::string& view) {
+Labels ViewLabels::of(const PlaceKey& place, ScanId scan) const {
+    const auto mine = own.find(place);
+    Labels labels = mine == own.end() ? Labels{} : mine->second;
+    if (const auto scans = of_scan.find(scan); scans != of_scan.end())
+        for (const auto& label : scans->second)
+            if (std::none_of(labels.begin(), labels.end(), [&](const Label& l) { return l.key == label.key; }))
+                labels.push_back(label);
+    std::sort(labels.begin(), labels.end(), [](const Label& a, const Label& b) { return a.key < b.key; });
+    return labels;
+}
+
+// The labels of the places in the filter's view, in two statements: the places' own, and those of the few scans
+// that put them there (one row per scan and label, not per place and label).
+ViewLabels SqlQueries::place_labels(const Filter& filter, const std::string& view) {
     const std::string with = "WITH " + view + ", places AS (SELECT DISTINCT kind, place_id, scan_id FROM view) ";
-    std::map<PlaceKey, Labels> out;
+    ViewLabels out;
     Statement own(db_, (with + "SELECT 0, p.place_id, x.key, x.value FROM places p JOIN location_labels x ON p.kind = 0 "
                                "AND x.scan_id = p.scan_id AND x.location_id = p.place_id UNION ALL SELECT 1, "
                                "p.place_id, x.key, x.value FROM places p JOIN endpoint_labels x ON p.kind = 1 AND "
@@ -200,19 +209,12 @@ std::map<PlaceKey, Labels> SqlQueries::place_labels(const Filter& filter, const 
                             .c_str());
     bind_view(own, filter);
     while (own.step())
-        out[{static_cast<int>(own.integer(0)), own.integer(1)}].push_back(Label{own.text(2), own.text(3)});
-    Statement of_scan(db_, (with + "SELECT p.kind, p.place_id, sl.key, sl.value FROM places p JOIN scan_labels sl ON "
-                                   "sl.scan_id = p.scan_id ORDER BY 1, 2, 3")
+        out.own[{static_cast<int>(own.integer(0)), own.integer(1)}].push_back(Label{own.text(2), own.text(3)});
+    Statement of_scan(db_, ("WITH " + view + " SELECT sl.scan_id, sl.key, sl.value FROM scan_labels sl WHERE "
+                            "sl.scan_id IN (SELECT DISTINCT scan_id FROM view) ORDER BY 1, 2")
                                .c_str());
     bind_view(of_scan, filter);
-    while (of_scan.step()) {
-        Labels& labels = out[{static_cast<int>(of_scan.integer(0)), of_scan.integer(1)}];
-        const std::string key = of_scan.text(2);
-        if (std::none_of(labels.begin(), labels.end(), [&](const Label& l) { return l.key == key; }))
-            labels.push_back(Label{key, of_scan.text(3)});
-    }
-    for (auto& [place, labels] : out)
-        std::sort(labels.begin(), labels.end(), [](const Label& a, const Label& b) { return a.key < b.key; });
+    while (of_scan.step()) out.of_scan[of_scan.integer(0)].push_back(Label{of_scan.text(1), of_scan.text(2)});
     return out;
 }
 
