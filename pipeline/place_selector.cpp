@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "core/host_identity.hpp"
+#include "core/suggestion.hpp"
 
 namespace certfleet::pipeline {
 
@@ -46,11 +47,6 @@ std::optional<unsigned> number(const std::string& text, unsigned max) {
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (text.empty() || error != std::errc() || end != text.data() + text.size() || value > max) return std::nullopt;
     return value;
-}
-
-std::string lowercase(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-    return text;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "scanner/owner_map.hpp"
 
 #include "core/address_block.hpp"
+#include "core/suggestion.hpp"
 #include "scanner/file_walker.hpp"
 
 #include <fnmatch.h>
@@ -19,11 +20,6 @@ constexpr std::size_t kMaxOwnerMapBytes = 16u << 20;
 bool looks_like_address(const std::string& text) {
     return !text.empty() && (std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '[' ||
                              text.find(':') != std::string::npos);
-}
-
-std::string lowercase(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
 }
 
 // A word of a line and the column it starts at, counted from 1, for messages that point at it.

@@ -6,19 +6,14 @@
 #include <charconv>
 #include <cstdio>
 
+#include "core/suggestion.hpp"
+
 namespace certfleet::scanner::target_spec {
 
 namespace {
 
 bool all_digits(std::string_view text) {
     return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-std::string lowercase(std::string_view text) {
-    std::string lower(text);
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; });
-    return lower;
 }
 
 constexpr std::string_view kSchemeSeparator = "://";
@@ -190,7 +185,7 @@ HostName parse_host_name(std::string_view text) {
         if (dot == std::string_view::npos) break;
         start = dot + 1;
     }
-    return HostName{lowercase(text), lowercase(name)};
+    return HostName{lowercase(std::string(text)), lowercase(std::string(name))};
 }
 
 // Schemes whose servers speak TLS from the first byte, on these ports. Each one's plaintext twin is its name
@@ -245,7 +240,7 @@ Hosts parse_url_host(std::string_view host, bool bracketed, std::string_view pat
 // scheme://[user:password@]host[:port][/path][?query][#fragment]: one host, on the URL's port or else its scheme's
 // TLS port. The path, query and fragment do not change the certificate, and the password is not needed to get it.
 ParsedSpec parse_url(std::string_view url, std::size_t scheme_end) {
-    const std::string scheme = lowercase(url.substr(0, scheme_end));
+    const std::string scheme = lowercase(std::string(url.substr(0, scheme_end)));
     if (scheme.empty() || scheme.front() < 'a' || scheme.front() > 'z' ||
         scheme.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789+-.") != std::string::npos)
         throw Problem{quoted(url.substr(0, scheme_end)) + " is not a URL scheme; a URL starts like https://"};

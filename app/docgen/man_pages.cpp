@@ -38,6 +38,11 @@ std::string upper(std::string text) {
     return text;
 }
 
+// "Repeatable." under an option, unless its description already says so.
+bool needs_repeatable_note(const CLI::Option* option) {
+    return repeatable(option) && option->get_description().find("(repeatable") == std::string::npos;
+}
+
 std::string positional_roff(const CLI::Option* positional) {
     std::string text = roff_italic(positional->get_name(true));
     if (repeatable(positional)) text += " .\\|.\\|.";
@@ -46,7 +51,7 @@ std::string positional_roff(const CLI::Option* positional) {
 
 void write_positional(RoffPage& page, const CLI::Option* positional) {
     std::vector<std::string> lines{roff_prose(positional->get_description())};
-    if (repeatable(positional)) lines.push_back("Repeatable.");
+    if (needs_repeatable_note(positional)) lines.push_back("Repeatable.");
     page.tagged(positional_roff(positional), lines);
 }
 
@@ -159,7 +164,7 @@ void write_option(RoffPage& page, const CommandLine& cli, const CLI::Option* opt
     if (const auto& fallback = option->get_default_str(); !fallback.empty())
         lines.push_back("Default: " + roff_literal(fallback) + ".");
     if (!option->get_envname().empty()) lines.push_back("Environment: " + roff_bold(option->get_envname()) + ".");
-    if (takes_value(option) && repeatable(option)) lines.push_back("Repeatable.");
+    if (takes_value(option) && needs_repeatable_note(option)) lines.push_back("Repeatable.");
     if (option->get_required()) lines.push_back("Required.");
     std::vector<std::string> excluded;  // sorted: a set of pointers has no order from one run to the next
     for (const CLI::Option* other : option->get_excludes())
