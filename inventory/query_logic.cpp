@@ -37,6 +37,16 @@ bool has_labels(const Labels& have, const Labels& wanted) {
                        [&](const Label& w) { return std::find(have.begin(), have.end(), w) != have.end(); });
 }
 
+Labels merged_labels(Labels own, const Labels& of_scan) {
+    const std::size_t owned = own.size();
+    for (const auto& label : of_scan)
+        if (std::none_of(own.begin(), own.begin() + static_cast<std::ptrdiff_t>(owned),
+                         [&](const Label& l) { return l.key == label.key; }))
+            own.push_back(label);
+    std::sort(own.begin(), own.end(), [](const Label& a, const Label& b) { return a.key < b.key; });
+    return own;
+}
+
 bool meets_certificate_conditions(const CertInfo& cert, const Filter& filter) {
     if (filter.expiring_within && cert.not_after > filter_now(filter) + *filter.expiring_within) return false;
     if (filter.self_signed && !cert.self_signed) return false;

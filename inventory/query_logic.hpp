@@ -21,6 +21,8 @@ UnixTime filter_now(const Filter& filter);
 // A fingerprint as stored: lower-case hex without colons.
 std::string normalized_fingerprint(const std::string& text);
 bool has_labels(const Labels& have, const Labels& wanted);
+// The labels a place carried in a scan: its own, and the scan's (--label) for keys it has none of, by key.
+Labels merged_labels(Labels own, const Labels& of_scan);
 // True when the certificate meets the filter's conditions on certificates (expiry, self-signed, issuer).
 bool meets_certificate_conditions(const CertInfo& cert, const Filter& filter);
 // The filter's view (scan, as_of, labels, now) without its conditions on certificates.

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "inventory/query_logic.hpp"
 #include "inventory/sql_queries.hpp"
 
 namespace certfleet::inventory {
@@ -188,13 +189,9 @@ void SqlQueries::load_certificates(const Filter& filter, const std::string& view
 
 Labels ViewLabels::of(const PlaceKey& place, ScanId scan) const {
     const auto mine = own.find(place);
-    Labels labels = mine == own.end() ? Labels{} : mine->second;
-    if (const auto scans = of_scan.find(scan); scans != of_scan.end())
-        for (const auto& label : scans->second)
-            if (std::none_of(labels.begin(), labels.end(), [&](const Label& l) { return l.key == label.key; }))
-                labels.push_back(label);
-    std::sort(labels.begin(), labels.end(), [](const Label& a, const Label& b) { return a.key < b.key; });
-    return labels;
+    const auto scans = of_scan.find(scan);
+    return merged_labels(mine == own.end() ? Labels{} : mine->second,
+                         scans == of_scan.end() ? Labels{} : scans->second);
 }
 
 // The labels of the places in the filter's view, in two statements: the places' own, and those of the few scans
