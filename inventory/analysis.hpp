@@ -293,9 +293,11 @@ public:
     // Everything the run's members saw, as one scan: each certificate once with its sightings in all of them,
     // every probe, every member's events and findings. Its record is its latest member's, with the counts summed.
     virtual ScanContents run_contents(const RunSummary& run) = 0;
-    // What one scan recorded, as the observations that made it (for push). Throws InventoryError when there is no
-    // such scan.
-    virtual ScanObservations scan_observations(ScanId scan) = 0;
+    // One scan's own labels (scan --label). Throws InventoryError when there is no such scan.
+    virtual Labels scan_labels(ScanId scan) = 0;
+    // What one scan recorded, as the observations that made it (for push), at most `batch` places, probes or
+    // events at a time. Throws InventoryError when there is no such scan.
+    virtual void scan_observations(ScanId scan, std::size_t batch, const ObservationBatches& to) = 0;
     virtual std::vector<CertificateSummary> certificates(const Filter& filter) = 0;
     // Full sha256 fingerprints starting with `prefix` (hex, any case), at most `limit`.
     virtual std::vector<std::string> fingerprints_starting_with(const std::string& prefix, std::size_t limit) = 0;

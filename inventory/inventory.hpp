@@ -137,13 +137,12 @@ struct ScanContents {
     std::uint64_t distinct_certificates() const { return certificates.size(); }
 };
 
-// One scan as the observations that made it (InventoryQueries::scan_observations): replayed into another
-// inventory with begin_copied_scan, record, record_endpoints and finish_scan, they store what they stored here.
-struct ScanObservations {
-    ScanRecord scan;
-    Labels labels;  // the scan's own (scan --label)
-    std::vector<FileObservations> files;  // one per file place, then one holding the scan's events
-    std::vector<EndpointObservationRecord> endpoints;
+// One scan as the observations that made it (InventoryQueries::scan_observations), handed over a batch at a time
+// so a scan of any size is copied in bounded memory: replayed into another inventory with begin_copied_scan,
+// record, record_endpoints and finish_scan, they store what they stored here.
+struct ObservationBatches {
+    std::function<void(const std::vector<FileObservations>&)> files;  // file places, then the scan's events
+    std::function<void(const std::vector<EndpointObservationRecord>&)> endpoints;
 };
 
 class InventoryQueries;
@@ -164,7 +163,8 @@ public:
     virtual ScanId begin_scan(const std::string& kind, const std::string& parameters_json, const Labels& labels,
                               const RunMembership& run = {}) = 0;
     // Starts the copy of a scan another inventory recorded (push): under its UUID, kind, parameters, run and start
-    // time. nullopt when a scan with that UUID is here already: each scan is copied once.
+    // time. nullopt when a scan with that UUID is here already: each scan is copied once. A copy left unended by a
+    // pusher that died is taken up again, to be copied whole over what it holds.
     virtual std::optional<ScanId> begin_copied_scan(const ScanRecord& origin, const Labels& labels) = 0;
     // Stores one batch atomically: all of it or, if the process dies, none of it.
     virtual void record(ScanId scan, const std::vector<FileObservations>& batch) = 0;

@@ -33,7 +33,9 @@ std::int64_t schema_version(Connection& db) {
     return std::stoll(db.value("SELECT coalesce(max(version), 0) FROM certfleet_schema").value_or("0"));
 }
 
-void migrate_schema(Connection& db) {
+namespace {
+
+void migrate_once(Connection& db) {
     const std::int64_t seen = schema_version(db);
     if (seen > kSchemaVersion) refuse_newer(db, seen);
     if (seen == kSchemaVersion) return;
@@ -59,6 +61,26 @@ void migrate_schema(Connection& db) {
             // The connection is gone: the server rolled the transaction back itself.
         }
         throw;
+    }
+}
+
+// How often a connection lost while migrating is opened again: a blip, not a server that is gone (the scan's
+// reconnect window is for work already under way).
+constexpr int kMigrationAttempts = 3;
+
+}  // namespace
+
+void migrate_schema(Connection& db) {
+    for (int attempt = 1;; ++attempt) {
+        try {
+            migrate_once(db);
+            return;
+        } catch (const Error& e) {
+            // The migration takes its lock and looks at the version again, so running it twice is harmless,
+            // also when the lost COMMIT went through.
+            if (!e.connection_lost() || attempt == kMigrationAttempts) throw;
+            db.reconnect();
+        }
     }
 }
 

@@ -84,7 +84,20 @@ ScanId SqlInventory::begin_scan(const std::string& kind, const std::string& para
 }
 
 std::optional<ScanId> SqlInventory::begin_copied_scan(const ScanRecord& origin, const Labels& labels) {
-    return insert_scan(origin, labels);
+    if (auto copy = insert_scan(origin, labels)) return copy;
+    // A copy whose pusher died before ending it was marked interrupted without an end: copied again over what it
+    // holds, as --resume does, it ends whole, since each observation is stored once however often it arrives.
+    std::optional<ScanId> resumed;
+    in_transaction([&] {
+        Statement reopen(db_, "UPDATE scans SET status = 'running', pid = ? WHERE uuid = ? AND status = 'interrupted' "
+                              "AND finished_at IS NULL RETURNING id");
+        reopen.bind(1, static_cast<std::int64_t>(::getpid())).bind(2, origin.uuid);
+        const auto earlier = std::exchange(resumed, returned_id(reopen));
+        if (!resumed) resumed = committed_unanswered(earlier, origin.uuid);
+        if (resumed) claim_scan(*resumed);
+    });
+    if (resumed) use_host_of(*resumed);
+    return resumed;
 }
 
 std::optional<ScanId> SqlInventory::insert_scan(const ScanRecord& origin, const Labels& labels) {
@@ -99,8 +112,11 @@ std::optional<ScanId> SqlInventory::insert_scan(const ScanRecord& origin, const 
             .bind(3, static_cast<std::int64_t>(::getpid()))
             .bind(4, origin.parameters_json)
             .bind(5, origin.uuid);
-        inserted = returned_id(insert);
-        if (!inserted) return;  // a copy of a scan already here
+        const auto earlier = std::exchange(inserted, returned_id(insert));
+        if (!inserted) {
+            inserted = committed_unanswered(earlier, origin.uuid);
+            return;  // else a copy of a scan already here
+        }
         const ScanId scan = *inserted;
         claim_scan(scan);
         const auto& run = origin.run;
@@ -118,6 +134,15 @@ std::optional<ScanId> SqlInventory::insert_scan(const ScanRecord& origin, const 
     });
     if (inserted) use_host_of(*inserted);
     return inserted;
+}
+
+// The scan an earlier attempt of a transaction inserted or took up, when that attempt's COMMIT went through but
+// its answer was lost with the connection: the scan is there, running, and this writer's.
+std::optional<ScanId> SqlInventory::committed_unanswered(std::optional<ScanId> earlier, const std::string& uuid) {
+    if (!earlier) return std::nullopt;
+    Statement select(db_, "SELECT id FROM scans WHERE id = ? AND uuid = ? AND status = 'running'");
+    select.bind(1, *earlier).bind(2, uuid);
+    return select.step() ? std::optional<ScanId>(select.integer(0)) : std::nullopt;
 }
 
 ScanId SqlInventory::record_refused_scan(const std::string& kind, const std::string& parameters_json,

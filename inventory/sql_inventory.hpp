@@ -162,6 +162,7 @@ private:
     // A new scan row with the origin's identity and times (begin_scan's own, or a copied scan's); nullopt when
     // its UUID is here already.
     std::optional<ScanId> insert_scan(const ScanRecord& origin, const Labels& labels);
+    std::optional<ScanId> committed_unanswered(std::optional<ScanId> earlier, const std::string& uuid);
     void mark_abandoned_scans();
     Statement& statement(const char* sql);
 

@@ -104,7 +104,8 @@ public:
     std::vector<RunSummary> runs() override;
     std::optional<RunSummary> find_run(const std::string& name) override;
     ScanContents run_contents(const RunSummary& run) override;
-    ScanObservations scan_observations(ScanId scan) override;
+    Labels scan_labels(ScanId scan) override;
+    void scan_observations(ScanId scan, std::size_t batch, const ObservationBatches& to) override;
     std::vector<CertificateSummary> certificates(const Filter& filter) override;
     std::vector<std::string> fingerprints_starting_with(const std::string& prefix, std::size_t limit) override;
     std::optional<CertificateDetail> certificate(const std::string& sha256, const Filter& filter) override;

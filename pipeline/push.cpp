@@ -9,15 +9,6 @@ namespace {
 // As many files or probes as the scanner stores in one transaction.
 constexpr std::size_t kBatch = 256;
 
-template <typename Item, typename Store>
-void in_batches(const std::vector<Item>& items, Store&& store) {
-    for (std::size_t start = 0; start < items.size(); start += kBatch) {
-        const auto end = std::min(items.size(), start + kBatch);
-        store(std::vector<Item>(items.begin() + static_cast<std::ptrdiff_t>(start),
-                                items.begin() + static_cast<std::ptrdiff_t>(end)));
-    }
-}
-
 }  // namespace
 
 PushResult push_scans(inventory::InventoryQueries& from, inventory::Inventory& to, const rules::RuleSet& rules,
@@ -29,13 +20,14 @@ PushResult push_scans(inventory::InventoryQueries& from, inventory::Inventory& t
             result.still_running.push_back(origin);
             continue;
         }
-        const auto observed = from.scan_observations(origin.id);
-        PushedScan pushed{origin, to.begin_copied_scan(origin, observed.labels)};
+        // Only a scan the other inventory lacks is read whole; one it holds costs a look-up.
+        PushedScan pushed{origin, to.begin_copied_scan(origin, from.scan_labels(origin.id))};
         if (pushed.copy) {
             const inventory::ScanId copy = *pushed.copy;
-            in_batches(observed.files, [&](const std::vector<FileObservations>& batch) { to.record(copy, batch); });
-            in_batches(observed.endpoints,
-                       [&](const std::vector<EndpointObservationRecord>& batch) { to.record_endpoints(copy, batch); });
+            from.scan_observations(
+                origin.id, kBatch,
+                {[&](const std::vector<FileObservations>& batch) { to.record(copy, batch); },
+                 [&](const std::vector<EndpointObservationRecord>& batch) { to.record_endpoints(copy, batch); }});
             const bool judged = origin.status != inventory::ScanStatus::failed;
             to.finish_scan(copy, origin.status, origin.counts, judged ? evaluate : inventory::FindingsEvaluator{},
                            origin.finished_at);

@@ -1,5 +1,9 @@
 // push: a local inventory's scans copied into another, on either store, each once.
 #include <catch2/catch.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <set>
 
 #include "core/certificate.hpp"
@@ -121,4 +125,70 @@ TEST_CASE("push: every ended scan is copied once, as it was stored, into either 
     REQUIRE(again.scans.size() == 2);
     for (const auto& pushed : again.scans) CHECK_FALSE(pushed.copy);
     CHECK(to->queries().scans().size() == 2);
+}
+
+TEST_CASE("push: a copy its pusher left unended is taken up again and copied whole", "[push][pg]") {
+    const Store store = GENERATE(Store::sqlite, Store::postgresql);
+    INFO((store == Store::sqlite ? "sqlite" : "postgresql"));
+    TempDir dir;
+    const std::string local = (dir / "local.db").string();
+    const std::string central = new_inventory(store, dir);
+    const auto rules = rules::builtin_policy();
+    inventory::ScanId local_scan = 0;
+    {
+        auto inv = inventory::open_sqlite_inventory(local);
+        local_scan = inv->begin_scan("files", R"({"host":"agent"})", {{"env", "prod"}});
+        std::vector<FileObservations> places(3);
+        for (int i = 0; i < 3; ++i) {
+            const TestCert cert = TestCert::make({.subject_cn = "resume" + std::to_string(i) + ".example"}, TestKey::shared({}, 193));
+            places[i].certificates = {sighting(cert, "/srv/tls/" + std::to_string(i) + ".pem", 0)};
+        }
+        places[2].events = {ScanEvent{"/srv/tls/3.pem", "unreadable", "permission denied", EventLevel::error}};
+        inv->record(local_scan, places);
+        inv->finish_scan(local_scan, ScanStatus::complete, {.files_walked = 4, .certificates_seen = 3, .errors = 1},
+                         pipeline::findings_evaluator(rules));
+    }
+    // A pusher that dies after the first of the scan's batches: the copy stays begun, not ended.
+    const pid_t pusher = ::fork();
+    REQUIRE(pusher >= 0);
+    if (pusher == 0) {
+        try {
+            const auto from = inventory::open_queries(local);
+            const auto origin = from->scans().at(0);
+            auto to = inventory::open_inventory(central);
+            const auto copy = to->begin_copied_scan(origin, from->scan_labels(origin.id));
+            bool first = true;
+            from->scan_observations(origin.id, 1, {[&](const std::vector<FileObservations>& batch) {
+                                                       if (first) to->record(*copy, batch);
+                                                       first = false;
+                                                   },
+                                                   [](const std::vector<EndpointObservationRecord>&) {}});
+        } catch (...) {
+            ::_exit(1);
+        }
+        ::_exit(0);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(pusher, &status, 0) == pusher);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+
+    const auto from = inventory::open_queries(local);
+    const auto origin = from->scans().at(0);
+    // The server lets go of the dead pusher's claim when it notices the connection closed: poll for that.
+    auto to = inventory::open_inventory(central);
+    std::optional<inventory::ScanId> copy;
+    const auto ceiling = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!copy && std::chrono::steady_clock::now() < ceiling) {
+        const auto pushed = pipeline::push_scans(*from, *to, rules);
+        REQUIRE(pushed.scans.size() == 1);
+        copy = pushed.scans[0].copy;
+    }
+    REQUIRE(copy);
+    const auto stored = to->queries().scan_contents(*copy);
+    CHECK(facts_of(stored) == facts_of(from->scan_contents(local_scan)));
+    CHECK(stored.scan.status == ScanStatus::complete);
+    CHECK(stored.scan.finished_at == origin.finished_at);
+    CHECK(to->queries().scans().size() == 1);
+    CHECK_FALSE(pipeline::push_scans(*from, *to, rules).scans.at(0).copy);
 }
