@@ -292,6 +292,8 @@ int Connection::server_version() const { return PQserverVersion(conn_); }
 
 bool Connection::in_transaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
 
+bool Connection::transaction_failed() const { return PQtransactionStatus(conn_) == PQTRANS_INERROR; }
+
 std::unique_ptr<SqlCursor> Connection::prepare(const std::string& sql) { return std::make_unique<Cursor>(*this, sql); }
 
 Cursor::Cursor(Connection& connection, const std::string& sql)

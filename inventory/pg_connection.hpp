@@ -69,6 +69,7 @@ public:
     // Runs one or more statements without parameters (schema, BEGIN/COMMIT ...).
     void exec(const std::string& sql) override;
     bool in_transaction() const override;
+    bool transaction_failed() const override;
     // The first column of the first row of a query without parameters, or nullopt when it returns no row or NULL.
     std::optional<std::string> value(const std::string& sql);
     // The server's version as libpq reports it, e.g. 150018.

@@ -77,16 +77,18 @@ private:
 
     // A new or fast-growing inventory outruns autovacuum, which looks once a minute: without statistics the
     // planner takes the tables a scan filled for nearly empty and the conclusions read them whole, again and
-    // again. A table that more than doubled since it was last analysed is analysed now. A role that does not own
-    // the tables is only warned (and the warning not shown): the server's autovacuum still does it later.
+    // again, and the questions a cron job asks right after its scan plan for a fleet of an hour ago. A table a
+    // tenth of which changed since it was last analysed (autovacuum's own threshold) is analysed now; one another
+    // writer is analysing is left to it. A role that does not own the tables is only warned (and the warning not
+    // shown): the server's autovacuum still does it later.
     void before_scan_end() override {
         try {
             Statement stale(db_, "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() AND "
-                                 "n_mod_since_analyze > 1000 AND (n_mod_since_analyze > n_live_tup / 2 OR "
+                                 "n_mod_since_analyze > 1000 AND (n_mod_since_analyze > n_live_tup / 10 OR "
                                  "coalesce(last_analyze, last_autoanalyze) IS NULL) ORDER BY relname");
             std::vector<std::string> tables;
             while (stale.step()) tables.push_back(stale.text(0));
-            for (const auto& table : tables) db_.exec("ANALYZE \"" + table + "\"");
+            for (const auto& table : tables) db_.exec("ANALYZE (SKIP_LOCKED) \"" + table + "\"");
         } catch (const Error&) {
             // Statistics only speed the conclusions up; a lost connection is found by their transaction.
         }

@@ -15,8 +15,10 @@ CREATE TABLE IF NOT EXISTS certfleet_schema (
 -- SQLite functions they use, with SQLite's results (json_extract: a string's value, other JSON as its text).
 CREATE OR REPLACE FUNCTION instr(haystack TEXT, needle TEXT) RETURNS BIGINT
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS 'SELECT strpos(haystack, needle)';
+-- json_valid is parallel restricted, not safe: its exception block is a subtransaction, which a parallel worker
+-- cannot start (version 20; before, a parallel plan over it failed the statement).
 CREATE OR REPLACE FUNCTION json_valid(document TEXT) RETURNS BOOLEAN
-    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+    LANGUAGE plpgsql IMMUTABLE PARALLEL RESTRICTED AS $$
 BEGIN
     PERFORM document::jsonb;
     RETURN document IS NOT NULL;
@@ -354,6 +356,16 @@ ALTER TABLE location_latest SET (fillfactor = 50);
 ALTER TABLE endpoint_latest SET (fillfactor = 50);
 ALTER TABLE certificate_seen SET (fillfactor = 50);
 ALTER TABLE place_states SET (fillfactor = 50);
+-- Version 20: a writer analyses a table at a scan's end once a tenth of it changed (pg_inventory.cpp). The
+-- certificate columns no question filters or joins on need no statistics: without them that takes 0.27 s
+-- instead of 0.43 s at 100,000 certificates.
+ALTER TABLE certificates ALTER COLUMN serial SET STATISTICS 0, ALTER COLUMN key_curve SET STATISTICS 0,
+    ALTER COLUMN key_bits SET STATISTICS 0, ALTER COLUMN signature_algorithm SET STATISTICS 0,
+    ALTER COLUMN path_length SET STATISTICS 0, ALTER COLUMN subject_key_id SET STATISTICS 0,
+    ALTER COLUMN authority_key_id SET STATISTICS 0, ALTER COLUMN dns_names SET STATISTICS 0,
+    ALTER COLUMN ip_addresses SET STATISTICS 0, ALTER COLUMN uris SET STATISTICS 0,
+    ALTER COLUMN emails SET STATISTICS 0, ALTER COLUMN ext_key_usage SET STATISTICS 0,
+    ALTER COLUMN der SET STATISTICS 0;
 CREATE OR REPLACE VIEW current_locations AS SELECT ll.location_id, ll.scan_id FROM location_latest ll WHERE
     NOT EXISTS (SELECT 1 FROM place_states p WHERE p.kind = 0 AND p.place_id = ll.location_id AND p.state = 'gone');
 CREATE OR REPLACE VIEW current_endpoints AS SELECT el.endpoint_id, el.scan_id FROM endpoint_latest el WHERE

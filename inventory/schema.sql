@@ -1,4 +1,4 @@
--- certfleet inventory, schema version 19: the single source of truth for the database layout.
+-- certfleet inventory, schema version 20: the single source of truth for the database layout.
 -- Every statement is idempotent and versions only add tables or replace indexes, so sqlite_inventory.cpp brings
 -- any older file up to date by applying all of it and raising PRAGMA user_version. Columns added to a table later
 -- (described here beside their version) are added by sqlite_schema.cpp to a file that lacks them: SQLite cannot

@@ -25,9 +25,23 @@ void SqlInventory::finish_scan(ScanId scan, ScanStatus status, const ScanCounts&
             .run();
         mark_default_certificates(scan);
         conclude(scan, status);
-        if (evaluate) store_findings(scan, evaluate(*queries_, scan));
+        if (evaluate) store_findings(scan, evaluated(scan, evaluate));
     });
     after_scan_end();
+}
+
+// The rules' findings about the view after `scan`, evaluated in a savepoint: an evaluator that catches its own
+// failure (the scan pipeline's, which reports it) returns none, and on PostgreSQL the statement that failed has
+// failed the transaction too. Back at the savepoint the scan ends without findings, as on SQLite.
+std::vector<Finding> SqlInventory::evaluated(ScanId scan, const FindingsEvaluator& evaluate) {
+    exec("SAVEPOINT evaluation");
+    auto findings = evaluate(*queries_, scan);
+    if (db_.transaction_failed()) {
+        exec("ROLLBACK TO SAVEPOINT evaluation");
+        findings.clear();
+    }
+    exec("RELEASE SAVEPOINT evaluation");
+    return findings;
 }
 
 void SqlInventory::record_findings(ScanId scan, const std::vector<Finding>& findings) {

@@ -46,6 +46,9 @@ public:
     virtual void exec(const std::string& sql) = 0;
     // Whether a transaction is open on the connection.
     virtual bool in_transaction() const = 0;
+    // Whether the open transaction failed and takes no statement but its end (PostgreSQL, after any error;
+    // SQLite fails only the statement).
+    virtual bool transaction_failed() const = 0;
 };
 
 // What the stores' code uses: a statement of either store, with typed binds.

@@ -158,6 +158,7 @@ private:
 
     // sql_inventory.cpp
     void forget_cached_ids();
+    std::vector<Finding> evaluated(ScanId scan, const FindingsEvaluator& evaluate);
     void use_host_of(ScanId scan);
     // A new scan row with the origin's identity and times (begin_scan's own, or a copied scan's); nullopt when
     // its UUID is here already.

@@ -101,6 +101,7 @@ public:
     }
     SqlDialect dialect() const override { return SqlDialect::sqlite; }
     bool in_transaction() const override { return !sqlite3_get_autocommit(db_); }
+    bool transaction_failed() const override { return false; }
     std::unique_ptr<SqlCursor> prepare(const std::string& sql) override {
         return std::make_unique<SqliteCursor>(db_, sql);
     }

@@ -23,7 +23,7 @@ using namespace certfleet::testing;
 namespace {
 
 // The schema version this build migrates every older inventory to.
-const std::string kCurrentSchema = "19";
+const std::string kCurrentSchema = "20";
 
 CertificateSighting sighting(const TestCert& cert, const std::string& path, SourceFormat format, int index) {
     return CertificateSighting{std::make_shared<const CertInfo>(describe_certificate(cert.der)),

@@ -156,3 +156,20 @@ TEST_CASE("pg schema: a version 18 inventory's per-scan tables lose their foreig
     CHECK(db.value(foreign_keys_of + "('certificate_issuers', 'findings', 'scan_runs')") ==
           "certificate_issuers,certificate_issuers,findings,scan_runs");
 }
+
+TEST_CASE("pg schema: a version 19 inventory keeps statistics only of the certificate columns questions use",
+          "[pg][server]") {
+    auto& server = test_cluster();
+    const std::string url = server.create_database("lean_statistics");
+    const std::string zero_targets = "SELECT string_agg(attname, ',' ORDER BY attname) FROM pg_attribute WHERE "
+                                     "attrelid = 'certificates'::regclass AND attnum > 0 AND attstattarget = 0";
+    made_by_version(url, 19, "ALTER TABLE certificates ALTER COLUMN der SET STATISTICS -1, ALTER COLUMN serial SET "
+                             "STATISTICS -1");
+    pg::Connection db(url, std::chrono::seconds(10));
+    CHECK(db.value(zero_targets).value_or("").find("der") == std::string::npos);
+    pg::migrate_schema(db);
+    CHECK(pg::schema_version(db) == kSchemaVersion);
+    CHECK(db.value(zero_targets) ==
+          "authority_key_id,der,dns_names,emails,ext_key_usage,ip_addresses,key_bits,key_curve,path_length,serial,"
+          "signature_algorithm,subject_key_id,uris");
+}
