@@ -3,6 +3,8 @@
 #include <set>
 #include <tuple>
 
+#include <nlohmann/json.hpp>
+
 #include "inventory/query_logic.hpp"
 #include "inventory/sql_queries.hpp"
 
@@ -50,36 +52,62 @@ ScanDiff SqlQueries::diff(ScanId from, ScanId to) {
     // store, an endpoint's leaf; with the scan that saw it there and its verdict then. And which certificates it
     // holds anywhere, from the same pass over it.
     struct Head {
-        std::string sha256, spki, verdict;
+        std::int64_t certificate = 0;
         ScanId scan = 0;
+        std::string verdict;  // an endpoint's as probed; a file's from its certificate's dates (complete_heads)
+        std::string sha256, spki;
     };
     struct View {
         std::map<PlaceKey, Head> heads;
         std::set<std::int64_t> certificates;
+        UnixTime at = 0;
     };
     const auto view_of = [&](ScanId scan) {
         const Filter view = view_after(scan);
         Statement select(db_, ("WITH " + view_cte(view) +
-                               " SELECT v.kind, v.place_id, c.sha256, c.spki_sha256, c.not_before, c.not_after, CASE "
-                               "WHEN v.kind = 1 AND v.position = 0 THEN (SELECT CASE WHEN o.verified != 0 THEN "
-                               "'verified' ELSE o.verify_error END FROM endpoint_observations o WHERE o.scan_id = "
-                               "v.scan_id AND o.endpoint_id = v.place_id) ELSE '' END, v.scan_id, v.position = 0 AND "
-                               "v.anchor = 0, c.id FROM view v JOIN certificates c ON c.id = v.certificate_id")
+                               " SELECT v.kind, v.place_id, v.certificate_id, CASE WHEN v.kind = 1 AND v.position = 0 "
+                               "THEN (SELECT CASE WHEN o.verified != 0 THEN 'verified' ELSE o.verify_error END FROM "
+                               "endpoint_observations o WHERE o.scan_id = v.scan_id AND o.endpoint_id = v.place_id) "
+                               "ELSE '' END, v.scan_id, v.position = 0 AND v.anchor = 0 FROM view v")
                                   .c_str());
         bind_view(select, view);
-        const UnixTime at = scan_started(scan);
         View out;
+        out.at = scan_started(scan);
         while (select.step()) {
-            out.certificates.insert(select.integer(9));
-            if (select.integer(8) == 0) continue;
-            std::string verdict = select.text(6);
-            if (select.integer(0) == kFileKind) verdict = validity_verdict(select.integer(4), select.integer(5), at);
+            out.certificates.insert(select.integer(2));
+            if (select.integer(5) == 0) continue;
             out.heads[{static_cast<int>(select.integer(0)), select.integer(1)}] =
-                Head{select.text(2), select.text(3), verdict, select.integer(7)};
+                Head{select.integer(2), select.integer(4), select.text(3), {}, {}};
         }
         return out;
     };
-    const View seen_before = view_of(from), seen_after = view_of(to);
+    View seen_before = view_of(from), seen_after = view_of(to);
+    // The certificates at the heads, read once for both views (most are in both): the views' passes read only
+    // ids, where joining the certificates looked each one up once per place and view.
+    const auto complete_heads = [&](std::initializer_list<View*> views) {
+        nlohmann::json ids = nlohmann::json::array();
+        std::set<std::int64_t> wanted;
+        for (const View* view : views)
+            for (const auto& [key, head] : view->heads)
+                if (wanted.insert(head.certificate).second) ids.push_back(head.certificate);
+        Statement select(db_, "SELECT c.id, c.sha256, c.spki_sha256, c.not_before, c.not_after FROM json_each(?) w "
+                              "JOIN certificates c ON c.id = CAST(w.value AS BIGINT)");
+        select.bind(1, ids.dump());
+        std::map<std::int64_t, std::tuple<std::string, std::string, UnixTime, UnixTime>> facts;
+        while (select.step())
+            facts.emplace(select.integer(0),
+                          std::tuple{select.text(1), select.text(2), select.integer(3), select.integer(4)});
+        for (View* view : views)
+            for (auto& [key, head] : view->heads) {
+                const auto found = facts.find(head.certificate);
+                if (found == facts.end()) continue;  // not in the inventory: nothing to compare it by
+                const auto& [sha256, spki, not_before, not_after] = found->second;
+                head.sha256 = sha256;
+                head.spki = spki;
+                if (key.kind == kFileKind) head.verdict = validity_verdict(not_before, not_after, view->at);
+            }
+    };
+    complete_heads({&seen_before, &seen_after});
     const auto only_in = [](const View& one, const View& other) {
         std::vector<std::int64_t> out;
         std::set_difference(one.certificates.begin(), one.certificates.end(), other.certificates.begin(),
@@ -103,7 +131,7 @@ ScanDiff SqlQueries::diff(ScanId from, ScanId to) {
     for (const auto& [key, head] : after) {
         const auto it = before.find(key);
         if (it == before.end()) appeared.emplace_back(key, head.scan);
-        else if (it->second.sha256 != head.sha256) rotated.emplace_back(key, &head);
+        else if (it->second.certificate != head.certificate) rotated.emplace_back(key, &head);
         else if (it->second.verdict != head.verdict) reverdicted.emplace_back(key, &head);
     }
     for (const auto& [key, old] : before)
