@@ -117,15 +117,19 @@ public:
             out << "No endpoints match.\n";
             return;
         }
-        out << fit("ENDPOINT", 21) << fit("NAME", 14) << fit("STATUS", 17) << fit("VERDICT", 17) << right("DAYS", 5)
-            << right("SCAN", 5) << "\n" << rule();
+        // The key exchange a client gets, the hybrid post-quantum one where the server would select it: what a
+        // migration planner looks for beside the certificate's dates.
+        out << fit("ENDPOINT", 19) << fit("NAME", 11) << fit("STATUS", 12) << fit("VERDICT", 12)
+            << fit("KEY EXCHANGE", 15) << right("DAYS", 5) << right("SCAN", 5) << "\n" << rule();
         for (const auto& e : endpoints) {
             const EndpointFacts& f = e.facts;
             const auto& expiry = f.verdict.earliest_expiry;
             const std::string days = expiry ? std::to_string(days_until(*expiry)) : std::string("-");
-            out << trim_right(fit(endpoint_text(f), 20, true) + " " +
-                              fit(f.server_name.empty() ? "-" : f.server_name, 13) + " " + fit(status_text(e), 16) +
-                              " " + fit(endpoint_verdict(f), 16) + " " + right(days, 5) +
+            const std::string& key_exchange = f.strongest_key_exchange();
+            out << trim_right(fit(endpoint_text(f), 18, true) + " " +
+                              fit(f.server_name.empty() ? "-" : f.server_name, 10) + " " + fit(status_text(e), 11) +
+                              " " + fit(endpoint_verdict(f), 11) + " " +
+                              fit(key_exchange.empty() ? "-" : key_exchange, 14) + " " + right(days, 5) +
                               right(std::to_string(e.scan), 5))
                 << "\n";
         }

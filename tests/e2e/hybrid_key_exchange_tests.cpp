@@ -77,6 +77,15 @@ TEST_CASE("e2e hybrid: a server choosing X25519MLKEM768 reports it and is not qu
     CHECK(exposed_addresses(db) == std::set<std::string>{"127.66.65.2", "127.66.65.4"});
     const auto table = run_certfleet(db, {"report", "--format", "table"});
     CHECK(table.out.find("X25519MLKEM768") != std::string::npos);
+    // The inventory's endpoint table names the exchange a client gets: the hybrid where the server would choose it.
+    const auto listed = run_certfleet(db, {"inventory", "endpoints", "--format", "table"}).out;
+    const auto row_of = [&](const std::string& address) {
+        const auto at = listed.find(address + ":15450");
+        return at == std::string::npos ? std::string() : listed.substr(at, listed.find('\n', at) - at);
+    };
+    CHECK(row_of("127.66.65.1").find("X25519MLKEM768") != std::string::npos);
+    CHECK(row_of("127.66.65.3").find("X25519MLKEM768") != std::string::npos);
+    CHECK(row_of("127.66.65.2").find(" X25519 ") != std::string::npos);
 
     // --no-hybrid-probe: not asked, so known only by the classical exchange.
     scan_ok(db, {"127.66.65.1", "--ports", "15450", "--timeout-ms", "3000", "--no-hybrid-probe"});
