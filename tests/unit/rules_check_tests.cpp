@@ -2,14 +2,17 @@
 // thresholds, and a regression after a migration was met.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "core/certificate.hpp"
 #include "core/encoding.hpp"
 #include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
+#include "inventory/pg_connection.hpp"
 #include "rules/check.hpp"
 #include "rules/evaluate.hpp"
 #include "testkit/cert_factory.hpp"
@@ -156,3 +159,70 @@ TEST_CASE("rules: check's day thresholds judge every certificate outside the tru
                                                     [](const Finding& f) { return f.severity >= Severity::critical; }));
 }
 
+
+namespace {
+
+// On PostgreSQL, json_valid() (which the coverage question calls) made to fail every statement calling it, as a
+// parallel worker once did, until destroyed; on SQLite nothing fails.
+class FailingJsonValid {
+public:
+    FailingJsonValid(Store store, const std::string& db) {
+        if (store != Store::postgresql) return;
+        connection_.emplace(db, std::chrono::seconds(10));
+        connection_->exec("ALTER FUNCTION json_valid(TEXT) RENAME TO json_valid_kept; CREATE FUNCTION json_valid(document "
+                          "TEXT) RETURNS BOOLEAN LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'json_valid failed'; END $$");
+    }
+    ~FailingJsonValid() {
+        if (connection_)
+            connection_->exec("DROP FUNCTION json_valid(TEXT); ALTER FUNCTION json_valid_kept(TEXT) RENAME TO json_valid");
+    }
+    FailingJsonValid(const FailingJsonValid&) = delete;
+    FailingJsonValid& operator=(const FailingJsonValid&) = delete;
+
+private:
+    std::optional<inventory::pg::Connection> connection_;
+};
+
+}  // namespace
+
+// A statement that fails while the rules evaluate (on PostgreSQL it fails the scan's end transaction with it) is
+// the rules' failure alone: the scan still ends complete, its view whole, and the next scan's rules work again.
+TEST_CASE("rules: a scan whose rules fail to evaluate still ends complete with its view", "[rules][evaluate]") {
+    TempDir dir;
+    const Store store = GENERATE(Store::sqlite, Store::postgresql);
+    const std::string db = new_inventory(store, dir);
+    const auto self_signed = TestCert::make({.subject_cn = "legacy.example", .dns_names = {"legacy.example"}},
+                                            TestKey::shared({}, 11));
+    auto inv = inventory::open_inventory(db);
+    const auto first = inv->begin_scan("network", "{}", {});
+    inv->record_endpoints(first, {served("10.20.0.2", {self_signed})});
+    bool rules_failed = false;
+    {
+        const FailingJsonValid failing(store, db);
+        REQUIRE_NOTHROW(inv->finish_scan(first, inventory::ScanStatus::complete, {},
+                                         [&](inventory::InventoryQueries& queries, inventory::ScanId scan) {
+                                             try {
+                                                 queries.coverage(scan);
+                                             } catch (const std::exception&) {
+                                                 rules_failed = true;
+                                             }
+                                             return std::vector<Finding>{};
+                                         }));
+    }
+    CHECK(rules_failed == (store == Store::postgresql));
+    CHECK(inv->queries().find_scan(first)->status == inventory::ScanStatus::complete);
+    CHECK(inv->queries().certificates({}).size() == 1);
+    CHECK(inv->queries().endpoints({}).size() == 1);
+
+    const auto second = inv->begin_scan("network", "{}", {});
+    inv->record_endpoints(second, {served("10.20.0.2", {self_signed})});
+    inv->finish_scan(second, inventory::ScanStatus::complete, {}, [&](inventory::InventoryQueries& queries, inventory::ScanId scan) {
+        queries.coverage(scan);
+        return std::vector<Finding>{{.rule_id = "self-signed", .severity = Severity::high, .sha256 = self_signed.sha256(),
+                                     .location = "10.20.0.2:443", .message = "self-signed"}};
+    });
+    CHECK(inv->queries().find_scan(second)->status == inventory::ScanStatus::complete);
+    const auto findings = inv->queries().scan_contents(second).findings;
+    REQUIRE(findings.size() == 1);
+    CHECK(findings[0].rule_id == "self-signed");
+}
