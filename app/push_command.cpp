@@ -6,6 +6,7 @@
 #include "core/encoding.hpp"
 #include "inventory/analysis.hpp"
 #include "pipeline/push.hpp"
+#include "report/text_escape.hpp"
 
 namespace certfleet::app {
 
@@ -26,6 +27,9 @@ int run_push(const PushOptions& options, const std::string& db_path) {
         if (pushed.copy) {
             ++copied;
             std::cout << "copied as scan " << *pushed.copy << "\n";
+            if (!pushed.rules.error.empty())
+                std::cerr << "certfleet: scan " << *pushed.copy << ": rules not evaluated: "
+                          << report::visible_text(pushed.rules.error) << "\n";
         } else {
             ++present;
             std::cout << "is there already\n";

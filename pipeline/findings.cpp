@@ -19,9 +19,16 @@ rules::CheckResult check_and_store(inventory::Inventory& inventory, const rules:
     return result;
 }
 
-inventory::FindingsEvaluator findings_evaluator(const rules::RuleSet& rules) {
-    return [&rules](inventory::InventoryQueries& queries, inventory::ScanId scan) {
-        return check_scan(queries, rules, scan).evaluation.findings;
+inventory::FindingsEvaluator findings_evaluator(const rules::RuleSet& rules, RulesOutcome& outcome) {
+    return [&rules, &outcome](inventory::InventoryQueries& queries, inventory::ScanId scan) {
+        try {
+            auto found = check_scan(queries, rules, scan).evaluation.findings;
+            outcome.findings = found.size();
+            return found;
+        } catch (const std::exception& e) {
+            outcome.error = e.what();
+            return std::vector<Finding>{};
+        }
     };
 }
 

@@ -1,7 +1,5 @@
 #include "pipeline/push.hpp"
 
-#include "pipeline/findings.hpp"
-
 namespace certfleet::pipeline {
 
 namespace {
@@ -14,7 +12,6 @@ constexpr std::size_t kBatch = 256;
 PushResult push_scans(inventory::InventoryQueries& from, inventory::Inventory& to, const rules::RuleSet& rules,
                       const std::function<void(const PushedScan&)>& on_scan) {
     PushResult result;
-    const auto evaluate = findings_evaluator(rules);
     for (const auto& origin : from.scans()) {
         if (origin.status == inventory::ScanStatus::running) {
             result.still_running.push_back(origin);
@@ -29,7 +26,8 @@ PushResult push_scans(inventory::InventoryQueries& from, inventory::Inventory& t
                 {[&](const std::vector<FileObservations>& batch) { to.record(copy, batch); },
                  [&](const std::vector<EndpointObservationRecord>& batch) { to.record_endpoints(copy, batch); }});
             const bool judged = origin.status != inventory::ScanStatus::failed;
-            to.finish_scan(copy, origin.status, origin.counts, judged ? evaluate : inventory::FindingsEvaluator{},
+            to.finish_scan(copy, origin.status, origin.counts,
+                           judged ? findings_evaluator(rules, pushed.rules) : inventory::FindingsEvaluator{},
                            origin.finished_at);
         }
         if (on_scan) on_scan(pushed);

@@ -7,6 +7,7 @@
 
 #include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
+#include "pipeline/findings.hpp"
 #include "rules/rules.hpp"
 
 namespace certfleet::pipeline {
@@ -14,6 +15,7 @@ namespace certfleet::pipeline {
 struct PushedScan {
     inventory::ScanRecord origin;
     std::optional<inventory::ScanId> copy;  // its id in the target; nullopt when it was there already
+    RulesOutcome rules;                     // of the copy's end (a failed scan's copy is not judged)
 };
 
 struct PushResult {

@@ -156,19 +156,11 @@ public:
         }
         // The findings are stored in the transaction that completes the scan: a scan is never complete without
         // them. Rules that fail to evaluate leave the scan stored; `certfleet check` can evaluate it again.
-        const auto evaluate = findings_evaluator(plan_.rules);
+        RulesOutcome rules;
         outcome_.status = inventory::ScanStatus::complete;
-        inventory_.finish_scan(outcome_.scan, outcome_.status, counts,
-                               [&](inventory::InventoryQueries& queries, inventory::ScanId id) {
-                                   try {
-                                       auto found = evaluate(queries, id);
-                                       outcome_.findings = found.size();
-                                       return found;
-                                   } catch (const std::exception& e) {
-                                       outcome_.rules_error = e.what();
-                                       return std::vector<Finding>{};
-                                   }
-                               });
+        inventory_.finish_scan(outcome_.scan, outcome_.status, counts, findings_evaluator(plan_.rules, rules));
+        outcome_.findings = rules.findings;
+        outcome_.rules_error = rules.error;
         outcome_.coverage = inventory_.queries().coverage(outcome_.scan);
     }
 

@@ -64,6 +64,7 @@ TEST_CASE("push: every ended scan is copied once, as it was stored, into either 
     const std::string central = new_inventory(store, dir);
 
     const auto rules = rules::builtin_policy();
+    pipeline::RulesOutcome judged;
     const TestKey server_key = TestKey::shared({}, 191);
     const TestCert root = TestCert::make({.subject_cn = "Push Root", .is_ca = true}, TestKey::shared({}, 192));
     const TestCert leaf = TestCert::make({.subject_cn = "push.example", .not_after_days = 20}, server_key);
@@ -84,7 +85,7 @@ TEST_CASE("push: every ended scan is copied once, as it was stored, into either 
         unreadable.events = {ScanEvent{"/srv/secret.p12", "unreadable", "permission denied", EventLevel::error}};
         inv->record(files, {with_key, store_entry, unreadable});
         inv->finish_scan(files, ScanStatus::complete, {.files_walked = 3, .certificates_seen = 2, .keys_seen = 1, .errors = 1},
-                         pipeline::findings_evaluator(rules));
+                         pipeline::findings_evaluator(rules, judged));
 
         const auto network = inv->begin_scan("network", R"({"host":"laptop"})", {});
         EndpointObservationRecord probe;
@@ -95,7 +96,7 @@ TEST_CASE("push: every ended scan is copied once, as it was stored, into either 
         probe.chain = {ChainCertificate{std::make_shared<const CertInfo>(describe_certificate(leaf.der)),
                                         std::make_shared<const Bytes>(leaf.der)}};
         inv->record_endpoints(network, {probe});
-        inv->finish_scan(network, ScanStatus::interrupted, {}, pipeline::findings_evaluator(rules));
+        inv->finish_scan(network, ScanStatus::interrupted, {}, pipeline::findings_evaluator(rules, judged));
         inv->begin_scan("files", "{}", {});  // still running: left for a later push
         local_scans = {files, network};
     }
@@ -117,6 +118,8 @@ TEST_CASE("push: every ended scan is copied once, as it was stored, into either 
         CHECK(copy.scan.finished_at == original.scan.finished_at);
         CHECK(copy.scan.counts.errors == original.scan.counts.errors);
         CHECK(copy.scan.run.run == original.scan.run.run);
+        CHECK(pushed.rules.error.empty());
+        CHECK(pushed.rules.findings == copy.findings.size());
     }
     CHECK_FALSE(to->queries().find_run("audit")->members.empty());
 
@@ -134,6 +137,7 @@ TEST_CASE("push: a copy its pusher left unended is taken up again and copied who
     const std::string local = (dir / "local.db").string();
     const std::string central = new_inventory(store, dir);
     const auto rules = rules::builtin_policy();
+    pipeline::RulesOutcome judged;
     inventory::ScanId local_scan = 0;
     {
         auto inv = inventory::open_sqlite_inventory(local);
@@ -146,7 +150,7 @@ TEST_CASE("push: a copy its pusher left unended is taken up again and copied who
         places[2].events = {ScanEvent{"/srv/tls/3.pem", "unreadable", "permission denied", EventLevel::error}};
         inv->record(local_scan, places);
         inv->finish_scan(local_scan, ScanStatus::complete, {.files_walked = 4, .certificates_seen = 3, .errors = 1},
-                         pipeline::findings_evaluator(rules));
+                         pipeline::findings_evaluator(rules, judged));
     }
     // A pusher that dies after the first of the scan's batches: the copy stays begun, not ended.
     const pid_t pusher = ::fork();
@@ -191,4 +195,42 @@ TEST_CASE("push: a copy its pusher left unended is taken up again and copied who
     CHECK(stored.scan.finished_at == origin.finished_at);
     CHECK(to->queries().scans().size() == 1);
     CHECK_FALSE(pipeline::push_scans(*from, *to, rules).scans.at(0).copy);
+}
+
+// Rules that fail at a copy's end (on PostgreSQL a statement they need fails) do not hold back what the scan
+// recorded: the copy ends as the scan did, without findings, and the push says why.
+TEST_CASE("push: rules that fail leave the copy stored without findings, and say so", "[push][pg]") {
+    const Store store = GENERATE(Store::sqlite, Store::postgresql);
+    INFO((store == Store::sqlite ? "sqlite" : "postgresql"));
+    TempDir dir;
+    const std::string local = (dir / "local.db").string();
+    const std::string central = new_inventory(store, dir);
+    const TestCert cert = TestCert::make({.subject_cn = "late.example", .not_after_days = 5}, TestKey::shared({}, 194));
+    {
+        auto inv = inventory::open_sqlite_inventory(local);
+        const auto scan = inv->begin_scan("files", R"({"host":"agent"})", {});
+        FileObservations place;
+        place.certificates = {sighting(cert, "/srv/tls/late.pem", 0)};
+        inv->record(scan, {place});
+        inv->finish_scan(scan, ScanStatus::complete, {.files_walked = 1, .certificates_seen = 1});
+    }
+    const auto from = inventory::open_queries(local);
+    auto to = inventory::open_inventory(central);
+    const auto pushed = [&] {
+        const FailingJsonValid failing(store, central);
+        return pipeline::push_scans(*from, *to, rules::builtin_policy());
+    }();
+    REQUIRE(pushed.scans.size() == 1);
+    REQUIRE(pushed.scans[0].copy);
+    const auto copy = to->queries().scan_contents(*pushed.scans[0].copy);
+    CHECK(copy.scan.status == ScanStatus::complete);
+    CHECK(copy.certificates.size() == 1);
+    if (store == Store::postgresql) {
+        CHECK_THAT(pushed.scans[0].rules.error, Catch::Contains("json_valid failed"));
+        CHECK_FALSE(pushed.scans[0].rules.findings);
+        CHECK(copy.findings.empty());
+    } else {
+        CHECK(pushed.scans[0].rules.error.empty());
+        CHECK(pushed.scans[0].rules.findings == copy.findings.size());
+    }
 }

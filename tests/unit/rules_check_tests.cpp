@@ -2,17 +2,14 @@
 // thresholds, and a regression after a migration was met.
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <filesystem>
 #include <map>
-#include <optional>
 #include <set>
 
 #include "core/certificate.hpp"
 #include "core/encoding.hpp"
 #include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
-#include "inventory/pg_connection.hpp"
 #include "rules/check.hpp"
 #include "rules/evaluate.hpp"
 #include "testkit/cert_factory.hpp"
@@ -159,31 +156,6 @@ TEST_CASE("rules: check's day thresholds judge every certificate outside the tru
                                                     [](const Finding& f) { return f.severity >= Severity::critical; }));
 }
 
-
-namespace {
-
-// On PostgreSQL, json_valid() (which the coverage question calls) made to fail every statement calling it, as a
-// parallel worker once did, until destroyed; on SQLite nothing fails.
-class FailingJsonValid {
-public:
-    FailingJsonValid(Store store, const std::string& db) {
-        if (store != Store::postgresql) return;
-        connection_.emplace(db, std::chrono::seconds(10));
-        connection_->exec("ALTER FUNCTION json_valid(TEXT) RENAME TO json_valid_kept; CREATE FUNCTION json_valid(document "
-                          "TEXT) RETURNS BOOLEAN LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'json_valid failed'; END $$");
-    }
-    ~FailingJsonValid() {
-        if (connection_)
-            connection_->exec("DROP FUNCTION json_valid(TEXT); ALTER FUNCTION json_valid_kept(TEXT) RENAME TO json_valid");
-    }
-    FailingJsonValid(const FailingJsonValid&) = delete;
-    FailingJsonValid& operator=(const FailingJsonValid&) = delete;
-
-private:
-    std::optional<inventory::pg::Connection> connection_;
-};
-
-}  // namespace
 
 // A statement that fails while the rules evaluate (on PostgreSQL it fails the scan's end transaction with it) is
 // the rules' failure alone: the scan still ends complete, its view whole, and the next scan's rules work again.
