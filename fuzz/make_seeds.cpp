@@ -5,6 +5,8 @@
 // testkit/pbe_files.hpp, which take minutes (-timeout flags them) unless the decoder refuses them.
 //
 // Usage: certfleet_fuzz_seeds OUTPUT_DIR SOURCE_DIR   (SOURCE_DIR: the checkout, for rules/examples)
+#include <array>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/tls_wire.hpp"
 #include "testkit/cert_factory.hpp"
 #include "testkit/pbe_files.hpp"
 #include "testkit/keystore_writer.hpp"
@@ -170,6 +173,72 @@ void add_target_seeds(std::map<std::string, Bytes>& targets) {
     for (const auto& [name, text] : specs) targets[name + ".txt"] = bytes_of(text);
 }
 
+// Big-endian, as TLS writes every number.
+void append_number(Bytes& out, std::size_t value, int width) {
+    for (int i = width - 1; i >= 0; --i) out.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
+}
+
+// `data` behind its length, a number of `width` bytes.
+void append_prefixed(Bytes& out, int width, const Bytes& data) {
+    append_number(out, data.size(), width);
+    out.insert(out.end(), data.begin(), data.end());
+}
+
+Bytes tls_record(std::uint8_t content_type, const Bytes& body) {
+    Bytes record{content_type};
+    append_number(record, tls_wire::kTls12, 2);  // legacy_record_version, as TLS 1.3 servers send (RFC 8446 5.1)
+    append_prefixed(record, 2, body);
+    return record;
+}
+
+// A ServerHello record (RFC 8446 4.1.3) whose key_share extension holds `key_share`; with the special random, a
+// HelloRetryRequest, where key_share is the selected group alone (4.2.8).
+Bytes server_hello_record(const std::array<std::uint8_t, 32>& random, const Bytes& key_share) {
+    Bytes hello;
+    append_number(hello, tls_wire::kTls12, 2);  // legacy_version; supported_versions says 1.3
+    hello.insert(hello.end(), random.begin(), random.end());
+    append_prefixed(hello, 1, Bytes(32, 0x5E));  // the echo of the 32-byte session id certfleet sends
+    append_number(hello, 0x1301, 2);             // TLS_AES_128_GCM_SHA256
+    hello.push_back(0);                          // the null compression method
+    Bytes extensions;
+    append_number(extensions, tls_wire::kSupportedVersionsExtension, 2);
+    append_prefixed(extensions, 2, {0x03, 0x04});  // TLS 1.3
+    append_number(extensions, tls_wire::kKeyShareExtension, 2);
+    append_prefixed(extensions, 2, key_share);
+    append_prefixed(hello, 2, extensions);
+    Bytes handshake{tls_wire::kServerHello};
+    append_prefixed(handshake, 3, hello);
+    return tls_record(tls_wire::kHandshakeRecord, handshake);
+}
+
+// A server's KeyShareEntry: the group, then its share. The parser never reads a ServerHello's share, so a filler of
+// the length the group's shares have stands in for one: no key is made.
+Bytes server_key_share(std::uint16_t group, std::size_t share_length) {
+    Bytes entry;
+    append_number(entry, group, 2);
+    append_prefixed(entry, 2, Bytes(share_length, 0xA5));
+    return entry;
+}
+
+// What a server answers the hybrid key-exchange probe's ClientHello (scanner/hybrid_key_exchange.hpp), built
+// byte by byte per RFC 8446.
+void add_hybrid_answer_seeds(std::map<std::string, Bytes>& answers) {
+    constexpr std::uint16_t kX25519 = 0x001D;
+    std::array<std::uint8_t, 32> server_random{};  // any random but the HelloRetryRequest's
+    for (std::size_t i = 0; i < server_random.size(); ++i) server_random[i] = static_cast<std::uint8_t>(i);
+    // X25519MLKEM768's server share: an ML-KEM-768 ciphertext (1088 bytes), then an X25519 public key (32).
+    answers["server-hello-x25519mlkem768.bin"] =
+        server_hello_record(server_random, server_key_share(tls_wire::kX25519MlKem768, 1120));
+    Bytes selected_group;
+    append_number(selected_group, tls_wire::kX25519MlKem768, 2);
+    const Bytes retry = server_hello_record(tls_wire::kHelloRetryRandom, selected_group);
+    answers["hello-retry-request-x25519mlkem768.bin"] = retry;
+    answers["server-hello-x25519.bin"] = server_hello_record(server_random, server_key_share(kX25519, 32));
+    answers["alert-handshake-failure.bin"] = tls_record(tls_wire::kAlertRecord, {2, 40});  // fatal, handshake_failure
+    // As a read can return it: the HelloRetryRequest up to the last byte of its group.
+    answers["truncated-hello-retry-request.bin"] = Bytes(retry.begin(), retry.end() - 1);
+}
+
 Corpora make_corpora(const fs::path& source_dir) {
     const Material m;
     Corpora corpora;
@@ -183,6 +252,7 @@ Corpora make_corpora(const fs::path& source_dir) {
     add_embedded_seeds(m, containers, corpora["embedded"]);
     add_rules_seeds(source_dir, corpora["rules_file"]);
     add_target_seeds(corpora["targets"]);
+    add_hybrid_answer_seeds(corpora["hybrid_answer"]);
     // PKCS#12 reaches decode_der through its gate; the whole-file decoder meets every format.
     corpora["der"].insert(corpora["pkcs12"].begin(), corpora["pkcs12"].end());
     for (const char* fuzzer : {"pem", "der", "java_keystore", "embedded"})
