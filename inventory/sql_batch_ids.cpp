@@ -1,6 +1,7 @@
 // The ids of the certificates, file places and endpoints a batch names, looked up and stored many to a statement
 // before its rows are written. On a server every statement is a round trip: one per certificate, place or endpoint
 // was most of a scan's writing time there, and on SQLite a statement per key costs more than one per chunk of them.
+#include <algorithm>
 #include <string_view>
 #include <unordered_set>
 #include <variant>
@@ -151,7 +152,10 @@ void SqlInventory::resolve_certificates(ScanId scan, const std::vector<Certifica
     };
 
     read_stored(wanted);
-    const auto missing = not_yet_known(wanted);
+    // In one order for every writer: two inserting the same new certificates wait for each other, never deadlock.
+    auto missing = not_yet_known(wanted);
+    std::sort(missing.begin(), missing.end(),
+              [](const CertificateRef* a, const CertificateRef* b) { return a->cert->sha256 < b->cert->sha256; });
     const std::string value_row = parameters(kCertificateValues);
     for_each_chunk(missing.size(), [&](std::size_t first, std::size_t count) {
         auto& insert = generated_statement(std::string(kInsertCertificates) + rows_of(value_row, count) +
@@ -172,6 +176,13 @@ void SqlInventory::resolve_certificates(ScanId scan, const std::vector<Certifica
     const auto raced = not_yet_known(missing);
     read_stored(raced);
     if (!not_yet_known(raced).empty()) throw InventoryError("a certificate another writer stored could not be read back");
+}
+
+// A batch's certificates stored before its rows, the new ones committed on their own: a writer that meets one of
+// them too (a certificate copied to many hosts reaches many scanners at once) waits for this short transaction,
+// not for a whole batch. The batch's transaction reads them again if a rollback made this writer forget them.
+void SqlInventory::store_certificates(ScanId scan, const std::vector<CertificateRef>& seen) {
+    in_transaction([&] { resolve_certificates(scan, seen); });
 }
 
 // The ids of these keys' rows in `ids` (by key_text), each looked up, or else stored. One equality on the whole

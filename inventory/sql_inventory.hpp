@@ -180,6 +180,7 @@ private:
         const std::shared_ptr<const Bytes>* der;
     };
     void resolve_certificates(ScanId scan, const std::vector<CertificateRef>& seen);
+    void store_certificates(ScanId scan, const std::vector<CertificateRef>& seen);
     void resolve_keys(const KeyedTable& table, const std::vector<std::vector<BulkInsert::Value>>& keys,
                       std::unordered_map<std::string, std::int64_t>& ids);
     void resolve_places(const std::vector<FileObservations>& batch);

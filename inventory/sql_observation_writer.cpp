@@ -12,9 +12,10 @@ void SqlInventory::record(ScanId scan, const std::vector<FileObservations>& batc
     std::vector<CertificateRef> certificates;
     for (const auto& observations : batch)
         for (const auto& sighting : observations.certificates) certificates.push_back({sighting.cert.get(), &sighting.der});
+    store_certificates(scan, certificates);
     in_transaction([&] {
+        if (certificate_ids_.empty()) resolve_certificates(scan, certificates);  // a rollback forgot them
         store_issuer_links();
-        resolve_certificates(scan, certificates);
         resolve_places(batch);
         for (const auto& observations : batch) record_one(scan, observations);
         rows_->flush();
@@ -25,9 +26,10 @@ void SqlInventory::record_endpoints(ScanId scan, const std::vector<EndpointObser
     std::vector<CertificateRef> certificates;
     for (const auto& record : batch)
         for (const auto& link : record.chain) certificates.push_back({link.cert.get(), &link.der});
+    store_certificates(scan, certificates);
     in_transaction([&] {
+        if (certificate_ids_.empty()) resolve_certificates(scan, certificates);  // a rollback forgot them
         store_issuer_links();
-        resolve_certificates(scan, certificates);
         resolve_endpoints(batch);
         std::unordered_set<std::int64_t> probed;
         for (const auto& record : batch) {
