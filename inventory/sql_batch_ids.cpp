@@ -178,6 +178,18 @@ void SqlInventory::resolve_certificates(ScanId scan, const std::vector<Certifica
     if (!not_yet_known(raced).empty()) throw InventoryError("a certificate another writer stored could not be read back");
 }
 
+std::unordered_map<std::int64_t, std::pair<std::string, Bytes>> SqlInventory::certificate_ders(std::vector<std::int64_t> ids) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    std::unordered_map<std::int64_t, std::pair<std::string, Bytes>> out;
+    for_each_chunk(ids.size(), [&](std::size_t first, std::size_t count) {
+        auto& select = generated_statement(union_of("SELECT id, sha256, der FROM certificates WHERE id = ?", count));
+        for (std::size_t i = 0; i < count; ++i) select.bind(static_cast<int>(i + 1), ids[first + i]);
+        while (select.step()) out.emplace(select.integer(0), std::pair{select.text(1), select.blob(2)});
+    });
+    return out;
+}
+
 // A batch's certificates stored before its rows, the new ones committed on their own: a writer that meets one of
 // them too (a certificate copied to many hosts reaches many scanners at once) waits for this short transaction,
 // not for a whole batch. The batch's transaction reads them again if a rollback made this writer forget them.

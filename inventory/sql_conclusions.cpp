@@ -1,5 +1,8 @@
 // What a scan's end adds: its status and counts, the views across scans (latest place, first and last seen,
 // issuer links), default certificates, and the findings of the rules.
+#include <algorithm>
+#include <span>
+
 #include "core/encoding.hpp"
 #include "core/issuance.hpp"
 #include "inventory/sql_inventory.hpp"
@@ -125,25 +128,38 @@ void SqlInventory::conclude(ScanId scan, ScanStatus status) {
 void SqlInventory::link_issuers(ScanId scan) {
     issuance_checks_.wait();
     store_issuer_links();
+    // Pairs first, by id: their DER is read a chunk at a time below. A certificate authority first seen after
+    // thousands of the certificates it issued pairs with each, and PostgreSQL's client holds a whole result.
     static constexpr const char* kCandidates[] = {
-        "SELECT c.id, c.der, i.id, i.sha256, i.der FROM certificates c JOIN certificates i ON i.subject = c.issuer "
+        "SELECT c.id, i.id FROM certificates c JOIN certificates i ON i.subject = c.issuer "
         "WHERE c.first_seen_scan = ?1 AND c.self_issued = 0 AND (i.key_usage = '[]' OR "
         "instr(i.key_usage, '\"keyCertSign\"') > 0) AND (c.authority_key_id = '' OR "
         "i.subject_key_id = '' OR c.authority_key_id = i.subject_key_id) AND NOT EXISTS (SELECT 1 FROM "
         "certificate_issuers ci WHERE ci.certificate_id = c.id AND ci.issuer_id = i.id) ORDER BY i.id",
-        "SELECT c.id, c.der, i.id, i.sha256, i.der FROM certificates i JOIN certificates c ON c.issuer = i.subject "
+        "SELECT c.id, i.id FROM certificates i JOIN certificates c ON c.issuer = i.subject "
         "WHERE i.first_seen_scan = ?1 AND c.first_seen_scan != ?1 AND c.self_issued = 0 AND (i.key_usage = '[]' "
         "OR instr(i.key_usage, '\"keyCertSign\"') > 0) AND "
-        "(c.authority_key_id = '' OR i.subject_key_id = '' OR c.authority_key_id = i.subject_key_id) ORDER BY i.id"};
-    IssuanceChecker checker;
+        "(c.authority_key_id = '' OR i.subject_key_id = '' OR c.authority_key_id = i.subject_key_id) AND NOT EXISTS "
+        "(SELECT 1 FROM certificate_issuers ci WHERE ci.certificate_id = c.id AND ci.issuer_id = i.id) ORDER BY i.id"};
+    std::vector<IssuerLink> pairs;
     for (const char* sql : kCandidates) {
         Statement candidates(db_, sql);
         candidates.bind(1, scan);
         while (candidates.step()) {
-            const IssuerLink pair{candidates.integer(0), candidates.integer(2)};
-            if (issuance_checks_.answered_no(pair)) continue;
-            if (checker.issued(candidates.blob(1), candidates.text(3), candidates.blob(4)))
-                rows_->issuer_links.add(pair.first, pair.second);
+            const IssuerLink pair{candidates.integer(0), candidates.integer(1)};
+            if (!issuance_checks_.answered_no(pair)) pairs.push_back(pair);
+        }
+    }
+    IssuanceChecker checker;
+    for (std::size_t first = 0; first < pairs.size(); first += kLinkChunk) {
+        const std::span<const IssuerLink> chunk(pairs.data() + first, std::min(kLinkChunk, pairs.size() - first));
+        std::vector<std::int64_t> ids;
+        for (const auto& [certificate, issuer] : chunk) ids.insert(ids.end(), {certificate, issuer});
+        const auto stored = certificate_ders(ids);
+        for (const auto& [certificate, issuer] : chunk) {
+            const auto& [issuer_sha256, issuer_der] = stored.at(issuer);
+            if (checker.issued(stored.at(certificate).second, issuer_sha256, issuer_der))
+                rows_->issuer_links.add(certificate, issuer);
         }
     }
     rows_->issuer_links.flush();

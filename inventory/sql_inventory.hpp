@@ -133,6 +133,8 @@ private:
     };
 
     static constexpr std::size_t kMaxCachedIssuerNames = 4096;
+    // Issuer pairs whose certificates a scan's end reads and checks at a time.
+    static constexpr std::size_t kLinkChunk = 128;
 
     void exec(const char* sql) { db_.exec(sql); }
 
@@ -190,6 +192,8 @@ private:
     std::int64_t endpoint_id(const EndpointFacts& f) const;
     // A statement whose SQL is made at run time (a chunk's worth of rows), kept for the next chunk of that size.
     Statement& generated_statement(const std::string& sql);
+    // The sha256 and DER of each of these certificates, by id.
+    std::unordered_map<std::int64_t, std::pair<std::string, Bytes>> certificate_ders(std::vector<std::int64_t> ids);
 
     // sql_conclusions.cpp
     void mark_default_certificates(ScanId scan);
