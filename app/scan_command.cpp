@@ -103,11 +103,11 @@ int run_scan(const ScanOptions& options, const std::string& db_path) {
         std::cerr << "certfleet: scan " << outcome.scan << " failed: " << report::visible_text(outcome.failure) << "\n";
         return kExitFailure;
     }
-    if (outcome.status == inventory::ScanStatus::complete && !outcome.findings)
+    if (outcome.status == inventory::ScanStatus::complete && !outcome.rules.findings)
         std::cerr << "certfleet: scan " << outcome.scan << ": rules not evaluated: "
-                  << report::visible_text(outcome.rules_error) << "\n";
+                  << report::visible_text(outcome.rules.error) << "\n";
     const bool interrupted = outcome.status == inventory::ScanStatus::interrupted;
-    if (options.quiet && !interrupted && outcome.findings && file_errors == 0)
+    if (options.quiet && !interrupted && outcome.rules.findings && file_errors == 0)
         return outcome.no_target_resolved() ? kExitFailure : kExitOk;
     if (file_errors > kQuietFileErrorsShown)
         std::cerr << "certfleet: " << file_errors - kQuietFileErrorsShown << " more errors: 'certfleet report --scan "

@@ -132,7 +132,7 @@ std::string scan_summary(const pipeline::ScanPlan& plan, const pipeline::ScanOut
             summary += std::string(status == kEndpointStatusNames.front().value ? "" : ", ") +
                        std::to_string(n.count(status)) + " " + name;
     }
-    if (outcome.findings) summary += "; " + std::to_string(*outcome.findings) + " findings";
+    if (outcome.rules.findings) summary += "; " + std::to_string(*outcome.rules.findings) + " findings";
     if (outcome.coverage) {
         // What the view lost sight of: places found gone by this scan, places it could not look at again.
         const auto& c = *outcome.coverage;

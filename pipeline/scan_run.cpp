@@ -156,11 +156,8 @@ public:
         }
         // The findings are stored in the transaction that completes the scan: a scan is never complete without
         // them. Rules that fail to evaluate leave the scan stored; `certfleet check` can evaluate it again.
-        RulesOutcome rules;
         outcome_.status = inventory::ScanStatus::complete;
-        inventory_.finish_scan(outcome_.scan, outcome_.status, counts, findings_evaluator(plan_.rules, rules));
-        outcome_.findings = rules.findings;
-        outcome_.rules_error = rules.error;
+        inventory_.finish_scan(outcome_.scan, outcome_.status, counts, findings_evaluator(plan_.rules, outcome_.rules));
         outcome_.coverage = inventory_.queries().coverage(outcome_.scan);
     }
 

@@ -9,6 +9,7 @@
 
 #include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
+#include "pipeline/findings.hpp"
 #include "pipeline/scan_plan.hpp"
 
 namespace certfleet::pipeline {
@@ -28,8 +29,7 @@ struct ScanOutcome {
     inventory::ScanStatus status = inventory::ScanStatus::running;  // complete, interrupted or failed
     std::optional<scanner::WalkStats> files;  // empty: no file was walked
     std::optional<scanner::NetworkScanStats> network;  // empty: the network scan did not start
-    std::optional<std::size_t> findings;  // empty: the rules were not evaluated (see rules_error)
-    std::string rules_error;
+    RulesOutcome rules;  // findings empty: the rules were not evaluated (see rules.error)
     std::string failure;  // why a failed scan failed
     std::optional<inventory::Coverage> coverage;  // of the view after the scan, once it has ended
 

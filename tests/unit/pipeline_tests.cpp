@@ -101,7 +101,7 @@ TEST_CASE("pipeline: a file scan is stored, completed and its findings evaluated
     REQUIRE(outcome.files);
     CHECK(outcome.files->certificates == 2);
     CHECK_FALSE(outcome.network);
-    CHECK(outcome.findings.has_value());
+    CHECK(outcome.rules.findings.has_value());
     CHECK_FALSE(files_seen.empty());
 
     const auto queries = inventory::open_sqlite_queries(db);
@@ -109,7 +109,7 @@ TEST_CASE("pipeline: a file scan is stored, completed and its findings evaluated
     CHECK(contents.scan.status == inventory::ScanStatus::complete);
     REQUIRE(contents.certificates.size() == 1);
     CHECK(contents.certificates[0].sightings.size() == 2);
-    CHECK(contents.findings.size() == *outcome.findings);
+    CHECK(contents.findings.size() == *outcome.rules.findings);
 }
 
 TEST_CASE("pipeline: a scan stopped before it starts is stored as interrupted, without findings", "[pipeline]") {
@@ -120,7 +120,7 @@ TEST_CASE("pipeline: a scan stopped before it starts is stored as interrupted, w
     std::atomic<bool> stop{true};
     const auto outcome = pipeline::run_scan(plan, *inventory, {}, stop);
     CHECK(outcome.status == inventory::ScanStatus::interrupted);
-    CHECK_FALSE(outcome.findings);
+    CHECK_FALSE(outcome.rules.findings);
     CHECK(inventory->queries().find_scan(outcome.scan)->status == inventory::ScanStatus::interrupted);
 }
 

@@ -156,7 +156,6 @@ TEST_CASE("rules: check's day thresholds judge every certificate outside the tru
                                                     [](const Finding& f) { return f.severity >= Severity::critical; }));
 }
 
-
 // A statement that fails while the rules evaluate (on PostgreSQL it fails the scan's end transaction with it) is
 // the rules' failure alone: the scan still ends complete, its view whole, and the next scan's rules work again.
 TEST_CASE("rules: a scan whose rules fail to evaluate still ends complete with its view", "[rules][evaluate]") {
