@@ -294,6 +294,59 @@ bool Connection::in_transaction() const { return PQtransactionStatus(conn_) != P
 
 bool Connection::transaction_failed() const { return PQtransactionStatus(conn_) == PQTRANS_INERROR; }
 
+namespace {
+
+// A value as COPY's text format writes it: \N for NULL; text as the server stores it, with the backslash and
+// the column and row separators escaped.
+void append_copy_value(std::string& out, const SqlValue& value) {
+    if (const auto* number = std::get_if<std::int64_t>(&value)) {
+        out += std::to_string(*number);
+        return;
+    }
+    const auto* text = std::get_if<std::string>(&value);
+    if (!text) {
+        out += "\\N";
+        return;
+    }
+    for (const char c : to_server_text(*text)) {
+        switch (c) {
+            case '\\': out += "\\\\"; break;
+            case '\t': out += "\\t"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            default: out += c;
+        }
+    }
+}
+
+}  // namespace
+
+bool Connection::copy_rows(const std::string& table, const std::string& column_list,
+                           const std::vector<SqlValue>& values, std::size_t columns) {
+    if (values.empty()) return true;
+    std::string data;
+    data.reserve(values.size() * 12);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        append_copy_value(data, values[i]);
+        data += (i + 1) % columns == 0 ? '\n' : '\t';
+    }
+    const std::string what = "cannot copy rows into " + table;
+    Result start(PQexec(conn_, ("COPY " + table + " " + column_list + " FROM STDIN").c_str()));
+    if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN) {
+        checked(*this, start.release(), what);
+        throw Error(what + ": the server did not start the copy", "");
+    }
+    if (PQputCopyData(conn_, data.data(), static_cast<int>(data.size())) != 1 || PQputCopyEnd(conn_, nullptr) != 1)
+        throw Error(what + " (PostgreSQL inventory at " + description_ + "): " + trimmed_message(PQerrorMessage(conn_)),
+                    PQstatus(conn_) == CONNECTION_BAD ? "08006" : "");
+    Result end(PQgetResult(conn_));
+    while (pg_result* more = PQgetResult(conn_)) PQclear(more);
+    const char* state = end ? PQresultErrorField(end.get(), PG_DIAG_SQLSTATE) : nullptr;
+    if (state && std::string_view(state) == "23505") return false;  // unique_violation
+    checked(*this, end.release(), what);
+    return true;
+}
+
 std::unique_ptr<SqlCursor> Connection::prepare(const std::string& sql) { return std::make_unique<Cursor>(*this, sql); }
 
 Cursor::Cursor(Connection& connection, const std::string& sql)

@@ -55,7 +55,7 @@ NumberedSql with_numbered_parameters(const std::string& sql);
 std::string to_server_text(std::string_view text);
 std::string from_server_text(std::string_view text);
 
-class Connection final : public SqlConnection {
+class Connection final : public SqlConnection, public RowCopier {
 public:
     // Connects, waiting at most `timeout` (libpq's connect_timeout). Throws Error naming the server (password
     // redacted) and libpq's reason.
@@ -70,6 +70,11 @@ public:
     void exec(const std::string& sql) override;
     bool in_transaction() const override;
     bool transaction_failed() const override;
+    RowCopier* row_copier() override { return this; }
+    // COPY ... FROM STDIN in its text format: one statement for any number of rows, which the server appends
+    // without planning or binding each.
+    bool copy_rows(const std::string& table, const std::string& column_list, const std::vector<SqlValue>& values,
+                   std::size_t columns) override;
     // The first column of the first row of a query without parameters, or nullopt when it returns no row or NULL.
     std::optional<std::string> value(const std::string& sql);
     // The server's version as libpq reports it, e.g. 150018.

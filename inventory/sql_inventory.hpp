@@ -67,59 +67,20 @@ protected:
     SqlConnection& db_;
 
 private:
-    // The rows a scan writes per sighting, and the issuer links its certificates bring, many to a statement;
-    // flushed before each batch commits.
+    // The rows a scan writes per sighting, and the issuer links its certificates bring, many at a time; stored
+    // before each batch commits (sql_observation_writer.cpp).
     struct SightingRows {
-        explicit SightingRows(SqlConnection& db)
-            : sightings(db, "INSERT INTO sightings (scan_id, location_id, position, certificate_id) VALUES", 4,
-                        kKeepFirst),
-              anchors(db, "INSERT INTO anchor_sightings (scan_id, location_id, position) VALUES", 3, kKeepFirst),
-              system_anchors(db, "INSERT INTO system_anchor_sightings (scan_id, location_id, position) VALUES", 3,
-                             kKeepFirst),
-              key_certificates(db, "INSERT INTO key_certificate_sightings (scan_id, location_id, position) VALUES", 3,
-                               kKeepFirst),
-              keys(db, "INSERT INTO key_sightings (scan_id, location_id, position, spki_sha256, state) VALUES", 5,
-                   kKeepFirst),
-              location_labels(db, "INSERT INTO location_labels (scan_id, location_id, key, value) VALUES", 4,
-                              " ON CONFLICT (scan_id, location_id, key) DO UPDATE SET value = excluded.value"),
-              endpoint_sightings(db,
-                                 "INSERT INTO endpoint_sightings (scan_id, endpoint_id, position, certificate_id) "
-                                 "VALUES",
-                                 4, kKeepFirst),
-              endpoint_labels(db, "INSERT INTO endpoint_labels (scan_id, endpoint_id, key, value) VALUES", 4,
-                              " ON CONFLICT (scan_id, endpoint_id, key) DO UPDATE SET value = excluded.value"),
-              issuer_links(db, "INSERT INTO certificate_issuers (certificate_id, issuer_id) VALUES", 2, kKeepFirst),
-              endpoint_observations(db, kEndpointObservationColumns, 28, kEndpointObservationUpdate) {}
-        static constexpr const char* kKeepFirst = " ON CONFLICT DO NOTHING";
-        // A probe stored again (a batch written twice) is the later one.
-        static constexpr const char* kEndpointObservationColumns =
-            "INSERT INTO endpoint_observations (scan_id, endpoint_id, status, detail, starttls, tls_version, cipher, "
-            "ocsp_stapled, verified, verify_error, verify_detail, verify_errors, hostname_match, chain_trusted, "
-            "order_correct, root_included, intermediates_missing, earliest_expiry, earliest_expiry_sha256, "
-            "serves_default, elapsed_ms, name_check, name_check_detail, key_exchange, public_root, client_auth, "
-            "client_ca_names, hybrid_groups) VALUES";
-        static constexpr const char* kEndpointObservationUpdate =
-            " ON CONFLICT (scan_id, endpoint_id) DO UPDATE SET status = excluded.status, detail = excluded.detail, "
-            "starttls = excluded.starttls, tls_version = excluded.tls_version, cipher = excluded.cipher, ocsp_stapled "
-            "= excluded.ocsp_stapled, verified = excluded.verified, verify_error = excluded.verify_error, "
-            "verify_detail = excluded.verify_detail, verify_errors = excluded.verify_errors, hostname_match = "
-            "excluded.hostname_match, chain_trusted = excluded.chain_trusted, order_correct = excluded.order_correct, "
-            "root_included = excluded.root_included, intermediates_missing = excluded.intermediates_missing, "
-            "earliest_expiry = excluded.earliest_expiry, earliest_expiry_sha256 = excluded.earliest_expiry_sha256, "
-            "serves_default = excluded.serves_default, elapsed_ms = excluded.elapsed_ms, name_check = "
-            "excluded.name_check, name_check_detail = excluded.name_check_detail, key_exchange = "
-            "excluded.key_exchange, public_root = excluded.public_root, client_auth = excluded.client_auth, "
-            "client_ca_names = excluded.client_ca_names, hybrid_groups = excluded.hybrid_groups";
-        void flush() {
-            for (auto* rows : all()) rows->flush();
-        }
-        void discard() {
-            for (auto* rows : all()) rows->discard();
-        }
+        explicit SightingRows(SqlConnection& db);
+        // Stores every pending row. Where the store can, each table's rows of the batch go in one COPY, inside a
+        // savepoint; when one of them is stored already (a batch stored again: --resume, a resumed push, roots
+        // that overlap) they go again as statements, which keep the row the table's conflict clause says.
+        void flush();
+        void discard();
         std::array<BulkInsert*, 10> all() {
             return {&sightings,          &anchors,         &system_anchors, &key_certificates,     &keys,
                     &location_labels,    &endpoint_sightings, &endpoint_labels, &issuer_links, &endpoint_observations};
         }
+        SqlConnection& db;
         BulkInsert sightings, anchors, system_anchors, key_certificates, keys, location_labels, endpoint_sightings,
             endpoint_labels, issuer_links, endpoint_observations;
     };

@@ -1,12 +1,93 @@
 // What a scan writes as it goes: each batch of file and endpoint observations, with the certificates, places and
 // issuer checks they bring.
 #include <unordered_map>
-#include <unordered_set>
 
 #include "core/issuance.hpp"
 #include "inventory/sql_inventory.hpp"
 
 namespace certfleet::inventory {
+
+namespace {
+
+using Repeats = BulkTable::Repeats;
+constexpr const char* kKeepFirst = " ON CONFLICT DO NOTHING";
+
+constexpr BulkTable kSightings{"sightings", "(scan_id, location_id, position, certificate_id)", 4, 3,
+                               Repeats::keep_first, kKeepFirst, true};
+constexpr BulkTable kAnchors{"anchor_sightings", "(scan_id, location_id, position)", 3, 3, Repeats::keep_first,
+                             kKeepFirst, true};
+constexpr BulkTable kSystemAnchors{"system_anchor_sightings", "(scan_id, location_id, position)", 3, 3,
+                                   Repeats::keep_first, kKeepFirst, true};
+constexpr BulkTable kKeyCertificates{"key_certificate_sightings", "(scan_id, location_id, position)", 3, 3,
+                                     Repeats::keep_first, kKeepFirst, true};
+constexpr BulkTable kKeys{"key_sightings", "(scan_id, location_id, position, spki_sha256, state)", 5, 3,
+                          Repeats::keep_first, kKeepFirst, true};
+constexpr BulkTable kLocationLabels{"location_labels", "(scan_id, location_id, key, value)", 4, 3, Repeats::keep_last,
+                                    " ON CONFLICT (scan_id, location_id, key) DO UPDATE SET value = excluded.value",
+                                    true};
+constexpr BulkTable kEndpointSightings{"endpoint_sightings", "(scan_id, endpoint_id, position, certificate_id)", 4, 3,
+                                       Repeats::keep_first, kKeepFirst, true};
+constexpr BulkTable kEndpointLabels{"endpoint_labels", "(scan_id, endpoint_id, key, value)", 4, 3, Repeats::keep_last,
+                                    " ON CONFLICT (scan_id, endpoint_id, key) DO UPDATE SET value = excluded.value",
+                                    true};
+// Writers meet the same issuer pair at once (a CA's certificates copied to many hosts): statements only.
+constexpr BulkTable kIssuerLinks{"certificate_issuers", "(certificate_id, issuer_id)", 2, 2, Repeats::keep_first,
+                                 kKeepFirst, false};
+// A probe stored again (a batch written twice) is the later one.
+constexpr BulkTable kEndpointObservations{
+    "endpoint_observations",
+    "(scan_id, endpoint_id, status, detail, starttls, tls_version, cipher, ocsp_stapled, verified, verify_error, "
+    "verify_detail, verify_errors, hostname_match, chain_trusted, order_correct, root_included, "
+    "intermediates_missing, earliest_expiry, earliest_expiry_sha256, serves_default, elapsed_ms, name_check, "
+    "name_check_detail, key_exchange, public_root, client_auth, client_ca_names, hybrid_groups)",
+    28,
+    2,
+    Repeats::keep_last,
+    " ON CONFLICT (scan_id, endpoint_id) DO UPDATE SET status = excluded.status, detail = excluded.detail, "
+    "starttls = excluded.starttls, tls_version = excluded.tls_version, cipher = excluded.cipher, ocsp_stapled "
+    "= excluded.ocsp_stapled, verified = excluded.verified, verify_error = excluded.verify_error, "
+    "verify_detail = excluded.verify_detail, verify_errors = excluded.verify_errors, hostname_match = "
+    "excluded.hostname_match, chain_trusted = excluded.chain_trusted, order_correct = excluded.order_correct, "
+    "root_included = excluded.root_included, intermediates_missing = excluded.intermediates_missing, "
+    "earliest_expiry = excluded.earliest_expiry, earliest_expiry_sha256 = excluded.earliest_expiry_sha256, "
+    "serves_default = excluded.serves_default, elapsed_ms = excluded.elapsed_ms, name_check = "
+    "excluded.name_check, name_check_detail = excluded.name_check_detail, key_exchange = "
+    "excluded.key_exchange, public_root = excluded.public_root, client_auth = excluded.client_auth, "
+    "client_ca_names = excluded.client_ca_names, hybrid_groups = excluded.hybrid_groups",
+    true};
+
+}  // namespace
+
+SqlInventory::SightingRows::SightingRows(SqlConnection& connection)
+    : db(connection),
+      sightings(db, kSightings),
+      anchors(db, kAnchors),
+      system_anchors(db, kSystemAnchors),
+      key_certificates(db, kKeyCertificates),
+      keys(db, kKeys),
+      location_labels(db, kLocationLabels),
+      endpoint_sightings(db, kEndpointSightings),
+      endpoint_labels(db, kEndpointLabels),
+      issuer_links(db, kIssuerLinks),
+      endpoint_observations(db, kEndpointObservations) {}
+
+void SqlInventory::SightingRows::flush() {
+    if (db.row_copier()) {
+        db.exec("SAVEPOINT batch_rows");
+        bool copied = true;
+        for (auto* rows : all())
+            if (rows->copies() && !(copied = rows->copy())) break;
+        db.exec(copied ? "RELEASE SAVEPOINT batch_rows" : "ROLLBACK TO SAVEPOINT batch_rows; RELEASE SAVEPOINT batch_rows");
+        if (copied)
+            for (auto* rows : all())
+                if (rows->copies()) rows->discard();
+    }
+    for (auto* rows : all()) rows->flush();
+}
+
+void SqlInventory::SightingRows::discard() {
+    for (auto* rows : all()) rows->discard();
+}
 
 void SqlInventory::record(ScanId scan, const std::vector<FileObservations>& batch) {
     std::vector<CertificateRef> certificates;
@@ -31,12 +112,7 @@ void SqlInventory::record_endpoints(ScanId scan, const std::vector<EndpointObser
         if (certificate_ids_.empty()) resolve_certificates(scan, certificates);  // a rollback forgot them
         store_issuer_links();
         resolve_endpoints(batch);
-        std::unordered_set<std::int64_t> probed;
-        for (const auto& record : batch) {
-            // One statement may not update a row twice: an endpoint probed twice in a batch goes in another.
-            if (!probed.insert(endpoint_id(record.facts)).second) rows_->endpoint_observations.flush();
-            record_endpoint(scan, record);
-        }
+        for (const auto& record : batch) record_endpoint(scan, record);
         rows_->flush();
     });
 }

@@ -83,6 +83,42 @@ TEST_CASE("pg: statements bind, step and reset as SQLite's do, against a private
     CHECK_FALSE(db.value("SELECT name FROM t WHERE id = 2"));
 }
 
+TEST_CASE("pg: copy_rows appends any text exactly and says when a row is there already", "[pg][server]") {
+    auto& server = test_cluster();
+    pg::Connection db(server.create_database("copies"), std::chrono::seconds(10));
+    db.exec("CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT COLLATE \"C\", note TEXT)");
+    REQUIRE(db.row_copier() == &db);
+
+    // COPY's separators and escape, NULL's marker spelled as text, and bytes that are not UTF-8.
+    const std::vector<std::string> names{"tab\there", "line\nbreak\r", "back\\slash\\N", "\\N", "latin-\xe9.pem", ""};
+    std::vector<SqlValue> rows;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        rows.emplace_back(static_cast<std::int64_t>(i));
+        rows.emplace_back(names[i]);
+        rows.emplace_back(i == 0 ? SqlValue(std::nullopt) : SqlValue(std::string("note")));
+    }
+    db.exec("BEGIN");
+    REQUIRE(db.copy_rows("t", "(id, name, note)", rows, 3));
+    db.exec("COMMIT");
+    Statement select(db, "SELECT name, note IS NULL FROM t ORDER BY id");
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        REQUIRE(select.step());
+        CHECK(select.text(0) == names[i]);
+        CHECK(select.integer(1) == (i == 0 ? 1 : 0));
+    }
+    CHECK_FALSE(select.step());
+
+    // A row whose key is stored: nothing of the copy is kept, and the transaction is failed until rolled back.
+    db.exec("BEGIN");
+    CHECK_FALSE(db.copy_rows("t", "(id, name, note)", {std::int64_t{100}, std::string("new"), std::nullopt,
+                                                       std::int64_t{1}, std::string("again"), std::nullopt},
+                             3));
+    CHECK(db.transaction_failed());
+    db.exec("ROLLBACK");
+    CHECK(db.value("SELECT count(*) FROM t") == std::to_string(names.size()));
+    CHECK_THROWS_AS(db.copy_rows("no_such_table", "(id)", {std::int64_t{1}}, 1), pg::Error);
+}
+
 TEST_CASE("pg: failures carry their SQLSTATE and name the server without its password", "[pg][server]") {
     auto& server = test_cluster();
     pg::Connection db(server.create_database("failures"), std::chrono::seconds(10));

@@ -99,3 +99,29 @@ TEST_CASE("rewritten batch: an endpoint probed twice in one batch is stored once
     CHECK(probe->facts.port == 8443);
     CHECK(probe->chain == std::vector<std::string>{chain.leaf.sha256()});
 }
+
+TEST_CASE("rewritten batch: a place twice in one batch keeps one sighting per position and its later labels",
+          "[inventory][pg]") {
+    TempDir dir;
+    auto inv = inventory::open_inventory(new_inventory(GENERATE(Store::sqlite, Store::postgresql), dir));
+    const auto chain = make_chain("twice-in-batch.example");
+    const auto scan = inv->begin_scan("files", "{}", {});
+    // Roots that overlap (--files /etc --files /etc/ssl) meet the same file twice, here in one batch, and a path
+    // with the characters a bulk copy escapes.
+    const std::string path = "/etc/ssl/odd\tname\\with\nbreaks.pem";
+    FileObservations first;
+    first.certificates = {sighting(chain.leaf, path, 0), sighting(chain.intermediate, path, 1)};
+    first.labels = {{"owner", "payments"}, {"env", "prod"}};
+    FileObservations again = first;
+    again.labels = {{"owner", "platform"}, {"env", "prod"}};
+    inv->record(scan, {first, again});
+    inv->finish_scan(scan, inventory::ScanStatus::complete, {});
+
+    const auto contents = inv->queries().scan_contents(scan);
+    REQUIRE(contents.certificates.size() == 2);
+    for (const auto& certificate : contents.certificates) {
+        REQUIRE(certificate.sightings.size() == 1);
+        CHECK(certificate.sightings[0].location.path == path);
+        CHECK(certificate.sightings[0].labels == Labels{{"env", "prod"}, {"owner", "platform"}});
+    }
+}
