@@ -1,4 +1,4 @@
--- certfleet central inventory on PostgreSQL, schema version 19: the single source of truth for this store's layout.
+-- certfleet central inventory on PostgreSQL, schema version 20: the single source of truth for this store's layout.
 -- The logical model is schema.sql's at the same version (what each table and column means is said there); this
 -- file spells it in PostgreSQL's types: BIGINT for ids, times and counts (identity columns for row ids), BYTEA for
 -- DER, and every text column COLLATE "C" (bytewise, as SQLite compares text: path ranges and the reports' order
