@@ -12,6 +12,17 @@
 
 namespace certfleet::inventory {
 
+// `count` values as one string, a number in decimal (as a store gives it back as text): a row's key in a map.
+inline std::string key_text(const SqlValue* values, std::size_t count) {
+    std::string key;
+    for (std::size_t i = 0; i < count; ++i) {
+        if (const auto* number = std::get_if<std::int64_t>(&values[i])) key += std::to_string(*number);
+        else if (const auto* text = std::get_if<std::string>(&values[i])) key += *text;
+        key += '\0';  // never in a name, path or label
+    }
+    return key;
+}
+
 // A table the writer appends rows to.
 struct BulkTable {
     // Which of two rows with the same key stays: the first (ON CONFLICT DO NOTHING) or the later (DO UPDATE).
@@ -51,6 +62,7 @@ public:
 
     // Whether copy() may be used.
     bool copies() const { return copier_ != nullptr; }
+    bool empty() const { return pending_.empty(); }
 
     // Appends the rows not yet stored in one COPY; they stay pending until the caller knows the copy is kept
     // (discard) or rolled back (flush). False when a row with the same key is stored already (a batch stored
@@ -99,7 +111,7 @@ private:
         bool any = false;
         for (std::size_t i = 0; i < rows; ++i) {
             const std::size_t row = table_.repeats == BulkTable::Repeats::keep_last ? rows - 1 - i : i;
-            if (!keys.insert(key_of(row)).second) repeated[row] = any = true;
+            if (!keys.insert(key_text(&pending_[row * table_.columns], table_.key_columns)).second) repeated[row] = any = true;
         }
         if (!any) return;
         std::vector<Value> kept;
@@ -108,18 +120,6 @@ private:
             if (!repeated[row])
                 for (std::size_t c = 0; c < table_.columns; ++c) kept.push_back(std::move(pending_[row * table_.columns + c]));
         pending_ = std::move(kept);
-    }
-
-    std::string key_of(std::size_t row) const {
-        std::string key;
-        for (std::size_t c = 0; c < table_.key_columns; ++c) {
-            const Value& value = pending_[row * table_.columns + c];
-            if (const auto* number = std::get_if<std::int64_t>(&value)) key += std::to_string(*number);
-            else if (const auto* text = std::get_if<std::string>(&value)) key += *text;
-            else key += '\1';  // NULL
-            key += '\0';  // never in a name, path or label
-        }
-        return key;
     }
 
     static Value to_value(std::int64_t number) { return number; }

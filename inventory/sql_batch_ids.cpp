@@ -69,16 +69,7 @@ constexpr KeyedTable kEndpoints{
     "INSERT INTO endpoints (host, address, port, server_name, site) VALUES ", "?, ?, ?, ?, ?",
     " ON CONFLICT DO NOTHING RETURNING id, host, address, port, server_name, site", 5};
 
-// A key's columns as one string, as the store gives them back (a number in decimal).
-std::string key_text(const std::vector<BulkInsert::Value>& values) {
-    std::string key;
-    for (const auto& value : values) {
-        if (const auto* number = std::get_if<std::int64_t>(&value)) key += std::to_string(*number);
-        else if (const auto* text = std::get_if<std::string>(&value)) key += *text;
-        key += '\0';  // never in a name or path
-    }
-    return key;
-}
+std::string key_text(const std::vector<BulkInsert::Value>& values) { return inventory::key_text(values.data(), values.size()); }
 
 std::string key_text(Statement& row, std::size_t columns) {
     std::string key;

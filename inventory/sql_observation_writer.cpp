@@ -1,5 +1,6 @@
 // What a scan writes as it goes: each batch of file and endpoint observations, with the certificates, places and
 // issuer checks they bring.
+#include <algorithm>
 #include <unordered_map>
 
 #include "core/issuance.hpp"
@@ -72,7 +73,8 @@ SqlInventory::SightingRows::SightingRows(SqlConnection& connection)
       endpoint_observations(db, kEndpointObservations) {}
 
 void SqlInventory::SightingRows::flush() {
-    if (db.row_copier()) {
+    const auto rows = all();
+    if (db.row_copier() && std::any_of(rows.begin(), rows.end(), [](auto* r) { return r->copies() && !r->empty(); })) {
         db.exec("SAVEPOINT batch_rows");
         bool copied = true;
         for (auto* rows : all())
