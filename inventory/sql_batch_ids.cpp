@@ -50,7 +50,11 @@ std::string union_of(const std::string& select, std::size_t count) {
 
 // A table of rows the writer names by id and finds by a unique key.
 struct KeyedTable {
-    const char* select_one;  // one row by its key's parameters: its id, then its key's columns
+    const char* select_one;     // one row by its key's parameters: its id, then its key's columns
+    // PostgreSQL: the rows of many keys, given one array per key column. Each key is its own index look-up (a
+    // LATERAL subquery with LIMIT 1, a key being unique): joined plainly, PostgreSQL would rather hash the whole
+    // table, 8x slower for a batch of 500 places among 35,000.
+    const char* select_arrays;
     const char* insert;      // up to VALUES
     const char* row;         // one row's values, with its key's parameters
     const char* returning;   // the id and key's columns of the rows inserted
@@ -61,11 +65,18 @@ namespace {
 
 constexpr KeyedTable kFilePlaces{
     "SELECT id, host, path, format FROM locations WHERE host = ? AND kind = 'file' AND path = ? AND format = ?",
+    "SELECT l.* FROM unnest(?::TEXT[], ?::TEXT[], ?::TEXT[]) AS k(host, path, format) JOIN LATERAL (SELECT "
+    "id, host, path, format FROM locations WHERE host = k.host AND kind = 'file' AND path = k.path AND "
+    "format = k.format LIMIT 1) l ON TRUE",
     "INSERT INTO locations (host, kind, path, format) VALUES ", "?, 'file', ?, ?",
     " ON CONFLICT DO NOTHING RETURNING id, host, path, format", 3};
 constexpr KeyedTable kEndpoints{
     "SELECT id, host, address, port, server_name, site FROM endpoints WHERE host = ? AND address = ? AND port = ? AND "
     "server_name = ? AND site = ?",
+    "SELECT e.* FROM unnest(?::TEXT[], ?::TEXT[], ?::BIGINT[], ?::TEXT[], ?::TEXT[]) AS k(host, address, port, "
+    "server_name, site) JOIN LATERAL (SELECT id, host, address, port, server_name, site FROM endpoints WHERE "
+    "host = k.host AND address = k.address AND port = k.port AND server_name = k.server_name AND site = k.site "
+    "LIMIT 1) e ON TRUE",
     "INSERT INTO endpoints (host, address, port, server_name, site) VALUES ", "?, ?, ?, ?, ?",
     " ON CONFLICT DO NOTHING RETURNING id, host, address, port, server_name, site", 5};
 
@@ -81,6 +92,28 @@ void bind_value(Statement& statement, int index, const BulkInsert::Value& value)
     if (const auto* number = std::get_if<std::int64_t>(&value)) statement.bind(index, *number);
     else if (const auto* text = std::get_if<std::string>(&value)) statement.bind_unowned(index, *text);
     else statement.bind(index, std::optional<std::string>());
+}
+
+// A PostgreSQL array literal of values, each text one quoted: a path may hold any of {},"\\ and spaces.
+template <typename ValueAt>
+std::string array_literal(std::size_t count, ValueAt&& value_at) {
+    std::string array = "{";
+    for (std::size_t i = 0; i < count; ++i) {
+        if (i > 0) array += ',';
+        const BulkInsert::Value& value = value_at(i);
+        if (const auto* number = std::get_if<std::int64_t>(&value)) {
+            array += std::to_string(*number);
+            continue;
+        }
+        if (!std::holds_alternative<std::string>(value)) throw InventoryError("a look-up key has no value");
+        array += '"';
+        for (const char c : std::get<std::string>(value)) {
+            if (c == '"' || c == '\\') array += '\\';
+            array += c;
+        }
+        array += '"';
+    }
+    return array += '}';
 }
 
 std::vector<BulkInsert::Value> file_place_key(const std::string& host, const std::string& path, SourceFormat format) {
@@ -206,7 +239,7 @@ void SqlInventory::store_certificates(ScanId scan, const std::vector<Certificate
 
 // The ids of these keys' rows in `ids` (by key_text), each looked up, or else stored. One equality on the whole
 // unique key per row, not `path IN (...)`: before the table has statistics (a new server inventory's first scan)
-// PostgreSQL would read every place of the host for each chunk.
+// PostgreSQL would read every place of the host for each chunk. On PostgreSQL the keys go as arrays instead.
 void SqlInventory::resolve_keys(const KeyedTable& table, const std::vector<std::vector<BulkInsert::Value>>& keys,
                                 std::unordered_map<std::string, std::int64_t>& ids) {
     ids.clear();
@@ -229,6 +262,18 @@ void SqlInventory::resolve_keys(const KeyedTable& table, const std::vector<std::
                 bind_value(statement, static_cast<int>(i * table.key_columns + c + 1), (*rows[first + i]->values)[c]);
     };
     const auto read_stored = [&](const std::vector<const Wanted*>& rows) {
+        if (db_.dialect() == SqlDialect::postgresql) {
+            auto& select = statement(table.select_arrays);
+            for (std::size_t first = 0; first < rows.size(); first += kArrayChunk) {
+                const std::size_t count = std::min(rows.size() - first, kArrayChunk);
+                for (std::size_t c = 0; c < table.key_columns; ++c)
+                    select.bind(static_cast<int>(c + 1), array_literal(count, [&](std::size_t i) -> const BulkInsert::Value& {
+                                    return (*rows[first + i]->values)[c];
+                                }));
+                while (select.step()) ids.emplace(key_text(select, table.key_columns), select.integer(0));
+            }
+            return;
+        }
         for_each_chunk(rows.size(), [&](std::size_t first, std::size_t count) {
             auto& select = generated_statement(union_of(table.select_one, count));
             bind_keys(select, rows, first, count);
