@@ -23,6 +23,13 @@ inline std::string key_text(const SqlValue* values, std::size_t count) {
     return key;
 }
 
+// Binds a value that outlives the statement's run (a text is not copied).
+inline void bind_value(Statement& statement, int index, const SqlValue& value) {
+    if (const auto* number = std::get_if<std::int64_t>(&value)) statement.bind(index, *number);
+    else if (const auto* text = std::get_if<std::string>(&value)) statement.bind_unowned(index, *text);
+    else statement.bind(index, std::optional<std::string>());
+}
+
 // A table the writer appends rows to.
 struct BulkTable {
     // Which of two rows with the same key stays: the first (ON CONFLICT DO NOTHING) or the later (DO UPDATE).
@@ -98,8 +105,10 @@ private:
         return out;
     }
 
+    // pending_ holds the values until the statement has run.
     void run(Statement& statement, std::size_t first, std::size_t rows) {
-        for (std::size_t i = 0; i < rows * table_.columns; ++i) bind(statement, static_cast<int>(i + 1), pending_[first + i]);
+        for (std::size_t i = 0; i < rows * table_.columns; ++i)
+            bind_value(statement, static_cast<int>(i + 1), pending_[first + i]);
         statement.run();
     }
 
@@ -127,15 +136,6 @@ private:
     static Value to_value(const std::optional<std::string>& text) { return text ? Value(*text) : Value(std::nullopt); }
     static Value to_value(const std::optional<std::int64_t>& number) {
         return number ? Value(*number) : Value(std::nullopt);
-    }
-
-    static void bind(Statement& statement, int index, const Value& value) {
-        if (const auto* number = std::get_if<std::int64_t>(&value))
-            statement.bind(index, *number);
-        else if (const auto* text = std::get_if<std::string>(&value))
-            statement.bind_unowned(index, *text);  // pending_ holds it until the statement has run
-        else
-            statement.bind(index, std::optional<std::string>());
     }
 
     BulkTable table_;

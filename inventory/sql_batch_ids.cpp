@@ -88,30 +88,29 @@ std::string key_text(Statement& row, std::size_t columns) {
     return key;
 }
 
-void bind_value(Statement& statement, int index, const BulkInsert::Value& value) {
-    if (const auto* number = std::get_if<std::int64_t>(&value)) statement.bind(index, *number);
-    else if (const auto* text = std::get_if<std::string>(&value)) statement.bind_unowned(index, *text);
-    else statement.bind(index, std::optional<std::string>());
+// An element of a PostgreSQL array literal, quoted: a path may hold any of {},"\\ and spaces.
+void append_element(std::string& array, const std::string& text) {
+    array += '"';
+    for (const char c : text) {
+        if (c == '"' || c == '\\') array += '\\';
+        array += c;
+    }
+    array += '"';
 }
 
-// A PostgreSQL array literal of values, each text one quoted: a path may hold any of {},"\\ and spaces.
+void append_element(std::string& array, const BulkInsert::Value& value) {
+    if (const auto* number = std::get_if<std::int64_t>(&value)) array += std::to_string(*number);
+    else if (const auto* text = std::get_if<std::string>(&value)) append_element(array, *text);
+    else throw InventoryError("a look-up key has no value");
+}
+
+// A PostgreSQL array literal of `count` values, texts or keys' values.
 template <typename ValueAt>
 std::string array_literal(std::size_t count, ValueAt&& value_at) {
     std::string array = "{";
     for (std::size_t i = 0; i < count; ++i) {
         if (i > 0) array += ',';
-        const BulkInsert::Value& value = value_at(i);
-        if (const auto* number = std::get_if<std::int64_t>(&value)) {
-            array += std::to_string(*number);
-            continue;
-        }
-        if (!std::holds_alternative<std::string>(value)) throw InventoryError("a look-up key has no value");
-        array += '"';
-        for (const char c : std::get<std::string>(value)) {
-            if (c == '"' || c == '\\') array += '\\';
-            array += c;
-        }
-        array += '"';
+        append_element(array, value_at(i));
     }
     return array += '}';
 }
@@ -170,10 +169,10 @@ void SqlInventory::resolve_certificates(ScanId scan, const std::vector<Certifica
         if (db_.dialect() == SqlDialect::postgresql) {
             auto& select = statement("SELECT id, sha256 FROM certificates WHERE sha256 = ANY(?::TEXT[])");
             for (std::size_t first = 0; first < refs.size(); first += kArrayChunk) {
-                std::string array = "{";  // hex digits only: no element needs quotes
-                for (std::size_t i = first; i < std::min(refs.size(), first + kArrayChunk); ++i)
-                    (array += i == first ? "" : ",") += refs[i]->cert->sha256;
-                select.bind(1, array += "}");
+                const std::size_t count = std::min(refs.size() - first, kArrayChunk);
+                select.bind(1, array_literal(count, [&](std::size_t i) -> const std::string& {
+                                return refs[first + i]->cert->sha256;
+                            }));
                 while (select.step()) certificate_ids_.emplace(select.text(1), select.integer(0));
             }
             return;
