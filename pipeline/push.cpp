@@ -18,7 +18,7 @@ PushResult push_scans(inventory::InventoryQueries& from, inventory::Inventory& t
             continue;
         }
         // Only a scan the other inventory lacks is read whole; one it holds costs a look-up.
-        PushedScan pushed{origin, to.begin_copied_scan(origin, from.scan_labels(origin.id))};
+        PushedScan pushed{origin, to.begin_copied_scan(origin, from.scan_labels(origin.id)), {}};
         if (pushed.copy) {
             const inventory::ScanId copy = *pushed.copy;
             from.scan_observations(

@@ -18,12 +18,11 @@ std::string status_text(const EndpointSummary& e) {
     return to_string(e.facts.status);
 }
 
-constexpr std::size_t kLineWidth = 80;
 constexpr std::size_t kFieldLabelWidth = 12;
 
 std::string rule() { return std::string(kLineWidth - 1, '-') + "\n"; }
 
-std::string labels_text(const Labels& labels) {
+std::string labels_line(const Labels& labels) {
     std::string text;
     for (const auto& label : labels) text += (text.empty() ? "" : " ") + label.key + "=" + label.value;
     return text;
@@ -318,7 +317,7 @@ private:
             if (kFacts + display_width(where) < kLineWidth) out << "  " << where << "\n";
             else out << "\n  " << trim_right(fit(place_name(p.place), kLineWidth - 3, true)) << "\n";
             if (!p.labels.empty())
-                for (const auto& line : wrapped(labels_text(p.labels), kLineWidth - 5)) out << "    " << line << "\n";
+                for (const auto& line : wrapped(labels_line(p.labels), kLineWidth - 5)) out << "    " << line << "\n";
         }
     }
 

@@ -12,8 +12,6 @@ namespace certfleet::report {
 
 namespace {
 
-std::string date_of(UnixTime t) { return format_rfc3339(t).substr(0, 10); }
-
 // How a threshold hit reads: its status, as a line of long output starts, and the flag of the threshold it is at
 // or under.
 struct ThresholdWords {
@@ -24,8 +22,6 @@ ThresholdWords threshold_words(rules::CheckStatus status) {
     if (status == rules::CheckStatus::critical) return {"critical", "--critical-days"};
     return {"warning", "--warning-days"};
 }
-
-constexpr std::size_t kLineWidth = 80;
 
 // `text` as visible text (wrapped makes it so) in lines of at most 79 columns, those after the first indented.
 void write_wrapped(const std::string& text, std::ostream& out) {
@@ -110,7 +106,7 @@ void write_check_text(const rules::CheckResult& result, const ExpiryThresholds& 
     for (const auto& list : coverage.unreadable_lists)
         write_wrapped("unknown " + list + "; that scan could not start, and what it lists is unseen", out);
     for (const auto& absent : coverage.unseen)
-        write_wrapped("unseen " + absent.place.display() + ": " + absent.reason + " since " + date_of(absent.since) +
+        write_wrapped("unseen " + absent.place.display() + ": " + absent.reason + " since " + date(absent.since) +
                           " (scan " + std::to_string(absent.since_scan) + "); its last certificates stay in the view",
                       out);
     if (coverage.previous_scan && coverage.seen_in_scan < coverage.seen_in_previous)
@@ -165,7 +161,7 @@ void write_progress_table(const std::vector<rules::MigrationHistory>& history, s
     }
     for (const auto& h : history) {
         out << visible_text(h.rule->id);
-        if (h.rule->deadline) out << "  deadline " << date_of(*h.rule->deadline);
+        if (h.rule->deadline) out << "  deadline " << date(*h.rule->deadline);
         if (h.rule->replace_with) out << "  replace with " << visible_text(*h.rule->replace_with);
         out << "\n";
         if (!h.rule->description.empty()) out << "  " << visible_text(h.rule->description) << "\n";
@@ -175,7 +171,7 @@ void write_progress_table(const std::vector<rules::MigrationHistory>& history, s
         out << line;
         for (const auto& p : h.points) {
             std::snprintf(line, sizeof line, "  %6lld  %-10s  %8lld  %6lld  %6lld  %6lld  %7lld\n",
-                          static_cast<long long>(p.scan), date_of(p.at).c_str(),
+                          static_cast<long long>(p.scan), date(p.at).c_str(),
                           static_cast<long long>(p.progress.in_scope), static_cast<long long>(p.progress.met),
                           static_cast<long long>(p.progress.unmet), static_cast<long long>(p.progress.exempt),
                           static_cast<long long>(p.progress.overdue));

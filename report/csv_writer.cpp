@@ -20,13 +20,13 @@ std::string csv_field(const std::string& text) {
     return out + "\"";
 }
 
-void write_row(const std::vector<std::string>& fields, std::ostream& out) {
+void write_csv_row(const std::vector<std::string>& fields, std::ostream& out) {
     for (std::size_t i = 0; i < fields.size(); ++i) out << (i ? "," : "") << csv_field(fields[i]);
     out << "\r\n";
 }
 
 // "env=prod;owner=payments": one field whatever the number of labels.
-std::string labels_text(const Labels& labels) {
+std::string labels_field(const Labels& labels) {
     std::string text;
     for (const auto& label : labels) text += (text.empty() ? "" : ";") + label.key + "=" + label.value;
     return text;
@@ -35,7 +35,7 @@ std::string labels_text(const Labels& labels) {
 }  // namespace
 
 void CsvWriter::write(const ReportModel& model, const ReportContext& context, std::ostream& out) const {
-    write_row({"sha256", "spki_sha256", "subject", "issuer", "serial", "not_before", "not_after", "days_left", "expired",
+    write_csv_row({"sha256", "spki_sha256", "subject", "issuer", "serial", "not_before", "not_after", "days_left", "expired",
                "not_yet_valid", "self_signed", "is_ca", "key_type", "key_bits", "place_kind", "path", "format", "host",
                "address", "port", "server_name", "position", "trust_anchor", "labels", "site", "key_algorithm",
                "quantum_vulnerable", "security_bits"},
@@ -51,13 +51,13 @@ void CsvWriter::write(const ReportModel& model, const ReportContext& context, st
             const auto& place = seen.place;
             const bool file = place.kind == inventory::Place::Kind::file;
             // Fields that do not apply to the place's kind are empty, never a placeholder.
-            write_row({c.sha256, c.spki_sha256, c.subject, c.issuer, c.serial, format_rfc3339(c.not_before),
+            write_csv_row({c.sha256, c.spki_sha256, c.subject, c.issuer, c.serial, format_rfc3339(c.not_before),
                        format_rfc3339(c.not_after), std::to_string(v.days_left), true_false(v.expired),
                        true_false(v.not_yet_valid), to_string(self_signature(c)), true_false(c.is_ca), c.key_type,
                        c.key_bits > 0 ? std::to_string(c.key_bits) : "", to_string(place.kind), place.path,
                        file ? to_string(place.format) : "", place.host, place.address,
                        file ? "" : std::to_string(place.port), place.server_name, std::to_string(place.position),
-                       true_false(place.trust_anchor), labels_text(seen.labels), place.site, key.name, vulnerable,
+                       true_false(place.trust_anchor), labels_field(seen.labels), place.site, key.name, vulnerable,
                        strength},
                       out);
         }

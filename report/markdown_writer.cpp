@@ -25,7 +25,7 @@ std::string cell(const std::string& text) {
     return out;
 }
 
-void write_row(const std::vector<std::string>& cells, std::ostream& out) {
+void write_markdown_row(const std::vector<std::string>& cells, std::ostream& out) {
     out << "|";
     for (const auto& c : cells) out << " " << c << " |";
     out << "\n";
@@ -33,10 +33,10 @@ void write_row(const std::vector<std::string>& cells, std::ostream& out) {
 
 // The header row and its delimiter row; `numeric` columns are right-aligned.
 void write_header(const std::vector<std::string>& names, const std::vector<bool>& numeric, std::ostream& out) {
-    write_row(names, out);
+    write_markdown_row(names, out);
     std::vector<std::string> delimiters;
     for (std::size_t i = 0; i < names.size(); ++i) delimiters.push_back(numeric[i] ? "---:" : "---");
-    write_row(delimiters, out);
+    write_markdown_row(delimiters, out);
 }
 
 std::string places_cell(const inventory::StoredCertificate& stored, const AnchorStores& anchors) {
@@ -64,16 +64,16 @@ void write_summary(const ReportModel& model, const ReportContext& context, std::
                                       [](const ScanEvent& e) { return e.level == EventLevel::error; });
     out << "## Summary\n\n";
     write_header({"figure", "count"}, {false, true}, out);
-    write_row({"distinct certificates", std::to_string(contents.distinct_certificates())}, out);
-    write_row({"expired", std::to_string(expired)}, out);
-    write_row({"expiring within " + std::to_string(kExpiringDays) + " days", std::to_string(expiring)}, out);
-    write_row({"self-signed leaves", std::to_string(self_signed_leaves)}, out);
-    write_row({"endpoints probed", std::to_string(contents.endpoints.size())}, out);
-    write_row({"endpoints speaking TLS", std::to_string(tls)}, out);
-    write_row({"reused keys", std::to_string(model.reused_keys.size())}, out);
-    write_row({"trust anchors", std::to_string(model.anchors.size())}, out);
-    write_row({"read errors", std::to_string(errors)}, out);
-    write_row({"findings", std::to_string(contents.findings.size())}, out);
+    write_markdown_row({"distinct certificates", std::to_string(contents.distinct_certificates())}, out);
+    write_markdown_row({"expired", std::to_string(expired)}, out);
+    write_markdown_row({"expiring within " + std::to_string(kExpiringDays) + " days", std::to_string(expiring)}, out);
+    write_markdown_row({"self-signed leaves", std::to_string(self_signed_leaves)}, out);
+    write_markdown_row({"endpoints probed", std::to_string(contents.endpoints.size())}, out);
+    write_markdown_row({"endpoints speaking TLS", std::to_string(tls)}, out);
+    write_markdown_row({"reused keys", std::to_string(model.reused_keys.size())}, out);
+    write_markdown_row({"trust anchors", std::to_string(model.anchors.size())}, out);
+    write_markdown_row({"read errors", std::to_string(errors)}, out);
+    write_markdown_row({"findings", std::to_string(contents.findings.size())}, out);
 }
 
 void write_certificates(const ReportModel& model, const ReportContext& context, std::ostream& out) {
@@ -88,20 +88,20 @@ void write_certificates(const ReportModel& model, const ReportContext& context, 
     for (const auto& stored : model.contents.certificates) {
         const CertInfo& c = stored.cert;
         const Validity v = validity_at(c, context.now);
-        write_row({std::to_string(v.days_left), date(c.not_after), cell(c.subject), cell(c.issuer),
+        write_markdown_row({std::to_string(v.days_left), date(c.not_after), cell(c.subject), cell(c.issuer),
                    cell(flags(c, v, true)), places_cell(stored, anchors), "`" + short_sha256(c.sha256) + "`"},
                   out);
     }
 }
 
-void write_findings(const std::vector<Finding>& findings, std::ostream& out) {
+void write_markdown_findings(const std::vector<Finding>& findings, std::ostream& out) {
     out << "\n## Findings\n\n";
     if (findings.empty()) {
         out << "No findings.\n";
         return;
     }
     write_header({"severity", "rule", "location", "message"}, {false, false, false, false}, out);
-    for (const auto& f : findings) write_row({cell(to_string(f.severity)), cell(f.rule_id), cell(f.location), cell(f.message)}, out);
+    for (const auto& f : findings) write_markdown_row({cell(to_string(f.severity)), cell(f.rule_id), cell(f.location), cell(f.message)}, out);
 }
 
 }  // namespace
@@ -113,7 +113,7 @@ void MarkdownWriter::write(const ReportModel& model, const ReportContext& contex
         << "; report generated " << date_time(context.now) << ".\n\n";
     write_summary(model, context, out);
     write_certificates(model, context, out);
-    write_findings(model.contents.findings, out);
+    write_markdown_findings(model.contents.findings, out);
 }
 
 }  // namespace certfleet::report

@@ -9,6 +9,9 @@
 
 namespace certfleet::report {
 
+// The text reports' width: a terminal's, and what a mail or a ticket shows unwrapped.
+constexpr std::size_t kLineWidth = 80;
+
 // Display width counted in code points, so a UTF-8 subject is cut on a character boundary.
 std::size_t display_width(std::string_view s);
 // Fits text, shown as visible_text, into `width` columns: subjects lose their end, paths their start (the file

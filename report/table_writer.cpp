@@ -14,7 +14,6 @@ namespace {
 
 constexpr std::size_t kDaysWidth = 6, kFlagsWidth = 10, kSubjectWidth = 28, kWhereWidth = 35;
 constexpr std::size_t kMaxListedEvents = 10, kMaxListedPlaces = 8;
-constexpr std::size_t kLineWidth = 80;
 
 // The first file it is in (one outside the system trust stores, when there is one), or else the first endpoint
 // presenting it, and how many other places there are.

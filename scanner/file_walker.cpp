@@ -40,7 +40,7 @@ struct WalkResult {
 // Files travel between threads in batches: one queue hand-off (and one thread wake-up) per batch rather than
 // per file keeps the pipeline's cost small next to reading and decoding.
 using JobBatch = std::vector<FileJob>;
-using ResultBatch = std::vector<WalkResult>;
+using WalkResultBatch = std::vector<WalkResult>;
 constexpr std::size_t kBatchSize = 32;
 
 using InodeKey = std::pair<dev_t, ino_t>;
@@ -101,7 +101,7 @@ bool is_under(const std::string& path, const std::string& directory) {
 
 class TreeWalker {
 public:
-    TreeWalker(const WalkOptions& options, BoundedQueue<JobBatch>& jobs, BoundedQueue<ResultBatch>& results,
+    TreeWalker(const WalkOptions& options, BoundedQueue<JobBatch>& jobs, BoundedQueue<WalkResultBatch>& results,
                const StopSignal& stop)
         : options_(options), jobs_(jobs), results_(results), stop_(stop) {}
 
@@ -122,7 +122,7 @@ private:
         WalkResult result;
         result.skipped = skipped;
         result.observations.events.push_back(ScanEvent{path, std::move(reason), std::move(detail), EventLevel::error});
-        ResultBatch single;
+        WalkResultBatch single;
         single.push_back(std::move(result));
         results_.push(std::move(single));
     }
@@ -264,7 +264,7 @@ private:
 
     const WalkOptions& options_;
     BoundedQueue<JobBatch>& jobs_;
-    BoundedQueue<ResultBatch>& results_;
+    BoundedQueue<WalkResultBatch>& results_;
     JobBatch batch_;
     const StopSignal& stop_;
     std::vector<std::string> root_realpaths_;
@@ -291,7 +291,7 @@ bool read_capped(int fd, std::uint64_t limit, Bytes& buffer, int& error) {
 }
 
 void decode_job(const FileJob& job, const WalkOptions& options, const DecodeOptions& decode_options,
-                const StopSignal& stop, Bytes& buffer, ResultBatch& decoded) {
+                const StopSignal& stop, Bytes& buffer, WalkResultBatch& decoded) {
     UniqueFd fd(job.fd);
     if (stop()) return;
     WalkResult result;
@@ -317,11 +317,11 @@ void decode_job(const FileJob& job, const WalkOptions& options, const DecodeOpti
     decoded.push_back(std::move(result));
 }
 
-void decode_jobs(BoundedQueue<JobBatch>& jobs, BoundedQueue<ResultBatch>& results, const WalkOptions& options,
+void decode_jobs(BoundedQueue<JobBatch>& jobs, BoundedQueue<WalkResultBatch>& results, const WalkOptions& options,
                  const DecodeOptions& decode_options, const StopSignal& stop) {
     Bytes buffer;
     while (auto batch = jobs.pop()) {
-        ResultBatch decoded;
+        WalkResultBatch decoded;
         for (auto& job : *batch) decode_job(job, options, decode_options, stop, buffer, decoded);
         if (!decoded.empty()) results.push(std::move(decoded));
     }
@@ -375,7 +375,7 @@ WalkStats walk_files(const WalkOptions& options, const std::function<void(FileOb
 
     // Bounded queues keep memory flat however large the tree; the job queue also bounds open descriptors.
     BoundedQueue<JobBatch> jobs(4);
-    BoundedQueue<ResultBatch> results(16);
+    BoundedQueue<WalkResultBatch> results(16);
     StopSignal stop_signal{stop};
 
     const unsigned decoders = options.decoder_threads ? options.decoder_threads
@@ -389,7 +389,7 @@ WalkStats walk_files(const WalkOptions& options, const std::function<void(FileOb
         try {
             TreeWalker(options, jobs, results, stop_signal).run();
         } catch (const std::exception& e) {
-            ResultBatch failure(1);
+            WalkResultBatch failure(1);
             failure[0].observations.events.push_back(ScanEvent{"(walk)", "internal_error", e.what()});
             results.push(std::move(failure));
         }

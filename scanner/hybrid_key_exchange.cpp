@@ -7,6 +7,7 @@
 
 #include "core/byte_reader.hpp"
 #include "core/tls_wire.hpp"
+#include "scanner/asio_steps.hpp"
 
 namespace certfleet::scanner {
 
@@ -14,8 +15,6 @@ namespace asio = boost::asio;
 using namespace tls_wire;
 
 namespace {
-
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
 // TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256.
 constexpr std::uint16_t kCipherSuites[] = {0x1301, 0x1302, 0x1303};

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "core/certificate.hpp"
+#include "scanner/asio_steps.hpp"
 #include "scanner/bounded_queue.hpp"
 #include "scanner/hybrid_key_exchange.hpp"
 #include "scanner/starttls_client.hpp"
@@ -42,7 +43,6 @@ EndpointStatus connect_failure_status(int error_number) {
 
 namespace {
 
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 // Far above any real chain (a 50-certificate chain is ~60 KiB) yet a bound on what a server can make us hold.
 constexpr long kMaxCertificateListBytes = 512 * 1024;
 // Results cross to the writer's thread in batches: one lock and one wake-up per batch, not per probe. The
@@ -51,7 +51,7 @@ constexpr std::size_t kResultBatch = 256;
 constexpr std::size_t kPendingBatches = 64;
 constexpr auto kResultFlushInterval = std::chrono::milliseconds(20);
 
-using ResultBatch = std::vector<std::pair<EndpointObservation, NetworkScanStats>>;
+using ProbeResultBatch = std::vector<std::pair<EndpointObservation, NetworkScanStats>>;
 
 // Everything one probe owns. Shared with its watchdog, whose handler may run after the probe has returned.
 struct ProbeState : std::enable_shared_from_this<ProbeState> {
@@ -170,7 +170,7 @@ bool not_tls_reason(int reason) {
 class NetworkScanner {
 public:
     NetworkScanner(const TargetSet& targets, const NetworkScanOptions& options,
-                   BoundedQueue<ResultBatch>& results, const std::atomic<bool>& stop)
+                   BoundedQueue<ProbeResultBatch>& results, const std::atomic<bool>& stop)
         : options_(options),
           cursor_(targets.iterate(options.seed, options.shard, options.start_position)),
           results_(results),
@@ -540,8 +540,8 @@ private:
 
     const NetworkScanOptions& options_;
     TargetSet::Cursor cursor_;
-    BoundedQueue<ResultBatch>& results_;
-    ResultBatch pending_;
+    BoundedQueue<ProbeResultBatch>& results_;
+    ProbeResultBatch pending_;
     unsigned workers_left_ = 0;
     const std::atomic<bool>& stop_;
     asio::ssl::context tls_;
@@ -563,7 +563,7 @@ NetworkScanStats run_network_scan(const TargetSet& targets, const NetworkScanOpt
                                   const std::function<void(EndpointObservation&&)>& sink,
                                   const std::function<void(const NetworkScanStats&)>& progress,
                                   const std::atomic<bool>& stop) {
-    BoundedQueue<ResultBatch> results(kPendingBatches);
+    BoundedQueue<ProbeResultBatch> results(kPendingBatches);
     NetworkScanStats final_stats;
     std::exception_ptr network_failure;
     std::thread network([&] {

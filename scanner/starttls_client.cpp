@@ -1,5 +1,6 @@
 #include "scanner/starttls_client.hpp"
 
+#include "scanner/asio_steps.hpp"
 #include "scanner/xml_text.hpp"
 
 #include <algorithm>
@@ -15,7 +16,6 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 // No greeting or reply of these protocols comes near this, continuation lines included.
 constexpr std::size_t kMaxReply = 16 * 1024;
 

@@ -21,16 +21,13 @@
 
 #include "core/encoding.hpp"
 #include "core/openssl_handles.hpp"
+#include "testkit/openssl_failure.hpp"
 
 namespace certfleet::testing {
 
 namespace {
 
-[[noreturn]] void fail(const std::string& what) {
-    char buffer[256];
-    ERR_error_string_n(ERR_get_error(), buffer, sizeof buffer);
-    throw std::runtime_error("test cert factory: " + what + ": " + buffer);
-}
+[[noreturn]] void factory_failure(const std::string& what) { fail_with_openssl_reason("test cert factory: " + what); }
 
 std::string bio_to_string(BIO* bio) {
     char* data = nullptr;
@@ -41,12 +38,12 @@ std::string bio_to_string(BIO* bio) {
 template <typename Writer>
 std::string to_pem(Writer&& write) {
     ossl::BioPtr bio(BIO_new(BIO_s_mem()));
-    if (!write(bio.get())) fail("PEM write");
+    if (!write(bio.get())) factory_failure("PEM write");
     return bio_to_string(bio.get());
 }
 
 std::shared_ptr<EVP_PKEY> wrap(EVP_PKEY* key) {
-    if (!key) fail("key generation");
+    if (!key) factory_failure("key generation");
     return std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free);
 }
 
@@ -56,7 +53,7 @@ void add_extension(X509* cert, X509* issuer, int nid, const std::string& value) 
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
     X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
-    if (!ext) fail("extension " + value);
+    if (!ext) factory_failure("extension " + value);
     X509_add_ext(cert, ext, -1);
     X509_EXTENSION_free(ext);
 }
@@ -89,13 +86,13 @@ TestKey TestKey::generate(const KeySpec& spec) {
             if (!pctx || EVP_PKEY_paramgen_init(pctx.get()) <= 0 ||
                 EVP_PKEY_CTX_set_dsa_paramgen_bits(pctx.get(), spec.bits) <= 0 ||
                 EVP_PKEY_paramgen(pctx.get(), &params) <= 0)
-                fail("DSA parameters");
+                factory_failure("DSA parameters");
             ossl::EvpPkeyPtr owned_params(params);
             std::unique_ptr<EVP_PKEY_CTX, ossl::Deleter<EVP_PKEY_CTX_free>> kctx(
                 EVP_PKEY_CTX_new(params, nullptr));
             EVP_PKEY* generated = nullptr;
             if (!kctx || EVP_PKEY_keygen_init(kctx.get()) <= 0 || EVP_PKEY_keygen(kctx.get(), &generated) <= 0)
-                fail("DSA key");
+                factory_failure("DSA key");
             key.key_ = wrap(generated);
             break;
         }
@@ -144,7 +141,7 @@ Bytes TestKey::pkcs8_der() const {
     unsigned char* buffer = nullptr;
     std::unique_ptr<PKCS8_PRIV_KEY_INFO, ossl::Deleter<PKCS8_PRIV_KEY_INFO_free>> info(EVP_PKEY2PKCS8(key_.get()));
     const int length = i2d_PKCS8_PRIV_KEY_INFO(info.get(), &buffer);
-    if (length <= 0) fail("PKCS#8 DER");
+    if (length <= 0) factory_failure("PKCS#8 DER");
     Bytes out(buffer, buffer + length);
     OPENSSL_free(buffer);
     return out;
@@ -153,7 +150,7 @@ Bytes TestKey::pkcs8_der() const {
 Bytes TestKey::spki_der() const {
     unsigned char* buffer = nullptr;
     const int length = i2d_PUBKEY(key_.get(), &buffer);
-    if (length <= 0) fail("SPKI DER");
+    if (length <= 0) factory_failure("SPKI DER");
     Bytes out(buffer, buffer + length);
     OPENSSL_free(buffer);
     return out;
@@ -162,7 +159,7 @@ Bytes TestKey::spki_der() const {
 Bytes TestKey::private_component() const {
     const char* name = EVP_PKEY_get_base_id(key_.get()) == EVP_PKEY_RSA ? OSSL_PKEY_PARAM_RSA_D : OSSL_PKEY_PARAM_PRIV_KEY;
     BIGNUM* secret = nullptr;
-    if (EVP_PKEY_get_bn_param(key_.get(), name, &secret) != 1) fail("private component");
+    if (EVP_PKEY_get_bn_param(key_.get(), name, &secret) != 1) factory_failure("private component");
     Bytes out(static_cast<std::size_t>(BN_num_bytes(secret)));
     BN_bn2bin(secret, out.data());
     BN_clear_free(secret);
@@ -232,7 +229,7 @@ TestCert TestCert::make(const CertSpec& spec, const TestKey& subject_key, const 
     const EVP_MD* md = (base == EVP_PKEY_ED25519 || base == EVP_PKEY_ED448)
                            ? nullptr
                            : EVP_get_digestbyname(spec.digest.c_str());
-    if (X509_sign(cert.get(), signer.get(), md) <= 0) fail("sign " + spec.subject_cn);
+    if (X509_sign(cert.get(), signer.get(), md) <= 0) factory_failure("sign " + spec.subject_cn);
 
     TestCert out;
     unsigned char* buffer = nullptr;
@@ -274,7 +271,7 @@ Bytes pkcs7_der(const std::vector<TestCert>& certs) {
     auto p7 = build_pkcs7(certs);
     unsigned char* buffer = nullptr;
     const int length = i2d_PKCS7(p7.get(), &buffer);
-    if (length <= 0) fail("PKCS#7 DER");
+    if (length <= 0) factory_failure("PKCS#7 DER");
     Bytes out(buffer, buffer + length);
     OPENSSL_free(buffer);
     return out;
@@ -297,7 +294,7 @@ Bytes pkcs12_der(const TestKey* key, const TestCert* cert, const std::vector<Tes
     const int key_pbe = legacy_rc2 ? NID_pbe_WithSHA1And3_Key_TripleDES_CBC : 0;
     ossl::Pkcs12Ptr p12(PKCS12_create(password.c_str(), "certfleet test", key ? key->get() : nullptr,
                                       cert ? cert->get() : nullptr, ca.get(), key_pbe, cert_pbe, 0, 0, 0));
-    if (!p12) fail("PKCS#12 create");
+    if (!p12) factory_failure("PKCS#12 create");
     unsigned char* buffer = nullptr;
     const int length = i2d_PKCS12(p12.get(), &buffer);
     Bytes out(buffer, buffer + length);

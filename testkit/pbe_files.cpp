@@ -7,22 +7,19 @@
 #include <stdexcept>
 
 #include "core/openssl_handles.hpp"
+#include "testkit/openssl_failure.hpp"
 
 namespace certfleet::testing {
 
 namespace {
 
-[[noreturn]] void fail(const std::string& what) {
-    char buffer[256];
-    ERR_error_string_n(ERR_get_error(), buffer, sizeof buffer);
-    throw std::runtime_error("test PBE files: " + what + ": " + buffer);
-}
+[[noreturn]] void pbe_failure(const std::string& what) { fail_with_openssl_reason("test PBE files: " + what); }
 
 template <typename T, typename Encode>
 Bytes encode(const T* object, Encode&& i2d) {
     unsigned char* buffer = nullptr;
     const int length = i2d(object, &buffer);
-    if (length <= 0) fail("DER encoding");
+    if (length <= 0) pbe_failure("DER encoding");
     Bytes out(buffer, buffer + length);
     OPENSSL_free(buffer);
     return out;
@@ -31,19 +28,19 @@ Bytes encode(const T* object, Encode&& i2d) {
 template <typename Params>
 Params* unpack(const ASN1_ITEM* item, const ASN1_TYPE* parameter) {
     auto* params = static_cast<Params*>(ASN1_TYPE_unpack_sequence(item, parameter));
-    if (!params) fail("PBE parameters");
+    if (!params) pbe_failure("PBE parameters");
     return params;
 }
 
 void set_count(ASN1_INTEGER* count, std::uint64_t value) {
-    if (ASN1_INTEGER_set_uint64(count, value) != 1) fail("iteration count");
+    if (ASN1_INTEGER_set_uint64(count, value) != 1) pbe_failure("iteration count");
 }
 
 // Sets the iteration count of a PBES2-with-PBKDF2 or PBEParameter (PKCS#12 PBE, PBES1) AlgorithmIdentifier.
 void set_kdf_iterations(X509_ALGOR* algorithm, std::uint64_t iterations) {
     if (OBJ_obj2nid(algorithm->algorithm) == NID_pbes2) {
         ossl::Pbe2ParamPtr pbes2(unpack<PBE2PARAM>(ASN1_ITEM_rptr(PBE2PARAM), algorithm->parameter));
-        if (OBJ_obj2nid(pbes2->keyfunc->algorithm) != NID_id_pbkdf2) fail("a PBES2 key function other than PBKDF2");
+        if (OBJ_obj2nid(pbes2->keyfunc->algorithm) != NID_id_pbkdf2) pbe_failure("a PBES2 key function other than PBKDF2");
         ossl::Pbkdf2ParamPtr pbkdf2(unpack<PBKDF2PARAM>(ASN1_ITEM_rptr(PBKDF2PARAM), pbes2->keyfunc->parameter));
         set_count(pbkdf2->iter, iterations);
         ASN1_TYPE_pack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbkdf2.get(), &pbes2->keyfunc->parameter);
@@ -58,14 +55,14 @@ void set_kdf_iterations(X509_ALGOR* algorithm, std::uint64_t iterations) {
 ossl::Pkcs12Ptr parse_pkcs12(const Bytes& der) {
     const unsigned char* cursor = der.data();
     ossl::Pkcs12Ptr p12(d2i_PKCS12(nullptr, &cursor, static_cast<long>(der.size())));
-    if (!p12) fail("PKCS#12 parse");
+    if (!p12) pbe_failure("PKCS#12 parse");
     return p12;
 }
 
 ossl::X509SigPtr parse_encrypted_key(const Bytes& der) {
     const unsigned char* cursor = der.data();
     ossl::X509SigPtr sig(d2i_X509_SIG(nullptr, &cursor, static_cast<long>(der.size())));
-    if (!sig) fail("EncryptedPrivateKeyInfo parse");
+    if (!sig) pbe_failure("EncryptedPrivateKeyInfo parse");
     return sig;
 }
 
@@ -73,7 +70,7 @@ ossl::X509SigPtr parse_encrypted_key(const Bytes& der) {
 void set_shrouded_key_iterations(STACK_OF(PKCS7)* safes, int index, std::uint64_t iterations) {
     PKCS7* safe = sk_PKCS7_value(safes, index);
     ossl::SafeBagStackPtr bags(PKCS12_unpack_p7data(safe));
-    if (!bags) fail("PKCS#12 safe");
+    if (!bags) pbe_failure("PKCS#12 safe");
     for (int i = 0; i < sk_PKCS12_SAFEBAG_num(bags.get()); ++i) {
         PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags.get(), i);
         if (PKCS12_SAFEBAG_get_nid(bag) != NID_pkcs8ShroudedKeyBag) continue;
@@ -82,7 +79,7 @@ void set_shrouded_key_iterations(STACK_OF(PKCS7)* safes, int index, std::uint64_
         set_kdf_iterations(algorithm, iterations);
     }
     PKCS7* repacked = PKCS12_pack_p7data(bags.get());
-    if (!repacked) fail("PKCS#12 safe packing");
+    if (!repacked) pbe_failure("PKCS#12 safe packing");
     sk_PKCS7_set(safes, index, repacked);
     PKCS7_free(safe);
 }
@@ -98,7 +95,7 @@ Bytes make_pkcs12(const Pkcs12Spec& spec) {
     ossl::Pkcs12Ptr p12(PKCS12_create(spec.password.c_str(), "certfleet test", spec.key ? spec.key->get() : nullptr,
                                       spec.cert ? spec.cert->get() : nullptr, extra.get(), 0, spec.certificate_pbe,
                                       spec.iterations, spec.mac_iterations, 0));
-    if (!p12) fail("PKCS#12 create");
+    if (!p12) pbe_failure("PKCS#12 create");
     return encode(p12.get(), i2d_PKCS12);
 }
 
@@ -108,12 +105,12 @@ Bytes with_kdf_iterations(const Bytes& pkcs12, Pkcs12Kdf where, std::uint64_t it
     if (where == Pkcs12Kdf::mac) {
         const ASN1_INTEGER* count = nullptr;
         PKCS12_get0_mac(nullptr, nullptr, nullptr, &count, p12.get());
-        if (!count) fail("PKCS#12 MAC iteration count");
+        if (!count) pbe_failure("PKCS#12 MAC iteration count");
         set_count(const_cast<ASN1_INTEGER*>(count), iterations);
         return encode(p12.get(), i2d_PKCS12);
     }
     ossl::Pkcs7StackPtr safes(PKCS12_unpack_authsafes(p12.get()));
-    if (!safes) fail("PKCS#12 contents");
+    if (!safes) pbe_failure("PKCS#12 contents");
     for (int i = 0; i < sk_PKCS7_num(safes.get()); ++i) {
         PKCS7* safe = sk_PKCS7_value(safes.get(), i);
         const int type = OBJ_obj2nid(safe->type);
@@ -122,17 +119,17 @@ Bytes with_kdf_iterations(const Bytes& pkcs12, Pkcs12Kdf where, std::uint64_t it
         else if (where == Pkcs12Kdf::shrouded_keys && type == NID_pkcs7_data)
             set_shrouded_key_iterations(safes.get(), i, iterations);
     }
-    if (PKCS12_pack_authsafes(p12.get(), safes.get()) != 1) fail("PKCS#12 contents packing");
-    if (PKCS12_set_mac(p12.get(), password.c_str(), -1, nullptr, 0, 2048, nullptr) != 1) fail("PKCS#12 MAC");
+    if (PKCS12_pack_authsafes(p12.get(), safes.get()) != 1) pbe_failure("PKCS#12 contents packing");
+    if (PKCS12_set_mac(p12.get(), password.c_str(), -1, nullptr, 0, 2048, nullptr) != 1) pbe_failure("PKCS#12 MAC");
     return encode(p12.get(), i2d_PKCS12);
 }
 
 Bytes encrypted_pkcs8_der(const TestKey& key, const std::string& password, int iterations) {
     ossl::Pkcs8InfoPtr info(EVP_PKEY2PKCS8(key.get()));
-    if (!info) fail("PKCS#8");
+    if (!info) pbe_failure("PKCS#8");
     ossl::X509SigPtr sealed(PKCS8_encrypt(-1, EVP_aes_256_cbc(), password.data(), static_cast<int>(password.size()),
                                           nullptr, 0, iterations, info.get()));
-    if (!sealed) fail("PKCS#8 encryption");
+    if (!sealed) pbe_failure("PKCS#8 encryption");
     return encode(sealed.get(), i2d_X509_SIG);
 }
 
@@ -140,11 +137,11 @@ Bytes scrypt_pkcs8_der(const TestKey& key, const std::string& password, std::uin
                        std::uint64_t p) {
     ossl::Pkcs8InfoPtr info(EVP_PKEY2PKCS8(key.get()));
     X509_ALGOR* scrypt = PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), nullptr, 0, nullptr, n, r, p);
-    if (!info || !scrypt) fail("scrypt parameters");
+    if (!info || !scrypt) pbe_failure("scrypt parameters");
     ossl::X509SigPtr sealed(PKCS8_set0_pbe(password.data(), static_cast<int>(password.size()), info.get(), scrypt));
     if (!sealed) {
         X509_ALGOR_free(scrypt);
-        fail("PKCS#8 scrypt encryption");
+        pbe_failure("PKCS#8 scrypt encryption");
     }
     return encode(sealed.get(), i2d_X509_SIG);
 }

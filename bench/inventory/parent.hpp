@@ -12,6 +12,12 @@
 
 namespace certfleet::bench::inventory {
 
+// The targets the figures are held to: sightings per second (all writers together on PostgreSQL), seconds per
+// query, and peak RSS of the full fleet over that of a 10x smaller one.
+inline constexpr double kTargetIngest = 100'000;
+inline constexpr double kTargetQuery = 1.0;
+inline constexpr double kTargetRssRatio = 2.0;
+
 struct Options {
     unsigned runs = 3;
     Scale scale;

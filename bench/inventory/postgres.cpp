@@ -15,9 +15,6 @@
 namespace certfleet::bench::inventory {
 namespace {
 
-constexpr double kTargetIngest = 100'000;  // sightings per second, all writers together
-constexpr double kTargetRssRatio = 2.0;
-
 double rate_of(const ChildResult& r) {
     return r.figures["sightings"].get<double>() / r.figures["ingest_api_seconds"].get<double>();
 }

@@ -12,10 +12,6 @@
 namespace certfleet::bench::inventory {
 namespace {
 
-constexpr double kTargetIngest = 100'000;  // sightings per second
-constexpr double kTargetQuery = 1.0;       // seconds, every query
-constexpr double kTargetRssRatio = 2.0;    // peak RSS of the full fleet over that of a 10x smaller one
-
 const char* verdict(bool ok) { return ok ? "PASS" : "MISS"; }
 
 }  // namespace

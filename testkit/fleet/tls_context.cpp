@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/openssl_handles.hpp"
+#include "testkit/openssl_failure.hpp"
 
 namespace certfleet::fleet {
 
@@ -16,13 +17,6 @@ using OcspCertIdPtr = std::unique_ptr<OCSP_CERTID, ossl::Deleter<OCSP_CERTID_fre
 using OcspBasicResponsePtr = std::unique_ptr<OCSP_BASICRESP, ossl::Deleter<OCSP_BASICRESP_free>>;
 using OcspResponsePtr = std::unique_ptr<OCSP_RESPONSE, ossl::Deleter<OCSP_RESPONSE_free>>;
 using Asn1TimePtr = std::unique_ptr<ASN1_TIME, ossl::Deleter<ASN1_TIME_free>>;
-
-[[noreturn]] void fail(const std::string& what) {
-    char reason[256];
-    ERR_error_string_n(ERR_get_error(), reason, sizeof reason);
-    ERR_clear_error();
-    throw std::runtime_error(what + ": " + reason);
-}
 
 // A "good" response for the leaf, signed by the leaf's own key: well formed, so clients parse and report it,
 // but deliberately not from an authorised responder, so nothing should trust it.
@@ -41,13 +35,13 @@ std::vector<unsigned char> dummy_ocsp_response(SSL_CTX* ctx) {
     if (!id || !basic || !this_update || !next_update ||
         !OCSP_basic_add1_status(basic.get(), id.get(), V_OCSP_CERTSTATUS_GOOD, 0, nullptr, this_update.get(),
                                 next_update.get()))
-        fail("cannot build the OCSP response");
+        testing::fail_with_openssl_reason("cannot build the OCSP response");
     const bool implicit_digest = EVP_PKEY_is_a(key, "ED25519") || EVP_PKEY_is_a(key, "ED448");
     if (!OCSP_basic_sign(basic.get(), leaf, key, implicit_digest ? nullptr : EVP_sha256(), nullptr, OCSP_NOCERTS))
-        fail("cannot sign the OCSP response");
+        testing::fail_with_openssl_reason("cannot sign the OCSP response");
     const OcspResponsePtr response(OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic.get()));
     const int length = response ? i2d_OCSP_RESPONSE(response.get(), nullptr) : -1;
-    if (length <= 0) fail("cannot encode the OCSP response");
+    if (length <= 0) testing::fail_with_openssl_reason("cannot encode the OCSP response");
     std::vector<unsigned char> der(static_cast<std::size_t>(length));
     unsigned char* out = der.data();
     i2d_OCSP_RESPONSE(response.get(), &out);
@@ -82,17 +76,18 @@ std::unique_ptr<TlsEndpointContext::Chain> TlsEndpointContext::load(const ChainF
     auto chain = std::make_unique<Chain>();
     SSL_CTX* ctx = chain->context.native_handle();
     if (SSL_CTX_use_certificate_chain_file(ctx, files.cert_chain.c_str()) != 1)
-        fail("cannot load certificate chain " + files.cert_chain.string());
+        testing::fail_with_openssl_reason("cannot load certificate chain " + files.cert_chain.string());
     if (SSL_CTX_use_PrivateKey_file(ctx, files.key.c_str(), SSL_FILETYPE_PEM) != 1)
-        fail("cannot load key " + files.key.string());
+        testing::fail_with_openssl_reason("cannot load key " + files.key.string());
     if (SSL_CTX_check_private_key(ctx) != 1)
-        fail("key " + files.key.string() + " does not match the leaf of " + files.cert_chain.string());
+        testing::fail_with_openssl_reason("key " + files.key.string() + " does not match the leaf of " +
+                                          files.cert_chain.string());
     if (settings.min_version != 0 && SSL_CTX_set_min_proto_version(ctx, settings.min_version) != 1)
-        fail("cannot set min_version");
+        testing::fail_with_openssl_reason("cannot set min_version");
     if (settings.max_version != 0 && SSL_CTX_set_max_proto_version(ctx, settings.max_version) != 1)
-        fail("cannot set max_version");
+        testing::fail_with_openssl_reason("cannot set max_version");
     if (!settings.groups.empty() && SSL_CTX_set1_groups_list(ctx, settings.groups.c_str()) != 1)
-        fail("cannot set groups " + settings.groups);
+        testing::fail_with_openssl_reason("cannot set groups " + settings.groups);
     if (settings.client_auth != ClientAuthMode::none) {
         const bool required = settings.client_auth == ClientAuthMode::require;
         // Any certificate a client sends would do: the fleet tests what clients see, not whom it lets in.
@@ -101,7 +96,7 @@ std::unique_ptr<TlsEndpointContext::Chain> TlsEndpointContext::load(const ChainF
     }
     if (!settings.client_cas.empty()) {
         STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(settings.client_cas.c_str());
-        if (names == nullptr) fail("cannot load client CAs " + settings.client_cas.string());
+        if (names == nullptr) testing::fail_with_openssl_reason("cannot load client CAs " + settings.client_cas.string());
         SSL_CTX_set_client_CA_list(ctx, names);
     }
     if (settings.ocsp_staple) {
