@@ -35,11 +35,11 @@ std::string labels_field(const Labels& labels) {
 }  // namespace
 
 void CsvWriter::write(const ReportModel& model, const ReportContext& context, std::ostream& out) const {
-    write_csv_row({"sha256", "spki_sha256", "subject", "issuer", "serial", "not_before", "not_after", "days_left", "expired",
-               "not_yet_valid", "self_signed", "is_ca", "key_type", "key_bits", "place_kind", "path", "format", "host",
-               "address", "port", "server_name", "position", "trust_anchor", "labels", "site", "key_algorithm",
-               "quantum_vulnerable", "security_bits"},
-              out);
+    write_csv_row({"sha256", "spki_sha256", "subject", "issuer", "serial", "not_before", "not_after", "days_left",
+                   "expired", "not_yet_valid", "self_signed", "is_ca", "key_type", "key_bits", "place_kind", "path",
+                   "format", "host", "address", "port", "server_name", "position", "trust_anchor", "labels", "site",
+                   "key_algorithm", "quantum_vulnerable", "security_bits"},
+                  out);
     const AnchorStores anchors(model.anchors);
     for (const auto& stored : model.contents.certificates) {
         const CertInfo& c = stored.cert;
@@ -52,14 +52,14 @@ void CsvWriter::write(const ReportModel& model, const ReportContext& context, st
             const bool file = place.kind == inventory::Place::Kind::file;
             // Fields that do not apply to the place's kind are empty, never a placeholder.
             write_csv_row({c.sha256, c.spki_sha256, c.subject, c.issuer, c.serial, format_rfc3339(c.not_before),
-                       format_rfc3339(c.not_after), std::to_string(v.days_left), true_false(v.expired),
-                       true_false(v.not_yet_valid), to_string(self_signature(c)), true_false(c.is_ca), c.key_type,
-                       c.key_bits > 0 ? std::to_string(c.key_bits) : "", to_string(place.kind), place.path,
-                       file ? to_string(place.format) : "", place.host, place.address,
-                       file ? "" : std::to_string(place.port), place.server_name, std::to_string(place.position),
-                       true_false(place.trust_anchor), labels_field(seen.labels), place.site, key.name, vulnerable,
-                       strength},
-                      out);
+                           format_rfc3339(c.not_after), std::to_string(v.days_left), true_false(v.expired),
+                           true_false(v.not_yet_valid), to_string(self_signature(c)), true_false(c.is_ca), c.key_type,
+                           c.key_bits > 0 ? std::to_string(c.key_bits) : "", to_string(place.kind), place.path,
+                           file ? to_string(place.format) : "", place.host, place.address,
+                           file ? "" : std::to_string(place.port), place.server_name, std::to_string(place.position),
+                           true_false(place.trust_anchor), labels_field(seen.labels), place.site, key.name, vulnerable,
+                           strength},
+                          out);
         }
     }
 }

@@ -89,8 +89,8 @@ void write_certificates(const ReportModel& model, const ReportContext& context, 
         const CertInfo& c = stored.cert;
         const Validity v = validity_at(c, context.now);
         write_markdown_row({std::to_string(v.days_left), date(c.not_after), cell(c.subject), cell(c.issuer),
-                   cell(flags(c, v, true)), places_cell(stored, anchors), "`" + short_sha256(c.sha256) + "`"},
-                  out);
+                            cell(flags(c, v, true)), places_cell(stored, anchors), "`" + short_sha256(c.sha256) + "`"},
+                           out);
     }
 }
 
@@ -101,7 +101,8 @@ void write_markdown_findings(const std::vector<Finding>& findings, std::ostream&
         return;
     }
     write_header({"severity", "rule", "location", "message"}, {false, false, false, false}, out);
-    for (const auto& f : findings) write_markdown_row({cell(to_string(f.severity)), cell(f.rule_id), cell(f.location), cell(f.message)}, out);
+    for (const auto& f : findings)
+        write_markdown_row({cell(to_string(f.severity)), cell(f.rule_id), cell(f.location), cell(f.message)}, out);
 }
 
 }  // namespace

@@ -40,7 +40,8 @@ void set_count(ASN1_INTEGER* count, std::uint64_t value) {
 void set_kdf_iterations(X509_ALGOR* algorithm, std::uint64_t iterations) {
     if (OBJ_obj2nid(algorithm->algorithm) == NID_pbes2) {
         ossl::Pbe2ParamPtr pbes2(unpack<PBE2PARAM>(ASN1_ITEM_rptr(PBE2PARAM), algorithm->parameter));
-        if (OBJ_obj2nid(pbes2->keyfunc->algorithm) != NID_id_pbkdf2) pbe_failure("a PBES2 key function other than PBKDF2");
+        if (OBJ_obj2nid(pbes2->keyfunc->algorithm) != NID_id_pbkdf2)
+            pbe_failure("a PBES2 key function other than PBKDF2");
         ossl::Pbkdf2ParamPtr pbkdf2(unpack<PBKDF2PARAM>(ASN1_ITEM_rptr(PBKDF2PARAM), pbes2->keyfunc->parameter));
         set_count(pbkdf2->iter, iterations);
         ASN1_TYPE_pack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbkdf2.get(), &pbes2->keyfunc->parameter);

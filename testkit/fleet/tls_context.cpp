@@ -96,7 +96,8 @@ std::unique_ptr<TlsEndpointContext::Chain> TlsEndpointContext::load(const ChainF
     }
     if (!settings.client_cas.empty()) {
         STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(settings.client_cas.c_str());
-        if (names == nullptr) testing::fail_with_openssl_reason("cannot load client CAs " + settings.client_cas.string());
+        if (names == nullptr)
+            testing::fail_with_openssl_reason("cannot load client CAs " + settings.client_cas.string());
         SSL_CTX_set_client_CA_list(ctx, names);
     }
     if (settings.ocsp_staple) {
