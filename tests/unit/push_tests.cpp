@@ -21,11 +21,6 @@ using inventory::ScanStatus;
 
 namespace {
 
-CertificateSighting sighting(const TestCert& cert, const std::string& path, int index) {
-    return CertificateSighting{std::make_shared<const CertInfo>(describe_certificate(cert.der)),
-                               std::make_shared<const Bytes>(cert.der), FileLocation{path, SourceFormat::pem, index}};
-}
-
 // What a scan's contents say, as comparable text: ids and times left out, everything stored kept.
 std::multiset<std::string> facts_of(const inventory::ScanContents& contents) {
     std::multiset<std::string> out;
@@ -73,12 +68,12 @@ TEST_CASE("push: every ended scan is copied once, as it was stored, into either 
         auto inv = inventory::open_sqlite_inventory(local);
         const auto files = inv->begin_scan("files", R"({"host":"laptop"})", {{"env", "dev"}}, {"audit", "files", 0, 0});
         FileObservations with_key;
-        with_key.certificates = {sighting(leaf, "/srv/tls/server.pem", 0)};
+        with_key.certificates = {pem_sighting(leaf, "/srv/tls/server.pem", 0)};
         with_key.certificates[0].with_private_key = true;
         with_key.keys = {KeySighting{"/srv/tls/server.pem", SourceFormat::pem, server_key.spki_sha256(), KeyState::readable}};
         with_key.labels = {{"owner", "payments"}};
         FileObservations store_entry;
-        store_entry.certificates = {sighting(root, "/etc/ssl/certs/ca-certificates.crt", 0)};
+        store_entry.certificates = {pem_sighting(root, "/etc/ssl/certs/ca-certificates.crt", 0)};
         store_entry.certificates[0].trust_anchor = true;
         store_entry.certificates[0].system_store = true;
         FileObservations unreadable;
@@ -145,7 +140,7 @@ TEST_CASE("push: a copy its pusher left unended is taken up again and copied who
         std::vector<FileObservations> places(3);
         for (int i = 0; i < 3; ++i) {
             const TestCert cert = TestCert::make({.subject_cn = "resume" + std::to_string(i) + ".example"}, TestKey::shared({}, 193));
-            places[i].certificates = {sighting(cert, "/srv/tls/" + std::to_string(i) + ".pem", 0)};
+            places[i].certificates = {pem_sighting(cert, "/srv/tls/" + std::to_string(i) + ".pem", 0)};
         }
         places[2].events = {ScanEvent{"/srv/tls/3.pem", "unreadable", "permission denied", EventLevel::error}};
         inv->record(local_scan, places);
@@ -210,7 +205,7 @@ TEST_CASE("push: rules that fail leave the copy stored without findings, and say
         auto inv = inventory::open_sqlite_inventory(local);
         const auto scan = inv->begin_scan("files", R"({"host":"agent"})", {});
         FileObservations place;
-        place.certificates = {sighting(cert, "/srv/tls/late.pem", 0)};
+        place.certificates = {pem_sighting(cert, "/srv/tls/late.pem", 0)};
         inv->record(scan, {place});
         inv->finish_scan(scan, ScanStatus::complete, {.files_walked = 1, .certificates_seen = 1});
     }

@@ -15,11 +15,6 @@ using namespace certfleet::testing;
 
 namespace {
 
-CertificateSighting sighting(const TestCert& cert, const std::string& path, int index) {
-    return CertificateSighting{std::make_shared<const CertInfo>(describe_certificate(cert.der)),
-                               std::make_shared<const Bytes>(cert.der), FileLocation{path, SourceFormat::pem, index}};
-}
-
 }  // namespace
 
 TEST_CASE("rewritten batch: files, keys, events, labels and endpoints stored twice are stored once",
@@ -30,7 +25,7 @@ TEST_CASE("rewritten batch: files, keys, events, labels and endpoints stored twi
     const auto scan = inv->begin_scan("files+network", "{}", {});
 
     FileObservations file;
-    file.certificates = {sighting(chain.leaf, "/srv/tls.pem", 0), sighting(chain.intermediate, "/srv/tls.pem", 1)};
+    file.certificates = {pem_sighting(chain.leaf, "/srv/tls.pem", 0), pem_sighting(chain.intermediate, "/srv/tls.pem", 1)};
     file.keys = {KeySighting{"/srv/tls.pem", SourceFormat::pem, chain.leaf_key.spki_sha256(), KeyState::readable},
                  KeySighting{"/srv/old.key", SourceFormat::pem, std::nullopt, KeyState::encrypted},
                  KeySighting{"/srv/old.key", SourceFormat::pem, std::nullopt, KeyState::encrypted}};
@@ -110,7 +105,7 @@ TEST_CASE("rewritten batch: a place twice in one batch keeps one sighting per po
     // with the characters a bulk copy escapes.
     const std::string path = "/etc/ssl/odd\tname\\with\nbreaks.pem";
     FileObservations first;
-    first.certificates = {sighting(chain.leaf, path, 0), sighting(chain.intermediate, path, 1)};
+    first.certificates = {pem_sighting(chain.leaf, path, 0), pem_sighting(chain.intermediate, path, 1)};
     first.labels = {{"owner", "payments"}, {"env", "prod"}};
     FileObservations again = first;
     again.labels = {{"owner", "platform"}, {"env", "prod"}};
