@@ -23,8 +23,6 @@ inline std::string key_text(const SqlValue* values, std::size_t count) {
     return key;
 }
 
-inline std::string key_text(const std::vector<SqlValue>& values) { return key_text(values.data(), values.size()); }
-
 // Binds a value that outlives the statement's run (a text is not copied).
 inline void bind_value(Statement& statement, int index, const SqlValue& value) {
     if (const auto* number = std::get_if<std::int64_t>(&value)) statement.bind(index, *number);

@@ -2,7 +2,6 @@
 
 #include <string>
 
-#include "inventory/place_versions_migration.hpp"
 #include "inventory/schema_version.hpp"
 #include "inventory/sql_queries.hpp"
 
@@ -51,9 +50,7 @@ void migrate_once(Connection& db) {
                 throw InventoryError("the PostgreSQL database at " + db.description() +
                                      " holds other tables: give certfleet a database (or a schema, with "
                                      "options=-csearch_path=NAME) of its own");
-            const bool per_scan_places = set_aside_per_scan_place_tables(db);
             db.exec(kPgSchemaSql);
-            if (per_scan_places) convert_per_scan_place_tables(db);
             db.exec("INSERT INTO certfleet_schema (version) VALUES (" + std::to_string(kSchemaVersion) + ")");
         }
         db.exec("COMMIT");

@@ -1,13 +1,11 @@
--- certfleet inventory, schema version 21: the single source of truth for the database layout.
--- Every statement is idempotent and versions add tables, views or indexes, so sqlite_schema.cpp brings any older
--- file up to date by applying all of it and raising PRAGMA user_version (version 21, which turned per-scan tables
--- into views, converts them first). Columns added to a table later
+-- certfleet inventory, schema version 20: the single source of truth for the database layout.
+-- Every statement is idempotent and versions only add tables or replace indexes, so sqlite_inventory.cpp brings
+-- any older file up to date by applying all of it and raising PRAGMA user_version. Columns added to a table later
 -- (described here beside their version) are added by sqlite_schema.cpp to a file that lacks them: SQLite cannot
 -- add a column only where it is missing.
 -- Every index over the per-scan tables leads with scan_id: a scan's rows then go at the end of each index and
 -- leave the pages of earlier scans alone (an index led by the certificate or the place puts each scan's rows
 -- all over it, rewriting most of its pages every scan). Questions across scans probe each scan in turn instead.
--- The tables of a place's versions (version 21) are written only when a place's content changes, not every scan.
 -- Times are integer seconds since the epoch (UTC). Lists are JSON arrays in TEXT columns.
 
 CREATE TABLE IF NOT EXISTS scans (
@@ -67,77 +65,29 @@ CREATE TABLE IF NOT EXISTS locations (
     UNIQUE (host, kind, path, format)
 );
 
--- Version 21: what a scan found at a file place is stored once per distinct content of that place, not once per
--- scan. A place's content (its certificates by position with their roles, its keys, its labels) is a version,
--- named by the SHA-256 of a canonical form of it (sql_place_contents.cpp); a scan records which version it found
--- at each place it found certificates or keys at. A place unchanged since an earlier scan costs a scan one row
--- (location_scans) instead of one per sighting, key and label. The per-scan shape of earlier versions remains as
--- the views below, which every question reads. sqlite_schema.cpp converts an older file: each of its scans'
--- places becomes a version of its own, named 'scan N' (never a digest, so a later scan adds a version).
-CREATE TABLE IF NOT EXISTS location_versions (
-    id             INTEGER PRIMARY KEY,
+-- A certificate seen at a location, at a position within it, in a scan.
+CREATE TABLE IF NOT EXISTS sightings (
+    scan_id        INTEGER NOT NULL REFERENCES scans(id),
     location_id    INTEGER NOT NULL REFERENCES locations(id),
-    content_sha256 TEXT    NOT NULL,
-    UNIQUE (location_id, content_sha256)
-);
-CREATE TABLE IF NOT EXISTS location_scans (
+    position       INTEGER NOT NULL,
+    certificate_id INTEGER NOT NULL REFERENCES certificates(id),
+    PRIMARY KEY (scan_id, location_id, position)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sightings_by_scan_certificate ON sightings(scan_id, certificate_id);
+
+-- Private keys, recorded only by where they are and the SHA-256 of their public key; never key material.
+CREATE TABLE IF NOT EXISTS key_sightings (
+    id          INTEGER PRIMARY KEY,
     scan_id     INTEGER NOT NULL REFERENCES scans(id),
     location_id INTEGER NOT NULL REFERENCES locations(id),
-    version_id  INTEGER NOT NULL REFERENCES location_versions(id),
-    PRIMARY KEY (scan_id, location_id)
-) WITHOUT ROWID;
--- A certificate at a position of a version. location_id repeats the version's: a question by certificate finds
--- the versions holding it here, then each scan's row by its primary key, with no index on location_scans beyond
--- the one every scan appends to.
-CREATE TABLE IF NOT EXISTS version_sightings (
-    version_id     INTEGER NOT NULL REFERENCES location_versions(id),
-    position       INTEGER NOT NULL,
-    location_id    INTEGER NOT NULL REFERENCES locations(id),
-    certificate_id INTEGER NOT NULL REFERENCES certificates(id),
-    anchor         INTEGER NOT NULL,   -- 1: a trust-store entry (anchor_sightings below)
-    system_anchor  INTEGER NOT NULL,   -- 1: an anchor of a store an OS package maintains (system_anchor_sightings)
-    with_key       INTEGER NOT NULL,   -- 1: the certificate of a private key held with it (key_certificate_sightings)
-    PRIMARY KEY (version_id, position)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS version_sightings_by_certificate ON version_sightings(certificate_id);
--- Private keys, recorded only by where they are and the SHA-256 of their public key; never key material.
--- `position` is the key's place among its file's keys, so a file's two encrypted keys stay two.
-CREATE TABLE IF NOT EXISTS version_keys (
-    version_id  INTEGER NOT NULL REFERENCES location_versions(id),
-    position    INTEGER NOT NULL,
     spki_sha256 TEXT,                                   -- NULL when the key is encrypted and no password fits
-    state       TEXT    NOT NULL CHECK (state IN ('readable', 'encrypted', 'in_keystore')),
-    PRIMARY KEY (version_id, position)
-) WITHOUT ROWID;
--- Owner-map labels of the place (a scan's own labels are in scan_labels).
-CREATE TABLE IF NOT EXISTS version_labels (
-    version_id INTEGER NOT NULL REFERENCES location_versions(id),
-    key        TEXT    NOT NULL,
-    value      TEXT    NOT NULL,
-    PRIMARY KEY (version_id, key)
-) WITHOUT ROWID;
--- A certificate seen at a location, at a position within it, in a scan.
-CREATE VIEW IF NOT EXISTS sightings AS SELECT ls.scan_id, ls.location_id, v.position, v.certificate_id
-    FROM location_scans ls JOIN version_sightings v ON v.version_id = ls.version_id AND v.location_id = ls.location_id;
--- The file sightings that are trust-store entries (anchors), not chains a service uses: a location holding any
--- is a trust store.
-CREATE VIEW IF NOT EXISTS anchor_sightings AS SELECT ls.scan_id, ls.location_id, v.position
-    FROM location_scans ls JOIN version_sightings v ON v.version_id = ls.version_id AND v.location_id = ls.location_id
-    WHERE v.anchor = 1;
--- The anchor sightings of trust stores an OS package maintains (ca-certificates, a JRE's cacerts): the
--- distribution refreshes them, so their stale and expired roots are not the host's people's to fix.
-CREATE VIEW IF NOT EXISTS system_anchor_sightings AS SELECT ls.scan_id, ls.location_id, v.position
-    FROM location_scans ls JOIN version_sightings v ON v.version_id = ls.version_id AND v.location_id = ls.location_id
-    WHERE v.system_anchor = 1;
--- The file sightings that are the certificate of a private key held with them in the file (a keystore's key
--- entry, a PKCS#12 with its key, a PEM with its key): a service's own certificate, a leaf whatever its CA flag.
-CREATE VIEW IF NOT EXISTS key_certificate_sightings AS SELECT ls.scan_id, ls.location_id, v.position
-    FROM location_scans ls JOIN version_sightings v ON v.version_id = ls.version_id AND v.location_id = ls.location_id
-    WHERE v.with_key = 1;
-CREATE VIEW IF NOT EXISTS key_sightings AS SELECT ls.scan_id, ls.location_id, k.position, k.spki_sha256, k.state
-    FROM location_scans ls JOIN version_keys k ON k.version_id = ls.version_id;
-CREATE VIEW IF NOT EXISTS location_labels AS SELECT ls.scan_id, ls.location_id, l.key, l.value
-    FROM location_scans ls JOIN version_labels l ON l.version_id = ls.version_id;
+    state       TEXT NOT NULL CHECK (state IN ('readable', 'encrypted', 'in_keystore'))
+);
+CREATE INDEX IF NOT EXISTS key_sightings_by_scan_location ON key_sightings(scan_id, location_id);
+-- Version 17: `position`, the key's place among its file's keys, so a batch written again (or a file read again
+-- after --resume) adds no key twice while a file's two encrypted keys stay two. sqlite_schema.cpp adds the column
+-- (kAddedColumns), numbers an older file's keys in the order they were stored, and adds the unique index
+-- key_sightings_once (scan_id, location_id, position) (kKeysOnce).
 
 -- Problems with inputs (level 'error') and things worth knowing about them (level 'note').
 CREATE TABLE IF NOT EXISTS scan_events (
@@ -237,12 +187,28 @@ CREATE TABLE IF NOT EXISTS scan_labels (
     value   TEXT    NOT NULL,
     PRIMARY KEY (scan_id, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS location_labels (
+    scan_id     INTEGER NOT NULL REFERENCES scans(id),
+    location_id INTEGER NOT NULL REFERENCES locations(id),
+    key         TEXT    NOT NULL,
+    value       TEXT    NOT NULL,
+    PRIMARY KEY (scan_id, location_id, key)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS endpoint_labels (
     scan_id     INTEGER NOT NULL REFERENCES scans(id),
     endpoint_id INTEGER NOT NULL REFERENCES endpoints(id),
     key         TEXT    NOT NULL,
     value       TEXT    NOT NULL,
     PRIMARY KEY (scan_id, endpoint_id, key)
+) WITHOUT ROWID;
+
+-- The file sightings that are trust-store entries (anchors), not chains a service uses: a location holding any
+-- is a trust store.
+CREATE TABLE IF NOT EXISTS anchor_sightings (
+    scan_id     INTEGER NOT NULL REFERENCES scans(id),
+    location_id INTEGER NOT NULL REFERENCES locations(id),
+    position    INTEGER NOT NULL,
+    PRIMARY KEY (scan_id, location_id, position)
 ) WITHOUT ROWID;
 
 -- Who issued whom, among the certificates in the inventory: the issuer's subject is the certificate's issuer,
@@ -345,8 +311,29 @@ CREATE TABLE IF NOT EXISTS scan_owners (
 --                      hostname_match is 0 only for mismatched.
 --   name_check_detail  TEXT NOT NULL DEFAULT '': the name checked and what against, e.g.
 --                      "orders.internal matches DNS:orders.internal", "10.0.0.5 not in IP SANs [10.0.0.6]".
--- Schema version 8: a sighting's role from how it is held (anchor_sightings, system_anchor_sightings and
--- key_certificate_sightings above; sqlite_schema.cpp pairs the certificates and keys an older file stored).
+-- Schema version 8: a sighting's role from how it is held, and who maintains a trust store.
+-- The file sightings that are the certificate of a private key held with them in the file (a keystore's key
+-- entry, a PKCS#12 with its key, a PEM with its key): a service's own certificate, a leaf whatever its CA flag.
+CREATE TABLE IF NOT EXISTS key_certificate_sightings (
+    scan_id     INTEGER NOT NULL REFERENCES scans(id),
+    location_id INTEGER NOT NULL REFERENCES locations(id),
+    position    INTEGER NOT NULL,
+    PRIMARY KEY (scan_id, location_id, position)
+) WITHOUT ROWID;
+-- The anchor sightings of trust stores an OS package maintains (ca-certificates, a JRE's cacerts): the
+-- distribution refreshes them, so their stale and expired roots are not the host's people's to fix.
+CREATE TABLE IF NOT EXISTS system_anchor_sightings (
+    scan_id     INTEGER NOT NULL REFERENCES scans(id),
+    location_id INTEGER NOT NULL REFERENCES locations(id),
+    position    INTEGER NOT NULL,
+    PRIMARY KEY (scan_id, location_id, position)
+) WITHOUT ROWID;
+-- Version 8 pairs the certificates and keys older versions stored the way the scanner now does: a certificate
+-- whose public key is that of a key in the same file. Which stores are the system's the next scan says.
+INSERT OR IGNORE INTO key_certificate_sightings
+    SELECT s.scan_id, s.location_id, s.position FROM key_sightings k
+    JOIN sightings s ON s.scan_id = k.scan_id AND s.location_id = k.location_id
+    JOIN certificates c ON c.id = s.certificate_id AND c.spki_sha256 = k.spki_sha256;
 -- Schema version 9: the state of each place, from what the scans looked at. A place with no row here is present
 -- (seen by the latest scan that looked at it). 'gone': a scan looked where it was (walked its root, probed its
 -- address and port, or scanned the same targets) and it was not there; it leaves the current view. 'unseen':
@@ -420,5 +407,3 @@ INSERT OR REPLACE INTO endpoint_latest SELECT el.endpoint_id, (SELECT max(o.scan
 
 -- Schema version 19: no change here. On PostgreSQL (pg_schema.sql) the per-scan tables drop their foreign keys,
 -- which SQLite declares and never enforced; the version tells an older certfleet that the server's layout moved on.
-
--- Schema version 21: file places' contents stored once per version (location_versions and the tables after it).

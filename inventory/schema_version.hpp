@@ -4,6 +4,6 @@
 
 namespace certfleet::inventory {
 
-inline constexpr int kSchemaVersion = 21;
+inline constexpr int kSchemaVersion = 20;
 
 }  // namespace certfleet::inventory

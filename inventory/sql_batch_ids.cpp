@@ -80,13 +80,7 @@ constexpr KeyedTable kEndpoints{
     "INSERT INTO endpoints (host, address, port, server_name, site) VALUES ", "?, ?, ?, ?, ?",
     " ON CONFLICT DO NOTHING RETURNING id, host, address, port, server_name, site", 5};
 
-constexpr KeyedTable kPlaceVersions{
-    "SELECT id, location_id, content_sha256 FROM location_versions WHERE location_id = ? AND content_sha256 = ?",
-    "SELECT v.* FROM unnest(?::BIGINT[], ?::TEXT[]) AS k(location_id, content_sha256) JOIN LATERAL (SELECT id, "
-    "location_id, content_sha256 FROM location_versions WHERE location_id = k.location_id AND content_sha256 = "
-    "k.content_sha256 LIMIT 1) v ON TRUE",
-    "INSERT INTO location_versions (location_id, content_sha256) VALUES ", "?, ?",
-    " ON CONFLICT DO NOTHING RETURNING id, location_id, content_sha256", 2};
+std::string key_text(const std::vector<BulkInsert::Value>& values) { return inventory::key_text(values.data(), values.size()); }
 
 std::string key_text(Statement& row, std::size_t columns) {
     std::string key;
@@ -246,8 +240,7 @@ void SqlInventory::store_certificates(ScanId scan, const std::vector<Certificate
 // unique key per row, not `path IN (...)`: before the table has statistics (a new server inventory's first scan)
 // PostgreSQL would read every place of the host for each chunk. On PostgreSQL the keys go as arrays instead.
 void SqlInventory::resolve_keys(const KeyedTable& table, const std::vector<std::vector<BulkInsert::Value>>& keys,
-                                std::unordered_map<std::string, std::int64_t>& ids, MissingKeys missing_keys,
-                                std::unordered_set<std::string>* inserted_here) {
+                                std::unordered_map<std::string, std::int64_t>& ids) {
     ids.clear();
     struct Wanted {
         const std::vector<BulkInsert::Value>* values;
@@ -296,17 +289,12 @@ void SqlInventory::resolve_keys(const KeyedTable& table, const std::vector<std::
     std::vector<const Wanted*> all;
     for (const auto& row : wanted) all.push_back(&row);
     read_stored(all);
-    if (missing_keys == MissingKeys::leave) return;
     const auto missing = not_yet_known(all);
     for_each_chunk(missing.size(), [&](std::size_t first, std::size_t count) {
         auto& insert =
             generated_statement(std::string(table.insert) + rows_of(table.row, count) + table.returning);
         bind_keys(insert, missing, first, count);
-        while (insert.step()) {
-            std::string key = key_text(insert, table.key_columns);
-            if (inserted_here) inserted_here->insert(key);
-            ids.emplace(std::move(key), insert.integer(0));
-        }
+        while (insert.step()) ids.emplace(key_text(insert, table.key_columns), insert.integer(0));
     });
     // Stored by another writer between the look-up and the insert.
     const auto raced = not_yet_known(missing);
@@ -314,27 +302,14 @@ void SqlInventory::resolve_keys(const KeyedTable& table, const std::vector<std::
     if (!not_yet_known(raced).empty()) throw InventoryError("a row another writer stored could not be read back");
 }
 
-void SqlInventory::resolve_places(const std::vector<PlaceContent>& contents) {
+void SqlInventory::resolve_places(const std::vector<FileObservations>& batch) {
     std::vector<std::vector<BulkInsert::Value>> keys;
-    for (const auto& content : contents) keys.push_back(file_place_key(file_host_, content.path, content.format));
+    for (const auto& observations : batch) {
+        for (const auto& sighting : observations.certificates)
+            keys.push_back(file_place_key(file_host_, sighting.location.path, sighting.location.format));
+        for (const auto& key : observations.keys) keys.push_back(file_place_key(file_host_, key.path, key.format));
+    }
     resolve_keys(kFilePlaces, keys, place_ids_);
-}
-
-std::vector<BulkInsert::Value> SqlInventory::version_key(const PlaceContent& content) const {
-    return {location_id(content.path, content.format), content.digest};
-}
-
-void SqlInventory::find_versions(const std::vector<PlaceContent>& contents,
-                                 std::unordered_map<std::string, std::int64_t>& ids) {
-    std::vector<std::vector<BulkInsert::Value>> keys;
-    for (const auto& content : contents) keys.push_back(version_key(content));
-    resolve_keys(kPlaceVersions, keys, ids, MissingKeys::leave);
-}
-
-void SqlInventory::store_versions(const std::vector<std::vector<BulkInsert::Value>>& keys,
-                                  std::unordered_map<std::string, std::int64_t>& ids,
-                                  std::unordered_set<std::string>& inserted_here) {
-    resolve_keys(kPlaceVersions, keys, ids, MissingKeys::store, &inserted_here);
 }
 
 void SqlInventory::resolve_endpoints(const std::vector<EndpointObservationRecord>& batch) {

@@ -88,8 +88,8 @@ void SqlInventory::conclude(ScanId scan, ScanStatus status) {
     serialize_conclusions();
     // One statement per table the scan wrote, each reading it in its index's order (a UNION of two would sort
     // every row through a temporary B-tree first).
-    // A row already as recent (or as old) as the scan is left alone, so the second of the certificates'
-    // statements rewrites only the rows the first did not bring.
+    // A row already as recent (or as old) as the scan is left alone, so the second table of a pair rewrites
+    // only the rows the first did not bring.
     static constexpr const char* kLatestPlace =
         " GROUP BY location_id ORDER BY location_id ON CONFLICT (location_id) DO UPDATE SET scan_id = "
         "excluded.scan_id WHERE excluded.scan_id > location_latest.scan_id";
@@ -100,7 +100,9 @@ void SqlInventory::conclude(ScanId scan, ScanStatus status) {
         "excluded.last_scan ELSE certificate_seen.last_scan END WHERE excluded.first_scan < "
         "certificate_seen.first_scan OR excluded.last_scan > certificate_seen.last_scan";
     const std::string conclusions[] = {
-        std::string("INSERT INTO location_latest (location_id, scan_id) SELECT location_id, ?1 FROM location_scans "
+        std::string("INSERT INTO location_latest (location_id, scan_id) SELECT location_id, ?1 FROM sightings "
+                    "WHERE scan_id = ?1") + kLatestPlace,
+        std::string("INSERT INTO location_latest (location_id, scan_id) SELECT location_id, ?1 FROM key_sightings "
                     "WHERE scan_id = ?1") + kLatestPlace,
         // An endpoint keeps pointing at the certificates it last presented when this probe found none.
         "INSERT INTO endpoint_latest (endpoint_id, scan_id) SELECT endpoint_id, ?1 FROM endpoint_observations "

@@ -90,8 +90,9 @@ void SqlQueries::compare_with_previous_look(ScanId scan, Coverage& coverage) {
     if (previous.step()) coverage.previous_scan = previous.integer(0);
     previous.reset();
     Statement seen(db_,
-                   "SELECT (SELECT count(*) FROM location_scans WHERE scan_id = ?1) + (SELECT count(*) FROM "
-                   "endpoint_observations WHERE scan_id = ?1 AND status = 'tls')");
+                   "SELECT (SELECT count(*) FROM (SELECT location_id FROM sightings WHERE scan_id = ?1 UNION SELECT "
+                   "location_id FROM key_sightings WHERE scan_id = ?1) files) + (SELECT count(*) FROM endpoint_observations "
+                   "WHERE scan_id = ?1 AND status = 'tls')");
     const auto seen_in = [&](ScanId id) {
         seen.bind(1, id);
         seen.step();

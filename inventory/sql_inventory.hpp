@@ -10,14 +10,12 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "inventory/bulk_insert.hpp"
 #include "inventory/concurrent_issuance.hpp"
 #include "inventory/inventory.hpp"
-#include "inventory/place_contents.hpp"
 #include "inventory/sqlite_support.hpp"
 
 namespace certfleet::inventory {
@@ -78,12 +76,12 @@ private:
         // that overlap) they go again as statements, which keep the row the table's conflict clause says.
         void flush();
         void discard();
-        std::array<BulkInsert*, 8> all() {
-            return {&location_scans,     &version_sightings, &version_keys, &version_labels,
-                    &endpoint_sightings, &endpoint_labels,   &issuer_links, &endpoint_observations};
+        std::array<BulkInsert*, 10> all() {
+            return {&sightings,          &anchors,         &system_anchors, &key_certificates,     &keys,
+                    &location_labels,    &endpoint_sightings, &endpoint_labels, &issuer_links, &endpoint_observations};
         }
         SqlConnection& db;
-        BulkInsert location_scans, version_sightings, version_keys, version_labels, endpoint_sightings,
+        BulkInsert sightings, anchors, system_anchors, key_certificates, keys, location_labels, endpoint_sightings,
             endpoint_labels, issuer_links, endpoint_observations;
     };
 
@@ -133,12 +131,9 @@ private:
     Statement& statement(const char* sql);
 
     // sql_observation_writer.cpp
-    // Each place's row for the scan, with the rows of the versions this writer is the first to store.
-    void record_versions(ScanId scan, const std::vector<PlaceContent>& contents,
-                         const std::unordered_map<std::string, std::int64_t>& stored_versions);
-    void record_version_rows(std::int64_t version, std::int64_t place, const PlaceContent& content);
-    void record_events(ScanId scan, const FileObservations& observations);
+    void record_one(ScanId scan, const FileObservations& observations);
     void record_endpoint(ScanId scan, const EndpointObservationRecord& record);
+    void label_location(ScanId scan, std::int64_t location, const Labels& labels);
     void ask_who_issued(std::int64_t id, const CertInfo& c, const std::shared_ptr<const Bytes>& der);
     void store_issuer_links();
 
@@ -149,22 +144,9 @@ private:
     };
     void resolve_certificates(ScanId scan, const std::vector<CertificateRef>& seen);
     void store_certificates(ScanId scan, const std::vector<CertificateRef>& seen);
-    // What resolve_keys does with a key no row has yet.
-    enum class MissingKeys { store, leave };
-    // The ids of the rows with these keys (by key_text) into `ids`, stored first where missing unless `missing`
-    // says to leave them; the keys of the rows this call stored go to `inserted_here` when given.
     void resolve_keys(const KeyedTable& table, const std::vector<std::vector<BulkInsert::Value>>& keys,
-                      std::unordered_map<std::string, std::int64_t>& ids, MissingKeys missing = MissingKeys::store,
-                      std::unordered_set<std::string>* inserted_here = nullptr);
-    void resolve_places(const std::vector<PlaceContent>& contents);
-    // A content's version key: its place's id and its digest.
-    std::vector<BulkInsert::Value> version_key(const PlaceContent& content) const;
-    // The ids of the versions of these contents stored already, by key_text of their version keys.
-    void find_versions(const std::vector<PlaceContent>& contents, std::unordered_map<std::string, std::int64_t>& ids);
-    // The ids of the versions with these keys, stored where missing; the keys of those this call stored go to
-    // `inserted_here`: their rows are this writer's to store.
-    void store_versions(const std::vector<std::vector<BulkInsert::Value>>& keys,
-                        std::unordered_map<std::string, std::int64_t>& ids, std::unordered_set<std::string>& inserted_here);
+                      std::unordered_map<std::string, std::int64_t>& ids);
+    void resolve_places(const std::vector<FileObservations>& batch);
     void resolve_endpoints(const std::vector<EndpointObservationRecord>& batch);
     std::int64_t certificate_id(const CertInfo& c) const;
     std::int64_t location_id(const std::string& path, SourceFormat format) const;

@@ -2,7 +2,6 @@
 // issuer checks they bring.
 #include <algorithm>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "core/issuance.hpp"
 #include "inventory/sql_inventory.hpp"
@@ -14,19 +13,19 @@ namespace {
 using Repeats = BulkTable::Repeats;
 constexpr const char* kKeepFirst = " ON CONFLICT DO NOTHING";
 
-// A scan's row for each place; a place recorded again in one scan (a batch stored again) is at its later version.
-constexpr BulkTable kLocationScans{"location_scans", "(scan_id, location_id, version_id)", 3, 2, Repeats::keep_last,
-                                   " ON CONFLICT (scan_id, location_id) DO UPDATE SET version_id = excluded.version_id",
-                                   true};
-// A version's rows are written by the one writer whose insert made it (record_versions), once.
-constexpr BulkTable kVersionSightings{"version_sightings",
-                                      "(version_id, position, location_id, certificate_id, anchor, system_anchor, "
-                                      "with_key)",
-                                      7, 2, Repeats::keep_first, kKeepFirst, true};
-constexpr BulkTable kVersionKeys{"version_keys", "(version_id, position, spki_sha256, state)", 4, 2,
-                                 Repeats::keep_first, kKeepFirst, true};
-constexpr BulkTable kVersionLabels{"version_labels", "(version_id, key, value)", 3, 2, Repeats::keep_first, kKeepFirst,
-                                   true};
+constexpr BulkTable kSightings{"sightings", "(scan_id, location_id, position, certificate_id)", 4, 3,
+                               Repeats::keep_first, kKeepFirst, true};
+constexpr BulkTable kAnchors{"anchor_sightings", "(scan_id, location_id, position)", 3, 3, Repeats::keep_first,
+                             kKeepFirst, true};
+constexpr BulkTable kSystemAnchors{"system_anchor_sightings", "(scan_id, location_id, position)", 3, 3,
+                                   Repeats::keep_first, kKeepFirst, true};
+constexpr BulkTable kKeyCertificates{"key_certificate_sightings", "(scan_id, location_id, position)", 3, 3,
+                                     Repeats::keep_first, kKeepFirst, true};
+constexpr BulkTable kKeys{"key_sightings", "(scan_id, location_id, position, spki_sha256, state)", 5, 3,
+                          Repeats::keep_first, kKeepFirst, true};
+constexpr BulkTable kLocationLabels{"location_labels", "(scan_id, location_id, key, value)", 4, 3, Repeats::keep_last,
+                                    " ON CONFLICT (scan_id, location_id, key) DO UPDATE SET value = excluded.value",
+                                    true};
 constexpr BulkTable kEndpointSightings{"endpoint_sightings", "(scan_id, endpoint_id, position, certificate_id)", 4, 3,
                                        Repeats::keep_first, kKeepFirst, true};
 constexpr BulkTable kEndpointLabels{"endpoint_labels", "(scan_id, endpoint_id, key, value)", 4, 3, Repeats::keep_last,
@@ -62,10 +61,12 @@ constexpr BulkTable kEndpointObservations{
 
 SqlInventory::SightingRows::SightingRows(SqlConnection& connection)
     : db(connection),
-      location_scans(db, kLocationScans),
-      version_sightings(db, kVersionSightings),
-      version_keys(db, kVersionKeys),
-      version_labels(db, kVersionLabels),
+      sightings(db, kSightings),
+      anchors(db, kAnchors),
+      system_anchors(db, kSystemAnchors),
+      key_certificates(db, kKeyCertificates),
+      keys(db, kKeys),
+      location_labels(db, kLocationLabels),
       endpoint_sightings(db, kEndpointSightings),
       endpoint_labels(db, kEndpointLabels),
       issuer_links(db, kIssuerLinks),
@@ -90,27 +91,16 @@ void SqlInventory::SightingRows::discard() {
     for (auto* rows : all()) rows->discard();
 }
 
-// A place's content already stored as a version (an unchanged place: most of a scan's) costs the scan one row.
-// Versions are looked up first, so only the certificates of new contents are looked up or stored.
 void SqlInventory::record(ScanId scan, const std::vector<FileObservations>& batch) {
-    const auto contents = place_contents(batch);
-    std::unordered_map<std::string, std::int64_t> stored_versions;  // by version key: versions before this batch
-    in_transaction([&] {
-        resolve_places(contents);
-        find_versions(contents, stored_versions);
-    });
     std::vector<CertificateRef> certificates;
-    for (const auto& content : contents)
-        if (!stored_versions.contains(key_text(version_key(content))))
-            for (const auto* sighting : content.certificates)
-                certificates.push_back({sighting->cert.get(), &sighting->der});
-    if (!certificates.empty()) store_certificates(scan, certificates);
+    for (const auto& observations : batch)
+        for (const auto& sighting : observations.certificates) certificates.push_back({sighting.cert.get(), &sighting.der});
+    store_certificates(scan, certificates);
     in_transaction([&] {
-        if (place_ids_.empty()) resolve_places(contents);  // a rollback forgot them
-        if (certificate_ids_.empty() && !certificates.empty()) resolve_certificates(scan, certificates);
+        if (certificate_ids_.empty()) resolve_certificates(scan, certificates);  // a rollback forgot them
         store_issuer_links();
-        record_versions(scan, contents, stored_versions);
-        for (const auto& observations : batch) record_events(scan, observations);
+        resolve_places(batch);
+        for (const auto& observations : batch) record_one(scan, observations);
         rows_->flush();
     });
 }
@@ -158,36 +148,29 @@ void SqlInventory::store_issuer_links() {
     for (const auto& [certificate, issuer] : issuance_checks_.take_issued()) rows_->issuer_links.add(certificate, issuer);
 }
 
-void SqlInventory::record_versions(ScanId scan, const std::vector<PlaceContent>& contents,
-                                   const std::unordered_map<std::string, std::int64_t>& stored_versions) {
-    std::vector<std::vector<BulkInsert::Value>> missing;
-    for (const auto& content : contents)
-        if (auto key = version_key(content); !stored_versions.contains(key_text(key))) missing.push_back(std::move(key));
-    std::unordered_map<std::string, std::int64_t> new_versions;
-    std::unordered_set<std::string> inserted_here;
-    store_versions(missing, new_versions, inserted_here);
-    for (const auto& content : contents) {
-        const std::string key = key_text(version_key(content));
-        const auto stored = stored_versions.find(key);
-        const std::int64_t version = stored != stored_versions.end() ? stored->second : new_versions.at(key);
-        const std::int64_t place = location_id(content.path, content.format);
-        if (inserted_here.contains(key)) record_version_rows(version, place, content);
-        rows_->location_scans.add(scan, place, version);
+void SqlInventory::record_one(ScanId scan, const FileObservations& observations) {
+    // Each place once: a file's certificates share it, and a keystore's keys are where its certificates are.
+    std::int64_t labelled = 0;
+    const auto place = [&](const std::string& path, SourceFormat format) {
+        const std::int64_t id = location_id(path, format);
+        if (id != labelled) label_location(scan, id, observations.labels);
+        labelled = id;
+        return id;
+    };
+    for (const auto& sighting : observations.certificates) {
+        const std::int64_t cert = certificate_id(*sighting.cert);
+        const std::int64_t location = place(sighting.location.path, sighting.location.format);
+        const auto position = static_cast<std::int64_t>(sighting.location.index);
+        rows_->sightings.add(scan, location, position, cert);
+        if (sighting.trust_anchor) rows_->anchors.add(scan, location, position);
+        if (sighting.trust_anchor && sighting.system_store) rows_->system_anchors.add(scan, location, position);
+        if (sighting.with_private_key) rows_->key_certificates.add(scan, location, position);
     }
-}
-
-void SqlInventory::record_version_rows(std::int64_t version, std::int64_t place, const PlaceContent& content) {
-    for (const auto* sighting : content.certificates)
-        rows_->version_sightings.add(version, static_cast<std::int64_t>(sighting->location.index), place,
-                                     certificate_id(*sighting->cert), static_cast<std::int64_t>(sighting->trust_anchor),
-                                     static_cast<std::int64_t>(sighting->trust_anchor && sighting->system_store),
-                                     static_cast<std::int64_t>(sighting->with_private_key));
-    for (const auto& [position, key] : content.keys)
-        rows_->version_keys.add(version, position, key->spki_sha256, std::string(to_string(key->state)));
-    for (const auto& label : content.labels) rows_->version_labels.add(version, label.key, label.value);
-}
-
-void SqlInventory::record_events(ScanId scan, const FileObservations& observations) {
+    std::unordered_map<std::int64_t, std::int64_t> keys_at;  // place -> its keys so far
+    for (const auto& key : observations.keys) {
+        const std::int64_t location = place(key.path, key.format);
+        rows_->keys.add(scan, location, keys_at[location]++, key.spki_sha256, std::string(to_string(key.state)));
+    }
     for (const auto& event : observations.events) {
         statement("INSERT INTO scan_events (scan_id, level, location, reason, detail) VALUES (?,?,?,?,?) "
                   "ON CONFLICT DO NOTHING")
@@ -222,6 +205,10 @@ void SqlInventory::record_endpoint(ScanId scan, const EndpointObservationRecord&
                                       certificate_id(*link.cert));
     }
     for (const auto& l : record.labels) rows_->endpoint_labels.add(scan, endpoint, l.key, l.value);
+}
+
+void SqlInventory::label_location(ScanId scan, std::int64_t location, const Labels& labels) {
+    for (const auto& l : labels) rows_->location_labels.add(scan, location, l.key, l.value);
 }
 
 }  // namespace certfleet::inventory

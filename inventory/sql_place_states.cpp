@@ -42,8 +42,9 @@ void SqlInventory::conclude_place_states(ScanId scan, ScanStatus status) {
 void SqlInventory::mark_present_again(ScanId scan) {
     Statement present(db_,
                       "INSERT INTO place_transitions (scan_id, kind, place_id, state, reason) SELECT ?1, "
-                      "p.kind, p.place_id, 'present', '' FROM place_states p WHERE (p.kind = 0 AND EXISTS (SELECT 1 "
-                      "FROM location_scans s WHERE s.scan_id = ?1 AND s.location_id = p.place_id)) OR (p.kind = 1 "
+                      "p.kind, p.place_id, 'present', '' FROM place_states p WHERE (p.kind = 0 AND (EXISTS (SELECT 1 "
+                      "FROM sightings s WHERE s.scan_id = ?1 AND s.location_id = p.place_id) OR EXISTS (SELECT 1 "
+                      "FROM key_sightings k WHERE k.scan_id = ?1 AND k.location_id = p.place_id))) OR (p.kind = 1 "
                       "AND EXISTS (SELECT 1 FROM endpoint_observations o WHERE o.scan_id = ?1 AND o.endpoint_id = "
                       "p.place_id AND o.status = 'tls')) ON CONFLICT (scan_id, kind, place_id) DO UPDATE SET state = "
                       "excluded.state, reason = excluded.reason");

@@ -254,7 +254,7 @@ void SqlQueries::load_keys(const Filter& filter, ScanContents& contents) {
                           " ll CROSS JOIN key_sightings k ON k.scan_id = ll.scan_id AND k.location_id = ll.location_id "
                           "JOIN locations l ON l.id = k.location_id";
     Statement select(db_, ("SELECT k.spki_sha256, k.state, l.path, l.format FROM " + source +
-                           " ORDER BY k.spki_sha256 IS NULL, k.spki_sha256, l.path, k.position")
+                           " ORDER BY k.spki_sha256 IS NULL, k.spki_sha256, l.path, k.id")
                               .c_str());
     bind_view(select, filter);
     while (select.step()) {

@@ -62,7 +62,7 @@ public:
                              .c_str()),
           keys_(db, "SELECT k.location_id, l.path, l.format, k.spki_sha256, k.state FROM key_sightings k JOIN "
                     "locations l ON l.id = k.location_id WHERE k.scan_id = ? AND k.location_id BETWEEN ? AND ? ORDER "
-                    "BY k.location_id, k.position"),
+                    "BY k.location_id, k.id"),
           labels_(db, "SELECT location_id, key, value FROM location_labels WHERE scan_id = ? AND location_id BETWEEN ? "
                       "AND ? ORDER BY location_id, key") {}
 
@@ -159,7 +159,8 @@ void SqlQueries::scan_observations(ScanId scan, std::size_t batch, const Observa
     if (!load_scan_record(db_, scan, false)) throw InventoryError("no scan " + std::to_string(scan) + " in " + path_);
     batch = std::max<std::size_t>(batch, 1);
     const auto locations = ids_of_scan(db_,
-                                       "SELECT location_id FROM location_scans WHERE scan_id = ?1 ORDER BY 1",
+                                       "SELECT location_id FROM sightings WHERE scan_id = ?1 UNION SELECT location_id "
+                                       "FROM key_sightings WHERE scan_id = ?1 ORDER BY 1",
                                        scan);
     FilePlaceReader places(db_);
     in_id_ranges(locations, batch, [&](std::int64_t first, std::int64_t last) { to.files(places.read(scan, first, last)); });

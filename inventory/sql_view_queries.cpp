@@ -117,8 +117,9 @@ void SqlQueries::as_of_view(const Filter& filter) {
     // scan get NULL and are deleted after (a WHERE on the probe would run it twice).
     Statement locations(db_,
                         "INSERT INTO as_of_location SELECT ll.location_id, CASE WHEN ll.scan_id <= ?1 THEN "
-                        "ll.scan_id ELSE (SELECT x.id FROM scans x WHERE x.id <= ?1 AND EXISTS (SELECT 1 FROM "
-                        "location_scans s WHERE s.scan_id = x.id AND s.location_id = ll.location_id) ORDER BY "
+                        "ll.scan_id ELSE (SELECT x.id FROM scans x WHERE x.id <= ?1 AND (EXISTS (SELECT 1 FROM "
+                        "sightings s WHERE s.scan_id = x.id AND s.location_id = ll.location_id) OR EXISTS (SELECT 1 "
+                        "FROM key_sightings k WHERE k.scan_id = x.id AND k.location_id = ll.location_id)) ORDER BY "
                         "x.id DESC LIMIT 1) END FROM location_latest ll");
     locations.bind(1, *filter.as_of).run();
     // An endpoint's certificates are those of its latest probe that presented any, as endpoint_latest keeps them.

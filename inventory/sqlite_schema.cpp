@@ -2,7 +2,6 @@
 #include <sys/stat.h>
 
 #include "core/host_identity.hpp"
-#include "inventory/place_versions_migration.hpp"
 #include "inventory/sql_queries.hpp"
 #include "inventory/sqlite_support.hpp"
 
@@ -35,6 +34,8 @@ constexpr AddedColumn kAddedColumns[] = {
     // Version 16: whether the server asked for a client certificate, and from which CAs.
     {"endpoint_observations", "client_auth", "TEXT NOT NULL DEFAULT 'none'"},
     {"endpoint_observations", "client_ca_names", "TEXT NOT NULL DEFAULT '[]'"},
+    // Version 17: a key's place among its file's keys.
+    {"key_sightings", "position", "INTEGER NOT NULL DEFAULT 0"},
     // Version 18: the hybrid post-quantum key exchanges the server would choose.
     {"endpoint_observations", "hybrid_groups", "TEXT NOT NULL DEFAULT '[]'"},
 };
@@ -50,6 +51,12 @@ constexpr const char* kEventsOnce =
     "DELETE FROM scan_events WHERE id NOT IN (SELECT min(id) FROM scan_events GROUP BY scan_id, level, location, "
     "reason, detail); CREATE UNIQUE INDEX IF NOT EXISTS scan_events_once ON scan_events(scan_id, level, location, "
     "reason, detail)";
+
+// Version 17: a key once per place and position (schema.sql); an older file's keys numbered as they were stored.
+constexpr const char* kKeysOnce =
+    "UPDATE key_sightings SET position = r.n FROM (SELECT id, row_number() OVER (PARTITION BY scan_id, location_id "
+    "ORDER BY id) - 1 AS n FROM key_sightings) r WHERE r.id = key_sightings.id AND key_sightings.position != r.n; "
+    "CREATE UNIQUE INDEX IF NOT EXISTS key_sightings_once ON key_sightings(scan_id, location_id, position)";
 
 // How many of `table`'s columns are named `column` (0 or 1), or all its columns when `column` is empty.
 std::int64_t column_count(SqlConnection& db, const std::string& table, const std::string& column = "") {
@@ -108,8 +115,7 @@ void migrate_schema(sqlite3* handle) {
                          "'scan_labels','location_labels','endpoint_labels','anchor_sightings',"
                          "'certificate_issuers','location_latest','endpoint_latest','certificate_seen',"
                          "'findings','scan_owners','key_certificate_sightings','system_anchor_sightings',"
-                         "'place_states','place_transitions','forgotten_inputs','scan_runs','location_versions',"
-                         "'location_scans','version_sightings','version_keys','version_labels')");
+                         "'place_states','place_transitions','forgotten_inputs','scan_runs')");
     tables.step();
     const bool foreign = tables.integer(0) > 0;
     tables.reset();
@@ -118,15 +124,11 @@ void migrate_schema(sqlite3* handle) {
     try {
         add_location_hosts(db);
         add_endpoint_sites(db);
-        const bool per_scan_places = set_aside_per_scan_place_tables(db);
         db.exec(kSchemaSql);
-        if (per_scan_places) {
-            convert_per_scan_place_tables(db);
-            db.exec(kSchemaSql);  // its fills from older versions' rows read the converted ones
-        }
         add_missing_columns(db);
         db.exec(kScanUuids);
         db.exec(kEventsOnce);
+        db.exec(kKeysOnce);
         db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
         db.exec("COMMIT");
     } catch (...) {

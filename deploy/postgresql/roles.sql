@@ -32,7 +32,7 @@ $$;
 
 REVOKE INSERT ON certfleet_schema FROM certfleet_scanner;
 -- What a scan updates: its own row and labels, its observations, and the views across scans.
-GRANT UPDATE ON scans, scan_owners, scan_progress, scan_labels, location_scans, endpoint_labels,
+GRANT UPDATE ON scans, scan_owners, scan_progress, scan_labels, location_labels, endpoint_labels,
     endpoint_observations, location_latest, endpoint_latest, certificate_seen, place_states, place_transitions,
     forgotten_inputs TO certfleet_scanner;
 GRANT DELETE ON findings, place_states TO certfleet_scanner;

@@ -50,7 +50,7 @@ TEST_CASE("e2e postgres: the scanner and reader roles of roles.sql", "[e2e][pg][
     INFO(forget.err);
     CHECK(forget.exit_code == 0);
     // ... but cannot delete what scans saw.
-    for (const char* table : {"scans", "location_scans", "version_sightings", "certificates", "place_transitions"}) {
+    for (const char* table : {"scans", "sightings", "certificates", "place_transitions"}) {
         const auto erase = psql_as("dc1_scanner", "roles", {"-c", std::string("DELETE FROM ") + table});
         INFO(table);
         CHECK(erase.exit_code != 0);

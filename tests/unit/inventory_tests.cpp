@@ -15,7 +15,6 @@
 #include "inventory/analysis.hpp"
 #include "inventory/inventory.hpp"
 #include "testkit/cert_factory.hpp"
-#include "tests/unit/per_scan_place_tables.hpp"
 #include "tests/unit/store_fixture.hpp"
 
 using namespace certfleet;
@@ -24,7 +23,7 @@ using namespace certfleet::testing;
 namespace {
 
 // The schema version this build migrates every older inventory to.
-const std::string kCurrentSchema = "21";
+const std::string kCurrentSchema = "20";
 
 CertificateSighting sighting(const TestCert& cert, const std::string& path, SourceFormat format, int index) {
     return CertificateSighting{std::make_shared<const CertInfo>(describe_certificate(cert.der)),
@@ -33,11 +32,6 @@ CertificateSighting sighting(const TestCert& cert, const std::string& path, Sour
 
 // Runs SQL on the inventory's file the way another program would; returns the first column of the first row.
 std::string sql_value(const std::string& path, const std::string& sql) { return store_value(Store::sqlite, path, sql); }
-
-// Makes the current inventory at `path` one of an older version: back to the per-scan place tables, then `sql`.
-void make_older(const std::string& path, const std::string& sql) {
-    sql_value(path, as_per_scan_place_tables(false) + "; " + sql);
-}
 
 }  // namespace
 
@@ -180,7 +174,7 @@ TEST_CASE("inventory: a version 11 inventory gains runs, its scans in none", "[i
         scan = inv->begin_scan("files", "{}", {});
         inv->finish_scan(scan, inventory::ScanStatus::complete, {});
     }
-    make_older(path, "DROP TABLE scan_runs; PRAGMA user_version = 11");
+    sql_value(path, "DROP TABLE scan_runs; PRAGMA user_version = 11");
 
     auto inv = inventory::open_sqlite_inventory(path);
     CHECK(sql_value(path, "PRAGMA user_version") == kCurrentSchema);
@@ -212,7 +206,7 @@ TEST_CASE("inventory: a version 13 inventory's endpoints are in no site, the sam
         inv->finish_scan(scan, inventory::ScanStatus::complete, {});
     }
     // As version 13 left it: an endpoint was (host, address, port, server name) wherever it was scanned from.
-    make_older(path, "CREATE TABLE old_endpoints (id INTEGER PRIMARY KEY, host TEXT NOT NULL, address TEXT NOT NULL, "
+    sql_value(path, "CREATE TABLE old_endpoints (id INTEGER PRIMARY KEY, host TEXT NOT NULL, address TEXT NOT NULL, "
                     "port INTEGER NOT NULL, server_name TEXT NOT NULL, UNIQUE (host, address, port, server_name)); "
                     "INSERT INTO old_endpoints SELECT id, host, address, port, server_name FROM endpoints; DROP TABLE "
                     "endpoints; ALTER TABLE old_endpoints RENAME TO endpoints; PRAGMA user_version = 13");
@@ -246,7 +240,7 @@ TEST_CASE("inventory: an older inventory is brought up to date with its scans ke
     }
     // As version 4 left it: its indexes led by certificate, by place and by key, and no key file in the current
     // view.
-    make_older(path,
+    sql_value(path,
               "CREATE INDEX sightings_by_location ON sightings(location_id, scan_id); CREATE INDEX "
               "key_sightings_by_spki ON key_sightings(spki_sha256, scan_id); DROP INDEX "
               "certificates_by_first_seen_spki; CREATE INDEX certificates_by_spki ON certificates(spki_sha256); "
@@ -295,7 +289,7 @@ TEST_CASE("inventory: a version 7 inventory gains name checks, its verdicts read
         inv->finish_scan(old_scan, inventory::ScanStatus::complete, {});
     }
     // As version 7 left it: the outcome in hostname_match alone.
-    make_older(path, "ALTER TABLE endpoint_observations DROP COLUMN name_check; ALTER TABLE endpoint_observations "
+    sql_value(path, "ALTER TABLE endpoint_observations DROP COLUMN name_check; ALTER TABLE endpoint_observations "
                     "DROP COLUMN name_check_detail; PRAGMA user_version = 7");
 
     auto inv = inventory::open_sqlite_inventory(path);
@@ -333,7 +327,7 @@ TEST_CASE("inventory: version 8 finds which certificates older versions stored w
         inv->finish_scan(scan, inventory::ScanStatus::complete, {});
     }
     // As version 7 left it: no table of these facts.
-    make_older(path, "DROP TABLE key_certificate_sightings; DROP TABLE system_anchor_sightings; PRAGMA user_version = 7");
+    sql_value(path, "DROP TABLE key_certificate_sightings; DROP TABLE system_anchor_sightings; PRAGMA user_version = 7");
 
     auto inv = inventory::open_sqlite_inventory(path);
     CHECK(sql_value(path, "PRAGMA user_version") == kCurrentSchema);
@@ -368,7 +362,7 @@ TEST_CASE("inventory: a version 8 inventory gains place states, an endpoint that
     }
     // As version 8 left it: no place states, and the endpoint's current view at its latest probe, which found
     // nothing.
-    make_older(path, "DROP VIEW current_locations; DROP VIEW current_endpoints; DROP TABLE place_states; DROP TABLE "
+    sql_value(path, "DROP VIEW current_locations; DROP VIEW current_endpoints; DROP TABLE place_states; DROP TABLE "
                     "place_transitions; UPDATE endpoint_latest SET scan_id = 2; PRAGMA user_version = 8");
     REQUIRE(sql_value(path, "SELECT count(*) FROM endpoint_latest WHERE scan_id = 2") == "1");
 
@@ -403,7 +397,7 @@ TEST_CASE("inventory: a version 9 inventory keys its file places by host, all of
         inv->finish_scan(scan, inventory::ScanStatus::complete, {});
     }
     // As version 9 left it: a file place is (kind, path, format), and scans name no host.
-    make_older(path, "CREATE TABLE old_locations (id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN "
+    sql_value(path, "CREATE TABLE old_locations (id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN "
                     "('file')), path TEXT NOT NULL, format TEXT NOT NULL, UNIQUE (kind, path, format)); INSERT INTO "
                     "old_locations SELECT id, kind, path, format FROM locations; DROP TABLE locations; ALTER TABLE "
                     "old_locations RENAME TO locations; PRAGMA user_version = 9");
@@ -481,13 +475,11 @@ TEST_CASE("inventory: a batch that fails leaves nothing the next batch relies on
     obs.certificates = {sighting(cert, "/retried.pem", SourceFormat::pem, 0)};
     auto inv = inventory::open_sqlite_inventory(path);
     const auto scan = inv->begin_scan("files", "{}", {});
-    sql_value(path, "CREATE TRIGGER refuse BEFORE INSERT ON location_scans BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    sql_value(path, "CREATE TRIGGER refuse BEFORE INSERT ON sightings BEGIN SELECT RAISE(ABORT, 'refused'); END");
     CHECK_THROWS_AS(inv->record(scan, {obs}), inventory::InventoryError);
-    // The place and the certificate were committed before the batch, on their own; the batch's rows (the place's
-    // version and the scan's row for it) went with its rollback.
+    // The certificate was committed before the batch, on its own; the batch's rows went with its rollback.
     CHECK(sql_value(path, "SELECT count(*) FROM certificates") == "1");
-    CHECK(sql_value(path, "SELECT count(*) FROM locations") == "1");
-    CHECK(sql_value(path, "SELECT count(*) FROM location_versions") == "0");
+    CHECK(sql_value(path, "SELECT count(*) FROM locations") == "0");
 
     sql_value(path, "DROP TRIGGER refuse");
     inv->record(scan, {obs});

@@ -6,12 +6,10 @@
 
 #include "inventory/pg_schema.hpp"
 #include "inventory/schema_version.hpp"
-#include "tests/unit/per_scan_place_tables.hpp"
 #include "tests/unit/pg_test_cluster.hpp"
 
 using namespace certfleet;
 using namespace certfleet::inventory;
-using certfleet::testing::as_per_scan_place_tables;
 using certfleet::testing::test_cluster;
 
 namespace {
@@ -20,9 +18,7 @@ namespace {
 void made_by_version(const std::string& url, int version, const std::string& sql) {
     pg::Connection db(url, std::chrono::seconds(10));
     pg::migrate_schema(db);
-    // Versions before 21 kept per-scan place tables.
-    db.exec((version < 21 ? as_per_scan_place_tables(true) + "; " : std::string()) + sql +
-            "; DELETE FROM certfleet_schema; INSERT INTO certfleet_schema (version) VALUES (" +
+    db.exec(sql + "; DELETE FROM certfleet_schema; INSERT INTO certfleet_schema (version) VALUES (" +
             std::to_string(version) + ")");
 }
 

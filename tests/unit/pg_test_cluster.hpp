@@ -28,14 +28,16 @@ inline std::string unreferenced_rows(const PostgresCluster& cluster, const std::
         const char* parent;
     };
     static const std::vector<Reference> references{
-        {"location_scans", "scan_id", "scans"}, {"location_scans", "location_id", "locations"},
-        {"location_scans", "version_id", "location_versions"}, {"location_versions", "location_id", "locations"},
-        {"version_sightings", "version_id", "location_versions"}, {"version_sightings", "location_id", "locations"},
-        {"version_sightings", "certificate_id", "certificates"}, {"version_keys", "version_id", "location_versions"},
-        {"version_labels", "version_id", "location_versions"}, {"endpoint_labels", "scan_id", "scans"},
+        {"sightings", "scan_id", "scans"}, {"sightings", "location_id", "locations"},
+        {"sightings", "certificate_id", "certificates"}, {"key_sightings", "scan_id", "scans"},
+        {"key_sightings", "location_id", "locations"}, {"location_labels", "scan_id", "scans"},
+        {"location_labels", "location_id", "locations"}, {"endpoint_labels", "scan_id", "scans"},
         {"endpoint_labels", "endpoint_id", "endpoints"}, {"endpoint_observations", "scan_id", "scans"},
         {"endpoint_observations", "endpoint_id", "endpoints"}, {"endpoint_sightings", "scan_id", "scans"},
         {"endpoint_sightings", "endpoint_id", "endpoints"}, {"endpoint_sightings", "certificate_id", "certificates"},
+        {"anchor_sightings", "scan_id", "scans"}, {"anchor_sightings", "location_id", "locations"},
+        {"key_certificate_sightings", "scan_id", "scans"}, {"key_certificate_sightings", "location_id", "locations"},
+        {"system_anchor_sightings", "scan_id", "scans"}, {"system_anchor_sightings", "location_id", "locations"},
         {"location_latest", "location_id", "locations"}, {"location_latest", "scan_id", "scans"},
         {"endpoint_latest", "endpoint_id", "endpoints"}, {"endpoint_latest", "scan_id", "scans"},
         {"certificate_seen", "certificate_id", "certificates"}, {"certificate_seen", "first_scan", "scans"},
