@@ -134,13 +134,18 @@ void SqlQueries::as_of_view(const Filter& filter) {
     db_.exec(
              "DELETE FROM as_of_location WHERE scan_id IS NULL; DELETE FROM as_of_endpoint WHERE scan_id "
              "IS NULL");
-    // Places gone (or forgotten) by then leave that view as they leave the current one.
-    for (const char* sql :
-         {"DELETE FROM as_of_location WHERE (SELECT t.state FROM place_transitions t WHERE t.kind = 0 AND "
-          "t.place_id = location_id AND t.scan_id <= ?1 ORDER BY t.scan_id DESC LIMIT 1) IN ('gone', 'forgotten')",
-          "DELETE FROM as_of_endpoint WHERE (SELECT t.state FROM place_transitions t WHERE t.kind = 1 AND "
-          "t.place_id = endpoint_id AND t.scan_id <= ?1 ORDER BY t.scan_id DESC LIMIT 1) IN ('gone', 'forgotten')"})
-        Statement(db_, sql).bind(1, *filter.as_of).run();
+    // Places gone (or forgotten) by then leave that view as they leave the current one: those whose latest change
+    // of state up to the scan was that, found from the changes of state (few) rather than place by place.
+    static constexpr const char* kGoneByThen =
+        " IN (SELECT t.place_id FROM place_transitions t WHERE t.kind = ?2 AND t.scan_id <= ?1 AND t.state IN "
+        "('gone', 'forgotten') AND NOT EXISTS (SELECT 1 FROM place_transitions u WHERE u.kind = t.kind AND u.place_id "
+        "= t.place_id AND u.scan_id > t.scan_id AND u.scan_id <= ?1))";
+    for (const auto& [delete_where, kind] : {std::pair{"DELETE FROM as_of_location WHERE location_id", kFileKind},
+                                             std::pair{"DELETE FROM as_of_endpoint WHERE endpoint_id", kEndpointKind}})
+        Statement(db_, (std::string(delete_where) + kGoneByThen).c_str())
+            .bind(1, *filter.as_of)
+            .bind(2, static_cast<std::int64_t>(kind))
+            .run();
     as_of_filled_ = filter.as_of;
 }
 

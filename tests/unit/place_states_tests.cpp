@@ -98,11 +98,20 @@ TEST_CASE("place states: a file deleted under a walked root is gone, one that ca
         Filter first;
         first.as_of = 1;
         CHECK(fleet.inv->queries().certificates(first).size() == 2);
+        // ... and the view as of the second does not.
+        Filter then;
+        then.as_of = second;
+        CHECK(fleet.inv->queries().certificates(then).size() == 1);
 
         SECTION("and back when a scan sees it again") {
-            fleet.files_scan({file("/srv/a.pem", fleet.a), file("/srv/old/b.pem", fleet.b)});
+            const auto third = fleet.files_scan({file("/srv/a.pem", fleet.a), file("/srv/old/b.pem", fleet.b)});
             CHECK(fleet.current_subjects().size() == 2);
             CHECK(fleet.absent().empty());
+            // Gone as of the second scan still, back as of the third.
+            CHECK(fleet.inv->queries().certificates(then).size() == 1);
+            Filter back;
+            back.as_of = third;
+            CHECK(fleet.inv->queries().certificates(back).size() == 2);
         }
     }
     SECTION("unreadable, or under an unreadable directory: unseen, still in the view") {
