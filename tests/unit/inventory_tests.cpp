@@ -31,7 +31,26 @@ CertificateSighting sighting(const TestCert& cert, const std::string& path, Sour
 }
 
 // Runs SQL on the inventory's file the way another program would; returns the first column of the first row.
-std::string sql_value(const std::string& path, const std::string& sql) { return store_value(Store::sqlite, path, sql); }
+std::string sql_value(const std::string& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    std::string value;
+    char* error = nullptr;
+    const int rc = sqlite3_exec(
+        db, sql.c_str(),
+        [](void* out, int, char** columns, char**) {
+            auto& text = *static_cast<std::string*>(out);
+            if (text.empty() && columns[0]) text = columns[0];
+            return 0;
+        },
+        &value, &error);
+    const std::string message = error ? error : "";
+    sqlite3_free(error);
+    sqlite3_close(db);
+    INFO(sql << ": " << message);
+    REQUIRE(rc == SQLITE_OK);
+    return value;
+}
 
 }  // namespace
 

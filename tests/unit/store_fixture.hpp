@@ -2,8 +2,6 @@
 // The store an inventory test runs on. A test that takes `GENERATE(Store::sqlite, Store::postgresql)` runs once on
 // an SQLite file and once on a database of this process's private PostgreSQL cluster: both stores are held to the
 // same answers.
-#include <sqlite3.h>
-
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <optional>
@@ -29,30 +27,6 @@ inline std::string new_inventory(Store store, const TempDir& dir) {
 inline CertificateSighting pem_sighting(const TestCert& cert, const std::string& path, int index) {
     return CertificateSighting{std::make_shared<const CertInfo>(describe_certificate(cert.der)),
                                std::make_shared<const Bytes>(cert.der), FileLocation{path, SourceFormat::pem, index}};
-}
-
-// Runs SQL on the inventory the way another program would; returns the first column of the first row.
-inline std::string store_value(Store store, const std::string& db, const std::string& sql) {
-    if (store == Store::postgresql)
-        return inventory::pg::Connection(db, std::chrono::seconds(10)).value(sql).value_or("");
-    sqlite3* handle = nullptr;
-    REQUIRE(sqlite3_open(db.c_str(), &handle) == SQLITE_OK);
-    std::string value;
-    char* error = nullptr;
-    const int rc = sqlite3_exec(
-        handle, sql.c_str(),
-        [](void* out, int, char** columns, char**) {
-            auto& text = *static_cast<std::string*>(out);
-            if (text.empty() && columns[0]) text = columns[0];
-            return 0;
-        },
-        &value, &error);
-    const std::string message = error ? error : "";
-    sqlite3_free(error);
-    sqlite3_close(handle);
-    INFO(sql << ": " << message);
-    REQUIRE(rc == SQLITE_OK);
-    return value;
 }
 
 // On PostgreSQL, json_valid() (which the coverage question calls) made to fail, as a parallel worker once did, the
